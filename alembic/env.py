@@ -1,0 +1,53 @@
+"""Alembic environment: migrations run on the app's own engine (passed in by
+``mechanic_desktop.db.migrations``) or, from the ``alembic`` command line, on the URL
+in ``MECHANIC_DATABASE_URL`` / the default local database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alembic import context
+from sqlalchemy import Connection
+
+from mechanic_desktop.db.models import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    """PostgreSQL-only indexes (trigram) exist only there; don't expect them on SQLite."""
+    if type_ == "index" and not reflected and obj.info.get("postgresql_only"):
+        return bool(context.get_bind().dialect.name == "postgresql")
+    return True
+
+
+def run_on(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        include_object=include_object,
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        run_on(connection)
+        return
+    from mechanic_desktop.config import database_url
+    from mechanic_desktop.db.engine import make_engine
+
+    engine = make_engine(config.get_main_option("sqlalchemy.url") or database_url(None))
+    with engine.connect() as conn:
+        run_on(conn)
+    engine.dispose()
+
+
+if context.is_offline_mode():
+    raise SystemExit("Offline (--sql) migrations are not supported; run them on a database.")
+run_migrations_online()

@@ -1,0 +1,1 @@
+"""Persistence: engine, tables, repositories, unit of work, migrations. No Qt here."""

@@ -1,0 +1,130 @@
+"""Engines for SQLite (one workstation) and PostgreSQL (a shop's shared server).
+
+This is the only module that builds an engine. Connection problems are translated into
+one sentence that says which problem it is, since staff see it in a message box.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from mechanic_desktop.domain.errors import DatabaseUnavailable
+
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+def parse_url(url: str | URL) -> URL:
+    """Parse a database URL, naming the problem when it is not one we support."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise DatabaseUnavailable(
+            f"'{url}' is not a database URL; use sqlite:///path/to/shop.db or "
+            "postgresql+psycopg://user@host/database."
+        ) from None
+    backend = parsed.get_backend_name()
+    if backend == "postgresql" and parsed.drivername != "postgresql+psycopg":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if backend not in ("sqlite", "postgresql"):
+        raise DatabaseUnavailable(
+            f"'{backend}' databases are not supported; use SQLite or PostgreSQL."
+        )
+    return parsed
+
+
+def describe(url: URL) -> str:
+    """What the status bar says about where the data lives (never the password)."""
+    if url.get_backend_name() == "sqlite":
+        return url.database or "in-memory database"
+    port = f":{url.port}" if url.port else ""
+    return f"{url.database} on {url.host or 'localhost'}{port}"
+
+
+def _sqlite_on_connect(dbapi_connection: sqlite3.Connection, _: ConnectionPoolEntry) -> None:
+    # Let SQLAlchemy, not the driver, decide when transactions start (see _sqlite_on_begin).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _sqlite_on_begin(conn: Any) -> None:
+    # Writers ask for IMMEDIATE so two writers queue on the busy timeout instead of
+    # failing half-way when a read lock cannot be upgraded.
+    mode = "BEGIN IMMEDIATE" if conn.get_execution_options().get("sqlite_immediate") else "BEGIN"
+    conn.exec_driver_sql(mode)
+
+
+def make_engine(url: str | URL, **kwargs: Any) -> Engine:
+    """Build the engine for ``url`` with the settings each backend needs."""
+    parsed = parse_url(url)
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            engine = create_engine(
+                parsed,
+                connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+                **kwargs,
+            )
+            event.listen(engine, "connect", _sqlite_on_connect)
+            event.listen(engine, "begin", _sqlite_on_begin)
+        else:
+            engine = create_engine(
+                parsed,
+                pool_pre_ping=True,
+                pool_size=5,
+                connect_args={"connect_timeout": 10, "application_name": "mechanic-desktop"},
+                **kwargs,
+            )
+    except NoSuchModuleError:
+        raise DatabaseUnavailable(f"No driver for '{parsed.drivername}' is installed.") from None
+    return engine
+
+
+def explain_connection_error(exc: BaseException, url: URL) -> str:
+    """Turn a driver's connection error into one sentence naming the problem."""
+    message = str(getattr(exc, "orig", exc) or exc)
+    low = message.lower()
+    where = describe(url)
+    host = url.host or "localhost"
+    if url.get_backend_name() == "sqlite":
+        if "unable to open" in low:
+            return f"Cannot open the database file {where}: the folder is missing or not writable."
+        if "not a database" in low or "malformed" in low:
+            return f"{where} is not a usable database file (damaged or not a database)."
+        return f"Cannot use the database file {where}: {message.strip()}"
+    if "password authentication failed" in low or "no password supplied" in low:
+        return f"The server at {host} refused the user name or password."
+    if "does not exist" in low and "database" in low:
+        return f"The server at {host} has no database named '{url.database}'."
+    if "role" in low and "does not exist" in low:
+        return f"The server at {host} has no user named '{url.username}'."
+    if (
+        "could not translate host name" in low
+        or "name or service not known" in low
+        or "nodename nor servname" in low
+    ):
+        return f"The server name '{host}' cannot be found; check the spelling or the network."
+    if "connection refused" in low or "timeout" in low or "timed out" in low:
+        return (
+            f"No database server answers at {host}:{url.port or 5432}; "
+            "check that it is running and reachable."
+        )
+    return f"Cannot connect to {where}: {message.strip().splitlines()[0] if message else exc}"
+
+
+def check_connection(engine: Engine) -> None:
+    """Open one connection and run ``SELECT 1``; raise ``DatabaseUnavailable`` if it fails."""
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except (DBAPIError, sqlite3.Error, OSError) as exc:
+        raise DatabaseUnavailable(explain_connection_error(exc, engine.url)) from exc

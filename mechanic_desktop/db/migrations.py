@@ -1,0 +1,84 @@
+"""Bring a database's schema up to the app's, safely.
+
+A SQLite file is copied with the online backup API before any upgrade; a database that
+a newer app has upgraded is refused instead of being damaged by an older one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine
+
+from mechanic_desktop.domain.errors import SchemaTooNew
+
+
+def alembic_dir() -> Path:
+    """``alembic/`` beside the package in a checkout, or inside the frozen bundle."""
+    bundle = getattr(sys, "_MEIPASS", None)
+    if bundle:
+        return Path(bundle) / "alembic"
+    return Path(__file__).resolve().parents[2] / "alembic"
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(alembic_dir()))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def backup_sqlite(database: Path, suffix: str) -> Path:
+    """Consistent copy of a live SQLite file, beside it, via the online backup API."""
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    target = database.with_name(f"{database.name}.{stamp}.{suffix}.bak")
+    source = sqlite3.connect(database)
+    try:
+        dest = sqlite3.connect(target)
+        try:
+            source.backup(dest)
+        finally:
+            dest.close()
+    finally:
+        source.close()
+    return target
+
+
+def upgrade(engine: Engine) -> Path | None:
+    """Upgrade to the app's schema; return the backup made first (SQLite only), if any."""
+    scripts = ScriptDirectory.from_config(alembic_config())
+    head = scripts.get_current_head()
+    with engine.connect() as conn:
+        current = current_revision(conn)
+    if current == head:
+        return None
+    if current is not None and current not in {s.revision for s in scripts.walk_revisions()}:
+        raise SchemaTooNew(
+            "This database was upgraded by a newer version of Mechanic Desktop; "
+            "install the newest version to open it."
+        )
+    backup = None
+    database = engine.url.database
+    if engine.dialect.name == "sqlite" and current is not None and database:
+        backup = backup_sqlite(Path(database), f"before-{head}")
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "head")
+    return backup

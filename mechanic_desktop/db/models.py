@@ -1,0 +1,303 @@
+"""The shop's tables, in SQLAlchemy's typed declarative mapping.
+
+Constraints in the database are the second line behind the service rules: a bug in a
+service (or a second desk racing the first) still cannot store a negative stock level,
+a duplicate VIN or a ticket without its customer. History is never cascade-deleted.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from mechanic_desktop.db.types import Decimal2, Money, UtcDateTime, utcnow
+from mechanic_desktop.domain.status import TicketStatus
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+STATUS_VALUES = ", ".join(f"'{s.value}'" for s in TicketStatus)
+STAFF_ROLES = ("admin", "writer", "mechanic")
+MOVEMENT_REASONS = ("initial", "ticket", "return", "receive", "adjust", "cancel")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def trigram_index(name: str, column: str) -> Index:
+    """A PostgreSQL trigram index for contains-search; SQLite gets none (env.py skips it)."""
+    index = Index(
+        name,
+        column,
+        postgresql_using="gin",
+        postgresql_ops={column: "gin_trgm_ops"},
+        info={"postgresql_only": True},
+    )
+    index.ddl_if(dialect="postgresql")
+    return index
+
+
+def pattern_index(name: str, column: str) -> Index:
+    """A b-tree index that also serves prefix searches (``LIKE 'x%'`` on PostgreSQL)."""
+    return Index(name, column, postgresql_ops={column: "text_pattern_ops"})
+
+
+class Timestamps:
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Customer(Timestamps, Base):
+    __tablename__ = "customers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200))
+    surname_key: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    phone_digits: Mapped[str] = mapped_column(String(40), default="")
+    address: Mapped[str] = mapped_column(Text, default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+    vehicles: Mapped[list[Vehicle]] = relationship(back_populates="customer")
+
+    __table_args__ = (
+        CheckConstraint("name <> ''", name="name_required"),
+        CheckConstraint("email = lower(email)", name="email_lower"),
+        Index("ix_customers_name_key_id", "name_key", "id"),
+        pattern_index("ix_customers_surname_key", "surname_key"),
+        pattern_index("ix_customers_phone_digits", "phone_digits"),
+        trigram_index("ix_customers_name_key_trgm", "name_key"),
+    )
+
+
+class Vehicle(Timestamps, Base):
+    __tablename__ = "vehicles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    vin: Mapped[str] = mapped_column(String(17), unique=True)
+    make: Mapped[str] = mapped_column(String(60), default="")
+    model: Mapped[str] = mapped_column(String(60), default="")
+    year: Mapped[int | None] = mapped_column(Integer)
+    plate: Mapped[str] = mapped_column(String(20), default="")
+    odometer: Mapped[int | None] = mapped_column(Integer)
+
+    customer: Mapped[Customer] = relationship(back_populates="vehicles")
+
+    __table_args__ = (
+        CheckConstraint("length(vin) = 17", name="vin_length"),
+        CheckConstraint("year IS NULL OR (year >= 1886 AND year <= 2100)", name="year_range"),
+        CheckConstraint("odometer IS NULL OR odometer >= 0", name="odometer_nonneg"),
+        pattern_index("ix_vehicles_plate", "plate"),
+        trigram_index("ix_vehicles_vin_trgm", "vin"),
+    )
+
+
+class Mechanic(Timestamps, Base):
+    __tablename__ = "mechanics"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    phone_digits: Mapped[str] = mapped_column(String(40), default="")
+    hourly_rate: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    __table_args__ = (
+        CheckConstraint("name <> ''", name="name_required"),
+        CheckConstraint("email = lower(email)", name="email_lower"),
+        CheckConstraint("hourly_rate >= 0", name="rate_nonneg"),
+        Index("ix_mechanics_name_key_id", "name_key", "id"),
+    )
+
+
+class ServiceTicket(Timestamps, Base):
+    __tablename__ = "service_tickets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    vehicle_id: Mapped[int] = mapped_column(ForeignKey("vehicles.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default=TicketStatus.OPEN.value)
+    description: Mapped[str] = mapped_column(Text, default="")
+    odometer_in: Mapped[int | None] = mapped_column(Integer)
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    promised_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    parts_total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    labor_total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    tax_total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    customer: Mapped[Customer] = relationship()
+    vehicle: Mapped[Vehicle] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        CheckConstraint(f"status IN ({STATUS_VALUES})", name="status_known"),
+        CheckConstraint("number > 0", name="number_positive"),
+        CheckConstraint("odometer_in IS NULL OR odometer_in >= 0", name="odometer_nonneg"),
+        CheckConstraint(
+            "parts_total >= 0 AND labor_total >= 0 AND tax_total >= 0 AND total >= 0",
+            name="totals_nonneg",
+        ),
+        Index("ix_service_tickets_opened_at_id", "opened_at", "id"),
+        Index("ix_service_tickets_status_opened_at_id", "status", "opened_at", "id"),
+        Index("ix_service_tickets_customer_id_opened_at", "customer_id", "opened_at"),
+        trigram_index("ix_service_tickets_description_trgm", "description"),
+    )
+
+
+class TicketMechanic(Base):
+    """A mechanic on a ticket: hours worked at the rate copied when assigned."""
+
+    __tablename__ = "ticket_mechanics"
+
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("service_tickets.id"), primary_key=True)
+    mechanic_id: Mapped[int] = mapped_column(
+        ForeignKey("mechanics.id"), primary_key=True, index=True
+    )
+    hours: Mapped[Decimal] = mapped_column(Decimal2, default=Decimal("0.00"))
+    hourly_rate: Mapped[Decimal] = mapped_column(Money)
+    assigned_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint("hours >= 0 AND hours <= 999.9", name="hours_range"),
+        CheckConstraint("hourly_rate >= 0", name="rate_nonneg"),
+    )
+
+
+class Part(Timestamps, Base):
+    __tablename__ = "parts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sku: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200))
+    unit_price: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    unit_cost: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    quantity_on_hand: Mapped[int] = mapped_column(Integer, default=0)
+    reorder_level: Mapped[int] = mapped_column(Integer, default=0)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        CheckConstraint("sku <> ''", name="sku_required"),
+        CheckConstraint("name <> ''", name="name_required"),
+        CheckConstraint("unit_price >= 0", name="price_nonneg"),
+        CheckConstraint("unit_cost >= 0", name="cost_nonneg"),
+        CheckConstraint("quantity_on_hand >= 0", name="on_hand_nonneg"),
+        CheckConstraint("reorder_level >= 0", name="reorder_nonneg"),
+        Index("ix_parts_name_key_id", "name_key", "id"),
+        trigram_index("ix_parts_name_key_trgm", "name_key"),
+    )
+
+
+class TicketPart(Base):
+    """A parts line: quantity taken from stock at the price of the day."""
+
+    __tablename__ = "ticket_parts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("service_tickets.id"))
+    part_id: Mapped[int] = mapped_column(ForeignKey("parts.id"), index=True)
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[Decimal] = mapped_column(Money)
+    added_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "part_id"),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("unit_price >= 0", name="price_nonneg"),
+    )
+
+
+class StockMovement(Base):
+    """The stock ledger: on-hand always equals the sum of a part's movements."""
+
+    __tablename__ = "stock_movements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    part_id: Mapped[int] = mapped_column(ForeignKey("parts.id"))
+    quantity: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(20))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("service_tickets.id"), index=True)
+    staff_user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint("quantity <> 0", name="quantity_nonzero"),
+        CheckConstraint(
+            "reason IN (" + ", ".join(f"'{r}'" for r in MOVEMENT_REASONS) + ")",
+            name="reason_known",
+        ),
+        Index("ix_stock_movements_part_id_created_at", "part_id", "created_at"),
+    )
+
+
+class StaffUser(Base):
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(60), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20))
+    mechanic_id: Mapped[int | None] = mapped_column(ForeignKey("mechanics.id"), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint("username = lower(username) AND username <> ''", name="username_lower"),
+        CheckConstraint(
+            "role IN (" + ", ".join(f"'{r}'" for r in STAFF_ROLES) + ")", name="role_known"
+        ),
+        CheckConstraint("failed_logins >= 0", name="failed_nonneg"),
+    )
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    staff_user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    action: Mapped[str] = mapped_column(String(40))
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[int | None] = mapped_column(Integer)
+    summary: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (
+        Index("ix_audit_log_at_id", "at", "id"),
+        Index("ix_audit_log_entity_entity_id", "entity", "entity_id"),
+    )

@@ -1,0 +1,62 @@
+"""Keyset pagination: a page is 'the next N rows after this sort key', never OFFSET.
+
+Every list orders by a stable key that ends in the primary key, so the cursor of the last
+row seen picks up exactly where the page ended, however far down the table it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, tuple_
+
+
+@dataclass(frozen=True, slots=True)
+class SortKey:
+    """Columns to order by, the last being the primary key, all in one direction."""
+
+    columns: tuple[ColumnElement[Any], ...]
+    descending: bool = False
+
+    def order_by(self) -> list[ColumnElement[Any]]:
+        return [c.desc() if self.descending else c.asc() for c in self.columns]
+
+    def after(self, cursor: Sequence[Any]) -> ColumnElement[bool]:
+        """Rows strictly after ``cursor`` in this order (row-value comparison)."""
+        if len(cursor) != len(self.columns):
+            raise ValueError("cursor does not match the sort key")
+        if len(self.columns) == 1:
+            column = self.columns[0]
+            return column < cursor[0] if self.descending else column > cursor[0]
+        left = tuple_(*self.columns)
+        right = tuple_(*cursor)
+        return left < right if self.descending else left > right
+
+
+def keyset_page(
+    stmt: Select[Any], key: SortKey, cursor: Sequence[Any] | None, limit: int
+) -> Select[Any]:
+    """Limit ``stmt`` to the page after ``cursor`` in ``key`` order (one row extra, to
+    know whether another page follows)."""
+    if cursor is not None:
+        stmt = stmt.where(key.after(cursor))
+    return stmt.order_by(*key.order_by()).limit(limit + 1)
+
+
+def starts_with(column: ColumnElement[str], prefix: str, dialect: str) -> ColumnElement[bool]:
+    """``column`` starts with ``prefix``, in a form the backend's index serves; ``%`` and
+    ``_`` in ``prefix`` are literal.
+
+    SQLite's LIKE cannot use an index, but a range over the (binary-collated) column can;
+    PostgreSQL serves an escaped ``LIKE 'x%'`` from its trigram or pattern-ops index.
+    """
+    if dialect == "sqlite":
+        return (column >= prefix) & (column < prefix + "\U0010ffff")
+    return column.startswith(prefix, autoescape=True)
+
+
+def contains(column: ColumnElement[str], fragment: str) -> ColumnElement[bool]:
+    """``column`` contains ``fragment`` literally (trigram index on PostgreSQL)."""
+    return column.contains(fragment, autoescape=True)

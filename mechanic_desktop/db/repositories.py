@@ -1,0 +1,375 @@
+"""Repositories: how each kind of record is found, added and listed.
+
+Services speak to these, never to SQL; the list queries here are keyset-paged and
+sorted and filtered in the database, so a table of a million rows costs one page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import ColumnElement, Select, exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from mechanic_desktop.db.models import (
+    Base,
+    Customer,
+    Mechanic,
+    Part,
+    ServiceTicket,
+    TicketMechanic,
+    TicketPart,
+    Vehicle,
+)
+from mechanic_desktop.db.paging import SortKey, contains, keyset_page, starts_with
+from mechanic_desktop.domain.records import ListQuery
+from mechanic_desktop.domain.status import ACTIVE_STATUSES
+from mechanic_desktop.domain.validation import phone_digits, search_key
+
+M = TypeVar("M", bound=Base)
+
+_ACTIVE = [s.value for s in ACTIVE_STATUSES]
+
+
+@dataclass(frozen=True)
+class ListSpec:
+    """How one table lists: its columns, its search, its sorts and its quick filters."""
+
+    base: Callable[[], Select[Any]]
+    sorts: dict[str, tuple[ColumnElement[Any], ...]]
+    default_sort: str
+    search: Callable[[str, str], ColumnElement[bool] | None]
+    filters: dict[str, Callable[[Any], ColumnElement[bool] | None]]
+
+
+def fetch_page(
+    session: Session, spec: ListSpec, query: ListQuery
+) -> tuple[list[Any], tuple[Any, ...] | None]:
+    """Rows of one page and the cursor after its last row (None when it was the last)."""
+    columns = spec.sorts.get(query.sort) or spec.sorts[spec.default_sort]
+    key = SortKey(columns, query.descending)
+    labelled = [c.label(f"_k{i}") for i, c in enumerate(columns)]
+    stmt = spec.base().add_columns(*labelled)
+    dialect = session.get_bind().dialect.name
+    text = query.search.strip()
+    if text:
+        condition = spec.search(text, dialect)
+        if condition is not None:
+            stmt = stmt.where(condition)
+    for name, value in query.filters.items():
+        make = spec.filters.get(name)
+        if make is None:
+            raise ValueError(f"unknown filter {name!r}")
+        condition = make(value)
+        if condition is not None:
+            stmt = stmt.where(condition)
+    limit = max(1, min(query.limit, 1000))
+    rows = session.execute(keyset_page(stmt, key, query.cursor, limit)).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    width = len(columns)
+    cursor = tuple(rows[-1][-width:]) if more and rows else None
+    return [r[:-width] for r in rows], cursor
+
+
+class Repository(Generic[M]):
+    model: type[M]
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, id_: int) -> M | None:
+        return self.session.get(self.model, id_)
+
+    def add(self, obj: M) -> M:
+        self.session.add(obj)
+        return obj
+
+    def delete(self, obj: M) -> None:
+        self.session.delete(obj)
+
+    def count(self) -> int:
+        return int(self.session.scalar(select(func.count()).select_from(self.model)) or 0)
+
+
+def _open_tickets_of(column: ColumnElement[int], fk: ColumnElement[int]) -> Any:
+    return (
+        select(func.count())
+        .select_from(ServiceTicket)
+        .where(fk == column, ServiceTicket.status.in_(_ACTIVE))
+        .scalar_subquery()
+    )
+
+
+def _customer_search(text: str, dialect: str) -> ColumnElement[bool]:
+    key = search_key(text)
+    conditions = [
+        starts_with(Customer.name_key, key, dialect),
+        starts_with(Customer.surname_key, key, dialect),
+    ]
+    digits = phone_digits(text)
+    if len(digits) >= 3 and len(digits) >= len(text.replace(" ", "")) - 4:
+        conditions.append(starts_with(Customer.phone_digits, digits, dialect))
+    if "@" in text:
+        conditions.append(starts_with(Customer.email, key, dialect))
+    return or_(*conditions)
+
+
+CUSTOMERS = ListSpec(
+    base=lambda: select(
+        Customer.id,
+        Customer.name,
+        Customer.phone,
+        Customer.email,
+        select(func.count())
+        .select_from(Vehicle)
+        .where(Vehicle.customer_id == Customer.id)
+        .scalar_subquery(),
+        _open_tickets_of(Customer.id, ServiceTicket.customer_id),
+    ),
+    sorts={
+        "name": (Customer.name_key, Customer.id),
+        "phone": (Customer.phone_digits, Customer.id),
+        "created": (Customer.created_at, Customer.id),
+    },
+    default_sort="name",
+    search=_customer_search,
+    filters={},
+)
+
+
+class CustomerRepository(Repository[Customer]):
+    model = Customer
+
+    def by_email(self, email: str) -> Customer | None:
+        return self.session.scalar(select(Customer).where(Customer.email == email))
+
+    def has_tickets(self, customer_id: int) -> bool:
+        return bool(
+            self.session.scalar(
+                select(exists().where(ServiceTicket.customer_id == customer_id))
+            )
+        )
+
+    def page(self, query: ListQuery) -> tuple[list[Any], tuple[Any, ...] | None]:
+        return fetch_page(self.session, CUSTOMERS, query)
+
+
+def _vehicle_search(text: str, dialect: str) -> ColumnElement[bool]:
+    upper = text.strip().upper().replace(" ", "")
+    return or_(
+        starts_with(Vehicle.plate, upper, dialect),
+        contains(Vehicle.vin, upper),
+    )
+
+
+VEHICLES = ListSpec(
+    base=lambda: select(
+        Vehicle.id,
+        Vehicle.vin,
+        Vehicle.year,
+        Vehicle.make,
+        Vehicle.model,
+        Vehicle.plate,
+        Vehicle.customer_id,
+        Customer.name,
+    ).join(Customer, Customer.id == Vehicle.customer_id),
+    sorts={"vin": (Vehicle.vin, Vehicle.id), "plate": (Vehicle.plate, Vehicle.id)},
+    default_sort="vin",
+    search=_vehicle_search,
+    filters={"customer_id": lambda v: Vehicle.customer_id == v if v else None},
+)
+
+
+class VehicleRepository(Repository[Vehicle]):
+    model = Vehicle
+
+    def by_vin(self, vin: str) -> Vehicle | None:
+        return self.session.scalar(select(Vehicle).where(Vehicle.vin == vin))
+
+    def of_customer(self, customer_id: int) -> Sequence[Vehicle]:
+        return self.session.scalars(
+            select(Vehicle).where(Vehicle.customer_id == customer_id).order_by(Vehicle.id)
+        ).all()
+
+    def has_tickets(self, vehicle_id: int) -> bool:
+        return bool(
+            self.session.scalar(select(exists().where(ServiceTicket.vehicle_id == vehicle_id)))
+        )
+
+    def last_odometer(self, vehicle_id: int) -> int | None:
+        """Highest reading known: the vehicle's own or any ticket's odometer-in."""
+        value = self.session.scalar(
+            select(func.max(ServiceTicket.odometer_in)).where(
+                ServiceTicket.vehicle_id == vehicle_id
+            )
+        )
+        vehicle = self.get(vehicle_id)
+        readings = [r for r in (value, vehicle.odometer if vehicle else None) if r is not None]
+        return max(readings) if readings else None
+
+    def page(self, query: ListQuery) -> tuple[list[Any], tuple[Any, ...] | None]:
+        return fetch_page(self.session, VEHICLES, query)
+
+
+MECHANICS = ListSpec(
+    base=lambda: select(
+        Mechanic.id,
+        Mechanic.name,
+        Mechanic.phone,
+        Mechanic.hourly_rate,
+        Mechanic.active,
+        select(func.count())
+        .select_from(TicketMechanic)
+        .join(ServiceTicket, ServiceTicket.id == TicketMechanic.ticket_id)
+        .where(TicketMechanic.mechanic_id == Mechanic.id, ServiceTicket.status.in_(_ACTIVE))
+        .scalar_subquery(),
+    ),
+    sorts={
+        "name": (Mechanic.name_key, Mechanic.id),
+        "rate": (Mechanic.hourly_rate, Mechanic.id),
+    },
+    default_sort="name",
+    search=lambda text, dialect: starts_with(Mechanic.name_key, search_key(text), dialect),
+    filters={"active_only": lambda v: Mechanic.active.is_(True) if v else None},
+)
+
+
+class MechanicRepository(Repository[Mechanic]):
+    model = Mechanic
+
+    def by_email(self, email: str) -> Mechanic | None:
+        return self.session.scalar(select(Mechanic).where(Mechanic.email == email))
+
+    def has_tickets(self, mechanic_id: int) -> bool:
+        return bool(
+            self.session.scalar(
+                select(exists().where(TicketMechanic.mechanic_id == mechanic_id))
+            )
+        )
+
+    def page(self, query: ListQuery) -> tuple[list[Any], tuple[Any, ...] | None]:
+        return fetch_page(self.session, MECHANICS, query)
+
+
+def _part_search(text: str, dialect: str) -> ColumnElement[bool]:
+    return or_(
+        starts_with(Part.sku, text.strip().upper(), dialect),
+        starts_with(Part.name_key, search_key(text), dialect),
+    )
+
+
+PARTS = ListSpec(
+    base=lambda: select(
+        Part.id,
+        Part.sku,
+        Part.name,
+        Part.quantity_on_hand,
+        Part.reorder_level,
+        Part.unit_price,
+    ),
+    sorts={
+        "sku": (Part.sku, Part.id),
+        "name": (Part.name_key, Part.id),
+        "on_hand": (Part.quantity_on_hand, Part.id),
+        "price": (Part.unit_price, Part.id),
+    },
+    default_sort="sku",
+    search=_part_search,
+    filters={
+        "low_stock": lambda v: Part.quantity_on_hand <= Part.reorder_level if v else None
+    },
+)
+
+
+class PartRepository(Repository[Part]):
+    model = Part
+
+    def by_sku(self, sku: str) -> Part | None:
+        return self.session.scalar(select(Part).where(Part.sku == sku))
+
+    def is_used(self, part_id: int) -> bool:
+        return bool(self.session.scalar(select(exists().where(TicketPart.part_id == part_id))))
+
+    def page(self, query: ListQuery) -> tuple[list[Any], tuple[Any, ...] | None]:
+        return fetch_page(self.session, PARTS, query)
+
+
+def _ticket_search(text: str, dialect: str) -> ColumnElement[bool]:
+    stripped = text.strip().lstrip("#")
+    conditions: list[ColumnElement[bool]] = []
+    digits = "".join(c for c in stripped if c.isdigit())
+    if digits and digits == stripped.lstrip("Tt-"):
+        conditions.append(ServiceTicket.number == int(digits[:9]))
+    key = search_key(text)
+    conditions.append(starts_with(Customer.name_key, key, dialect))
+    conditions.append(starts_with(Customer.surname_key, key, dialect))
+    conditions.append(starts_with(Vehicle.plate, stripped.upper().replace(" ", ""), dialect))
+    return or_(*conditions)
+
+
+TICKETS = ListSpec(
+    base=lambda: select(
+        ServiceTicket.id,
+        ServiceTicket.number,
+        ServiceTicket.status,
+        Customer.name,
+        Vehicle.year,
+        Vehicle.make,
+        Vehicle.model,
+        Vehicle.plate,
+        ServiceTicket.opened_at,
+        ServiceTicket.promised_at,
+        ServiceTicket.total,
+    )
+    .join(Customer, Customer.id == ServiceTicket.customer_id)
+    .join(Vehicle, Vehicle.id == ServiceTicket.vehicle_id),
+    sorts={
+        "opened": (ServiceTicket.opened_at, ServiceTicket.id),
+        "number": (ServiceTicket.number,),
+        "status": (ServiceTicket.status, ServiceTicket.opened_at, ServiceTicket.id),
+    },
+    default_sort="opened",
+    search=_ticket_search,
+    filters={
+        "status": lambda v: ServiceTicket.status.in_(list(v)) if v else None,
+        "customer_id": lambda v: ServiceTicket.customer_id == v if v else None,
+        "vehicle_id": lambda v: ServiceTicket.vehicle_id == v if v else None,
+        "opened_from": lambda v: ServiceTicket.opened_at >= v if v else None,
+        "opened_to": lambda v: ServiceTicket.opened_at < v if v else None,
+        "mechanic_id": lambda v: (
+            exists().where(
+                TicketMechanic.ticket_id == ServiceTicket.id, TicketMechanic.mechanic_id == v
+            )
+            if v
+            else None
+        ),
+    },
+)
+
+
+class TicketRepository(Repository[ServiceTicket]):
+    model = ServiceTicket
+
+    def next_number(self) -> int:
+        return int(self.session.scalar(select(func.max(ServiceTicket.number))) or 0) + 1
+
+    def page(self, query: ListQuery) -> tuple[list[Any], tuple[Any, ...] | None]:
+        return fetch_page(self.session, TICKETS, query)
+
+    def mechanic_names(self, ticket_ids: Sequence[int]) -> dict[int, list[str]]:
+        """Names of the mechanics on each ticket, for one page of tickets at once."""
+        if not ticket_ids:
+            return {}
+        rows = self.session.execute(
+            select(TicketMechanic.ticket_id, Mechanic.name)
+            .join(Mechanic, Mechanic.id == TicketMechanic.mechanic_id)
+            .where(TicketMechanic.ticket_id.in_(list(ticket_ids)))
+            .order_by(TicketMechanic.ticket_id, Mechanic.name_key)
+        ).all()
+        names: dict[int, list[str]] = {}
+        for ticket_id, name in rows:
+            names.setdefault(ticket_id, []).append(name)
+        return names

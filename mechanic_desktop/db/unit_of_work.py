@@ -1,0 +1,110 @@
+"""Unit of work: one session, one transaction, rolled back unless committed.
+
+A ``UnitOfWork`` is made once (by bootstrap) and entered once per service call; each
+``with`` opens a fresh Session, so a UoW can be shared by the services but a Session never
+crosses threads. Writers pass ``write=True`` so SQLite takes its write lock up front
+(``BEGIN IMMEDIATE``) instead of failing half-way through.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from mechanic_desktop.db import repositories as repos
+from mechanic_desktop.db.engine import explain_connection_error
+from mechanic_desktop.domain.errors import DatabaseUnavailable
+
+#: Called with each new Session; tests use it to prove no query runs on the GUI thread.
+SessionGuard = Callable[[], None]
+
+
+class UnitOfWork:
+    """Context manager giving repositories over one transaction."""
+
+    customers: repos.CustomerRepository
+    vehicles: repos.VehicleRepository
+    mechanics: repos.MechanicRepository
+    parts: repos.PartRepository
+    tickets: repos.TicketRepository
+
+    def __init__(self, engine: Engine, guard: SessionGuard | None = None) -> None:
+        self.engine = engine
+        self._factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+        self._guard = guard
+        self._local = threading.local()
+        self._write = False
+
+    @property
+    def session(self) -> Session:
+        session: Session | None = getattr(self._local, "session", None)
+        if session is None:
+            raise RuntimeError("UnitOfWork used outside its 'with' block")
+        return session
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def writing(self) -> Self:
+        """Mark the next ``with`` block as a write (``BEGIN IMMEDIATE`` on SQLite)."""
+        self._local.write = True
+        return self
+
+    def __enter__(self) -> Self:
+        if getattr(self._local, "session", None) is not None:
+            raise RuntimeError("UnitOfWork is not re-entrant; pass it down instead")
+        if self._guard is not None:
+            self._guard()
+        session = self._factory()
+        write = getattr(self._local, "write", False)
+        self._local.write = False
+        if write and self.dialect == "sqlite":
+            session.connection(execution_options={"sqlite_immediate": True})
+        self._local.session = session
+        self.customers = repos.CustomerRepository(session)
+        self.vehicles = repos.VehicleRepository(session)
+        self.mechanics = repos.MechanicRepository(session)
+        self.parts = repos.PartRepository(session)
+        self.tickets = repos.TicketRepository(session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        session = self.session
+        self._local.session = None
+        try:
+            session.rollback()
+        finally:
+            session.close()
+        if isinstance(exc, DBAPIError) and not isinstance(exc, IntegrityError):
+            if exc.connection_invalidated or _is_connection_problem(exc):
+                raise DatabaseUnavailable(explain_connection_error(exc, self.engine.url)) from exc
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def rollback(self) -> None:
+        self.session.rollback()
+
+    def flush(self) -> None:
+        self.session.flush()
+
+
+def _is_connection_problem(exc: DBAPIError) -> bool:
+    orig = exc.orig
+    if isinstance(orig, sqlite3.OperationalError):
+        text = str(orig).lower()
+        return "unable to open" in text or "disk i/o" in text or "locked" in text
+    return type(orig).__name__ in {"OperationalError", "InterfaceError"}

@@ -1,0 +1,1 @@
+"""Value rules and errors of the shop's domain; no Qt, no database sessions."""

@@ -1,0 +1,45 @@
+"""Errors raised by services, phrased for the person at the desk.
+
+The UI shows ``str(error)`` (and, for validation, each field's message next to the
+field), so every message here is a full sentence a shop's staff can act on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+
+class DomainError(Exception):
+    """Base of every error a service raises on purpose."""
+
+
+class ValidationError(DomainError):
+    """One or more fields are invalid; ``fields`` maps field name to its message."""
+
+    def __init__(self, fields: Mapping[str, str]) -> None:
+        self.fields: dict[str, str] = dict(fields)
+        super().__init__("; ".join(self.fields.values()))
+
+    @classmethod
+    def single(cls, field: str, message: str) -> ValidationError:
+        return cls({field: message})
+
+
+class NotFound(DomainError):
+    """The record asked for does not exist (any more)."""
+
+
+class DeleteRefused(DomainError):
+    """A delete would destroy history; the message says why and what to do instead."""
+
+
+class StaleRecord(DomainError):
+    """Someone else saved the record after this copy was read."""
+
+
+class DatabaseUnavailable(DomainError):
+    """The database cannot be reached or used; the message says which problem it is."""
+
+
+class SchemaTooNew(DatabaseUnavailable):
+    """The database was upgraded by a newer version of the app."""

@@ -1,0 +1,169 @@
+"""Plain, immutable values services hand to the UI (never ORM objects, which belong
+to the worker thread's Session)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class ListQuery:
+    """What a table page asks for: search text, sort, quick filters, and where to resume."""
+
+    search: str = ""
+    sort: str = ""
+    descending: bool = False
+    cursor: tuple[Any, ...] | None = None
+    limit: int = 200
+    filters: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    """One page of rows and the cursor that fetches the next (None at the end)."""
+
+    rows: tuple[T, ...]
+    next_cursor: tuple[Any, ...] | None
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerRecord:
+    id: int
+    name: str
+    email: str | None
+    phone: str
+    address: str
+    notes: str
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerRow:
+    id: int
+    name: str
+    phone: str
+    email: str | None
+    vehicle_count: int
+    open_tickets: int
+
+
+@dataclass(frozen=True, slots=True)
+class VehicleRecord:
+    id: int
+    customer_id: int
+    vin: str
+    make: str
+    model: str
+    year: int | None
+    plate: str
+    odometer: int | None
+    vin_warning: str | None = None
+
+    @property
+    def title(self) -> str:
+        parts = [str(self.year) if self.year else "", self.make, self.model]
+        text = " ".join(p for p in parts if p)
+        return f"{text} ({self.plate})" if self.plate else text or self.vin
+
+
+@dataclass(frozen=True, slots=True)
+class VehicleRow:
+    id: int
+    vin: str
+    year: int | None
+    make: str
+    model: str
+    plate: str
+    customer_id: int
+    customer_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class MechanicRecord:
+    id: int
+    name: str
+    email: str | None
+    phone: str
+    hourly_rate: Decimal
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MechanicRow:
+    id: int
+    name: str
+    phone: str
+    hourly_rate: Decimal
+    active: bool
+    open_tickets: int
+
+
+@dataclass(frozen=True, slots=True)
+class PartRecord:
+    id: int
+    sku: str
+    name: str
+    unit_price: Decimal
+    unit_cost: Decimal
+    quantity_on_hand: int
+    reorder_level: int
+    version: int
+
+    @property
+    def low_stock(self) -> bool:
+        return self.quantity_on_hand <= self.reorder_level
+
+
+@dataclass(frozen=True, slots=True)
+class PartRow:
+    id: int
+    sku: str
+    name: str
+    quantity_on_hand: int
+    reorder_level: int
+    unit_price: Decimal
+
+    @property
+    def low_stock(self) -> bool:
+        return self.quantity_on_hand <= self.reorder_level
+
+
+@dataclass(frozen=True, slots=True)
+class TicketRecord:
+    id: int
+    number: int
+    customer_id: int
+    customer_name: str
+    vehicle_id: int
+    vehicle_title: str
+    status: str
+    description: str
+    odometer_in: int | None
+    opened_at: datetime
+    promised_at: datetime | None
+    completed_at: datetime | None
+    closed_at: datetime | None
+    parts_total: Decimal
+    labor_total: Decimal
+    tax_total: Decimal
+    total: Decimal
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class TicketRow:
+    id: int
+    number: int
+    status: str
+    customer_name: str
+    vehicle_title: str
+    opened_at: datetime
+    promised_at: datetime | None
+    mechanics: str
+    total: Decimal

@@ -1,0 +1,87 @@
+"""Field rules shared by every service: names, e-mail, phone, years, search keys."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+MAX_NAME = 200
+MAX_EMAIL = 254
+MAX_PHONE = 40
+MAX_TEXT = 10_000
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(text: str | None) -> str:
+    """Trim, fold Unicode to NFC and drop control characters (kept: tab and newlines)."""
+    if text is None:
+        return ""
+    return _CONTROL.sub("", unicodedata.normalize("NFC", text)).strip()
+
+
+def clean_line(text: str | None) -> str:
+    """A one-line field: like :func:`clean_text`, with inner runs of white space folded."""
+    return " ".join(clean_text(text).split())
+
+
+def search_key(text: str) -> str:
+    """The case-folded form names are indexed and searched by."""
+    return clean_line(text).casefold()
+
+
+def check_name(text: str | None, label: str = "Name") -> tuple[str, str | None]:
+    """Return the cleaned name and an error message, if any."""
+    name = clean_line(text)
+    if not name:
+        return name, f"{label} is required."
+    if len(name) > MAX_NAME:
+        return name, f"{label} is too long ({len(name)} characters; at most {MAX_NAME})."
+    return name, None
+
+
+def check_email(text: str | None) -> tuple[str | None, str | None]:
+    """Return the normalised (lower-case) e-mail or None when blank, and an error message."""
+    raw = clean_line(text)
+    if not raw:
+        return None, None
+    if len(raw) > MAX_EMAIL:
+        return raw, f"E-mail is too long (at most {MAX_EMAIL} characters)."
+    try:
+        result = validate_email(raw, check_deliverability=False)
+    except EmailNotValidError as exc:
+        return raw, f"E-mail is not valid: {exc}"
+    return result.normalized.lower(), None
+
+
+def check_phone(text: str | None, region: str = "US") -> tuple[str, str | None]:
+    """Return the phone as typed (trimmed) and an error message when it cannot be a number."""
+    raw = clean_line(text)
+    if not raw:
+        return "", None
+    if len(raw) > MAX_PHONE:
+        return raw, f"Phone is too long (at most {MAX_PHONE} characters)."
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        return raw, "Phone is not a phone number: use digits, spaces, +, - or ()."
+    if not phonenumbers.is_possible_number(number):
+        return raw, "Phone has the wrong number of digits."
+    return raw, None
+
+
+def phone_digits(text: str) -> str:
+    """Digits only: what phone searches match against."""
+    return "".join(c for c in text if c.isdigit())
+
+
+def check_year(value: int | None, label: str = "Year") -> str | None:
+    if value is None:
+        return None
+    latest = date.today().year + 2
+    if not 1886 <= value <= latest:
+        return f"{label} must be between 1886 and {latest}."
+    return None

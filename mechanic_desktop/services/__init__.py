@@ -1,0 +1,1 @@
+"""Use cases: every rule of the shop lives here once. No Qt here."""

@@ -1,0 +1,102 @@
+"""Mechanics: who works the tickets, at what hourly rate; deactivated, never deleted
+once they have worked a ticket."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from mechanic_desktop.db.models import Mechanic
+from mechanic_desktop.db.unit_of_work import UnitOfWork
+from mechanic_desktop.domain.errors import DeleteRefused
+from mechanic_desktop.domain.records import ListQuery, MechanicRecord, MechanicRow, Page
+from mechanic_desktop.domain.validation import check_email, check_name, check_phone, phone_digits, search_key
+from mechanic_desktop.services.common import FieldErrors, constraint_errors, paged, require
+
+
+@dataclass(frozen=True, slots=True)
+class MechanicData:
+    name: str
+    email: str = ""
+    phone: str = ""
+    hourly_rate: str | Decimal = "0"
+    active: bool = True
+
+
+def _validate(uow: UnitOfWork, data: MechanicData, current_id: int | None) -> dict[str, object]:
+    errors = FieldErrors()
+    name, message = check_name(data.name)
+    errors.add("name", message)
+    email, message = check_email(data.email)
+    errors.add("email", message)
+    phone, message = check_phone(data.phone)
+    errors.add("phone", message)
+    rate = errors.money("hourly_rate", data.hourly_rate, "Hourly rate")
+    if email and "email" not in errors.fields:
+        other = uow.mechanics.by_email(email)
+        if other is not None and other.id != current_id:
+            errors.add("email", f"{other.name} already has this e-mail.")
+    errors.raise_if_any()
+    return {
+        "name": name,
+        "name_key": search_key(name),
+        "email": email,
+        "phone": phone,
+        "phone_digits": phone_digits(phone),
+        "hourly_rate": rate,
+        "active": bool(data.active),
+    }
+
+
+def to_record(m: Mechanic) -> MechanicRecord:
+    return MechanicRecord(m.id, m.name, m.email, m.phone, m.hourly_rate, m.active)
+
+
+def create_mechanic(uow: UnitOfWork, data: MechanicData) -> MechanicRecord:
+    with uow.writing():
+        mechanic = Mechanic(**_validate(uow, data, None))
+        with constraint_errors():
+            uow.mechanics.add(mechanic)
+            uow.commit()
+        return to_record(mechanic)
+
+
+def update_mechanic(uow: UnitOfWork, mechanic_id: int, data: MechanicData) -> MechanicRecord:
+    with uow.writing():
+        mechanic = require(uow.mechanics.get(mechanic_id), "Mechanic", mechanic_id)
+        for field, value in _validate(uow, data, mechanic_id).items():
+            setattr(mechanic, field, value)
+        with constraint_errors():
+            uow.commit()
+        return to_record(mechanic)
+
+
+def set_mechanic_active(uow: UnitOfWork, mechanic_id: int, active: bool) -> MechanicRecord:
+    with uow.writing():
+        mechanic = require(uow.mechanics.get(mechanic_id), "Mechanic", mechanic_id)
+        mechanic.active = active
+        uow.commit()
+        return to_record(mechanic)
+
+
+def get_mechanic(uow: UnitOfWork, mechanic_id: int) -> MechanicRecord:
+    with uow:
+        return to_record(require(uow.mechanics.get(mechanic_id), "Mechanic", mechanic_id))
+
+
+def delete_mechanic(uow: UnitOfWork, mechanic_id: int) -> None:
+    with uow.writing():
+        mechanic = require(uow.mechanics.get(mechanic_id), "Mechanic", mechanic_id)
+        if uow.mechanics.has_tickets(mechanic_id):
+            raise DeleteRefused(
+                f"{mechanic.name} has worked on tickets, and deleting them would erase who "
+                "did that work. Mark them inactive instead: they leave the pick lists but "
+                "stay in the history."
+            )
+        uow.mechanics.delete(mechanic)
+        with constraint_errors():
+            uow.commit()
+
+
+def list_mechanics(uow: UnitOfWork, query: ListQuery) -> Page[MechanicRow]:
+    return paged(uow, lambda u, q: u.mechanics.page(q), query, lambda r: MechanicRow(*r))

@@ -1,0 +1,147 @@
+"""Service tickets (repair orders): open one for a customer's vehicle, edit, list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy.exc import IntegrityError
+
+from mechanic_desktop.db.models import ServiceTicket
+from mechanic_desktop.db.unit_of_work import UnitOfWork
+from mechanic_desktop.domain.errors import StaleRecord, ValidationError
+from mechanic_desktop.domain.records import ListQuery, Page, TicketRecord, TicketRow
+from mechanic_desktop.domain.status import TicketStatus
+from mechanic_desktop.domain.validation import MAX_TEXT, clean_text
+from mechanic_desktop.services.common import FieldErrors, constraint_errors, require
+
+_NUMBER_RETRIES = 5
+
+
+@dataclass(frozen=True, slots=True)
+class TicketData:
+    customer_id: int
+    vehicle_id: int
+    description: str = ""
+    promised_at: datetime | None = None
+    odometer_in: int | str | None = None
+
+
+def vehicle_title(year: int | None, make: str, model: str, plate: str) -> str:
+    text = " ".join(p for p in (str(year) if year else "", make, model) if p)
+    return f"{text} · {plate}" if plate else text
+
+
+def _validate(uow: UnitOfWork, data: TicketData, current: ServiceTicket | None) -> dict[str, object]:
+    errors = FieldErrors()
+    customer = uow.customers.get(data.customer_id)
+    if customer is None:
+        errors.add("customer_id", "Choose the customer.")
+    vehicle = uow.vehicles.get(data.vehicle_id)
+    if vehicle is None:
+        errors.add("vehicle_id", "Choose the vehicle.")
+    elif customer is not None and vehicle.customer_id != customer.id:
+        errors.add("vehicle_id", f"This vehicle belongs to {vehicle.customer.name}.")
+    description = clean_text(data.description)
+    if not description:
+        errors.add("description", "Describe the customer's concern or the work requested.")
+    elif len(description) > MAX_TEXT:
+        errors.add("description", f"Description is too long (at most {MAX_TEXT:,} characters).")
+    odometer = errors.integer("odometer_in", data.odometer_in, "Odometer", 0, 9_999_999)
+    if odometer is not None and vehicle is not None:
+        last = uow.vehicles.last_odometer(vehicle.id)
+        if current is not None and current.odometer_in is not None:
+            last = None if last == current.odometer_in else last
+        if last is not None and odometer < last:
+            errors.add("odometer_in", f"Odometer cannot go below the last reading of {last:,}.")
+    promised = data.promised_at
+    if promised is not None and promised.tzinfo is None:
+        promised = promised.replace(tzinfo=UTC)
+    errors.raise_if_any()
+    return {
+        "customer_id": data.customer_id,
+        "vehicle_id": data.vehicle_id,
+        "description": description,
+        "odometer_in": odometer,
+        "promised_at": promised,
+    }
+
+
+def _record(uow: UnitOfWork, t: ServiceTicket) -> TicketRecord:
+    v = t.vehicle
+    return TicketRecord(
+        t.id, t.number, t.customer_id, t.customer.name, t.vehicle_id,
+        vehicle_title(v.year, v.make, v.model, v.plate), t.status, t.description,
+        t.odometer_in, t.opened_at, t.promised_at, t.completed_at, t.closed_at,
+        t.parts_total, t.labor_total, t.tax_total, t.total, t.version,
+    )
+
+
+def create_ticket(uow: UnitOfWork, data: TicketData) -> TicketRecord:
+    """Open a ticket with the next free number (retried if another desk took it)."""
+    for attempt in range(_NUMBER_RETRIES):
+        with uow.writing():
+            values = _validate(uow, data, None)
+            ticket = ServiceTicket(
+                **values, number=uow.tickets.next_number(), status=TicketStatus.OPEN.value
+            )
+            if values["odometer_in"] is not None:
+                vehicle = uow.vehicles.get(data.vehicle_id)
+                if vehicle is not None and (vehicle.odometer or 0) < int(str(values["odometer_in"])):
+                    vehicle.odometer = int(str(values["odometer_in"]))
+            uow.tickets.add(ticket)
+            try:
+                uow.commit()
+            except IntegrityError as exc:
+                if "number" in str(exc.orig) and attempt < _NUMBER_RETRIES - 1:
+                    continue
+                with constraint_errors():
+                    raise
+            return _record(uow, ticket)
+    raise AssertionError("unreachable")
+
+
+def update_ticket(
+    uow: UnitOfWork, ticket_id: int, data: TicketData, expected_version: int
+) -> TicketRecord:
+    """Save the editor's fields; refused when the ticket changed since it was read."""
+    with uow.writing():
+        ticket = require(uow.tickets.get(ticket_id), "Ticket", ticket_id)
+        if ticket.version != expected_version:
+            raise StaleRecord(
+                f"Ticket {ticket.number} was changed at another desk after you opened it; "
+                "it has been reloaded. Apply your changes again."
+            )
+        if not TicketStatus(ticket.status).is_active:
+            raise ValidationError.single(
+                "status", f"Ticket {ticket.number} is {TicketStatus(ticket.status).label.lower()} "
+                "and can no longer be edited."
+            )
+        for field, value in _validate(uow, data, ticket).items():
+            setattr(ticket, field, value)
+        with constraint_errors():
+            uow.commit()
+        return _record(uow, ticket)
+
+
+def get_ticket(uow: UnitOfWork, ticket_id: int) -> TicketRecord:
+    with uow:
+        return _record(uow, require(uow.tickets.get(ticket_id), "Ticket", ticket_id))
+
+
+def list_tickets(uow: UnitOfWork, query: ListQuery) -> Page[TicketRow]:
+    with uow:
+        rows, cursor = uow.tickets.page(query)
+        names = uow.tickets.mechanic_names([r[0] for r in rows])
+        return Page(
+            tuple(
+                TicketRow(
+                    id=r[0], number=r[1], status=r[2], customer_name=r[3],
+                    vehicle_title=vehicle_title(r[4], r[5], r[6], r[7]),
+                    opened_at=r[8], promised_at=r[9],
+                    mechanics=", ".join(names.get(r[0], [])), total=r[10],
+                )
+                for r in rows
+            ),
+            cursor,
+        )
