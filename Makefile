@@ -1,0 +1,41 @@
+# Two commands set everything up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: run test lint typecheck bench seed clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+## run: open the app on the local SQLite database (offers demo data when empty)
+run: $(STAMP)
+	$(PY) -m mechanic_desktop $(ARGS)
+
+## test: lint, type-check and run the whole suite (SQLite and PostgreSQL)
+test: $(STAMP)
+	$(VENV)/bin/ruff check mechanic_desktop tests benchmarks alembic
+	$(VENV)/bin/mypy
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check mechanic_desktop tests benchmarks alembic
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
+## bench: seed a large database once (cached) and print speed and memory figures
+bench: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m benchmarks $(ARGS)
+
+## seed: fill the local database with demo data
+seed: $(STAMP)
+	$(PY) -m mechanic_desktop seed $(ARGS)
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,76 @@
+"""Command line: open the app (default), or ``seed`` a database with demo data."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from mechanic_desktop import __version__
+from mechanic_desktop.config import database_url
+from mechanic_desktop.domain.errors import DatabaseUnavailable
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mechanic-desktop", description="Run a car-repair shop's day."
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--database-url",
+        help="database to open: sqlite:///path/shop.sqlite3 or "
+        "postgresql+psycopg://user@host/db (default: MECHANIC_DATABASE_URL, else a local file)",
+    )
+    parser.add_argument(
+        "--exit-after-first-paint",
+        action="store_true",
+        help="quit once the main window shows its first page (start-up measurements)",
+    )
+    parser.add_argument(
+        "--no-demo-offer",
+        action="store_true",
+        help="do not offer demo data when the database is empty",
+    )
+    sub = parser.add_subparsers(dest="command")
+    seed = sub.add_parser("seed", help="fill a database with realistic demo data")
+    seed.add_argument("--customers", type=int, default=200)
+    seed.add_argument("--tickets", type=int, default=1000)
+    seed.add_argument("--mechanics", type=int, default=12)
+    seed.add_argument("--parts", type=int, default=500)
+    seed.add_argument("--random-seed", type=int, default=1)
+    seed.add_argument("--database-url", dest="seed_database_url", default=None)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    url = database_url(getattr(args, "seed_database_url", None) or args.database_url)
+    if args.command == "seed":
+        return run_seed(url, args)
+    from mechanic_desktop.ui.application import run_gui
+
+    return run_gui(url, args)
+
+
+def run_seed(url: str, args: argparse.Namespace) -> int:
+    from mechanic_desktop.bootstrap import connect
+    from mechanic_desktop.db.seed import SeedPlan, seed
+
+    try:
+        context = connect(url)
+    except DatabaseUnavailable as exc:
+        print(f"mechanic-desktop: {exc}", file=sys.stderr)
+        return 2
+    try:
+        plan = SeedPlan(
+            customers=args.customers,
+            tickets=args.tickets,
+            mechanics=args.mechanics,
+            parts=args.parts,
+            random_seed=args.random_seed,
+        )
+        report = seed(context.engine, plan, progress=lambda msg: print(msg, flush=True))
+    finally:
+        context.close()
+    print(report)
+    return 0

@@ -1,0 +1,1 @@
+"""Qt widgets, dialogs and table models. Database work goes through ``operations``."""

@@ -1,0 +1,136 @@
+"""The single DB worker: every read or write from the UI runs here, off the GUI thread.
+
+Following Anki's ``QueryOp``/``CollectionOp`` and ``taskman``: the UI hands a plain
+function (a service call) plus callbacks; the function runs on one background thread
+(so writes are serialised and each thread keeps its own Session), and its result or
+error comes back to the GUI thread through a queued signal.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from PySide6.QtCore import QObject, Qt, Signal, Slot
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What a write changed, so open views refresh only that: entity → ids."""
+
+    entities: dict[str, frozenset[int]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, entity: str, *ids: int) -> Changes:
+        return cls({entity: frozenset(ids)})
+
+    def touches(self, entity: str) -> bool:
+        return entity in self.entities
+
+    def ids(self, entity: str) -> frozenset[int]:
+        return self.entities.get(entity, frozenset())
+
+    def merged(self, other: Changes) -> Changes:
+        combined = dict(self.entities)
+        for entity, ids in other.entities.items():
+            combined[entity] = combined.get(entity, frozenset()) | ids
+        return Changes(combined)
+
+
+@dataclass
+class _Job(Generic[T]):
+    fn: Callable[[], T]
+    on_success: Callable[[T], None] | None
+    on_failure: Callable[[BaseException], None] | None
+    changes: Callable[[T], Changes] | None = None
+
+
+class DbWorker(QObject):
+    """One background thread for all database work; results arrive on the GUI thread."""
+
+    _finished = Signal(object, object, object)  # job, result, error
+    #: Emitted on the GUI thread after every successful write that reports changes.
+    changed = Signal(object)
+    #: Emitted when work starts or stops (busy count), for a status-bar indicator.
+    busy_changed = Signal(int)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db-worker")
+        self._pending = 0
+        self._closed = False
+        self._finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+
+    @property
+    def pending(self) -> int:
+        return self._pending
+
+    def read(
+        self,
+        fn: Callable[[], T],
+        on_success: Callable[[T], None] | None = None,
+        on_failure: Callable[[BaseException], None] | None = None,
+    ) -> Future[None] | None:
+        """Run a query; ``on_success(result)`` runs on the GUI thread."""
+        return self._submit(_Job(fn, on_success, on_failure))
+
+    def write(
+        self,
+        fn: Callable[[], T],
+        changes: Callable[[T], Changes],
+        on_success: Callable[[T], None] | None = None,
+        on_failure: Callable[[BaseException], None] | None = None,
+    ) -> Future[None] | None:
+        """Run a write; afterwards ``changed`` tells open views what to refresh."""
+        return self._submit(_Job(fn, on_success, on_failure, changes))
+
+    def _submit(self, job: _Job[Any]) -> Future[None] | None:
+        if self._closed:
+            return None
+        self._pending += 1
+        self.busy_changed.emit(self._pending)
+        return self._pool.submit(self._run, job)
+
+    def _run(self, job: _Job[Any]) -> None:
+        try:
+            result = job.fn()
+        except BaseException as exc:  # delivered to the GUI thread, never lost
+            if not _is_expected(exc):
+                log.error("database operation failed:\n%s", traceback.format_exc())
+            self._finished.emit(job, None, exc)
+        else:
+            self._finished.emit(job, result, None)
+
+    @Slot(object, object, object)
+    def _deliver(self, job: _Job[Any], result: Any, error: BaseException | None) -> None:
+        self._pending -= 1
+        self.busy_changed.emit(self._pending)
+        if error is not None:
+            if job.on_failure is not None:
+                job.on_failure(error)
+            else:
+                log.error("unhandled database error: %s", error)
+            return
+        if job.on_success is not None:
+            job.on_success(result)
+        if job.changes is not None:
+            self.changed.emit(job.changes(result))
+
+    def shutdown(self, wait: bool = True) -> None:
+        """Stop taking work; wait for what is running (it may be a write)."""
+        self._closed = True
+        self._pool.shutdown(wait=wait, cancel_futures=True)
+
+
+def _is_expected(exc: BaseException) -> bool:
+    from mechanic_desktop.domain.errors import DomainError
+
+    return isinstance(exc, DomainError)
