@@ -6,16 +6,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from alembic import context
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
+from alembic import context
 from mechanic_desktop.db.models import Base
 
 config = context.config
 target_metadata = Base.metadata
 
 
-def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+def include_object(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
     """PostgreSQL-only indexes (trigram) exist only there; don't expect them on SQLite."""
     if type_ == "index" and not reflected and obj.info.get("postgresql_only"):
         return bool(context.get_bind().dialect.name == "postgresql")
@@ -35,9 +37,14 @@ def run_on(connection: Connection) -> None:
 
 
 def run_migrations_online() -> None:
-    connection = config.attributes.get("connection")
-    if connection is not None:
-        run_on(connection)
+    connectable = config.attributes.get("connection")
+    if isinstance(connectable, Connection):
+        run_on(connectable)
+        return
+    if isinstance(connectable, Engine):  # pytest-alembic hands an engine
+        with connectable.connect() as conn:
+            run_on(conn)
+            conn.commit()
         return
     from mechanic_desktop.config import database_url
     from mechanic_desktop.db.engine import make_engine

@@ -71,7 +71,9 @@ def empty_tables(engine: Engine) -> None:
 @pytest.fixture(params=BACKENDS)
 def engine(request: pytest.FixtureRequest) -> Engine:
     """A migrated, empty database on each backend in turn."""
-    db: Engine = request.getfixturevalue(f"{'pg' if request.param == 'postgresql' else 'sqlite'}_engine")
+    db: Engine = request.getfixturevalue(
+        f"{'pg' if request.param == 'postgresql' else 'sqlite'}_engine"
+    )
     empty_tables(db)
     return db
 
@@ -79,3 +81,29 @@ def engine(request: pytest.FixtureRequest) -> Engine:
 @pytest.fixture
 def uow(engine: Engine) -> UnitOfWork:
     return UnitOfWork(engine)
+
+
+# pytest-alembic's built-in tests (single head, upgrade, model definitions match the
+# migrations, up/down consistency) run on a fresh, empty database of each backend.
+@pytest.fixture
+def alembic_config() -> object:
+    from mechanic_desktop.db.migrations import alembic_config as make_config
+
+    return make_config()
+
+
+@pytest.fixture(params=BACKENDS)
+def alembic_engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('alembic') / 'a.sqlite3'}")
+        yield engine
+        engine.dispose()
+        return
+    admin: str = request.getfixturevalue("pg_admin_url")
+    name = f"mechanic_alembic_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    engine = make_engine(pgserver.create_database(admin, name))
+    yield engine
+    engine.dispose()
+    pgserver.drop_database(admin, name)

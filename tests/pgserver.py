@@ -62,19 +62,34 @@ def _start_throwaway() -> tuple[Server | None, str]:
     try:
         subprocess.run(
             [*prefix, initdb, "-D", str(data), "-A", "trust", "-U", "postgres"],
-            check=True, capture_output=True,
+            check=True,
+            capture_output=True,
         )
         subprocess.run(
-            [*prefix, pg_ctl, "-D", str(data), "-l", str(base / "log"), "-w", "-o",
-             f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off", "start"],
-            check=True, capture_output=True,
+            [
+                *prefix,
+                pg_ctl,
+                "-D",
+                str(data),
+                "-l",
+                str(base / "log"),
+                "-w",
+                "-o",
+                f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off",
+                "start",
+            ],
+            check=True,
+            capture_output=True,
         )
     except (subprocess.CalledProcessError, OSError) as exc:
         return None, f"could not start a throwaway PostgreSQL: {exc}"
 
     def stop() -> None:
-        subprocess.run([*prefix, pg_ctl, "-D", str(data), "-m", "fast", "stop"],
-                       capture_output=True, check=False)
+        subprocess.run(
+            [*prefix, pg_ctl, "-D", str(data), "-m", "fast", "stop"],
+            capture_output=True,
+            check=False,
+        )
         shutil.rmtree(base, ignore_errors=True)
 
     return Server(f"postgresql://postgres@127.0.0.1:{port}/postgres", stop), ""

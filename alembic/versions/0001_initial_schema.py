@@ -8,10 +8,9 @@ Create Date: 2026-11-24 06:47:43.010719
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-from alembic import op
 
 import mechanic_desktop.db.types
-
+from alembic import op
 
 revision: str = "0001"
 down_revision: str | None = None

@@ -10,14 +10,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, tuple_
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, tuple_
 
 
 @dataclass(frozen=True, slots=True)
 class SortKey:
     """Columns to order by, the last being the primary key, all in one direction."""
 
-    columns: tuple[ColumnElement[Any], ...]
+    columns: tuple[SQLColumnExpression[Any], ...]
     descending: bool = False
 
     def order_by(self) -> list[ColumnElement[Any]]:
@@ -29,15 +29,18 @@ class SortKey:
             raise ValueError("cursor does not match the sort key")
         if len(self.columns) == 1:
             column = self.columns[0]
-            return column < cursor[0] if self.descending else column > cursor[0]
+            condition: ColumnElement[bool] = (
+                column < cursor[0] if self.descending else column > cursor[0]
+            )
+            return condition
         left = tuple_(*self.columns)
         right = tuple_(*cursor)
         return left < right if self.descending else left > right
 
 
 def keyset_page(
-    stmt: Select[Any], key: SortKey, cursor: Sequence[Any] | None, limit: int
-) -> Select[Any]:
+    stmt: Select[*tuple[Any, ...]], key: SortKey, cursor: Sequence[Any] | None, limit: int
+) -> Select[*tuple[Any, ...]]:
     """Limit ``stmt`` to the page after ``cursor`` in ``key`` order (one row extra, to
     know whether another page follows)."""
     if cursor is not None:
@@ -45,7 +48,7 @@ def keyset_page(
     return stmt.order_by(*key.order_by()).limit(limit + 1)
 
 
-def starts_with(column: ColumnElement[str], prefix: str, dialect: str) -> ColumnElement[bool]:
+def starts_with(column: SQLColumnExpression[str], prefix: str, dialect: str) -> ColumnElement[bool]:
     """``column`` starts with ``prefix``, in a form the backend's index serves; ``%`` and
     ``_`` in ``prefix`` are literal.
 
@@ -57,6 +60,6 @@ def starts_with(column: ColumnElement[str], prefix: str, dialect: str) -> Column
     return column.startswith(prefix, autoescape=True)
 
 
-def contains(column: ColumnElement[str], fragment: str) -> ColumnElement[bool]:
+def contains(column: SQLColumnExpression[str], fragment: str) -> ColumnElement[bool]:
     """``column`` contains ``fragment`` literally (trigram index on PostgreSQL)."""
     return column.contains(fragment, autoescape=True)

@@ -8,9 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
-from sqlalchemy import ColumnElement, Select, exists, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Label,
+    Select,
+    SQLColumnExpression,
+    exists,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from mechanic_desktop.db.models import (
@@ -29,6 +38,7 @@ from mechanic_desktop.domain.status import ACTIVE_STATUSES
 from mechanic_desktop.domain.validation import phone_digits, search_key
 
 M = TypeVar("M", bound=Base)
+AnySelect = Select[*tuple[Any, ...]]
 
 _ACTIVE = [s.value for s in ACTIVE_STATUSES]
 
@@ -37,8 +47,8 @@ _ACTIVE = [s.value for s in ACTIVE_STATUSES]
 class ListSpec:
     """How one table lists: its columns, its search, its sorts and its quick filters."""
 
-    base: Callable[[], Select[Any]]
-    sorts: dict[str, tuple[ColumnElement[Any], ...]]
+    base: Callable[[], AnySelect]
+    sorts: dict[str, tuple[SQLColumnExpression[Any], ...]]
     default_sort: str
     search: Callable[[str, str], ColumnElement[bool] | None]
     filters: dict[str, Callable[[Any], ColumnElement[bool] | None]]
@@ -50,7 +60,9 @@ def fetch_page(
     """Rows of one page and the cursor after its last row (None when it was the last)."""
     columns = spec.sorts.get(query.sort) or spec.sorts[spec.default_sort]
     key = SortKey(columns, query.descending)
-    labelled = [c.label(f"_k{i}") for i, c in enumerate(columns)]
+    labelled: list[Label[Any]] = [
+        cast("ColumnElement[Any]", c).label(f"_k{i}") for i, c in enumerate(columns)
+    ]
     stmt = spec.base().add_columns(*labelled)
     dialect = session.get_bind().dialect.name
     text = query.search.strip()
@@ -94,7 +106,7 @@ class Repository(Generic[M]):
         return int(self.session.scalar(select(func.count()).select_from(self.model)) or 0)
 
 
-def _open_tickets_of(column: ColumnElement[int], fk: ColumnElement[int]) -> Any:
+def _open_tickets_of(column: SQLColumnExpression[int], fk: SQLColumnExpression[int]) -> Any:
     return (
         select(func.count())
         .select_from(ServiceTicket)
@@ -113,7 +125,9 @@ def _customer_search(text: str, dialect: str) -> ColumnElement[bool]:
     if len(digits) >= 3 and len(digits) >= len(text.replace(" ", "")) - 4:
         conditions.append(starts_with(Customer.phone_digits, digits, dialect))
     if "@" in text:
-        conditions.append(starts_with(Customer.email, key, dialect))
+        conditions.append(
+            starts_with(cast("SQLColumnExpression[str]", Customer.email), key, dialect)
+        )
     return or_(*conditions)
 
 
@@ -148,9 +162,7 @@ class CustomerRepository(Repository[Customer]):
 
     def has_tickets(self, customer_id: int) -> bool:
         return bool(
-            self.session.scalar(
-                select(exists().where(ServiceTicket.customer_id == customer_id))
-            )
+            self.session.scalar(select(exists().where(ServiceTicket.customer_id == customer_id)))
         )
 
     def page(self, query: ListQuery) -> tuple[list[Any], tuple[Any, ...] | None]:
@@ -245,9 +257,7 @@ class MechanicRepository(Repository[Mechanic]):
 
     def has_tickets(self, mechanic_id: int) -> bool:
         return bool(
-            self.session.scalar(
-                select(exists().where(TicketMechanic.mechanic_id == mechanic_id))
-            )
+            self.session.scalar(select(exists().where(TicketMechanic.mechanic_id == mechanic_id)))
         )
 
     def page(self, query: ListQuery) -> tuple[list[Any], tuple[Any, ...] | None]:
@@ -278,9 +288,7 @@ PARTS = ListSpec(
     },
     default_sort="sku",
     search=_part_search,
-    filters={
-        "low_stock": lambda v: Part.quantity_on_hand <= Part.reorder_level if v else None
-    },
+    filters={"low_stock": lambda v: Part.quantity_on_hand <= Part.reorder_level if v else None},
 )
 
 
@@ -311,21 +319,23 @@ def _ticket_search(text: str, dialect: str) -> ColumnElement[bool]:
 
 
 TICKETS = ListSpec(
-    base=lambda: select(
-        ServiceTicket.id,
-        ServiceTicket.number,
-        ServiceTicket.status,
-        Customer.name,
-        Vehicle.year,
-        Vehicle.make,
-        Vehicle.model,
-        Vehicle.plate,
-        ServiceTicket.opened_at,
-        ServiceTicket.promised_at,
-        ServiceTicket.total,
-    )
-    .join(Customer, Customer.id == ServiceTicket.customer_id)
-    .join(Vehicle, Vehicle.id == ServiceTicket.vehicle_id),
+    base=lambda: (
+        select(
+            ServiceTicket.id,
+            ServiceTicket.number,
+            ServiceTicket.status,
+            Customer.name,
+            Vehicle.year,
+            Vehicle.make,
+            Vehicle.model,
+            Vehicle.plate,
+            ServiceTicket.opened_at,
+            ServiceTicket.promised_at,
+            ServiceTicket.total,
+        )
+        .join(Customer, Customer.id == ServiceTicket.customer_id)
+        .join(Vehicle, Vehicle.id == ServiceTicket.vehicle_id)
+    ),
     sorts={
         "opened": (ServiceTicket.opened_at, ServiceTicket.id),
         "number": (ServiceTicket.number,),

@@ -88,9 +88,12 @@ class UnitOfWork:
             session.rollback()
         finally:
             session.close()
-        if isinstance(exc, DBAPIError) and not isinstance(exc, IntegrityError):
-            if exc.connection_invalidated or _is_connection_problem(exc):
-                raise DatabaseUnavailable(explain_connection_error(exc, self.engine.url)) from exc
+        if (
+            isinstance(exc, DBAPIError)
+            and not isinstance(exc, IntegrityError)
+            and (exc.connection_invalidated or _is_connection_problem(exc))
+        ):
+            raise DatabaseUnavailable(explain_connection_error(exc, self.engine.url)) from exc
 
     def commit(self) -> None:
         self.session.commit()

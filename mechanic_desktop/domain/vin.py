@@ -88,7 +88,9 @@ def check_vin(text: str) -> VinCheck:
     if bad:
         if set(bad) <= set("IOQ"):
             letters = ", ".join(bad)
-            return VinCheck(vin, error=f"A VIN never contains the letters I, O or Q (found {letters}).")
+            return VinCheck(
+                vin, error=f"A VIN never contains the letters I, O or Q (found {letters})."
+            )
         shown = ", ".join(repr(c) for c in bad[:5])
         return VinCheck(vin, error=f"A VIN has only digits and capital letters (found {shown}).")
     if len(vin) != VIN_LENGTH:

@@ -10,7 +10,13 @@ from mechanic_desktop.db.models import Mechanic
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.errors import DeleteRefused
 from mechanic_desktop.domain.records import ListQuery, MechanicRecord, MechanicRow, Page
-from mechanic_desktop.domain.validation import check_email, check_name, check_phone, phone_digits, search_key
+from mechanic_desktop.domain.validation import (
+    check_email,
+    check_name,
+    check_phone,
+    phone_digits,
+    search_key,
+)
 from mechanic_desktop.services.common import FieldErrors, constraint_errors, paged, require
 
 

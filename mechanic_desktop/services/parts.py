@@ -55,7 +55,13 @@ def _validate(uow: UnitOfWork, data: PartData, current_id: int | None) -> dict[s
 
 def to_record(p: Part) -> PartRecord:
     return PartRecord(
-        p.id, p.sku, p.name, p.unit_price, p.unit_cost, p.quantity_on_hand, p.reorder_level,
+        p.id,
+        p.sku,
+        p.name,
+        p.unit_price,
+        p.unit_cost,
+        p.quantity_on_hand,
+        p.reorder_level,
         p.version,
     )
 
@@ -75,8 +81,9 @@ def create_part(uow: UnitOfWork, data: PartData) -> PartRecord:
             uow.flush()
             if opening:
                 uow.session.add(
-                    StockMovement(part_id=part.id, quantity=opening, reason="initial",
-                                  note="Opening stock")
+                    StockMovement(
+                        part_id=part.id, quantity=opening, reason="initial", note="Opening stock"
+                    )
                 )
             uow.commit()
         return to_record(part)
@@ -89,9 +96,7 @@ def update_part(
     with uow.writing():
         part = require(uow.parts.get(part_id), "Part", part_id)
         if expected_version is not None and part.version != expected_version:
-            raise StaleRecord(
-                f"Part {part.sku} was changed at another desk; it has been reloaded."
-            )
+            raise StaleRecord(f"Part {part.sku} was changed at another desk; it has been reloaded.")
         for field, value in _validate(uow, data, part_id).items():
             setattr(part, field, value)
         with constraint_errors():

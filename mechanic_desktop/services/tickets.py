@@ -32,7 +32,9 @@ def vehicle_title(year: int | None, make: str, model: str, plate: str) -> str:
     return f"{text} · {plate}" if plate else text
 
 
-def _validate(uow: UnitOfWork, data: TicketData, current: ServiceTicket | None) -> dict[str, object]:
+def _validate(
+    uow: UnitOfWork, data: TicketData, current: ServiceTicket | None
+) -> dict[str, object]:
     errors = FieldErrors()
     customer = uow.customers.get(data.customer_id)
     if customer is None:
@@ -70,10 +72,24 @@ def _validate(uow: UnitOfWork, data: TicketData, current: ServiceTicket | None) 
 def _record(uow: UnitOfWork, t: ServiceTicket) -> TicketRecord:
     v = t.vehicle
     return TicketRecord(
-        t.id, t.number, t.customer_id, t.customer.name, t.vehicle_id,
-        vehicle_title(v.year, v.make, v.model, v.plate), t.status, t.description,
-        t.odometer_in, t.opened_at, t.promised_at, t.completed_at, t.closed_at,
-        t.parts_total, t.labor_total, t.tax_total, t.total, t.version,
+        t.id,
+        t.number,
+        t.customer_id,
+        t.customer.name,
+        t.vehicle_id,
+        vehicle_title(v.year, v.make, v.model, v.plate),
+        t.status,
+        t.description,
+        t.odometer_in,
+        t.opened_at,
+        t.promised_at,
+        t.completed_at,
+        t.closed_at,
+        t.parts_total,
+        t.labor_total,
+        t.tax_total,
+        t.total,
+        t.version,
     )
 
 
@@ -87,7 +103,9 @@ def create_ticket(uow: UnitOfWork, data: TicketData) -> TicketRecord:
             )
             if values["odometer_in"] is not None:
                 vehicle = uow.vehicles.get(data.vehicle_id)
-                if vehicle is not None and (vehicle.odometer or 0) < int(str(values["odometer_in"])):
+                if vehicle is not None and (vehicle.odometer or 0) < int(
+                    str(values["odometer_in"])
+                ):
                     vehicle.odometer = int(str(values["odometer_in"]))
             uow.tickets.add(ticket)
             try:
@@ -114,8 +132,9 @@ def update_ticket(
             )
         if not TicketStatus(ticket.status).is_active:
             raise ValidationError.single(
-                "status", f"Ticket {ticket.number} is {TicketStatus(ticket.status).label.lower()} "
-                "and can no longer be edited."
+                "status",
+                f"Ticket {ticket.number} is {TicketStatus(ticket.status).label.lower()} "
+                "and can no longer be edited.",
             )
         for field, value in _validate(uow, data, ticket).items():
             setattr(ticket, field, value)
@@ -136,10 +155,15 @@ def list_tickets(uow: UnitOfWork, query: ListQuery) -> Page[TicketRow]:
         return Page(
             tuple(
                 TicketRow(
-                    id=r[0], number=r[1], status=r[2], customer_name=r[3],
+                    id=r[0],
+                    number=r[1],
+                    status=r[2],
+                    customer_name=r[3],
                     vehicle_title=vehicle_title(r[4], r[5], r[6], r[7]),
-                    opened_at=r[8], promised_at=r[9],
-                    mechanics=", ".join(names.get(r[0], [])), total=r[10],
+                    opened_at=r[8],
+                    promised_at=r[9],
+                    mechanics=", ".join(names.get(r[0], [])),
+                    total=r[10],
                 )
                 for r in rows
             ),

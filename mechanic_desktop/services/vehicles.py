@@ -44,10 +44,6 @@ def _validate(
         if len(value) > 60:
             errors.add(field, f"{label} is too long (at most 60 characters).")
     year = errors.integer("year", data.year, "Year", 1886, date.today().year + 2)
-    if year is not None and vin.model_year is not None and vin.ok and not vin.warning:
-        # The VIN's year code repeats every 30 years; only flag a clear contradiction.
-        if abs(year - vin.model_year) not in (0, 1, 30) and abs(year - vin.model_year) < 29:
-            errors.add("year", f"The VIN says model year {vin.model_year}.")
     plate = clean_line(data.plate).upper()
     if len(plate) > 20:
         errors.add("plate", "Plate is too long (at most 20 characters).")
@@ -55,9 +51,7 @@ def _validate(
     if current is not None and odometer is not None:
         last = uow.vehicles.last_odometer(current.id)
         if last is not None and odometer < last:
-            errors.add(
-                "odometer", f"Odometer cannot go below the last reading of {last:,}."
-            )
+            errors.add("odometer", f"Odometer cannot go below the last reading of {last:,}.")
     errors.raise_if_any()
     values: dict[str, object] = {
         "customer_id": data.customer_id,

@@ -1,0 +1,67 @@
+"""Ticket service on both backends: numbering, validation, stale edits, lists."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from mechanic_desktop.db.unit_of_work import UnitOfWork
+from mechanic_desktop.domain.errors import StaleRecord, ValidationError
+from mechanic_desktop.domain.records import ListQuery
+from mechanic_desktop.services import tickets
+from mechanic_desktop.services.tickets import TicketData
+from tests.unit import factories
+
+
+def test_tickets_are_numbered_in_sequence(uow: UnitOfWork) -> None:
+    first = factories.ticket(uow)
+    c = factories.customer(uow, "Bob Smith")
+    v = factories.vehicle(uow, c.id, factories.VINS[1])
+    second = tickets.create_ticket(uow, TicketData(c.id, v.id, "Oil change", odometer_in=1000))
+    assert (first.number, second.number) == (1, 2)
+    assert second.status == "open"
+    assert second.vehicle_title == "2005 Ford F-150 · ABC 123"
+    assert second.opened_at.tzinfo is UTC
+
+
+def test_ticket_validation(uow: UnitOfWork) -> None:
+    ada = factories.customer(uow)
+    bob = factories.customer(uow, "Bob Smith")
+    bobs_car = factories.vehicle(uow, bob.id, odometer=90_000)
+    with pytest.raises(ValidationError) as caught:
+        tickets.create_ticket(uow, TicketData(ada.id, bobs_car.id, "  ", odometer_in=5))
+    assert caught.value.fields == {
+        "vehicle_id": "This vehicle belongs to Bob Smith.",
+        "description": "Describe the customer's concern or the work requested.",
+        "odometer_in": "Odometer cannot go below the last reading of 90,000.",
+    }
+
+
+def test_edit_from_a_stale_copy_is_refused_not_lost(uow: UnitOfWork) -> None:
+    t = factories.ticket(uow)
+    data = TicketData(t.customer_id, t.vehicle_id, "Brakes squeal, front left")
+    saved = tickets.update_ticket(uow, t.id, data, expected_version=t.version)
+    assert saved.version == t.version + 1
+    with pytest.raises(StaleRecord, match="changed at another desk"):
+        tickets.update_ticket(uow, t.id, TicketData(t.customer_id, t.vehicle_id, "x"), t.version)
+    assert tickets.get_ticket(uow, t.id).description == "Brakes squeal, front left"
+
+
+def test_list_filters_search_and_sorts(uow: UnitOfWork) -> None:
+    first = factories.ticket(uow, "Ada Lovelace")
+    c = factories.customer(uow, "Bob Smith")
+    v = factories.vehicle(uow, c.id, factories.VINS[1])
+    promised = datetime(2030, 1, 2, 15, 0, tzinfo=UTC)
+    second = tickets.create_ticket(uow, TicketData(c.id, v.id, "Noise", promised_at=promised))
+
+    def numbers(**kwargs: object) -> list[int]:
+        return [r.number for r in tickets.list_tickets(uow, ListQuery(**kwargs)).rows]  # type: ignore[arg-type]
+
+    assert numbers(sort="number") == [1, 2]
+    assert numbers(sort="number", descending=True) == [2, 1]
+    assert numbers(search="smith") == [2]
+    assert numbers(search="#1") == [1]
+    assert numbers(filters={"customer_id": first.customer_id}) == [1]
+    assert numbers(filters={"status": ["closed"]}) == []
+    assert tickets.get_ticket(uow, second.id).promised_at == promised

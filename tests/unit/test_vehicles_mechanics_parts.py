@@ -1,0 +1,166 @@
+"""Vehicle, mechanic and part services on both backends: every field rule and delete rule."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from mechanic_desktop.db.unit_of_work import UnitOfWork
+from mechanic_desktop.domain.errors import DeleteRefused, StaleRecord, ValidationError
+from mechanic_desktop.domain.records import ListQuery
+from mechanic_desktop.services import mechanics, parts, tickets, vehicles
+from mechanic_desktop.services.mechanics import MechanicData
+from mechanic_desktop.services.parts import PartData
+from mechanic_desktop.services.vehicles import VehicleData
+from tests.unit import factories
+
+
+def test_vehicle_is_stored_normalised_with_decoded_year(uow: UnitOfWork) -> None:
+    owner = factories.customer(uow)
+    made = vehicles.create_vehicle(uow, VehicleData(owner.id, "1fTmw1t88mfa00001", plate="ab 12"))
+    assert (made.vin, made.year, made.plate, made.vin_warning) == (
+        "1FTMW1T88MFA00001",
+        2021,
+        "AB 12",
+        None,
+    )
+
+
+@pytest.mark.parametrize(
+    ("vin", "year", "odometer", "field", "message"),
+    [
+        ("1M8GDM9A1KP042788", None, None, "vin", "Check digit (9th character) is 1"),
+        ("XYZ1234", None, None, "vin", "A VIN has 17 characters; this one has 7."),
+        ("1M8GDM9AXKP042788", 1700, None, "year", "Year must be between 1,886 and"),
+        ("1M8GDM9AXKP042788", "abc", None, "year", "Year must be a whole number."),
+        ("1M8GDM9AXKP042788", None, -5, "odometer", "Odometer must be between 0 and"),
+    ],
+)
+def test_vehicle_validation(
+    uow: UnitOfWork, vin: str, year: object, odometer: object, field: str, message: str
+) -> None:
+    owner = factories.customer(uow)
+    with pytest.raises(ValidationError) as caught:
+        vehicles.create_vehicle(uow, VehicleData(owner.id, vin, year=year, odometer=odometer))  # type: ignore[arg-type]
+    assert caught.value.fields[field].startswith(message)
+
+
+def test_duplicate_vin_names_the_owner(uow: UnitOfWork) -> None:
+    ada = factories.customer(uow)
+    factories.vehicle(uow, ada.id)
+    bob = factories.customer(uow, "Bob Smith")
+    with pytest.raises(ValidationError) as caught:
+        factories.vehicle(uow, bob.id)
+    assert caught.value.fields == {"vin": "This VIN is already on file for Ada Lovelace."}
+
+
+def test_foreign_vin_is_kept_with_a_warning(uow: UnitOfWork) -> None:
+    owner = factories.customer(uow)
+    made = vehicles.create_vehicle(uow, VehicleData(owner.id, "WVWZZZ1JZXW000001"))
+    assert made.vin_warning is not None
+    assert vehicles.get_vehicle(uow, made.id).vin_warning == made.vin_warning
+
+
+def test_odometer_cannot_go_backwards(uow: UnitOfWork) -> None:
+    owner = factories.customer(uow)
+    car = factories.vehicle(uow, owner.id, odometer=50_000)
+    data = VehicleData(owner.id, car.vin, odometer=49_999)
+    with pytest.raises(ValidationError) as caught:
+        vehicles.update_vehicle(uow, car.id, data)
+    assert caught.value.fields == {
+        "odometer": "Odometer cannot go below the last reading of 50,000."
+    }
+    assert (
+        vehicles.update_vehicle(
+            uow, car.id, VehicleData(owner.id, car.vin, odometer=50_100)
+        ).odometer
+        == 50_100
+    )
+
+
+def test_vehicle_with_tickets_cannot_be_deleted(uow: UnitOfWork) -> None:
+    ticket = factories.ticket(uow)
+    with pytest.raises(DeleteRefused, match="service history"):
+        vehicles.delete_vehicle(uow, ticket.vehicle_id)
+
+
+def test_vehicle_list_search_by_plate_and_vin_fragment(uow: UnitOfWork) -> None:
+    owner = factories.customer(uow)
+    factories.vehicle(uow, owner.id, factories.VINS[0])
+    vehicles.create_vehicle(uow, VehicleData(owner.id, factories.VINS[1], plate="XYZ 9"))
+    assert [r.vin for r in vehicles.list_vehicles(uow, ListQuery(search="xyz")).rows] == [
+        factories.VINS[1]
+    ]
+    assert [r.vin for r in vehicles.list_vehicles(uow, ListQuery(search="042788")).rows] == [
+        factories.VINS[0]
+    ]
+
+
+def test_mechanic_rules(uow: UnitOfWork) -> None:
+    sam = mechanics.create_mechanic(
+        uow, MechanicData("Sam Wrench", "sam@shop.com", hourly_rate="$95.5")
+    )
+    assert sam.hourly_rate == Decimal("95.50")
+    with pytest.raises(ValidationError) as caught:
+        mechanics.create_mechanic(uow, MechanicData("", hourly_rate="-1"))
+    assert caught.value.fields == {
+        "name": "Name is required.",
+        "hourly_rate": "Hourly rate cannot be negative.",
+    }
+    with pytest.raises(ValidationError) as caught:
+        mechanics.create_mechanic(uow, MechanicData("Sam Two", "SAM@shop.com"))
+    assert caught.value.fields == {"email": "Sam Wrench already has this e-mail."}
+
+
+def test_mechanic_on_a_ticket_is_deactivated_not_deleted(uow: UnitOfWork) -> None:
+    from mechanic_desktop.db.models import TicketMechanic
+
+    ticket = factories.ticket(uow)
+    sam = mechanics.create_mechanic(uow, MechanicData("Sam Wrench", hourly_rate="90"))
+    with uow.writing():
+        uow.session.add(
+            TicketMechanic(ticket_id=ticket.id, mechanic_id=sam.id, hourly_rate=Decimal("90"))
+        )
+        uow.commit()
+    with pytest.raises(DeleteRefused, match="Mark them inactive instead"):
+        mechanics.delete_mechanic(uow, sam.id)
+    assert not mechanics.set_mechanic_active(uow, sam.id, False).active
+    active = mechanics.list_mechanics(uow, ListQuery(filters={"active_only": True})).rows
+    assert active == ()
+    assert tickets.list_tickets(uow, ListQuery()).rows[0].mechanics == "Sam Wrench"
+
+
+def test_part_rules_and_opening_stock(uow: UnitOfWork) -> None:
+    oil = parts.create_part(uow, PartData("oil-5w30", "Oil 5W-30", "12.995", "7", 5, 20))
+    assert (oil.sku, oil.unit_price, oil.quantity_on_hand) == ("OIL-5W30", Decimal("13.00"), 20)
+    with pytest.raises(ValidationError) as caught:
+        parts.create_part(uow, PartData("OIL-5W30", "", "-3", "x", -1))
+    assert caught.value.fields == {
+        "sku": "SKU OIL-5W30 is already used by 'Oil 5W-30'.",
+        "name": "Name is required.",
+        "unit_price": "Price cannot be negative.",
+        "unit_cost": "Cost must be a number, like 12.50.",
+        "reorder_level": "Reorder level must be between 0 and 1,000,000.",
+    }
+
+
+def test_part_edit_on_a_stale_copy_is_refused(uow: UnitOfWork) -> None:
+    oil = parts.create_part(uow, PartData("OIL", "Oil", "10"))
+    parts.update_part(uow, oil.id, PartData("OIL", "Oil 5W", "11"), expected_version=oil.version)
+    with pytest.raises(StaleRecord):
+        parts.update_part(
+            uow, oil.id, PartData("OIL", "Oil 10W", "12"), expected_version=oil.version
+        )
+    assert parts.get_part(uow, oil.id).name == "Oil 5W"
+
+
+def test_part_low_stock_filter_and_delete(uow: UnitOfWork) -> None:
+    parts.create_part(uow, PartData("A", "Filter", "5", reorder_level=10, initial_quantity=3))
+    plenty = parts.create_part(
+        uow, PartData("B", "Bulb", "2", reorder_level=1, initial_quantity=50)
+    )
+    low = parts.list_parts(uow, ListQuery(filters={"low_stock": True})).rows
+    assert [(r.sku, r.low_stock) for r in low] == [("A", True)]
+    parts.delete_part(uow, plenty.id)
+    assert [r.sku for r in parts.list_parts(uow, ListQuery()).rows] == ["A"]

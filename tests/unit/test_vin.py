@@ -1,0 +1,83 @@
+"""VIN rules: alphabet, length, check digit (49 CFR 565), model year and region."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mechanic_desktop.domain.vin import VIN_ALPHABET, check_digit, check_vin, model_year, region
+
+VALID = ["1M8GDM9AXKP042788", "1G4AH59H45G118341", "1FTMW1T88MFA00001"]
+
+
+@pytest.mark.parametrize("vin", VALID)
+def test_valid_vins_pass_without_warning(vin: str) -> None:
+    result = check_vin(vin)
+    assert result.ok and result.warning is None
+    assert result.vin == vin
+    assert result.region == "North America"
+
+
+def test_typed_vin_is_normalised() -> None:
+    assert check_vin(" 1m8gdm9-axkp042788 ").vin == "1M8GDM9AXKP042788"
+
+
+@pytest.mark.parametrize(
+    ("vin", "message"),
+    [
+        ("1M8GDM9A1KP042788", "Check digit (9th character) is 1 but should be X"),
+        ("1HGCM82633A123456", "Check digit (9th character) is 3 but should be 7"),
+        ("XYZ1234", "A VIN has 17 characters; this one has 7."),
+        ("1M8GDM9AXKP04O788", "A VIN never contains the letters I, O or Q (found O)."),
+        ("", "VIN is required."),
+        ("1M8GDM9AXKP04*788", "A VIN has only digits and capital letters (found '*')."),
+    ],
+)
+def test_invalid_vins_say_why(vin: str, message: str) -> None:
+    result = check_vin(vin)
+    assert not result.ok
+    assert result.error is not None and result.error.startswith(message)
+
+
+def test_foreign_vin_without_check_digit_is_accepted_with_warning() -> None:
+    result = check_vin("WVWZZZ1JZXW000001")  # European VINs often carry Z in position 9
+    assert result.ok
+    assert result.region == "Europe"
+    assert result.warning is not None and "outside North America" in result.warning
+
+
+@pytest.mark.parametrize(
+    ("vin", "year"),
+    [("1M8GDM9AXKP042788", 1989), ("1G4AH59H45G118341", 2005), ("1FTMW1T88MFA00001", 2021)],
+)
+def test_model_year_uses_position_seven_for_the_cycle(vin: str, year: int) -> None:
+    assert model_year(vin) == year
+
+
+def test_region_of_first_character() -> None:
+    assert region("JH4") == "Asia"
+    assert region("9BW") == "South America"
+    assert region("") is None
+
+
+vin_bodies = st.text(alphabet=VIN_ALPHABET, min_size=17, max_size=17)
+
+
+@given(vin_bodies)
+def test_any_vin_validates_exactly_when_its_check_digit_is_right(vin: str) -> None:
+    """For North-American VINs the check digit decides validity; elsewhere, the warning."""
+    result = check_vin(vin)
+    right = vin[8] == check_digit(vin)
+    if region(vin) == "North America":
+        assert result.ok is right
+    else:
+        assert result.ok
+        assert (result.warning is None) is right
+
+
+@given(vin_bodies)
+def test_setting_the_check_digit_always_makes_a_vin_valid(vin: str) -> None:
+    fixed = vin[:8] + check_digit(vin) + vin[9:]
+    result = check_vin(fixed)
+    assert result.ok and result.warning is None
