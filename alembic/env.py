@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from alembic import context
 from sqlalchemy import Connection, Engine
 
-from alembic import context
 from mechanic_desktop.db.models import Base
 
 config = context.config

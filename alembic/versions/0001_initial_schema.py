@@ -2,15 +2,15 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 06:47:43.010719
+Create Date: 2026-11-24 06:54:10.063902
 """
 
 from collections.abc import Sequence
 
 import sqlalchemy as sa
+from alembic import op
 
 import mechanic_desktop.db.types
-from alembic import op
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -112,6 +112,22 @@ def upgrade() -> None:
     with op.batch_alter_table("parts", schema=None) as batch_op:
         batch_op.create_index("ix_parts_name_key_id", ["name_key", "id"], unique=False)
 
+    op.create_table(
+        "shop_settings",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("address", sa.Text(), nullable=False),
+        sa.Column("phone", sa.String(length=40), nullable=False),
+        sa.Column(
+            "tax_rate", mechanic_desktop.db.types.Decimal3(precision=12, scale=3), nullable=False
+        ),
+        sa.Column("labor_taxed", sa.Boolean(), nullable=False),
+        sa.Column("ticket_prefix", sa.String(length=10), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.CheckConstraint("id = 1", name=op.f("ck_shop_settings_single_row")),
+        sa.CheckConstraint("tax_rate >= 0", name=op.f("ck_shop_settings_tax_nonneg")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_shop_settings")),
+    )
     op.create_table(
         "staff_users",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -301,16 +317,14 @@ def upgrade() -> None:
         "ticket_mechanics",
         sa.Column("ticket_id", sa.Integer(), nullable=False),
         sa.Column("mechanic_id", sa.Integer(), nullable=False),
-        sa.Column(
-            "hours", mechanic_desktop.db.types.Decimal2(precision=12, scale=2), nullable=False
-        ),
+        sa.Column("minutes", sa.Integer(), nullable=False),
         sa.Column(
             "hourly_rate", mechanic_desktop.db.types.Decimal2(precision=12, scale=2), nullable=False
         ),
         sa.Column("assigned_at", mechanic_desktop.db.types.UtcDateTime(), nullable=False),
         sa.CheckConstraint("hourly_rate >= 0", name=op.f("ck_ticket_mechanics_rate_nonneg")),
         sa.CheckConstraint(
-            "hours >= 0 AND hours <= 999.9", name=op.f("ck_ticket_mechanics_hours_range")
+            "minutes >= 0 AND minutes <= 59994", name=op.f("ck_ticket_mechanics_minutes_range")
         ),
         sa.ForeignKeyConstraint(
             ["mechanic_id"],
@@ -405,6 +419,7 @@ def downgrade() -> None:
 
     op.drop_table("vehicles")
     op.drop_table("staff_users")
+    op.drop_table("shop_settings")
     with op.batch_alter_table("parts", schema=None) as batch_op:
         batch_op.drop_index("ix_parts_name_key_id")
 

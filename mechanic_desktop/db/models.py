@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from mechanic_desktop.db.types import Decimal2, Money, UtcDateTime, utcnow
+from mechanic_desktop.db.types import Decimal3, Money, UtcDateTime, utcnow
 from mechanic_desktop.domain.status import TicketStatus
 
 NAMING_CONVENTION = {
@@ -174,7 +174,8 @@ class ServiceTicket(Timestamps, Base):
 
 
 class TicketMechanic(Base):
-    """A mechanic on a ticket: hours worked at the rate copied when assigned."""
+    """A mechanic on a ticket: time worked at the rate copied when assigned (so a later
+    rate change does not rewrite history)."""
 
     __tablename__ = "ticket_mechanics"
 
@@ -182,12 +183,13 @@ class TicketMechanic(Base):
     mechanic_id: Mapped[int] = mapped_column(
         ForeignKey("mechanics.id"), primary_key=True, index=True
     )
-    hours: Mapped[Decimal] = mapped_column(Decimal2, default=Decimal("0.00"))
+    #: Time worked in whole minutes (0.25 h = 15); hours = minutes / 60.
+    minutes: Mapped[int] = mapped_column(Integer, default=0)
     hourly_rate: Mapped[Decimal] = mapped_column(Money)
     assigned_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     __table_args__ = (
-        CheckConstraint("hours >= 0 AND hours <= 999.9", name="hours_range"),
+        CheckConstraint("minutes >= 0 AND minutes <= 59994", name="minutes_range"),
         CheckConstraint("hourly_rate >= 0", name="rate_nonneg"),
     )
 
@@ -300,4 +302,26 @@ class AuditEntry(Base):
     __table_args__ = (
         Index("ix_audit_log_at_id", "at", "id"),
         Index("ix_audit_log_entity_entity_id", "entity", "entity_id"),
+    )
+
+
+class ShopSettings(Base):
+    """The shop's own details and pricing rules: exactly one row (id 1)."""
+
+    __tablename__ = "shop_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="My Repair Shop")
+    address: Mapped[str] = mapped_column(Text, default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    #: Sales tax in percent, e.g. 8.875.
+    tax_rate: Mapped[Decimal] = mapped_column(Decimal3, default=Decimal("0"))
+    labor_taxed: Mapped[bool] = mapped_column(Boolean, default=False)
+    ticket_prefix: Mapped[str] = mapped_column(String(10), default="RO-")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        CheckConstraint("id = 1", name="single_row"),
+        CheckConstraint("tax_rate >= 0", name="tax_nonneg"),
     )

@@ -2,50 +2,75 @@
 
 SQLite has no exact decimal type (it would keep money as a float), so ``Money`` keeps
 whole cents in an integer there and ``NUMERIC(12, 2)`` on PostgreSQL; Python always sees
-``Decimal``. ``UtcDateTime`` stores naive UTC and always hands back an aware UTC time.
+``Decimal``; aggregates over these columns keep the column's type (wrap computed
+expressions in ``type_coerce(expr, Money)``). ``UtcDateTime`` stores naive UTC and
+always hands back an aware UTC time.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import BigInteger, DateTime, Dialect, Numeric
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-from mechanic_desktop.domain.money import to_cents
 
+class ScaledDecimal(TypeDecorator[Decimal]):
+    """Exact decimal with ``scale`` places: ``Decimal`` in Python on both backends.
 
-class Decimal2(TypeDecorator[Decimal]):
-    """Exact two-decimal number (money, hours): ``Decimal`` in Python on both backends."""
+    On SQLite the value is kept as a whole number of the smallest unit (cents for
+    money). Database CHECKs on these columns may compare only with 0, since the stored
+    number is scaled on SQLite; other bounds belong in the services.
+    """
 
+    scale = 2
     impl = Numeric(12, 2)
     cache_ok = True
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name == "sqlite":
             return dialect.type_descriptor(BigInteger())
-        return dialect.type_descriptor(Numeric(12, 2, asdecimal=True))
+        return dialect.type_descriptor(Numeric(12, self.scale, asdecimal=True))
+
+    def _quantize(self, value: Any) -> Decimal:
+        return Decimal(value).quantize(Decimal(1).scaleb(-self.scale), rounding=ROUND_HALF_UP)
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
         if value is None:
             return None
-        amount = to_cents(value)
+        amount = self._quantize(value)
         if dialect.name == "sqlite":
-            return int(amount * 100)
+            return int(amount.scaleb(self.scale))
         return amount
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         if value is None:
             return None
         if dialect.name == "sqlite":
-            return to_cents(Decimal(int(value)) / 100)
-        return to_cents(value)
+            return self._quantize(Decimal(int(value)).scaleb(-self.scale))
+        return self._quantize(value)
 
     @property
     def python_type(self) -> type[Decimal]:
         return Decimal
+
+
+class Decimal2(ScaledDecimal):
+    """Two places: money."""
+
+    scale = 2
+    impl = Numeric(12, 2)
+    cache_ok = True
+
+
+class Decimal3(ScaledDecimal):
+    """Three places: percentages such as a tax rate of 8.875 %."""
+
+    scale = 3
+    impl = Numeric(12, 3)
+    cache_ok = True
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -76,5 +101,5 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-#: Money columns; the same exact type serves hours worked.
+#: Money columns.
 Money = Decimal2

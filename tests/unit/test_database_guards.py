@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 
-from mechanic_desktop.db.models import Customer, Part, StockMovement, TicketPart
+from mechanic_desktop.db.models import Customer, Part, ShopSettings, StockMovement, TicketPart
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.services import parts
 from tests.unit import factories
@@ -84,3 +84,14 @@ def test_sqlite_connection_settings(sqlite_engine: Engine) -> None:
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
+
+
+def test_three_place_percentages_round_trip(uow: UnitOfWork) -> None:
+    with uow.writing():
+        uow.session.add(ShopSettings(id=1, tax_rate=Decimal("8.875")))
+        uow.commit()
+    with uow:
+        settings = uow.session.get(ShopSettings, 1)
+        assert settings is not None
+        assert settings.tax_rate == Decimal("8.875")
+    _insert_fails(uow, ShopSettings(id=2))
