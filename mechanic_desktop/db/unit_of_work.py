@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from mechanic_desktop.db import repositories as repos
 from mechanic_desktop.db.engine import explain_connection_error
 from mechanic_desktop.domain.errors import DatabaseUnavailable
+from mechanic_desktop.domain.staff import Actor
 
 #: Called with each new Session; tests use it to prove no query runs on the GUI thread.
 SessionGuard = Callable[[], None]
@@ -35,8 +36,13 @@ class UnitOfWork:
     parts: repos.PartRepository
     tickets: repos.TicketRepository
 
-    def __init__(self, engine: Engine, guard: SessionGuard | None = None) -> None:
+    def __init__(
+        self, engine: Engine, guard: SessionGuard | None = None, actor: Actor | None = None
+    ) -> None:
         self.engine = engine
+        #: Who the work is done for (set at sign-in); None for system work (migrations,
+        #: seeding) and for tests of rules that do not depend on the role.
+        self.actor = actor
         self._factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
         self._guard = guard
         self._local = threading.local()
@@ -48,6 +54,10 @@ class UnitOfWork:
         if session is None:
             raise RuntimeError("UnitOfWork used outside its 'with' block")
         return session
+
+    @property
+    def actor_id(self) -> int | None:
+        return self.actor.id if self.actor is not None else None
 
     @property
     def dialect(self) -> str:
