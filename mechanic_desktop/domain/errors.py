@@ -43,3 +43,19 @@ class DatabaseUnavailable(DomainError):
 
 class SchemaTooNew(DatabaseUnavailable):
     """The database was upgraded by a newer version of the app."""
+
+
+class PermissionDenied(DomainError):
+    """The signed-in role may not do this; the message names the role and the action."""
+
+
+class LoginFailed(DomainError):
+    """Wrong user name or password (the same message either way), or account inactive."""
+
+
+class AccountLocked(LoginFailed):
+    """Too many failed sign-ins; ``until`` says when the next try is possible."""
+
+    def __init__(self, message: str, until: object) -> None:
+        super().__init__(message)
+        self.until = until

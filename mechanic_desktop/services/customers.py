@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from mechanic_desktop.db.models import Customer
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.errors import DeleteRefused
+from mechanic_desktop.domain.permissions import Action
 from mechanic_desktop.domain.records import CustomerRecord, CustomerRow, ListQuery, Page
 from mechanic_desktop.domain.validation import (
     MAX_TEXT,
@@ -17,7 +18,9 @@ from mechanic_desktop.domain.validation import (
     phone_digits,
     search_key,
 )
+from mechanic_desktop.services import audit
 from mechanic_desktop.services.common import FieldErrors, constraint_errors, paged, require
+from mechanic_desktop.services.permissions import require as require_permission
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,19 +72,24 @@ def to_record(c: Customer) -> CustomerRecord:
 
 
 def create_customer(uow: UnitOfWork, data: CustomerData) -> CustomerRecord:
+    require_permission(uow, Action.EDIT_CUSTOMERS)
     with uow.writing():
         customer = Customer(**_validate(uow, data, None))
         with constraint_errors():
             uow.customers.add(customer)
+            uow.flush()
+            audit.record(uow, "create", "customer", customer.id, customer.name)
             uow.commit()
         return to_record(customer)
 
 
 def update_customer(uow: UnitOfWork, customer_id: int, data: CustomerData) -> CustomerRecord:
+    require_permission(uow, Action.EDIT_CUSTOMERS)
     with uow.writing():
         customer = require(uow.customers.get(customer_id), "Customer", customer_id)
-        for field, value in _validate(uow, data, customer_id).items():
-            setattr(customer, field, value)
+        summary = audit.apply_changes(customer, _validate(uow, data, customer_id))
+        if summary:
+            audit.record(uow, "update", "customer", customer_id, summary)
         with constraint_errors():
             uow.commit()
         return to_record(customer)
@@ -94,6 +102,7 @@ def get_customer(uow: UnitOfWork, customer_id: int) -> CustomerRecord:
 
 def delete_customer(uow: UnitOfWork, customer_id: int) -> None:
     """Delete a customer and their vehicles; refused once any ticket refers to them."""
+    require_permission(uow, Action.DELETE_RECORDS)
     with uow.writing():
         customer = require(uow.customers.get(customer_id), "Customer", customer_id)
         if uow.customers.has_tickets(customer_id):
@@ -104,6 +113,7 @@ def delete_customer(uow: UnitOfWork, customer_id: int) -> None:
         for vehicle in uow.vehicles.of_customer(customer_id):
             uow.vehicles.delete(vehicle)
         uow.customers.delete(customer)
+        audit.record(uow, "delete", "customer", customer_id, customer.name)
         with constraint_errors():
             uow.commit()
 

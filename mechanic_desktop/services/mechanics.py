@@ -9,6 +9,7 @@ from decimal import Decimal
 from mechanic_desktop.db.models import Mechanic
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.errors import DeleteRefused
+from mechanic_desktop.domain.permissions import Action
 from mechanic_desktop.domain.records import ListQuery, MechanicRecord, MechanicRow, Page
 from mechanic_desktop.domain.validation import (
     check_email,
@@ -17,7 +18,9 @@ from mechanic_desktop.domain.validation import (
     phone_digits,
     search_key,
 )
+from mechanic_desktop.services import audit
 from mechanic_desktop.services.common import FieldErrors, constraint_errors, paged, require
+from mechanic_desktop.services.permissions import require as require_permission
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,28 +62,36 @@ def to_record(m: Mechanic) -> MechanicRecord:
 
 
 def create_mechanic(uow: UnitOfWork, data: MechanicData) -> MechanicRecord:
+    require_permission(uow, Action.EDIT_MECHANICS)
     with uow.writing():
         mechanic = Mechanic(**_validate(uow, data, None))
         with constraint_errors():
             uow.mechanics.add(mechanic)
+            uow.flush()
+            audit.record(uow, "create", "mechanic", mechanic.id, mechanic.name)
             uow.commit()
         return to_record(mechanic)
 
 
 def update_mechanic(uow: UnitOfWork, mechanic_id: int, data: MechanicData) -> MechanicRecord:
+    require_permission(uow, Action.EDIT_MECHANICS)
     with uow.writing():
         mechanic = require(uow.mechanics.get(mechanic_id), "Mechanic", mechanic_id)
-        for field, value in _validate(uow, data, mechanic_id).items():
-            setattr(mechanic, field, value)
+        summary = audit.apply_changes(mechanic, _validate(uow, data, mechanic_id))
+        if summary:
+            audit.record(uow, "update", "mechanic", mechanic_id, summary)
         with constraint_errors():
             uow.commit()
         return to_record(mechanic)
 
 
 def set_mechanic_active(uow: UnitOfWork, mechanic_id: int, active: bool) -> MechanicRecord:
+    require_permission(uow, Action.EDIT_MECHANICS)
     with uow.writing():
         mechanic = require(uow.mechanics.get(mechanic_id), "Mechanic", mechanic_id)
-        mechanic.active = active
+        summary = audit.apply_changes(mechanic, {"active": active})
+        if summary:
+            audit.record(uow, "update", "mechanic", mechanic_id, summary)
         uow.commit()
         return to_record(mechanic)
 
@@ -91,6 +102,7 @@ def get_mechanic(uow: UnitOfWork, mechanic_id: int) -> MechanicRecord:
 
 
 def delete_mechanic(uow: UnitOfWork, mechanic_id: int) -> None:
+    require_permission(uow, Action.DELETE_RECORDS)
     with uow.writing():
         mechanic = require(uow.mechanics.get(mechanic_id), "Mechanic", mechanic_id)
         if uow.mechanics.has_tickets(mechanic_id):
@@ -100,6 +112,7 @@ def delete_mechanic(uow: UnitOfWork, mechanic_id: int) -> None:
                 "stay in the history."
             )
         uow.mechanics.delete(mechanic)
+        audit.record(uow, "delete", "mechanic", mechanic_id, mechanic.name)
         with constraint_errors():
             uow.commit()
 

@@ -8,9 +8,12 @@ from decimal import Decimal
 from mechanic_desktop.db.models import Part, StockMovement
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.errors import DeleteRefused, StaleRecord
+from mechanic_desktop.domain.permissions import Action
 from mechanic_desktop.domain.records import ListQuery, Page, PartRecord, PartRow
 from mechanic_desktop.domain.validation import check_name, clean_line, search_key
+from mechanic_desktop.services import audit
 from mechanic_desktop.services.common import FieldErrors, constraint_errors, paged, require
+from mechanic_desktop.services.permissions import require as require_permission
 
 MAX_SKU = 40
 
@@ -68,6 +71,7 @@ def to_record(p: Part) -> PartRecord:
 
 def create_part(uow: UnitOfWork, data: PartData) -> PartRecord:
     """Add a part; an opening quantity is booked as the first stock movement."""
+    require_permission(uow, Action.EDIT_PARTS)
     with uow.writing():
         values = _validate(uow, data, None)
         errors = FieldErrors()
@@ -82,9 +86,14 @@ def create_part(uow: UnitOfWork, data: PartData) -> PartRecord:
             if opening:
                 uow.session.add(
                     StockMovement(
-                        part_id=part.id, quantity=opening, reason="initial", note="Opening stock"
+                        part_id=part.id,
+                        quantity=opening,
+                        reason="initial",
+                        note="Opening stock",
+                        staff_user_id=uow.actor_id,
                     )
                 )
+            audit.record(uow, "create", "part", part.id, f"{part.sku} {part.name}")
             uow.commit()
         return to_record(part)
 
@@ -93,12 +102,14 @@ def update_part(
     uow: UnitOfWork, part_id: int, data: PartData, expected_version: int | None = None
 ) -> PartRecord:
     """Edit catalogue fields; refused if someone saved the part since it was read."""
+    require_permission(uow, Action.EDIT_PARTS)
     with uow.writing():
         part = require(uow.parts.get(part_id), "Part", part_id)
         if expected_version is not None and part.version != expected_version:
             raise StaleRecord(f"Part {part.sku} was changed at another desk; it has been reloaded.")
-        for field, value in _validate(uow, data, part_id).items():
-            setattr(part, field, value)
+        summary = audit.apply_changes(part, _validate(uow, data, part_id))
+        if summary:
+            audit.record(uow, "update", "part", part_id, summary)
         with constraint_errors():
             uow.commit()
         return to_record(part)
@@ -110,6 +121,7 @@ def get_part(uow: UnitOfWork, part_id: int) -> PartRecord:
 
 
 def delete_part(uow: UnitOfWork, part_id: int) -> None:
+    require_permission(uow, Action.DELETE_RECORDS)
     with uow.writing():
         part = require(uow.parts.get(part_id), "Part", part_id)
         if uow.parts.is_used(part_id):
@@ -120,6 +132,7 @@ def delete_part(uow: UnitOfWork, part_id: int) -> None:
             )
         uow.session.query(StockMovement).filter(StockMovement.part_id == part_id).delete()
         uow.parts.delete(part)
+        audit.record(uow, "delete", "part", part_id, f"{part.sku} {part.name}")
         with constraint_errors():
             uow.commit()
 

@@ -10,10 +10,13 @@ from sqlalchemy.exc import IntegrityError
 from mechanic_desktop.db.models import ServiceTicket
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.errors import StaleRecord, ValidationError
+from mechanic_desktop.domain.permissions import Action
 from mechanic_desktop.domain.records import ListQuery, Page, TicketRecord, TicketRow
 from mechanic_desktop.domain.status import TicketStatus
 from mechanic_desktop.domain.validation import MAX_TEXT, clean_text
+from mechanic_desktop.services import audit
 from mechanic_desktop.services.common import FieldErrors, constraint_errors, require
+from mechanic_desktop.services.permissions import require as require_permission
 
 _NUMBER_RETRIES = 5
 
@@ -95,6 +98,7 @@ def _record(uow: UnitOfWork, t: ServiceTicket) -> TicketRecord:
 
 def create_ticket(uow: UnitOfWork, data: TicketData) -> TicketRecord:
     """Open a ticket with the next free number (retried if another desk took it)."""
+    require_permission(uow, Action.EDIT_TICKETS)
     for attempt in range(_NUMBER_RETRIES):
         with uow.writing():
             values = _validate(uow, data, None)
@@ -109,6 +113,8 @@ def create_ticket(uow: UnitOfWork, data: TicketData) -> TicketRecord:
                     vehicle.odometer = int(str(values["odometer_in"]))
             uow.tickets.add(ticket)
             try:
+                uow.flush()
+                audit.record(uow, "create", "ticket", ticket.id, f"#{ticket.number}")
                 uow.commit()
             except IntegrityError as exc:
                 if "number" in str(exc.orig) and attempt < _NUMBER_RETRIES - 1:
@@ -123,6 +129,7 @@ def update_ticket(
     uow: UnitOfWork, ticket_id: int, data: TicketData, expected_version: int
 ) -> TicketRecord:
     """Save the editor's fields; refused when the ticket changed since it was read."""
+    require_permission(uow, Action.EDIT_TICKETS)
     with uow.writing():
         ticket = require(uow.tickets.get(ticket_id), "Ticket", ticket_id)
         if ticket.version != expected_version:
@@ -136,8 +143,9 @@ def update_ticket(
                 f"Ticket {ticket.number} is {TicketStatus(ticket.status).label.lower()} "
                 "and can no longer be edited.",
             )
-        for field, value in _validate(uow, data, ticket).items():
-            setattr(ticket, field, value)
+        summary = audit.apply_changes(ticket, _validate(uow, data, ticket))
+        if summary:
+            audit.record(uow, "update", "ticket", ticket_id, summary)
         with constraint_errors():
             uow.commit()
         return _record(uow, ticket)

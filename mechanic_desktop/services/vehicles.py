@@ -8,10 +8,13 @@ from datetime import date
 from mechanic_desktop.db.models import Vehicle
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.errors import DeleteRefused
+from mechanic_desktop.domain.permissions import Action
 from mechanic_desktop.domain.records import ListQuery, Page, VehicleRecord, VehicleRow
 from mechanic_desktop.domain.validation import clean_line
 from mechanic_desktop.domain.vin import check_vin
+from mechanic_desktop.services import audit
 from mechanic_desktop.services.common import FieldErrors, constraint_errors, paged, require
+from mechanic_desktop.services.permissions import require as require_permission
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,21 +77,26 @@ def to_record(v: Vehicle, warning: str | None = None) -> VehicleRecord:
 def create_vehicle(uow: UnitOfWork, data: VehicleData) -> VehicleRecord:
     """Add a vehicle; a VIN without a check digit (non-North-American) is kept, with a
     warning on the returned record."""
+    require_permission(uow, Action.EDIT_CUSTOMERS)
     with uow.writing():
         values, warning = _validate(uow, data, None)
         vehicle = Vehicle(**values)
         with constraint_errors():
             uow.vehicles.add(vehicle)
+            uow.flush()
+            audit.record(uow, "create", "vehicle", vehicle.id, vehicle.vin)
             uow.commit()
         return to_record(vehicle, warning)
 
 
 def update_vehicle(uow: UnitOfWork, vehicle_id: int, data: VehicleData) -> VehicleRecord:
+    require_permission(uow, Action.EDIT_CUSTOMERS)
     with uow.writing():
         vehicle = require(uow.vehicles.get(vehicle_id), "Vehicle", vehicle_id)
         values, warning = _validate(uow, data, vehicle)
-        for field, value in values.items():
-            setattr(vehicle, field, value)
+        summary = audit.apply_changes(vehicle, values)
+        if summary:
+            audit.record(uow, "update", "vehicle", vehicle_id, summary)
         with constraint_errors():
             uow.commit()
         return to_record(vehicle, warning)
@@ -106,6 +114,7 @@ def vehicles_of_customer(uow: UnitOfWork, customer_id: int) -> list[VehicleRecor
 
 
 def delete_vehicle(uow: UnitOfWork, vehicle_id: int) -> None:
+    require_permission(uow, Action.DELETE_RECORDS)
     with uow.writing():
         vehicle = require(uow.vehicles.get(vehicle_id), "Vehicle", vehicle_id)
         if uow.vehicles.has_tickets(vehicle_id):
@@ -114,6 +123,7 @@ def delete_vehicle(uow: UnitOfWork, vehicle_id: int) -> None:
                 "erase its service history. Keep it on file."
             )
         uow.vehicles.delete(vehicle)
+        audit.record(uow, "delete", "vehicle", vehicle_id, vehicle.vin)
         with constraint_errors():
             uow.commit()
 

@@ -1,0 +1,102 @@
+"""The audit trail: who did what, when, to which record, with a before→after summary."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from mechanic_desktop.db.models import AuditEntry, StaffUser
+from mechanic_desktop.db.repositories import ListSpec, fetch_page
+from mechanic_desktop.db.unit_of_work import UnitOfWork
+from mechanic_desktop.domain.permissions import Action
+from mechanic_desktop.domain.records import ListQuery, Page
+from mechanic_desktop.services.permissions import require
+
+MAX_SUMMARY = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRow:
+    id: int
+    at: datetime
+    who: str
+    action: str
+    entity: str
+    entity_id: int | None
+    summary: str
+
+
+def record(
+    uow: UnitOfWork,
+    action: str,
+    entity: str,
+    entity_id: int | None,
+    summary: str = "",
+    staff_user_id: int | None = None,
+) -> None:
+    """Add an audit row to the current transaction (it commits or rolls back with it)."""
+    uow.session.add(
+        AuditEntry(
+            staff_user_id=staff_user_id if staff_user_id is not None else uow.actor_id,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            summary=summary[:MAX_SUMMARY],
+        )
+    )
+
+
+def _show(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    text = str(value)
+    return repr(text if len(text) <= 60 else text[:57] + "...")
+
+
+def apply_changes(
+    obj: object, values: Mapping[str, Any], hidden: frozenset[str] = frozenset()
+) -> str:
+    """Set ``values`` on ``obj``; return 'field: before → after' for what really changed."""
+    changes = []
+    for field, value in values.items():
+        before = getattr(obj, field)
+        if before != value:
+            setattr(obj, field, value)
+            if field not in hidden and not field.endswith("_key") and field != "phone_digits":
+                changes.append(f"{field}: {_show(before)} → {_show(value)}")
+    return "; ".join(changes)
+
+
+AUDIT = ListSpec(
+    base=lambda: select(
+        AuditEntry.id,
+        AuditEntry.at,
+        func.coalesce(StaffUser.username, "system"),
+        AuditEntry.action,
+        AuditEntry.entity,
+        AuditEntry.entity_id,
+        AuditEntry.summary,
+    ).outerjoin(StaffUser, StaffUser.id == AuditEntry.staff_user_id),
+    sorts={"at": (AuditEntry.at, AuditEntry.id)},
+    default_sort="at",
+    search=lambda text, _dialect: AuditEntry.summary.contains(text, autoescape=True),
+    filters={
+        "entity": lambda v: AuditEntry.entity == v if v else None,
+        "action": lambda v: AuditEntry.action == v if v else None,
+        "staff_user_id": lambda v: AuditEntry.staff_user_id == v if v else None,
+        "since": lambda v: AuditEntry.at >= v if v else None,
+        "until": lambda v: AuditEntry.at < v if v else None,
+    },
+)
+
+
+def list_audit(uow: UnitOfWork, query: ListQuery) -> Page[AuditRow]:
+    """The trail, oldest first unless ``query.descending`` (the admin page asks newest first)."""
+    require(uow, Action.VIEW_AUDIT)
+    with uow:
+        rows, cursor = fetch_page(uow.session, AUDIT, query)
+        return Page(tuple(AuditRow(*r) for r in rows), cursor)

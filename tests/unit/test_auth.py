@@ -1,0 +1,218 @@
+"""Sign-in, password policy, lockout and staff management, on both backends."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from argon2 import PasswordHasher
+from argon2.low_level import Type
+from sqlalchemy import Engine, String, Text, select
+
+from mechanic_desktop.db.models import AuditEntry, Base, StaffUser
+from mechanic_desktop.db.unit_of_work import UnitOfWork
+from mechanic_desktop.domain.errors import (
+    AccountLocked,
+    LoginFailed,
+    PermissionDenied,
+    ValidationError,
+)
+from mechanic_desktop.domain.staff import Role
+from mechanic_desktop.services import auth, mechanics, staff
+from mechanic_desktop.services.staff import StaffData
+
+#: OWASP's floor (19 MiB, t=2, p=1): as strong as production needs, quicker in tests.
+FLOOR = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+GOOD = "tyre-Pressure-Gauge-77"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def admin_uow(uow: UnitOfWork) -> UnitOfWork:
+    uow.actor = staff.create_first_admin(
+        uow, StaffData("Boss", "Pat Owner", Role.ADMIN), GOOD, GOOD, hasher=FLOOR
+    )
+    return uow
+
+
+def test_first_admin_only_once(uow: UnitOfWork) -> None:
+    assert auth.needs_first_admin(uow)
+    actor = staff.create_first_admin(
+        uow, StaffData("Boss", "Pat Owner", "admin"), GOOD, GOOD, FLOOR
+    )
+    assert (actor.username, actor.role) == ("boss", Role.ADMIN)
+    assert not auth.needs_first_admin(uow)
+    with pytest.raises(PermissionDenied, match="already has staff accounts"):
+        staff.create_first_admin(uow, StaffData("eve", "Eve", "admin"), GOOD, GOOD, FLOOR)
+
+
+@pytest.mark.parametrize(
+    ("password", "confirm", "message"),
+    [
+        ("short", "short", "Use at least 10 characters."),
+        ("x" * 129, "x" * 129, "Use at most 128 characters."),
+        ("password123", "password123", "This is a very common password."),
+        ("qwertyuiop", "qwertyuiop", "This is a top-100 common password."),
+        ("zxcvbnmasdfgh", "zxcvbnmasdfgh", "This is similar to a commonly used password."),
+        (GOOD, GOOD + "!", "The two passwords differ."),
+    ],
+)
+def test_password_policy(uow: UnitOfWork, password: str, confirm: str, message: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        staff.create_first_admin(uow, StaffData("boss", "Pat", "admin"), password, confirm, FLOOR)
+    assert caught.value.fields["password"].startswith(message)
+
+
+def test_long_passwords_are_not_truncated(admin_uow: UnitOfWork) -> None:
+    long = "".join(f"{w}-{i}" for i, w in enumerate(["Brake", "Rotor", "Caliper", "Hose"] * 9))[
+        :126
+    ]
+    staff.change_own_password(admin_uow, GOOD, long, long, FLOOR)
+    with pytest.raises(LoginFailed):
+        auth.login(admin_uow, "boss", long[:-1], hasher=FLOOR)
+    assert auth.login(admin_uow, "boss", long, hasher=FLOOR).actor.username == "boss"
+
+
+def test_wrong_user_and_wrong_password_read_the_same(admin_uow: UnitOfWork) -> None:
+    with pytest.raises(LoginFailed) as unknown:
+        auth.login(admin_uow, "nobody", GOOD, hasher=FLOOR)
+    with pytest.raises(LoginFailed) as wrong:
+        auth.login(admin_uow, "boss", "wrong password!", hasher=FLOOR)
+    assert str(unknown.value) == str(wrong.value) == "Wrong user name or password."
+
+
+def test_lockout_schedule_and_admin_unlock(admin_uow: UnitOfWork) -> None:
+    clock = Clock()
+    for _ in range(4):
+        with pytest.raises(LoginFailed) as caught:
+            auth.login(admin_uow, "boss", "wrong password!", clock=clock, hasher=FLOOR)
+        assert not isinstance(caught.value, AccountLocked)
+    with pytest.raises(AccountLocked, match="Try again in 30 seconds"):
+        auth.login(admin_uow, "boss", "wrong password!", clock=clock, hasher=FLOOR)
+    clock.advance(29)
+    with pytest.raises(AccountLocked, match="Try again in 1 seconds"):
+        auth.login(admin_uow, "boss", GOOD, clock=clock, hasher=FLOOR)  # even the right one
+    for expected in (60, 120, 240, 480, 900, 900):
+        clock.advance(expected * 2)
+        with pytest.raises(AccountLocked) as locked:
+            auth.login(admin_uow, "boss", "wrong password!", clock=clock, hasher=FLOOR)
+        assert locked.value.until == clock.now + timedelta(seconds=expected)
+    boss = admin_uow.actor
+    assert boss is not None
+    staff.unlock(admin_uow, boss.id)
+    assert auth.login(admin_uow, "boss", GOOD, clock=clock, hasher=FLOOR).actor.id == boss.id
+    with admin_uow:
+        user = admin_uow.session.get(StaffUser, boss.id)
+        assert user is not None and (user.failed_logins, user.locked_until) == (0, None)
+        actions = admin_uow.session.scalars(select(AuditEntry.action)).all()
+    assert {"login failed", "lockout", "unlock", "login"} <= set(actions)
+
+
+def test_no_more_than_100_failures_an_hour(admin_uow: UnitOfWork) -> None:
+    """An attacker trying once a second for an hour gets few guesses even evaluated."""
+    clock = Clock()
+    refused_unchecked = 0
+    for _ in range(3600):
+        with pytest.raises(LoginFailed) as caught:
+            auth.login(admin_uow, "boss", "guess-guess-guess", clock=clock, hasher=FLOOR)
+        if isinstance(caught.value, AccountLocked) and caught.value.until != clock.now + (
+            auth.lock_duration(_failures(admin_uow)) or timedelta(0)
+        ):
+            refused_unchecked += 1
+        clock.advance(1)
+    evaluated = _failures(admin_uow)
+    assert evaluated + refused_unchecked == 3600
+    assert 5 < evaluated < 100
+
+
+def _failures(uow: UnitOfWork) -> int:
+    with uow:
+        user = uow.session.scalar(select(StaffUser).where(StaffUser.username == "boss"))
+        assert user is not None
+        return user.failed_logins
+
+
+def test_rehash_on_login_upgrades_weak_hashes(admin_uow: UnitOfWork) -> None:
+    weak = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)
+    boss = admin_uow.actor
+    assert boss is not None
+    with admin_uow.writing():
+        user = admin_uow.session.get(StaffUser, boss.id)
+        assert user is not None
+        user.password_hash = weak.hash(GOOD)
+        admin_uow.commit()
+    auth.login(admin_uow, "boss", GOOD, hasher=FLOOR)
+    with admin_uow:
+        user = admin_uow.session.get(StaffUser, boss.id)
+        assert user is not None
+        assert not FLOOR.check_needs_rehash(user.password_hash)
+        assert user.password_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+
+
+def test_default_hasher_is_argon2id_above_the_owasp_floor() -> None:
+    params = auth.DEFAULT_HASHER
+    assert params.type is Type.ID
+    assert params.memory_cost >= 19 * 1024 and params.time_cost >= 2 and params.parallelism >= 1
+
+
+def test_staff_management(admin_uow: UnitOfWork) -> None:
+    sam = mechanics.create_mechanic(admin_uow, mechanics.MechanicData("Sam Wrench"))
+    with pytest.raises(ValidationError) as caught:
+        staff.create_staff(admin_uow, StaffData("sam", "Sam", Role.MECHANIC), GOOD, GOOD, FLOOR)
+    assert caught.value.fields == {
+        "mechanic_id": "A mechanic's account must be linked to a mechanic."
+    }
+    row = staff.create_staff(
+        admin_uow, StaffData("Sam", "Sam Wrench", "mechanic", sam.id), GOOD, GOOD, FLOOR
+    )
+    signed = auth.login(admin_uow, "sam", GOOD, hasher=FLOOR)
+    assert signed.must_change_password and signed.actor.mechanic_id == sam.id
+    with pytest.raises(ValidationError, match="taken"):
+        staff.create_staff(admin_uow, StaffData("SAM", "Other", "writer"), GOOD, GOOD, FLOOR)
+    staff.set_staff_active(admin_uow, row.id, False)
+    with pytest.raises(LoginFailed, match="deactivated"):
+        auth.login(admin_uow, "sam", GOOD, hasher=FLOOR)
+    boss = admin_uow.actor
+    assert boss is not None
+    with pytest.raises(ValidationError, match="last active administrator"):
+        staff.update_staff(admin_uow, boss.id, StaffData("boss", "Pat Owner", "writer"))
+
+
+def test_reset_password_forces_a_change(admin_uow: UnitOfWork) -> None:
+    row = staff.create_staff(
+        admin_uow, StaffData("desk", "Front Desk", "writer"), GOOD, GOOD, FLOOR
+    )
+    temporary = "Temporary-Rotor-42"
+    staff.reset_password(admin_uow, row.id, temporary, temporary, FLOOR)
+    signed = auth.login(admin_uow, "desk", temporary, hasher=FLOOR)
+    assert signed.must_change_password
+    admin_uow.actor = signed.actor
+    with pytest.raises(ValidationError, match="current password is wrong"):
+        staff.change_own_password(admin_uow, "not it at all", GOOD + "x", GOOD + "x", FLOOR)
+    staff.change_own_password(admin_uow, temporary, GOOD + "x", GOOD + "x", FLOOR)
+    assert not auth.login(admin_uow, "desk", GOOD + "x", hasher=FLOOR).must_change_password
+
+
+def test_no_plain_password_anywhere_in_the_database(admin_uow: UnitOfWork, engine: Engine) -> None:
+    staff.create_staff(admin_uow, StaffData("desk", "Front Desk", "writer"), GOOD, GOOD, FLOOR)
+    with pytest.raises(LoginFailed):
+        auth.login(admin_uow, "desk", "wrong-but-secret-1", hasher=FLOOR)
+    found = []
+    with engine.connect() as conn:
+        for table in Base.metadata.sorted_tables:
+            for column in table.columns:
+                if isinstance(column.type, String | Text):
+                    for (value,) in conn.execute(select(column)):
+                        if value and (GOOD in value or "wrong-but-secret-1" in value):
+                            found.append(f"{table.name}.{column.name}")
+    assert found == []
