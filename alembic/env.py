@@ -49,7 +49,7 @@ def run_migrations_online() -> None:
     from mechanic_desktop.config import database_url
     from mechanic_desktop.db.engine import make_engine
 
-    engine = make_engine(config.get_main_option("sqlalchemy.url") or database_url(None))
+    engine = make_engine(database_url(None))
     with engine.connect() as conn:
         run_on(conn)
     engine.dispose()
