@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from mechanic_desktop.db import notifications
 from mechanic_desktop.db import repositories as repos
 from mechanic_desktop.db.engine import explain_connection_error
 from mechanic_desktop.domain.errors import DatabaseUnavailable
@@ -44,6 +45,8 @@ class UnitOfWork:
         #: seeding) and for tests of rules that do not depend on the role.
         self.actor = actor
         self._factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+        if engine.dialect.name == "postgresql":
+            notifications.install(self._factory)
         self._guard = guard
         self._local = threading.local()
         self._write = False
@@ -74,6 +77,8 @@ class UnitOfWork:
         if self._guard is not None:
             self._guard()
         session = self._factory()
+        if self.actor is not None:
+            session.info["actor_name"] = self.actor.full_name
         write = getattr(self._local, "write", False)
         self._local.write = False
         if write and self.dialect == "sqlite":

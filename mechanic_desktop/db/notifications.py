@@ -1,0 +1,189 @@
+"""Live updates between workstations on PostgreSQL: NOTIFY on commit, LISTEN in a thread.
+
+Every committed write sends one ``pg_notify`` on ``CHANNEL`` naming what changed
+(entity → ids, and who). NOTIFY is transactional, so a rolled-back write tells nobody.
+Each running app listens on a dedicated connection in a background thread (no polling:
+it blocks in the socket until a notification or its reconnect timer) and hands the
+changes to a callback; the UI turns them into refreshes of the affected rows.
+Notifications are not replayed after a reconnect, so ``on_reconnect`` tells the app to
+re-query what it shows. SQLite (one workstation) needs none of this.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import psycopg
+from sqlalchemy import Engine, event, text
+from sqlalchemy.engine import URL
+from sqlalchemy.orm import Session, sessionmaker
+
+from mechanic_desktop.db import models
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "mechanic_changes"
+_MAX_IDS = 200  # beyond this an entity is sent as "everything" to stay under 8000 bytes
+
+#: Which entity a change to each table is about, and the column holding that entity's id.
+_ENTITY_OF: dict[type[Any], tuple[str, str]] = {
+    models.Customer: ("customer", "id"),
+    models.Vehicle: ("vehicle", "id"),
+    models.Mechanic: ("mechanic", "id"),
+    models.Part: ("part", "id"),
+    models.ServiceTicket: ("ticket", "id"),
+    models.TicketPart: ("ticket", "ticket_id"),
+    models.TicketMechanic: ("ticket", "ticket_id"),
+    models.StockMovement: ("part", "part_id"),
+    models.StaffUser: ("staff", "id"),
+    models.ShopSettings: ("settings", "id"),
+}
+
+Changed = dict[str, list[int] | None]  # entity → ids, or None meaning "reload all"
+
+
+def _collect(session: Session, _flush_context: object) -> None:
+    pending: dict[str, set[int] | None] = session.info.setdefault("changed", {})
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        target = _ENTITY_OF.get(type(obj))
+        if target is None:
+            continue
+        entity, column = target
+        value = getattr(obj, column, None)
+        ids = pending.setdefault(entity, set())
+        if ids is not None and isinstance(value, int):
+            ids.add(value)
+
+
+def _send(session: Session) -> None:
+    pending: dict[str, set[int] | None] = session.info.pop("changed", {})
+    if not pending:
+        return
+    payload: dict[str, Any] = {
+        entity: (sorted(ids) if ids is not None and len(ids) <= _MAX_IDS else None)
+        for entity, ids in pending.items()
+    }
+    by = session.info.get("actor_name")
+    message = json.dumps({"changed": payload, "by": by}, separators=(",", ":"))
+    session.execute(
+        text("SELECT pg_notify(:channel, :message)"), {"channel": CHANNEL, "message": message}
+    )
+
+
+def _forget(session: Session) -> None:
+    session.info.pop("changed", None)
+
+
+def _flush_and_send(session: Session) -> None:
+    session.flush()  # before_commit runs before the final flush; collect it first
+    _send(session)
+
+
+def install(factory: sessionmaker[Session]) -> None:
+    """Make every session from ``factory`` announce its committed changes."""
+    event.listen(factory, "after_flush", _collect)
+    event.listen(factory, "before_commit", _flush_and_send)
+    event.listen(factory, "after_soft_rollback", lambda s, _t: _forget(s))
+
+
+def notify_raw(engine: Engine, changed: Changed, by: str | None = None) -> None:
+    """Announce changes made outside the ORM (bulk loads, Core updates)."""
+    with engine.begin() as conn:
+        conn.execute(
+            text("SELECT pg_notify(:c, :m)"),
+            {"c": CHANNEL, "m": json.dumps({"changed": changed, "by": by})},
+        )
+
+
+def _conninfo(url: URL) -> str:
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+class ChangeListener:
+    """LISTENs on its own connection in a daemon thread; reconnects with back-off."""
+
+    def __init__(
+        self,
+        url: URL,
+        on_change: Callable[[Changed, str | None], None],
+        on_state: Callable[[bool], None] | None = None,
+        on_reconnect: Callable[[], None] | None = None,
+        wake_every: float = 30.0,
+    ) -> None:
+        self._conninfo = _conninfo(url)
+        self._on_change = on_change
+        self._on_state = on_state or (lambda _up: None)
+        self._on_reconnect = on_reconnect or (lambda: None)
+        self._wake_every = wake_every
+        self._stop = threading.Event()
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="db-listener", daemon=True)
+        self._conn: psycopg.Connection[Any] | None = None
+        self.reconnects = 0
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def wait_ready(self, timeout: float = 5.0) -> bool:
+        """True once LISTEN is in place (tests wait for it before writing)."""
+        return self._ready.wait(timeout)
+
+    def stop(self) -> None:
+        """Stop listening; a wake-up notification ends the thread's wait at once."""
+        self._stop.set()
+        if self._conn is not None:
+            try:
+                with psycopg.connect(self._conninfo, autocommit=True, connect_timeout=3) as conn:
+                    conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, '{"wake":true}'))
+            except psycopg.Error:
+                pass
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        delay = 0.5
+        first = True
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(
+                    self._conninfo,
+                    autocommit=True,
+                    connect_timeout=10,
+                    application_name="mechanic-desktop-listener",
+                ) as conn:
+                    self._conn = conn
+                    conn.execute(f"LISTEN {CHANNEL}")
+                    self._ready.set()
+                    self._on_state(True)
+                    if not first:
+                        self.reconnects += 1
+                        self._on_reconnect()
+                    first, delay = False, 0.5
+                    self._listen(conn)
+            except psycopg.Error as exc:
+                if self._stop.is_set():
+                    break
+                log.info("change listener lost its connection: %s", exc)
+                self._ready.clear()
+                self._on_state(False)
+                self._stop.wait(delay)
+                delay = min(delay * 2, 15.0)
+            finally:
+                self._conn = None
+
+    def _listen(self, conn: psycopg.Connection[Any]) -> None:
+        while not self._stop.is_set():
+            for note in conn.notifies(timeout=self._wake_every, stop_after=None):
+                if self._stop.is_set():
+                    return
+                try:
+                    data = json.loads(note.payload)
+                    changed = data.get("changed")
+                    if changed:
+                        self._on_change(changed, data.get("by"))
+                except (ValueError, AttributeError):
+                    log.warning("ignored a malformed change notification")
+            conn.execute("SELECT 1")  # a quiet server: prove the connection still lives
