@@ -6,7 +6,6 @@ a newer app has upgraded is refused instead of being damaged by an older one.
 
 from __future__ import annotations
 
-import sqlite3
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +16,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine
 
+from mechanic_desktop.db.local_files import backup_sqlite
 from mechanic_desktop.domain.errors import SchemaTooNew
 
 
@@ -46,22 +46,6 @@ def current_revision(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
-def backup_sqlite(database: Path, suffix: str) -> Path:
-    """Consistent copy of a live SQLite file, beside it, via the online backup API."""
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    target = database.with_name(f"{database.name}.{stamp}.{suffix}.bak")
-    source = sqlite3.connect(database)
-    try:
-        dest = sqlite3.connect(target)
-        try:
-            source.backup(dest)
-        finally:
-            dest.close()
-    finally:
-        source.close()
-    return target
-
-
 def upgrade(engine: Engine) -> Path | None:
     """Upgrade to the app's schema; return the backup made first (SQLite only), if any."""
     scripts = ScriptDirectory.from_config(alembic_config())
@@ -78,7 +62,9 @@ def upgrade(engine: Engine) -> Path | None:
     backup = None
     database = engine.url.database
     if engine.dialect.name == "sqlite" and current is not None and database:
-        backup = backup_sqlite(Path(database), f"before-{head}")
+        path = Path(database)
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        backup = backup_sqlite(path, path.with_name(f"{path.name}.{stamp}.before-{head}.bak"))
     with engine.begin() as conn:
         command.upgrade(alembic_config(conn), "head")
     return backup

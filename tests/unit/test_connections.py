@@ -10,7 +10,8 @@ from sqlalchemy import Engine, text
 
 from mechanic_desktop.bootstrap import connect
 from mechanic_desktop.db.engine import describe, make_engine, parse_url
-from mechanic_desktop.db.migrations import backup_sqlite, head_revision, upgrade
+from mechanic_desktop.db.local_files import backup_sqlite
+from mechanic_desktop.db.migrations import head_revision, upgrade
 from mechanic_desktop.domain.errors import DatabaseUnavailable, SchemaTooNew
 from tests import pgserver
 
@@ -100,7 +101,7 @@ def test_sqlite_backup_is_a_consistent_copy(tmp_path: Path) -> None:
             )
         )
     engine.dispose()
-    copy = backup_sqlite(path, "test")
+    copy = backup_sqlite(path)
     with sqlite3.connect(copy) as conn:
         assert conn.execute("SELECT sku, quantity_on_hand FROM parts").fetchall() == [("A", 3)]
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)

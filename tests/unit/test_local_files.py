@@ -1,0 +1,109 @@
+"""SQLite files: network shares refused; backup and restore round-trip every table."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from mechanic_desktop.db.engine import make_engine
+from mechanic_desktop.db.local_files import (
+    backup_sqlite,
+    check_sqlite_file,
+    network_share_reason,
+    parse_mounts,
+    restore_sqlite,
+)
+from mechanic_desktop.db.migrations import upgrade
+from mechanic_desktop.db.unit_of_work import UnitOfWork
+from tests.unit import factories
+
+MOUNTS = parse_mounts(
+    "/dev/sda1 / ext4 rw 0 0\n"
+    "server:/export /mnt/nfs nfs4 rw 0 0\n"
+    "//nas/shop /mnt/shop\\040files cifs rw 0 0\n"
+    "/dev/sdb1 /mnt/nfs/local ext4 rw 0 0\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("path", "kind"),
+    [
+        ("/mnt/nfs/shop.sqlite3", "nfs4 at /mnt/nfs"),
+        ("/mnt/shop files/shop.sqlite3", "cifs at /mnt/shop files"),
+    ],
+)
+def test_posix_network_mounts_are_refused(path: str, kind: str) -> None:
+    reason = network_share_reason(path, platform="linux", mounts=MOUNTS)
+    assert reason is not None and f"({kind})" in reason and "PostgreSQL" in reason
+
+
+@pytest.mark.parametrize("path", ["/home/sam/shop.sqlite3", "/mnt/nfs/local/shop.sqlite3"])
+def test_local_disks_are_accepted(path: str) -> None:
+    assert network_share_reason(path, platform="linux", mounts=MOUNTS) is None
+
+
+@pytest.mark.parametrize(
+    "path", [r"\\NAS\shop\shop.sqlite3", "//nas/shop/shop.sqlite3", r"Z:\shop.sqlite3"]
+)
+def test_windows_network_paths_are_refused(path: str) -> None:
+    reason = network_share_reason(
+        path, platform="win32", windows_drive_is_remote=lambda d: d == "Z:"
+    )
+    assert reason is not None and "network" in reason
+
+
+def test_windows_local_drive_is_accepted() -> None:
+    assert (
+        network_share_reason(
+            r"C:\Users\sam\shop.sqlite3", platform="win32", windows_drive_is_remote=lambda d: False
+        )
+        is None
+    )
+
+
+def _checksum(path: Path) -> dict[str, tuple[int, str]]:
+    with sqlite3.connect(path) as conn:
+        tables = [
+            r[0]
+            for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")
+        ]
+        result = {}
+        for table in tables:
+            rows = conn.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
+            result[table] = (len(rows), hashlib.sha256(repr(rows).encode()).hexdigest())
+        return result
+
+
+def test_backup_and_restore_round_trip_every_table(tmp_path: Path) -> None:
+    path = tmp_path / "shop.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    uow = UnitOfWork(engine)
+    factories.ticket(uow)
+    before = _checksum(path)
+    progress: list[tuple[int, int]] = []
+    copy = backup_sqlite(
+        path, tmp_path / "copy.sqlite3", progress=lambda d, t: progress.append((d, t))
+    )
+    assert progress and progress[-1][0] == progress[-1][1]
+    assert check_sqlite_file(copy) is None
+    factories.customer(uow, "Added After Backup")
+    engine.dispose()
+    kept = restore_sqlite(copy, path)
+    assert _checksum(path) == before
+    assert _checksum(kept)["customers"][0] == 2
+    assert sum(n for n, _ in before.values()) > 3
+
+
+def test_restoring_a_damaged_file_is_refused(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.sqlite3"
+    bad.write_bytes(b"SQLite format 3\x00" + b"\xff" * 5000)
+    target = tmp_path / "shop.sqlite3"
+    target.write_bytes(b"")
+    with pytest.raises(ValueError, match=r"not a usable database|damaged"):
+        restore_sqlite(bad, target)
+    assert target.read_bytes() == b""  # the current file is untouched
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.sqlite3", "shop.sqlite3"]
