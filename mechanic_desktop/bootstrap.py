@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import URL
 
 from mechanic_desktop.db.engine import check_connection, describe, make_engine, parse_url
+from mechanic_desktop.db.local_files import network_share_reason
 from mechanic_desktop.db.migrations import upgrade
 from mechanic_desktop.db.unit_of_work import SessionGuard, UnitOfWork
 from mechanic_desktop.domain.errors import DatabaseUnavailable
@@ -48,6 +49,9 @@ def connect(url: str, *, guard: SessionGuard | None = None, migrate: bool = True
     parsed = parse_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         folder = Path(parsed.database).expanduser().resolve().parent
+        reason = network_share_reason(parsed.database)
+        if reason is not None:
+            raise DatabaseUnavailable(reason)
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
