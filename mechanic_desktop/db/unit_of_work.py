@@ -101,14 +101,28 @@ class UnitOfWork:
         self._local.session = None
         try:
             session.rollback()
+        except DBAPIError:
+            pass  # the connection is gone; the server rolled the transaction back itself
         finally:
             session.close()
-        if (
-            isinstance(exc, DBAPIError)
-            and not isinstance(exc, IntegrityError)
-            and (exc.connection_invalidated or _is_connection_problem(exc))
-        ):
-            raise DatabaseUnavailable(explain_connection_error(exc, self.engine.url)) from exc
+        if isinstance(exc, DBAPIError) and not isinstance(exc, IntegrityError):
+            raise self._explain(exc) from exc
+
+    def _explain(self, exc: DBAPIError) -> DatabaseUnavailable:
+        """One clear sentence for a failed database call; nothing of it was saved."""
+        text = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        if isinstance(exc.orig, sqlite3.OperationalError) and "locked" in text.lower():
+            return DatabaseUnavailable(
+                "The database file is busy (another program is writing to it); "
+                "nothing was saved. Try again in a moment."
+            )
+        if exc.connection_invalidated or _is_connection_problem(exc):
+            return DatabaseUnavailable(
+                explain_connection_error(exc, self.engine.url) + " Nothing was saved."
+            )
+        return DatabaseUnavailable(
+            f"The database could not finish the operation ({text}); nothing was saved."
+        )
 
     def commit(self) -> None:
         self.session.commit()
@@ -124,5 +138,5 @@ def _is_connection_problem(exc: DBAPIError) -> bool:
     orig = exc.orig
     if isinstance(orig, sqlite3.OperationalError):
         text = str(orig).lower()
-        return "unable to open" in text or "disk i/o" in text or "locked" in text
+        return "unable to open" in text or "disk i/o" in text
     return type(orig).__name__ in {"OperationalError", "InterfaceError"}
