@@ -52,3 +52,20 @@ def test_importing_every_service_loads_no_qt() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_every_subpackage_is_listed_for_installation() -> None:
+    """pyproject lists packages explicitly (resources/ maps into the package), so a new
+    sub-package must be added there or installs and frozen builds lose it."""
+    import tomllib
+
+    listed = set(
+        tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))["tool"][
+            "setuptools"
+        ]["packages"]
+    )
+    found = {
+        ".".join(p.parent.relative_to(PACKAGE.parent).parts)
+        for p in PACKAGE.rglob("__init__.py")
+    }
+    assert found - listed == set()
