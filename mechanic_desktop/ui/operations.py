@@ -15,6 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
 log = logging.getLogger(__name__)
@@ -128,6 +129,17 @@ class DbWorker(QObject):
         """Stop taking work; wait for what is running (it may be a write)."""
         self._closed = True
         self._pool.shutdown(wait=wait, cancel_futures=True)
+
+
+def alive(owner: QObject, fn: Callable[..., None]) -> Callable[..., None]:
+    """Wrap a GUI-thread callback so it is skipped once ``owner`` was deleted (a page or
+    dialog closed while its query was still running)."""
+
+    def call(*args: Any) -> None:
+        if shiboken6.isValid(owner):
+            fn(*args)
+
+    return call
 
 
 def _is_expected(exc: BaseException) -> bool:

@@ -1,0 +1,201 @@
+"""Customer editor: contact details, their vehicles, and their service history."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QGroupBox,
+    QHBoxLayout,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mechanic_desktop.domain.records import (
+    CustomerRecord,
+    ListQuery,
+    Page,
+    TicketRow,
+    VehicleRecord,
+)
+from mechanic_desktop.services import customers, tickets, vehicles
+from mechanic_desktop.ui.context import UiContext
+from mechanic_desktop.ui.dialogs import checks
+from mechanic_desktop.ui.dialogs.form import EditorDialog, button, line_edit, note_label
+from mechanic_desktop.ui.dialogs.vehicle import VehicleDialog
+from mechanic_desktop.ui.models.columns import day, money
+from mechanic_desktop.ui.models.tables import status_label
+from mechanic_desktop.ui.operations import Changes, alive
+
+HISTORY_LIMIT = 100
+
+
+def history_text(row: TicketRow) -> str:
+    return (
+        f"#{row.number}   {day(row.opened_at)}   {status_label(row.status)}   "
+        f"{row.vehicle_title}   {money(row.total)}"
+    )
+
+
+class CustomerDialog(EditorDialog):
+    def __init__(
+        self, ui: UiContext, record: CustomerRecord | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(ui, "customer", "New customer" if record is None else record.name,
+                         parent)
+        self.setMinimumSize(760, 680)
+        self.existing = record
+        self.vehicle_dialog: VehicleDialog | None = None
+        r = record
+        self.name = line_edit(self, r.name if r else "", "First and last name", 200)
+        self.add_field("name", "&Name:", self.name, checks.name(self.name))
+        self.email = line_edit(self, (r.email or "") if r else "", "optional", 254)
+        self.add_field("email", "&E-mail:", self.email, checks.email(self.email))
+        self.phone = line_edit(self, r.phone if r else "", "e.g. 555-123-4567", 40)
+        self.add_field("phone", "&Phone:", self.phone, checks.phone(self.phone))
+        self.address = QPlainTextEdit(r.address if r else "", self)
+        self.address.setTabChangesFocus(True)
+        self.address.setFixedHeight(self.fontMetrics().lineSpacing() * 3 + 12)
+        self.add_field("address", "A&ddress:", self.address)
+        self.notes = QPlainTextEdit(r.notes if r else "", self)
+        self.notes.setTabChangesFocus(True)
+        self.notes.setFixedHeight(self.fontMetrics().lineSpacing() * 3 + 12)
+        self.add_field("notes", "N&otes:", self.notes)
+
+        self.extra.addWidget(self._vehicles_box())
+        self.extra.addWidget(self._history_box(), 1)
+        self.revalidate()
+        if r is not None:
+            self.load_vehicles()
+            self.load_history()
+
+    def _vehicles_box(self) -> QGroupBox:
+        box = QGroupBox("Vehicles", self)
+        layout = QVBoxLayout(box)
+        self.vehicles = QListWidget(box)
+        self.vehicles.setObjectName("customerVehicles")
+        self.vehicles.setAccessibleName("Vehicles")
+        self.vehicles.setFixedHeight(self.fontMetrics().lineSpacing() * 4 + 14)
+        self.vehicles.itemDoubleClicked.connect(lambda _item: self.edit_vehicle())
+        self.vehicles.currentRowChanged.connect(lambda _row: self._update_buttons())
+        layout.addWidget(self.vehicles)
+        self.vehicles_note = note_label(box)
+        layout.addWidget(self.vehicles_note)
+        buttons = QHBoxLayout()
+        self.add_vehicle_button = button(box, "&Add vehicle…", "customerAddVehicle")
+        self.add_vehicle_button.clicked.connect(self.add_vehicle)
+        self.edit_vehicle_button = button(box, "Edit &vehicle…", "customerEditVehicle")
+        self.edit_vehicle_button.clicked.connect(self.edit_vehicle)
+        buttons.addWidget(self.add_vehicle_button)
+        buttons.addWidget(self.edit_vehicle_button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+        if self.existing is None:
+            self.vehicles_note.setText("Save the customer first, then add their vehicles.")
+        self._update_buttons()
+        return box
+
+    def _history_box(self) -> QGroupBox:
+        box = QGroupBox("Service history (newest first)", self)
+        layout = QVBoxLayout(box)
+        self.history = QListWidget(box)
+        self.history.setObjectName("customerHistory")
+        self.history.setAccessibleName("Service history")
+        layout.addWidget(self.history)
+        self.history_note = note_label(box)
+        self.history_note.setText(
+            "No tickets yet." if self.existing is not None else "New customer: no tickets yet."
+        )
+        layout.addWidget(self.history_note)
+        return box
+
+    def _update_buttons(self) -> None:
+        self.add_vehicle_button.setEnabled(self.existing is not None)
+        self.edit_vehicle_button.setEnabled(
+            self.existing is not None and self.vehicles.currentItem() is not None
+        )
+
+    # -- loading -----------------------------------------------------------------------
+
+    def load_vehicles(self) -> None:
+        if self.existing is None:
+            return
+        uow, customer_id = self.ui.uow, self.existing.id
+        self.ui.worker.read(
+            lambda: vehicles.vehicles_of_customer(uow, customer_id),
+            alive(self, self._fill_vehicles),
+            alive(self, lambda e: self.vehicles_note.setText(str(e))),
+        )
+
+    def _fill_vehicles(self, records: list[VehicleRecord]) -> None:
+        self.vehicles.clear()
+        for record in records:
+            item = QListWidgetItem(f"{record.title}   ·   {record.vin}", self.vehicles)
+            item.setData(Qt.ItemDataRole.UserRole, record)
+        self.vehicles_note.setText(
+            "" if records else "No vehicles yet: add one to open tickets for it."
+        )
+        self.vehicles_note.setVisible(not records)
+        self._update_buttons()
+
+    def load_history(self) -> None:
+        if self.existing is None:
+            return
+        uow = self.ui.uow
+        query = ListQuery(sort="opened", descending=True, limit=HISTORY_LIMIT,
+                          filters={"customer_id": self.existing.id})
+        self.ui.worker.read(
+            lambda: tickets.list_tickets(uow, query),
+            alive(self, self._fill_history),
+            alive(self, lambda e: self.history_note.setText(str(e))),
+        )
+
+    def _fill_history(self, page: Page[TicketRow]) -> None:
+        self.history.clear()
+        for row in page.rows:
+            item = QListWidgetItem(history_text(row), self.history)
+            item.setData(Qt.ItemDataRole.UserRole, row.id)
+        self.history_note.setVisible(not page.rows)
+        if page.next_cursor is not None:
+            self.history_note.setText(f"Showing the latest {HISTORY_LIMIT} tickets.")
+            self.history_note.show()
+
+    # -- vehicles ----------------------------------------------------------------------
+
+    def add_vehicle(self) -> None:
+        if self.existing is not None:
+            self._open_vehicle(None)
+
+    def edit_vehicle(self) -> None:
+        item = self.vehicles.currentItem()
+        if self.existing is not None and item is not None:
+            self._open_vehicle(item.data(Qt.ItemDataRole.UserRole))
+
+    def _open_vehicle(self, record: VehicleRecord | None) -> None:
+        assert self.existing is not None
+        dialog = VehicleDialog(self.ui, self.existing.id, record, self)
+        dialog.saved.connect(lambda _rec: self.load_vehicles())
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.vehicle_dialog = dialog
+        dialog.open()
+
+    # -- saving ------------------------------------------------------------------------
+
+    def job(self) -> tuple[Callable[[], Any], Callable[[Any], Changes]]:
+        data = customers.CustomerData(
+            name=self.name.text(), email=self.email.text(), phone=self.phone.text(),
+            address=self.address.toPlainText(), notes=self.notes.toPlainText(),
+        )
+        uow, existing = self.ui.uow, self.existing
+
+        def run() -> CustomerRecord:
+            if existing is None:
+                return customers.create_customer(uow, data)
+            return customers.update_customer(uow, existing.id, data)
+
+        return run, lambda rec: Changes.of("customer", rec.id)

@@ -1,0 +1,303 @@
+"""The editor dialog every area shares: fields with their own error line, a Save button
+enabled only when the form is locally valid, and saving on the DB worker.
+
+A service's ``ValidationError`` lands next to the field it names (the keys are the
+service dataclasses' field names); anything else shows in a banner at the top. The
+dialog stays open and keeps what was typed until a save succeeds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QCheckBox,
+    QComboBox,
+    QDateTimeEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mechanic_desktop.domain.errors import DomainError, ValidationError
+from mechanic_desktop.ui.context import UiContext
+from mechanic_desktop.ui.operations import Changes, alive
+
+Validator = Callable[[], str | None]
+
+ERROR_STYLE = "color: #b3261e;"
+WARNING_STYLE = "color: #8a5a00;"
+NOTE_STYLE = "color: palette(mid);"
+
+
+def object_name(prefix: str, field: str) -> str:
+    """``customer`` + ``phone`` → ``customerPhone``; ``odometer_in`` → ``OdometerIn``."""
+    return prefix + "".join(part.capitalize() for part in field.split("_"))
+
+
+@dataclass
+class FormField:
+    name: str
+    widget: QWidget
+    error: QLabel
+    validate: Validator | None
+    touched: bool = False
+    server_error: str | None = None
+
+
+def text_of(widget: QWidget) -> str:
+    if isinstance(widget, QLineEdit):
+        return widget.text()
+    if isinstance(widget, QPlainTextEdit):
+        return widget.toPlainText()
+    raise TypeError(f"no text in {type(widget).__name__}")
+
+
+class EditorDialog(QDialog):
+    """Base of every editor: subclasses add fields and say what saving runs."""
+
+    #: The record the service returned after a successful save.
+    saved = Signal(object)
+
+    def __init__(self, ui: UiContext, prefix: str, title: str, parent: QWidget | None) -> None:
+        super().__init__(parent)
+        self.ui = ui
+        self.prefix = prefix
+        self.record: Any = None
+        self._fields: dict[str, FormField] = {}
+        self._saving = False
+        self.setWindowTitle(title)
+        self.setObjectName(f"{prefix}Dialog")
+        self.setAccessibleName(title)
+        self.setMinimumWidth(520)
+
+        self.layout_ = QVBoxLayout(self)
+        self.banner = QLabel(self)
+        self.banner.setObjectName(f"{prefix}Banner")
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet(
+            "QLabel { background: #fdecea; color: #7f1d1d; border: 1px solid #f5c2c0;"
+            " border-radius: 4px; padding: 6px; }"
+        )
+        self.banner.hide()
+        self.layout_.addWidget(self.banner)
+        self.form = QFormLayout()
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
+        self.form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+        self.layout_.addLayout(self.form)
+        self.extra = QVBoxLayout()
+        self.layout_.addLayout(self.extra, 1)
+
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.save_button.setObjectName(f"{prefix}Save")
+        self.save_button.setAccessibleName("Save")
+        cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        cancel.setObjectName(f"{prefix}Cancel")
+        cancel.setAccessibleName("Cancel")
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        self.layout_.addWidget(self.buttons)
+
+    # -- building ----------------------------------------------------------------------
+
+    def add_field(
+        self,
+        name: str,
+        label: str,
+        widget: QWidget,
+        validate: Validator | None = None,
+        *,
+        note: QLabel | None = None,
+    ) -> QWidget:
+        """Add ``widget`` under ``label`` with an error line below it (and an optional
+        note, e.g. what a VIN decodes to)."""
+        widget.setObjectName(object_name(self.prefix, name))
+        widget.setAccessibleName(label.rstrip(":").replace("&", ""))
+        box = QWidget(self)
+        column = QVBoxLayout(box)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        column.addWidget(widget)
+        if note is not None:
+            note.setObjectName(object_name(self.prefix, name) + "Note")
+            note.setWordWrap(True)
+            column.addWidget(note)
+        error = QLabel(box)
+        error.setObjectName(object_name(self.prefix, name) + "Error")
+        error.setStyleSheet(ERROR_STYLE)
+        error.setWordWrap(True)
+        error.hide()
+        column.addWidget(error)
+        caption = QLabel(label, self)
+        caption.setBuddy(widget)
+        self.form.addRow(caption, box)
+        self._fields[name] = FormField(name, widget, error, validate)
+        self._watch(name, widget)
+        return widget
+
+    def _watch(self, name: str, widget: QWidget) -> None:
+        def edited(*_: object) -> None:
+            self._edited(name)
+
+        if isinstance(widget, QLineEdit):
+            widget.textEdited.connect(edited)
+            widget.textChanged.connect(lambda *_: self.revalidate())
+        elif isinstance(widget, QPlainTextEdit):
+            widget.textChanged.connect(edited)
+        elif isinstance(widget, QComboBox):
+            widget.currentIndexChanged.connect(edited)
+        elif isinstance(widget, QCheckBox):
+            widget.toggled.connect(edited)
+        elif isinstance(widget, QDateTimeEdit):
+            widget.dateTimeChanged.connect(edited)
+
+    # -- validation --------------------------------------------------------------------
+
+    def field(self, name: str) -> QWidget:
+        return self._fields[name].widget
+
+    def error_of(self, name: str) -> str:
+        """The message shown beside a field ("" when it has none)."""
+        field = self._fields[name]
+        return field.error.text() if not field.error.isHidden() else ""
+
+    @property
+    def banner_text(self) -> str:
+        return "" if self.banner.isHidden() else self.banner.text()
+
+    def _edited(self, name: str) -> None:
+        field = self._fields[name]
+        field.touched = True
+        field.server_error = None
+        self.revalidate()
+
+    def local_errors(self) -> dict[str, str]:
+        errors: dict[str, str] = {}
+        for field in self._fields.values():
+            if field.validate is not None:
+                message = field.validate()
+                if message:
+                    errors[field.name] = message
+        return errors
+
+    def form_ready(self) -> bool:
+        """Extra conditions beyond the fields (e.g. a customer picked); override."""
+        return True
+
+    def revalidate(self) -> None:
+        errors = self.local_errors()
+        for field in self._fields.values():
+            message = field.server_error or (errors.get(field.name) if field.touched else None)
+            self._show(field, message)
+        self.save_button.setEnabled(not errors and not self._saving and self.form_ready())
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """Grow when an error line appears, instead of letting wrapped lines overlap."""
+        layout = self.layout_
+        layout.invalidate()  # a label's new text may need more lines than cached
+        if layout.hasHeightForWidth():
+            needed = layout.totalHeightForWidth(self.width())
+        else:
+            needed = layout.totalSizeHint().height()
+        if needed > self.height():
+            self.resize(self.width(), needed)
+
+    def _show(self, field: FormField, message: str | None) -> None:
+        field.error.setText(message or "")
+        field.error.setVisible(bool(message))
+        field.widget.setProperty("invalid", bool(message))
+        field.widget.setAccessibleDescription(message or "")
+        field.widget.setStyleSheet("border: 1px solid #b3261e;" if message else "")
+
+    def show_errors(self, error: BaseException) -> None:
+        """Put a failed save's messages where they belong."""
+        if isinstance(error, ValidationError):
+            stray = []
+            for name, message in error.fields.items():
+                field = self._fields.get(name)
+                if field is None:
+                    stray.append(message)
+                else:
+                    field.server_error = message
+            self._set_banner(" ".join(stray))
+            first = next((self._fields[n] for n in error.fields if n in self._fields), None)
+            if first is not None:
+                first.widget.setFocus()
+        elif isinstance(error, DomainError):
+            self._set_banner(str(error))
+        else:
+            self._set_banner(f"Could not save: {error}")
+        self.revalidate()
+
+    def _set_banner(self, text: str) -> None:
+        self.banner.setText(text)
+        self.banner.setVisible(bool(text))
+
+    # -- saving ------------------------------------------------------------------------
+
+    def job(self) -> tuple[Callable[[], Any], Callable[[Any], Changes]]:
+        """The service call that saves this form, and what it changes."""
+        raise NotImplementedError
+
+    def save(self) -> None:
+        self.revalidate()
+        if not self.save_button.isEnabled():
+            return
+        fn, changes = self.job()
+        self._saving = True
+        self._set_banner("")
+        self.save_button.setEnabled(False)
+        self.save_button.setText("Saving…")
+        self.ui.worker.write(fn, changes, alive(self, self._saved), alive(self, self._failed))
+
+    def _saved(self, record: Any) -> None:
+        self._saving = False
+        self.record = record
+        self.saved.emit(record)
+        self.accept()
+
+    def _failed(self, error: BaseException) -> None:
+        self._saving = False
+        self.save_button.setText("Save")
+        self.show_errors(error)
+
+
+def note_label(parent: QWidget) -> QLabel:
+    label = QLabel(parent)
+    label.setStyleSheet(NOTE_STYLE)
+    label.setWordWrap(True)
+    return label
+
+
+def line_edit(
+    parent: QWidget, text: str = "", placeholder: str = "", max_len: int = 0
+) -> QLineEdit:
+    edit = QLineEdit(text, parent)
+    if placeholder:
+        edit.setPlaceholderText(placeholder)
+    if max_len:
+        edit.setMaxLength(max_len)
+    edit.setClearButtonEnabled(False)
+    return edit
+
+
+def button(parent: QWidget, text: str, name: str) -> QAbstractButton:
+    widget = QPushButton(text, parent)
+    widget.setObjectName(name)
+    widget.setAccessibleName(text.replace("&", "").rstrip("…."))
+    return widget

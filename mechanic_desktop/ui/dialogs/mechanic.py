@@ -1,0 +1,51 @@
+"""Mechanic editor: contact details, hourly rate and whether they still take work."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtWidgets import QCheckBox, QWidget
+
+from mechanic_desktop.domain.records import MechanicRecord
+from mechanic_desktop.services import mechanics
+from mechanic_desktop.ui.context import UiContext
+from mechanic_desktop.ui.dialogs import checks
+from mechanic_desktop.ui.dialogs.form import EditorDialog, line_edit
+from mechanic_desktop.ui.operations import Changes
+
+
+class MechanicDialog(EditorDialog):
+    def __init__(
+        self, ui: UiContext, record: MechanicRecord | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(ui, "mechanic", "New mechanic" if record is None else record.name, parent)
+        self.existing = record
+        r = record
+        self.name = line_edit(self, r.name if r else "", "First and last name", 200)
+        self.add_field("name", "&Name:", self.name, checks.name(self.name))
+        self.email = line_edit(self, (r.email or "") if r else "", "optional", 254)
+        self.add_field("email", "&E-mail:", self.email, checks.email(self.email))
+        self.phone = line_edit(self, r.phone if r else "", "optional", 40)
+        self.add_field("phone", "&Phone:", self.phone, checks.phone(self.phone))
+        self.rate = line_edit(self, f"{r.hourly_rate:.2f}" if r else "", "e.g. 95.00", 16)
+        self.add_field("hourly_rate", "Hourly &rate:", self.rate,
+                       checks.money(self.rate, "Hourly rate"))
+        self.active = QCheckBox("Takes new tickets", self)
+        self.active.setChecked(r.active if r else True)
+        self.add_field("active", "&Active:", self.active)
+        self.revalidate()
+
+    def job(self) -> tuple[Callable[[], Any], Callable[[Any], Changes]]:
+        data = mechanics.MechanicData(
+            name=self.name.text(), email=self.email.text(), phone=self.phone.text(),
+            hourly_rate=self.rate.text(), active=self.active.isChecked(),
+        )
+        uow, existing = self.ui.uow, self.existing
+
+        def run() -> MechanicRecord:
+            if existing is None:
+                return mechanics.create_mechanic(uow, data)
+            return mechanics.update_mechanic(uow, existing.id, data)
+
+        return run, lambda rec: Changes.of("mechanic", rec.id)

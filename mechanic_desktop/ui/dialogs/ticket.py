@@ -1,0 +1,291 @@
+"""Ticket editor: pick the customer (searching as you type), one of their vehicles (or
+add one), describe the work, promise a time, record the odometer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from PySide6.QtCore import QDate, QDateTime, Qt, QTime, QTimer
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateTimeEdit,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mechanic_desktop.domain.errors import ValidationError
+from mechanic_desktop.domain.records import (
+    CustomerRow,
+    ListQuery,
+    Page,
+    TicketRecord,
+    VehicleRecord,
+)
+from mechanic_desktop.services import customers, tickets, vehicles
+from mechanic_desktop.ui.context import UiContext
+from mechanic_desktop.ui.dialogs import checks
+from mechanic_desktop.ui.dialogs.form import EditorDialog, button, line_edit, note_label
+from mechanic_desktop.ui.dialogs.vehicle import VehicleDialog
+from mechanic_desktop.ui.models.tables import status_label
+from mechanic_desktop.ui.operations import Changes, alive
+
+PICKER_LIMIT = 20
+SEARCH_DELAY_MS = 150
+
+
+def _aware(value: QDateTime) -> datetime:
+    """A QDateTime typed in local time, as an aware datetime."""
+    result = value.toPython()
+    assert isinstance(result, datetime)
+    return result.astimezone()
+
+
+class TicketDialog(EditorDialog):
+    def __init__(
+        self, ui: UiContext, record: TicketRecord | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(
+            ui, "ticket", "New ticket" if record is None else f"Ticket {record.number}", parent
+        )
+        self.setMinimumSize(700, 560)
+        self.existing = record
+        self.customer_id: int | None = record.customer_id if record else None
+        self.vehicle_dialog: VehicleDialog | None = None
+        self._search_generation = 0
+        self._wanted_vehicle: int | None = record.vehicle_id if record else None
+
+        self.status = QLabel(status_label(record.status) if record else "Open (new ticket)", self)
+        self.add_field("status", "Status:", self.status)
+        self.add_field("customer_id", "&Customer:", self._customer_picker())
+        self.add_field("vehicle_id", "&Vehicle:", self._vehicle_picker())
+        self.description = QPlainTextEdit(record.description if record else "", self)
+        self.description.setTabChangesFocus(True)
+        self.description.setPlaceholderText("The customer's concern or the work requested")
+        self.description.setFixedHeight(self.fontMetrics().lineSpacing() * 4 + 12)
+        self.add_field(
+            "description", "&Description:", self.description,
+            checks.required_text(
+                self.description, "Describe the customer's concern or the work requested."
+            ),
+        )
+        self.add_field("promised_at", "&Promised:", self._promised_picker(record))
+        self.odometer = line_edit(
+            self, str(record.odometer_in) if record and record.odometer_in is not None else "",
+            "miles on arrival", 9,
+        )
+        self.add_field("odometer_in", "&Odometer in:", self.odometer,
+                       checks.whole(self.odometer, "Odometer"))
+        self.extra.addWidget(self._lines_placeholder())
+        self.extra.addStretch(1)
+
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self._search_customers)
+        self.customer_search.textEdited.connect(lambda _t: self._search_timer.start())
+        if record is not None:
+            self.customer_search.setText(record.customer_name)
+            item = QListWidgetItem(record.customer_name, self.customer_list)
+            item.setData(Qt.ItemDataRole.UserRole, record.customer_id)
+            self.customer_list.setCurrentItem(item)
+            self.load_vehicles()
+        else:
+            self._search_customers()
+        self.revalidate()
+
+    # -- building ----------------------------------------------------------------------
+
+    def _customer_picker(self) -> QWidget:
+        box = QWidget(self)
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.customer_search = line_edit(box, "", "Type a name, surname, phone or e-mail…")
+        self.customer_search.setObjectName("ticketCustomerSearch")
+        self.customer_search.setAccessibleName("Find customer")
+        layout.addWidget(self.customer_search)
+        self.customer_list = QListWidget(box)
+        self.customer_list.setObjectName("ticketCustomerList")
+        self.customer_list.setAccessibleName("Matching customers")
+        self.customer_list.setFixedHeight(self.fontMetrics().lineSpacing() * 5 + 14)
+        self.customer_list.currentItemChanged.connect(lambda *_: self._customer_chosen())
+        layout.addWidget(self.customer_list)
+        return box
+
+    def _vehicle_picker(self) -> QWidget:
+        box = QWidget(self)
+        layout = QHBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.vehicle = QComboBox(box)
+        self.vehicle.setObjectName("ticketVehicleCombo")
+        self.vehicle.setAccessibleName("Vehicle")
+        self.vehicle.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.vehicle.setPlaceholderText("Choose the customer first")
+        self.vehicle.currentIndexChanged.connect(lambda _i: self.revalidate())
+        layout.addWidget(self.vehicle, 1)
+        self.add_vehicle_button = button(box, "Add &vehicle…", "ticketAddVehicle")
+        self.add_vehicle_button.clicked.connect(self.add_vehicle)
+        layout.addWidget(self.add_vehicle_button)
+        return box
+
+    def _promised_picker(self, record: TicketRecord | None) -> QWidget:
+        box = QWidget(self)
+        layout = QHBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.promised_on = QCheckBox("Promised for", box)
+        self.promised_on.setObjectName("ticketPromisedOn")
+        self.promised_on.setAccessibleName("Promise a time")
+        self.promised = QDateTimeEdit(box)
+        self.promised.setObjectName("ticketPromisedAt")
+        self.promised.setAccessibleName("Promised time")
+        self.promised.setCalendarPopup(True)
+        self.promised.setDisplayFormat("yyyy-MM-dd HH:mm")
+        when = record.promised_at if record and record.promised_at else None
+        default = datetime.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
+        local = when.astimezone().replace(tzinfo=None) if when else default
+        self.promised.setDateTime(
+            QDateTime(QDate(local.year, local.month, local.day), QTime(local.hour, local.minute))
+        )
+        self.promised_on.setChecked(when is not None)
+        self.promised.setEnabled(when is not None)
+        self.promised_on.toggled.connect(self.promised.setEnabled)
+        layout.addWidget(self.promised_on)
+        layout.addWidget(self.promised, 1)
+        return box
+
+    def _lines_placeholder(self) -> QGroupBox:
+        """Room for the mechanics and parts sections a later issue adds."""
+        box = QGroupBox("Mechanics and parts", self)
+        box.setObjectName("ticketLinesPlaceholder")
+        layout = QVBoxLayout(box)
+        note = note_label(box)
+        note.setText("Assigning mechanics and adding parts will appear here.")
+        layout.addWidget(note)
+        return box
+
+    def form_ready(self) -> bool:
+        return self.customer_id is not None and self.vehicle.currentData() is not None
+
+    # -- customer and vehicle ----------------------------------------------------------
+
+    def _search_customers(self) -> None:
+        self._search_generation += 1
+        generation = self._search_generation
+        uow = self.ui.uow
+        query = ListQuery(search=self.customer_search.text().strip(), limit=PICKER_LIMIT)
+        self.ui.worker.read(
+            lambda: customers.list_customers(uow, query),
+            alive(self, lambda page: self._fill_customers(generation, page)),
+            alive(self, self.show_errors),
+        )
+
+    def _fill_customers(self, generation: int, page: Page[CustomerRow]) -> None:
+        if generation != self._search_generation:
+            return
+        chosen = self.customer_id
+        self.customer_list.blockSignals(True)
+        self.customer_list.clear()
+        for row in page.rows:
+            text = f"{row.name}   {row.phone}" if row.phone else row.name
+            item = QListWidgetItem(text, self.customer_list)
+            item.setData(Qt.ItemDataRole.UserRole, row.id)
+            if row.id == chosen:
+                self.customer_list.setCurrentItem(item)
+        self.customer_list.blockSignals(False)
+        if len(page.rows) == 1 and chosen != page.rows[0].id:
+            self.customer_list.setCurrentRow(0)
+
+    def _customer_chosen(self) -> None:
+        item = self.customer_list.currentItem()
+        customer_id = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        if customer_id == self.customer_id:
+            return
+        self.customer_id = customer_id
+        self._wanted_vehicle = None
+        self.load_vehicles()
+
+    def load_vehicles(self) -> None:
+        self.vehicle.clear()
+        self.revalidate()
+        customer_id = self.customer_id
+        if customer_id is None:
+            self.vehicle.setPlaceholderText("Choose the customer first")
+            return
+        uow = self.ui.uow
+        self.vehicle.setPlaceholderText("Loading…")
+        self.ui.worker.read(
+            lambda: vehicles.vehicles_of_customer(uow, customer_id),
+            alive(self, lambda records: self._fill_vehicles(customer_id, records)),
+            alive(self, self.show_errors),
+        )
+
+    def _fill_vehicles(self, customer_id: int, records: list[VehicleRecord]) -> None:
+        if customer_id != self.customer_id:
+            return
+        self.vehicle.clear()
+        self.vehicle.setPlaceholderText(
+            "Choose the vehicle" if records else "No vehicles on file: add one"
+        )
+        for record in records:
+            self.vehicle.addItem(f"{record.title} · {record.vin}", record.id)
+        wanted = self._wanted_vehicle
+        if wanted is not None:
+            self.vehicle.setCurrentIndex(self.vehicle.findData(wanted))
+        elif len(records) == 1:
+            self.vehicle.setCurrentIndex(0)
+        else:
+            self.vehicle.setCurrentIndex(-1)
+        self.revalidate()
+
+    def add_vehicle(self) -> None:
+        if self.customer_id is None:
+            self.show_errors_for("customer_id", "Choose the customer first.")
+            return
+        dialog = VehicleDialog(self.ui, self.customer_id, None, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.saved.connect(self._vehicle_added)
+        self.vehicle_dialog = dialog
+        dialog.open()
+
+    def _vehicle_added(self, record: VehicleRecord) -> None:
+        self._wanted_vehicle = record.id
+        self.load_vehicles()
+
+    def show_errors_for(self, name: str, message: str) -> None:
+        self.show_errors(ValidationError.single(name, message))
+
+    # -- saving ------------------------------------------------------------------------
+
+    def job(self) -> tuple[Callable[[], Any], Callable[[Any], Changes]]:
+        promised = (
+            _aware(self.promised.dateTime())
+            if self.promised_on.isChecked()
+            else None
+        )
+        data = tickets.TicketData(
+            customer_id=int(self.customer_id or 0),
+            vehicle_id=int(self.vehicle.currentData() or 0),
+            description=self.description.toPlainText(),
+            promised_at=promised,
+            odometer_in=self.odometer.text().strip() or None,
+        )
+        uow, existing = self.ui.uow, self.existing
+
+        def run() -> TicketRecord:
+            if existing is None:
+                return tickets.create_ticket(uow, data)
+            return tickets.update_ticket(uow, existing.id, data, existing.version)
+
+        return run, lambda rec: (
+            Changes.of("ticket", rec.id)
+            .merged(Changes.of("customer", rec.customer_id))
+            .merged(Changes.of("vehicle", rec.vehicle_id))
+        )

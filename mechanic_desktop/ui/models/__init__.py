@@ -1,0 +1,1 @@
+"""Qt table models. They never import services: fetching is a callback given to them."""

@@ -1,0 +1,358 @@
+"""A lazily paged, server-sorted table model that never holds a whole table.
+
+Pages come from a ``fetch_page(ListQuery) -> Page`` callback run on the DB worker (the
+model knows nothing of services, as qutebrowser's completion models are handed their
+data sources). Each query change bumps a generation counter so replies to an older
+query (the user typed on) are dropped; a "Loading…" row stands in while a page is on
+its way (Anki's browser model); ``refresh`` re-reads the window already loaded so the
+view keeps its scroll position and selection after a save.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication
+
+from mechanic_desktop.domain.records import ListQuery, Page
+from mechanic_desktop.ui.models.columns import TableSpec
+from mechanic_desktop.ui.operations import DbWorker, alive
+
+PAGE_SIZE = 200
+#: Most rows a refresh re-reads in one query (the services cap a page at 1000).
+MAX_WINDOW = 1000
+SEARCH_DELAY_MS = 150
+LOADING_TEXT = "Loading…"
+
+#: Role giving a row's id (for selection by id and for actions on the row).
+ROW_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+FetchPage = Callable[[ListQuery], Page[Any]]
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or value is False or value in ("", (), [])
+
+
+class PagedTableModel(QAbstractTableModel):
+    """Rows of one area, fetched ~200 at a time as the view scrolls."""
+
+    #: A page (first, further, or a refresh) has been applied; carries the row count.
+    page_loaded = Signal(int)
+    #: Fetching failed; carries the sentence to show.
+    failed = Signal(str)
+    loading_changed = Signal(bool)
+
+    def __init__(
+        self,
+        spec: TableSpec[Any],
+        fetch_page: FetchPage,
+        worker: DbWorker,
+        parent: QObject | None = None,
+        *,
+        page_size: int = PAGE_SIZE,
+    ) -> None:
+        super().__init__(parent)
+        self.spec = spec
+        self._fetch = fetch_page
+        self._worker = worker
+        self._page_size = page_size
+        self._query = ListQuery(
+            sort=spec.default_sort, descending=spec.default_descending, limit=page_size
+        )
+        self._rows: list[Any] = []
+        self._cursor: tuple[Any, ...] | None = None
+        self._placeholder = False
+        self._loading = False
+        self._loaded_once = False
+        self._started = False
+        self._generation = 0
+        self._pending_search = ""
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self._apply_search)
+
+    # -- what the page asks ------------------------------------------------------------
+
+    @property
+    def query(self) -> ListQuery:
+        return self._query
+
+    @property
+    def loading(self) -> bool:
+        return self._loading
+
+    @property
+    def loaded_once(self) -> bool:
+        """True once the current query's first page has arrived."""
+        return self._loaded_once
+
+    @property
+    def complete(self) -> bool:
+        """Every row of the current query is loaded."""
+        return self._loaded_once and self._cursor is None
+
+    @property
+    def loaded_rows(self) -> int:
+        return len(self._rows)
+
+    @property
+    def search_pending(self) -> bool:
+        return self._search_timer.isActive()
+
+    def row_at(self, row: int) -> Any | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def row_of_id(self, row_id: int) -> int:
+        for i, item in enumerate(self._rows):
+            if self.spec.row_id(item) == row_id:
+                return i
+        return -1
+
+    # -- what the page tells it --------------------------------------------------------
+
+    def start(self) -> None:
+        """Fetch the first page (kept separate so settings can set the sort first)."""
+        if not self._started:
+            self._started = True
+            self._reload()
+
+    def set_search(self, text: str) -> None:
+        """Search after a short pause, so typing a name runs one query, not one per key."""
+        self._pending_search = text
+        self._search_timer.start()
+
+    def set_search_now(self, text: str) -> None:
+        self._pending_search = text
+        self._search_timer.stop()
+        self._apply_search()
+
+    def set_filter(self, name: str, value: Any) -> None:
+        filters = dict(self._query.filters)
+        if _is_empty(value):
+            filters.pop(name, None)
+        else:
+            filters[name] = value
+        if filters != self._query.filters:
+            self._query = dataclasses.replace(self._query, filters=filters)
+            self._restart()
+
+    def set_sort(self, sort_key: str, descending: bool) -> None:
+        if (sort_key, descending) != (self._query.sort, self._query.descending):
+            self._query = dataclasses.replace(self._query, sort=sort_key, descending=descending)
+            self._restart()
+
+    def refresh(self) -> None:
+        """Re-read the rows already loaded (after a save), keeping the view where it is."""
+        if not self._started:
+            return
+        if not self._loaded_once:
+            self._reload()
+            return
+        self._drop_placeholder()
+        self._generation += 1
+        limit = min(max(len(self._rows), self._page_size), MAX_WINDOW)
+        self._set_loading(True)
+        self._request(dataclasses.replace(self._query, cursor=None, limit=limit), refresh=True)
+
+    # -- Qt model API ------------------------------------------------------------------
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        if parent.isValid():
+            return 0
+        return len(self._rows) + (1 if self._placeholder else 0)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.spec.columns)
+
+    def headerData(
+        self,
+        section: int,
+        orientation: Qt.Orientation,
+        role: int = Qt.ItemDataRole.DisplayRole,
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.spec.columns):
+            if role == Qt.ItemDataRole.DisplayRole:
+                return self.spec.columns[section].header
+            if role == Qt.ItemDataRole.TextAlignmentRole:
+                return int(self.spec.columns[section].align)
+        return None
+
+    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        never = Qt.ItemFlag.ItemNeverHasChildren
+        if index.row() >= len(self._rows):
+            return never  # the loading row cannot be selected
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | never
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.column() >= len(self.spec.columns):
+            return None
+        row = index.row()
+        if row >= len(self._rows):
+            return self._placeholder_data(index.column(), role)
+        item = self._rows[row]
+        column = self.spec.columns[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return column.text(item)
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return int(column.align)
+        if role == Qt.ItemDataRole.ToolTipRole and column.tooltip is not None:
+            return column.tooltip(item)
+        if role == Qt.ItemDataRole.ForegroundRole and column.foreground is not None:
+            return column.foreground(item)
+        if role == Qt.ItemDataRole.BackgroundRole and self.spec.background is not None:
+            return self.spec.background(item)
+        if role == Qt.ItemDataRole.DecorationRole and column.icon is not None:
+            return column.icon(item)
+        if role == ROW_ID_ROLE:
+            return self.spec.row_id(item)
+        return None
+
+    def _placeholder_data(self, column: int, role: int) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole:
+            return LOADING_TEXT if column == 0 else ""
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return QApplication.palette().color(
+                QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text
+            )
+        return None
+
+    def canFetchMore(self, parent: AnyIndex) -> bool:
+        return (
+            not parent.isValid()
+            and self._loaded_once
+            and self._cursor is not None
+            and not self._loading
+        )
+
+    def fetchMore(self, parent: AnyIndex) -> None:
+        if not self.canFetchMore(parent):
+            return
+        self._show_placeholder()
+        self._set_loading(True)
+        self._request(
+            dataclasses.replace(self._query, cursor=self._cursor, limit=self._page_size),
+            refresh=False,
+        )
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sort in the database; columns without a sort key keep the current order."""
+        if not 0 <= column < len(self.spec.columns):
+            return
+        key = self.spec.columns[column].sort_key
+        if key is not None:
+            self.set_sort(key, order == Qt.SortOrder.DescendingOrder)
+
+    # -- internals ---------------------------------------------------------------------
+
+    def _apply_search(self) -> None:
+        text = self._pending_search.strip()
+        if text != self._query.search:
+            self._query = dataclasses.replace(self._query, search=text)
+            self._restart()
+
+    def _restart(self) -> None:
+        if self._started:
+            self._reload()
+
+    def _reload(self) -> None:
+        """Forget the rows and fetch the first page of the current query."""
+        self._generation += 1
+        self.beginResetModel()
+        self._rows = []
+        self._cursor = None
+        self._loaded_once = False
+        self._placeholder = True
+        self.endResetModel()
+        self._set_loading(True)
+        self._request(dataclasses.replace(self._query, cursor=None), refresh=False)
+
+    def _request(self, query: ListQuery, *, refresh: bool) -> None:
+        generation = self._generation
+        fetch = self._fetch
+        self._worker.read(
+            lambda: fetch(query),
+            alive(self, lambda page: self._on_page(generation, page, refresh)),
+            alive(self, lambda error: self._on_error(generation, error)),
+        )
+
+    def _on_page(self, generation: int, page: Page[Any], refresh: bool) -> None:
+        if generation != self._generation:
+            return  # an answer to a query the user has since changed
+        self._drop_placeholder()
+        if refresh:
+            self._replace_window(list(page.rows))
+        elif page.rows:
+            first = len(self._rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(page.rows) - 1)
+            self._rows.extend(page.rows)
+            self.endInsertRows()
+        self._cursor = page.next_cursor
+        self._loaded_once = True
+        self._set_loading(False)
+        self.page_loaded.emit(len(self._rows))
+
+    def _replace_window(self, rows: list[Any]) -> None:
+        """Swap in re-read rows with the fewest signals, so views keep scroll position."""
+        old, new = len(self._rows), len(rows)
+        if new < old:
+            self.beginRemoveRows(QModelIndex(), new, old - 1)
+            del self._rows[new:]
+            self.endRemoveRows()
+        shared = min(old, new)
+        if shared:
+            self._rows[:shared] = rows[:shared]
+            last = self.index(shared - 1, len(self.spec.columns) - 1)
+            self.dataChanged.emit(self.index(0, 0), last)
+        if new > old:
+            self.beginInsertRows(QModelIndex(), old, new - 1)
+            self._rows.extend(rows[old:])
+            self.endInsertRows()
+
+    def _on_error(self, generation: int, error: BaseException) -> None:
+        if generation != self._generation:
+            return
+        self._drop_placeholder()
+        self._set_loading(False)
+        self.failed.emit(str(error) or type(error).__name__)
+
+    def _show_placeholder(self) -> None:
+        if not self._placeholder:
+            row = len(self._rows)
+            self.beginInsertRows(QModelIndex(), row, row)
+            self._placeholder = True
+            self.endInsertRows()
+
+    def _drop_placeholder(self) -> None:
+        if self._placeholder:
+            row = len(self._rows)
+            self.beginRemoveRows(QModelIndex(), row, row)
+            self._placeholder = False
+            self.endRemoveRows()
+
+    def _set_loading(self, loading: bool) -> None:
+        if loading != self._loading:
+            self._loading = loading
+            self.loading_changed.emit(loading)
+
+
+def warning_colour() -> QColor:
+    """A readable amber for rows that need attention (low stock), on light or dark themes."""
+    return QColor(255, 236, 179) if QApplication.palette().base().color().lightness() > 128 \
+        else QColor(102, 77, 0)

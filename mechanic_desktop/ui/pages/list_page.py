@@ -1,0 +1,308 @@
+"""What every area page has: a search box, quick filters, a lazily paged table, an empty
+state that says what to do, and New / Edit / Delete that open the area's dialogs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mechanic_desktop.domain.errors import DeleteRefused, DomainError
+from mechanic_desktop.ui.context import UiContext
+from mechanic_desktop.ui.models.columns import TableSpec
+from mechanic_desktop.ui.models.paged_model import FetchPage, PagedTableModel
+from mechanic_desktop.ui.operations import Changes, alive
+
+
+class ListPage(QWidget):
+    """One area: subclasses supply the table spec, filters, dialogs and delete call."""
+
+    #: The text for the status bar's row count changed.
+    status_changed = Signal(str)
+    #: Something went wrong that the user should read (status bar).
+    message = Signal(str)
+    selection_changed = Signal()
+
+    key = "page"
+    singular = "row"
+    plural = "rows"
+    search_hint = "Search…"
+    #: Entities whose changes this page shows (``Changes.touches``).
+    watches: frozenset[str] = frozenset()
+    #: Whether rows of this area may be deleted from the table at all.
+    can_delete = True
+
+    def __init__(
+        self, ui: UiContext, spec: TableSpec[Any], fetch: FetchPage, parent: QWidget | None
+    ) -> None:
+        super().__init__(parent)
+        self.ui = ui
+        self.setObjectName(f"{self.key}Page")
+        self.setAccessibleName(self.plural.capitalize())
+        self.dialog: QDialog | None = None
+        self._keep_id: int | None = None
+        self.model = PagedTableModel(spec, fetch, ui.worker, self)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 4)
+        bar = QHBoxLayout()
+        self.search = QLineEdit(self)
+        self.search.setObjectName(f"{self.key}Search")
+        self.search.setAccessibleName(f"Search {self.plural}")
+        self.search.setPlaceholderText(self.search_hint)
+        self.search.setToolTip(f"Search {self.plural} as you type (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(320)
+        self.search.textChanged.connect(self.model.set_search)
+        self.search.returnPressed.connect(self._search_entered)
+        bar.addWidget(self.search, 2)
+        self.filters = QHBoxLayout()
+        bar.addLayout(self.filters)
+        bar.addStretch(1)
+        layout.addLayout(bar)
+
+        self.table = self._make_table(spec)
+        layout.addWidget(self.table, 1)
+        self.empty = QLabel(self.table.viewport())
+        self.empty.setObjectName(f"{self.key}EmptyState")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+        self.empty.setStyleSheet("color: palette(mid); font-size: 11pt;")
+        self.empty.hide()
+        self.table.viewport().installEventFilter(self)
+
+        self.model.page_loaded.connect(self._page_loaded)
+        self.model.modelReset.connect(self._update_status)
+        self.model.failed.connect(self._failed)
+        self.add_filters()
+
+    def _make_table(self, spec: TableSpec[Any]) -> QTableView:
+        table = QTableView(self)
+        table.setObjectName(f"{self.key}Table")
+        table.setAccessibleName(f"{self.plural.capitalize()} table")
+        table.setModel(self.model)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setAlternatingRowColors(True)
+        table.setWordWrap(False)
+        table.setShowGrid(False)
+        table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        rows = table.verticalHeader()
+        rows.hide()
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(table.fontMetrics().height() + 10)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        header.setHighlightSections(False)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        for i, column in enumerate(spec.columns):
+            table.setColumnWidth(i, column.width)
+        header.setSortIndicator(
+            spec.column_of_sort(spec.default_sort),
+            Qt.SortOrder.DescendingOrder if spec.default_descending
+            else Qt.SortOrder.AscendingOrder,
+        )
+        table.setSortingEnabled(True)
+        header.sortIndicatorChanged.connect(self._sort_clicked)
+        table.activated.connect(lambda _index: self.edit_selected())
+        table.selectionModel().selectionChanged.connect(lambda *_: self.selection_changed.emit())
+        return table
+
+    # -- hooks for each area -----------------------------------------------------------
+
+    def add_filters(self) -> None:
+        """Put the area's quick filters into ``self.filters``."""
+
+    def make_dialog(self, record: Any | None) -> QDialog:
+        raise NotImplementedError
+
+    def load_record(self, row_id: int) -> Callable[[], Any]:
+        """The read that gives the editor its record."""
+        raise NotImplementedError
+
+    def delete_job(self, row: Any) -> tuple[Callable[[], Any], Changes]:
+        raise NotImplementedError
+
+    def describe(self, row: Any) -> str:
+        """How a row is named in the delete question."""
+        return str(getattr(row, "name", ""))
+
+    def delete_refused(self, row: Any, error: DeleteRefused) -> None:
+        self.ui.prompts.inform(self, f"Cannot delete this {self.singular}", str(error))
+
+    # -- life cycle --------------------------------------------------------------------
+
+    def start(self) -> None:
+        self.model.start()
+
+    def focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def refresh(self) -> None:
+        if self._keep_id is None:  # a just-saved record's id wins over the selection
+            self._keep_id = self.selected_id()
+        self.model.refresh()
+
+    def on_changed(self, changes: Changes) -> None:
+        """Refresh only when a write touched what this page shows."""
+        if any(changes.touches(entity) for entity in self.watches):
+            self.refresh()
+
+    def save_state(self, settings: QSettings) -> None:
+        settings.setValue(f"pages/{self.key}/header", self.table.horizontalHeader().saveState())
+
+    def restore_state(self, settings: QSettings) -> None:
+        state = settings.value(f"pages/{self.key}/header")
+        header = self.table.horizontalHeader()
+        if isinstance(state, QByteArray | bytes) and header.restoreState(QByteArray(state)):
+            self.model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
+            self._sort_clicked(header.sortIndicatorSection(), header.sortIndicatorOrder())
+
+    # -- selection and actions ---------------------------------------------------------
+
+    def selected_row(self) -> Any | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.row_at(rows[0].row()) if rows else None
+
+    def selected_id(self) -> int | None:
+        row = self.selected_row()
+        return None if row is None else self.model.spec.row_id(row)
+
+    def select_id(self, row_id: int) -> bool:
+        row = self.model.row_of_id(row_id)
+        if row < 0:
+            return False
+        self.table.selectRow(row)
+        self.table.scrollTo(self.model.index(row, 0))
+        return True
+
+    def new_record(self) -> None:
+        self._open(None)
+
+    def edit_selected(self) -> None:
+        row_id = self.selected_id()
+        if row_id is None:
+            return
+        self.ui.worker.read(
+            self.load_record(row_id), alive(self, self._open),
+            alive(self, lambda error: self._failed(str(error))),
+        )
+
+    def _open(self, record: Any | None) -> None:
+        dialog = self.make_dialog(record)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        saved = getattr(dialog, "saved", None)
+        if saved is not None:
+            saved.connect(self._saved)
+        self.dialog = dialog
+        dialog.open()
+
+    def _saved(self, record: Any) -> None:
+        self._keep_id = getattr(record, "id", None)
+
+    def delete_selected(self) -> None:
+        row = self.selected_row()
+        if row is None:
+            return
+        question = f"Delete {self.singular} {self.describe(row)}? This cannot be undone."
+        if not self.ui.prompts.confirm(self, f"Delete {self.singular}", question, "Delete"):
+            return
+        fn, changes = self.delete_job(row)
+        self.ui.worker.write(
+            fn, lambda _result: changes,
+            alive(self, lambda _r: self.message.emit(f"Deleted {self.describe(row)}.")),
+            alive(self, lambda error: self._delete_failed(row, error)),
+        )
+
+    def _delete_failed(self, row: Any, error: BaseException) -> None:
+        if isinstance(error, DeleteRefused):
+            self.delete_refused(row, error)
+        elif isinstance(error, DomainError):
+            self.ui.prompts.inform(self, f"Cannot delete this {self.singular}", str(error))
+        else:
+            self._failed(str(error))
+
+    # -- feedback ----------------------------------------------------------------------
+
+    def _search_entered(self) -> None:
+        self.model.set_search_now(self.search.text())
+        self.table.setFocus()
+        if self.model.rowCount() and self.selected_row() is None:
+            self.table.selectRow(0)
+
+    def _sort_clicked(self, section: int, order: Qt.SortOrder) -> None:
+        """Columns the database cannot sort by keep the indicator where it was."""
+        spec = self.model.spec
+        if 0 <= section < len(spec.columns) and spec.columns[section].sort_key is None:
+            header = self.table.horizontalHeader()
+            current = spec.column_of_sort(self.model.query.sort)
+            wanted = (Qt.SortOrder.DescendingOrder if self.model.query.descending
+                      else Qt.SortOrder.AscendingOrder)
+            header.blockSignals(True)
+            header.setSortIndicator(current, wanted)
+            header.blockSignals(False)
+            header.viewport().update()
+
+    def _page_loaded(self, _count: int) -> None:
+        if self._keep_id is not None:
+            keep, self._keep_id = self._keep_id, None
+            if self.selected_id() != keep:
+                self.select_id(keep)
+        self._update_status()
+
+    def _failed(self, text: str) -> None:
+        self.message.emit(text)
+        self._update_status()
+
+    def status_text(self) -> str:
+        if not self.model.loaded_once:
+            return f"Loading {self.plural}…"
+        n = self.model.loaded_rows
+        noun = self.singular if n == 1 else self.plural
+        if self.model.complete:
+            return f"{n:,} {noun}"
+        return f"{n:,} {noun} loaded, more below"
+
+    def empty_text(self) -> str:
+        query = self.model.query
+        if query.search:
+            return (f"No {self.plural} match “{query.search}”.\n"
+                    "Check the spelling, or clear the search to see them all.")
+        if query.filters:
+            return f"No {self.plural} match the filters.\nClear the filters to see them all."
+        return (f"No {self.plural} yet.\n"
+                f"Press Ctrl+N or click New to add the first {self.singular}.")
+
+    def _update_status(self) -> None:
+        empty = self.model.loaded_once and self.model.loaded_rows == 0
+        if empty:
+            self.empty.setText(self.empty_text())
+            self._place_empty()
+        self.empty.setVisible(empty)
+        self.status_changed.emit(self.status_text())
+
+    def _place_empty(self) -> None:
+        viewport = self.table.viewport()
+        self.empty.setGeometry(16, 16, max(0, viewport.width() - 32),
+                               max(0, min(viewport.height() - 32, 160)))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
+            self._place_empty()
+        return super().eventFilter(watched, event)

@@ -1,0 +1,63 @@
+"""Mechanics page: who works here, their rate, and whether they take new tickets."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtWidgets import QCheckBox, QDialog, QWidget
+
+from mechanic_desktop.domain.errors import DeleteRefused
+from mechanic_desktop.services import mechanics
+from mechanic_desktop.ui.context import UiContext
+from mechanic_desktop.ui.dialogs.mechanic import MechanicDialog
+from mechanic_desktop.ui.models.tables import MECHANICS
+from mechanic_desktop.ui.operations import Changes, alive
+from mechanic_desktop.ui.pages.list_page import ListPage
+
+
+class MechanicsPage(ListPage):
+    key = "mechanics"
+    singular = "mechanic"
+    plural = "mechanics"
+    search_hint = "Mechanic's name…"
+    watches = frozenset({"mechanic", "ticket"})
+
+    def __init__(self, ui: UiContext, parent: QWidget | None = None) -> None:
+        uow = ui.uow
+        super().__init__(ui, MECHANICS, lambda q: mechanics.list_mechanics(uow, q), parent)
+
+    def add_filters(self) -> None:
+        self.active_only = QCheckBox("Active only", self)
+        self.active_only.setObjectName("mechanicsActiveOnly")
+        self.active_only.setAccessibleName("Show active mechanics only")
+        self.active_only.toggled.connect(
+            lambda checked: self.model.set_filter("active_only", checked)
+        )
+        self.filters.addWidget(self.active_only)
+
+    def make_dialog(self, record: Any | None) -> QDialog:
+        return MechanicDialog(self.ui, record, self.window())
+
+    def load_record(self, row_id: int) -> Callable[[], Any]:
+        uow = self.ui.uow
+        return lambda: mechanics.get_mechanic(uow, row_id)
+
+    def delete_job(self, row: Any) -> tuple[Callable[[], Any], Changes]:
+        uow, row_id = self.ui.uow, row.id
+        return lambda: mechanics.delete_mechanic(uow, row_id), Changes.of("mechanic", row_id)
+
+    def delete_refused(self, row: Any, error: DeleteRefused) -> None:
+        """Offer what the refusal suggests: keep them in the history, inactive."""
+        if not row.active:
+            super().delete_refused(row, error)
+            return
+        if self.ui.prompts.confirm(self, "Cannot delete this mechanic", str(error),
+                                   "Mark inactive"):
+            uow, row_id = self.ui.uow, row.id
+            self.ui.worker.write(
+                lambda: mechanics.set_mechanic_active(uow, row_id, False),
+                lambda rec: Changes.of("mechanic", rec.id),
+                alive(self, lambda rec: self.message.emit(f"{rec.name} is now inactive.")),
+                alive(self, lambda e: self.message.emit(str(e))),
+            )

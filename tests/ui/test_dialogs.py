@@ -1,0 +1,178 @@
+"""Editor dialogs: typed-as-you-go checks, saving on the worker, errors beside fields."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QTextCursor
+from pytestqt.qtbot import QtBot
+
+from mechanic_desktop.db.unit_of_work import UnitOfWork
+from mechanic_desktop.services import customers, mechanics, parts, tickets, vehicles
+from mechanic_desktop.ui.context import UiContext
+from mechanic_desktop.ui.dialogs.customer import CustomerDialog
+from mechanic_desktop.ui.dialogs.mechanic import MechanicDialog
+from mechanic_desktop.ui.dialogs.part import PartDialog
+from mechanic_desktop.ui.dialogs.ticket import TicketDialog
+from mechanic_desktop.ui.dialogs.vehicle import VehicleDialog
+from mechanic_desktop.ui.main_window import MainWindow
+from tests.ui.conftest import Shop
+from tests.ui.helpers import WAIT_MS, wait_column, wait_dialog
+
+
+def _save(qtbot: QtBot, dialog: object) -> object:
+    with qtbot.waitSignal(dialog.saved, timeout=WAIT_MS) as blocker:  # type: ignore[attr-defined]
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)  # type: ignore[attr-defined]
+    return blocker.args[0]
+
+
+@pytest.mark.parametrize(
+    ("vin", "note", "error"),
+    [
+        ("1M8GDM9AXKP042788", "model year 1989", ""),
+        ("1M8GDM9A1KP042788", "model year 1989", "should be X"),
+        ("XYZ1234", "", "17 characters"),
+        ("1M8GDM9AXKP04278O", "", "never contains"),
+        ("WVWZZZ1KZ8W000001", "outside North America", ""),
+    ],
+)
+def test_vin_is_checked_as_typed(
+    qtbot: QtBot, ui: UiContext, shop: Shop, vin: str, note: str, error: str
+) -> None:
+    dialog = VehicleDialog(ui, shop.bob.id)
+    qtbot.addWidget(dialog)
+    qtbot.keyClicks(dialog.vin, vin.lower())
+    assert dialog.vin.text() == vin.upper()
+    assert note in dialog.vin_note.text()
+    assert error in dialog.error_of("vin")
+    assert dialog.save_button.isEnabled() == (not error)
+
+
+def test_vehicle_saved_with_warning_and_duplicate_vin_refused(
+    qtbot: QtBot, ui: UiContext, shop: Shop
+) -> None:
+    dialog = VehicleDialog(ui, shop.bob.id)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.vin, shop.car.vin)
+    assert dialog.save_button.isEnabled(), (dialog.error_of("vin"), dialog.banner_text)
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.error_of("vin") != "", timeout=WAIT_MS)
+    assert "already on file for Ada Lovelace" in dialog.error_of("vin")
+    dialog.vin.clear()
+    qtbot.keyClicks(dialog.vin, "WVWZZZ1KZ8W000001")
+    qtbot.keyClicks(dialog.year, "1800")
+    assert "between 1886" in dialog.error_of("year")
+    dialog.year.clear()
+    record = _save(qtbot, dialog)
+    assert record.vin_warning  # type: ignore[attr-defined]
+
+
+def test_customer_dialog_lists_vehicles_and_history(
+    qtbot: QtBot, ui: UiContext, shop: Shop
+) -> None:
+    dialog = CustomerDialog(ui, shop.ada)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.vehicles.count() == 1 and dialog.history.count() == 1,
+                    timeout=WAIT_MS)
+    assert "F-150" in dialog.vehicles.item(0).text()
+    assert dialog.history.item(0).text().startswith(f"#{shop.ticket.number}")
+    dialog.vehicles.setCurrentRow(0)
+    qtbot.mouseClick(dialog.add_vehicle_button, Qt.MouseButton.LeftButton)
+    assert dialog.vehicle_dialog is not None
+    vehicle = dialog.vehicle_dialog
+    qtbot.keyClicks(vehicle.vin, "1G4AH59H45G118341")
+    qtbot.keyClicks(vehicle.make, "Buick")
+    _save(qtbot, vehicle)
+    qtbot.waitUntil(lambda: dialog.vehicles.count() == 2, timeout=WAIT_MS)
+
+
+def test_new_customer_cannot_add_vehicles_before_saving(qtbot: QtBot, ui: UiContext) -> None:
+    dialog = CustomerDialog(ui)
+    qtbot.addWidget(dialog)
+    assert not dialog.add_vehicle_button.isEnabled()
+    assert "Save the customer first" in dialog.vehicles_note.text()
+
+
+def test_ticket_created_by_picking_customer_and_vehicle(
+    qtbot: QtBot, shop: Shop, window: MainWindow, arrange: UnitOfWork
+) -> None:
+    page = window.tickets_page
+    window.new_action.trigger()
+    dialog = wait_dialog(qtbot, page)
+    assert isinstance(dialog, TicketDialog)
+    assert dialog.findChild(object, "ticketLinesPlaceholder") is not None
+    qtbot.keyClicks(dialog.customer_search, "love")
+    qtbot.waitUntil(lambda: dialog.customer_id == shop.ada.id, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: dialog.vehicle.currentData() == shop.car.id, timeout=WAIT_MS)
+    assert not dialog.save_button.isEnabled()  # no description yet
+    qtbot.keyClicks(dialog.description, "Oil change")
+    qtbot.keyClicks(dialog.odometer, "100")
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.error_of("odometer_in") != "", timeout=WAIT_MS)
+    assert "cannot go below" in dialog.error_of("odometer_in")
+    assert dialog.description.toPlainText() == "Oil change"
+    dialog.odometer.clear()
+    qtbot.keyClicks(dialog.odometer, "43000")
+    dialog.promised_on.setChecked(True)
+    record = _save(qtbot, dialog)
+    assert record.promised_at is not None  # type: ignore[attr-defined]
+    wait_column(qtbot, page, [str(record.number), str(shop.ticket.number)])  # type: ignore[attr-defined]
+    assert vehicles.get_vehicle(arrange, shop.car.id).odometer == 43000
+
+
+def test_ticket_dialog_adds_a_vehicle_for_the_customer(
+    qtbot: QtBot, ui: UiContext, shop: Shop
+) -> None:
+    dialog = TicketDialog(ui)
+    qtbot.addWidget(dialog)
+    qtbot.keyClicks(dialog.customer_search, "bob")
+    qtbot.waitUntil(lambda: dialog.customer_id == shop.bob.id, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "add one" in dialog.vehicle.placeholderText(), timeout=WAIT_MS)
+    qtbot.mouseClick(dialog.add_vehicle_button, Qt.MouseButton.LeftButton)
+    vehicle = dialog.vehicle_dialog
+    assert vehicle is not None
+    qtbot.keyClicks(vehicle.vin, "1FTMW1T88MFA00001")
+    saved = _save(qtbot, vehicle)
+    qtbot.waitUntil(lambda: dialog.vehicle.currentData() == saved.id, timeout=WAIT_MS)  # type: ignore[attr-defined]
+
+
+def test_ticket_edit_keeps_customer_and_vehicle(
+    qtbot: QtBot, ui: UiContext, shop: Shop, arrange: UnitOfWork
+) -> None:
+    dialog = TicketDialog(ui, shop.ticket)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.vehicle.currentData() == shop.car.id, timeout=WAIT_MS)
+    assert dialog.status.text() == "Open"
+    dialog.description.moveCursor(QTextCursor.MoveOperation.End)
+    qtbot.keyClicks(dialog.description, " and rattles")
+    _save(qtbot, dialog)
+    assert tickets.get_ticket(arrange, shop.ticket.id).description.endswith("and rattles")
+
+
+def test_mechanic_and_part_dialogs_save(
+    qtbot: QtBot, ui: UiContext, shop: Shop, arrange: UnitOfWork
+) -> None:
+    crew = MechanicDialog(ui)
+    qtbot.addWidget(crew)
+    qtbot.keyClicks(crew.name, "Kim Torque")
+    qtbot.keyClicks(crew.rate, "abc")
+    assert "must be a number" in crew.error_of("hourly_rate")
+    crew.rate.clear()
+    qtbot.keyClicks(crew.rate, "101.5")
+    saved = _save(qtbot, crew)
+    assert mechanics.get_mechanic(arrange, saved.id).hourly_rate == 101.5  # type: ignore[attr-defined]
+
+    part = PartDialog(ui, shop.oil)
+    qtbot.addWidget(part)
+    part.sku.clear()
+    qtbot.keyClicks(part.sku, "flt-100")
+    qtbot.mouseClick(part.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: part.error_of("sku") != "", timeout=WAIT_MS)
+    assert "already used by 'Oil filter'" in part.error_of("sku")
+    part.sku.clear()
+    qtbot.keyClicks(part.sku, "OIL-5W30-Q")
+    _save(qtbot, part)
+    assert parts.get_part(arrange, shop.oil.id).sku == "OIL-5W30-Q"
+    assert customers.count_customers(arrange) == 2
