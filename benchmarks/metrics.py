@@ -1,0 +1,280 @@
+"""The measured figures. Each is one function registered with ``@metric``; adding a
+figure to the table and to results.json is writing one more such function.
+
+Query figures call the services exactly as the UI's DB worker does (a unit of work per
+call, first page of 200 rows) and report the median of several runs after a warm-up,
+so one scheduler hiccup on a 2-core machine does not decide a figure.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+
+from mechanic_desktop.db.models import Customer, ServiceTicket, Vehicle
+from mechanic_desktop.db.unit_of_work import UnitOfWork
+from mechanic_desktop.domain.records import ListQuery
+from mechanic_desktop.services import customers, tickets, vehicles
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = 200  # rows per page, as the UI's paged table model asks
+
+
+@dataclass
+class Result:
+    value: float | None
+    note: str = ""
+
+
+@dataclass
+class Bench:
+    """What a metric function gets: one backend's seeded database and shared scratch."""
+
+    backend: str
+    url: str
+    engine: Engine
+    uow: UnitOfWork
+    repetitions: int
+    memo: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    unit: str
+    target: float | None
+    describe: str
+    measure: Callable[[Bench], Result]
+
+
+METRICS: list[Metric] = []
+
+
+def metric(
+    name: str, unit: str, target: float | None, describe: str
+) -> Callable[[Callable[[Bench], Result]], Callable[[Bench], Result]]:
+    """Register a figure: ``target`` is the most it may be (None: no target yet)."""
+
+    def register(fn: Callable[[Bench], Result]) -> Callable[[Bench], Result]:
+        METRICS.append(Metric(name, unit, target, describe, fn))
+        return fn
+
+    return register
+
+
+def timed_ms(fn: Callable[[], object], repetitions: int) -> list[float]:
+    """Wall times of ``repetitions`` calls after one warm-up call, in milliseconds."""
+    fn()
+    times = []
+    for _ in range(repetitions):
+        started = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def median_ms(fn: Callable[[], object], repetitions: int) -> float:
+    return statistics.median(timed_ms(fn, repetitions))
+
+
+def p95(values: list[float]) -> float:
+    """Nearest-rank 95th percentile (of 20 values: the second largest)."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+
+
+# --------------------------------------------------------------------------- queries
+
+#: The tickets table as the UI first shows it: newest first.
+TICKETS_DEFAULT = ListQuery(sort="opened", descending=True, limit=PAGE)
+
+
+@metric("first_page_ms", "ms", 50, "tickets, first page, default sort (newest first)")
+def first_page(b: Bench) -> Result:
+    return Result(median_ms(lambda: tickets.list_tickets(b.uow, TICKETS_DEFAULT), b.repetitions))
+
+
+@dataclass(frozen=True)
+class Search:
+    label: str
+    area: str  # customers | vehicles | tickets
+    text: str
+
+
+def searches(engine: Engine) -> list[Search]:
+    """Twenty searches a front desk types, with values taken from the seeded data at
+    fixed fractions of the table so every run asks the same questions."""
+    with engine.connect() as conn:
+        n_customers = int(conn.scalar(select(func.max(Customer.id))) or 1)
+        n_vehicles = int(conn.scalar(select(func.max(Vehicle.id))) or 1)
+        n_tickets = int(conn.scalar(select(func.max(ServiceTicket.number))) or 1)
+
+        def customer(fraction: float) -> Any:
+            return conn.execute(
+                select(Customer.name_key, Customer.surname_key, Customer.phone_digits)
+                .where(Customer.id >= max(1, int(n_customers * fraction)))
+                .order_by(Customer.id)
+                .limit(1)
+            ).one()
+
+        def vehicle(fraction: float) -> Any:
+            return conn.execute(
+                select(Vehicle.vin, Vehicle.plate)
+                .where(Vehicle.id >= max(1, int(n_vehicles * fraction)))
+                .order_by(Vehicle.id)
+                .limit(1)
+            ).one()
+
+        c = [customer(f) for f in (0.11, 0.29, 0.47, 0.63, 0.81, 0.97)]
+        v = [vehicle(f) for f in (0.13, 0.37, 0.59, 0.71, 0.89)]
+    found = [
+        Search("customer name prefix (3 letters)", "customers", c[0].name_key[:3]),
+        Search("customer name prefix (5 letters)", "customers", c[1].name_key[:5]),
+        Search("customer full name", "customers", c[2].name_key),
+        Search("customer surname", "customers", c[3].surname_key),
+        Search("customer surname", "customers", c[4].surname_key),
+        Search("customer phone, area code + exchange", "customers", c[0].phone_digits[:6]),
+        Search("customer phone, full number", "customers", c[5].phone_digits),
+        Search("customer phone, 7 digits", "customers", c[2].phone_digits[:7]),
+        Search("vehicle VIN, last 6", "vehicles", v[0].vin[-6:]),
+        Search("vehicle VIN, last 8", "vehicles", v[1].vin[-8:]),
+        Search("vehicle VIN, middle fragment", "vehicles", v[2].vin[3:9]),
+        Search("vehicle plate", "vehicles", v[3].plate),
+        Search("vehicle plate prefix", "vehicles", v[4].plate[:4]),
+        Search("ticket number", "tickets", str(n_tickets // 3)),
+        Search("ticket number with #", "tickets", f"#{n_tickets - 17}"),
+        Search("ticket number", "tickets", str(max(1, n_tickets // 50))),
+        Search("tickets by customer surname", "tickets", c[4].surname_key),
+        Search("tickets by customer name prefix", "tickets", c[1].name_key[:5]),
+        Search("tickets by plate", "tickets", v[3].plate),
+        Search("tickets by customer full name", "tickets", c[2].name_key),
+    ]
+    return found
+
+
+def run_search(uow: UnitOfWork, search: Search) -> int:
+    query = ListQuery(search=search.text, limit=PAGE)
+    if search.area == "customers":
+        return len(customers.list_customers(uow, query).rows)
+    if search.area == "vehicles":
+        return len(vehicles.list_vehicles(uow, query).rows)
+    query = ListQuery(search=search.text, sort="opened", descending=True, limit=PAGE)
+    return len(tickets.list_tickets(uow, query).rows)
+
+
+@metric("search_p95_ms", "ms", 20, "95th percentile of 20 searches (median of runs each)")
+def search_p95(b: Bench) -> Result:
+    results: list[dict[str, Any]] = []
+    for s in searches(b.engine):
+        ms = median_ms(partial(run_search, b.uow, s), max(3, b.repetitions // 2))
+        results.append({"label": s.label, "area": s.area, "text": s.text,
+                        "rows": run_search(b.uow, s), "ms": round(ms, 2)})
+    b.memo["searches"] = results
+    slowest = max(results, key=lambda r: r["ms"])
+    return Result(
+        p95([r["ms"] for r in results]),
+        f"slowest: {slowest['label']} '{slowest['text']}' {slowest['ms']:.1f} ms",
+    )
+
+
+@metric("sort_ms", "ms", 50, "tickets, first page sorted by status")
+def sort_by_status(b: Bench) -> Result:
+    query = ListQuery(sort="status", limit=PAGE)
+    return Result(median_ms(lambda: tickets.list_tickets(b.uow, query), b.repetitions))
+
+
+@metric("jump_to_end_ms", "ms", 50, "tickets, last page of that sort (status descending)")
+def jump_to_end(b: Bench) -> Result:
+    query = ListQuery(sort="status", descending=True, limit=PAGE)
+    return Result(median_ms(lambda: tickets.list_tickets(b.uow, query), b.repetitions))
+
+
+# --------------------------------------------------------------------------- processes
+
+
+def _offscreen_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return env
+
+
+def _wall_seconds(command: list[str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, check=True, cwd=ROOT, env=_offscreen_env(), timeout=120,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return time.perf_counter() - started
+
+
+@metric("startup_ratio", "×", 1.3,
+        "app start to first painted page ÷ empty PySide6+SQLAlchemy window (medians)")
+def startup_ratio(b: Bench) -> Result:
+    app = [sys.executable, "-m", "mechanic_desktop", "--database-url", b.url,
+           "--exit-after-first-paint", "--no-demo-offer"]
+    baseline = [sys.executable, str(ROOT / "benchmarks" / "baseline_app.py"), b.url]
+    runs = max(3, b.repetitions // 2)
+    try:
+        _wall_seconds(app)  # warm the disk cache and byte-code for both
+        _wall_seconds(baseline)
+        app_times, base_times = [], []
+        for _ in range(runs):
+            app_times.append(_wall_seconds(app))
+            base_times.append(_wall_seconds(baseline))
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+        stderr = getattr(exc, "stderr", b"") or b""
+        last = stderr.decode(errors="replace").strip().splitlines()[-1:] or [str(exc)]
+        return Result(None, f"app did not start and exit: {last[0][:120]}")
+    app_s, base_s = statistics.median(app_times), statistics.median(base_times)
+    b.memo["startup"] = {"app_s": app_s, "baseline_s": base_s}
+    return Result(app_s / base_s, f"app {app_s * 1000:.0f} ms / baseline {base_s * 1000:.0f} ms")
+
+
+def ui_probe(b: Bench) -> dict[str, Any]:
+    """Run the real window in a child process once; its figures serve three metrics."""
+    if "ui_probe" not in b.memo:
+        command = [sys.executable, "-m", "benchmarks.ui_probe", b.url]
+        try:
+            done = subprocess.run(command, cwd=ROOT, env=_offscreen_env(), timeout=300,
+                                  capture_output=True, text=True, check=False)
+            lines = [x for x in done.stdout.splitlines() if x.startswith("{")]
+            b.memo["ui_probe"] = (json.loads(lines[-1]) if lines else
+                                  {"error": (done.stderr.strip().splitlines() or ["?"])[-1]})
+        except (subprocess.TimeoutExpired, ValueError) as exc:
+            b.memo["ui_probe"] = {"error": str(exc)[:200]}
+    probe: dict[str, Any] = b.memo["ui_probe"]
+    return probe
+
+
+def _probe_figure(b: Bench, key: str) -> Result:
+    probe = ui_probe(b)
+    if "error" in probe:
+        return Result(None, f"UI probe failed: {probe['error'][:150]}")
+    return Result(probe[key], probe.get(f"{key}_note", ""))
+
+
+@metric("rss_growth_mb", "MB", None,
+        "RSS growth: scroll 10,000 ticket rows + 20 searches, from first paint")
+def rss_growth(b: Bench) -> Result:
+    return _probe_figure(b, "rss_growth_mb")
+
+
+@metric("peak_rss_mb", "MB", None, "peak RSS of the app over that session")
+def peak_rss(b: Bench) -> Result:
+    return _probe_figure(b, "peak_rss_mb")
+
+
+@metric("idle_cpu_percent", "%", None, "CPU while the window sits idle for 5 s")
+def idle_cpu(b: Bench) -> Result:
+    return _probe_figure(b, "idle_cpu_percent")
