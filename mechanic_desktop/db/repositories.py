@@ -15,19 +15,25 @@ from sqlalchemy import (
     Label,
     Select,
     SQLColumnExpression,
+    Table,
     exists,
     func,
     or_,
     select,
+    update,
 )
 from sqlalchemy.orm import Session
 
 from mechanic_desktop.db.models import (
+    AuditEntry,
     Base,
     Customer,
     Mechanic,
     Part,
     ServiceTicket,
+    ShopSettings,
+    StaffUser,
+    StockMovement,
     TicketMechanic,
     TicketPart,
     Vehicle,
@@ -383,3 +389,219 @@ class TicketRepository(Repository[ServiceTicket]):
         for ticket_id, name in rows:
             names.setdefault(ticket_id, []).append(name)
         return names
+
+
+# --- Stock ledger and ticket lines (the ticket workflow) ---------------------------------
+
+_PARTS = cast("Table", Part.__table__)
+
+
+@dataclass(frozen=True, slots=True)
+class PartSnapshot:
+    """What a stock change needs to know about a part, read without loading the ORM
+    object (its on-hand is changed with conditional UPDATEs that bypass the mapper)."""
+
+    id: int
+    sku: str
+    name: str
+    unit_price: Any
+    quantity_on_hand: int
+
+
+MOVEMENTS = ListSpec(
+    base=lambda: (
+        select(
+            StockMovement.id,
+            StockMovement.created_at,
+            StockMovement.quantity,
+            StockMovement.reason,
+            StockMovement.ticket_id,
+            ServiceTicket.number,
+            StaffUser.full_name,
+            StockMovement.note,
+        )
+        .outerjoin(ServiceTicket, ServiceTicket.id == StockMovement.ticket_id)
+        .outerjoin(StaffUser, StaffUser.id == StockMovement.staff_user_id)
+    ),
+    sorts={"created": (StockMovement.created_at, StockMovement.id)},
+    default_sort="created",
+    search=lambda text, _dialect: StockMovement.note.contains(text.strip(), autoescape=True),
+    filters={
+        "part_id": lambda v: StockMovement.part_id == v if v else None,
+        "reason": lambda v: StockMovement.reason == v if v else None,
+        "ticket_id": lambda v: StockMovement.ticket_id == v if v else None,
+    },
+)
+
+
+class StockRepository:
+    """On-hand changes as single conditional UPDATEs, each with its ledger row.
+
+    ``take`` is one statement (``... WHERE quantity_on_hand >= :n RETURNING``), so two
+    desks racing for the last unit cannot both get it, whatever the isolation level; the
+    part's version is bumped here because a Core UPDATE bypasses the mapper's counter.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def snapshots(self, part_ids: Sequence[int]) -> dict[int, PartSnapshot]:
+        if not part_ids:
+            return {}
+        rows = self.session.execute(
+            select(
+                _PARTS.c.id,
+                _PARTS.c.sku,
+                _PARTS.c.name,
+                _PARTS.c.unit_price,
+                _PARTS.c.quantity_on_hand,
+            ).where(_PARTS.c.id.in_(sorted(set(part_ids))))
+        ).all()
+        return {r[0]: PartSnapshot(*r) for r in rows}
+
+    def on_hand_for_update(self, part_id: int) -> int | None:
+        """The current count, row-locked until the transaction ends (PostgreSQL)."""
+        return self.session.scalar(
+            select(_PARTS.c.quantity_on_hand).where(_PARTS.c.id == part_id).with_for_update()
+        )
+
+    def take(self, part_id: int, quantity: int) -> int | None:
+        """Take ``quantity`` out if that many are on hand; the new count, or None."""
+        left: int | None = self.session.scalar(
+            update(_PARTS)
+            .where(_PARTS.c.id == part_id, _PARTS.c.quantity_on_hand >= quantity)
+            .values(
+                quantity_on_hand=_PARTS.c.quantity_on_hand - quantity,
+                version=_PARTS.c.version + 1,
+            )
+            .returning(_PARTS.c.quantity_on_hand)
+        )
+        return left
+
+    def put(self, part_id: int, quantity: int) -> int | None:
+        """Put ``quantity`` back (or in); the new count, or None if the part is gone."""
+        left: int | None = self.session.scalar(
+            update(_PARTS)
+            .where(_PARTS.c.id == part_id)
+            .values(
+                quantity_on_hand=_PARTS.c.quantity_on_hand + quantity,
+                version=_PARTS.c.version + 1,
+            )
+            .returning(_PARTS.c.quantity_on_hand)
+        )
+        return left
+
+    def record(
+        self,
+        part_id: int,
+        quantity: int,
+        reason: str,
+        *,
+        ticket_id: int | None = None,
+        staff_user_id: int | None = None,
+        note: str = "",
+    ) -> None:
+        self.session.add(
+            StockMovement(
+                part_id=part_id,
+                quantity=quantity,
+                reason=reason,
+                ticket_id=ticket_id,
+                staff_user_id=staff_user_id,
+                note=note,
+            )
+        )
+
+    def ledger_total(self, part_id: int) -> int:
+        return int(
+            self.session.scalar(
+                select(func.coalesce(func.sum(StockMovement.quantity), 0)).where(
+                    StockMovement.part_id == part_id
+                )
+            )
+            or 0
+        )
+
+    def discrepancies(self) -> list[tuple[int, str, int, int]]:
+        """(part id, SKU, on hand, ledger sum) for every part where the two disagree."""
+        ledger = (
+            select(StockMovement.part_id, func.sum(StockMovement.quantity).label("total"))
+            .group_by(StockMovement.part_id)
+            .subquery()
+        )
+        total = func.coalesce(ledger.c.total, 0)
+        rows = self.session.execute(
+            select(Part.id, Part.sku, Part.quantity_on_hand, total)
+            .outerjoin(ledger, ledger.c.part_id == Part.id)
+            .where(Part.quantity_on_hand != total)
+            .order_by(Part.id)
+        ).all()
+        return [(r[0], r[1], r[2], int(r[3])) for r in rows]
+
+    def ticket_movements(self, ticket_id: int) -> dict[int, int]:
+        """Net stock moved by a ticket, per part (negative: taken from the shelf)."""
+        rows = self.session.execute(
+            select(StockMovement.part_id, func.sum(StockMovement.quantity))
+            .where(StockMovement.ticket_id == ticket_id)
+            .group_by(StockMovement.part_id)
+        ).all()
+        return {r[0]: int(r[1]) for r in rows}
+
+    def page(self, query: ListQuery) -> tuple[list[Any], tuple[Any, ...] | None]:
+        return fetch_page(self.session, MOVEMENTS, query)
+
+
+class WorkflowRepository:
+    """Ticket lines, locks and the settings row, for the ticket workflow services."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def ticket_for_update(self, ticket_id: int) -> ServiceTicket | None:
+        """Load the ticket row-locked (PostgreSQL) so writes to one ticket queue up and its
+        version check cannot race; SQLite already holds its write lock (BEGIN IMMEDIATE)."""
+        return self.session.get(ServiceTicket, ticket_id, with_for_update=True)
+
+    def mechanic_lines(self, ticket_id: int) -> list[tuple[TicketMechanic, str, bool]]:
+        rows = self.session.execute(
+            select(TicketMechanic, Mechanic.name, Mechanic.active)
+            .join(Mechanic, Mechanic.id == TicketMechanic.mechanic_id)
+            .where(TicketMechanic.ticket_id == ticket_id)
+            .order_by(Mechanic.name_key, Mechanic.id)
+        ).all()
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    def part_lines(self, ticket_id: int) -> list[tuple[TicketPart, str, str]]:
+        rows = self.session.execute(
+            select(TicketPart, Part.sku, Part.name)
+            .join(Part, Part.id == TicketPart.part_id)
+            .where(TicketPart.ticket_id == ticket_id)
+            .order_by(TicketPart.id)
+        ).all()
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    def part_line(self, line_id: int) -> TicketPart | None:
+        return self.session.get(TicketPart, line_id)
+
+    def tickets_with_status(self, statuses: Sequence[str]) -> list[int]:
+        return list(
+            self.session.scalars(
+                select(ServiceTicket.id)
+                .where(ServiceTicket.status.in_(list(statuses)))
+                .order_by(ServiceTicket.id)
+            )
+        )
+
+    def settings(self) -> ShopSettings | None:
+        return self.session.get(ShopSettings, 1)
+
+    def last_change(self, entity: str, entity_id: int) -> tuple[Any, str | None] | None:
+        """When the record was last changed according to the audit trail, and by whom."""
+        row = self.session.execute(
+            select(AuditEntry.at, StaffUser.full_name)
+            .outerjoin(StaffUser, StaffUser.id == AuditEntry.staff_user_id)
+            .where(AuditEntry.entity == entity, AuditEntry.entity_id == entity_id)
+            .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+            .limit(1)
+        ).first()
+        return (row[0], row[1]) if row is not None else None

@@ -8,6 +8,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
+from mechanic_desktop.domain.totals import Totals
+
 T = TypeVar("T")
 
 
@@ -167,3 +169,88 @@ class TicketRow:
     promised_at: datetime | None
     mechanics: str
     total: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class ShopSettingsRecord:
+    name: str
+    address: str
+    phone: str
+    #: Sales tax in percent (up to 3 decimals), e.g. 8.875.
+    tax_rate: Decimal
+    labor_taxed: bool
+    ticket_prefix: str
+    version: int
+
+    def ticket_label(self, number: int) -> str:
+        """How a ticket number is printed, e.g. 'RO-42'."""
+        return f"{self.ticket_prefix}{number}"
+
+
+@dataclass(frozen=True, slots=True)
+class MechanicLineRecord:
+    """A mechanic on a ticket: time booked at the rate copied when first assigned."""
+
+    mechanic_id: int
+    name: str
+    minutes: int
+    hourly_rate: Decimal
+    line_total: Decimal
+    active: bool
+
+    @property
+    def hours(self) -> Decimal:
+        return Decimal(self.minutes) / 60
+
+
+@dataclass(frozen=True, slots=True)
+class PartLineRecord:
+    """A parts line: quantity taken from stock at the price of the day it was added."""
+
+    id: int
+    part_id: int
+    sku: str
+    name: str
+    quantity: int
+    unit_price: Decimal
+    line_total: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class TicketDetail:
+    """Everything the ticket screen, the work order and the invoice show."""
+
+    ticket: TicketRecord
+    vehicle_vin: str
+    customer_phone: str
+    mechanics: tuple[MechanicLineRecord, ...]
+    parts: tuple[PartLineRecord, ...]
+    totals: Totals
+    #: Statuses the ticket may move to next (values of TicketStatus), in lifecycle order.
+    allowed_next: tuple[str, ...]
+    #: False once completed, closed or cancelled: lines can no longer change.
+    editable: bool
+    #: Completed or closed: reopen_ticket can bring it back to work.
+    reopenable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class StockMovementRow:
+    id: int
+    created_at: datetime
+    quantity: int
+    reason: str
+    ticket_id: int | None
+    ticket_number: int | None
+    staff_name: str | None
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class StockDiscrepancy:
+    """A part whose on-hand count disagrees with the sum of its ledger."""
+
+    part_id: int
+    sku: str
+    on_hand: int
+    ledger: int

@@ -1,0 +1,180 @@
+"""The shop's own details and pricing rules (one row): name and address for printouts,
+the sales-tax rate, whether labour is taxed, and the ticket number prefix."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy.exc import IntegrityError
+
+from mechanic_desktop.db.models import ShopSettings
+from mechanic_desktop.db.repositories import WorkflowRepository
+from mechanic_desktop.db.unit_of_work import UnitOfWork
+from mechanic_desktop.domain.errors import StaleRecord
+from mechanic_desktop.domain.permissions import Action
+from mechanic_desktop.domain.records import ShopSettingsRecord
+from mechanic_desktop.domain.status import ACTIVE_STATUSES
+from mechanic_desktop.domain.validation import (
+    MAX_TEXT,
+    check_name,
+    check_phone,
+    clean_line,
+    clean_text,
+)
+from mechanic_desktop.services import audit
+from mechanic_desktop.services.common import FieldErrors, constraint_errors
+from mechanic_desktop.services.permissions import require as require_permission
+
+MAX_PREFIX = 10
+MAX_TAX_RATE = Decimal(100)
+
+#: What a new database starts with (the model's column defaults).
+DEFAULTS = ShopSettingsRecord(
+    name="My Repair Shop",
+    address="",
+    phone="",
+    tax_rate=Decimal("0.000"),
+    labor_taxed=False,
+    ticket_prefix="RO-",
+    version=0,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ShopSettingsData:
+    """What the settings dialog sends, as typed."""
+
+    name: str
+    address: str = ""
+    phone: str = ""
+    tax_rate: str | Decimal = "0"
+    labor_taxed: bool = False
+    ticket_prefix: str = "RO-"
+
+
+def to_record(s: ShopSettings) -> ShopSettingsRecord:
+    return ShopSettingsRecord(
+        s.name, s.address, s.phone, s.tax_rate, s.labor_taxed, s.ticket_prefix, s.version
+    )
+
+
+def settings_in(uow: UnitOfWork, create: bool) -> ShopSettingsRecord:
+    """The settings inside the caller's transaction; the default row is inserted when
+    missing if ``create`` (a write transaction), otherwise the defaults are returned."""
+    repo = WorkflowRepository(uow.session)
+    row = repo.settings()
+    if row is not None:
+        return to_record(row)
+    if not create:
+        return DEFAULTS
+    row = ShopSettings(
+        id=1,
+        name=DEFAULTS.name,
+        address="",
+        phone="",
+        tax_rate=DEFAULTS.tax_rate,
+        labor_taxed=DEFAULTS.labor_taxed,
+        ticket_prefix=DEFAULTS.ticket_prefix,
+    )
+    uow.session.add(row)
+    uow.flush()
+    return to_record(row)
+
+
+def get_settings(uow: UnitOfWork) -> ShopSettingsRecord:
+    """The shop settings; the first read on a new database stores the defaults."""
+    with uow:
+        row = WorkflowRepository(uow.session).settings()
+        if row is not None:
+            return to_record(row)
+    try:
+        with uow.writing():
+            record = settings_in(uow, create=True)
+            uow.commit()
+            return record
+    except IntegrityError:
+        # Another desk stored the defaults first: read theirs.
+        with uow:
+            return settings_in(uow, create=False)
+
+
+def _parse_tax_rate(errors: FieldErrors, value: str | Decimal) -> Decimal:
+    raw = value if isinstance(value, Decimal) else str(value).strip().rstrip("%").strip()
+    if isinstance(raw, str) and not raw:
+        errors.add("tax_rate", "Tax rate is required (0 if the shop charges no sales tax).")
+        return Decimal(0)
+    try:
+        rate = Decimal(raw)
+    except InvalidOperation:
+        errors.add("tax_rate", "Tax rate must be a number of percent, like 8.875.")
+        return Decimal(0)
+    if not rate.is_finite():
+        errors.add("tax_rate", "Tax rate must be a number of percent, like 8.875.")
+    elif not Decimal(0) <= rate <= MAX_TAX_RATE:
+        errors.add("tax_rate", "Tax rate must be between 0 and 100 percent.")
+    elif rate != rate.quantize(Decimal("0.001")):
+        errors.add("tax_rate", "Tax rate can have at most 3 decimal places, like 8.875.")
+    else:
+        return rate.quantize(Decimal("0.001"))
+    return Decimal(0)
+
+
+def _validate(data: ShopSettingsData) -> dict[str, object]:
+    errors = FieldErrors()
+    name, message = check_name(data.name, "Shop name")
+    errors.add("name", message)
+    address = clean_text(data.address)
+    if len(address) > MAX_TEXT:
+        errors.add("address", f"Address is too long (at most {MAX_TEXT:,} characters).")
+    phone, message = check_phone(data.phone)
+    errors.add("phone", message)
+    rate = _parse_tax_rate(errors, data.tax_rate)
+    prefix = clean_line(data.ticket_prefix)
+    if len(prefix) > MAX_PREFIX:
+        errors.add(
+            "ticket_prefix", f"Ticket prefix is too long (at most {MAX_PREFIX} characters)."
+        )
+    errors.raise_if_any()
+    return {
+        "name": name,
+        "address": address,
+        "phone": phone,
+        "tax_rate": rate,
+        "labor_taxed": bool(data.labor_taxed),
+        "ticket_prefix": prefix,
+    }
+
+
+def update_settings(
+    uow: UnitOfWork, data: ShopSettingsData, expected_version: int
+) -> ShopSettingsRecord:
+    """Save the settings; a change of tax rules re-prices every ticket still being worked
+    on (completed and closed tickets keep the tax they were invoiced with)."""
+    require_permission(uow, Action.EDIT_SETTINGS)
+    values = _validate(data)
+    with uow.writing():
+        repo = WorkflowRepository(uow.session)
+        row = repo.settings()
+        fresh = row is None
+        if row is None:
+            settings_in(uow, create=True)
+            row = repo.settings()
+            assert row is not None
+        if not fresh and row.version != expected_version:
+            raise StaleRecord(
+                "The shop settings were changed at another desk after you opened them; "
+                "they have been reloaded. Apply your changes again."
+            )
+        before = (row.tax_rate, row.labor_taxed)
+        summary = audit.apply_changes(row, values)
+        if summary:
+            audit.record(uow, "update", "settings", 1, summary)
+        with constraint_errors():
+            uow.flush()
+            if (row.tax_rate, row.labor_taxed) != before:
+                from mechanic_desktop.services.workflow import reprice_tickets
+
+                reprice_tickets(uow, [s.value for s in ACTIVE_STATUSES])
+            uow.commit()
+        return to_record(row)

@@ -1,0 +1,512 @@
+"""The ticket workflow: mechanics and their time, parts taken from stock, the status
+lifecycle, and the totals that follow from them.
+
+Every change to a ticket runs in one write transaction that locks the ticket row first
+(PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers), checks the version the
+desk read, changes the lines and the stock ledger together, recomputes the totals and
+bumps the version; so stock is consumed exactly once and no desk overwrites another's
+work unseen.
+
+Cancelling keeps the ticket's lines as the record of what the job involved and returns
+every part to stock with 'cancel' movements; a cancelled ticket is final (its parts are
+back on the shelf; open a new ticket to resume the work).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from mechanic_desktop.db.models import ServiceTicket, TicketMechanic, TicketPart
+from mechanic_desktop.db.repositories import StockRepository, WorkflowRepository
+from mechanic_desktop.db.types import utcnow
+from mechanic_desktop.db.unit_of_work import UnitOfWork
+from mechanic_desktop.domain.errors import StaleRecord, ValidationError
+from mechanic_desktop.domain.permissions import Action
+from mechanic_desktop.domain.records import (
+    MechanicLineRecord,
+    PartLineRecord,
+    ShopSettingsRecord,
+    TicketDetail,
+)
+from mechanic_desktop.domain.status import ALLOWED_TRANSITIONS, TicketStatus
+from mechanic_desktop.domain.totals import (
+    MAX_MINUTES,
+    MINUTES_STEP,
+    Totals,
+    hours_text,
+    labor_line,
+    parts_line,
+    ticket_totals,
+)
+from mechanic_desktop.domain.validation import clean_text
+from mechanic_desktop.services import audit
+from mechanic_desktop.services.common import constraint_errors, require
+from mechanic_desktop.services.permissions import require as require_permission
+from mechanic_desktop.services.shop import settings_in
+from mechanic_desktop.services.tickets import _record as ticket_record
+
+#: Most units of one part on one ticket line.
+MAX_LINE_QUANTITY = 10_000
+MAX_REASON = 500
+#: An audit entry this close to the ticket's last update is taken to describe it.
+_AUDIT_SLACK = timedelta(seconds=5)
+
+
+def allowed_next_statuses(status: str | TicketStatus) -> tuple[TicketStatus, ...]:
+    """Statuses a ticket in ``status`` may move to, in lifecycle order (for the UI)."""
+    allowed = ALLOWED_TRANSITIONS[TicketStatus(status)]
+    return tuple(s for s in TicketStatus if s in allowed)
+
+
+# --- reading ----------------------------------------------------------------------------
+
+
+def get_ticket_detail(uow: UnitOfWork, ticket_id: int) -> TicketDetail:
+    """The ticket with its mechanic and part lines, totals and next statuses."""
+    with uow:
+        ticket = require(uow.tickets.get(ticket_id), "Ticket", ticket_id)
+        return _detail(uow, ticket)
+
+
+def _detail(uow: UnitOfWork, ticket: ServiceTicket) -> TicketDetail:
+    repo = WorkflowRepository(uow.session)
+    mechanics = tuple(
+        MechanicLineRecord(
+            tm.mechanic_id, name, tm.minutes, tm.hourly_rate,
+            labor_line(tm.minutes, tm.hourly_rate), active,
+        )
+        for tm, name, active in repo.mechanic_lines(ticket.id)
+    )
+    parts = tuple(
+        PartLineRecord(
+            tp.id, tp.part_id, sku, name, tp.quantity, tp.unit_price,
+            parts_line(tp.quantity, tp.unit_price),
+        )
+        for tp, sku, name in repo.part_lines(ticket.id)
+    )
+    status = TicketStatus(ticket.status)
+    vehicle, customer = ticket.vehicle, ticket.customer
+    return TicketDetail(
+        ticket=ticket_record(uow, ticket),
+        vehicle_vin=vehicle.vin,
+        customer_phone=customer.phone,
+        mechanics=mechanics,
+        parts=parts,
+        totals=Totals(ticket.parts_total, ticket.labor_total, ticket.tax_total, ticket.total),
+        allowed_next=tuple(s.value for s in allowed_next_statuses(status)),
+        editable=status.is_active,
+        reopenable=status in (TicketStatus.COMPLETED, TicketStatus.CLOSED),
+    )
+
+
+# --- shared steps of every write ----------------------------------------------------------
+
+
+def _when(moment: datetime) -> str:
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def _stale(repo: WorkflowRepository, ticket: ServiceTicket) -> StaleRecord:
+    """Say who changed the ticket and when, as far as the audit trail tells."""
+    when, who = ticket.updated_at, None
+    last = repo.last_change("ticket", ticket.id)
+    if last is not None and abs(last[0] - ticket.updated_at) <= _AUDIT_SLACK:
+        when, who = last
+    by = f" by {who}" if who else ""
+    return StaleRecord(
+        f"Ticket {ticket.number} was changed at another desk{by} at {_when(when)} after you "
+        "opened it; it has been reloaded. Apply your changes again."
+    )
+
+
+def _lock_ticket(
+    uow: UnitOfWork, ticket_id: int, expected_version: int | None, *, lines: bool
+) -> ServiceTicket:
+    """Lock the ticket, refuse a stale copy, and (``lines``) refuse a finished ticket."""
+    repo = WorkflowRepository(uow.session)
+    ticket = require(repo.ticket_for_update(ticket_id), "Ticket", ticket_id)
+    if expected_version is not None and ticket.version != expected_version:
+        raise _stale(repo, ticket)
+    status = TicketStatus(ticket.status)
+    if lines and not status.is_active:
+        if status is TicketStatus.CANCELLED:
+            message = f"Ticket {ticket.number} is cancelled; its lines can no longer change."
+        else:
+            message = (
+                f"Ticket {ticket.number} is {status.label.lower()}, so its lines are read-only. "
+                "Reopen it first if more work is needed."
+            )
+        raise ValidationError.single("status", message)
+    return ticket
+
+
+def _recompute(uow: UnitOfWork, ticket: ServiceTicket, settings: ShopSettingsRecord) -> None:
+    """Set the ticket's total columns from its lines (each rounded once, at the line)."""
+    uow.flush()
+    repo = WorkflowRepository(uow.session)
+    totals = ticket_totals(
+        [(tm.minutes, tm.hourly_rate) for tm, _, _ in repo.mechanic_lines(ticket.id)],
+        [(tp.quantity, tp.unit_price) for tp, _, _ in repo.part_lines(ticket.id)],
+        settings.tax_rate,
+        settings.labor_taxed,
+    )
+    ticket.parts_total = totals.parts
+    ticket.labor_total = totals.labor
+    ticket.tax_total = totals.tax
+    ticket.total = totals.total
+
+
+def _save(uow: UnitOfWork, ticket: ServiceTicket, action: str, summary: str) -> TicketDetail:
+    """Bump the ticket's version (even when only its lines changed), record who did what,
+    commit, and hand back the fresh detail."""
+    ticket.updated_at = utcnow()
+    audit.record(uow, action, "ticket", ticket.id, f"Ticket {ticket.number}: {summary}")
+    with constraint_errors():
+        uow.flush()
+        detail = _detail(uow, ticket)
+        uow.commit()
+    return detail
+
+
+def reprice_tickets(uow: UnitOfWork, statuses: Sequence[str]) -> int:
+    """Recompute the totals of every ticket in ``statuses`` inside the caller's write
+    transaction (after a tax-rule change); returns how many changed."""
+    repo = WorkflowRepository(uow.session)
+    settings = settings_in(uow, create=True)
+    changed = 0
+    for ticket_id in repo.tickets_with_status(statuses):
+        ticket = repo.ticket_for_update(ticket_id)
+        if ticket is None:
+            continue
+        before = ticket.total, ticket.tax_total
+        _recompute(uow, ticket, settings)
+        if (ticket.total, ticket.tax_total) != before:
+            changed += 1
+    return changed
+
+
+# --- mechanics -----------------------------------------------------------------------------
+
+
+def check_minutes(minutes: object, who: str) -> tuple[int | None, str | None]:
+    """A time entry in whole minutes, booked in quarter hours, up to 999.75 hours."""
+    if isinstance(minutes, bool) or not isinstance(minutes, int):
+        return None, f"Time for {who} must be a whole number of minutes."
+    if not 0 <= minutes <= MAX_MINUTES:
+        return None, f"Time for {who} must be between 0 and {hours_text(MAX_MINUTES)} hours."
+    if minutes % MINUTES_STEP:
+        return None, f"Time for {who} must be in quarter hours (multiples of 15 minutes)."
+    return minutes, None
+
+
+def assign_mechanics(
+    uow: UnitOfWork,
+    ticket_id: int,
+    minutes_by_mechanic: Mapping[int, int],
+    expected_version: int,
+) -> TicketDetail:
+    """Make the ticket's mechanics exactly ``minutes_by_mechanic`` (mechanic id → minutes).
+
+    A newly assigned mechanic must be active and brings their current hourly rate, which
+    the line keeps afterwards (a later rate change does not rewrite the ticket). Changing
+    only minutes needs the 'record hours' permission; adding or removing mechanics needs
+    'assign work'.
+    """
+    with uow.writing():
+        ticket = _lock_ticket(uow, ticket_id, expected_version, lines=True)
+        repo = WorkflowRepository(uow.session)
+        current = {tm.mechanic_id: (tm, name) for tm, name, _ in repo.mechanic_lines(ticket_id)}
+        added = [m for m in minutes_by_mechanic if m not in current]
+        removed = [m for m in current if m not in minutes_by_mechanic]
+        require_permission(uow, Action.ASSIGN_WORK if added or removed else Action.LOG_HOURS)
+        fields: dict[str, str] = {}
+        names = {m: name for m, (_, name) in current.items()}
+        rates = {}
+        for mechanic_id in added:
+            mechanic = uow.mechanics.get(mechanic_id)
+            if mechanic is None:
+                fields[f"mechanic:{mechanic_id}"] = (
+                    f"Mechanic #{mechanic_id} no longer exists; reload the list."
+                )
+                continue
+            names[mechanic_id] = mechanic.name
+            rates[mechanic_id] = mechanic.hourly_rate
+            if not mechanic.active:
+                fields[f"mechanic:{mechanic_id}"] = (
+                    f"{mechanic.name} is inactive and cannot be assigned to new work."
+                )
+        for mechanic_id, minutes in minutes_by_mechanic.items():
+            _, message = check_minutes(minutes, names.get(mechanic_id, f"#{mechanic_id}"))
+            if message:
+                fields.setdefault(f"minutes:{mechanic_id}", message)
+        if fields:
+            raise ValidationError(fields)
+
+        changes: list[str] = []
+        for mechanic_id in removed:
+            line, name = current[mechanic_id]
+            uow.session.delete(line)
+            changes.append(f"removed {name}")
+        for mechanic_id in added:
+            minutes = minutes_by_mechanic[mechanic_id]
+            uow.session.add(
+                TicketMechanic(
+                    ticket_id=ticket_id,
+                    mechanic_id=mechanic_id,
+                    minutes=minutes,
+                    hourly_rate=rates[mechanic_id],
+                )
+            )
+            changes.append(f"assigned {names[mechanic_id]} ({hours_text(minutes)} h)")
+        for mechanic_id, (line, name) in current.items():
+            booked = minutes_by_mechanic.get(mechanic_id)
+            if booked is not None and booked != line.minutes:
+                changes.append(f"{name} {hours_text(line.minutes)} h → {hours_text(booked)} h")
+                line.minutes = booked
+        if not changes:
+            return _detail(uow, ticket)
+        _recompute(uow, ticket, settings_in(uow, create=True))
+        return _save(uow, ticket, "mechanics", "; ".join(changes))
+
+
+# --- parts ---------------------------------------------------------------------------------
+
+
+def _short(sku: str, on_hand: int, wanted: int) -> str:
+    return f"Only {on_hand} of {sku} left; cannot take {wanted}."
+
+
+def _check_quantity(quantity: object, minimum: int) -> int:
+    if isinstance(quantity, bool) or not isinstance(quantity, int):
+        raise ValidationError.single("quantity", "Quantity must be a whole number.")
+    if not minimum <= quantity <= MAX_LINE_QUANTITY:
+        raise ValidationError.single(
+            "quantity", f"Quantity must be between {minimum} and {MAX_LINE_QUANTITY:,}."
+        )
+    return quantity
+
+
+def _take(
+    uow: UnitOfWork, stock: StockRepository, ticket: ServiceTicket, part_id: int, sku: str, n: int
+) -> None:
+    """Take ``n`` from the shelf for the ticket, or refuse naming what is left. The
+    refusal leaves the transaction to be rolled back, so nothing of it is kept."""
+    if stock.take(part_id, n) is None:
+        fresh = stock.snapshots([part_id]).get(part_id)
+        left = fresh.quantity_on_hand if fresh is not None else 0
+        raise ValidationError.single(f"quantity:{part_id}", _short(sku, left, n))
+    stock.record(part_id, -n, "ticket", ticket_id=ticket.id, staff_user_id=uow.actor_id)
+
+
+def add_part_lines(
+    uow: UnitOfWork,
+    ticket_id: int,
+    items: Sequence[tuple[int, int]],
+    expected_version: int | None = None,
+) -> TicketDetail:
+    """Take parts from stock onto the ticket: ``items`` are (part id, quantity).
+
+    A part already on the ticket has its line's quantity raised (the line keeps the
+    price it was first added at); a new line copies the part's current price. If any
+    part is short, nothing is taken and the error names each short part.
+    """
+    require_permission(uow, Action.ASSIGN_WORK)
+    wanted: dict[int, int] = {}
+    for part_id, quantity in items:
+        wanted[part_id] = wanted.get(part_id, 0) + _check_quantity(quantity, 1)
+    if not wanted:
+        raise ValidationError.single("quantity", "Choose at least one part to add.")
+    with uow.writing():
+        ticket = _lock_ticket(uow, ticket_id, expected_version, lines=True)
+        repo, stock = WorkflowRepository(uow.session), StockRepository(uow.session)
+        snapshots = stock.snapshots(list(wanted))
+        lines = {tp.part_id: tp for tp, _, _ in repo.part_lines(ticket_id)}
+        fields: dict[str, str] = {}
+        for part_id, quantity in wanted.items():
+            snap = snapshots.get(part_id)
+            if snap is None:
+                fields[f"quantity:{part_id}"] = (
+                    f"Part #{part_id} no longer exists; it may have been deleted at another desk."
+                )
+            elif snap.quantity_on_hand < quantity:
+                fields[f"quantity:{part_id}"] = _short(snap.sku, snap.quantity_on_hand, quantity)
+            elif part_id in lines and lines[part_id].quantity + quantity > MAX_LINE_QUANTITY:
+                fields[f"quantity:{part_id}"] = (
+                    f"A line holds at most {MAX_LINE_QUANTITY:,} of {snap.sku}."
+                )
+        if fields:
+            raise ValidationError(fields)
+        changes = []
+        # Parts in id order, so two desks taking the same parts lock them in one order.
+        for part_id in sorted(wanted):
+            quantity, snap = wanted[part_id], snapshots[part_id]
+            _take(uow, stock, ticket, part_id, snap.sku, quantity)
+            line = lines.get(part_id)
+            if line is not None:
+                line.quantity += quantity
+            else:
+                uow.session.add(
+                    TicketPart(
+                        ticket_id=ticket_id,
+                        part_id=part_id,
+                        quantity=quantity,
+                        unit_price=snap.unit_price,
+                    )
+                )
+            changes.append(f"{quantity} × {snap.sku}")
+        _recompute(uow, ticket, settings_in(uow, create=True))
+        return _save(uow, ticket, "parts", "added " + ", ".join(changes))
+
+
+def change_part_quantity(
+    uow: UnitOfWork, line_id: int, quantity: int, expected_version: int | None = None
+) -> TicketDetail:
+    """Set a parts line's quantity: more is taken from stock, fewer go back ('return');
+    0 removes the line."""
+    require_permission(uow, Action.ASSIGN_WORK)
+    quantity = _check_quantity(quantity, 0)
+    with uow.writing():
+        owner = uow.session.scalar(select(TicketPart.ticket_id).where(TicketPart.id == line_id))
+        if owner is None:
+            raise _line_gone(line_id)
+        ticket = _lock_ticket(uow, owner, expected_version, lines=True)
+        line = WorkflowRepository(uow.session).part_line(line_id)
+        if line is None:
+            raise _line_gone(line_id)
+        stock = StockRepository(uow.session)
+        snap = stock.snapshots([line.part_id])[line.part_id]
+        difference = quantity - line.quantity
+        if difference == 0:
+            return _detail(uow, ticket)
+        if difference > 0:
+            _take(uow, stock, ticket, line.part_id, snap.sku, difference)
+        else:
+            stock.put(line.part_id, -difference)
+            stock.record(
+                line.part_id, -difference, "return",
+                ticket_id=ticket.id, staff_user_id=uow.actor_id,
+            )
+        if quantity == 0:
+            uow.session.delete(line)
+            summary = f"removed {snap.sku} ({-difference} back to stock)"
+        else:
+            summary = f"{snap.sku} {line.quantity} → {quantity}"
+            line.quantity = quantity
+        _recompute(uow, ticket, settings_in(uow, create=True))
+        return _save(uow, ticket, "parts", summary)
+
+
+def remove_part_line(
+    uow: UnitOfWork, line_id: int, expected_version: int | None = None
+) -> TicketDetail:
+    """Remove a parts line, putting its quantity back on the shelf ('return')."""
+    return change_part_quantity(uow, line_id, 0, expected_version)
+
+
+def _line_gone(line_id: int) -> ValidationError:
+    return ValidationError.single(
+        "quantity", f"That parts line (#{line_id}) was removed at another desk; reload the ticket."
+    )
+
+
+# --- status --------------------------------------------------------------------------------
+
+
+def _refusal(number: int, current: TicketStatus, new: TicketStatus) -> str:
+    if current is TicketStatus.CANCELLED:
+        return (
+            f"Ticket {number} is cancelled and cannot change status; open a new ticket "
+            "to resume the work."
+        )
+    if current is TicketStatus.CLOSED:
+        return f"Ticket {number} is closed; reopen it (with a reason) if more work is needed."
+    if current is TicketStatus.COMPLETED:
+        return (
+            f"Ticket {number} is completed: it can only be closed, or reopened (with a "
+            "reason) if more work is needed."
+        )
+    if new is TicketStatus.COMPLETED:
+        return f"Ticket {number} must be in progress before it can be completed."
+    if new is TicketStatus.CLOSED:
+        return f"Ticket {number} must be completed before it can be closed."
+    options = ", ".join(s.label for s in allowed_next_statuses(current))
+    return f"Ticket {number} cannot go from {current.label} to {new.label}; it can go to {options}."
+
+
+def set_status(
+    uow: UnitOfWork, ticket_id: int, new_status: str | TicketStatus, expected_version: int
+) -> TicketDetail:
+    """Move the ticket along Open → In progress → Completed → Closed (or cancel it while
+    open or in progress). Completing and closing stamp their time; cancelling returns
+    every part to stock."""
+    try:
+        new = TicketStatus(new_status)
+    except ValueError:
+        raise ValidationError.single("status", f"'{new_status}' is not a ticket status.") from None
+    require_permission(
+        uow, Action.EDIT_TICKETS if new is TicketStatus.CANCELLED else Action.SET_STATUS
+    )
+    with uow.writing():
+        ticket = _lock_ticket(uow, ticket_id, expected_version, lines=False)
+        current = TicketStatus(ticket.status)
+        if new is current:
+            return _detail(uow, ticket)
+        if new not in ALLOWED_TRANSITIONS[current]:
+            raise ValidationError.single("status", _refusal(ticket.number, current, new))
+        summary = f"{current.label} → {new.label}"
+        if new is TicketStatus.CANCELLED:
+            stock = StockRepository(uow.session)
+            returned = []
+            lines = WorkflowRepository(uow.session).part_lines(ticket_id)
+            for line, sku, _ in sorted(lines, key=lambda r: r[0].part_id):
+                stock.put(line.part_id, line.quantity)
+                stock.record(
+                    line.part_id, line.quantity, "cancel",
+                    ticket_id=ticket.id, staff_user_id=uow.actor_id,
+                )
+                returned.append(f"{line.quantity} × {sku}")
+            if returned:
+                summary += "; back to stock: " + ", ".join(returned)
+        else:
+            # Priced with today's rules while work is still being done; frozen afterwards.
+            _recompute(uow, ticket, settings_in(uow, create=True))
+        if new is TicketStatus.COMPLETED:
+            ticket.completed_at = utcnow()
+        elif new is TicketStatus.CLOSED:
+            ticket.closed_at = utcnow()
+        ticket.status = new.value
+        return _save(uow, ticket, "status", summary)
+
+
+def reopen_ticket(
+    uow: UnitOfWork, ticket_id: int, reason: str, expected_version: int
+) -> TicketDetail:
+    """Bring a completed or closed ticket back to In progress, recording who did it and
+    why (its invoice may already be in the customer's hands)."""
+    require_permission(uow, Action.REOPEN_TICKETS)
+    text = clean_text(reason)
+    if not text:
+        raise ValidationError.single("reason", "Say why the ticket is being reopened.")
+    if len(text) > MAX_REASON:
+        raise ValidationError.single(
+            "reason", f"The reason is too long (at most {MAX_REASON} characters)."
+        )
+    with uow.writing():
+        ticket = _lock_ticket(uow, ticket_id, expected_version, lines=False)
+        current = TicketStatus(ticket.status)
+        if current is TicketStatus.CANCELLED:
+            raise ValidationError.single("status", _refusal(ticket.number, current, current))
+        if current not in (TicketStatus.COMPLETED, TicketStatus.CLOSED):
+            raise ValidationError.single(
+                "status",
+                f"Ticket {ticket.number} is {current.label.lower()}; only completed or "
+                "closed tickets need reopening.",
+            )
+        ticket.status = TicketStatus.IN_PROGRESS.value
+        ticket.completed_at = None
+        ticket.closed_at = None
+        _recompute(uow, ticket, settings_in(uow, create=True))
+        return _save(uow, ticket, "reopen", f"reopened (was {current.label.lower()}): {text}")

@@ -1,0 +1,94 @@
+"""Stock on both backends: receiving, count corrections, the ledger and its check."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Engine, text
+
+from mechanic_desktop.db.unit_of_work import UnitOfWork
+from mechanic_desktop.domain.errors import NotFound, StaleRecord, ValidationError
+from mechanic_desktop.domain.records import ListQuery, StockDiscrepancy
+from mechanic_desktop.services import parts, stock, workflow
+from tests.unit import factories
+from tests.unit import workflow_factories as wf
+
+
+def test_receiving_adds_stock_with_a_movement(engine: Engine) -> None:
+    jane = wf.actor(engine)
+    uow = UnitOfWork(engine, actor=jane)
+    pad = wf.part(uow, "BRK-01", on_hand=2)
+    record = stock.receive_stock(uow, pad.id, 12, "  Delivery #881 ")
+    assert (record.quantity_on_hand, record.version) == (14, pad.version + 1)
+    assert wf.movements(engine)[-1] == (pad.id, 12, "receive", None, jane.id, "Delivery #881")
+    assert stock.stock_discrepancies(uow) == []
+
+
+def test_receiving_needs_a_positive_quantity(uow: UnitOfWork) -> None:
+    pad = wf.part(uow)
+    for bad, message in ((0, "between 1 and 1,000,000"), (None, "Enter how many"),
+                         ("x", "whole number")):
+        with pytest.raises(ValidationError, match=message):
+            stock.receive_stock(uow, pad.id, bad, "")  # type: ignore[arg-type]
+    with pytest.raises(NotFound, match="Part #999 no longer exists"):
+        stock.receive_stock(uow, 999, 1)
+
+
+def test_adjusting_books_the_difference(uow: UnitOfWork, engine: Engine) -> None:
+    pad = wf.part(uow, "BRK-01", on_hand=10)
+    with pytest.raises(ValidationError, match="Say why the count changed"):
+        stock.adjust_stock(uow, pad.id, 7, " ")
+    assert stock.adjust_stock(uow, pad.id, 7, "Two damaged, one missing").quantity_on_hand == 7
+    assert stock.adjust_stock(uow, pad.id, 9, "Found two behind the shelf").quantity_on_hand == 9
+    unchanged = stock.adjust_stock(uow, pad.id, 9, "Recount")
+    assert unchanged.quantity_on_hand == 9
+    assert [(m[1], m[2], m[5]) for m in wf.movements(engine)] == [
+        (10, "initial", "Opening stock"),
+        (-3, "adjust", "Two damaged, one missing"),
+        (2, "adjust", "Found two behind the shelf"),
+    ]
+    with pytest.raises(ValidationError, match="between 0 and 1,000,000"):
+        stock.adjust_stock(uow, pad.id, -1, "typo")
+    assert stock.stock_discrepancies(uow) == []
+
+
+def test_stock_moves_bump_the_part_version(uow: UnitOfWork) -> None:
+    """A catalogue edit made from a copy read before a stock move is refused."""
+    pad = wf.part(uow, "BRK-01", on_hand=10)
+    stock.receive_stock(uow, pad.id, 1)
+    with pytest.raises(StaleRecord):
+        parts.update_part(
+            uow, pad.id, parts.PartData("BRK-01", "Pads", "1.00"), expected_version=pad.version
+        )
+
+
+def test_movements_of_a_part_are_paged(uow: UnitOfWork) -> None:
+    ticket = factories.ticket(uow)
+    pad = wf.part(uow, "BRK-01", on_hand=5)
+    other = wf.part(uow, "OIL-1", on_hand=5)
+    for n in range(1, 5):
+        stock.receive_stock(uow, pad.id, n, f"delivery {n}")
+    workflow.add_part_lines(uow, ticket.id, [(pad.id, 2), (other.id, 1)])
+    first = stock.movements_of_part(uow, pad.id, ListQuery(descending=True, limit=4))
+    assert [(r.quantity, r.reason) for r in first.rows] == [
+        (-2, "ticket"), (4, "receive"), (3, "receive"), (2, "receive")
+    ]
+    assert first.rows[0].ticket_number == ticket.number
+    assert first.next_cursor is not None
+    rest = stock.movements_of_part(
+        uow, pad.id, ListQuery(descending=True, limit=4, cursor=first.next_cursor)
+    )
+    assert [(r.quantity, r.reason) for r in rest.rows] == [(1, "receive"), (5, "initial")]
+    assert rest.next_cursor is None
+    found = stock.movements_of_part(uow, pad.id, ListQuery(search="delivery 3"))
+    assert [r.note for r in found.rows] == ["delivery 3"]
+
+
+def test_the_consistency_check_finds_a_count_changed_behind_the_ledger(
+    uow: UnitOfWork, engine: Engine
+) -> None:
+    pad = wf.part(uow, "BRK-01", on_hand=5)
+    wf.part(uow, "OIL-1", on_hand=0)
+    assert stock.stock_discrepancies(uow) == []
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE parts SET quantity_on_hand = 9 WHERE id = :id"), {"id": pad.id})
+    assert stock.stock_discrepancies(uow) == [StockDiscrepancy(pad.id, "BRK-01", 9, 5)]
