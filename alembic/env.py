@@ -18,10 +18,11 @@ target_metadata = Base.metadata
 def include_object(
     obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
 ) -> bool:
-    """PostgreSQL-only indexes (trigram) exist only there; don't expect them on SQLite."""
+    """Backend-specific search structures live outside the models: PostgreSQL's trigram
+    indexes, SQLite's FTS5 table for VIN fragments (and its shadow tables)."""
     if type_ == "index" and not reflected and obj.info.get("postgresql_only"):
         return bool(context.get_bind().dialect.name == "postgresql")
-    return True
+    return not (type_ == "table" and reflected and (name or "").startswith("vehicles_vin_fts"))
 
 
 def run_on(connection: Connection) -> None:

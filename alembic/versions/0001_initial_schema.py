@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 06:54:10.063902
+Create Date: 2026-11-24 07:18:16.375630
 """
 
 from collections.abc import Sequence
@@ -23,6 +23,20 @@ TRIGRAM_INDEXES = (
     ("ix_service_tickets_description_trgm", "service_tickets", "description"),
     ("ix_parts_name_key_trgm", "parts", "name_key"),
 )
+SQLITE_VIN_FTS = (
+    "CREATE VIRTUAL TABLE vehicles_vin_fts USING fts5("
+    "vin, content='vehicles', content_rowid='id', tokenize='trigram')",
+    "CREATE TRIGGER vehicles_vin_fts_ai AFTER INSERT ON vehicles BEGIN "
+    "INSERT INTO vehicles_vin_fts(rowid, vin) VALUES (new.id, new.vin); END",
+    "CREATE TRIGGER vehicles_vin_fts_ad AFTER DELETE ON vehicles BEGIN "
+    "INSERT INTO vehicles_vin_fts(vehicles_vin_fts, rowid, vin) "
+    "VALUES ('delete', old.id, old.vin); END",
+    "CREATE TRIGGER vehicles_vin_fts_au AFTER UPDATE OF vin ON vehicles BEGIN "
+    "INSERT INTO vehicles_vin_fts(vehicles_vin_fts, rowid, vin) "
+    "VALUES ('delete', old.id, old.vin); "
+    "INSERT INTO vehicles_vin_fts(rowid, vin) VALUES (new.id, new.vin); END",
+    "INSERT INTO vehicles_vin_fts(vehicles_vin_fts) VALUES ('rebuild')",
+)
 
 
 def upgrade() -> None:
@@ -31,11 +45,27 @@ def upgrade() -> None:
         "customers",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
-        sa.Column("name_key", sa.String(length=200), nullable=False),
-        sa.Column("surname_key", sa.String(length=200), nullable=False),
-        sa.Column("email", sa.String(length=254), nullable=True),
+        sa.Column(
+            "name_key",
+            sa.String(length=200).with_variant(sa.String(length=200, collation="C"), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column(
+            "surname_key",
+            sa.String(length=200).with_variant(sa.String(length=200, collation="C"), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column(
+            "email",
+            sa.String(length=254).with_variant(sa.String(length=254, collation="C"), "postgresql"),
+            nullable=True,
+        ),
         sa.Column("phone", sa.String(length=40), nullable=False),
-        sa.Column("phone_digits", sa.String(length=40), nullable=False),
+        sa.Column(
+            "phone_digits",
+            sa.String(length=40).with_variant(sa.String(length=40, collation="C"), "postgresql"),
+            nullable=False,
+        ),
         sa.Column("address", sa.Text(), nullable=False),
         sa.Column("notes", sa.Text(), nullable=False),
         sa.Column("created_at", mechanic_desktop.db.types.UtcDateTime(), nullable=False),
@@ -47,24 +77,18 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("customers", schema=None) as batch_op:
         batch_op.create_index("ix_customers_name_key_id", ["name_key", "id"], unique=False)
-        batch_op.create_index(
-            "ix_customers_phone_digits",
-            ["phone_digits"],
-            unique=False,
-            postgresql_ops={"phone_digits": "text_pattern_ops"},
-        )
-        batch_op.create_index(
-            "ix_customers_surname_key",
-            ["surname_key"],
-            unique=False,
-            postgresql_ops={"surname_key": "text_pattern_ops"},
-        )
+        batch_op.create_index("ix_customers_phone_digits", ["phone_digits"], unique=False)
+        batch_op.create_index("ix_customers_surname_key", ["surname_key"], unique=False)
 
     op.create_table(
         "mechanics",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
-        sa.Column("name_key", sa.String(length=200), nullable=False),
+        sa.Column(
+            "name_key",
+            sa.String(length=200).with_variant(sa.String(length=200, collation="C"), "postgresql"),
+            nullable=False,
+        ),
         sa.Column("email", sa.String(length=254), nullable=True),
         sa.Column("phone", sa.String(length=40), nullable=False),
         sa.Column("phone_digits", sa.String(length=40), nullable=False),
@@ -86,9 +110,17 @@ def upgrade() -> None:
     op.create_table(
         "parts",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("sku", sa.String(length=40), nullable=False),
+        sa.Column(
+            "sku",
+            sa.String(length=40).with_variant(sa.String(length=40, collation="C"), "postgresql"),
+            nullable=False,
+        ),
         sa.Column("name", sa.String(length=200), nullable=False),
-        sa.Column("name_key", sa.String(length=200), nullable=False),
+        sa.Column(
+            "name_key",
+            sa.String(length=200).with_variant(sa.String(length=200, collation="C"), "postgresql"),
+            nullable=False,
+        ),
         sa.Column(
             "unit_price", mechanic_desktop.db.types.Decimal2(precision=12, scale=2), nullable=False
         ),
@@ -161,11 +193,19 @@ def upgrade() -> None:
         "vehicles",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("customer_id", sa.Integer(), nullable=False),
-        sa.Column("vin", sa.String(length=17), nullable=False),
+        sa.Column(
+            "vin",
+            sa.String(length=17).with_variant(sa.String(length=17, collation="C"), "postgresql"),
+            nullable=False,
+        ),
         sa.Column("make", sa.String(length=60), nullable=False),
         sa.Column("model", sa.String(length=60), nullable=False),
         sa.Column("year", sa.Integer(), nullable=True),
-        sa.Column("plate", sa.String(length=20), nullable=False),
+        sa.Column(
+            "plate",
+            sa.String(length=20).with_variant(sa.String(length=20, collation="C"), "postgresql"),
+            nullable=False,
+        ),
         sa.Column("odometer", sa.Integer(), nullable=True),
         sa.Column("created_at", mechanic_desktop.db.types.UtcDateTime(), nullable=False),
         sa.Column("updated_at", mechanic_desktop.db.types.UtcDateTime(), nullable=False),
@@ -184,12 +224,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("vehicles", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_vehicles_customer_id"), ["customer_id"], unique=False)
-        batch_op.create_index(
-            "ix_vehicles_plate",
-            ["plate"],
-            unique=False,
-            postgresql_ops={"plate": "text_pattern_ops"},
-        )
+        batch_op.create_index("ix_vehicles_plate", ["plate"], unique=False)
 
     op.create_table(
         "audit_log",
@@ -370,7 +405,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_ticket_parts_part_id"), ["part_id"], unique=False)
 
     # ### end Alembic commands ###
-    if op.get_bind().dialect.name == "postgresql":
+    dialect = op.get_bind().dialect.name
+    if dialect == "postgresql":
         # Contains-search on names, VINs and descriptions (trigram GIN indexes).
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         for name, table, column in TRIGRAM_INDEXES:
@@ -381,12 +417,21 @@ def upgrade() -> None:
                 postgresql_using="gin",
                 postgresql_ops={column: "gin_trgm_ops"},
             )
+    elif dialect == "sqlite":
+        # VIN fragments: an FTS5 trigram index kept in step with vehicles by triggers.
+        for statement in SQLITE_VIN_FTS:
+            op.execute(statement)
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
+    dialect = op.get_bind().dialect.name
+    if dialect == "postgresql":
         for name, table, _column in TRIGRAM_INDEXES:
             op.drop_index(name, table_name=table)
+    elif dialect == "sqlite":
+        for trigger in ("ai", "ad", "au"):
+            op.execute(f"DROP TRIGGER IF EXISTS vehicles_vin_fts_{trigger}")
+        op.execute("DROP TABLE IF EXISTS vehicles_vin_fts")
     # ### commands auto generated by Alembic - please adjust! ###
     with op.batch_alter_table("ticket_parts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_ticket_parts_part_id"))
@@ -414,7 +459,7 @@ def downgrade() -> None:
 
     op.drop_table("audit_log")
     with op.batch_alter_table("vehicles", schema=None) as batch_op:
-        batch_op.drop_index("ix_vehicles_plate", postgresql_ops={"plate": "text_pattern_ops"})
+        batch_op.drop_index("ix_vehicles_plate")
         batch_op.drop_index(batch_op.f("ix_vehicles_customer_id"))
 
     op.drop_table("vehicles")
@@ -429,12 +474,8 @@ def downgrade() -> None:
 
     op.drop_table("mechanics")
     with op.batch_alter_table("customers", schema=None) as batch_op:
-        batch_op.drop_index(
-            "ix_customers_surname_key", postgresql_ops={"surname_key": "text_pattern_ops"}
-        )
-        batch_op.drop_index(
-            "ix_customers_phone_digits", postgresql_ops={"phone_digits": "text_pattern_ops"}
-        )
+        batch_op.drop_index("ix_customers_surname_key")
+        batch_op.drop_index("ix_customers_phone_digits")
         batch_op.drop_index("ix_customers_name_key_id")
 
     op.drop_table("customers")

@@ -81,7 +81,12 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
                 parsed,
                 pool_pre_ping=True,
                 pool_size=5,
-                connect_args={"connect_timeout": 10, "application_name": "mechanic-desktop"},
+                connect_args={
+                    "connect_timeout": 10,
+                    "application_name": "mechanic-desktop",
+                    # Short OLTP queries: JIT compilation only adds latency to them.
+                    "options": "-c jit=off",
+                },
                 **kwargs,
             )
     except NoSuchModuleError:

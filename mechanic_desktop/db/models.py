@@ -56,9 +56,11 @@ def trigram_index(name: str, column: str) -> Index:
     return index
 
 
-def pattern_index(name: str, column: str) -> Index:
-    """A b-tree index that also serves prefix searches (``LIKE 'x%'`` on PostgreSQL)."""
-    return Index(name, column, postgresql_ops={column: "text_pattern_ops"})
+def keyed_text(length: int) -> String:
+    """A column searched by prefix and sorted by: byte order ("C" collation) on PostgreSQL,
+    as SQLite's binary collation is, so one b-tree serves both ``LIKE 'x%'`` and ORDER BY
+    and both backends sort the same way."""
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
 
 
 class Timestamps:
@@ -71,11 +73,11 @@ class Customer(Timestamps, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
-    name_key: Mapped[str] = mapped_column(String(200))
-    surname_key: Mapped[str] = mapped_column(String(200))
-    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    name_key: Mapped[str] = mapped_column(keyed_text(200))
+    surname_key: Mapped[str] = mapped_column(keyed_text(200))
+    email: Mapped[str | None] = mapped_column(keyed_text(254), unique=True)
     phone: Mapped[str] = mapped_column(String(40), default="")
-    phone_digits: Mapped[str] = mapped_column(String(40), default="")
+    phone_digits: Mapped[str] = mapped_column(keyed_text(40), default="")
     address: Mapped[str] = mapped_column(Text, default="")
     notes: Mapped[str] = mapped_column(Text, default="")
 
@@ -85,8 +87,8 @@ class Customer(Timestamps, Base):
         CheckConstraint("name <> ''", name="name_required"),
         CheckConstraint("email = lower(email)", name="email_lower"),
         Index("ix_customers_name_key_id", "name_key", "id"),
-        pattern_index("ix_customers_surname_key", "surname_key"),
-        pattern_index("ix_customers_phone_digits", "phone_digits"),
+        Index("ix_customers_surname_key", "surname_key"),
+        Index("ix_customers_phone_digits", "phone_digits"),
         trigram_index("ix_customers_name_key_trgm", "name_key"),
     )
 
@@ -96,11 +98,11 @@ class Vehicle(Timestamps, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
-    vin: Mapped[str] = mapped_column(String(17), unique=True)
+    vin: Mapped[str] = mapped_column(keyed_text(17), unique=True)
     make: Mapped[str] = mapped_column(String(60), default="")
     model: Mapped[str] = mapped_column(String(60), default="")
     year: Mapped[int | None] = mapped_column(Integer)
-    plate: Mapped[str] = mapped_column(String(20), default="")
+    plate: Mapped[str] = mapped_column(keyed_text(20), default="")
     odometer: Mapped[int | None] = mapped_column(Integer)
 
     customer: Mapped[Customer] = relationship(back_populates="vehicles")
@@ -109,7 +111,7 @@ class Vehicle(Timestamps, Base):
         CheckConstraint("length(vin) = 17", name="vin_length"),
         CheckConstraint("year IS NULL OR (year >= 1886 AND year <= 2100)", name="year_range"),
         CheckConstraint("odometer IS NULL OR odometer >= 0", name="odometer_nonneg"),
-        pattern_index("ix_vehicles_plate", "plate"),
+        Index("ix_vehicles_plate", "plate"),
         trigram_index("ix_vehicles_vin_trgm", "vin"),
     )
 
@@ -119,7 +121,7 @@ class Mechanic(Timestamps, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
-    name_key: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(keyed_text(200))
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
     phone: Mapped[str] = mapped_column(String(40), default="")
     phone_digits: Mapped[str] = mapped_column(String(40), default="")
@@ -198,9 +200,9 @@ class Part(Timestamps, Base):
     __tablename__ = "parts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    sku: Mapped[str] = mapped_column(String(40), unique=True)
+    sku: Mapped[str] = mapped_column(keyed_text(40), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    name_key: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(keyed_text(200))
     unit_price: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
     unit_cost: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
     quantity_on_hand: Mapped[int] = mapped_column(Integer, default=0)

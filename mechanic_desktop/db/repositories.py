@@ -17,9 +17,12 @@ from sqlalchemy import (
     SQLColumnExpression,
     Table,
     exists,
+    false,
     func,
+    literal_column,
     or_,
     select,
+    table,
     update,
 )
 from sqlalchemy.orm import Session
@@ -56,7 +59,8 @@ class ListSpec:
     base: Callable[[], AnySelect]
     sorts: dict[str, tuple[SQLColumnExpression[Any], ...]]
     default_sort: str
-    search: Callable[[str, str], ColumnElement[bool] | None]
+    #: (session, text) → condition; the session lets a search look ids up first.
+    search: Callable[[Session, str], ColumnElement[bool] | None]
     filters: dict[str, Callable[[Any], ColumnElement[bool] | None]]
 
 
@@ -70,10 +74,9 @@ def fetch_page(
         cast("ColumnElement[Any]", c).label(f"_k{i}") for i, c in enumerate(columns)
     ]
     stmt = spec.base().add_columns(*labelled)
-    dialect = session.get_bind().dialect.name
     text = query.search.strip()
     if text:
-        condition = spec.search(text, dialect)
+        condition = spec.search(session, text)
         if condition is not None:
             stmt = stmt.where(condition)
     for name, value in query.filters.items():
@@ -121,7 +124,17 @@ def _open_tickets_of(column: SQLColumnExpression[int], fk: SQLColumnExpression[i
     )
 
 
-def _customer_search(text: str, dialect: str) -> ColumnElement[bool]:
+def dialect_of(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+#: Above this many matching customers or vehicles, a ticket search filters by subquery
+#: instead of by a list of ids.
+MATCH_CAP = 3000
+
+
+def _customer_search(session: Session, text: str) -> ColumnElement[bool]:
+    dialect = dialect_of(session)
     key = search_key(text)
     conditions = [
         starts_with(Customer.name_key, key, dialect),
@@ -175,11 +188,25 @@ class CustomerRepository(Repository[Customer]):
         return fetch_page(self.session, CUSTOMERS, query)
 
 
-def _vehicle_search(text: str, dialect: str) -> ColumnElement[bool]:
+def _vin_fragment(session: Session, fragment: str) -> ColumnElement[bool]:
+    """VIN contains ``fragment``: trigram index on PostgreSQL, FTS5 trigram table on SQLite
+    (fragments of three or more characters; shorter ones scan)."""
+    vin_chars = "".join(c for c in fragment if c.isalnum())
+    if dialect_of(session) == "sqlite" and len(vin_chars) >= 3:
+        matches: Select[Any] = (
+            select(literal_column("rowid"))
+            .select_from(table("vehicles_vin_fts"))
+            .where(literal_column("vehicles_vin_fts").op("MATCH")(f'"{vin_chars}"'))
+        )
+        return Vehicle.id.in_(matches)
+    return contains(Vehicle.vin, fragment)
+
+
+def _vehicle_search(session: Session, text: str) -> ColumnElement[bool]:
     upper = text.strip().upper().replace(" ", "")
     return or_(
-        starts_with(Vehicle.plate, upper, dialect),
-        contains(Vehicle.vin, upper),
+        starts_with(Vehicle.plate, upper, dialect_of(session)),
+        _vin_fragment(session, upper),
     )
 
 
@@ -239,10 +266,17 @@ MECHANICS = ListSpec(
         Mechanic.phone,
         Mechanic.hourly_rate,
         Mechanic.active,
+        # Count active tickets that have this mechanic: the status index narrows to open
+        # work first (a join from ticket_mechanics would visit all of history).
         select(func.count())
-        .select_from(TicketMechanic)
-        .join(ServiceTicket, ServiceTicket.id == TicketMechanic.ticket_id)
-        .where(TicketMechanic.mechanic_id == Mechanic.id, ServiceTicket.status.in_(_ACTIVE))
+        .select_from(ServiceTicket)
+        .where(
+            ServiceTicket.status.in_(_ACTIVE),
+            exists().where(
+                TicketMechanic.ticket_id == ServiceTicket.id,
+                TicketMechanic.mechanic_id == Mechanic.id,
+            ),
+        )
         .scalar_subquery(),
     ),
     sorts={
@@ -250,7 +284,9 @@ MECHANICS = ListSpec(
         "rate": (Mechanic.hourly_rate, Mechanic.id),
     },
     default_sort="name",
-    search=lambda text, dialect: starts_with(Mechanic.name_key, search_key(text), dialect),
+    search=lambda session, text: starts_with(
+        Mechanic.name_key, search_key(text), dialect_of(session)
+    ),
     filters={"active_only": lambda v: Mechanic.active.is_(True) if v else None},
 )
 
@@ -270,7 +306,8 @@ class MechanicRepository(Repository[Mechanic]):
         return fetch_page(self.session, MECHANICS, query)
 
 
-def _part_search(text: str, dialect: str) -> ColumnElement[bool]:
+def _part_search(session: Session, text: str) -> ColumnElement[bool]:
+    dialect = dialect_of(session)
     return or_(
         starts_with(Part.sku, text.strip().upper(), dialect),
         starts_with(Part.name_key, search_key(text), dialect),
@@ -311,17 +348,51 @@ class PartRepository(Repository[Part]):
         return fetch_page(self.session, PARTS, query)
 
 
-def _ticket_search(text: str, dialect: str) -> ColumnElement[bool]:
+def _ids_or_subquery(
+    session: Session, column: SQLColumnExpression[int], ids_query: Select[int]
+) -> ColumnElement[bool] | None:
+    """``column IN (ids)``: a short literal list (which the planner serves from the
+    column's index) when few rows match, else the subquery itself."""
+    ids = session.scalars(ids_query.limit(MATCH_CAP + 1)).all()
+    if not ids:
+        return None
+    target = cast("ColumnElement[int]", column)
+    if len(ids) > MATCH_CAP:
+        return target.in_(ids_query)
+    return target.in_(ids)
+
+
+def _ticket_search(session: Session, text: str) -> ColumnElement[bool]:
+    """Ticket number, customer name or surname prefix, or plate prefix.
+
+    Matching customers and vehicles are looked up first, so the ticket query filters on
+    its own indexed columns instead of walking a million tickets through a join.
+    """
+    dialect = dialect_of(session)
     stripped = text.strip().lstrip("#")
     conditions: list[ColumnElement[bool]] = []
     digits = "".join(c for c in stripped if c.isdigit())
     if digits and digits == stripped.lstrip("Tt-"):
         conditions.append(ServiceTicket.number == int(digits[:9]))
     key = search_key(text)
-    conditions.append(starts_with(Customer.name_key, key, dialect))
-    conditions.append(starts_with(Customer.surname_key, key, dialect))
-    conditions.append(starts_with(Vehicle.plate, stripped.upper().replace(" ", ""), dialect))
-    return or_(*conditions)
+    by_customer = _ids_or_subquery(
+        session,
+        ServiceTicket.customer_id,
+        select(Customer.id).where(
+            or_(
+                starts_with(Customer.name_key, key, dialect),
+                starts_with(Customer.surname_key, key, dialect),
+            )
+        ),
+    )
+    plate = stripped.upper().replace(" ", "")
+    by_vehicle = _ids_or_subquery(
+        session,
+        ServiceTicket.vehicle_id,
+        select(Vehicle.id).where(starts_with(Vehicle.plate, plate, dialect)),
+    )
+    conditions += [c for c in (by_customer, by_vehicle) if c is not None]
+    return or_(*conditions) if conditions else false()
 
 
 TICKETS = ListSpec(
@@ -425,7 +496,7 @@ MOVEMENTS = ListSpec(
     ),
     sorts={"created": (StockMovement.created_at, StockMovement.id)},
     default_sort="created",
-    search=lambda text, _dialect: StockMovement.note.contains(text.strip(), autoescape=True),
+    search=lambda _session, text: StockMovement.note.contains(text.strip(), autoescape=True),
     filters={
         "part_id": lambda v: StockMovement.part_id == v if v else None,
         "reason": lambda v: StockMovement.reason == v if v else None,

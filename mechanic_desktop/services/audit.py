@@ -83,7 +83,7 @@ AUDIT = ListSpec(
     ).outerjoin(StaffUser, StaffUser.id == AuditEntry.staff_user_id),
     sorts={"at": (AuditEntry.at, AuditEntry.id)},
     default_sort="at",
-    search=lambda text, _dialect: AuditEntry.summary.contains(text, autoescape=True),
+    search=lambda _session, text: AuditEntry.summary.contains(text, autoescape=True),
     filters={
         "entity": lambda v: AuditEntry.entity == v if v else None,
         "action": lambda v: AuditEntry.action == v if v else None,

@@ -65,3 +65,28 @@ def test_list_filters_search_and_sorts(uow: UnitOfWork) -> None:
     assert numbers(filters={"customer_id": first.customer_id}) == [1]
     assert numbers(filters={"status": ["closed"]}) == []
     assert tickets.get_ticket(uow, second.id).promised_at == promised
+
+
+@pytest.mark.parametrize("cap", [1, 3000])
+def test_search_by_customer_and_plate_with_few_or_many_matches(
+    uow: UnitOfWork, cap: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Few matches filter by a list of ids, many by a subquery: same answers either way."""
+    from mechanic_desktop.db import repositories
+
+    monkeypatch.setattr(repositories, "MATCH_CAP", cap)
+    first = factories.ticket(uow, "Ada Smith")
+    c = factories.customer(uow, "Bob Smithers")
+    v = factories.vehicle(uow, c.id, factories.VINS[1])
+    tickets.create_ticket(uow, TicketData(c.id, v.id, "Noise"))
+    factories.customer(uow, "Smitty NoTickets")
+
+    def numbers(text: str) -> list[int]:
+        return [
+            r.number for r in tickets.list_tickets(uow, ListQuery(search=text, sort="number")).rows
+        ]
+
+    assert numbers("smith") == [first.number, 2]
+    assert numbers("smithe") == [2]
+    assert numbers("ABC") == [first.number, 2]  # both cars carry plate ABC 123
+    assert numbers("zzz") == []

@@ -164,3 +164,19 @@ def test_part_low_stock_filter_and_delete(uow: UnitOfWork) -> None:
     assert [(r.sku, r.low_stock) for r in low] == [("A", True)]
     parts.delete_part(uow, plenty.id)
     assert [r.sku for r in parts.list_parts(uow, ListQuery()).rows] == ["A"]
+
+
+def test_vin_fragment_search_follows_edits_and_deletes(uow: UnitOfWork) -> None:
+    owner = factories.customer(uow)
+    car = factories.vehicle(uow, owner.id, factories.VINS[0])
+
+    def found(fragment: str) -> list[int]:
+        return [r.id for r in vehicles.list_vehicles(uow, ListQuery(search=fragment)).rows]
+
+    assert found("GDM9A") == [car.id]
+    vehicles.update_vehicle(uow, car.id, VehicleData(owner.id, factories.VINS[2]))
+    assert found("GDM9A") == []
+    assert found("MW1T8") == [car.id]
+    assert found("x%_") == []  # wildcards and punctuation are literal, never an error
+    vehicles.delete_vehicle(uow, car.id)
+    assert found("MW1T8") == []
