@@ -8,6 +8,7 @@ seeded with; a run reuses the database when the marker and the row counts agree.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import time
@@ -20,7 +21,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import make_url
 
 from mechanic_desktop.bootstrap import connect
-from mechanic_desktop.db.migrations import current_revision, head_revision
+from mechanic_desktop.db.migrations import alembic_dir, current_revision, head_revision
 from mechanic_desktop.db.models import Customer, ServiceTicket
 from mechanic_desktop.db.seed import SeedPlan, seed
 
@@ -68,8 +69,16 @@ def _read_marker(path: Path) -> dict[str, object] | None:
     return data if isinstance(data, dict) else None
 
 
+def schema_fingerprint() -> str:
+    """The migrations' content, so an edited (not only a new) migration reseeds too."""
+    digest = hashlib.sha256()
+    for path in sorted((alembic_dir() / "versions").glob("*.py")):
+        digest.update(path.read_bytes())
+    return f"{head_revision()}:{digest.hexdigest()[:16]}"
+
+
 def _is_complete(engine: Engine, plan: SeedPlan, marker: dict[str, object] | None) -> bool:
-    if marker is None or marker.get("head") != head_revision():
+    if marker is None or marker.get("head") != schema_fingerprint():
         return False
     if marker.get("plan") != asdict(plan):
         return False
@@ -156,7 +165,7 @@ def ensure(
     finally:
         context.close()
     marker_path.write_text(
-        json.dumps({"head": head_revision(), "plan": asdict(plan), "seed_seconds": seconds,
+        json.dumps({"head": schema_fingerprint(), "plan": asdict(plan), "seed_seconds": seconds,
                     "report": report}, indent=2)
     )
     return Database(backend, url, plan, seconds, reseeded=True)
