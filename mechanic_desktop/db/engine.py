@@ -96,6 +96,16 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
 
 def explain_connection_error(exc: BaseException, url: URL) -> str:
     """Turn a driver's connection error into one sentence naming the problem."""
+    known = known_connection_problem(exc, url)
+    if known is not None:
+        return known
+    message = str(getattr(exc, "orig", exc) or exc)
+    first = message.strip().splitlines()[0] if message.strip() else type(exc).__name__
+    return f"Cannot connect to {describe(url)}: {first}"
+
+
+def known_connection_problem(exc: BaseException, url: URL) -> str | None:
+    """One sentence for the connection problems we recognise, else None."""
     message = str(getattr(exc, "orig", exc) or exc)
     low = message.lower()
     where = describe(url)
@@ -105,7 +115,9 @@ def explain_connection_error(exc: BaseException, url: URL) -> str:
             return f"Cannot open the database file {where}: the folder is missing or not writable."
         if "not a database" in low or "malformed" in low:
             return f"{where} is not a usable database file (damaged or not a database)."
-        return f"Cannot use the database file {where}: {message.strip()}"
+        if "disk i/o" in low:
+            return f"The disk holding {where} reported an error."
+        return None
     if "password authentication failed" in low or "no password supplied" in low:
         return f"The server at {host} refused the user name or password."
     if "does not exist" in low and "database" in low:
@@ -123,7 +135,13 @@ def explain_connection_error(exc: BaseException, url: URL) -> str:
             f"No database server answers at {host}:{url.port or 5432}; "
             "check that it is running and reachable."
         )
-    return f"Cannot connect to {where}: {message.strip().splitlines()[0] if message else exc}"
+    if any(
+        word in low
+        for word in ("terminat", "server closed", "connection is closed", "connection lost",
+                     "ssl syscall", "broken pipe", "connection reset")
+    ):
+        return f"The connection to {where} was lost."
+    return None
 
 
 def check_connection(engine: Engine) -> None:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mechanic_desktop.db import notifications
 from mechanic_desktop.db import repositories as repos
-from mechanic_desktop.db.engine import explain_connection_error
+from mechanic_desktop.db.engine import describe, known_connection_problem
 from mechanic_desktop.domain.errors import DatabaseUnavailable
 from mechanic_desktop.domain.staff import Actor
 
@@ -82,7 +82,11 @@ class UnitOfWork:
         write = getattr(self._local, "write", False)
         self._local.write = False
         if write and self.dialect == "sqlite":
-            session.connection(execution_options={"sqlite_immediate": True})
+            try:
+                session.connection(execution_options={"sqlite_immediate": True})
+            except DBAPIError as exc:  # could not even begin: same clear error as below
+                session.close()
+                raise self._explain(exc) from exc
         self._local.session = session
         self.customers = repos.CustomerRepository(session)
         self.vehicles = repos.VehicleRepository(session)
@@ -110,16 +114,17 @@ class UnitOfWork:
 
     def _explain(self, exc: DBAPIError) -> DatabaseUnavailable:
         """One clear sentence for a failed database call; nothing of it was saved."""
-        text = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        text = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else str(exc)
         if isinstance(exc.orig, sqlite3.OperationalError) and "locked" in text.lower():
             return DatabaseUnavailable(
                 "The database file is busy (another program is writing to it); "
                 "nothing was saved. Try again in a moment."
             )
-        if exc.connection_invalidated or _is_connection_problem(exc):
-            return DatabaseUnavailable(
-                explain_connection_error(exc, self.engine.url) + " Nothing was saved."
-            )
+        known = known_connection_problem(exc, self.engine.url)
+        if known is None and exc.connection_invalidated:
+            known = f"The connection to {describe(self.engine.url)} was lost."
+        if known is not None:
+            return DatabaseUnavailable(f"{known} Nothing was saved; try again.")
         return DatabaseUnavailable(
             f"The database could not finish the operation ({text}); nothing was saved."
         )
@@ -132,11 +137,3 @@ class UnitOfWork:
 
     def flush(self) -> None:
         self.session.flush()
-
-
-def _is_connection_problem(exc: DBAPIError) -> bool:
-    orig = exc.orig
-    if isinstance(orig, sqlite3.OperationalError):
-        text = str(orig).lower()
-        return "unable to open" in text or "disk i/o" in text
-    return type(orig).__name__ in {"OperationalError", "InterfaceError"}

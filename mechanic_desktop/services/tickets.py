@@ -115,13 +115,16 @@ def create_ticket(uow: UnitOfWork, data: TicketData) -> TicketRecord:
             try:
                 uow.flush()
                 audit.record(uow, "create", "ticket", ticket.id, f"#{ticket.number}")
+                # Read everything the caller gets back before COMMIT: a query after it
+                # could fail and report an error for a ticket that was in fact saved.
+                record = _record(uow, ticket)
                 uow.commit()
             except IntegrityError as exc:
                 if "number" in str(exc.orig) and attempt < _NUMBER_RETRIES - 1:
                     continue
                 with constraint_errors():
                     raise
-            return _record(uow, ticket)
+            return record
     raise AssertionError("unreachable")
 
 
@@ -147,8 +150,10 @@ def update_ticket(
         if summary:
             audit.record(uow, "update", "ticket", ticket_id, summary)
         with constraint_errors():
+            uow.flush()
+            record = _record(uow, ticket)  # before COMMIT (see create_ticket)
             uow.commit()
-        return _record(uow, ticket)
+        return record
 
 
 def get_ticket(uow: UnitOfWork, ticket_id: int) -> TicketRecord:
