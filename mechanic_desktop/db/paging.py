@@ -48,16 +48,16 @@ def keyset_page(
     return stmt.order_by(*key.order_by()).limit(limit + 1)
 
 
-def starts_with(column: SQLColumnExpression[str], prefix: str, dialect: str) -> ColumnElement[bool]:
-    """``column`` starts with ``prefix``, in a form the backend's index serves; ``%`` and
-    ``_`` in ``prefix`` are literal.
+def starts_with(column: SQLColumnExpression[str], prefix: str) -> ColumnElement[bool]:
+    """``column`` starts with ``prefix``, as a range over the column's b-tree.
 
-    SQLite's LIKE cannot use an index, but a range over the (binary-collated) column can;
-    PostgreSQL serves an escaped ``LIKE 'x%'`` from its trigram or pattern-ops index.
+    Search keys sort by code point on both backends (SQLite's binary collation, "C" on
+    PostgreSQL), so every string starting with ``prefix`` lies in
+    ``[prefix, prefix + U+10FFFF)``. A range needs no LIKE (which SQLite cannot serve
+    from an index), treats ``%`` and ``_`` literally, and lets PostgreSQL combine two
+    ranges in one bitmap instead of walking an index in order.
     """
-    if dialect == "sqlite":
-        return (column >= prefix) & (column < prefix + "\U0010ffff")
-    return column.startswith(prefix, autoescape=True)
+    return (column >= prefix) & (column < prefix + "\U0010ffff")
 
 
 def contains(column: SQLColumnExpression[str], fragment: str) -> ColumnElement[bool]:

@@ -134,19 +134,16 @@ MATCH_CAP = 3000
 
 
 def _customer_search(session: Session, text: str) -> ColumnElement[bool]:
-    dialect = dialect_of(session)
     key = search_key(text)
     conditions = [
-        starts_with(Customer.name_key, key, dialect),
-        starts_with(Customer.surname_key, key, dialect),
+        starts_with(Customer.name_key, key),
+        starts_with(Customer.surname_key, key),
     ]
     digits = phone_digits(text)
     if len(digits) >= 3 and len(digits) >= len(text.replace(" ", "")) - 4:
-        conditions.append(starts_with(Customer.phone_digits, digits, dialect))
+        conditions.append(starts_with(Customer.phone_digits, digits))
     if "@" in text:
-        conditions.append(
-            starts_with(cast("SQLColumnExpression[str]", Customer.email), key, dialect)
-        )
+        conditions.append(starts_with(cast("SQLColumnExpression[str]", Customer.email), key))
     return or_(*conditions)
 
 
@@ -205,7 +202,7 @@ def _vin_fragment(session: Session, fragment: str) -> ColumnElement[bool]:
 def _vehicle_search(session: Session, text: str) -> ColumnElement[bool]:
     upper = text.strip().upper().replace(" ", "")
     return or_(
-        starts_with(Vehicle.plate, upper, dialect_of(session)),
+        starts_with(Vehicle.plate, upper),
         _vin_fragment(session, upper),
     )
 
@@ -284,9 +281,7 @@ MECHANICS = ListSpec(
         "rate": (Mechanic.hourly_rate, Mechanic.id),
     },
     default_sort="name",
-    search=lambda session, text: starts_with(
-        Mechanic.name_key, search_key(text), dialect_of(session)
-    ),
+    search=lambda _session, text: starts_with(Mechanic.name_key, search_key(text)),
     filters={"active_only": lambda v: Mechanic.active.is_(True) if v else None},
 )
 
@@ -307,10 +302,9 @@ class MechanicRepository(Repository[Mechanic]):
 
 
 def _part_search(session: Session, text: str) -> ColumnElement[bool]:
-    dialect = dialect_of(session)
     return or_(
-        starts_with(Part.sku, text.strip().upper(), dialect),
-        starts_with(Part.name_key, search_key(text), dialect),
+        starts_with(Part.sku, text.strip().upper()),
+        starts_with(Part.name_key, search_key(text)),
     )
 
 
@@ -368,7 +362,6 @@ def _ticket_search(session: Session, text: str) -> ColumnElement[bool]:
     Matching customers and vehicles are looked up first, so the ticket query filters on
     its own indexed columns instead of walking a million tickets through a join.
     """
-    dialect = dialect_of(session)
     stripped = text.strip().lstrip("#")
     conditions: list[ColumnElement[bool]] = []
     digits = "".join(c for c in stripped if c.isdigit())
@@ -380,8 +373,8 @@ def _ticket_search(session: Session, text: str) -> ColumnElement[bool]:
         ServiceTicket.customer_id,
         select(Customer.id).where(
             or_(
-                starts_with(Customer.name_key, key, dialect),
-                starts_with(Customer.surname_key, key, dialect),
+                starts_with(Customer.name_key, key),
+                starts_with(Customer.surname_key, key),
             )
         ),
     )
@@ -389,7 +382,7 @@ def _ticket_search(session: Session, text: str) -> ColumnElement[bool]:
     by_vehicle = _ids_or_subquery(
         session,
         ServiceTicket.vehicle_id,
-        select(Vehicle.id).where(starts_with(Vehicle.plate, plate, dialect)),
+        select(Vehicle.id).where(starts_with(Vehicle.plate, plate)),
     )
     conditions += [c for c in (by_customer, by_vehicle) if c is not None]
     return or_(*conditions) if conditions else false()
