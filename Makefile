@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint typecheck bench seed clean
+.PHONY: run test lint typecheck bench seed soak package clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,14 @@ typecheck: $(STAMP)
 ## bench: seed a large database once (cached) and print speed and memory figures
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m benchmarks $(ARGS)
+
+## soak: the long crash (50 SIGKILLs) and concurrency (8 desks x 60 s) runs
+soak: $(STAMP)
+	MECHANIC_SOAK=full QT_QPA_PLATFORM=offscreen $(PY) -m pytest -s tests/unit/test_crash_and_soak.py
+
+## package: build the one-folder app for this OS into dist/ (see build.spec)
+package: $(STAMP)
+	$(VENV)/bin/pyinstaller --noconfirm build.spec
 
 ## seed: fill the local database with demo data
 seed: $(STAMP)

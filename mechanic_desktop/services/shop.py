@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from mechanic_desktop.db.models import ShopSettings
@@ -68,17 +70,25 @@ def settings_in(uow: UnitOfWork, create: bool) -> ShopSettingsRecord:
         return to_record(row)
     if not create:
         return DEFAULTS
-    row = ShopSettings(
-        id=1,
-        name=DEFAULTS.name,
-        address="",
-        phone="",
-        tax_rate=DEFAULTS.tax_rate,
-        labor_taxed=DEFAULTS.labor_taxed,
-        ticket_prefix=DEFAULTS.ticket_prefix,
+    # INSERT ... ON CONFLICT DO NOTHING: two desks storing the defaults at once must not
+    # fail each other's work (the loser waits for the winner's row, then reads it).
+    dialect_insert = postgresql_insert if uow.dialect == "postgresql" else sqlite_insert
+    uow.session.execute(
+        dialect_insert(ShopSettings)
+        .values(
+            id=1,
+            name=DEFAULTS.name,
+            address="",
+            phone="",
+            tax_rate=DEFAULTS.tax_rate,
+            labor_taxed=DEFAULTS.labor_taxed,
+            ticket_prefix=DEFAULTS.ticket_prefix,
+            version=1,
+        )
+        .on_conflict_do_nothing(index_elements=["id"])
     )
-    uow.session.add(row)
-    uow.flush()
+    row = repo.settings()
+    assert row is not None
     return to_record(row)
 
 

@@ -21,6 +21,7 @@ from mechanic_desktop.domain.records import (
     StockMovementRow,
 )
 from mechanic_desktop.domain.validation import clean_text
+from mechanic_desktop.services import audit
 from mechanic_desktop.services.common import FieldErrors, constraint_errors
 from mechanic_desktop.services.parts import to_record
 from mechanic_desktop.services.permissions import require as require_permission
@@ -65,6 +66,7 @@ def receive_stock(uow: UnitOfWork, part_id: int, quantity: int, note: str = "") 
         if stock.put(part_id, count) is None:
             raise _gone(part_id)
         stock.record(part_id, count, "receive", staff_user_id=uow.actor_id, note=text)
+        audit.record(uow, "receive", "part", part_id, f"+{count}" + (f" ({text})" if text else ""))
         with constraint_errors():
             uow.flush()
             record = _fresh_part(uow, part_id)
@@ -97,6 +99,7 @@ def adjust_stock(
             elif stock.take(part_id, -difference) is None:
                 raise AssertionError("on-hand changed while row-locked")
             stock.record(part_id, difference, "adjust", staff_user_id=uow.actor_id, note=note)
+            audit.record(uow, "adjust", "part", part_id, f"on hand {on_hand} → {counted} ({note})")
         with constraint_errors():
             uow.flush()
             record = _fresh_part(uow, part_id)
@@ -104,9 +107,7 @@ def adjust_stock(
         return record
 
 
-def movements_of_part(
-    uow: UnitOfWork, part_id: int, query: ListQuery
-) -> Page[StockMovementRow]:
+def movements_of_part(uow: UnitOfWork, part_id: int, query: ListQuery) -> Page[StockMovementRow]:
     """One page of a part's ledger (sort 'created'; ask ``descending`` for newest first)."""
     query = replace(query, filters={**query.filters, "part_id": part_id})
     with uow:

@@ -1,0 +1,222 @@
+"""Workstation simulations for the crash and soak tests (run as separate processes).
+
+``python -m tests.workloads desk URL SECONDS SEED`` does a random mix of the shop's
+write services for SECONDS and prints one JSON line of counts; ``check URL`` verifies
+the invariants every write must keep and prints them as JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+import time
+from collections import Counter
+from functools import partial
+from typing import Any
+
+from sqlalchemy import func, select, text
+
+from mechanic_desktop.db.engine import make_engine
+from mechanic_desktop.db.models import (
+    AuditEntry,
+    Mechanic,
+    Part,
+    ServiceTicket,
+    StockMovement,
+    TicketPart,
+    Vehicle,
+)
+from mechanic_desktop.db.retry import with_retries
+from mechanic_desktop.db.unit_of_work import UnitOfWork
+from mechanic_desktop.domain.errors import DomainError, StaleRecord
+from mechanic_desktop.domain.vin import VIN_ALPHABET, check_digit
+from mechanic_desktop.services import (
+    customers,
+    mechanics,
+    parts,
+    stock,
+    tickets,
+    vehicles,
+    workflow,
+)
+
+
+def random_vin(rng: random.Random) -> str:
+    body = "1" + "".join(rng.choice(VIN_ALPHABET) for _ in range(16))
+    return body[:8] + check_digit(body) + body[9:]
+
+
+def prepare(url: str, parts_count: int = 20, seed: int = 0) -> None:
+    """A small shop to work on: customers with vehicles, mechanics, parts in stock."""
+    engine = make_engine(url)
+    uow = UnitOfWork(engine)
+    rng = random.Random(seed)
+    for i in range(10):
+        c = customers.create_customer(uow, customers.CustomerData(f"Customer {seed}-{i}"))
+        vehicles.create_vehicle(uow, vehicles.VehicleData(c.id, random_vin(rng)))
+    for i in range(4):
+        mechanics.create_mechanic(
+            uow, mechanics.MechanicData(f"Mechanic {seed}-{i}", hourly_rate="80")
+        )
+    for i in range(parts_count):
+        parts.create_part(
+            uow, parts.PartData(f"P{seed}-{i}", f"Part {i}", "12.50", "5", 2, rng.randint(0, 12))
+        )
+    engine.dispose()
+
+
+def desk(url: str, seconds: float, seed: int) -> dict[str, int]:
+    """One simulated workstation: random writes until time is up."""
+    engine = make_engine(url)
+    uow = UnitOfWork(engine)
+    rng = random.Random(seed)
+    counts: Counter[str] = Counter()
+    with engine.connect() as conn:
+        vehicle_rows = conn.execute(select(Vehicle.id, Vehicle.customer_id)).all()
+        part_ids = list(conn.scalars(select(Part.id)))
+        mechanic_ids = list(conn.scalars(select(Mechanic.id)))
+    print("ready", flush=True)  # the crash test kills us only once work has begun
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        action = rng.choice(
+            ["open", "add", "add", "change", "remove", "assign", "status", "receive", "adjust"]
+        )
+        try:
+            wrote = with_retries(
+                partial(_act, uow, rng, action, vehicle_rows, part_ids, mechanic_ids)
+            )
+            counts["ops" if wrote else "no-ops"] += 1
+        except StaleRecord:
+            counts["conflicts"] += 1
+        except DomainError:
+            counts["refused"] += 1
+    engine.dispose()
+    return dict(counts)
+
+
+def _ticket_ids(uow: UnitOfWork, active: bool = True) -> list[int]:
+    with uow:
+        stmt = select(ServiceTicket.id)
+        if active:
+            stmt = stmt.where(ServiceTicket.status.in_(["open", "in_progress"]))
+        return list(uow.session.scalars(stmt.order_by(ServiceTicket.id.desc()).limit(30)))
+
+
+def _act(
+    uow: UnitOfWork,
+    rng: random.Random,
+    action: str,
+    vehicle_rows: list[Any],
+    part_ids: list[int],
+    mechanic_ids: list[int],
+) -> bool:
+    """Do one piece of desk work; False when there was nothing to do (no write)."""
+    if action == "open" or not _ticket_ids(uow):
+        vehicle_id, customer_id = rng.choice(vehicle_rows)
+        tickets.create_ticket(uow, tickets.TicketData(customer_id, vehicle_id, "Soak job"))
+        return True
+    ticket_id = rng.choice(_ticket_ids(uow))
+    detail = workflow.get_ticket_detail(uow, ticket_id)
+    version = detail.ticket.version
+    if action == "add":
+        workflow.add_part_lines(
+            uow, ticket_id, [(rng.choice(part_ids), rng.randint(1, 3))], version
+        )
+    elif action == "change" and detail.parts:
+        line = rng.choice(detail.parts)
+        workflow.change_part_quantity(uow, line.id, rng.randint(0, 4), version)
+    elif action == "remove" and detail.parts:
+        workflow.remove_part_line(uow, rng.choice(detail.parts).id, version)
+    elif action == "assign":
+        minutes = {rng.choice(mechanic_ids): 15 * rng.randint(1, 16)}
+        workflow.assign_mechanics(uow, ticket_id, minutes, version)
+    elif action == "status" and detail.allowed_next:
+        workflow.set_status(uow, ticket_id, rng.choice(detail.allowed_next), version)
+    elif action == "receive":
+        stock.receive_stock(uow, rng.choice(part_ids), rng.randint(1, 5), "delivery")
+    elif action == "adjust":
+        part_id = rng.choice(part_ids)
+        counted = rng.randint(0, 10)
+        if parts.get_part(uow, part_id).quantity_on_hand == counted:
+            return False
+        stock.adjust_stock(uow, part_id, counted, "count")
+    else:
+        return False
+    return True
+
+
+def check(url: str) -> dict[str, Any]:
+    """The invariants: returns the anomalies found (all zero when sound)."""
+    engine = make_engine(url)
+    uow = UnitOfWork(engine)
+    result: dict[str, Any] = {}
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            result["integrity"] = conn.execute(text("PRAGMA integrity_check")).scalar()
+        result["negative_stock"] = conn.scalar(
+            select(func.count()).select_from(Part).where(Part.quantity_on_hand < 0)
+        )
+        line_sums = dict(
+            conn.execute(
+                select(TicketPart.ticket_id, func.sum(TicketPart.quantity)).group_by(
+                    TicketPart.ticket_id
+                )
+            ).all()
+        )
+        movement_sums = dict(
+            conn.execute(
+                select(StockMovement.ticket_id, -func.sum(StockMovement.quantity))
+                .where(StockMovement.ticket_id.is_not(None))
+                .group_by(StockMovement.ticket_id)
+            ).all()
+        )
+        statuses = dict(conn.execute(select(ServiceTicket.id, ServiceTicket.status)).all())
+        result["lines_without_movements"] = sum(
+            1
+            for tid, status in statuses.items()
+            if status != "cancelled" and line_sums.get(tid, 0) != movement_sums.get(tid, 0)
+        )
+        result["cancelled_not_returned"] = sum(
+            1
+            for tid, status in statuses.items()
+            if status == "cancelled" and movement_sums.get(tid, 0) != 0
+        )
+        result["audit_rows"] = conn.scalar(select(func.count()).select_from(AuditEntry))
+        result["tickets"] = len(statuses)
+    result["ledger_mismatch"] = len(stock.stock_discrepancies(uow))
+    totals_off = 0
+    for tid in statuses:
+        detail = workflow.get_ticket_detail(uow, tid)
+        lines = sum((p.line_total for p in detail.parts), start=0) + sum(
+            (m.line_total for m in detail.mechanics), start=0
+        )
+        if detail.ticket.parts_total + detail.ticket.labor_total != lines:
+            totals_off += 1
+    result["totals_mismatch"] = totals_off
+    engine.dispose()
+    return result
+
+
+ANOMALY_KEYS = (
+    "negative_stock",
+    "lines_without_movements",
+    "cancelled_not_returned",
+    "ledger_mismatch",
+    "totals_mismatch",
+)
+
+
+def anomalies(found: dict[str, Any]) -> int:
+    bad = sum(int(found[k]) for k in ANOMALY_KEYS)
+    return bad + (1 if found.get("integrity", "ok") != "ok" else 0)
+
+
+if __name__ == "__main__":
+    command, url, *rest = sys.argv[1:]
+    if command == "prepare":
+        prepare(url, seed=int(rest[0]) if rest else 0)
+    elif command == "desk":
+        print("counts " + json.dumps(desk(url, float(rest[0]), int(rest[1]))), flush=True)
+    elif command == "check":
+        print(json.dumps(check(url)))
