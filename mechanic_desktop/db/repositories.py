@@ -44,7 +44,7 @@ from mechanic_desktop.db.models import (
 from mechanic_desktop.db.paging import SortKey, contains, keyset_page, starts_with
 from mechanic_desktop.domain.records import ListQuery
 from mechanic_desktop.domain.status import ACTIVE_STATUSES
-from mechanic_desktop.domain.validation import phone_digits, search_key
+from mechanic_desktop.domain.validation import clean_line, phone_digits, search_key
 
 M = TypeVar("M", bound=Base)
 AnySelect = Select[*tuple[Any, ...]]
@@ -74,7 +74,7 @@ def fetch_page(
         cast("ColumnElement[Any]", c).label(f"_k{i}") for i, c in enumerate(columns)
     ]
     stmt = spec.base().add_columns(*labelled)
-    text = query.search.strip()
+    text = clean_line(query.search)  # no control characters (PostgreSQL refuses NUL)
     if text:
         condition = spec.search(session, text)
         if condition is not None:
@@ -364,7 +364,7 @@ def _ticket_search(session: Session, text: str) -> ColumnElement[bool]:
     """
     stripped = text.strip().lstrip("#")
     conditions: list[ColumnElement[bool]] = []
-    digits = "".join(c for c in stripped if c.isdigit())
+    digits = "".join(c for c in stripped if c in "0123456789")  # not "¹" or "٣"
     if digits and digits == stripped.lstrip("Tt-"):
         conditions.append(ServiceTicket.number == int(digits[:9]))
     key = search_key(text)

@@ -75,7 +75,7 @@ def check_phone(text: str | None, region: str = "US") -> tuple[str, str | None]:
 
 def phone_digits(text: str) -> str:
     """Digits only: what phone searches match against."""
-    return "".join(c for c in text if c.isdigit())
+    return "".join(c for c in text if c in "0123456789")
 
 
 def check_year(value: int | None, label: str = "Year") -> str | None:
