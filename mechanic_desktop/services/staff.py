@@ -92,6 +92,32 @@ def _row(user: StaffUser, now_locked: bool = False) -> StaffRow:
     )
 
 
+def _add_account(
+    uow: UnitOfWork,
+    data: StaffData,
+    password: str,
+    confirm: str,
+    hasher: PasswordHasher,
+    *,
+    first: bool,
+) -> StaffUser:
+    """Validate, hash and store a new account with its audit row (caller commits)."""
+    values = _validate(uow, data, None)
+    user = StaffUser(
+        **values,
+        must_change_password=not first,
+        password_hash=hash_new_password(
+            password, confirm, hasher, str(values["username"]), str(values["full_name"])
+        ),
+    )
+    with constraint_errors():
+        uow.session.add(user)
+        uow.flush()
+    summary = "first administrator" if first else f"{user.username} as {Role(user.role).label}"
+    audit.record(uow, "create", "staff", user.id, summary, staff_user_id=user.id if first else None)
+    return user
+
+
 def create_first_admin(
     uow: UnitOfWork,
     data: StaffData,
@@ -103,16 +129,8 @@ def create_first_admin(
     with uow.writing():
         if uow.session.scalar(select(func.count()).select_from(StaffUser)):
             raise PermissionDenied("This database already has staff accounts; sign in instead.")
-        values = _validate(uow, StaffData(data.username, data.full_name, Role.ADMIN), None)
-        user = StaffUser(
-            **values,
-            password_hash=hash_new_password(
-                password, confirm, hasher, str(values["username"]), str(values["full_name"])
-            ),
-        )
-        uow.session.add(user)
-        uow.flush()
-        audit.record(uow, "create", "staff", user.id, "first administrator", staff_user_id=user.id)
+        admin = StaffData(data.username, data.full_name, Role.ADMIN)
+        user = _add_account(uow, admin, password, confirm, hasher, first=True)
         uow.commit()
         return to_actor(user)
 
@@ -127,21 +145,8 @@ def create_staff(
     """A new account; the person must choose their own password at first sign-in."""
     require_permission(uow, Action.MANAGE_STAFF)
     with uow.writing():
-        values = _validate(uow, data, None)
-        user = StaffUser(
-            **values,
-            must_change_password=True,
-            password_hash=hash_new_password(
-                password, confirm, hasher, str(values["username"]), str(values["full_name"])
-            ),
-        )
-        with constraint_errors():
-            uow.session.add(user)
-            uow.flush()
-            audit.record(
-                uow, "create", "staff", user.id, f"{user.username} as {Role(user.role).label}"
-            )
-            uow.commit()
+        user = _add_account(uow, data, password, confirm, hasher, first=False)
+        uow.commit()
         return _row(user)
 
 
