@@ -41,7 +41,13 @@ def forbid_main_thread() -> None:
         raise RuntimeError("database work on the GUI thread; run it on the DB worker")
 
 
-def connect(url: str, *, guard: SessionGuard | None = None, migrate: bool = True) -> AppContext:
+def connect(
+    url: str,
+    *,
+    guard: SessionGuard | None = None,
+    migrate: bool = True,
+    require_actor: bool = False,
+) -> AppContext:
     """Open the database at ``url``, upgrading its schema first when asked.
 
     Raises ``DatabaseUnavailable`` with one sentence when the database cannot be used.
@@ -65,4 +71,5 @@ def connect(url: str, *, guard: SessionGuard | None = None, migrate: bool = True
     except Exception:
         engine.dispose()
         raise
-    return AppContext(parsed, engine, UnitOfWork(engine, guard=guard), backup)
+    uow = UnitOfWork(engine, guard=guard, require_actor=require_actor)
+    return AppContext(parsed, engine, uow, backup)

@@ -38,12 +38,21 @@ class UnitOfWork:
     tickets: repos.TicketRepository
 
     def __init__(
-        self, engine: Engine, guard: SessionGuard | None = None, actor: Actor | None = None
+        self,
+        engine: Engine,
+        guard: SessionGuard | None = None,
+        actor: Actor | None = None,
+        *,
+        require_actor: bool = False,
     ) -> None:
         self.engine = engine
         #: Who the work is done for (set at sign-in); None for system work (migrations,
         #: seeding) and for tests of rules that do not depend on the role.
         self.actor = actor
+        #: The app's own unit of work sets this: with nobody signed in (e.g. a write
+        #: queued just before Sign out), a role-checked service refuses instead of acting
+        #: for nobody.
+        self.require_actor = require_actor
         self._factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
         if engine.dialect.name == "postgresql":
             notifications.install(self._factory)

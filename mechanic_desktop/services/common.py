@@ -25,6 +25,11 @@ _CONSTRAINT_MESSAGES = {
     "uq_mechanics_email": ("email", "Another mechanic already has this e-mail."),
     "uq_vehicles_vin": ("vin", "A vehicle with this VIN is already on file."),
     "uq_parts_sku": ("sku", "Another part already has this SKU."),
+    "uq_staff_users_mechanic_id": (
+        "mechanic_id",
+        "That mechanic already has an account; edit that account instead.",
+    ),
+    "uq_staff_users_username": ("username", "That user name is taken."),
     "uq_service_tickets_number": ("number", "That ticket number was just taken; save again."),
     "on_hand_nonneg": ("quantity_on_hand", "Not enough stock on hand."),
     "price_nonneg": ("unit_price", "Price cannot be negative."),

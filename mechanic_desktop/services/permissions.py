@@ -14,6 +14,10 @@ def require(uow: UnitOfWork, action: Action) -> None:
     app itself always signs someone in before it shows a window.
     """
     actor = uow.actor
-    if actor is None or allowed(actor.role, action):
+    if actor is None:
+        if uow.require_actor:
+            raise PermissionDenied(f"Sign in to {action.value}.")
+        return
+    if allowed(actor.role, action):
         return
     raise PermissionDenied(f"{actor.role.label}s cannot {action.value}; ask an administrator.")

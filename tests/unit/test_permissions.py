@@ -104,3 +104,13 @@ def test_reads_are_open_to_every_role(uow: UnitOfWork) -> None:
         uow.actor = Actor(world.staff_user, "someone", "Some One", role)
         assert customers.list_customers(uow, ListQuery()).rows
         assert tickets.get_ticket(uow, world.ticket).id == world.ticket
+
+
+def test_the_apps_unit_of_work_refuses_work_for_nobody(engine: object) -> None:
+    from sqlalchemy import Engine
+
+    assert isinstance(engine, Engine)
+    app_uow = UnitOfWork(engine, require_actor=True)
+    with pytest.raises(PermissionDenied, match="Sign in to edit customers"):
+        customers.create_customer(app_uow, customers.CustomerData("Nobody's customer"))
+    assert customers.list_customers(app_uow, ListQuery()).rows == ()
