@@ -27,6 +27,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="quit once the main window shows its first page (start-up measurements)",
     )
     parser.add_argument(
+        "--user",
+        metavar="NAME",
+        help="sign in as NAME without the sign-in dialog (for automation); the password "
+        "is read from MECHANIC_PASSWORD, else one line of standard input",
+    )
+    parser.add_argument(
         "--no-demo-offer",
         action="store_true",
         help="do not offer demo data when the database is empty",

@@ -15,14 +15,16 @@ import json
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import psycopg
 from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session, sessionmaker
 
 from mechanic_desktop.db import models
+
+if TYPE_CHECKING:  # psycopg is imported only when a listener runs (start-up time)
+    import psycopg
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +136,8 @@ class ChangeListener:
 
     def stop(self) -> None:
         """Stop listening; a wake-up notification ends the thread's wait at once."""
+        import psycopg
+
         self._stop.set()
         if self._conn is not None:
             try:
@@ -144,6 +148,8 @@ class ChangeListener:
         self._thread.join(timeout=5)
 
     def _run(self) -> None:
+        import psycopg
+
         delay = 0.5
         first = True
         while not self._stop.is_set():

@@ -269,11 +269,14 @@ MECHANICS = ListSpec(
         .select_from(ServiceTicket)
         .where(
             ServiceTicket.status.in_(_ACTIVE),
-            exists().where(
+            exists()
+            .where(
                 TicketMechanic.ticket_id == ServiceTicket.id,
                 TicketMechanic.mechanic_id == Mechanic.id,
-            ),
+            )
+            .correlate(ServiceTicket, Mechanic),
         )
+        .correlate(Mechanic)
         .scalar_subquery(),
     ),
     sorts={
@@ -489,7 +492,7 @@ MOVEMENTS = ListSpec(
     ),
     sorts={"created": (StockMovement.created_at, StockMovement.id)},
     default_sort="created",
-    search=lambda _session, text: StockMovement.note.contains(text.strip(), autoescape=True),
+    search=lambda _session, text: StockMovement.note.icontains(text.strip(), autoescape=True),
     filters={
         "part_id": lambda v: StockMovement.part_id == v if v else None,
         "reason": lambda v: StockMovement.reason == v if v else None,

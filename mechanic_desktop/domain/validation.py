@@ -6,9 +6,6 @@ import re
 import unicodedata
 from datetime import date
 
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
-
 MAX_NAME = 200
 MAX_EMAIL = 254
 MAX_PHONE = 40
@@ -50,6 +47,8 @@ def check_email(text: str | None) -> tuple[str | None, str | None]:
         return None, None
     if len(raw) > MAX_EMAIL:
         return raw, f"E-mail is too long (at most {MAX_EMAIL} characters)."
+    from email_validator import EmailNotValidError, validate_email  # slow to import
+
     try:
         result = validate_email(raw, check_deliverability=False)
     except EmailNotValidError as exc:
@@ -64,6 +63,8 @@ def check_phone(text: str | None, region: str = "US") -> tuple[str, str | None]:
         return "", None
     if len(raw) > MAX_PHONE:
         return raw, f"Phone is too long (at most {MAX_PHONE} characters)."
+    import phonenumbers  # slow to import; most start-ups never check a phone
+
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:

@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import func, select
-from zxcvbn import zxcvbn
 
 from mechanic_desktop.db.models import StaffUser
 from mechanic_desktop.db.types import utcnow
@@ -50,6 +49,8 @@ def password_problem(password: str, *hints: str) -> str | None:
         return f"Use at least {MIN_PASSWORD} characters."
     if len(password) > MAX_PASSWORD:
         return f"Use at most {MAX_PASSWORD} characters."
+    from zxcvbn import zxcvbn  # its word lists take a moment to load; only for new passwords
+
     # zxcvbn rates at most 72 characters; the whole password is still hashed.
     result = zxcvbn(password[:72], user_inputs=[h for h in hints if h])
     if result["score"] < 2:

@@ -34,7 +34,9 @@ class CustomerData:
     notes: str = ""
 
 
-def _validate(uow: UnitOfWork, data: CustomerData, current_id: int | None) -> dict[str, object]:
+def check_fields(data: CustomerData) -> tuple[dict[str, object], FieldErrors]:
+    """The field rules without the database (the CSV import checks e-mails in bulk):
+    cleaned column values and whatever errors were found."""
     errors = FieldErrors()
     name, message = check_name(data.name)
     errors.add("name", message)
@@ -47,11 +49,6 @@ def _validate(uow: UnitOfWork, data: CustomerData, current_id: int | None) -> di
         errors.add("address", f"Address is too long (at most {MAX_TEXT:,} characters).")
     if len(notes) > MAX_TEXT:
         errors.add("notes", f"Notes are too long (at most {MAX_TEXT:,} characters).")
-    if email and "email" not in errors.fields:
-        other = uow.customers.by_email(email)
-        if other is not None and other.id != current_id:
-            errors.add("email", f"{other.name} already has this e-mail.")
-    errors.raise_if_any()
     key = search_key(name)
     return {
         "name": name,
@@ -62,7 +59,18 @@ def _validate(uow: UnitOfWork, data: CustomerData, current_id: int | None) -> di
         "phone_digits": phone_digits(phone),
         "address": address,
         "notes": notes,
-    }
+    }, errors
+
+
+def _validate(uow: UnitOfWork, data: CustomerData, current_id: int | None) -> dict[str, object]:
+    values, errors = check_fields(data)
+    email = values["email"]
+    if isinstance(email, str) and email and "email" not in errors.fields:
+        other = uow.customers.by_email(email)
+        if other is not None and other.id != current_id:
+            errors.add("email", f"{other.name} already has this e-mail.")
+    errors.raise_if_any()
+    return values
 
 
 def to_record(c: Customer) -> CustomerRecord:

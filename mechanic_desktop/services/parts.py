@@ -29,23 +29,20 @@ class PartData:
     initial_quantity: int | str = 0
 
 
-def _validate(uow: UnitOfWork, data: PartData, current_id: int | None) -> dict[str, object]:
+def check_fields(data: PartData) -> tuple[dict[str, object], FieldErrors]:
+    """The catalogue field rules without the database (the CSV import looks SKUs up in
+    bulk): cleaned column values and whatever errors were found."""
     errors = FieldErrors()
     sku = clean_line(data.sku).upper()
     if not sku:
         errors.add("sku", "SKU is required.")
     elif len(sku) > MAX_SKU:
         errors.add("sku", f"SKU is too long (at most {MAX_SKU} characters).")
-    else:
-        other = uow.parts.by_sku(sku)
-        if other is not None and other.id != current_id:
-            errors.add("sku", f"SKU {sku} is already used by '{other.name}'.")
     name, message = check_name(data.name)
     errors.add("name", message)
     price = errors.money("unit_price", data.unit_price, "Price")
     cost = errors.money("unit_cost", data.unit_cost, "Cost")
     reorder = errors.integer("reorder_level", data.reorder_level, "Reorder level", 0, 1_000_000)
-    errors.raise_if_any()
     return {
         "sku": sku,
         "name": name,
@@ -53,7 +50,26 @@ def _validate(uow: UnitOfWork, data: PartData, current_id: int | None) -> dict[s
         "unit_price": price,
         "unit_cost": cost,
         "reorder_level": reorder or 0,
-    }
+    }, errors
+
+
+def check_opening(errors: FieldErrors, data: PartData) -> int:
+    """The opening stock count a new part may bring."""
+    opening = errors.integer(
+        "initial_quantity", data.initial_quantity, "Quantity on hand", 0, 1_000_000
+    )
+    return opening or 0
+
+
+def _validate(uow: UnitOfWork, data: PartData, current_id: int | None) -> dict[str, object]:
+    values, errors = check_fields(data)
+    sku = values["sku"]
+    if isinstance(sku, str) and sku and "sku" not in errors.fields:
+        other = uow.parts.by_sku(sku)
+        if other is not None and other.id != current_id:
+            errors.add("sku", f"SKU {sku} is already used by '{other.name}'.")
+    errors.raise_if_any()
+    return values
 
 
 def to_record(p: Part) -> PartRecord:
@@ -75,11 +91,9 @@ def create_part(uow: UnitOfWork, data: PartData) -> PartRecord:
     with uow.writing():
         values = _validate(uow, data, None)
         errors = FieldErrors()
-        opening = errors.integer(
-            "initial_quantity", data.initial_quantity, "Quantity on hand", 0, 1_000_000
-        )
+        opening = check_opening(errors, data)
         errors.raise_if_any()
-        part = Part(**values, quantity_on_hand=opening or 0)
+        part = Part(**values, quantity_on_hand=opening)
         with constraint_errors():
             uow.parts.add(part)
             uow.flush()

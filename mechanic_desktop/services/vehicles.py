@@ -30,18 +30,12 @@ class VehicleData:
     odometer: int | str | None = None
 
 
-def _validate(
-    uow: UnitOfWork, data: VehicleData, current: Vehicle | None
-) -> tuple[dict[str, object], str | None]:
+def check_fields(data: VehicleData) -> tuple[dict[str, object], str | None, FieldErrors]:
+    """The field rules without the database (owner, VIN on file and odometer history are
+    checked by the caller; the CSV import does it in bulk): values, VIN warning, errors."""
     errors = FieldErrors()
-    if uow.customers.get(data.customer_id) is None:
-        errors.add("customer_id", "Choose the customer who owns this vehicle.")
     vin = check_vin(data.vin)
     errors.add("vin", vin.error)
-    if vin.ok:
-        other = uow.vehicles.by_vin(vin.vin)
-        if other is not None and (current is None or other.id != current.id):
-            errors.add("vin", f"This VIN is already on file for {other.customer.name}.")
     make, model = clean_line(data.make), clean_line(data.model)
     for field, value, label in (("make", make, "Make"), ("model", model, "Model")):
         if len(value) > 60:
@@ -51,11 +45,6 @@ def _validate(
     if len(plate) > 20:
         errors.add("plate", "Plate is too long (at most 20 characters).")
     odometer = errors.integer("odometer", data.odometer, "Odometer", 0, 9_999_999)
-    if current is not None and odometer is not None:
-        last = uow.vehicles.last_odometer(current.id)
-        if last is not None and odometer < last:
-            errors.add("odometer", f"Odometer cannot go below the last reading of {last:,}.")
-    errors.raise_if_any()
     values: dict[str, object] = {
         "customer_id": data.customer_id,
         "vin": vin.vin,
@@ -65,7 +54,27 @@ def _validate(
         "plate": plate,
         "odometer": odometer,
     }
-    return values, vin.warning
+    return values, vin.warning, errors
+
+
+def _validate(
+    uow: UnitOfWork, data: VehicleData, current: Vehicle | None
+) -> tuple[dict[str, object], str | None]:
+    values, warning, errors = check_fields(data)
+    if uow.customers.get(data.customer_id) is None:
+        errors.add("customer_id", "Choose the customer who owns this vehicle.")
+    vin = values["vin"]
+    if isinstance(vin, str) and "vin" not in errors.fields:
+        other = uow.vehicles.by_vin(vin)
+        if other is not None and (current is None or other.id != current.id):
+            errors.add("vin", f"This VIN is already on file for {other.customer.name}.")
+    odometer = values["odometer"]
+    if current is not None and isinstance(odometer, int):
+        last = uow.vehicles.last_odometer(current.id)
+        if last is not None and odometer < last:
+            errors.add("odometer", f"Odometer cannot go below the last reading of {last:,}.")
+    errors.raise_if_any()
+    return values, warning
 
 
 def to_record(v: Vehicle, warning: str | None = None) -> VehicleRecord:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
@@ -19,32 +19,39 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mechanic_desktop.domain.staff import Actor
+from mechanic_desktop.ui import access
 from mechanic_desktop.ui.context import UiContext
+from mechanic_desktop.ui.dialogs.export_csv import install_data_actions
 from mechanic_desktop.ui.operations import Changes
-from mechanic_desktop.ui.pages.customers import CustomersPage
 from mechanic_desktop.ui.pages.list_page import ListPage
-from mechanic_desktop.ui.pages.mechanics import MechanicsPage
-from mechanic_desktop.ui.pages.stock import StockPage
+from mechanic_desktop.ui.pages.reports import with_reports
 from mechanic_desktop.ui.pages.tickets import TicketsPage
 
-PAGE_TYPES: tuple[tuple[str, Callable[[UiContext, QWidget], ListPage]], ...] = (
-    ("Tickets", TicketsPage),
-    ("Customers", CustomersPage),
-    ("Mechanics", MechanicsPage),
-    ("Stock", StockPage),
+#: The areas of a window nobody signed in to (see ``access.areas_for``).
+PAGE_TYPES: tuple[tuple[str, Callable[[UiContext, QWidget], ListPage]], ...] = tuple(
+    (area.title, area.factory) for area in access.UNSIGNED
 )
 
 
 class MainWindow(QMainWindow):
+    #: The signed-in person chose Sign out (the session shows the sign-in dialog again).
+    sign_out_requested = Signal()
+
     def __init__(
         self,
         ui: UiContext,
         description: str,
         settings: QSettings | None = None,
         parent: QWidget | None = None,
+        actor: Actor | None = None,
     ) -> None:
         super().__init__(parent)
         self.ui = ui
+        #: Who is signed in; None (tests, tools) shows every area as before sign-in existed.
+        self.actor = actor
+        self.areas = access.areas_for(actor)
+        self.areas = with_reports(self.areas, actor)  # Reports area: ui/pages/reports.py
         self.settings = settings if settings is not None else QSettings()
         self.setObjectName("mainWindow")
         self.setWindowTitle("Mechanic Desktop")
@@ -58,12 +65,10 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget(self)
         self.stack.setObjectName("pages")
         self.pages: list[ListPage] = []
-        icons = (QStyle.StandardPixmap.SP_FileDialogDetailedView,
-                 QStyle.StandardPixmap.SP_DirHomeIcon,
-                 QStyle.StandardPixmap.SP_ComputerIcon,
-                 QStyle.StandardPixmap.SP_DriveHDIcon)
-        for (title, page_type), icon in zip(PAGE_TYPES, icons, strict=True):
-            page = page_type(ui, self.stack)
+        for area in self.areas:
+            title, icon = area.title, area.icon
+            page = area.factory(ui, self.stack)
+            access.restrict(page, area, actor)
             self.pages.append(page)
             self.stack.addWidget(page)
             item = QListWidgetItem(self.style().standardIcon(icon), title, self.sidebar)
@@ -87,6 +92,9 @@ class MainWindow(QMainWindow):
 
         self._make_actions()
         self._make_status_bar(description)
+        self._make_account_menu()
+        self._make_shop_menu()
+        self.data_actions = install_data_actions(self)  # File → Import…/Export CSV…
         ui.worker.changed.connect(self.on_changed)
         ui.worker.busy_changed.connect(self._busy)
         self.restore_settings()
@@ -169,7 +177,7 @@ class MainWindow(QMainWindow):
         self.go_actions = [
             self._action(f"goto{title}Action", f"&{i + 1} {title}", self._go_to(i),
                          (f"Ctrl+{i + 1}",))
-            for i, (title, _type) in enumerate(PAGE_TYPES)
+            for i, title in enumerate(area.title for area in self.areas)
         ]
 
         toolbar = QToolBar("Actions", self)
@@ -215,6 +223,7 @@ class MainWindow(QMainWindow):
         selected = page.selected_row() is not None
         self.edit_action.setEnabled(selected)
         self.delete_action.setEnabled(selected and page.can_delete)
+        self._apply_role()
 
     # -- status bar --------------------------------------------------------------------
 
@@ -244,6 +253,58 @@ class MainWindow(QMainWindow):
     def _busy(self, pending: int) -> None:
         self.busy_label.setText("Working…" if pending else "")
 
+    # -- who is signed in ---------------------------------------------------------------
+
+    def _make_account_menu(self) -> None:
+        """Account menu and the status bar's "signed in as" (only once someone is)."""
+        self.user_label: QLabel | None = None
+        self.change_password_action: QAction | None = None
+        self.sign_out_action: QAction | None = None
+        actor = self.actor
+        if actor is None:
+            return
+        self.user_label = QLabel(f"Signed in as {actor.full_name} ({actor.role.label})", self)
+        self.user_label.setObjectName("signedInAs")
+        self.user_label.setAccessibleName("Signed in as")
+        self.user_label.setToolTip(f"User name: {actor.username}")
+        self.user_label.setContentsMargins(12, 0, 4, 0)
+        self.statusBar().addPermanentWidget(self.user_label)
+        self.change_password_action = self._action(
+            "changePasswordAction", "&Change my password…", self.change_password,
+            tip="Choose a new password (your current one is required)")
+        self.sign_out_action = self._action(
+            "signOutAction", "&Sign out", self.sign_out_requested.emit,
+            tip="Close this window and let someone else sign in")
+        menu = self.menuBar().addMenu("&Account")
+        menu.setObjectName("accountMenu")
+        menu.addAction(self.change_password_action)
+        menu.addSeparator()
+        menu.addAction(self.sign_out_action)
+
+    def change_password(self) -> None:
+        from mechanic_desktop.ui.dialogs.change_password import ChangePasswordDialog
+
+        if self.actor is None:
+            return
+        dialog = ChangePasswordDialog(self.ui, self.actor, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.saved.connect(
+            lambda _r: self.statusBar().showMessage("Your password has been changed.", 8000))
+        self.password_dialog = dialog
+        dialog.open()
+
+    def _apply_role(self) -> None:
+        """Disable what the signed-in role may not do on the page showing."""
+        index = self.stack.currentIndex()
+        if not 0 <= index < len(self.areas):
+            return
+        area, page = self.areas[index], self.pages[index]
+        self.new_action.setEnabled(access.may(self.actor, area.new))
+        if not access.may_open(self.actor, area):
+            self.edit_action.setEnabled(False)
+        if not access.may_delete(self.actor, page):
+            self.delete_action.setEnabled(False)
+
     # -- settings ----------------------------------------------------------------------
 
     def restore_settings(self) -> None:
@@ -270,3 +331,38 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_settings()
         super().closeEvent(event)
+
+    # -- shop settings (ticket workflow) ------------------------------------------------
+
+    def _make_shop_menu(self) -> None:
+        """Settings → Shop settings…: name and address for printouts, tax, ticket prefix."""
+        from mechanic_desktop.domain.permissions import Action
+
+        self.shop_settings_dialog: QWidget | None = None
+        self.shop_settings_action = self._action(
+            "shopSettingsAction", "&Shop settings…", self.open_shop_settings,
+            tip="Shop name and address for printouts, sales tax, ticket number prefix")
+        self.shop_settings_action.setEnabled(self.ui.can(Action.EDIT_SETTINGS))
+        menu = self.menuBar().addMenu("&Settings")
+        menu.setObjectName("settingsMenu")
+        menu.addAction(self.shop_settings_action)
+
+    def open_shop_settings(self) -> None:
+        """Read the settings on the worker, then open the dialog (kept local to this
+        section so the window's imports stay as the rest of the window needs them)."""
+        from mechanic_desktop.domain.records import ShopSettingsRecord
+        from mechanic_desktop.services import shop
+        from mechanic_desktop.ui.dialogs.shop_settings import ShopSettingsDialog
+        from mechanic_desktop.ui.operations import alive
+
+        def show(record: ShopSettingsRecord) -> None:
+            dialog = ShopSettingsDialog(self.ui, record, self)
+            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            dialog.saved.connect(
+                lambda _r: self.statusBar().showMessage("Shop settings saved.", 8000))
+            self.shop_settings_dialog = dialog
+            dialog.open()
+
+        uow = self.ui.uow
+        self.ui.worker.read(lambda: shop.get_settings(uow), alive(self, show),
+                            alive(self, lambda e: self.statusBar().showMessage(str(e), 8000)))

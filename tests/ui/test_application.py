@@ -1,4 +1,5 @@
-"""Start-up: the app opens a database, paints the first page, and explains a bad URL."""
+"""Start-up: the app opens a database, signs in with --user (never without a password),
+paints the first page, and explains a bad URL."""
 
 from __future__ import annotations
 
@@ -12,10 +13,13 @@ import pytest
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine
 
+from mechanic_desktop import bootstrap
+from mechanic_desktop.app import build_parser
 from mechanic_desktop.ui import application
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.demo_offer import offer_demo_data
 from mechanic_desktop.ui.main_window import MainWindow
+from tests.ui.accounts import GOOD, make_admin
 from tests.ui.conftest import FakePrompts
 
 
@@ -24,19 +28,64 @@ def _args(**values: bool) -> argparse.Namespace:
                                  **values})
 
 
-def test_exits_after_first_paint(tmp_path: Path) -> None:
-    """Run as the start-up benchmark does, in its own process (one QApplication.exec)."""
+def _run(tmp_path: Path, *extra: str, password: str | None = GOOD,
+         stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """Start the app in its own process (one QApplication.exec), as the benchmark does."""
     url = f"sqlite:///{tmp_path / 'shop.sqlite3'}"
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path),
            "XDG_DATA_HOME": str(tmp_path)}
-    done = subprocess.run(
-        [sys.executable, "-m", "mechanic_desktop", "--database-url", url,
-         "--exit-after-first-paint"],
+    env.pop("MECHANIC_PASSWORD", None)
+    if password is not None:
+        env["MECHANIC_PASSWORD"] = password
+    return subprocess.run(
+        [sys.executable, "-m", "mechanic_desktop", "--database-url", url, *extra],
         capture_output=True, text=True, timeout=60, env=env, check=False,
+        input=stdin if stdin is not None else "",
     )
+
+
+@pytest.fixture
+def shop_file(tmp_path: Path) -> Path:
+    context = bootstrap.connect(f"sqlite:///{tmp_path / 'shop.sqlite3'}")
+    try:
+        make_admin(context.uow)
+    finally:
+        context.close()
+    return tmp_path
+
+
+def test_user_option_signs_in_and_exits_after_first_paint(shop_file: Path) -> None:
+    done = _run(shop_file, "--user", "boss", "--exit-after-first-paint")
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("first page painted after")
-    assert done.stdout.count("\n") == 1
+    lines = done.stdout.splitlines()
+    assert len(lines) == 2, done.stdout
+    assert lines[0].startswith("login_hash_ms ") and int(lines[0].split()[1]) >= 0
+    assert lines[1].startswith("first page painted after")
+
+
+def test_user_option_reads_one_line_of_standard_input(shop_file: Path) -> None:
+    done = _run(shop_file, "--user", "boss", "--exit-after-first-paint", password=None,
+                stdin=GOOD + "\n")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("login_hash_ms ")
+
+
+def test_user_option_failure_says_why_and_exits_2(shop_file: Path) -> None:
+    done = _run(shop_file, "--user", "boss", "--exit-after-first-paint",
+                password="not the password")
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-1] == \
+        "mechanic-desktop: Wrong user name or password."
+    assert "first page" not in done.stdout
+    missing = _run(shop_file, "--user", "boss", "--exit-after-first-paint", password=None)
+    assert missing.returncode == 2
+    assert "set MECHANIC_PASSWORD" in missing.stderr
+
+
+def test_no_option_skips_authentication() -> None:
+    options = {o for action in build_parser()._actions for o in action.option_strings}
+    assert "--user" in options
+    assert not any(word in o for o in options for word in ("skip", "no-login", "no-auth"))
 
 
 def test_unusable_database_is_explained(

@@ -22,3 +22,10 @@ def test_migrations(
     check: Callable[[MigrationContext], None], alembic_runner: MigrationContext
 ) -> None:
     check(alembic_runner)
+
+
+def test_start_up_head_constant_matches_the_migrations() -> None:
+    """migrations.HEAD lets start-up skip importing Alembic; it must name the real head."""
+    from mechanic_desktop.db.migrations import HEAD, head_revision
+
+    assert head_revision() == HEAD

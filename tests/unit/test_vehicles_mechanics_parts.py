@@ -180,3 +180,14 @@ def test_vin_fragment_search_follows_edits_and_deletes(uow: UnitOfWork) -> None:
     assert found("x%_") == []  # wildcards and punctuation are literal, never an error
     vehicles.delete_vehicle(uow, car.id)
     assert found("MW1T8") == []
+
+
+def test_each_mechanic_counts_only_their_own_open_tickets(uow: UnitOfWork) -> None:
+    from mechanic_desktop.services import workflow
+
+    ticket = factories.ticket(uow)
+    sam = mechanics.create_mechanic(uow, MechanicData("Sam Wrench", hourly_rate="90"))
+    mechanics.create_mechanic(uow, MechanicData("Idle Ida", hourly_rate="90"))
+    workflow.assign_mechanics(uow, ticket.id, {sam.id: 60}, ticket.version)
+    counts = {r.name: r.open_tickets for r in mechanics.list_mechanics(uow, ListQuery()).rows}
+    assert counts == {"Idle Ida": 0, "Sam Wrench": 1}

@@ -1,5 +1,11 @@
 """Ticket editor: pick the customer (searching as you type), one of their vehicles (or
-add one), describe the work, promise a time, record the odometer."""
+add one), describe the work, promise a time, record the odometer.
+
+A saved ticket also shows its work (ticket_work.TicketWorkPanel): mechanics, parts,
+totals, status buttons and printing, each saved at once with the version the dialog
+holds. When another desk changed the ticket first, the dialog reloads what it shows
+but keeps whatever the user had typed and not yet saved, for them to apply again.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateTimeEdit,
+    QDialogButtonBox,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -22,24 +29,32 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mechanic_desktop.domain.errors import ValidationError
+from mechanic_desktop.domain.errors import StaleRecord, ValidationError
 from mechanic_desktop.domain.records import (
     CustomerRow,
     ListQuery,
     Page,
+    TicketDetail,
     TicketRecord,
     VehicleRecord,
 )
+from mechanic_desktop.domain.status import TicketStatus
 from mechanic_desktop.services import customers, tickets, vehicles
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs import checks
 from mechanic_desktop.ui.dialogs.form import EditorDialog, button, line_edit, note_label
+from mechanic_desktop.ui.dialogs.ticket_work import TicketWorkPanel
 from mechanic_desktop.ui.dialogs.vehicle import VehicleDialog
 from mechanic_desktop.ui.models.tables import status_label
 from mechanic_desktop.ui.operations import Changes, alive
 
 PICKER_LIMIT = 20
 SEARCH_DELAY_MS = 150
+
+
+def _local(when: datetime) -> QDateTime:
+    local = when.astimezone().replace(tzinfo=None)
+    return QDateTime(QDate(local.year, local.month, local.day), QTime(local.hour, local.minute))
 
 
 def _aware(value: QDateTime) -> datetime:
@@ -62,9 +77,17 @@ class TicketDialog(EditorDialog):
         self.vehicle_dialog: VehicleDialog | None = None
         self._search_generation = 0
         self._wanted_vehicle: int | None = record.vehicle_id if record else None
+        self.work: TicketWorkPanel | None = None
+        #: The form's values as last read from the database (what "unsaved" is against).
+        self._baseline: dict[str, object] = {}
+        self._keep_banner = False
 
         self.status = QLabel(status_label(record.status) if record else "Open (new ticket)", self)
-        self.add_field("status", "Status:", self.status)
+        if record is None:
+            self.add_field("status", "Status:", self.status)
+        else:
+            self.work = TicketWorkPanel(ui, record.id, self)
+            self.add_field("status", "Status:", self._status_row(self.work))
         self.add_field("customer_id", "&Customer:", self._customer_picker())
         self.add_field("vehicle_id", "&Vehicle:", self._vehicle_picker())
         self.description = QPlainTextEdit(record.description if record else "", self)
@@ -84,8 +107,11 @@ class TicketDialog(EditorDialog):
         )
         self.add_field("odometer_in", "&Odometer in:", self.odometer,
                        checks.whole(self.odometer, "Odometer"))
-        self.extra.addWidget(self._lines_placeholder())
-        self.extra.addStretch(1)
+        if self.work is None:
+            self.extra.addWidget(self._lines_placeholder())
+            self.extra.addStretch(1)
+        else:
+            self._add_work(self.work)
 
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
@@ -98,9 +124,12 @@ class TicketDialog(EditorDialog):
             item.setData(Qt.ItemDataRole.UserRole, record.customer_id)
             self.customer_list.setCurrentItem(item)
             self.load_vehicles()
+            self._baseline = self._form_values()
         else:
             self._search_customers()
         self.revalidate()
+        if self.work is not None:
+            self.work.load()
 
     # -- building ----------------------------------------------------------------------
 
@@ -150,10 +179,7 @@ class TicketDialog(EditorDialog):
         self.promised.setDisplayFormat("yyyy-MM-dd HH:mm")
         when = record.promised_at if record and record.promised_at else None
         default = datetime.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
-        local = when.astimezone().replace(tzinfo=None) if when else default
-        self.promised.setDateTime(
-            QDateTime(QDate(local.year, local.month, local.day), QTime(local.hour, local.minute))
-        )
+        self.promised.setDateTime(_local(when or default.astimezone()))
         self.promised_on.setChecked(when is not None)
         self.promised.setEnabled(when is not None)
         self.promised_on.toggled.connect(self.promised.setEnabled)
@@ -162,17 +188,138 @@ class TicketDialog(EditorDialog):
         return box
 
     def _lines_placeholder(self) -> QGroupBox:
-        """Room for the mechanics and parts sections a later issue adds."""
+        """A new ticket has no lines yet: say where they come from."""
         box = QGroupBox("Mechanics and parts", self)
         box.setObjectName("ticketLinesPlaceholder")
         layout = QVBoxLayout(box)
         note = note_label(box)
-        note.setText("Assigning mechanics and adding parts will appear here.")
+        note.setText("Save the ticket first; then open it again to assign mechanics, add "
+                     "parts, move it along and print it.")
         layout.addWidget(note)
         return box
 
+    def _status_row(self, work: TicketWorkPanel) -> QWidget:
+        """The status text with the buttons that move it on, side by side."""
+        box = QWidget(self)
+        layout = QHBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.status.setObjectName("ticketStatusText")
+        self.status.setAccessibleName("Status")
+        font = self.status.font()
+        font.setBold(True)
+        self.status.setFont(font)
+        self.status.setMinimumWidth(self.fontMetrics().horizontalAdvance("In progress") + 16)
+        layout.addWidget(self.status)
+        layout.addWidget(work.status_box, 1)
+        return box
+
+    def _add_work(self, work: TicketWorkPanel) -> None:
+        """Two columns (the form left, the work right) and print buttons beside Close,
+        so a ticket with its lines fits a 1280×800 screen."""
+        self.setMinimumSize(1120, 640)
+        layout = self.layout_
+        index = layout.indexOf(self.form)
+        layout.takeAt(index)
+        left = QVBoxLayout()
+        left.addLayout(self.form)
+        left.addStretch(1)
+        columns = QHBoxLayout()
+        columns.setSpacing(16)
+        columns.addLayout(left, 5)
+        columns.addWidget(work, 6)
+        layout.insertLayout(index, columns, 1)
+        layout.setStretchFactor(self.extra, 0)
+        layout.removeWidget(self.buttons)
+        bottom = QHBoxLayout()
+        bottom.addWidget(work.print_row)
+        bottom.addStretch(1)
+        bottom.addWidget(self.buttons)
+        layout.addLayout(bottom)
+        close = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        close.setText("Close")
+        close.setAccessibleName("Close")
+        close.setToolTip("Close the ticket (mechanics, parts and status are already saved)")
+        self.save_button.setToolTip("Save the customer, vehicle, description and dates")
+        work.loaded.connect(self._detail_loaded)
+        work.problem.connect(self._problem)
+        work.stale.connect(self._stale)
+
     def form_ready(self) -> bool:
-        return self.customer_id is not None and self.vehicle.currentData() is not None
+        active = self.existing is None or TicketStatus(self.existing.status).is_active
+        return (active and self.customer_id is not None
+                and self.vehicle.currentData() is not None)
+
+    # -- the saved ticket's work -------------------------------------------------------
+
+    def _form_values(self) -> dict[str, object]:
+        promised = (self.promised.dateTime().toString("yyyy-MM-dd HH:mm")
+                    if self.promised_on.isChecked() else "")
+        return {"description": self.description.toPlainText(),
+                "odometer_in": self.odometer.text().strip(), "promised_at": promised}
+
+    def unsaved_fields(self) -> list[str]:
+        """Form fields the user changed since they were last read from the database."""
+        current = self._form_values()
+        return [name for name, value in current.items() if self._baseline.get(name) != value]
+
+    def _merge_form(self, record: TicketRecord) -> None:
+        """Show the database's values, except where the user has typed something new."""
+        unsaved = set(self.unsaved_fields())
+        if "description" not in unsaved:
+            self.description.setPlainText(record.description)
+        if "odometer_in" not in unsaved:
+            self.odometer.setText("" if record.odometer_in is None else str(record.odometer_in))
+        if "promised_at" not in unsaved:
+            self.promised_on.setChecked(record.promised_at is not None)
+            if record.promised_at is not None:
+                self.promised.setDateTime(_local(record.promised_at))
+        odometer = "" if record.odometer_in is None else str(record.odometer_in)
+        promised = (_local(record.promised_at).toString("yyyy-MM-dd HH:mm")
+                    if record.promised_at is not None else "")
+        self._baseline = {"description": record.description, "odometer_in": odometer,
+                          "promised_at": promised}
+
+    def _detail_loaded(self, detail: TicketDetail) -> None:
+        record = detail.ticket
+        self.existing = record
+        self.status.setText(status_label(record.status))
+        if self.work is not None:
+            self.setWindowTitle(f"Ticket {self.work.label()}")
+            self.setAccessibleName(self.windowTitle())
+        self._merge_form(record)
+        self._set_editable(detail.editable)
+        if self._keep_banner:
+            self._keep_banner = False
+        else:
+            self._set_banner("")
+        self.revalidate()
+
+    def _set_editable(self, editable: bool) -> None:
+        """Completed, closed and cancelled tickets are read-only until reopened."""
+        self.description.setReadOnly(not editable)
+        self.odometer.setReadOnly(not editable)
+        for widget in (self.customer_search, self.customer_list, self.vehicle,
+                       self.add_vehicle_button, self.promised_on):
+            widget.setEnabled(editable)
+        self.promised.setEnabled(editable and self.promised_on.isChecked())
+
+    def _problem(self, text: str) -> None:
+        self._set_banner(text)
+        self._fit_height()
+
+    def _stale(self, text: str) -> None:
+        kept = self.unsaved_fields()
+        if kept:
+            text += " What you typed here was kept: check it and press Save."
+        self._keep_banner = True
+        self._set_banner(text)
+        self._fit_height()
+
+    def _failed(self, error: BaseException) -> None:
+        super()._failed(error)
+        if isinstance(error, StaleRecord) and self.work is not None:
+            self._stale(str(error))
+            self.work.load()
 
     # -- customer and vehicle ----------------------------------------------------------
 

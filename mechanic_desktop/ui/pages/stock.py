@@ -1,18 +1,32 @@
-"""Stock page: parts with on-hand counts; rows at or below the reorder level stand out."""
+"""Stock page: parts with on-hand counts; rows at or below the reorder level stand out.
+
+On-hand only changes through movements, so the page offers them for the selected part:
+receive a delivery, correct a count, and read the part's ledger.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtWidgets import QCheckBox, QDialog, QWidget
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QCheckBox, QDialog, QMenu, QToolBar, QVBoxLayout, QWidget
 
+from mechanic_desktop.domain.permissions import Action
+from mechanic_desktop.domain.records import PartRow
 from mechanic_desktop.services import parts
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs.part import PartDialog
+from mechanic_desktop.ui.dialogs.stock_moves import (
+    AdjustStockDialog,
+    MovementsDialog,
+    ReceiveStockDialog,
+)
 from mechanic_desktop.ui.models.tables import PARTS
-from mechanic_desktop.ui.operations import Changes
+from mechanic_desktop.ui.operations import Changes, alive
 from mechanic_desktop.ui.pages.list_page import ListPage
+from mechanic_desktop.ui.pages.tickets import name_tool_button
 
 
 class StockPage(ListPage):
@@ -25,6 +39,95 @@ class StockPage(ListPage):
     def __init__(self, ui: UiContext, parent: QWidget | None = None) -> None:
         uow = ui.uow
         super().__init__(ui, PARTS, lambda q: parts.list_parts(uow, q), parent)
+        self.movements: MovementsDialog | None = None
+        self._make_stock_actions()
+        self.selection_changed.connect(self.update_stock_actions)
+        self.update_stock_actions()
+
+    def _make_stock_actions(self) -> None:
+        """A toolbar under the search row, and the same actions on right-click."""
+        bar = QToolBar("Selected part", self)
+        bar.setObjectName("stockActions")
+        bar.setAccessibleName("Actions on the selected part")
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.receive_action = self._stock_action(
+            "stockReceiveAction", "&Receive stock…", self.receive_stock,
+            "Book a delivery of the selected part")
+        self.adjust_action = self._stock_action(
+            "stockAdjustAction", "Adjust &count…", self.adjust_stock,
+            "Correct on-hand to what was counted on the shelf, with a reason")
+        self.movements_action = self._stock_action(
+            "stockMovementsAction", "&Movements…", self.show_movements,
+            "Every change to the selected part's stock, newest first")
+        for action in (self.receive_action, self.adjust_action, self.movements_action):
+            bar.addAction(action)
+            name_tool_button(bar, action)
+        layout = self.layout()
+        assert isinstance(layout, QVBoxLayout)  # ListPage's: search row, then the table
+        layout.insertWidget(1, bar)
+        self.stock_bar = bar
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._context_menu)
+
+    def _stock_action(self, name: str, text: str, slot: Callable[[], None], tip: str) -> QAction:
+        action = QAction(text, self)
+        action.setObjectName(name)
+        action.setToolTip(tip)
+        action.triggered.connect(lambda _c=False: slot())
+        return action
+
+    def selected_part(self) -> PartRow | None:
+        row = self.selected_row()
+        return row if isinstance(row, PartRow) else None
+
+    def update_stock_actions(self) -> None:
+        chosen = self.selected_part() is not None
+        self.receive_action.setEnabled(chosen and self.ui.can(Action.RECEIVE_STOCK))
+        self.adjust_action.setEnabled(chosen and self.ui.can(Action.ADJUST_STOCK))
+        self.movements_action.setEnabled(chosen)
+
+    def _context_menu(self, pos: QPoint) -> None:
+        index = self.table.indexAt(pos)
+        if not index.isValid() or self.model.row_at(index.row()) is None:
+            return
+        self.table.selectRow(index.row())
+        menu = QMenu(self)
+        menu.setObjectName("stockContextMenu")
+        edit = menu.addAction("&Edit part…")
+        edit.triggered.connect(lambda _c=False: self.edit_selected())
+        menu.addSeparator()
+        for action in (self.receive_action, self.adjust_action, self.movements_action):
+            menu.addAction(action)
+        self.context_menu = menu
+        menu.popup(self.table.viewport().mapToGlobal(pos))
+
+    def receive_stock(self) -> None:
+        part = self.selected_part()
+        if part is not None:
+            self._open_stock_dialog(ReceiveStockDialog(self.ui, part, self.window()))
+
+    def adjust_stock(self) -> None:
+        part = self.selected_part()
+        if part is not None:
+            self._open_stock_dialog(AdjustStockDialog(self.ui, part, self.window()))
+
+    def _open_stock_dialog(self, dialog: ReceiveStockDialog | AdjustStockDialog) -> None:
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.saved.connect(self._saved)
+        dialog.saved.connect(alive(self, lambda rec: self.message.emit(
+            f"{rec.sku}: {rec.quantity_on_hand:,} on hand.")))
+        self.dialog = dialog
+        dialog.open()
+
+    def show_movements(self) -> None:
+        """The ledger opens beside the page (not modal), so the table stays usable."""
+        part = self.selected_part()
+        if part is None:
+            return
+        dialog = MovementsDialog(self.ui, part, self.window())
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.movements = dialog
+        dialog.show()
 
     def add_filters(self) -> None:
         self.low_stock = QCheckBox("Low stock only", self)

@@ -1,18 +1,46 @@
 """Tickets page (the default): every repair order, newest first, filterable by status
-and mechanic."""
+and mechanic; the selected ticket can be moved along its lifecycle, given mechanics or
+parts straight from the list (toolbar or right-click), without opening it.
+
+Tickets are never deleted (that would erase history): cancelling takes their place.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtWidgets import QComboBox, QDialog, QLabel, QWidget
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QLabel,
+    QMenu,
+    QToolBar,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
-from mechanic_desktop.domain.records import ListQuery, MechanicRow, Page
+from mechanic_desktop.db.unit_of_work import UnitOfWork
+from mechanic_desktop.domain.errors import DomainError, StaleRecord
+from mechanic_desktop.domain.permissions import Action
+from mechanic_desktop.domain.records import (
+    ListQuery,
+    MechanicRow,
+    Page,
+    ShopSettingsRecord,
+    TicketDetail,
+    TicketRow,
+)
 from mechanic_desktop.domain.status import ACTIVE_STATUSES, TicketStatus
-from mechanic_desktop.services import mechanics, tickets
+from mechanic_desktop.services import mechanics, shop, tickets, workflow
 from mechanic_desktop.ui.context import UiContext
+from mechanic_desktop.ui.dialogs.add_parts import AddPartsDialog
+from mechanic_desktop.ui.dialogs.assign_mechanics import AssignMechanicsDialog
 from mechanic_desktop.ui.dialogs.ticket import TicketDialog
+from mechanic_desktop.ui.dialogs.ticket_work import STATUS_TIPS, STATUS_VERBS, ReasonDialog
 from mechanic_desktop.ui.models.tables import TICKETS
 from mechanic_desktop.ui.operations import Changes, alive
 from mechanic_desktop.ui.pages.list_page import ListPage
@@ -26,6 +54,29 @@ STATUS_CHOICES: tuple[tuple[str, tuple[str, ...]], ...] = (
 MECHANIC_CHOICES_LIMIT = 200
 
 
+def name_tool_button(bar: QToolBar, action: QAction) -> None:
+    """Give a toolbar's button for ``action`` the action's name, for tests and screen
+    readers."""
+    widget = bar.widgetForAction(action)
+    if widget is not None:
+        widget.setObjectName(action.objectName().replace("Action", "Button"))
+        widget.setAccessibleName(action.text().replace("&", "").rstrip("…"))
+
+
+def checked_detail(uow: UnitOfWork, ticket_id: int, seen_status: str, label: str) -> TicketDetail:
+    """The ticket's detail, refused as stale if its status is no longer what the user
+    saw in the list (the list holds no version, so the status stands in for it)."""
+    detail = workflow.get_ticket_detail(uow, ticket_id)
+    now = detail.ticket.status
+    if now != seen_status:
+        raise StaleRecord(
+            f"Ticket {label} was changed at another desk: it is now "
+            f"{TicketStatus(now).label.lower()}, not {TicketStatus(seen_status).label.lower()}."
+            " The list has been refreshed; look again before changing it."
+        )
+    return detail
+
+
 class TicketsPage(ListPage):
     key = "tickets"
     singular = "ticket"
@@ -37,6 +88,216 @@ class TicketsPage(ListPage):
     def __init__(self, ui: UiContext, parent: QWidget | None = None) -> None:
         uow = ui.uow
         super().__init__(ui, TICKETS, lambda q: tickets.list_tickets(uow, q), parent)
+        self.settings: ShopSettingsRecord | None = None
+        self.reason_dialog: ReasonDialog | None = None
+        self._make_ticket_actions()
+        self.selection_changed.connect(self.update_ticket_actions)
+        self.model.page_loaded.connect(lambda _n: self.update_ticket_actions())
+        self.model.dataChanged.connect(lambda *_: self.update_ticket_actions())
+        self.update_ticket_actions()
+
+    # -- actions on the selected ticket ------------------------------------------------
+
+    def _make_ticket_actions(self) -> None:
+        """A toolbar under the search row, and the same actions on right-click."""
+        bar = QToolBar("Selected ticket", self)
+        bar.setObjectName(f"{self.key}Actions")
+        bar.setAccessibleName("Actions on the selected ticket")
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.status_menu = QMenu("Change status", self)
+        self.status_menu.setObjectName(f"{self.key}StatusMenu")
+        self.status_button = QToolButton(self)
+        self.status_button.setObjectName(f"{self.key}StatusButton")
+        self.status_button.setAccessibleName("Change status")
+        self.status_button.setText("Change status")
+        self.status_button.setToolTip("Move the selected ticket along: start, complete, "
+                                      "close, cancel or reopen it")
+        self.status_button.setMenu(self.status_menu)
+        self.status_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        bar.addWidget(self.status_button)
+        self.assign_action = QAction("Assign &mechanics…", self)
+        self.assign_action.setObjectName(f"{self.key}AssignAction")
+        self.assign_action.setToolTip("Choose who works on the selected ticket, and their hours")
+        self.assign_action.triggered.connect(lambda _c=False: self.assign_mechanics())
+        self.add_parts_action = QAction("Add &parts…", self)
+        self.add_parts_action.setObjectName(f"{self.key}AddPartsAction")
+        self.add_parts_action.setToolTip("Take parts from stock onto the selected ticket")
+        self.add_parts_action.triggered.connect(lambda _c=False: self.add_parts())
+        bar.addSeparator()
+        for action in (self.assign_action, self.add_parts_action):
+            bar.addAction(action)
+            name_tool_button(bar, action)
+        self.hint = QLabel(self)
+        self.hint.setObjectName(f"{self.key}SelectionHint")
+        self.hint.setStyleSheet("color: palette(mid); padding-left: 12px;")
+        bar.addWidget(self.hint)
+        layout = self.layout()
+        assert isinstance(layout, QVBoxLayout)  # ListPage's: search row, then the table
+        layout.insertWidget(1, bar)
+        self.ticket_bar = bar
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._context_menu)
+
+    def selected_ticket(self) -> TicketRow | None:
+        row = self.selected_row()
+        return row if isinstance(row, TicketRow) else None
+
+    def label(self, number: int) -> str:
+        """A ticket number as the shop prints it (RO-42), once the settings are known."""
+        return self.settings.ticket_label(number) if self.settings else f"#{number}"
+
+    def status_actions(self, row: TicketRow, menu: QMenu) -> list[QAction]:
+        """Exactly the moves the lifecycle allows from the row's status, then Reopen."""
+        made = []
+        for status in workflow.allowed_next_statuses(row.status):
+            action = QAction(STATUS_VERBS[status], menu)
+            action.setObjectName(f"{self.key}Status{status.value}")
+            action.setToolTip(STATUS_TIPS[status])
+            action.setEnabled(self.ui.can(
+                Action.EDIT_TICKETS if status is TicketStatus.CANCELLED else Action.SET_STATUS))
+            action.triggered.connect(lambda _c=False, s=status: self.change_status(s))
+            made.append(action)
+        if TicketStatus(row.status) in (TicketStatus.COMPLETED, TicketStatus.CLOSED):
+            action = QAction("Reopen…", menu)
+            action.setObjectName(f"{self.key}Reopen")
+            action.setEnabled(self.ui.can(Action.REOPEN_TICKETS))
+            action.triggered.connect(lambda _c=False: self.reopen())
+            made.append(action)
+        return made
+
+    def update_ticket_actions(self) -> None:
+        row = self.selected_ticket()
+        self.status_menu.clear()
+        if row is not None:
+            for action in self.status_actions(row, self.status_menu):
+                self.status_menu.addAction(action)
+        active = row is not None and TicketStatus(row.status).is_active
+        self.status_button.setEnabled(bool(self.status_menu.actions()))
+        self.assign_action.setEnabled(active and (self.ui.can(Action.ASSIGN_WORK)
+                                                  or self.ui.can(Action.LOG_HOURS)))
+        self.add_parts_action.setEnabled(active and self.ui.can(Action.ASSIGN_WORK))
+        if row is None:
+            self.hint.setText("Select a ticket to act on it.")
+        elif not active:
+            self.hint.setText(f"Ticket {self.label(row.number)} is "
+                              f"{TicketStatus(row.status).label.lower()}: its lines are "
+                              "read-only.")
+        else:
+            self.hint.setText("")
+
+    def _context_menu(self, pos: QPoint) -> None:
+        index = self.table.indexAt(pos)
+        if not index.isValid() or self.model.row_at(index.row()) is None:
+            return
+        self.table.selectRow(index.row())
+        row = self.selected_ticket()
+        if row is None:
+            return
+        menu = QMenu(self)
+        menu.setObjectName(f"{self.key}ContextMenu")
+        open_action = menu.addAction("&Open…")
+        open_action.triggered.connect(lambda _c=False: self.edit_selected())
+        menu.addSeparator()
+        for action in self.status_actions(row, menu):
+            menu.addAction(action)
+        menu.addSeparator()
+        menu.addAction(self.assign_action)
+        menu.addAction(self.add_parts_action)
+        self.context_menu = menu
+        menu.popup(self.table.viewport().mapToGlobal(pos))
+
+    def change_status(self, status: TicketStatus) -> None:
+        row = self.selected_ticket()
+        if row is None:
+            return
+        label = self.label(row.number)
+        if status is TicketStatus.CANCELLED:
+            question = (f"Cancel ticket {label} ({row.customer_name})? Every part on it goes "
+                        "back to stock. A cancelled ticket is final: open a new ticket to "
+                        "resume the work.")
+            if not self.ui.prompts.confirm(self, f"Cancel ticket {label}", question,
+                                           "Cancel ticket"):
+                return
+        uow, ticket_id, seen = self.ui.uow, row.id, row.status
+
+        def run() -> TicketDetail:
+            detail = checked_detail(uow, ticket_id, seen, label)
+            return workflow.set_status(uow, ticket_id, status, detail.ticket.version)
+
+        self._ticket_write(run, f"Ticket {label} is now {status.label.lower()}.",
+                           f"Cannot change ticket {label}")
+
+    def reopen(self) -> None:
+        row = self.selected_ticket()
+        if row is None:
+            return
+        label = self.label(row.number)
+        dialog = ReasonDialog(label, self.window())
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        uow, ticket_id, seen = self.ui.uow, row.id, row.status
+
+        def reopen(reason: str) -> None:
+            def run() -> TicketDetail:
+                detail = checked_detail(uow, ticket_id, seen, label)
+                return workflow.reopen_ticket(uow, ticket_id, reason, detail.ticket.version)
+
+            self._ticket_write(run, f"Ticket {label} is in progress again.",
+                               f"Cannot reopen ticket {label}")
+
+        dialog.accepted.connect(lambda: reopen(dialog.text()))
+        self.reason_dialog = dialog
+        dialog.open()
+
+    def _ticket_write(self, run: Callable[[], TicketDetail], done: str, refused: str) -> None:
+        def changes(detail: TicketDetail) -> Changes:
+            result = Changes.of("ticket", detail.ticket.id).merged(
+                Changes.of("mechanic", *(m.mechanic_id for m in detail.mechanics)))
+            if detail.ticket.status == TicketStatus.CANCELLED.value and detail.parts:
+                result = result.merged(Changes.of("part", *(p.part_id for p in detail.parts)))
+            return result
+
+        self.ui.worker.write(
+            run, changes, alive(self, lambda _d: self.message.emit(done)),
+            alive(self, lambda error: self._refused(refused, error)),
+        )
+
+    def _refused(self, title: str, error: BaseException) -> None:
+        if isinstance(error, StaleRecord):
+            self.refresh()
+        if isinstance(error, DomainError):
+            self.ui.prompts.inform(self, title, str(error))
+        else:
+            self.message.emit(f"{title}: {error}")
+
+    def assign_mechanics(self) -> None:
+        row = self.selected_ticket()
+        if row is None or not TicketStatus(row.status).is_active:
+            return
+        self._open_work(AssignMechanicsDialog(self.ui, row.id, None, self.window(),
+                                              self._prefix()))
+
+    def add_parts(self) -> None:
+        row = self.selected_ticket()
+        if row is None or not TicketStatus(row.status).is_active:
+            return
+        self._open_work(AddPartsDialog(self.ui, row.id, None, self.window(), self._prefix()))
+
+    def _prefix(self) -> str:
+        return self.settings.ticket_prefix if self.settings else "#"
+
+    def _open_work(self, dialog: QDialog) -> None:
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.dialog = dialog
+        dialog.open()
+
+    def load_settings(self) -> None:
+        uow = self.ui.uow
+        self.ui.worker.read(lambda: shop.get_settings(uow), alive(self, self._settings_read),
+                            alive(self, lambda error: self.message.emit(str(error))))
+
+    def _settings_read(self, settings: ShopSettingsRecord) -> None:
+        self.settings = settings
+        self.update_ticket_actions()
 
     def add_filters(self) -> None:
         self.status_filter = QComboBox(self)
@@ -65,6 +326,8 @@ class TicketsPage(ListPage):
     def start(self) -> None:
         super().start()
         self.load_mechanics()
+        if self.settings is None:
+            self.load_settings()
 
     def load_mechanics(self) -> None:
         uow = self.ui.uow
@@ -91,6 +354,8 @@ class TicketsPage(ListPage):
         super().on_changed(changes)
         if changes.touches("mechanic"):
             self.load_mechanics()
+        if changes.touches("settings"):
+            self.load_settings()
 
     def make_dialog(self, record: Any | None) -> QDialog:
         return TicketDialog(self.ui, record, self.window())
@@ -100,4 +365,4 @@ class TicketsPage(ListPage):
         return lambda: tickets.get_ticket(uow, row_id)
 
     def describe(self, row: Any) -> str:
-        return f"#{row.number}"
+        return self.label(row.number)

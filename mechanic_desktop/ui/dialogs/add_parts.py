@@ -1,0 +1,288 @@
+"""Add parts: find stock by SKU or name, see what is on the shelf and its price, put a
+quantity of each into a basket, and take the whole basket in one ``add_part_lines``.
+
+If another desk took the stock meanwhile, the service refuses the whole basket and
+names each short part; the dialog stays open with the basket as it was, marks those
+lines and re-reads the on-hand counts, so the user can lower a quantity and try again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mechanic_desktop.domain.errors import ValidationError
+from mechanic_desktop.domain.records import PartRow, TicketDetail
+from mechanic_desktop.domain.totals import parts_line
+from mechanic_desktop.services import parts, workflow
+from mechanic_desktop.ui.context import UiContext
+from mechanic_desktop.ui.dialogs.form import NOTE_STYLE, button, line_edit
+from mechanic_desktop.ui.dialogs.work_common import TicketLinesDialog, compact_table
+from mechanic_desktop.ui.models.columns import RIGHT, Column, TableSpec, money
+from mechanic_desktop.ui.models.lines import LinesModel
+from mechanic_desktop.ui.models.paged_model import PagedTableModel, warning_colour
+from mechanic_desktop.ui.operations import Changes
+
+ERROR_COLOUR = QColor(179, 38, 30)
+
+STOCK: TableSpec[PartRow] = TableSpec(
+    entity="part",
+    columns=(
+        Column("SKU", lambda r: r.sku, "sku", 110),
+        Column("Part", lambda r: r.name, "name", 220, tooltip=lambda r: r.name),
+        Column("On hand", lambda r: f"{r.quantity_on_hand:,}", "on_hand", 70, RIGHT,
+               tooltip=lambda r: "Low stock: at or below the reorder level"
+               if r.low_stock else None),
+        Column("Price", lambda r: money(r.unit_price), "price", 80, RIGHT),
+    ),
+    row_id=lambda r: r.id,
+    default_sort="sku",
+    background=lambda r: warning_colour() if r.low_stock else None,
+)
+
+
+@dataclass(frozen=True)
+class BasketLine:
+    """Parts waiting to be added; ``problem`` is the service's refusal for this part."""
+
+    part_id: int
+    sku: str
+    name: str
+    quantity: int
+    unit_price: Decimal
+    on_hand: int
+    problem: str = ""
+
+    @property
+    def amount(self) -> Decimal:
+        return parts_line(self.quantity, self.unit_price)
+
+
+BASKET_COLUMNS: tuple[Column[BasketLine], ...] = (
+    Column("SKU", lambda b: b.sku, None, 110,
+           tooltip=lambda b: b.problem or None,
+           foreground=lambda b: ERROR_COLOUR if b.problem else None),
+    Column("Part", lambda b: b.name, None, 200,
+           tooltip=lambda b: b.problem or b.name,
+           foreground=lambda b: ERROR_COLOUR if b.problem else None),
+    Column("Qty", lambda b: f"{b.quantity:,}", None, 50, RIGHT,
+           foreground=lambda b: ERROR_COLOUR if b.problem else None),
+    Column("Unit price", lambda b: money(b.unit_price), None, 80, RIGHT),
+    Column("Amount", lambda b: money(b.amount), None, 85, RIGHT),
+)
+
+
+class AddPartsDialog(TicketLinesDialog):
+    """Stock to choose from (top) and the basket that one save takes (bottom)."""
+
+    def __init__(
+        self,
+        ui: UiContext,
+        ticket_id: int,
+        detail: TicketDetail | None = None,
+        parent: QWidget | None = None,
+        number_prefix: str = "",
+    ) -> None:
+        super().__init__(ui, "addParts", "Add parts to ticket", ticket_id, detail, parent,
+                         number_prefix)
+        self.setMinimumSize(820, 600)
+        uow = ui.uow
+        self.model = PagedTableModel(STOCK, lambda q: parts.list_parts(uow, q), ui.worker, self)
+        self.basket = LinesModel(BASKET_COLUMNS, lambda b: b.part_id, self)
+        self.extra.addLayout(self._stock_side(), 3)
+        self.extra.addWidget(self._basket_side(), 2)
+        self.set_save_text("&Add to ticket")
+        self.model.page_loaded.connect(lambda _n: self._stock_loaded())
+        self.model.failed.connect(self._set_banner)
+        self.start(detail)
+        self.model.start()
+        self._set_basket([])
+        self._part_chosen()
+
+    # -- building ----------------------------------------------------------------------
+
+    def _stock_side(self) -> QVBoxLayout:
+        side = QVBoxLayout()
+        self.search = line_edit(self, "", "Search stock by SKU or name…")
+        self.search.setObjectName("addPartsSearch")
+        self.search.setAccessibleName("Search stock")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self.model.set_search)
+        self.search.returnPressed.connect(self._search_entered)
+        side.addWidget(self.search)
+        self.table = compact_table(self, self.model, STOCK.columns, "addPartsStock",
+                                   "Parts in stock", 1)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._part_chosen())
+        self.table.activated.connect(lambda _index: self.add_to_basket())
+        side.addWidget(self.table, 1)
+        row = QHBoxLayout()
+        self.stock_note = QLabel(self)
+        self.stock_note.setObjectName("addPartsStockNote")
+        self.stock_note.setStyleSheet(NOTE_STYLE)
+        row.addWidget(self.stock_note, 1)
+        caption = QLabel("&Quantity:", self)
+        self.quantity = QSpinBox(self)
+        self.quantity.setObjectName("addPartsQuantity")
+        self.quantity.setAccessibleName("Quantity to add")
+        self.quantity.setToolTip("At most what is on the shelf")
+        self.quantity.setRange(1, 1)
+        self.quantity.setMinimumWidth(80)
+        caption.setBuddy(self.quantity)
+        row.addWidget(caption)
+        row.addWidget(self.quantity)
+        self.add_button = button(self, "Add to &basket", "addPartsAddToBasket")
+        self.add_button.setToolTip("Put this quantity in the basket (or press Return on a row)")
+        self.add_button.clicked.connect(self.add_to_basket)
+        row.addWidget(self.add_button)
+        side.addLayout(row)
+        return side
+
+    def _basket_side(self) -> QGroupBox:
+        box = QGroupBox("Basket: added to the ticket together", self)
+        box.setObjectName("addPartsBasketBox")
+        layout = QVBoxLayout(box)
+        self.basket_table = compact_table(box, self.basket, BASKET_COLUMNS,
+                                          "addPartsBasket", "Basket", 1)
+        self.basket_table.selectionModel().selectionChanged.connect(
+            lambda *_: self._update_buttons())
+        layout.addWidget(self.basket_table, 1)
+        row = QHBoxLayout()
+        self.remove_button = button(box, "&Remove from basket", "addPartsRemove")
+        self.remove_button.clicked.connect(self.remove_from_basket)
+        row.addWidget(self.remove_button)
+        row.addStretch(1)
+        self.basket_total = QLabel(box)
+        self.basket_total.setObjectName("addPartsBasketTotal")
+        self.basket_total.setAccessibleName("Basket total")
+        font = self.basket_total.font()
+        font.setBold(True)
+        self.basket_total.setFont(font)
+        row.addWidget(self.basket_total)
+        layout.addLayout(row)
+        return box
+
+    # -- choosing ----------------------------------------------------------------------
+
+    def chosen_part(self) -> PartRow | None:
+        rows = self.table.selectionModel().selectedRows()
+        row = self.model.row_at(rows[0].row()) if rows else None
+        return row if isinstance(row, PartRow) else None
+
+    def in_basket(self, part_id: int) -> int:
+        return next((b.quantity for b in self.basket.rows if b.part_id == part_id), 0)
+
+    def _part_chosen(self) -> None:
+        part = self.chosen_part()
+        if part is None:
+            self.stock_note.setText("Choose a part, then how many.")
+            self.quantity.setRange(1, 1)
+            self.quantity.setEnabled(False)
+            self.add_button.setEnabled(False)
+        else:
+            taken = self.in_basket(part.id)
+            left = part.quantity_on_hand - taken
+            if part.quantity_on_hand <= 0:
+                self.stock_note.setText(f"{part.sku}: none left on the shelf")
+            elif left <= 0:
+                self.stock_note.setText(
+                    f"{part.sku}: all {part.quantity_on_hand:,} on the shelf are in the basket")
+            else:
+                self.stock_note.setText(f"{part.sku}: {left:,} available")
+            self.quantity.setRange(1, max(1, left))
+            self.quantity.setEnabled(left > 0)
+            self.add_button.setEnabled(left > 0)
+        self._update_buttons()
+
+    def _stock_loaded(self) -> None:
+        if self.model.loaded_rows == 0:
+            query = self.model.query
+            self.stock_note.setText(f"No part matches “{query.search}”." if query.search
+                                    else "No parts in stock yet.")
+        else:
+            self._part_chosen()
+
+    def _search_entered(self) -> None:
+        self.model.set_search_now(self.search.text())
+        self.table.setFocus()
+        if self.model.loaded_rows and self.chosen_part() is None:
+            self.table.selectRow(0)
+
+    def add_to_basket(self) -> None:
+        part = self.chosen_part()
+        if part is None or not self.add_button.isEnabled():
+            return
+        quantity = self.quantity.value()
+        lines = list(self.basket.rows)
+        for i, line in enumerate(lines):
+            if line.part_id == part.id:
+                lines[i] = replace(line, quantity=line.quantity + quantity,
+                                   on_hand=part.quantity_on_hand, problem="")
+                break
+        else:
+            lines.append(BasketLine(part.id, part.sku, part.name, quantity, part.unit_price,
+                                    part.quantity_on_hand))
+        self._set_basket(lines)
+        self._part_chosen()
+        self.table.setFocus()
+
+    def remove_from_basket(self) -> None:
+        rows = self.basket_table.selectionModel().selectedRows()
+        line = self.basket.row_at(rows[0].row()) if rows else None
+        if line is None:
+            return
+        self._set_basket([b for b in self.basket.rows if b.part_id != line.part_id])
+        self._part_chosen()
+
+    def _set_basket(self, lines: list[BasketLine]) -> None:
+        self.basket.set_rows(lines)
+        total = sum((b.amount for b in lines), Decimal("0.00"))
+        pieces = sum(b.quantity for b in lines)
+        self.basket_total.setText(
+            f"{pieces:,} item{'s' if pieces != 1 else ''} · {money(total)}" if lines
+            else "Empty")
+        self.revalidate()
+
+    def _update_buttons(self) -> None:
+        self.remove_button.setEnabled(self.basket_table.selectionModel().hasSelection())
+
+    def form_ready(self) -> bool:
+        return super().form_ready() and bool(self.basket.rows)
+
+    # -- saving ------------------------------------------------------------------------
+
+    def show_errors(self, error: BaseException) -> None:
+        """A short part is marked in the basket; its message also goes to the banner."""
+        problems: dict[int, str] = {}
+        if isinstance(error, ValidationError):
+            for key, message in error.fields.items():
+                _, _, raw = key.partition(":")
+                if raw.isdigit():
+                    problems[int(raw)] = message
+        self._set_basket([replace(b, problem=problems.get(b.part_id, ""))
+                          for b in self.basket.rows])
+        super().show_errors(error)
+        if problems:
+            self.model.refresh()  # show what is really on the shelf now
+
+    def job(self) -> tuple[Callable[[], TicketDetail], Callable[[TicketDetail], Changes]]:
+        uow, ticket_id, version = self.ui.uow, self.ticket_id, self.version
+        items = [(b.part_id, b.quantity) for b in self.basket.rows]
+        part_ids = [b.part_id for b in self.basket.rows]
+        assert version is not None  # Save is enabled only once the detail is loaded
+
+        def run() -> TicketDetail:
+            return workflow.add_part_lines(uow, ticket_id, items, version)
+
+        return run, lambda detail: Changes.of("ticket", detail.ticket.id).merged(
+            Changes.of("part", *part_ids))

@@ -1,0 +1,346 @@
+"""Assign mechanics: tick who works on the ticket from the active crew (searchable, with
+each one's current open-ticket load), untick to take them off, and book hours each.
+
+The list is paged on the DB worker like every table; the ticks live in the dialog, so
+a new search keeps them. One ``assign_mechanics`` call saves the whole choice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QDoubleSpinBox,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mechanic_desktop.domain.errors import ValidationError
+from mechanic_desktop.domain.records import MechanicRow, TicketDetail
+from mechanic_desktop.domain.totals import MAX_MINUTES, MINUTES_STEP, hours_text, labor_line
+from mechanic_desktop.services import mechanics, workflow
+from mechanic_desktop.ui.context import UiContext
+from mechanic_desktop.ui.dialogs.form import ERROR_STYLE, NOTE_STYLE, button, line_edit
+from mechanic_desktop.ui.dialogs.work_common import TicketLinesDialog, compact_table
+from mechanic_desktop.ui.models.columns import RIGHT, Column, TableSpec, money
+from mechanic_desktop.ui.models.lines import CheckablePagedModel
+from mechanic_desktop.ui.operations import Changes
+
+MAX_HOURS = MAX_MINUTES / 60
+HOURS_STEP = MINUTES_STEP / 60
+
+CREW: TableSpec[MechanicRow] = TableSpec(
+    entity="mechanic",
+    columns=(
+        Column("Mechanic", lambda r: r.name, "name", 190),
+        Column("Rate", lambda r: money(r.hourly_rate), "rate", 75, RIGHT),
+        Column("Open tickets", lambda r: f"{r.open_tickets:,}", None, 95, RIGHT,
+               tooltip=lambda r: f"{r.name} is on {r.open_tickets} open or in-progress "
+               "ticket(s)"),
+    ),
+    row_id=lambda r: r.id,
+    default_sort="name",
+)
+
+
+@dataclass
+class Choice:
+    """A mechanic ticked for the ticket: the rate the line will carry, and the time."""
+
+    mechanic_id: int
+    name: str
+    rate: Decimal
+    minutes: int
+
+    @property
+    def amount(self) -> Decimal:
+        return labor_line(self.minutes, self.rate)
+
+
+def to_minutes(hours: float) -> int:
+    """Hours from the spin box as whole minutes, snapped to the nearest quarter hour."""
+    quarters = round(hours * 60 / MINUTES_STEP)
+    return max(0, min(MAX_MINUTES, quarters * MINUTES_STEP))
+
+
+class AssignedRow(QWidget):
+    """One ticked mechanic: hours, what they cost, and a way to take them off."""
+
+    def __init__(self, dialog: AssignMechanicsDialog, choice: Choice) -> None:
+        super().__init__(dialog.assigned_host)
+        self.choice = choice
+        mid = choice.mechanic_id
+        self.setObjectName(f"assignRow{mid}")
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 4, 0, 4)
+        grid.setHorizontalSpacing(8)
+        grid.setVerticalSpacing(2)
+        self.name = QLabel(choice.name, self)
+        self.name.setObjectName(f"assignName{mid}")
+        font = self.name.font()
+        font.setBold(True)
+        self.name.setFont(font)
+        grid.addWidget(self.name, 0, 0, 1, 2)
+        self.remove = button(self, "Remove", f"assignRemove{mid}")
+        self.remove.setAccessibleName(f"Remove {choice.name}")
+        self.remove.setToolTip(f"Take {choice.name} off this ticket")
+        self.remove.clicked.connect(lambda: dialog.set_chosen_row(mid, False))
+        grid.addWidget(self.remove, 0, 2)
+        self.hours = QDoubleSpinBox(self)
+        self.hours.setObjectName(f"assignHours{mid}")
+        self.hours.setAccessibleName(f"Hours for {choice.name}")
+        self.hours.setToolTip("Hours in quarter hours (0.25 = 15 minutes)")
+        self.hours.setRange(0, MAX_HOURS)
+        self.hours.setSingleStep(HOURS_STEP)
+        self.hours.setDecimals(2)
+        self.hours.setSuffix(" h")
+        self.hours.setCorrectionMode(QAbstractSpinBox.CorrectionMode.CorrectToNearestValue)
+        self.hours.setValue(choice.minutes / 60)
+        self.hours.setMinimumWidth(100)
+        self.hours.valueChanged.connect(lambda value: dialog.hours_changed(mid, value))
+        self.hours.editingFinished.connect(self._snap)
+        grid.addWidget(self.hours, 1, 0)
+        self.amount = QLabel(self)
+        self.amount.setObjectName(f"assignAmount{mid}")
+        self.amount.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        grid.addWidget(self.amount, 1, 1, 1, 2)
+        self.error = QLabel(self)
+        self.error.setObjectName(f"assignError{mid}")
+        self.error.setStyleSheet(ERROR_STYLE)
+        self.error.setWordWrap(True)
+        self.error.hide()
+        grid.addWidget(self.error, 2, 0, 1, 3)
+        grid.setColumnStretch(1, 1)
+        self.show_amount()
+
+    def _snap(self) -> None:
+        minutes = to_minutes(self.hours.value())
+        if abs(self.hours.value() * 60 - minutes) > 1e-6:
+            self.hours.setValue(minutes / 60)
+
+    def show_amount(self) -> None:
+        c = self.choice
+        self.amount.setText(f"× {money(c.rate)}/h = {money(c.amount)}")
+
+    def show_error(self, message: str) -> None:
+        self.error.setText(message)
+        self.error.setVisible(bool(message))
+
+
+class AssignMechanicsDialog(TicketLinesDialog):
+    """The crew list (left, ticks) and the ticket's mechanics with hours (right)."""
+
+    def __init__(
+        self,
+        ui: UiContext,
+        ticket_id: int,
+        detail: TicketDetail | None = None,
+        parent: QWidget | None = None,
+        number_prefix: str = "",
+    ) -> None:
+        super().__init__(ui, "assign", "Assign mechanics to ticket", ticket_id, detail, parent,
+                         number_prefix)
+        self.setMinimumSize(860, 500)
+        self.chosen: dict[int, Choice] = {}
+        self.rows: dict[int, AssignedRow] = {}
+        self._before: set[int] = set()
+        uow = ui.uow
+        self.model = CheckablePagedModel(
+            CREW, lambda q: mechanics.list_mechanics(uow, q), ui.worker,
+            lambda row: row.id in self.chosen, self._toggled, self,
+        )
+        self.model.set_filter("active_only", True)  # inactive mechanics take no new work
+        columns = QHBoxLayout()
+        columns.addLayout(self._crew_side(), 1)
+        columns.addWidget(self._assigned_side(), 1)
+        self.extra.addLayout(columns, 1)
+        self.set_save_text("&Save")
+        self.model.page_loaded.connect(lambda _n: self._update_empty())
+        self.model.failed.connect(self._set_banner)
+        self.start(detail)
+        self.model.start()
+
+    # -- building ----------------------------------------------------------------------
+
+    def _crew_side(self) -> QVBoxLayout:
+        side = QVBoxLayout()
+        self.search = line_edit(self, "", "Search mechanics by name…")
+        self.search.setObjectName("assignSearch")
+        self.search.setAccessibleName("Search mechanics")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self.model.set_search)
+        self.search.returnPressed.connect(self._search_entered)
+        side.addWidget(self.search)
+        self.table = compact_table(self, self.model, CREW.columns, "assignMechanicList",
+                                   "Active mechanics", 0)
+        self.table.activated.connect(lambda index: self.model.toggle_row(index.row()))
+        self.table.setToolTip("Tick a mechanic to assign them (Space or Return toggles)")
+        side.addWidget(self.table, 1)
+        self.crew_note = QLabel("Tick who works on this ticket; untick to take them off.",
+                                self)
+        self.crew_note.setObjectName("assignCrewNote")
+        self.crew_note.setStyleSheet(NOTE_STYLE)
+        self.crew_note.setWordWrap(True)
+        side.addWidget(self.crew_note)
+        return side
+
+    def _assigned_side(self) -> QGroupBox:
+        box = QGroupBox("On this ticket", self)
+        box.setObjectName("assignChosenBox")
+        layout = QVBoxLayout(box)
+        scroll = QScrollArea(box)
+        scroll.setObjectName("assignChosenScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.assigned_host = QWidget(scroll)
+        self.assigned_layout = QVBoxLayout(self.assigned_host)
+        self.assigned_layout.setContentsMargins(0, 0, 4, 0)
+        self.nobody = QLabel("Nobody yet: tick mechanics on the left.", self.assigned_host)
+        self.nobody.setObjectName("assignNobody")
+        self.nobody.setStyleSheet(NOTE_STYLE)
+        self.nobody.setWordWrap(True)
+        self.assigned_layout.addWidget(self.nobody)
+        self.assigned_layout.addStretch(1)
+        scroll.setWidget(self.assigned_host)
+        layout.addWidget(scroll, 1)
+        total = QHBoxLayout()
+        self.hours_total = QLabel(box)
+        self.hours_total.setObjectName("assignHoursTotal")
+        total.addWidget(self.hours_total, 1)
+        self.labor_total = QLabel(box)
+        self.labor_total.setObjectName("assignLaborTotal")
+        self.labor_total.setAccessibleName("Labour total")
+        font = self.labor_total.font()
+        font.setBold(True)
+        self.labor_total.setFont(font)
+        total.addWidget(self.labor_total)
+        layout.addLayout(total)
+        return box
+
+    # -- the choice --------------------------------------------------------------------
+
+    def _set_detail(self, detail: TicketDetail) -> None:
+        keep = self.detail is not None
+        super()._set_detail(detail)
+        self._before = {m.mechanic_id for m in detail.mechanics}
+        if keep:
+            # A reload after another desk's change: keep the user's ticks and hours, but
+            # take the rates the lines now carry.
+            for line in detail.mechanics:
+                if line.mechanic_id in self.chosen:
+                    self.chosen[line.mechanic_id].rate = line.hourly_rate
+        else:
+            self.chosen = {
+                m.mechanic_id: Choice(m.mechanic_id, m.name, m.hourly_rate, m.minutes)
+                for m in detail.mechanics
+            }
+        self._rebuild()
+
+    def _toggled(self, row: Any, ticked: bool) -> None:
+        if not isinstance(row, MechanicRow):
+            return
+        if ticked and row.id not in self.chosen:
+            rate = row.hourly_rate
+            if self.detail is not None:  # a mechanic already on the ticket keeps their rate
+                rate = next((m.hourly_rate for m in self.detail.mechanics
+                             if m.mechanic_id == row.id), rate)
+            self.chosen[row.id] = Choice(row.id, row.name, rate, 0)
+        elif not ticked:
+            self.chosen.pop(row.id, None)
+        self._rebuild()
+        row_widget = self.rows.get(row.id)
+        if ticked and row_widget is not None:
+            row_widget.hours.setFocus()
+            row_widget.hours.selectAll()
+
+    def set_chosen_row(self, mechanic_id: int, ticked: bool) -> None:
+        """Take a mechanic off (the Remove button), even one no longer in the list."""
+        if not ticked:
+            self.chosen.pop(mechanic_id, None)
+            self._rebuild()
+            self.model.row_changed(mechanic_id)
+
+    def hours_changed(self, mechanic_id: int, hours: float) -> None:
+        choice = self.chosen.get(mechanic_id)
+        if choice is None:
+            return
+        choice.minutes = to_minutes(hours)
+        row = self.rows.get(mechanic_id)
+        if row is not None:
+            row.show_amount()
+            row.show_error("")
+        self._show_totals()
+
+    def _rebuild(self) -> None:
+        for mid in list(self.rows):
+            if mid not in self.chosen:
+                widget = self.rows.pop(mid)
+                self.assigned_layout.removeWidget(widget)
+                widget.deleteLater()
+        for mid, choice in sorted(self.chosen.items(), key=lambda kv: kv[1].name.lower()):
+            if mid not in self.rows:
+                widget = AssignedRow(self, choice)
+                self.rows[mid] = widget
+                self.assigned_layout.insertWidget(self.assigned_layout.count() - 1, widget)
+        self.nobody.setVisible(not self.chosen)
+        self._show_totals()
+
+    def _show_totals(self) -> None:
+        minutes = sum(c.minutes for c in self.chosen.values())
+        labor = sum((c.amount for c in self.chosen.values()), Decimal("0.00"))
+        people = len(self.chosen)
+        self.hours_total.setText(
+            f"{people} mechanic{'s' if people != 1 else ''}, {hours_text(minutes)} h")
+        self.labor_total.setText(f"Labour {money(labor)}")
+
+    def _update_empty(self) -> None:
+        if self.model.loaded_rows == 0:
+            query = self.model.query
+            self.crew_note.setText(
+                f"No active mechanic matches “{query.search}”." if query.search
+                else "No active mechanics yet: add them on the Mechanics page.")
+        else:
+            self.crew_note.setText("Tick who works on this ticket; untick to take them off.")
+
+    def _search_entered(self) -> None:
+        self.model.set_search_now(self.search.text())
+        self.table.setFocus()
+        if self.model.rowCount() and not self.table.selectionModel().hasSelection():
+            self.table.setCurrentIndex(self.model.index(0, 0))
+
+    # -- saving ------------------------------------------------------------------------
+
+    def show_errors(self, error: BaseException) -> None:
+        """Messages about one mechanic go under their row; the rest to the banner."""
+        for widget in self.rows.values():
+            widget.show_error("")
+        if isinstance(error, ValidationError):
+            for key, message in error.fields.items():
+                _, _, raw = key.partition(":")
+                row = self.rows.get(int(raw)) if raw.isdigit() else None
+                if row is not None:
+                    row.show_error(message)
+        super().show_errors(error)
+
+    def job(self) -> tuple[Callable[[], TicketDetail], Callable[[TicketDetail], Changes]]:
+        uow, ticket_id, version = self.ui.uow, self.ticket_id, self.version
+        minutes = {mid: c.minutes for mid, c in self.chosen.items()}
+        touched = self._before | set(minutes)
+        assert version is not None  # Save is enabled only once the detail is loaded
+
+        def run() -> TicketDetail:
+            return workflow.assign_mechanics(uow, ticket_id, minutes, version)
+
+        return run, lambda detail: Changes.of("ticket", detail.ticket.id).merged(
+            Changes.of("mechanic", *touched))

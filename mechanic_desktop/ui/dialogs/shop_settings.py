@@ -1,0 +1,106 @@
+"""Shop settings: the name and address printed on work orders and invoices, the sales
+tax rule, and how ticket numbers are labelled (e.g. RO-42).
+
+Changing the tax rule re-prices every ticket still being worked on, so the dialog says
+so before the user saves; finished tickets keep the tax they were invoiced with.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from PySide6.QtWidgets import QCheckBox, QPlainTextEdit, QWidget
+
+from mechanic_desktop.domain.errors import StaleRecord
+from mechanic_desktop.domain.records import ShopSettingsRecord
+from mechanic_desktop.services import shop
+from mechanic_desktop.ui.context import UiContext
+from mechanic_desktop.ui.dialogs import checks
+from mechanic_desktop.ui.dialogs.form import WARNING_STYLE, EditorDialog, line_edit, note_label
+from mechanic_desktop.ui.operations import Changes, alive
+
+
+def _rate_error(text: str) -> str | None:
+    raw = text.strip().rstrip("%").strip()
+    if not raw:
+        return "Tax rate is required (0 if the shop charges no sales tax)."
+    try:
+        rate = Decimal(raw)
+    except InvalidOperation:
+        return "Tax rate must be a number of percent, like 8.875."
+    if not rate.is_finite() or not 0 <= rate <= shop.MAX_TAX_RATE:
+        return "Tax rate must be between 0 and 100 percent."
+    if rate != rate.quantize(Decimal("0.001")):
+        return "Tax rate can have at most 3 decimal places, like 8.875."
+    return None
+
+
+class ShopSettingsDialog(EditorDialog):
+    def __init__(
+        self, ui: UiContext, record: ShopSettingsRecord, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(ui, "shop", "Shop settings", parent)
+        self.existing = record
+        self.setMinimumWidth(560)
+        self.name = line_edit(self, record.name, "as printed on invoices", 200)
+        self.add_field("name", "Shop &name:", self.name, checks.name(self.name, "Shop name"))
+        self.address = QPlainTextEdit(record.address, self)
+        self.address.setTabChangesFocus(True)
+        self.address.setPlaceholderText("Street, town, postcode")
+        self.address.setFixedHeight(self.fontMetrics().lineSpacing() * 3 + 12)
+        self.add_field("address", "&Address:", self.address)
+        self.phone = line_edit(self, record.phone, "optional", 40)
+        self.add_field("phone", "&Phone:", self.phone, checks.phone(self.phone))
+
+        self.tax_rate = line_edit(self, f"{record.tax_rate.normalize():f}", "e.g. 8.875", 8)
+        self.add_field("tax_rate", "Sales &tax (%):", self.tax_rate,
+                       lambda: _rate_error(self.tax_rate.text()))
+        self.labor_taxed = QCheckBox("Charge tax on labour too (not only on parts)", self)
+        self.labor_taxed.setChecked(record.labor_taxed)
+        self.tax_note = note_label(self)
+        self.tax_note.setStyleSheet(WARNING_STYLE)
+        self.add_field("labor_taxed", "&Labour:", self.labor_taxed, note=self.tax_note)
+        self.prefix_edit = line_edit(self, record.ticket_prefix, "e.g. RO-", shop.MAX_PREFIX)
+        self.prefix_note = note_label(self)
+        self.add_field("ticket_prefix", "Ticket &prefix:", self.prefix_edit, note=self.prefix_note)
+        for signal in (self.tax_rate.textChanged, self.prefix_edit.textChanged):
+            signal.connect(lambda _t: self._notes())
+        self.labor_taxed.toggled.connect(lambda _c: self._notes())
+        self._notes()
+        self.revalidate()
+
+    def _notes(self) -> None:
+        prefix = self.prefix_edit.text().strip()
+        self.prefix_note.setText(f"Tickets are labelled {prefix}42, {prefix}43… on printouts.")
+        r = self.existing
+        changed = (self.tax_rate.text().strip().rstrip("%").strip()
+                   != f"{r.tax_rate.normalize():f}" or self.labor_taxed.isChecked()
+                   != r.labor_taxed)
+        self.tax_note.setText(
+            "Saving re-prices open and in-progress tickets; completed and closed ones keep "
+            "their tax." if changed else "")
+        self.tax_note.setVisible(changed)
+
+    def job(self) -> tuple[Callable[[], Any], Callable[[Any], Changes]]:
+        data = shop.ShopSettingsData(
+            name=self.name.text(), address=self.address.toPlainText(), phone=self.phone.text(),
+            tax_rate=self.tax_rate.text(), labor_taxed=self.labor_taxed.isChecked(),
+            ticket_prefix=self.prefix_edit.text(),
+        )
+        uow, version = self.ui.uow, self.existing.version
+        return (lambda: shop.update_settings(uow, data, version),
+                lambda _rec: Changes.of("settings", 1).merged(Changes.of("ticket")))
+
+    def _failed(self, error: BaseException) -> None:
+        """A stale copy: take the other desk's version but keep what was typed here."""
+        super()._failed(error)
+        if isinstance(error, StaleRecord):
+            uow = self.ui.uow
+            self.ui.worker.read(lambda: shop.get_settings(uow),
+                                alive(self, self._reloaded), alive(self, self.show_errors))
+
+    def _reloaded(self, record: ShopSettingsRecord) -> None:
+        self.existing = record
+        self._notes()

@@ -1,0 +1,609 @@
+"""The work on an existing ticket, inside its editor: mechanics and hours, parts from
+stock, live totals, the status buttons the lifecycle allows, and printing.
+
+Every write passes the version this panel holds and hands back the ticket's fresh
+detail, so the next write carries the new version. When another desk got there first
+(``StaleRecord``) the panel says so, reloads, and leaves the editor to keep what the
+user had typed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QTextDocument
+from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QPlainTextEdit,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mechanic_desktop.domain.errors import DomainError, StaleRecord
+from mechanic_desktop.domain.records import (
+    MechanicLineRecord,
+    PartLineRecord,
+    ShopSettingsRecord,
+    TicketDetail,
+)
+from mechanic_desktop.domain.status import TicketStatus
+from mechanic_desktop.domain.totals import hours_text
+from mechanic_desktop.services import documents, shop, workflow
+from mechanic_desktop.ui.context import UiContext
+from mechanic_desktop.ui.dialogs.add_parts import AddPartsDialog
+from mechanic_desktop.ui.dialogs.assign_mechanics import AssignMechanicsDialog
+from mechanic_desktop.ui.dialogs.form import ERROR_STYLE, NOTE_STYLE, button
+from mechanic_desktop.ui.dialogs.work_common import compact_table
+from mechanic_desktop.ui.documents import write_pdf
+from mechanic_desktop.ui.models.columns import RIGHT, Column, money
+from mechanic_desktop.ui.models.lines import LinesModel
+from mechanic_desktop.ui.operations import Changes, alive
+
+#: Button text for moving a ticket to each status (the lifecycle's verbs).
+STATUS_VERBS = {
+    TicketStatus.OPEN: "Back to open",
+    TicketStatus.IN_PROGRESS: "Start work",
+    TicketStatus.COMPLETED: "Complete",
+    TicketStatus.CLOSED: "Close and invoice",
+    TicketStatus.CANCELLED: "Cancel ticket…",
+}
+STATUS_TIPS = {
+    TicketStatus.OPEN: "Put the ticket back in the queue (work has not started after all)",
+    TicketStatus.IN_PROGRESS: "A mechanic has started on the car",
+    TicketStatus.COMPLETED: "The work is done; the lines become read-only",
+    TicketStatus.CLOSED: "The customer has been invoiced and collected the car",
+    TicketStatus.CANCELLED: "Stop the job; every part on it goes back to stock",
+}
+
+MECHANIC_COLUMNS: tuple[Column[MechanicLineRecord], ...] = (
+    Column("Mechanic", lambda m: m.name if m.active else f"{m.name} (inactive)", None, 170),
+    Column("Hours", lambda m: hours_text(m.minutes), None, 60, RIGHT),
+    Column("Rate", lambda m: money(m.hourly_rate), None, 70, RIGHT),
+    Column("Labour", lambda m: money(m.line_total), None, 80, RIGHT),
+)
+PART_COLUMNS: tuple[Column[PartLineRecord], ...] = (
+    Column("SKU", lambda p: p.sku, None, 95),
+    Column("Part", lambda p: p.name, None, 160, tooltip=lambda p: p.name),
+    Column("Qty", lambda p: f"{p.quantity:,}", None, 45, RIGHT),
+    Column("Unit price", lambda p: money(p.unit_price), None, 75, RIGHT),
+    Column("Amount", lambda p: money(p.line_total), None, 80, RIGHT),
+)
+
+ChoosePath = Callable[[QWidget, str], str | None]
+
+
+def ask_pdf_path(parent: QWidget, suggested: str) -> str | None:
+    """Where to save a PDF (the real app asks; tests hand the panel a function)."""
+    path, _filter = QFileDialog.getSaveFileName(parent, "Export PDF", suggested, "PDF (*.pdf)")
+    return path or None
+
+
+class ReasonDialog(QDialog):
+    """Asks why a finished ticket is reopened (the answer goes into the audit trail)."""
+
+    def __init__(self, label: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("reopenDialog")
+        self.setWindowTitle(f"Reopen ticket {label}")
+        self.setAccessibleName(f"Reopen ticket {label}")
+        self.setMinimumWidth(440)
+        layout = QVBoxLayout(self)
+        intro = QLabel(
+            f"Ticket {label} goes back to In progress so its lines can change again. Its "
+            "invoice may already be with the customer: say why it is reopened.", self)
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        self.reason = QPlainTextEdit(self)
+        self.reason.setObjectName("reopenReason")
+        self.reason.setAccessibleName("Reason for reopening")
+        self.reason.setPlaceholderText("e.g. customer came back: noise still there")
+        self.reason.setTabChangesFocus(True)
+        self.reason.setFixedHeight(self.fontMetrics().lineSpacing() * 4 + 12)
+        layout.addWidget(self.reason)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
+        self.ok_button = self.buttons.addButton("Reopen", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.ok_button.setObjectName("reopenConfirm")
+        self.ok_button.setAccessibleName("Reopen")
+        cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        cancel.setObjectName("reopenCancel")
+        cancel.setAccessibleName("Cancel")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self.reason.textChanged.connect(self._update)
+        self._update()
+
+    def text(self) -> str:
+        return self.reason.toPlainText().strip()
+
+    def _update(self) -> None:
+        self.ok_button.setEnabled(bool(self.text()))
+
+
+def part_changes(ticket_id: int, part_ids: Iterable[int]) -> Changes:
+    """A ticket write that may have moved stock: the ticket, and the parts (if any)."""
+    ids = tuple(part_ids)
+    changes = Changes.of("ticket", ticket_id)
+    return changes.merged(Changes.of("part", *ids)) if ids else changes
+
+
+class TicketWorkPanel(QWidget):
+    """Mechanics, parts, totals, status and printing of one saved ticket."""
+
+    #: A fresh ``TicketDetail`` was loaded or came back from a write.
+    loaded = Signal(object)
+    #: A write was refused; carries the sentence for the editor's banner.
+    problem = Signal(str)
+    #: Another desk changed the ticket first; carries the sentence (a reload follows).
+    stale = Signal(str)
+
+    def __init__(self, ui: UiContext, ticket_id: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ui = ui
+        self.ticket_id = ticket_id
+        self.setObjectName("ticketWork")
+        self.setAccessibleName("Work on this ticket")
+        self.detail: TicketDetail | None = None
+        self.settings: ShopSettingsRecord | None = None
+        self.busy = False
+        self.choose_pdf_path: ChoosePath = ask_pdf_path
+        self.assign_dialog: AssignMechanicsDialog | None = None
+        self.parts_dialog: AddPartsDialog | None = None
+        self.reason_dialog: ReasonDialog | None = None
+        self.preview: QPrintPreviewDialog | None = None
+        self.printer: QPrinter | None = None
+        self.last_pdf: Path | None = None
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.status_box = self._status_box()
+        layout.addWidget(self._mechanics_box(), 2)
+        layout.addWidget(self._parts_box(), 3)
+        layout.addLayout(self._totals())
+        self.note = QLabel(self)
+        self.note.setObjectName("ticketWorkNote")
+        self.note.setWordWrap(True)
+        self.note.setStyleSheet(NOTE_STYLE)
+        self.note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.note)
+        self.print_row = self._print_row()
+        self._update_buttons()
+
+    # -- building ----------------------------------------------------------------------
+
+    def _status_box(self) -> QWidget:
+        """The status buttons; the editor puts them beside the status text."""
+        box = QWidget(self)
+        box.setObjectName("ticketStatusActions")
+        self.status_layout = QHBoxLayout(box)
+        self.status_layout.setContentsMargins(0, 0, 0, 0)
+        self.status_buttons: dict[str, QAbstractButton] = {}
+        return box
+
+    def _mechanics_box(self) -> QGroupBox:
+        box = QGroupBox("Mechanics", self)
+        box.setObjectName("ticketMechanicsBox")
+        layout = QVBoxLayout(box)
+        self.mechanic_model = LinesModel(MECHANIC_COLUMNS, lambda m: m.mechanic_id, self)
+        self.mechanic_table = compact_table(box, self.mechanic_model, MECHANIC_COLUMNS,
+                                            "ticketMechanicLines", "Mechanics on this ticket", 0)
+        layout.addWidget(self.mechanic_table, 1)
+        row = QHBoxLayout()
+        self.assign_button = button(box, "&Assign mechanics…", "ticketAssignMechanics")
+        self.assign_button.setToolTip("Choose who works on this ticket and their hours")
+        self.assign_button.clicked.connect(self.assign_mechanics)
+        row.addWidget(self.assign_button)
+        self.mechanics_note = QLabel(box)
+        self.mechanics_note.setStyleSheet(NOTE_STYLE)
+        row.addWidget(self.mechanics_note, 1)
+        layout.addLayout(row)
+        return box
+
+    def _parts_box(self) -> QGroupBox:
+        box = QGroupBox("Parts", self)
+        box.setObjectName("ticketPartsBox")
+        layout = QVBoxLayout(box)
+        self.part_model = LinesModel(PART_COLUMNS, lambda p: p.id, self)
+        self.part_table = compact_table(box, self.part_model, PART_COLUMNS,
+                                        "ticketPartLines", "Parts on this ticket", 1)
+        self.part_table.selectionModel().selectionChanged.connect(self._part_selected)
+        layout.addWidget(self.part_table, 1)
+        row = QHBoxLayout()
+        self.add_parts_button = button(box, "Add &parts…", "ticketAddParts")
+        self.add_parts_button.setToolTip("Take parts from stock onto this ticket")
+        self.add_parts_button.clicked.connect(self.add_parts)
+        row.addWidget(self.add_parts_button)
+        row.addStretch(1)
+        caption = QLabel("&Quantity:", box)
+        self.quantity = QSpinBox(box)
+        self.quantity.setObjectName("ticketLineQuantity")
+        self.quantity.setAccessibleName("Quantity of the selected part")
+        self.quantity.setRange(1, workflow.MAX_LINE_QUANTITY)
+        caption.setBuddy(self.quantity)
+        row.addWidget(caption)
+        row.addWidget(self.quantity)
+        self.set_quantity_button = button(box, "&Set", "ticketSetQuantity")
+        self.set_quantity_button.setToolTip(
+            "Change the selected line's quantity (more is taken from stock, fewer go back)")
+        self.set_quantity_button.clicked.connect(self.set_quantity)
+        row.addWidget(self.set_quantity_button)
+        self.remove_button = button(box, "&Remove", "ticketRemovePart")
+        self.remove_button.setToolTip("Remove the selected line; its parts go back to stock")
+        self.remove_button.clicked.connect(self.remove_line)
+        row.addWidget(self.remove_button)
+        layout.addLayout(row)
+        return box
+
+    def _totals(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        row.addStretch(1)
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(16)
+        grid.setVerticalSpacing(2)
+        self.total_labels: dict[str, QLabel] = {}
+        for i, (key, caption) in enumerate((("parts", "Parts"), ("labor", "Labour"),
+                                            ("tax", "Tax"), ("total", "Total"))):
+            name = QLabel(caption, self)
+            value = QLabel("—", self)
+            value.setObjectName(f"ticketTotal{key.capitalize()}")
+            value.setAccessibleName(f"{caption} total")
+            value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            value.setMinimumWidth(90)
+            if key == "total":
+                for label in (name, value):
+                    font = label.font()
+                    font.setBold(True)
+                    font.setPointSizeF(font.pointSizeF() * 1.15)
+                    label.setFont(font)
+            grid.addWidget(name, i, 0)
+            grid.addWidget(value, i, 1)
+            self.total_labels[key] = value
+            if key == "tax":
+                self.tax_caption = name
+        row.addLayout(grid)
+        return row
+
+    def _print_row(self) -> QWidget:
+        """Print and export buttons; the editor puts them beside Save and Close."""
+        box = QWidget(self)
+        box.setObjectName("ticketPrintRow")
+        row = QHBoxLayout(box)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.print_work_order_button = button(box, "Print &work order…", "ticketPrintWorkOrder")
+        self.print_work_order_button.setToolTip("The job sheet for the bay (no prices)")
+        self.print_work_order_button.clicked.connect(lambda: self.print_document("work_order"))
+        self.print_invoice_button = button(box, "Print &invoice…", "ticketPrintInvoice")
+        self.print_invoice_button.setToolTip("The customer's invoice, with a print preview")
+        self.print_invoice_button.clicked.connect(lambda: self.print_document("invoice"))
+        self.export_button = QToolButton(box)
+        self.export_button.setObjectName("ticketExportPdf")
+        self.export_button.setAccessibleName("Export PDF")
+        self.export_button.setText("Export PDF")
+        self.export_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.export_button)
+        menu.setObjectName("ticketExportMenu")
+        self.export_invoice_action = QAction("Invoice as PDF…", menu)
+        self.export_invoice_action.setObjectName("ticketExportInvoice")
+        self.export_invoice_action.triggered.connect(lambda: self.export_pdf("invoice"))
+        self.export_work_order_action = QAction("Work order as PDF…", menu)
+        self.export_work_order_action.setObjectName("ticketExportWorkOrder")
+        self.export_work_order_action.triggered.connect(lambda: self.export_pdf("work_order"))
+        menu.addAction(self.export_invoice_action)
+        menu.addAction(self.export_work_order_action)
+        self.export_button.setMenu(menu)
+        for widget in (self.print_work_order_button, self.print_invoice_button,
+                       self.export_button):
+            row.addWidget(widget)
+        return box
+
+    # -- state -------------------------------------------------------------------------
+
+    @property
+    def version(self) -> int | None:
+        return self.detail.ticket.version if self.detail is not None else None
+
+    def label(self) -> str:
+        """The ticket's number as the shop prints it (e.g. RO-42)."""
+        if self.detail is None:
+            return f"#{self.ticket_id}"
+        number = self.detail.ticket.number
+        return self.settings.ticket_label(number) if self.settings else f"#{number}"
+
+    def load(self) -> None:
+        """Read the ticket's detail (and the shop's settings, for labels and printing)."""
+        uow, ticket_id = self.ui.uow, self.ticket_id
+        self.ui.worker.read(
+            lambda: (workflow.get_ticket_detail(uow, ticket_id), shop.get_settings(uow)),
+            alive(self, self._loaded),
+            alive(self, lambda error: self.problem.emit(str(error))),
+        )
+
+    def _loaded(self, result: tuple[TicketDetail, ShopSettingsRecord]) -> None:
+        self.settings = result[1]
+        self.apply(result[0])
+
+    def apply(self, detail: TicketDetail) -> None:
+        """Show ``detail`` (from a load, or what a write handed back)."""
+        if detail.ticket.id != self.ticket_id:
+            return
+        self.busy = False
+        self.detail = detail
+        chosen = self.selected_line()
+        self.mechanic_model.set_rows(detail.mechanics)
+        self.part_model.set_rows(detail.parts)
+        if chosen is not None and (row := self.part_model.row_of_id(chosen.id)) >= 0:
+            self.part_table.selectRow(row)
+        totals = detail.totals
+        for key, amount in (("parts", totals.parts), ("labor", totals.labor),
+                            ("tax", totals.tax), ("total", totals.total)):
+            self.total_labels[key].setText(money(amount))
+        rate = self.settings.tax_rate if self.settings else Decimal(0)
+        self.tax_caption.setText(
+            f"Tax ({documents.percent_text(rate)}%)" if rate and detail.editable else "Tax")
+        hours = sum(m.minutes for m in detail.mechanics)
+        self.mechanics_note.setText(
+            f"{hours_text(hours)} h booked" if detail.mechanics else "Nobody assigned yet")
+        self._fill_status(detail)
+        self._update_buttons()
+        self.loaded.emit(detail)
+
+    def _fill_status(self, detail: TicketDetail) -> None:
+        while self.status_layout.count():
+            item = self.status_layout.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
+        self.status_buttons = {}
+        for value in detail.allowed_next:
+            status = TicketStatus(value)
+            words = STATUS_VERBS[status]
+            name = "ticketStatus" + "".join(p.capitalize() for p in value.split("_"))
+            widget = button(self.status_box, words, name)
+            widget.setToolTip(STATUS_TIPS[status])
+            widget.clicked.connect(lambda _c=False, s=status: self.set_status(s))
+            self.status_layout.addWidget(widget)
+            self.status_buttons[value] = widget
+        if detail.reopenable:
+            widget = button(self.status_box, "Reopen…", "ticketReopen")
+            widget.setToolTip("Bring the ticket back to In progress, saying why")
+            widget.clicked.connect(self.reopen)
+            self.status_layout.addWidget(widget)
+            self.status_buttons["reopen"] = widget
+        self.status_layout.addStretch(1)
+
+    def _update_buttons(self) -> None:
+        detail = self.detail
+        editable = detail is not None and detail.editable and not self.busy
+        self.assign_button.setEnabled(editable)
+        self.add_parts_button.setEnabled(editable)
+        line = self.selected_line()
+        self.quantity.setEnabled(editable and line is not None)
+        self.set_quantity_button.setEnabled(editable and line is not None)
+        self.remove_button.setEnabled(editable and line is not None)
+        for widget in self.status_buttons.values():
+            widget.setEnabled(not self.busy)
+        for widget in (self.print_work_order_button, self.print_invoice_button,
+                       self.export_button):
+            widget.setEnabled(detail is not None)
+        if detail is not None and not detail.editable:
+            status = TicketStatus(detail.ticket.status)
+            self.mechanics_note.setText(f"{status.label}: read-only")
+
+    def selected_line(self) -> PartLineRecord | None:
+        rows = self.part_table.selectionModel().selectedRows()
+        line = self.part_model.row_at(rows[0].row()) if rows else None
+        return line if isinstance(line, PartLineRecord) else None
+
+    def _part_selected(self) -> None:
+        line = self.selected_line()
+        if line is not None:
+            self.quantity.setValue(line.quantity)
+        self._update_buttons()
+
+    # -- writes ------------------------------------------------------------------------
+
+    def _write(
+        self,
+        fn: Callable[[], TicketDetail],
+        changes: Callable[[TicketDetail], Changes],
+        done: str,
+    ) -> None:
+        self.busy = True
+        self._update_buttons()
+        self.note.setText("")
+        self.ui.worker.write(
+            fn, changes,
+            alive(self, lambda detail: self._written(detail, done)),
+            alive(self, self.failed),
+        )
+
+    def _written(self, detail: TicketDetail, done: str) -> None:
+        self.apply(detail)
+        self.note.setText(done)
+
+    def failed(self, error: BaseException) -> None:
+        """A write was refused: a stale copy reloads; anything else is explained."""
+        self.busy = False
+        self._update_buttons()
+        if isinstance(error, StaleRecord):
+            self.stale.emit(str(error))
+            self.load()
+        elif isinstance(error, DomainError):
+            self.problem.emit(str(error))
+        else:
+            self.problem.emit(f"Could not save: {error}")
+
+    def set_status(self, status: TicketStatus) -> None:
+        detail, version = self.detail, self.version
+        if detail is None or version is None or self.busy:
+            return
+        label = self.label()
+        if status is TicketStatus.CANCELLED:
+            pieces = sum(p.quantity for p in detail.parts)
+            back = (f" Its {pieces} part{'s' if pieces != 1 else ''} go back to stock."
+                    if pieces else "")
+            question = (f"Cancel ticket {label}?{back} A cancelled ticket is final: open a "
+                        "new ticket to resume the work.")
+            if not self.ui.prompts.confirm(self, f"Cancel ticket {label}", question,
+                                           "Cancel ticket"):
+                return
+        uow, ticket_id = self.ui.uow, self.ticket_id
+        part_ids = ({p.part_id for p in detail.parts} if status is TicketStatus.CANCELLED
+                    else set())
+        mechanic_ids = [m.mechanic_id for m in detail.mechanics]
+        self._write(
+            lambda: workflow.set_status(uow, ticket_id, status, version),
+            lambda d: part_changes(d.ticket.id, part_ids).merged(
+                Changes.of("mechanic", *mechanic_ids)),
+            f"Ticket {label} is now {status.label.lower()}.",
+        )
+
+    def reopen(self) -> None:
+        if self.detail is None or not self.detail.reopenable:
+            return
+        dialog = ReasonDialog(self.label(), self.window())
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self._reopen(dialog.text()))
+        self.reason_dialog = dialog
+        dialog.open()
+
+    def _reopen(self, reason: str) -> None:
+        version = self.version
+        if version is None:
+            return
+        uow, ticket_id = self.ui.uow, self.ticket_id
+        mechanic_ids = [m.mechanic_id for m in self.detail.mechanics] if self.detail else []
+        self._write(
+            lambda: workflow.reopen_ticket(uow, ticket_id, reason, version),
+            lambda d: Changes.of("ticket", d.ticket.id).merged(
+                Changes.of("mechanic", *mechanic_ids)),
+            f"Ticket {self.label()} is in progress again.",
+        )
+
+    def set_quantity(self) -> None:
+        line, version = self.selected_line(), self.version
+        if line is None or version is None or self.busy:
+            return
+        quantity = self.quantity.value()
+        if quantity == line.quantity:
+            return
+        uow = self.ui.uow
+        self._write(
+            lambda: workflow.change_part_quantity(uow, line.id, quantity, version),
+            lambda d: part_changes(d.ticket.id, [line.part_id]),
+            f"{line.sku}: {line.quantity} → {quantity}.",
+        )
+
+    def remove_line(self) -> None:
+        line, version = self.selected_line(), self.version
+        if line is None or version is None or self.busy:
+            return
+        question = (f"Remove {line.quantity} × {line.sku} ({line.name}) from ticket "
+                    f"{self.label()}? They go back to stock.")
+        if not self.ui.prompts.confirm(self, "Remove part", question, "Remove"):
+            return
+        uow = self.ui.uow
+        self._write(
+            lambda: workflow.remove_part_line(uow, line.id, version),
+            lambda d: part_changes(d.ticket.id, [line.part_id]),
+            f"Removed {line.sku}; {line.quantity} back in stock.",
+        )
+
+    # -- other dialogs -----------------------------------------------------------------
+
+    def assign_mechanics(self) -> None:
+        if self.detail is None or not self.detail.editable:
+            return
+        dialog = AssignMechanicsDialog(self.ui, self.ticket_id, self.detail, self.window(),
+                                       self._prefix())
+        self._open_child(dialog)
+        self.assign_dialog = dialog
+
+    def add_parts(self) -> None:
+        if self.detail is None or not self.detail.editable:
+            return
+        dialog = AddPartsDialog(self.ui, self.ticket_id, self.detail, self.window(),
+                                self._prefix())
+        self._open_child(dialog)
+        self.parts_dialog = dialog
+
+    def _prefix(self) -> str:
+        return self.settings.ticket_prefix if self.settings else "#"
+
+    def _open_child(self, dialog: AssignMechanicsDialog | AddPartsDialog) -> None:
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.saved.connect(alive(self, self.apply))
+        dialog.reloaded.connect(alive(self, self.apply))
+        dialog.open()
+
+    # -- printing ----------------------------------------------------------------------
+
+    def _document(self, kind: str, then: Callable[[str, str], None]) -> None:
+        """Read the ticket as it is now, then hand its HTML and title to ``then``."""
+        uow, ticket_id = self.ui.uow, self.ticket_id
+
+        def build() -> tuple[TicketDetail, ShopSettingsRecord]:
+            return workflow.get_ticket_detail(uow, ticket_id), shop.get_settings(uow)
+
+        def ready(result: tuple[TicketDetail, ShopSettingsRecord]) -> None:
+            detail, settings = result
+            self.settings = settings
+            label = settings.ticket_label(detail.ticket.number)
+            if kind == "invoice":
+                then(documents.invoice_html(detail, settings), f"Invoice {label}")
+            else:
+                then(documents.work_order_html(detail, settings), f"Work order {label}")
+
+        self.ui.worker.read(build, alive(self, ready),
+                            alive(self, lambda error: self.problem.emit(str(error))))
+
+    def print_document(self, kind: str) -> None:
+        self._document(kind, self._preview)
+
+    def _preview(self, html: str, title: str) -> None:
+        # QPrinter is no QObject: the panel keeps it alive as long as the preview uses it.
+        self.printer = printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer.setDocName(title)
+        dialog = QPrintPreviewDialog(printer, self.window())
+        dialog.setObjectName("ticketPrintPreview")
+        dialog.setWindowTitle(f"Print preview: {title}")
+        dialog.setAccessibleName(f"Print preview: {title}")
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        document = QTextDocument(dialog)
+        document.setHtml(html)
+        dialog.paintRequested.connect(document.print_)
+        dialog.resize(900, 760)
+        self.preview = dialog
+        dialog.open()
+
+    def export_pdf(self, kind: str) -> None:
+        self._document(kind, self._export)
+
+    def _export(self, html: str, title: str) -> None:
+        suggested = title.replace(" ", "-").lower() + ".pdf"
+        path = self.choose_pdf_path(self, suggested)
+        if not path:
+            return
+        try:
+            self.last_pdf = write_pdf(html, path, title)
+        except OSError as exc:
+            self.note.setStyleSheet(ERROR_STYLE)
+            self.note.setText(str(exc))
+            return
+        self.note.setStyleSheet(NOTE_STYLE)
+        self.note.setText(f"{title} saved to {self.last_pdf}")

@@ -1,0 +1,181 @@
+"""Staff page (administrators): every account with its role, whether it is active and
+whether it is locked; create, edit, deactivate or reactivate, reset a password, unlock.
+
+Accounts are never deleted — the audit trail points at them — so Delete is not offered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QDialog, QPushButton, QWidget
+
+from mechanic_desktop.db.unit_of_work import UnitOfWork
+from mechanic_desktop.domain.records import ListQuery, Page
+from mechanic_desktop.services import mechanics, staff
+from mechanic_desktop.services.staff import StaffRow
+from mechanic_desktop.ui.context import UiContext
+from mechanic_desktop.ui.dialogs.form import button
+from mechanic_desktop.ui.dialogs.staff import ResetPasswordDialog, StaffDialog
+from mechanic_desktop.ui.models.columns import CENTER, Column, TableSpec
+from mechanic_desktop.ui.operations import Changes, alive
+from mechanic_desktop.ui.pages.list_page import ListPage
+
+GREY = QColor(130, 130, 130)
+RED = QColor(179, 38, 30)
+
+
+@dataclass(frozen=True, slots=True)
+class StaffEntry:
+    """A staff row with the name of the mechanic it is linked to, for the table."""
+
+    row: StaffRow
+    mechanic: str
+
+
+STAFF: TableSpec[StaffEntry] = TableSpec(
+    entity="staff",
+    columns=(
+        Column("User name", lambda e: e.row.username, "username", 150),
+        Column("Full name", lambda e: e.row.full_name, None, 220),
+        Column("Role", lambda e: e.row.role.label, None, 130),
+        Column("Active", lambda e: "Yes" if e.row.active else "No", None, 70, CENTER,
+               foreground=lambda e: None if e.row.active else GREY),
+        Column("Locked", lambda e: "Locked" if e.row.locked else "", None, 80, CENTER,
+               foreground=lambda e: RED if e.row.locked else None,
+               tooltip=lambda e: "Too many failed sign-ins; Unlock lets them try again"
+               if e.row.locked else None),
+        Column("Mechanic", lambda e: e.mechanic, None, 170,
+               tooltip=lambda e: "Their tickets show under My tickets" if e.mechanic else None),
+    ),
+    row_id=lambda e: e.row.id,
+    default_sort="username",
+)
+
+
+def fetch_staff(uow: UnitOfWork, query: ListQuery) -> Page[StaffEntry]:
+    """All accounts (a shop has tens), searched here by name, user name or role."""
+    page = staff.list_staff(uow, query)
+    linked = {r.mechanic_id for r in page.rows if r.mechanic_id is not None}
+    names: dict[int, str] = {}
+    if linked:
+        crew = mechanics.list_mechanics(uow, ListQuery(sort="name", limit=1000))
+        names = {m.id: m.name for m in crew.rows if m.id in linked}
+    needle = query.search.casefold()
+    rows = [r for r in page.rows if not needle or needle in
+            f"{r.username} {r.full_name} {r.role.label}".casefold()]
+    if query.descending:
+        rows.reverse()
+    entries = tuple(StaffEntry(r, names.get(r.mechanic_id, "") if r.mechanic_id else "")
+                    for r in rows)
+    return Page(entries, None)
+
+
+class StaffPage(ListPage):
+    key = "staff"
+    singular = "staff account"
+    plural = "staff accounts"
+    search_hint = "Name, user name or role…"
+    watches = frozenset({"staff", "mechanic"})
+    can_delete = False
+
+    def __init__(self, ui: UiContext, parent: QWidget | None = None) -> None:
+        uow = ui.uow
+        super().__init__(ui, STAFF, lambda q: fetch_staff(uow, q), parent)
+        self.selection_changed.connect(self._update_buttons)
+        self.model.modelReset.connect(self._update_buttons)
+        self.model.page_loaded.connect(lambda _n: self._update_buttons())
+        self._update_buttons()
+
+    def add_filters(self) -> None:
+        self.reset_button = button(self, "Reset &password…", "staffResetPassword")
+        self.reset_button.setToolTip("Give the selected person a temporary password")
+        self.unlock_button = button(self, "Un&lock", "staffUnlock")
+        self.unlock_button.setToolTip("Let a locked-out account try again now")
+        self.active_button = button(self, "&Deactivate", "staffActive")
+        self.active_button.setToolTip("Stop or allow this account signing in")
+        self.reset_button.clicked.connect(self.reset_selected)
+        self.unlock_button.clicked.connect(self.unlock_selected)
+        self.active_button.clicked.connect(self.toggle_active)
+        for widget in (self.reset_button, self.unlock_button, self.active_button):
+            assert isinstance(widget, QPushButton)
+            widget.setAutoDefault(False)
+            self.filters.addWidget(widget)
+
+    def selected_staff(self) -> StaffRow | None:
+        entry = self.selected_row()
+        return entry.row if isinstance(entry, StaffEntry) else None
+
+    def _update_buttons(self) -> None:
+        row = self.selected_staff()
+        self.reset_button.setEnabled(row is not None)
+        self.unlock_button.setEnabled(row is not None and row.locked)
+        self.active_button.setEnabled(row is not None)
+        label = "Reac&tivate" if row is not None and not row.active else "&Deactivate"
+        self.active_button.setText(label)
+        self.active_button.setAccessibleName(label.replace("&", ""))
+
+    # -- the area's dialogs ------------------------------------------------------------
+
+    def make_dialog(self, record: Any | None) -> QDialog:
+        return StaffDialog(self.ui, record, self.window())
+
+    def load_record(self, row_id: int) -> Callable[[], Any]:
+        """The row already has every field the editor shows; nothing to read."""
+        row = self.selected_staff()
+        return lambda: row
+
+    def describe(self, row: Any) -> str:
+        return str(row.row.full_name if isinstance(row, StaffEntry) else row.full_name)
+
+    # -- account actions ---------------------------------------------------------------
+
+    def reset_selected(self) -> None:
+        row = self.selected_staff()
+        if row is None:
+            return
+        dialog = ResetPasswordDialog(self.ui, row, self.window())
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.saved.connect(lambda saved: self._done(
+            saved, f"{saved.full_name} must choose a new password at their next sign-in."))
+        self.dialog = dialog
+        dialog.open()
+
+    def unlock_selected(self) -> None:
+        row = self.selected_staff()
+        if row is None:
+            return
+        uow, user_id = self.ui.uow, row.id
+        self._write(lambda: staff.unlock(uow, user_id),
+                    f"{row.full_name} can sign in again.")
+
+    def toggle_active(self) -> None:
+        row = self.selected_staff()
+        if row is None:
+            return
+        if row.active:
+            question = (f"Deactivate {row.full_name} ({row.username})? They can no longer "
+                        "sign in; their history stays in the records.")
+            if not self.ui.prompts.confirm(self, "Deactivate account", question, "Deactivate"):
+                return
+        uow, user_id, active = self.ui.uow, row.id, not row.active
+        self._write(lambda: staff.set_staff_active(uow, user_id, active),
+                    f"{row.full_name} is now {'active' if active else 'deactivated'}.")
+
+    def _write(self, fn: Callable[[], StaffRow], done: str) -> None:
+        self.ui.worker.write(
+            fn, lambda row: Changes.of("staff", row.id),
+            alive(self, lambda row: self._done(row, done)),
+            alive(self, self._refused),
+        )
+
+    def _done(self, row: StaffRow, text: str) -> None:
+        self._keep_id = row.id
+        self.message.emit(text)
+
+    def _refused(self, error: BaseException) -> None:
+        self.ui.prompts.inform(self, "Not changed", str(error))
