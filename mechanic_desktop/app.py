@@ -37,6 +37,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="do not offer demo data when the database is empty",
     )
+    parser.add_argument(
+        "--smoke-test",
+        action="store_true",
+        help="self-check: temporary database, migrations, own account, sign-in, main "
+        "window offscreen; prints the time and exits 0 when all works",
+    )
     sub = parser.add_subparsers(dest="command")
     seed = sub.add_parser("seed", help="fill a database with realistic demo data")
     seed.add_argument("--customers", type=int, default=200)
@@ -50,6 +56,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.smoke_test:
+        from mechanic_desktop.ui.smoke import run_smoke_test
+
+        return run_smoke_test()
     url = database_url(getattr(args, "seed_database_url", None) or args.database_url)
     if args.command == "seed":
         return run_seed(url, args)

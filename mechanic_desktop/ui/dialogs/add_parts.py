@@ -267,7 +267,7 @@ class AddPartsDialog(TicketLinesDialog):
         if isinstance(error, ValidationError):
             for key, message in error.fields.items():
                 _, _, raw = key.partition(":")
-                if raw.isdigit():
+                if raw.isdecimal():
                     problems[int(raw)] = message
         self._set_basket([replace(b, problem=problems.get(b.part_id, ""))
                           for b in self.basket.rows])

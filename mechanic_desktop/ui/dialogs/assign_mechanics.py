@@ -328,7 +328,7 @@ class AssignMechanicsDialog(TicketLinesDialog):
         if isinstance(error, ValidationError):
             for key, message in error.fields.items():
                 _, _, raw = key.partition(":")
-                row = self.rows.get(int(raw)) if raw.isdigit() else None
+                row = self.rows.get(int(raw)) if raw.isdecimal() else None
                 if row is not None:
                     row.show_error(message)
         super().show_errors(error)

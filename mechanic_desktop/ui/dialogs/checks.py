@@ -41,7 +41,7 @@ def whole(
         text = edit.text().strip().replace(",", "")
         if not text:
             return f"{label} is required." if required else None
-        if not text.isdigit():
+        if not text.isdecimal():
             return f"{label} must be a whole number."
         if not minimum <= int(text) <= maximum:
             sep = "," if maximum >= 10_000 else ""  # years read 1886, not 1,886

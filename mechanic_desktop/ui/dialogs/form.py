@@ -145,6 +145,9 @@ class EditorDialog(QDialog):
         caption = QLabel(label, self)
         caption.setBuddy(widget)
         self.form.addRow(caption, box)
+        limit = widget.property(MAX_CHARS) if isinstance(widget, QLineEdit) else None
+        if isinstance(limit, int) and limit > 0:
+            validate = _with_length_limit(widget, label, limit, validate)
         self._fields[name] = FormField(name, widget, error, validate)
         self._watch(name, widget)
         return widget
@@ -284,16 +287,36 @@ def note_label(parent: QWidget) -> QLabel:
     return label
 
 
+#: Widget property holding a line edit's character limit, checked by the form.
+MAX_CHARS = "maxChars"
+
+
 def line_edit(
     parent: QWidget, text: str = "", placeholder: str = "", max_len: int = 0
 ) -> QLineEdit:
+    """A one-line field. ``max_len`` is checked and reported next to the field rather
+    than set as QLineEdit's maxLength, which silently cuts pasted text."""
     edit = QLineEdit(text, parent)
     if placeholder:
         edit.setPlaceholderText(placeholder)
     if max_len:
-        edit.setMaxLength(max_len)
+        edit.setProperty(MAX_CHARS, max_len)
     edit.setClearButtonEnabled(False)
     return edit
+
+
+def _with_length_limit(
+    edit: QLineEdit, label: str, limit: int, validate: Validator | None
+) -> Validator:
+    caption = label.rstrip(":").replace("&", "")
+
+    def check() -> str | None:
+        length = len(edit.text().strip())
+        if length > limit:
+            return f"{caption} is too long ({length:,} characters; at most {limit:,})."
+        return validate() if validate is not None else None
+
+    return check
 
 
 def button(parent: QWidget, text: str, name: str) -> QAbstractButton:

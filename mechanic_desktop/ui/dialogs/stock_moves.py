@@ -106,7 +106,7 @@ class ReceiveStockDialog(EditorDialog):
 
     def _preview(self) -> None:
         text = self.quantity.text()
-        if self.error_of("quantity") or not text.strip().replace(",", "").isdigit():
+        if self.error_of("quantity") or not text.strip().replace(",", "").isdecimal():
             self.preview.setText(f"On hand now: {self.on_hand:,}")
         else:
             self.preview.setText(f"On hand {self.on_hand:,} → {self.on_hand + _whole(text):,}")
@@ -154,7 +154,7 @@ class AdjustStockDialog(EditorDialog):
 
     def _preview(self) -> None:
         text = self.counted.text().strip().replace(",", "")
-        if not text.isdigit() or self.error_of("counted_quantity"):
+        if not text.isdecimal() or self.error_of("counted_quantity"):
             self.preview.setText(f"The system says {self.on_hand:,} on hand.")
             return
         difference = int(text) - self.on_hand
