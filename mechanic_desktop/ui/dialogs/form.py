@@ -145,9 +145,10 @@ class EditorDialog(QDialog):
         caption = QLabel(label, self)
         caption.setBuddy(widget)
         self.form.addRow(caption, box)
-        limit = widget.property(MAX_CHARS) if isinstance(widget, QLineEdit) else None
-        if isinstance(limit, int) and limit > 0:
-            validate = _with_length_limit(widget, label, limit, validate)
+        if isinstance(widget, QLineEdit):
+            limit = widget.property(MAX_CHARS)
+            if isinstance(limit, int) and limit > 0:
+                validate = _with_length_limit(widget, label, limit, validate)
         self._fields[name] = FormField(name, widget, error, validate)
         self._watch(name, widget)
         return widget
