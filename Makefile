@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint typecheck bench seed soak package clean
+.PHONY: run test lint typecheck bench seed soak package screenshots clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ soak: $(STAMP)
 ## package: build the one-folder app for this OS into dist/ (see build.spec)
 package: $(STAMP)
 	$(VENV)/bin/pyinstaller --noconfirm build.spec
+
+## screenshots: render every page and dialog with demo data to docs/screenshots/
+screenshots: $(STAMP)
+	MD_SHOTS_DIR=$(CURDIR)/docs/screenshots QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q \
+		-p no:cacheprovider -k render tests/ui
 
 ## seed: fill the local database with demo data
 seed: $(STAMP)
