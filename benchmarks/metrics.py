@@ -17,6 +17,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -353,3 +354,54 @@ def peak_rss(b: Bench) -> Result:
 @metric("idle_cpu_percent", "%", None, "CPU while the window sits idle for 5 s")
 def idle_cpu(b: Bench) -> Result:
     return _probe_figure(b, "idle_cpu_percent")
+
+
+# --------------------------------------------------------------------------- reports
+
+
+def _report_period(b: Bench) -> Any:
+    """The last 365 days of the seeded history (its newest completion is the 'now')."""
+    from datetime import timedelta
+
+    from mechanic_desktop.services.reports import Period
+
+    if "report_period" not in b.memo:
+        with b.engine.connect() as conn:
+            newest = conn.scalar(select(func.max(ServiceTicket.completed_at)))
+        end = newest.replace(tzinfo=UTC) if newest is not None else datetime.now(UTC)
+        b.memo["report_period"] = Period(end - timedelta(days=365), end + timedelta(seconds=1),
+                                         "last 365 days")
+    return b.memo["report_period"]
+
+
+@metric("report_ms", "ms", 300,
+        "slower of: mechanic ranking, revenue per month (last 365 days of history)")
+def report_ms(b: Bench) -> Result:
+    from mechanic_desktop.services import reports
+
+    period = _report_period(b)
+    ranking = median_ms(lambda: reports.mechanic_ranking(b.uow, period), b.repetitions)
+    revenue = median_ms(lambda: reports.revenue(b.uow, period, "month"), b.repetitions)
+    return Result(max(ranking, revenue),
+                  f"ranking {ranking:.0f} ms, revenue {revenue:.0f} ms over {period.label}")
+
+
+@metric("export_rows_per_s", "rows/s", None,
+        "customers list streamed to CSV, every row, 1000-row pages (higher is better)")
+def export_rows_per_s(b: Bench) -> Result:
+    import tempfile
+
+    from mechanic_desktop.services import csv_export
+
+    query = ListQuery(sort="name")
+    with tempfile.TemporaryDirectory() as folder:
+        target = Path(folder) / "customers.csv"
+        started = time.perf_counter()
+        rows = csv_export.to_file(target, lambda out: csv_export.write_list(
+            out, lambda q: customers.list_customers(b.uow, q), query,
+            [("Name", lambda r: r.name), ("Phone", lambda r: r.phone),
+             ("E-mail", lambda r: r.email), ("Vehicles", lambda r: r.vehicle_count),
+             ("Open tickets", lambda r: r.open_tickets)]))
+        seconds = time.perf_counter() - started
+        size = target.stat().st_size
+    return Result(rows / seconds, f"{rows:,} rows, {size / 1e6:.1f} MB in {seconds:.1f} s")

@@ -1,0 +1,133 @@
+"""CSV export: any keyset-paged list streamed page by page, and every report.
+
+A list is read through the same ``fetch(ListQuery) -> Page`` callable its table uses, a
+page at a time, so exporting a million tickets never holds more than one page; each page
+is its own short read transaction. Progress is reported after every page and a cancel
+flag is checked between pages. Files are written to a temporary name and renamed at the
+end, so a cancelled or failed export never leaves half a file behind.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, TextIO
+
+from mechanic_desktop.domain.records import ListQuery, Page
+from mechanic_desktop.services.reports import Column
+
+FetchPage = Callable[[ListQuery], Page[Any]]
+#: ``progress(rows_written)``.
+Progress = Callable[[int], None]
+#: (header, cell text of a row) for list exports.
+ListColumn = tuple[str, Callable[[Any], object]]
+EXPORT_PAGE = 1000
+#: Spreadsheets run cells starting with these as formulas; such text gets a leading '.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class ExportCancelled(Exception):
+    """The user cancelled; nothing was written."""
+
+
+def safe_text(text: str) -> str:
+    """Neutralise spreadsheet formula injection, leaving numbers such as -5 alone."""
+    if text.startswith(_FORMULA_START):
+        try:
+            Decimal(text.replace(",", ""))
+        except ArithmeticError:
+            return "'" + text
+    return text
+
+
+def cell(value: object, kind: str = "text") -> str:
+    """A report value as CSV text: plain numbers (no thousands separators), ISO dates."""
+    if value is None:
+        return ""
+    if kind == "hours" and isinstance(value, int):
+        return f"{Decimal(value) / 60:.2f}"
+    if kind == "days" and isinstance(value, int | float):
+        return f"{value / 86400:.1f}"
+    if kind == "money" and isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if isinstance(value, datetime):
+        local = value.astimezone()
+        return local.strftime("%Y-%m-%d") if kind == "date" else local.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    return safe_text(str(value))
+
+
+def _text(value: object) -> str:
+    return "" if value is None else safe_text(str(value))
+
+
+def iter_pages(fetch: FetchPage, query: ListQuery, page_size: int = EXPORT_PAGE
+               ) -> Iterator[Sequence[Any]]:
+    """Every page of ``query`` in its order, from its first row (keyset cursors)."""
+    current = dataclasses.replace(query, cursor=None, limit=page_size)
+    while True:
+        page = fetch(current)
+        if page.rows:
+            yield page.rows
+        if page.next_cursor is None:
+            return
+        current = dataclasses.replace(current, cursor=page.next_cursor)
+
+
+def write_list(
+    out: TextIO,
+    fetch: FetchPage,
+    query: ListQuery,
+    columns: Sequence[ListColumn],
+    *,
+    progress: Progress | None = None,
+    cancelled: Callable[[], bool] | None = None,
+    page_size: int = EXPORT_PAGE,
+) -> int:
+    """Write the header and every row of the list; the number of rows written."""
+    writer = csv.writer(out)
+    writer.writerow([header for header, _ in columns])
+    written = 0
+    for rows in iter_pages(fetch, query, page_size):
+        if cancelled is not None and cancelled():
+            raise ExportCancelled
+        writer.writerows([_text(text(row)) for _, text in columns] for row in rows)
+        written += len(rows)
+        if progress is not None:
+            progress(written)
+    if cancelled is not None and cancelled():
+        raise ExportCancelled
+    return written
+
+
+def write_report(out: TextIO, columns: Sequence[Column], rows: Iterable[Any]) -> int:
+    """Write a report (its rows are already aggregated: at most a few thousand)."""
+    writer = csv.writer(out)
+    writer.writerow([c.header for c in columns])
+    count = 0
+    for row in rows:
+        writer.writerow([cell(c.value(row), c.kind) for c in columns])
+        count += 1
+    return count
+
+
+def to_file(path: str | Path, write: Callable[[TextIO], int]) -> int:
+    """Run ``write`` into a temporary file beside ``path`` and move it into place only
+    when it finished (UTF-8 with a BOM, which spreadsheet programs recognise)."""
+    target = Path(path)
+    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as out:
+            count = write(out)
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return count

@@ -1,0 +1,201 @@
+"""File → Export CSV… / Import customers… / Import parts…, installed on the main window.
+
+A table page is exported as it is filtered and sorted, every row (not just those
+loaded), streamed page by page on the DB worker behind a cancellable progress dialog.
+File choices go through ``choose_save`` / ``choose_open``, which tests replace so no
+native dialog ever blocks them.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QMenu, QProgressDialog, QWidget
+
+from mechanic_desktop.services import csv_export
+from mechanic_desktop.services.csv_import import Kind
+from mechanic_desktop.ui.operations import alive
+from mechanic_desktop.ui.pages.reports import ReportsPage, SaveChooser, choose_save_file
+
+if TYPE_CHECKING:
+    from mechanic_desktop.ui.main_window import MainWindow
+
+#: (parent, caption) → chosen path, or None when cancelled.
+OpenChooser = Callable[[QWidget | None, str], str | None]
+
+
+def choose_open_file(parent: QWidget | None, caption: str) -> str | None:
+    path, _filter = QFileDialog.getOpenFileName(
+        parent, caption, "", "CSV files (*.csv *.txt);;All files (*)")
+    return path or None
+
+
+class _Relay(QObject):
+    """Carries progress from the worker thread to the GUI thread (queued signal)."""
+
+    progress = Signal(int)
+
+
+class ListExport(QObject):
+    """One running export of a table page: worker job, progress dialog, cancel flag."""
+
+    finished = Signal(object)  # rows written, or the error
+
+    def __init__(self, page: Any, path: str, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.cancel = threading.Event()
+        self.relay = _Relay(self)
+        model = page.model
+        fetch = model._fetch
+        query = model.query
+        columns = [(c.header, c.text) for c in model.spec.columns]
+        self.progress = QProgressDialog(f"Exporting {page.plural}…", "Cancel", 0, 0, parent)
+        self.progress.setObjectName("exportProgress")
+        self.progress.setAccessibleName("Export progress")
+        self.progress.setWindowTitle("Export CSV")
+        self.progress.setWindowModality(Qt.WindowModality.WindowModal)
+        self.progress.setMinimumDuration(300)
+        self.progress.canceled.connect(self.cancel.set)
+        self.relay.progress.connect(
+            lambda n: self.progress.setLabelText(f"Exporting {page.plural}… {n:,} rows written"))
+        emit = self.relay.progress.emit
+        self.rows: int | None = None
+        self.error: BaseException | None = None
+        page.ui.worker.read(
+            lambda: csv_export.to_file(path, lambda out: csv_export.write_list(
+                out, fetch, query, columns, progress=emit, cancelled=self.cancel.is_set)),
+            alive(self, self._done), alive(self, self._failed))
+
+    def _done(self, rows: int) -> None:
+        self.rows = rows
+        self.progress.reset()
+        self.finished.emit(rows)
+
+    def _failed(self, error: BaseException) -> None:
+        self.error = error
+        self.progress.reset()
+        self.finished.emit(error)
+
+
+class DataActions(QObject):
+    """The window's CSV actions; ``choose_save``/``choose_open`` are replaceable."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.choose_save: SaveChooser = choose_save_file
+        self.choose_open: OpenChooser = choose_open_file
+        self.export: ListExport | None = None
+        self.import_dialog: QWidget | None = None
+        self.export_action = self._action("exportCsvAction", "&Export CSV…", self.export_current,
+                                          "Ctrl+Shift+E",
+                                          "Save this list (as filtered and sorted) or report "
+                                          "as a CSV file")
+        self.import_customers_action = self._action(
+            "importCustomersAction", "Import &customers…", lambda: self.import_csv("customers"),
+            "", "Add customers (and their vehicles) from a CSV file")
+        self.import_parts_action = self._action(
+            "importPartsAction", "Import &parts…", lambda: self.import_csv("parts"), "",
+            "Add or update parts from a CSV file")
+        file_menu = self._file_menu()
+        if file_menu is not None:
+            before = window.quit_action
+            for action in (self.import_customers_action, self.import_parts_action,
+                           self.export_action):
+                file_menu.insertAction(before, action)
+            file_menu.insertSeparator(before)
+        for page in window.pages:
+            if isinstance(page, ReportsPage):
+                page.choose_save = lambda parent, caption, name: self.choose_save(  # noqa: PLW0108 - late-bound, tests swap it
+                    parent, caption, name)
+                page.jump_requested.connect(self.jump)
+
+    def _action(self, name: str, text: str, slot: Callable[[], None], keys: str,
+                tip: str) -> QAction:
+        action = QAction(text, self.window)
+        action.setObjectName(name)
+        if keys:
+            action.setShortcut(QKeySequence(keys))
+        action.setToolTip(tip)
+        action.setStatusTip(tip)
+        action.triggered.connect(lambda _checked=False: slot())
+        self.window.addAction(action)
+        return action
+
+    def _file_menu(self) -> QMenu | None:
+        for action in self.window.menuBar().actions():
+            menu = action.menu()
+            if isinstance(menu, QMenu) and self.window.quit_action in menu.actions():
+                return menu
+        return None
+
+    def _say(self, text: str) -> None:
+        self.window.statusBar().showMessage(text, 8000)
+
+    # -- export ---------------------------------------------------------------------------
+
+    def export_current(self) -> None:
+        page = self.window.current_page
+        if isinstance(page, ReportsPage):
+            page.export_current()
+            return
+        suggested = f"{page.key}.csv"
+        path = self.choose_save(self.window, f"Export {page.plural} as CSV", suggested)
+        if not path:
+            return
+        export = ListExport(page, path, self.window)
+        export.finished.connect(lambda result: self._exported(path, result))
+        self.export = export
+
+    def _exported(self, path: str, result: object) -> None:
+        if isinstance(result, int):
+            self._say(f"Saved {result:,} rows to {path}.")
+        elif isinstance(result, csv_export.ExportCancelled):
+            self._say("Export cancelled; no file was written.")
+        else:
+            self.window.ui.prompts.inform(self.window, "Export failed", str(result))
+
+    # -- import ---------------------------------------------------------------------------
+
+    def import_csv(self, kind: Kind) -> None:
+        from mechanic_desktop.ui.dialogs.import_csv import ImportDialog
+
+        path = self.choose_open(self.window, f"Import {kind} from a CSV file")
+        if not path:
+            return
+        dialog = ImportDialog(self.window.ui, kind, path, self.window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.imported.connect(lambda result: self._say(
+            f"Imported {result.created:,} new and updated {result.updated:,} {kind}."))
+        self.import_dialog = dialog
+        dialog.open()
+
+    # -- dashboard jumps ----------------------------------------------------------------------
+
+    def jump(self, key: str, name: str, value: object) -> None:
+        """Show the list page ``key`` with its quick filter ``name`` set to ``value``."""
+        keys = [p.key for p in self.window.pages]
+        if key not in keys:
+            return
+        self.window.show_page(keys.index(key))
+        page = self.window.current_page
+        combo = getattr(page, "status_filter", None) if name == "status" else None
+        if combo is not None:
+            for i in range(combo.count()):
+                if tuple(combo.itemData(i) or ()) == value:
+                    combo.setCurrentIndex(i)
+                    return
+        check = getattr(page, "low_stock", None) if name == "low_stock" else None
+        if check is not None:
+            check.setChecked(bool(value))
+            return
+        page.model.set_filter(name, value)
+
+
+def install_data_actions(window: MainWindow) -> DataActions:
+    """Add the CSV actions to ``window`` (File menu) and wire the Reports page to them."""
+    return DataActions(window)

@@ -1,0 +1,99 @@
+"""A read-only table model for one report: its columns come from
+``services.reports.Column`` (the same ones the CSV export writes), its rows are the
+report's already-aggregated rows (a few hundred at most), swapped in whole."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+
+from mechanic_desktop.services.reports import Column
+from mechanic_desktop.ui.models.columns import LEFT, RIGHT
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+_NUMERIC = frozenset({"int", "money", "hours", "days"})
+
+
+def display(value: object, kind: str) -> str:
+    """A report value as the table shows it (money with separators, hours, days)."""
+    if value is None:
+        return ""
+    if kind == "money" and isinstance(value, Decimal):
+        return f"{value:,.2f}"
+    if kind == "hours" and isinstance(value, int):
+        return f"{Decimal(value) / 60:,.2f}"
+    if kind == "days" and isinstance(value, int | float):
+        return f"{value / 86400:,.1f}"
+    if kind == "int" and isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, datetime):
+        local = value.astimezone()
+        return local.strftime("%Y-%m-%d") if kind == "date" else local.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+class ReportTableModel(QAbstractTableModel):
+    """Rows of one report; ``loaded_once``/``loading`` say whether they are current."""
+
+    def __init__(self, columns: Sequence[Column], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.columns = tuple(columns)
+        self.rows: tuple[Any, ...] = ()
+        self.loaded_once = False
+        self.loading = False
+
+    def set_rows(self, rows: Sequence[Any]) -> None:
+        self.beginResetModel()
+        self.rows = tuple(rows)
+        self.loaded_once = True
+        self.loading = False
+        self.endResetModel()
+
+    def row_at(self, row: int) -> Any | None:
+        return self.rows[row] if 0 <= row < len(self.rows) else None
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.columns)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.columns):
+            return None
+        column = self.columns[section]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return column.header
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return int(RIGHT if column.kind in _NUMERIC else LEFT)
+        return None
+
+    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return (Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+                | Qt.ItemFlag.ItemNeverHasChildren)
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not (0 <= index.row() < len(self.rows)
+                                       and 0 <= index.column() < len(self.columns)):
+            return None
+        column = self.columns[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return display(column.value(self.rows[index.row()]), column.kind)
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return int(RIGHT if column.kind in _NUMERIC else LEFT)
+        if role == Qt.ItemDataRole.ToolTipRole and column.kind == "text":
+            text = display(column.value(self.rows[index.row()]), column.kind)
+            return text if len(text) > 30 else None
+        if role == Qt.ItemDataRole.ToolTipRole and column.kind == "text":
+            text = display(column.value(self.rows[index.row()]), column.kind)
+            return text if len(text) > 30 else None
+        return None

@@ -1,0 +1,569 @@
+"""The Reports area: a dashboard strip, a period picker, and one tab per report (a table
+and, for the ranking and revenue, a chart beside it).
+
+Every report is computed by the services on the DB worker for the chosen period; a
+reply to a period the user has since changed is dropped (a generation counter per tab).
+The page offers the same small interface as a list page (signals, ``start``,
+``refresh``, ``model``/``table`` of its first report) so the main window treats it as
+one more area.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, cast
+
+from PySide6.QtCore import QDate, QSettings, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QStyle,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mechanic_desktop.domain.permissions import Action
+from mechanic_desktop.domain.staff import Actor, Role
+from mechanic_desktop.domain.status import TicketStatus
+from mechanic_desktop.services import csv_export, reports
+from mechanic_desktop.services.reports import Column, Grain, Period
+from mechanic_desktop.ui import access
+from mechanic_desktop.ui.charts import RankingChart, RevenueChart
+from mechanic_desktop.ui.context import UiContext
+from mechanic_desktop.ui.models.report_models import ReportTableModel, display
+from mechanic_desktop.ui.operations import Changes, alive
+
+#: (parent, caption, suggested file name) → chosen path, or None when cancelled.
+SaveChooser = Callable[[QWidget | None, str, str], str | None]
+
+PERIOD_CHOICES = (("This week", "this_week"), ("This month", "this_month"),
+                  ("Last month", "last_month"), ("This year", "this_year"),
+                  ("Custom…", "custom"))
+USAGE_CHOICES = (("Top parts by quantity", "by_quantity"), ("Top parts by revenue", "by_revenue"),
+                 ("No movement for 12 months", "idle"))
+
+
+def choose_save_file(parent: QWidget | None, caption: str, suggested: str) -> str | None:
+    path, _filter = QFileDialog.getSaveFileName(parent, caption, suggested,
+                                                "CSV files (*.csv);;All files (*)")
+    return path or None
+
+
+@dataclass
+class _Tab:
+    key: str
+    title: str
+    model: ReportTableModel
+    table: QTableView
+    #: Runs on the worker: the rows to show (and anything a chart needs).
+    load: Callable[[Period], Any]
+    #: Shows the result (None: the result is the rows themselves).
+    show: Callable[[Any], None] | None
+    generation: int = 0
+    stale: bool = True
+
+
+class ReportsPage(QWidget):
+    status_changed = Signal(str)
+    message = Signal(str)
+    selection_changed = Signal()
+    #: A dashboard figure was clicked: (page key, filter name, value) of the list to open.
+    jump_requested = Signal(str, str, object)
+
+    key = "reports"
+    singular = "report"
+    plural = "reports"
+    can_delete = False
+    watches = frozenset({"ticket", "part", "mechanic", "customer"})
+
+    def __init__(self, ui: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ui = ui
+        self.setObjectName("reportsPage")
+        self.setAccessibleName("Reports")
+        self.choose_save: SaveChooser = choose_save_file
+        self.period = Period.this_month()
+        self._started = False
+        self._dash_generation = 0
+        self.last_export: str | None = None
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 4)
+        layout.addLayout(self._make_dashboard())
+        layout.addLayout(self._make_period_bar())
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("reportTabs")
+        self.tabs.setAccessibleName("Reports")
+        layout.addWidget(self.tabs, 1)
+        self._tabs: list[_Tab] = []
+        self._make_tabs()
+        self.tabs.currentChanged.connect(lambda _i: self._load_current())
+
+    # -- building ------------------------------------------------------------------------
+
+    def _card(self, name: str, accessible: str, tip: str) -> QPushButton:
+        button = QPushButton("…", self)
+        button.setObjectName(name)
+        button.setAccessibleName(accessible)
+        button.setToolTip(tip)
+        button.setMinimumHeight(44)
+        button.setStyleSheet("QPushButton { font-size: 11pt; padding: 4px 14px; }")
+        return button
+
+    def _make_dashboard(self) -> QHBoxLayout:
+        strip = QHBoxLayout()
+        self.open_card = self._card("dashOpen", "Open tickets",
+                                    "Tickets not started yet: click to list them")
+        self.progress_card = self._card("dashInProgress", "Tickets in progress",
+                                        "Tickets being worked on: click to list them")
+        self.done_card = self._card("dashDoneToday", "Completed today",
+                                    "Tickets completed today")
+        self.low_card = self._card("dashLowStock", "Low-stock parts",
+                                   "Parts at or below their reorder level: click to list them")
+        self.week_card = self._card("dashWeekRevenue", "This week's revenue",
+                                    "Billed this week (completed or closed tickets)")
+        self.open_card.clicked.connect(
+            lambda: self.jump_requested.emit("tickets", "status", (TicketStatus.OPEN.value,)))
+        self.progress_card.clicked.connect(lambda: self.jump_requested.emit(
+            "tickets", "status", (TicketStatus.IN_PROGRESS.value,)))
+        self.low_card.clicked.connect(lambda: self.jump_requested.emit("stock", "low_stock", True))
+        self.done_card.clicked.connect(lambda: self._select_tab("ranking"))
+        self.week_card.clicked.connect(lambda: self._select_tab("revenue"))
+        for card in (self.open_card, self.progress_card, self.done_card, self.low_card,
+                     self.week_card):
+            strip.addWidget(card, 1)
+        return strip
+
+    def _make_period_bar(self) -> QHBoxLayout:
+        bar = QHBoxLayout()
+        self.period_combo = QComboBox(self)
+        self.period_combo.setObjectName("reportPeriod")
+        self.period_combo.setAccessibleName("Report period")
+        for label, key in PERIOD_CHOICES:
+            self.period_combo.addItem(label, key)
+        self.period_combo.setCurrentIndex(1)
+        today = QDate.currentDate()
+        self.from_date = QDateEdit(QDate(today.year(), today.month(), 1), self)
+        self.to_date = QDateEdit(today, self)
+        for edit, name, label in ((self.from_date, "reportFrom", "First day"),
+                                  (self.to_date, "reportTo", "Last day")):
+            edit.setObjectName(name)
+            edit.setAccessibleName(label)
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+            edit.setEnabled(False)
+            edit.dateChanged.connect(lambda _d: self._custom_changed())
+        self.grain_combo = QComboBox(self)
+        self.grain_combo.setObjectName("reportGrain")
+        self.grain_combo.setAccessibleName("Revenue per")
+        self.grain_combo.addItem("Per week", "week")
+        self.grain_combo.addItem("Per month", "month")
+        self.grain_combo.setCurrentIndex(0)
+        self.grain_combo.currentIndexChanged.connect(lambda _i: self._invalidate(("revenue",)))
+        self.period_combo.currentIndexChanged.connect(lambda _i: self._period_changed())
+        self.export_button = QPushButton("Export CSV…", self)
+        self.export_button.setObjectName("reportExport")
+        self.export_button.setAccessibleName("Export this report as CSV")
+        self.export_button.setToolTip("Save the report showing as a CSV file")
+        self.export_button.setIcon(self.style().standardIcon(
+            QStyle.StandardPixmap.SP_DialogSaveButton))
+        self.export_button.clicked.connect(self.export_current)
+        period_label = QLabel("&Period:", self)
+        period_label.setBuddy(self.period_combo)
+        bar.addWidget(period_label)
+        bar.addWidget(self.period_combo)
+        bar.addWidget(self.from_date)
+        bar.addWidget(QLabel("to", self))
+        bar.addWidget(self.to_date)
+        bar.addWidget(self.grain_combo)
+        self.period_label = QLabel(self)
+        self.period_label.setObjectName("reportPeriodText")
+        bar.addWidget(self.period_label, 1)
+        bar.addWidget(self.export_button)
+        return bar
+
+    def _table(self, name: str, columns: Sequence[Column], accessible: str
+               ) -> tuple[ReportTableModel, QTableView]:
+        model = ReportTableModel(columns, self)
+        table = QTableView(self)
+        table.setObjectName(name)
+        table.setAccessibleName(accessible)
+        table.setModel(model)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setAlternatingRowColors(True)
+        table.setShowGrid(False)
+        table.setWordWrap(False)
+        table.verticalHeader().hide()
+        table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 10)
+        header = table.horizontalHeader()
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setHighlightSections(False)
+        metrics = table.fontMetrics()
+        for i, column in enumerate(columns):
+            numeric = column.kind in ("int", "hours", "days", "money")
+            header_width = metrics.horizontalAdvance(column.header) + 22
+            table.setColumnWidth(i, max(header_width, 60 if numeric else 150))
+        return model, table
+
+    def _add_tab(self, key: str, title: str, columns: Sequence[Column],
+                 load: Callable[[Period], Any], show: Callable[[Any], None] | None,
+                 side: QWidget | None = None, above: QWidget | None = None) -> _Tab:
+        model, table = self._table(f"{key}Table", columns, f"{title} table")
+        holder = QWidget(self)
+        box = QVBoxLayout(holder)
+        box.setContentsMargins(0, 6, 0, 0)
+        if above is not None:
+            box.addWidget(above)
+        if side is not None:
+            splitter = QSplitter(Qt.Orientation.Horizontal, holder)
+            splitter.setObjectName(f"{key}Splitter")
+            splitter.addWidget(table)
+            splitter.addWidget(side)
+            splitter.setSizes([640, 400])
+            box.addWidget(splitter, 1)
+        else:
+            box.addWidget(table, 1)
+        tab = _Tab(key, title, model, table, load, show)
+        self._tabs.append(tab)
+        self.tabs.addTab(holder, title)
+        return tab
+
+    def _make_tabs(self) -> None:
+        uow = self.ui.uow
+        self.ranking_chart = RankingChart(self)
+        self.revenue_chart = RevenueChart(self)
+        ranking = self._add_tab(
+            "ranking", "Mechanics", reports.RANKING_COLUMNS,
+            lambda p: reports.ranked(reports.mechanic_ranking(uow, p)), self._show_ranking,
+            side=self.ranking_chart)
+        self.model, self.table = ranking.model, ranking.table
+        self.table.activated.connect(lambda _i: self._select_tab("revenue"))
+        self._add_tab(
+            "revenue", "Revenue", reports.REVENUE_COLUMNS,
+            lambda p: reports.revenue(uow, p, self._grain()), self._show_revenue,
+            side=self.revenue_chart)
+        self.usage_combo = QComboBox(self)
+        self.usage_combo.setObjectName("usageShow")
+        self.usage_combo.setAccessibleName("Parts usage to show")
+        for label, key in USAGE_CHOICES:
+            self.usage_combo.addItem(label, key)
+        self.usage_combo.currentIndexChanged.connect(lambda _i: self._show_usage(None))
+        self._usage: reports.PartsUsage | None = None
+        self._add_tab("usage", "Parts usage", reports.USAGE_COLUMNS,
+                      lambda p: reports.parts_usage(uow, p), self._show_usage,
+                      above=self.usage_combo)
+        self.purchase_button = QPushButton("Export purchase list…", self)
+        self.purchase_button.setObjectName("purchaseListExport")
+        self.purchase_button.setAccessibleName("Export purchase list")
+        self.purchase_button.setToolTip(
+            "Save SKU, suggested quantity and cost of every low-stock part as CSV, to order "
+            "from. Suggested = reorder level + 30 days of the last 90 days' usage − on hand.")
+        self.purchase_button.clicked.connect(self.export_purchase_list)
+        self._add_tab("low_stock", "Low stock", reports.LOW_STOCK_COLUMNS,
+                      lambda _p: reports.low_stock(uow), None, above=self.purchase_button)
+        self.wip_summary = QLabel(self)
+        self.wip_summary.setObjectName("wipSummary")
+        self._add_tab("wip", "Work in progress", reports.WIP_COLUMNS,
+                      lambda _p: reports.work_in_progress(uow), self._show_wip,
+                      above=self.wip_summary)
+        self.history_model, self.history_table = self._table(
+            "historyTable", reports.HISTORY_COLUMNS, "Service history of the chosen customer")
+        self.history_title = QLabel("Choose a customer to see their service history.", self)
+        self.history_title.setObjectName("historyTitle")
+        side = QWidget(self)
+        side_box = QVBoxLayout(side)
+        side_box.setContentsMargins(0, 0, 0, 0)
+        side_box.addWidget(self.history_title)
+        side_box.addWidget(self.history_table, 1)
+        customers_tab = self._add_tab(
+            "customers", "Customers", reports.CUSTOMER_COLUMNS,
+            lambda p: reports.customer_totals(uow, p), None, side=side)
+        customers_tab.table.selectionModel().currentRowChanged.connect(
+            lambda current, _prev: self._load_history(current.row()))
+
+    # -- the list-page interface the window uses -----------------------------------------------
+
+    def start(self) -> None:
+        if not self._started:
+            self._started = True
+            self._period_changed()
+        else:
+            self._load_current()
+        self.load_dashboard()
+
+    def refresh(self) -> None:
+        self._invalidate(tuple(t.key for t in self._tabs))
+        self.load_dashboard()
+
+    def on_changed(self, changes: Changes) -> None:
+        if any(changes.touches(entity) for entity in self.watches):
+            for tab in self._tabs:
+                tab.stale = True
+            if self.isVisible():
+                self.refresh()
+
+    def status_text(self) -> str:
+        tab = self.current_tab
+        if tab.model.loading or not tab.model.loaded_once:
+            return f"Computing {tab.title.lower()}…"
+        n = tab.model.rowCount()
+        return f"{tab.title}: {n:,} row{'s' if n != 1 else ''} · {self.period.label}"
+
+    def selected_row(self) -> Any | None:
+        return None
+
+    def selected_id(self) -> int | None:
+        return None
+
+    def new_record(self) -> None:
+        """Nothing is created from the Reports area."""
+
+    def edit_selected(self) -> None:
+        """Rows of a report are figures, not records to open."""
+
+    def delete_selected(self) -> None:
+        """Reports cannot be deleted."""
+
+    def focus_search(self) -> None:
+        self.period_combo.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def save_state(self, settings: QSettings) -> None:
+        settings.setValue("pages/reports/tab", self.tabs.currentIndex())
+        settings.setValue("pages/reports/period", self.period_combo.currentData())
+
+    def restore_state(self, settings: QSettings) -> None:
+        key = settings.value("pages/reports/period")
+        index = self.period_combo.findData(key) if isinstance(key, str) else -1
+        if index >= 0 and key != "custom":
+            self.period_combo.setCurrentIndex(index)
+        tab = settings.value("pages/reports/tab")
+        if isinstance(tab, int | str) and str(tab).isdigit():
+            self.tabs.setCurrentIndex(int(tab))
+
+    # -- period and loading -----------------------------------------------------------------
+
+    @property
+    def current_tab(self) -> _Tab:
+        return self._tabs[max(0, self.tabs.currentIndex())]
+
+    def tab(self, key: str) -> _Tab:
+        return next(t for t in self._tabs if t.key == key)
+
+    def _select_tab(self, key: str) -> None:
+        self.tabs.setCurrentIndex([t.key for t in self._tabs].index(key))
+
+    def _grain(self) -> Grain:
+        return "month" if self.grain_combo.currentData() == "month" else "week"
+
+    def set_period(self, key: str, first: date | None = None, last: date | None = None) -> None:
+        """Choose a period as the picker would (``custom`` takes the two days)."""
+        if key == "custom" and first is not None and last is not None:
+            for edit, day in ((self.from_date, first), (self.to_date, last)):
+                edit.blockSignals(True)
+                edit.setDate(QDate(day.year, day.month, day.day))
+                edit.blockSignals(False)
+        self.period_combo.setCurrentIndex(self.period_combo.findData(key))
+        self._period_changed()
+
+    def _period_changed(self) -> None:
+        key = self.period_combo.currentData()
+        custom = key == "custom"
+        self.from_date.setEnabled(custom)
+        self.to_date.setEnabled(custom)
+        try:
+            if custom:
+                period = Period.custom(self.from_date.date().toPython(),  # type: ignore[arg-type]
+                                       self.to_date.date().toPython())  # type: ignore[arg-type]
+            else:
+                period = reports.PERIODS[key]()
+        except Exception as error:  # a last day before the first: say so, keep the old period
+            self.period_label.setText(str(error))
+            return
+        self.period = period
+        self.grain_combo.setCurrentIndex(1 if key == "this_year" else 0)
+        self.period_label.setText(f"  {period.first_day:%Y-%m-%d} – {period.last_day:%Y-%m-%d}")
+        self._invalidate(tuple(t.key for t in self._tabs))
+
+    def _custom_changed(self) -> None:
+        if self.period_combo.currentData() == "custom":
+            self._period_changed()
+
+    def _invalidate(self, keys: Sequence[str]) -> None:
+        for tab in self._tabs:
+            if tab.key in keys:
+                tab.stale = True
+        if self._started:
+            self._load_current()
+
+    def _load_current(self) -> None:
+        tab = self.current_tab
+        if tab.stale:
+            self._load(tab)
+        self.status_changed.emit(self.status_text())
+
+    def _load(self, tab: _Tab) -> None:
+        tab.stale = False
+        tab.generation += 1
+        generation, period, load = tab.generation, self.period, tab.load
+        tab.model.loading = True
+
+        def done(result: Any) -> None:
+            if generation == tab.generation:
+                if tab.show is None:
+                    tab.model.set_rows(result)
+                else:
+                    tab.show(result)
+                self.status_changed.emit(self.status_text())
+
+        def failed(error: BaseException) -> None:
+            if generation == tab.generation:
+                tab.model.loading = False
+                self.message.emit(str(error))
+
+        self.ui.worker.read(lambda: load(period), alive(self, done), alive(self, failed))
+
+    def load_dashboard(self) -> None:
+        self._dash_generation += 1
+        generation, uow = self._dash_generation, self.ui.uow
+
+        def show(board: reports.Dashboard) -> None:
+            if generation != self._dash_generation:
+                return
+            self.dashboard = board
+            self.open_card.setText(f"Open: {board.open_by_status.get('open', 0):,}")
+            self.progress_card.setText(
+                f"In progress: {board.open_by_status.get('in_progress', 0):,}")
+            self.done_card.setText(f"Completed today: {board.completed_today:,}")
+            self.low_card.setText(f"Low stock: {board.low_stock:,}")
+            self.week_card.setText(f"This week: {board.week_revenue:,.2f}")
+
+        self.ui.worker.read(lambda: reports.dashboard(uow), alive(self, show),
+                            alive(self, lambda e: self.message.emit(str(e))))
+
+    # -- showing results ----------------------------------------------------------------------
+
+    def _show_ranking(self, rows: list[tuple[int, reports.MechanicRank]]) -> None:
+        self.tab("ranking").model.set_rows(rows)
+        self.ranking_chart.set_data([r.name for _, r in rows], [r.tickets for _, r in rows],
+                                    f"Completed tickets · {self.period.label}")
+
+    def _show_revenue(self, rows: list[reports.RevenueBucket]) -> None:
+        self.tab("revenue").model.set_rows(rows)
+        fmt = "%b %d" if self._grain() == "week" else "%b %Y"
+        self.revenue_chart.set_data([r.start.strftime(fmt) for r in rows],
+                                    [r.total for r in rows],
+                                    f"Revenue per {self._grain()} · {self.period.label}")
+
+    def _show_usage(self, usage: reports.PartsUsage | None) -> None:
+        if usage is not None:
+            self._usage = usage
+        if self._usage is None:
+            return
+        which = self.usage_combo.currentData()
+        model = self.tab("usage").model
+        if which == "idle":
+            if model.columns != reports.IDLE_COLUMNS:
+                model.beginResetModel()
+                model.columns = reports.IDLE_COLUMNS
+                model.endResetModel()
+            model.set_rows(self._usage.idle)
+            return
+        if model.columns != reports.USAGE_COLUMNS:
+            model.beginResetModel()
+            model.columns = reports.USAGE_COLUMNS
+            model.endResetModel()
+        model.set_rows(self._usage.by_quantity if which == "by_quantity"
+                       else self._usage.by_revenue)
+
+    def _show_wip(self, wip: reports.WorkInProgress) -> None:
+        self.tab("wip").model.set_rows(wip.tickets)
+        parts = [f"{TicketStatus(s.status).label}: {s.tickets:,} ({display(s.value, 'money')})"
+                 for s in wip.by_status]
+        shown = "" if len(wip.tickets) == wip.total_tickets else \
+            f" — the oldest {len(wip.tickets):,} are listed"
+        self.wip_summary.setText(
+            f"{wip.total_tickets:,} open tickets worth {display(wip.total_value, 'money')}: "
+            + "; ".join(parts) + shown)
+
+    def _load_history(self, row: int) -> None:
+        customer = self.tab("customers").model.row_at(row)
+        if customer is None:
+            return
+        uow, customer_id = self.ui.uow, customer.customer_id
+
+        def show(history: reports.CustomerHistory) -> None:
+            self.history_model.set_rows(history.tickets)
+            self.history_title.setText(
+                f"{history.name}: {history.visits:,} visits, billed "
+                f"{display(history.billed, 'money')}, {history.open_tickets} open")
+
+        self.ui.worker.read(lambda: reports.customer_history(uow, customer_id),
+                            alive(self, show), alive(self, lambda e: self.message.emit(str(e))))
+
+    # -- export ---------------------------------------------------------------------------------
+
+    def export_current(self) -> None:
+        """Save the report showing (as computed for the period) to a CSV file."""
+        tab = self.current_tab
+        if not tab.model.loaded_once:
+            self.message.emit("The report is still being computed; export it in a moment.")
+            return
+        suggested = f"{tab.key}-{self.period.first_day:%Y%m%d}-{self.period.last_day:%Y%m%d}.csv"
+        path = self.choose_save(self, f"Export {tab.title} as CSV", suggested)
+        if not path:
+            return
+        columns, rows = tab.model.columns, tab.model.rows
+        self.ui.worker.read(
+            lambda: csv_export.to_file(path, lambda out: csv_export.write_report(
+                out, columns, rows)),
+            alive(self, lambda n: self._exported(path, n)),
+            alive(self, lambda e: self.ui.prompts.inform(self, "Export failed", str(e))))
+
+    def export_purchase_list(self) -> None:
+        """The low-stock report as a purchase list (SKU, quantity to order, cost)."""
+        tab = self.tab("low_stock")
+        path = self.choose_save(self, "Export purchase list", "purchase-list.csv")
+        if not path:
+            return
+        rows = [r for r in tab.model.rows if r.suggested > 0]
+        self.ui.worker.read(
+            lambda: csv_export.to_file(path, lambda out: csv_export.write_report(
+                out, reports.PURCHASE_COLUMNS, rows)),
+            alive(self, lambda n: self._exported(path, n)),
+            alive(self, lambda e: self.ui.prompts.inform(self, "Export failed", str(e))))
+
+    def _exported(self, path: str, rows: int) -> None:
+        self.last_export = path
+        self.message.emit(f"Saved {rows:,} rows to {path}.")
+
+
+REPORTS = access.Area(
+    "Reports", cast("access.PageFactory", ReportsPage), QStyle.StandardPixmap.SP_FileDialogListView,
+    None, frozenset({Action.EDIT_SETTINGS}), frozenset({Role.ADMIN}),
+)
+
+
+def with_reports(areas: tuple[access.Area, ...], actor: Actor | None
+                 ) -> tuple[access.Area, ...]:
+    """``areas`` with Reports after the record areas (after Stock; before Staff and Audit
+    trail), if ``actor`` may read reports. A window nobody signed in to (tools, older
+    tests) keeps its four areas unchanged."""
+    if actor is None or actor.role not in REPORTS.roles:
+        return areas
+    titles = [a.title for a in areas]
+    at = titles.index(access.STOCK.title) + 1 if access.STOCK.title in titles else len(areas)
+    return (*areas[:at], REPORTS, *areas[at:])
