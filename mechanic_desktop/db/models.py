@@ -171,6 +171,8 @@ class ServiceTicket(Timestamps, Base):
         Index("ix_service_tickets_opened_at_id", "opened_at", "id"),
         Index("ix_service_tickets_status_opened_at_id", "status", "opened_at", "id"),
         Index("ix_service_tickets_customer_id_opened_at", "customer_id", "opened_at"),
+        # Reports select billed work by completion date.
+        Index("ix_service_tickets_completed_at", "completed_at"),
         trigram_index("ix_service_tickets_description_trgm", "description"),
     )
 
