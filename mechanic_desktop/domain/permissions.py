@@ -23,6 +23,7 @@ class Action(StrEnum):
     EDIT_SETTINGS = "change shop settings"
     VIEW_AUDIT = "read the audit trail"
     REOPEN_TICKETS = "reopen completed tickets"
+    LOAD_DEMO_DATA = "fill the database with demo data"
 
 
 _WRITER = frozenset(

@@ -92,7 +92,7 @@ def run_gui(url: str, args: argparse.Namespace) -> int:
         elif (not getattr(args, "no_demo_offer", False) and not offered
               and window.actor is not None and window.actor.role is Role.ADMIN):
             offered.append(True)
-            QTimer.singleShot(0, lambda: offer_demo_data(window, ui, context.engine))
+            QTimer.singleShot(0, lambda: offer_demo_data(window, ui))
 
     session.window_opened.connect(window_opened)
     if user and password is not None:

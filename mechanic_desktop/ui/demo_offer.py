@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMainWindow
-from sqlalchemy import Engine
 
-from mechanic_desktop.services import customers
+from mechanic_desktop.services import demo
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.operations import Changes, alive
 
-DEMO_CUSTOMERS = 200
-DEMO_TICKETS = 1000
 EVERYTHING = Changes({e: frozenset() for e in ("customer", "vehicle", "mechanic", "part",
                                                 "ticket")})
 
@@ -22,32 +19,31 @@ class ProgressRelay(QObject):
     line = Signal(str)
 
 
-def offer_demo_data(window: QMainWindow, ui: UiContext, engine: Engine) -> None:
+def offer_demo_data(window: QMainWindow, ui: UiContext) -> None:
     """Ask once the database is known to be empty; never blocks the GUI on the check."""
     uow = ui.uow
     ui.worker.read(
-        lambda: customers.count_customers(uow),
-        alive(window, lambda n: _ask(window, ui, engine) if n == 0 else None),
+        lambda: demo.is_empty(uow),
+        alive(window, lambda empty: _ask(window, ui) if empty else None),
     )
 
 
-def _ask(window: QMainWindow, ui: UiContext, engine: Engine) -> None:
+def _ask(window: QMainWindow, ui: UiContext) -> None:
     question = (
         "This database is empty. Fill it with demo data — "
-        f"{DEMO_CUSTOMERS} customers and {DEMO_TICKETS:,} tickets with mechanics and parts — "
+        f"{demo.DEMO_CUSTOMERS} customers and {demo.DEMO_TICKETS:,} tickets with mechanics "
+        "and parts — "
         "to try the app? Do not do this on the shop's real database."
     )
     if not ui.prompts.confirm(window, "Add demo data?", question, "Add demo data"):
         return
-    from mechanic_desktop.db.seed import SeedPlan, seed
-
     relay = ProgressRelay(window)
     bar = window.statusBar()
     relay.line.connect(bar.showMessage)
-    plan = SeedPlan(customers=DEMO_CUSTOMERS, tickets=DEMO_TICKETS)
     bar.showMessage("Adding demo data…")
+    uow = ui.uow
     ui.worker.write(
-        lambda: seed(engine, plan, progress=relay.line.emit),
+        lambda: demo.add_demo_data(uow, progress=relay.line.emit),
         lambda _report: EVERYTHING,
         alive(window, lambda report: bar.showMessage(str(report).splitlines()[-1]
                                                      if str(report) else "Demo data added.",

@@ -102,6 +102,6 @@ def test_empty_database_offers_demo_data(
     qtbot: QtBot, window: MainWindow, ui: UiContext, engine: Engine, prompts: FakePrompts
 ) -> None:
     prompts.answer = False  # declined: nothing is written
-    offer_demo_data(window, ui, engine)
+    offer_demo_data(window, ui)
     qtbot.waitUntil(lambda: bool(prompts.questions), timeout=5000)
     assert prompts.questions[0][2] == "Add demo data"

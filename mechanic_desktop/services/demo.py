@@ -1,0 +1,37 @@
+"""Demo data for trying the app: only into an empty database, only by an administrator."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from mechanic_desktop.db.seed import SeedPlan, seed
+from mechanic_desktop.db.unit_of_work import UnitOfWork
+from mechanic_desktop.domain.errors import DomainError
+from mechanic_desktop.domain.permissions import Action
+from mechanic_desktop.services import audit
+from mechanic_desktop.services.permissions import require as require_permission
+
+DEMO_CUSTOMERS = 200
+DEMO_TICKETS = 1000
+
+
+def is_empty(uow: UnitOfWork) -> bool:
+    with uow:
+        return uow.customers.count() == 0
+
+
+def add_demo_data(
+    uow: UnitOfWork,
+    customers: int = DEMO_CUSTOMERS,
+    tickets: int = DEMO_TICKETS,
+    progress: Callable[[str], None] | None = None,
+) -> str:
+    """Fill an empty database with realistic demo rows; returns the seeder's report."""
+    require_permission(uow, Action.LOAD_DEMO_DATA)
+    if not is_empty(uow):
+        raise DomainError("Demo data goes only into an empty database; this one has customers.")
+    report = seed(uow.engine, SeedPlan(customers=customers, tickets=tickets), progress=progress)
+    with uow.writing():
+        audit.record(uow, "demo data", "database", None, report.splitlines()[-1][:200])
+        uow.commit()
+    return report
