@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 from pytestqt.qtbot import QtBot
+from sqlalchemy import Engine
 
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.services import customers, mechanics
@@ -291,3 +292,37 @@ def test_every_interactive_widget_is_named(
         if not widget.objectName() or not widget.accessibleName():
             unnamed.append(f"{type(widget).__name__} {widget.objectName()!r}")
     assert unnamed == []
+
+
+def test_tickets_filter_by_opened_date(
+    qtbot: QtBot, shop: Shop, window: MainWindow, engine: Engine
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from mechanic_desktop.db.models import ServiceTicket
+    from mechanic_desktop.services import tickets
+
+    old = tickets.create_ticket(
+        UnitOfWork(engine), tickets.TicketData(shop.ada.id, shop.car.id, "Last year's job")
+    )
+    with engine.begin() as conn:
+        conn.execute(
+            update(ServiceTicket)
+            .where(ServiceTicket.id == old.id)
+            .values(opened_at=datetime.now(UTC) - timedelta(days=400))
+        )
+    _open(qtbot, window, "tickets")
+    board = window.tickets_page
+    board.refresh()  # the old ticket was written behind the window's back (F5)
+    both = sorted([str(old.number), str(shop.ticket.number)])
+
+    def shown() -> list[str]:
+        return sorted(column(board.model)) if not board.model.loading else []
+
+    qtbot.waitUntil(lambda: shown() == both, timeout=WAIT_MS)
+    board.opened_filter.setCurrentIndex(board.opened_filter.findText("Last 30 days"))
+    wait_column(qtbot, board, [str(shop.ticket.number)])
+    board.opened_filter.setCurrentIndex(board.opened_filter.findText("Any time"))
+    qtbot.waitUntil(lambda: shown() == both, timeout=WAIT_MS)

@@ -8,6 +8,7 @@ Tickets are never deleted (that would erase history): cancelling takes their pla
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from PySide6.QtCore import QPoint, Qt
@@ -52,6 +53,31 @@ STATUS_CHOICES: tuple[tuple[str, tuple[str, ...]], ...] = (
     *((s.label, (s.value,)) for s in TicketStatus),
 )
 MECHANIC_CHOICES_LIMIT = 200
+#: Opened-date filter choices: label → how far back (None: any time; 0: today;
+#: "month"/"year": since the first of this month/year), in local time.
+OPENED_CHOICES: tuple[tuple[str, int | str | None], ...] = (
+    ("Any time", None),
+    ("Today", 0),
+    ("Last 7 days", 7),
+    ("This month", "month"),
+    ("Last 30 days", 30),
+    ("This year", "year"),
+)
+
+
+def opened_since(span: int | str | None, now: datetime | None = None) -> datetime | None:
+    """The start of an opened-date choice, as an aware UTC time (None: no limit)."""
+    if span is None:
+        return None
+    local = (now or datetime.now().astimezone()).replace(hour=0, minute=0, second=0,
+                                                         microsecond=0)
+    if span == "month":
+        start = local.replace(day=1)
+    elif span == "year":
+        start = local.replace(month=1, day=1)
+    else:
+        start = local - timedelta(days=int(span))
+    return start.astimezone(UTC)
 
 
 def name_tool_button(bar: QToolBar, action: QAction) -> None:
@@ -316,7 +342,16 @@ class TicketsPage(ListPage):
         self.mechanic_filter.currentIndexChanged.connect(
             lambda _i: self.model.set_filter("mechanic_id", self.mechanic_filter.currentData())
         )
+        self.opened_filter = QComboBox(self)
+        self.opened_filter.setObjectName("ticketsOpenedFilter")
+        self.opened_filter.setAccessibleName("Opened date filter")
+        for label, _days in OPENED_CHOICES:
+            self.opened_filter.addItem(label)
+        self.opened_filter.currentIndexChanged.connect(
+            lambda i: self.model.set_filter("opened_from", opened_since(OPENED_CHOICES[i][1]))
+        )
         for caption, widget in (("&Status:", self.status_filter),
+                                ("&Opened:", self.opened_filter),
                                 ("Mec&hanic:", self.mechanic_filter)):
             buddy = QLabel(caption, self)
             buddy.setBuddy(widget)
