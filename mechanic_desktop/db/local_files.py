@@ -155,7 +155,10 @@ def restore_sqlite(backup: Path, database: Path) -> Path:
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     kept = database.with_name(f"{database.stem}-before-restore-{stamp}{database.suffix}")
     if database.exists():
-        backup_sqlite(database, kept)
+        try:
+            backup_sqlite(database, kept)
+        except sqlite3.DatabaseError:  # damaged beyond reading: keep its bytes as they are
+            shutil.copy2(database, kept)
     restored = backup_sqlite(backup, database.with_name(database.name + ".restoring"))
     for suffix in ("-wal", "-shm"):
         Path(str(database) + suffix).unlink(missing_ok=True)
