@@ -1,5 +1,7 @@
-"""Where the shop's data lives: a SQLite file in the user data folder by default, or
-the URL given with ``--database-url`` / ``MECHANIC_DATABASE_URL``."""
+"""Where the shop's data lives: the URL given with ``--database-url`` /
+``MECHANIC_DATABASE_URL``, else the connection chosen in the app (passed in by the UI,
+which reads it from its settings: this module stays free of Qt), else a SQLite file in
+the user data folder."""
 
 from __future__ import annotations
 
@@ -25,11 +27,20 @@ def default_database_path() -> Path:
     return data_dir() / "shop.sqlite3"
 
 
-def database_url(cli_value: str | None) -> str:
-    """The URL to open: the command line wins, then the environment, then the default."""
+def database_url(cli_value: str | None, saved: str | None = None) -> str:
+    """The URL to open: the command line wins, then the environment, then the connection
+    saved in the app's settings, then the default file."""
     if cli_value:
         return cli_value
     env = os.environ.get(ENV_URL, "").strip()
     if env:
         return env
+    if saved:
+        return saved
     return f"sqlite:///{default_database_path()}"
+
+
+def url_given_outside(cli_value: str | None) -> bool:
+    """Whether the command line or the environment names the database (then a connection
+    saved in the app does not apply)."""
+    return bool(cli_value) or bool(os.environ.get(ENV_URL, "").strip())

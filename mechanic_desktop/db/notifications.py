@@ -70,7 +70,11 @@ def _send(session: Session) -> None:
         for entity, ids in pending.items()
     }
     by = session.info.get("actor_name")
-    message = json.dumps({"changed": payload, "by": by}, separators=(",", ":"))
+    note: dict[str, Any] = {"changed": payload, "by": by}
+    origin = session.info.get("origin")
+    if origin:
+        note["origin"] = origin  # lets the writing app skip its own notification
+    message = json.dumps(note, separators=(",", ":"))
     session.execute(
         text("SELECT pg_notify(:channel, :message)"), {"channel": CHANNEL, "message": message}
     )
@@ -115,12 +119,15 @@ class ChangeListener:
         on_state: Callable[[bool], None] | None = None,
         on_reconnect: Callable[[], None] | None = None,
         wake_every: float = 30.0,
+        ignore_origin: str | None = None,
     ) -> None:
         self._conninfo = _conninfo(url)
         self._on_change = on_change
         self._on_state = on_state or (lambda _up: None)
         self._on_reconnect = on_reconnect or (lambda: None)
         self._wake_every = wake_every
+        #: Notifications tagged with this origin (this app's own writes) are skipped.
+        self._ignore_origin = ignore_origin
         self._stop = threading.Event()
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, name="db-listener", daemon=True)
@@ -188,6 +195,8 @@ class ChangeListener:
                 try:
                     data = json.loads(note.payload)
                     changed = data.get("changed")
+                    if self._ignore_origin and data.get("origin") == self._ignore_origin:
+                        continue
                     if changed:
                         self._on_change(changed, data.get("by"))
                 except (ValueError, AttributeError):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import uuid
 from collections.abc import Callable
 from types import TracebackType
 from typing import Self
@@ -57,6 +58,8 @@ class UnitOfWork:
         if engine.dialect.name == "postgresql":
             notifications.install(self._factory)
         self._guard = guard
+        #: Tags this app's NOTIFY payloads, so its own listener can skip its own writes.
+        self.origin = uuid.uuid4().hex
         self._local = threading.local()
         self._write = False
 
@@ -86,6 +89,7 @@ class UnitOfWork:
         if self._guard is not None:
             self._guard()
         session = self._factory()
+        session.info["origin"] = self.origin
         if self.actor is not None:
             session.info["actor_name"] = self.actor.full_name
         write = getattr(self._local, "write", False)

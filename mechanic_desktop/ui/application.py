@@ -6,19 +6,27 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
+from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox
 
 from mechanic_desktop import bootstrap
+from mechanic_desktop.config import database_url, url_given_outside
 from mechanic_desktop.domain.errors import DatabaseUnavailable
 from mechanic_desktop.domain.staff import Role
+from mechanic_desktop.ui.connection_settings import saved_url
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.demo_offer import offer_demo_data
 from mechanic_desktop.ui.main_window import MainWindow
 from mechanic_desktop.ui.operations import DbWorker
 from mechanic_desktop.ui.pages.list_page import ListPage
 from mechanic_desktop.ui.session import PASSWORD_ENV, Session, read_password
+
+if TYPE_CHECKING:
+    from mechanic_desktop.ui.dialogs.backup import DatabaseActions
+    from mechanic_desktop.ui.live_updates import LiveUpdates
 
 APP_NAME = "MechanicDesktop"
 
@@ -57,36 +65,97 @@ def make_application() -> QApplication:
     return app
 
 
+#: ``app.exec()`` returns this when the session asked to reopen on another database.
+REOPEN = 75
+
+
+def start_url(url: str, args: argparse.Namespace, settings: QSettings) -> tuple[str, bool]:
+    """The URL to open first, and whether it is the connection saved in the app: the
+    command line and environment win, then the saved choice, then ``url`` (the default
+    file) — see ``config.database_url``."""
+    if not hasattr(args, "database_url"):
+        return url, False  # called with an explicit URL (tests, tools)
+    cli = getattr(args, "database_url", None)
+    if url_given_outside(cli):
+        return url, False
+    saved = saved_url(settings)
+    if saved is None:
+        return url, False
+    return database_url(cli, saved), True
+
+
 def run_gui(url: str, args: argparse.Namespace) -> int:
+    """Run the app; when the session asks to reopen (new connection, restore), close
+    everything bound to the old database and start again on the new one."""
     started = time.perf_counter()
-    user: str | None = getattr(args, "user", None)
     app = make_application()
-    try:
-        # Start-up work (migrations) before any window exists; the guard only applies to
-        # the unit of work's sessions, which from here on must run on the DB worker.
-        context = bootstrap.connect(url, guard=bootstrap.forbid_main_thread, require_actor=True)
-    except DatabaseUnavailable as exc:
-        if user:
-            print(f"mechanic-desktop: {exc}", file=sys.stderr)
-        else:
-            QMessageBox.critical(None, "Cannot open the database", str(exc))
-        return 2
+    settings = QSettings()
+    url, from_saved = start_url(url, args, settings)
+    while True:
+        code, reopen_on = _run_once(app, url, args, settings, started, from_saved)
+        if reopen_on is None:
+            return code
+        url, from_saved = reopen_on, True
+
+
+def _connect(
+    url: str, settings: QSettings, user: str | None, from_saved: bool
+) -> bootstrap.AppContext | None:
+    """Open the database; a saved connection that fails can be fixed in the dialog."""
+    while True:
+        try:
+            # Start-up work (migrations) before any window exists; the guard only applies
+            # to the unit of work's sessions, which from here on must run on the DB worker.
+            return bootstrap.connect(url, guard=bootstrap.forbid_main_thread,
+                                     require_actor=True)
+        except DatabaseUnavailable as exc:
+            if user:
+                print(f"mechanic-desktop: {exc}", file=sys.stderr)
+                return None
+            if not from_saved:
+                QMessageBox.critical(None, "Cannot open the database", str(exc))
+                return None
+            from mechanic_desktop.ui.dialogs.connection import ConnectionDialog
+
+            dialog = ConnectionDialog(settings, note=f"Cannot open the database: {exc}")
+            if dialog.exec() != ConnectionDialog.DialogCode.Accepted or not dialog.chosen_url:
+                return None
+            url = dialog.chosen_url
+
+
+def _run_once(
+    app: QApplication, url: str, args: argparse.Namespace, settings: QSettings,
+    started: float, from_saved: bool,
+) -> tuple[int, str | None]:
+    user: str | None = getattr(args, "user", None)
+    context = _connect(url, settings, user, from_saved)
+    if context is None:
+        return 2, None
     password = read_password(user) if user else None
     if user and password is None:
         context.close()
         print(f"mechanic-desktop: No password for '{user}': set {PASSWORD_ENV} or give it "
               "on standard input.", file=sys.stderr)
-        return 2
+        return 2, None
     worker = DbWorker()
     ui = UiContext(worker, context.uow)
-    session = Session(ui, context.description)
+    session = Session(ui, context.description, settings)
     # The session decides when the app ends: closing a sign-in dialog on the way to the
     # main window, or the window on Sign out, must not quit it.
     app.setQuitOnLastWindowClosed(False)
     session.finished.connect(app.exit)
+    reopen_on: list[str] = []
+
+    def reopen(new_url: str) -> None:
+        reopen_on.append(new_url)
+        app.exit(REOPEN)
+
+    session.reconnect_requested.connect(reopen)
+    shared = SharedDatabase(ui, context)
     offered: list[bool] = []
 
     def window_opened(window: MainWindow) -> None:
+        shared.equip(window, settings, reopen)
         if getattr(args, "exit_after_first_paint", False):
             FirstPaintWatcher(window.current_page, app, started)
         elif (not getattr(args, "no_demo_offer", False) and not offered
@@ -95,13 +164,59 @@ def run_gui(url: str, args: argparse.Namespace) -> int:
             QTimer.singleShot(0, lambda: offer_demo_data(window, ui))
 
     session.window_opened.connect(window_opened)
+    shared.start()
     if user and password is not None:
         session.start_with_password(user, password)
     else:
         session.start()
     try:
-        return app.exec()
+        code = app.exec()
     finally:
+        shared.stop()
         session.close()
         worker.shutdown(wait=True)
         context.close()
+    if code == REOPEN and reopen_on:
+        return code, reopen_on[-1]
+    return code, None
+
+
+class SharedDatabase(QObject):
+    """What a running app adds for its database: live updates from other desks (on
+    PostgreSQL), noticing a lost connection and getting it back, and the File menu's
+    connection and backup actions on each window."""
+
+    def __init__(self, ui: UiContext, context: bootstrap.AppContext,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        from mechanic_desktop.db.engine import check_connection
+        from mechanic_desktop.ui.connection_status import ConnectionMonitor
+
+        self.ui = ui
+        self.context = context
+        engine = context.engine
+        self.monitor = ConnectionMonitor(ui.worker, lambda: check_connection(engine), parent=self)
+        self.live: LiveUpdates | None = None
+        if engine.dialect.name == "postgresql":
+            from mechanic_desktop.ui.live_updates import LiveUpdates
+
+            self.live = LiveUpdates(context.url, ui.worker, context.uow.origin, self)
+            self.live.state_changed.connect(self.monitor.listener_state)
+
+    def start(self) -> None:
+        if self.live is not None:
+            self.live.start()
+
+    def stop(self) -> None:
+        self.monitor.stop()
+        if self.live is not None:
+            self.live.stop()
+
+    def equip(self, window: QMainWindow, settings: QSettings,
+              reopen: Callable[[str], None]) -> DatabaseActions:
+        """The status bar's connection indicator and File → connection / backup."""
+        from mechanic_desktop.ui.connection_status import add_indicator
+        from mechanic_desktop.ui.dialogs.backup import DatabaseActions
+
+        add_indicator(window.statusBar(), self.monitor)
+        return DatabaseActions(window, self.ui, self.context.engine, settings, reopen)

@@ -23,15 +23,38 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
+#: Every entity a view may show; a reconnect re-queries them all (``Changes.everything``).
+ALL_ENTITIES = ("customer", "vehicle", "mechanic", "part", "ticket", "staff", "settings",
+                "audit")
+
+
 @dataclass(frozen=True)
 class Changes:
-    """What a write changed, so open views refresh only that: entity → ids."""
+    """What a write changed, so open views refresh only that: entity → ids.
+
+    Changes announced by another workstation carry ``by`` (who) and ``remote``; an
+    entity in ``all_of`` may have changed in any row (an editor of one record then
+    counts itself touched too).
+    """
 
     entities: dict[str, frozenset[int]] = field(default_factory=dict)
+    by: str | None = None
+    remote: bool = False
+    all_of: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, entity: str, *ids: int) -> Changes:
         return cls({entity: frozenset(ids)})
+
+    @classmethod
+    def everything(cls) -> Changes:
+        """After a reconnect: notifications missed meanwhile are not replayed."""
+        return cls({e: frozenset() for e in ALL_ENTITIES}, remote=True,
+                   all_of=frozenset(ALL_ENTITIES))
+
+    def touches_record(self, entity: str, record_id: int) -> bool:
+        """Whether this change may be about one record (an open editor's)."""
+        return record_id in self.ids(entity) or entity in self.all_of
 
     def touches(self, entity: str) -> bool:
         return entity in self.entities
@@ -43,7 +66,8 @@ class Changes:
         combined = dict(self.entities)
         for entity, ids in other.entities.items():
             combined[entity] = combined.get(entity, frozenset()) | ids
-        return Changes(combined)
+        return Changes(combined, self.by or other.by, self.remote or other.remote,
+                       self.all_of | other.all_of)
 
 
 @dataclass
@@ -62,6 +86,8 @@ class DbWorker(QObject):
     changed = Signal(object)
     #: Emitted when work starts or stops (busy count), for a status-bar indicator.
     busy_changed = Signal(int)
+    #: A job failed with ``DatabaseUnavailable`` (the connection may be gone); carries it.
+    unavailable = Signal(object)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -90,8 +116,15 @@ class DbWorker(QObject):
         on_success: Callable[[T], None] | None = None,
         on_failure: Callable[[BaseException], None] | None = None,
     ) -> Future[None] | None:
-        """Run a write; afterwards ``changed`` tells open views what to refresh."""
-        return self._submit(_Job(fn, on_success, on_failure, changes))
+        """Run a write; afterwards ``changed`` tells open views what to refresh.
+
+        A write the server certainly rolled back (serialization failure, deadlock) runs
+        again (``with_retries``); any other failure — above all a connection lost during
+        COMMIT, whose outcome is unknown — is reported, never repeated.
+        """
+        from mechanic_desktop.db.retry import with_retries
+
+        return self._submit(_Job(lambda: with_retries(fn), on_success, on_failure, changes))
 
     def _submit(self, job: _Job[Any]) -> Future[None] | None:
         if self._closed:
@@ -115,6 +148,8 @@ class DbWorker(QObject):
         self._pending -= 1
         self.busy_changed.emit(self._pending)
         if error is not None:
+            if _is_unavailable(error):
+                self.unavailable.emit(error)
             if job.on_failure is not None:
                 job.on_failure(error)
             else:
@@ -140,6 +175,12 @@ def alive(owner: QObject, fn: Callable[..., None]) -> Callable[..., None]:
             fn(*args)
 
     return call
+
+
+def _is_unavailable(exc: BaseException) -> bool:
+    from mechanic_desktop.domain.errors import DatabaseUnavailable, SchemaTooNew
+
+    return isinstance(exc, DatabaseUnavailable) and not isinstance(exc, SchemaTooNew)
 
 
 def _is_expected(exc: BaseException) -> bool:

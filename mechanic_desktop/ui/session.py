@@ -17,8 +17,8 @@ from collections.abc import Mapping
 from typing import TextIO
 
 import shiboken6
-from PySide6.QtCore import QEvent, QObject, QSettings, QTimer, Signal
-from PySide6.QtWidgets import QDialog
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, Signal
+from PySide6.QtWidgets import QDialog, QWidget
 
 from mechanic_desktop.domain.errors import DomainError
 from mechanic_desktop.domain.staff import Actor
@@ -43,6 +43,8 @@ class Session(QObject):
     window_opened = Signal(object)
     #: The app should exit with this code (0: the user closed or cancelled; 2: --user failed).
     finished = Signal(int)
+    #: Reopen the app on this database URL (a new connection chosen, or a restore done).
+    reconnect_requested = Signal(str)
 
     def __init__(
         self,
@@ -62,6 +64,7 @@ class Session(QObject):
         self.idle: IdleLock | None = None
         #: The sign-in dialog showing (login, first run or forced password change).
         self.dialog: QDialog | None = None
+        self.connection_dialog: QDialog | None = None
         self._signing_out = False
 
     @property
@@ -95,11 +98,29 @@ class Session(QObject):
 
     def show_login(self) -> None:
         last = str(self.settings.value(LAST_USER_KEY, "") or "")
-        dialog = LoginDialog(self.ui, self.description, last)
+        dialog = LoginDialog(self.ui, self.description, last,
+                             open_connection=self._change_connection_from)
         dialog.accepted.connect(
             lambda: self._signed_in(dialog.sign_in) if dialog.sign_in else None)
         dialog.rejected.connect(lambda: self.finished.emit(0))
         self._show_dialog(dialog)
+
+    def change_connection(self, parent: QWidget | None = None) -> QDialog:
+        """The connection dialog over the sign-in dialog; a choice reopens the app on it
+        (a new, empty database then asks for its first administrator)."""
+        from mechanic_desktop.ui.dialogs.connection import ConnectionDialog
+
+        dialog = ConnectionDialog(self.settings, parent=parent)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(
+            lambda: self.reconnect_requested.emit(dialog.chosen_url) if dialog.chosen_url
+            else None)
+        self.connection_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _change_connection_from(self, parent: QWidget) -> None:
+        self.change_connection(parent)
 
     def _show_dialog(self, dialog: QDialog) -> None:
         self.dialog = dialog

@@ -15,6 +15,7 @@ from mechanic_desktop.domain.staff import Role
 from mechanic_desktop.services import auth
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs.change_password import ChangePasswordDialog
+from mechanic_desktop.ui.dialogs.connection import ConnectionDialog
 from mechanic_desktop.ui.dialogs.first_run import FirstRunDialog
 from mechanic_desktop.ui.dialogs.login import LoginDialog
 from mechanic_desktop.ui.dialogs.passwords import DIFFER
@@ -189,7 +190,10 @@ def test_cancel_at_sign_in_ends_the_app_and_connection_is_explained(
     dialog = _dialog(qtbot, session, LoginDialog)
     assert isinstance(dialog, LoginDialog)
     qtbot.mouseClick(dialog.change_connection, Qt.MouseButton.LeftButton)
-    assert prompts.notices and "--database-url" in prompts.notices[0][1]
+    connection = session.connection_dialog
+    assert isinstance(connection, ConnectionDialog) and connection.isVisible()
+    with qtbot.assertNotEmitted(session.reconnect_requested):
+        connection.reject()
     with qtbot.waitSignal(session.finished, timeout=WAIT_MS) as finished:
         dialog.reject()
     assert finished.args == [0]

@@ -4,12 +4,18 @@ enabled only when the form is locally valid, and saving on the DB worker.
 A service's ``ValidationError`` lands next to the field it names (the keys are the
 service dataclasses' field names); anything else shows in a banner at the top. The
 dialog stays open and keeps what was typed until a save succeeds.
+
+Shared databases: when another desk changes the record being edited, a notice bar says
+who and when, with a Reload button; what the user typed stays until they press it.
+Tables inside a dialog (e.g. stock to choose from) follow changes to what they list.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -21,6 +27,8 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QFrame,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -31,6 +39,7 @@ from PySide6.QtWidgets import (
 
 from mechanic_desktop.domain.errors import DomainError, ValidationError
 from mechanic_desktop.ui.context import UiContext
+from mechanic_desktop.ui.models.paged_model import PagedTableModel
 from mechanic_desktop.ui.operations import Changes, alive
 
 Validator = Callable[[], str | None]
@@ -38,6 +47,11 @@ Validator = Callable[[], str | None]
 ERROR_STYLE = "color: #b3261e;"
 WARNING_STYLE = "color: #8a5a00;"
 NOTE_STYLE = "color: palette(mid);"
+
+
+#: The entity an editor with this prefix edits, when its record is ``self.existing``.
+ENTITY_OF_PREFIX = {"customer": "customer", "vehicle": "vehicle", "mechanic": "mechanic",
+                    "part": "part", "ticket": "ticket", "staff": "staff", "shop": "settings"}
 
 
 def object_name(prefix: str, field: str) -> str:
@@ -82,6 +96,7 @@ class EditorDialog(QDialog):
         self.setMinimumWidth(520)
 
         self.layout_ = QVBoxLayout(self)
+        self._make_notice(prefix)
         self.banner = QLabel(self)
         self.banner.setObjectName(f"{prefix}Banner")
         self.banner.setWordWrap(True)
@@ -111,6 +126,123 @@ class EditorDialog(QDialog):
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
         self.layout_.addWidget(self.buttons)
+        ui.worker.changed.connect(alive(self, self.on_changes))
+
+    # -- changes made elsewhere ---------------------------------------------------------
+
+    def _make_notice(self, prefix: str) -> None:
+        self.notice = QFrame(self)
+        self.notice.setObjectName(f"{prefix}ChangedNotice")
+        self.notice.setAccessibleName("Changed elsewhere")
+        self.notice.setStyleSheet(
+            "QFrame { background: #fff4d6; border: 1px solid #e8c66a; border-radius: 4px; }"
+            " QLabel { border: none; color: #5c4300; }")
+        row = QHBoxLayout(self.notice)
+        row.setContentsMargins(8, 4, 4, 4)
+        self.notice_label = QLabel(self.notice)
+        self.notice_label.setObjectName(f"{prefix}ChangedNoticeText")
+        self.notice_label.setWordWrap(True)
+        row.addWidget(self.notice_label, 1)
+        self.reload_button = QPushButton("&Reload", self.notice)
+        self.reload_button.setObjectName(f"{prefix}Reload")
+        self.reload_button.setAccessibleName("Reload")
+        self.reload_button.setToolTip("Show the record as it is now (replaces what you typed)")
+        self.reload_button.setAutoDefault(False)
+        self.reload_button.clicked.connect(lambda _checked=False: self.reload_record())
+        row.addWidget(self.reload_button)
+        self.notice.hide()
+        self.layout_.addWidget(self.notice)
+
+    def watched_record(self) -> tuple[str, int] | None:
+        """Which record this form edits: (entity, id), or None for a new one.
+
+        By default the dialog's ``existing`` record (entity from the prefix), or the
+        ticket of a ticket-lines dialog; a subclass may say otherwise.
+        """
+        ticket_id = getattr(self, "ticket_id", None)
+        if isinstance(ticket_id, int):
+            return "ticket", ticket_id
+        entity = ENTITY_OF_PREFIX.get(self.prefix)
+        record_id = getattr(getattr(self, "existing", None), "id", None)
+        if entity is None or not isinstance(record_id, int):
+            return None
+        return entity, record_id
+
+    @property
+    def notice_text(self) -> str:
+        return "" if self.notice.isHidden() else self.notice_label.text()
+
+    def on_changes(self, changes: Changes) -> None:
+        """Refresh tables listing what changed; tell about another desk's change to the
+        record being edited (never about this app's own saves)."""
+        for model in self.findChildren(PagedTableModel):
+            if changes.touches(model.spec.entity):
+                model.refresh()
+        watched = self.watched_record()
+        if watched is None or not changes.remote or self._saving:
+            return
+        if changes.touches_record(*watched):
+            self.show_changed_notice(changes.by)
+
+    def show_changed_notice(self, by: str | None) -> None:
+        at = datetime.now().strftime("%H:%M")
+        who = f"by {by} " if by else ("elsewhere " if by is None else "")
+        self.notice_label.setText(
+            f"Changed {who}at {at} — Reload to see it (your typing is kept until then)."
+            if by else f"This record may have changed elsewhere (at {at}) — Reload to see "
+            "it (your typing is kept until then).")
+        self.notice.show()
+        self._fit_height()
+
+    def reload_record(self) -> None:
+        """Read the record again and show it (the user asked: their typing goes)."""
+        own = getattr(self, "reload", None)
+        if callable(own):  # e.g. ticket-lines dialogs re-read their ticket themselves
+            self.notice.hide()
+            own()
+            return
+        watched = self.watched_record()
+        fetch = _fetcher(watched[0]) if watched is not None else None
+        if watched is None or fetch is None:
+            self.notice.hide()
+            return
+        uow, record_id = self.ui.uow, watched[1]
+        self.reload_button.setEnabled(False)
+        self.ui.worker.read(lambda: fetch(uow, record_id), alive(self, self._reloaded_record),
+                            alive(self, self._reload_failed))
+
+    def _reloaded_record(self, record: Any) -> None:
+        self.reload_button.setEnabled(True)
+        self.notice.hide()
+        self.apply_record(record)
+
+    def _reload_failed(self, error: BaseException) -> None:
+        self.reload_button.setEnabled(True)
+        self._set_banner(f"Could not reload: {error}")
+
+    def apply_record(self, record: Any) -> None:
+        """Show a freshly read ``record``: it becomes the one saved against (its version),
+        and fields named like its attributes take its values. Override for more."""
+        self.existing = record
+        for field in self._fields.values():
+            if not hasattr(record, field.name):
+                continue
+            value = getattr(record, field.name)
+            widget = field.widget
+            if isinstance(widget, QCheckBox) and isinstance(value, bool):
+                widget.setChecked(value)
+                continue
+            shown = ("" if value is None else f"{value:.2f}" if isinstance(value, Decimal)
+                     else str(value))
+            if isinstance(widget, QLineEdit):
+                widget.setText(shown)
+            elif isinstance(widget, QPlainTextEdit):
+                widget.setPlainText(shown)
+            elif isinstance(widget, QLabel) and isinstance(value, int):
+                rest = widget.text().partition(" ")[2]  # "12 (changes through …)"
+                widget.setText(f"{value:,} {rest}".rstrip())
+            field.server_error = None
+        self.revalidate()
 
     # -- building ----------------------------------------------------------------------
 
@@ -279,6 +411,18 @@ class EditorDialog(QDialog):
         self._saving = False
         self.save_button.setText("Save")
         self.show_errors(error)
+
+
+def _fetcher(entity: str) -> Callable[[Any, int], Any] | None:
+    """The service call that reads one record of ``entity`` (for Reload)."""
+    from mechanic_desktop.services import customers, mechanics, parts, tickets, vehicles
+
+    getters: dict[str, Callable[[Any, int], Any]] = {
+        "customer": customers.get_customer, "vehicle": vehicles.get_vehicle,
+        "mechanic": mechanics.get_mechanic, "part": parts.get_part,
+        "ticket": tickets.get_ticket,
+    }
+    return getters.get(entity)
 
 
 def note_label(parent: QWidget) -> QLabel:

@@ -5,6 +5,7 @@ locked account says when to try again."""
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -28,13 +29,13 @@ from mechanic_desktop.ui.dialogs.passwords import password_edit
 from mechanic_desktop.ui.operations import Changes, alive
 
 CHANGE_CONNECTION = (
-    "Mechanic Desktop opens the database named on its command line, or in the "
-    "MECHANIC_DATABASE_URL environment variable, or else its own file on this computer.\n\n"
-    "To use another database, start it with --database-url, for example:\n"
-    "  mechanic-desktop --database-url sqlite:///C:/Shop/shop.sqlite3\n"
-    "  mechanic-desktop --database-url postgresql+psycopg://shop@server/shop\n\n"
-    "Choosing the database from this window is coming in a later version."
+    "Mechanic Desktop opens the database named on its command line (--database-url), or "
+    "in the MECHANIC_DATABASE_URL environment variable, or else the connection chosen "
+    "with Change connection…, or its own file on this computer."
 )
+#: ``open_connection(parent)``: show the connection dialog (the session decides what a
+#: new choice means: reopening the app on it).
+OpenConnection = Callable[[QWidget], None]
 
 
 class LoginDialog(QDialog):
@@ -42,10 +43,11 @@ class LoginDialog(QDialog):
 
     def __init__(
         self, ui: UiContext, description: str, username: str = "",
-        parent: QWidget | None = None,
+        parent: QWidget | None = None, open_connection: OpenConnection | None = None,
     ) -> None:
         super().__init__(parent)
         self.ui = ui
+        self.open_connection = open_connection
         self.sign_in: SignIn | None = None
         self._busy = False
         self.setObjectName("loginDialog")
@@ -131,7 +133,10 @@ class LoginDialog(QDialog):
         self.sign_in_button.setEnabled(ready and not self._busy)
 
     def _explain_connection(self) -> None:
-        self.ui.prompts.inform(self, "Change connection", CHANGE_CONNECTION)
+        if self.open_connection is not None:
+            self.open_connection(self)
+        else:
+            self.ui.prompts.inform(self, "Change connection", CHANGE_CONNECTION)
 
     def submit(self) -> None:
         """Check the password on the worker; the dialog stays responsive meanwhile."""

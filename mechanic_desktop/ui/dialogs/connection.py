@@ -1,0 +1,372 @@
+"""Where the data lives: a file on this computer, or a shared PostgreSQL server.
+
+Reached from the sign-in dialog ("Change connection…") and File → Connection…. The
+choice is remembered for the next start (unless --database-url or
+MECHANIC_DATABASE_URL names a database); the password goes to the OS credential store.
+"Test connection" and "Create the shop database" run on a throwaway thread, never on
+the app's DB worker, which belongs to the database that is open now.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mechanic_desktop.config import default_database_path
+from mechanic_desktop.db.local_files import network_share_reason
+from mechanic_desktop.db.probe import ProbeKind, ProbeResult, create_database, probe, upgrade_schema
+from mechanic_desktop.ui.background import run_off_gui
+from mechanic_desktop.ui.connection_settings import (
+    SSL_MODES,
+    ConnectionChoice,
+    PasswordStore,
+    load_choice,
+    save_choice,
+)
+from mechanic_desktop.ui.dialogs.form import ERROR_STYLE, NOTE_STYLE
+
+#: ``choose_file(parent, current_path) -> path or None``; tests answer without a dialog.
+ChooseFile = Callable[[QWidget, str], str | None]
+Probe = Callable[[str], ProbeResult]
+
+OK_STYLE = "color: #1b5e20;"
+NO_KEYRING = ("No password store is available on this computer, so the password is kept "
+              "only until Mechanic Desktop closes; you will be asked again next time.")
+IN_KEYRING = "The password is kept in this computer's password store, not in a file."
+
+
+def choose_database_file(parent: QWidget, current: str) -> str | None:
+    """Pick an existing shop file or name a new one."""
+    path, _ = QFileDialog.getSaveFileName(
+        parent, "Choose or create the shop's database file", current or str(
+            default_database_path()), "Shop database (*.sqlite3 *.db);;All files (*)",
+        options=QFileDialog.Option.DontConfirmOverwrite)
+    return path or None
+
+
+def _named(widget: QWidget, name: str, accessible: str) -> QWidget:
+    widget.setObjectName(name)
+    widget.setAccessibleName(accessible)
+    return widget
+
+
+class ConnectionDialog(QDialog):
+    """Edit, test and remember the connection; ``chosen_url`` is set once accepted."""
+
+    #: A test (or create/upgrade) finished with this ``ProbeResult``.
+    probed = Signal(object)
+
+    def __init__(
+        self,
+        settings: QSettings,
+        *,
+        store: PasswordStore | None = None,
+        choose_file: ChooseFile | None = None,
+        can_upgrade: bool = False,
+        run_probe: Probe = probe,
+        note: str = "",
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self.store = store or PasswordStore()
+        self.choose_file = choose_file or choose_database_file
+        self.can_upgrade = can_upgrade
+        self.run_probe = run_probe
+        self.chosen_url: str | None = None
+        self.probe_result: ProbeResult | None = None
+        self.busy = False
+        self.keyring_available = self.store.available()
+        self.setObjectName("connectionDialog")
+        self.setWindowTitle("Database connection — Mechanic Desktop")
+        self.setAccessibleName("Database connection")
+        self.setMinimumWidth(560)
+        choice = load_choice(settings) or ConnectionChoice(path=str(default_database_path()))
+
+        layout = QVBoxLayout(self)
+        heading = QLabel("Where is the shop's data?", self)
+        heading.setObjectName("connectionHeading")
+        font = heading.font()
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        font.setBold(True)
+        heading.setFont(font)
+        layout.addWidget(heading)
+        if note:
+            intro = QLabel(note, self)
+            intro.setObjectName("connectionNote")
+            intro.setWordWrap(True)
+            intro.setStyleSheet(ERROR_STYLE)
+            layout.addWidget(intro)
+
+        self.local_radio = QRadioButton("On &this computer — one workstation", self)
+        _named(self.local_radio, "connectionLocal", "Local database file")
+        self.shared_radio = QRadioButton("On a s&hared server (PostgreSQL) — several desks",
+                                         self)
+        _named(self.shared_radio, "connectionShared", "Shared server")
+        group = QButtonGroup(self)
+        group.addButton(self.local_radio)
+        group.addButton(self.shared_radio)
+        layout.addWidget(self.local_radio)
+        layout.addWidget(self.shared_radio)
+
+        # Two pages shown one at a time (hidden, not stacked: the dialog fits the one shown).
+        self.local_page = self._local_page(choice)
+        self.local_page.setObjectName("connectionLocalPage")
+        self.shared_page = self._shared_page(choice)
+        self.shared_page.setObjectName("connectionSharedPage")
+        layout.addWidget(self.local_page)
+        layout.addWidget(self.shared_page)
+
+        self.result_label = QLabel(self)
+        _named(self.result_label, "connectionResult", "Connection test result")
+        self.result_label.setWordWrap(True)
+        self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.result_label.setMinimumHeight(self.fontMetrics().height() * 3)
+        self.result_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.result_label)
+
+        actions = QHBoxLayout()
+        self.test_button = self._button("&Test connection", "connectionTest", self.test)
+        self.test_button.setToolTip("Connect once and say what, if anything, is wrong")
+        self.create_button = self._button("&Create the shop database", "connectionCreate",
+                                          self.create_shop_database)
+        self.create_button.setToolTip("Create the database on the server and its tables "
+                                      "(needs a server user allowed to create databases)")
+        self.upgrade_button = self._button("&Upgrade its schema", "connectionUpgrade",
+                                           self.upgrade_database)
+        self.upgrade_button.setToolTip("Bring the database up to this version's schema")
+        for widget in (self.test_button, self.create_button, self.upgrade_button):
+            actions.addWidget(widget)
+        actions.addStretch(1)
+        self.create_button.hide()
+        self.upgrade_button.hide()
+        layout.addLayout(actions)
+
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
+        self.use_button = buttons.addButton("&Use this connection",
+                                            QDialogButtonBox.ButtonRole.AcceptRole)
+        _named(self.use_button, "connectionUse", "Use this connection")
+        self.use_button.setDefault(True)
+        cancel = buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        _named(cancel, "connectionCancel", "Cancel")
+        buttons.accepted.connect(self.use)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+        group.buttonToggled.connect(lambda *_: self._kind_changed())
+        (self.shared_radio if choice.kind == "shared" else self.local_radio).setChecked(True)
+        self._kind_changed()
+
+    # -- building ----------------------------------------------------------------------
+
+    def _button(self, text: str, name: str, slot: Callable[[], None]) -> QPushButton:
+        button = QPushButton(text, self)
+        _named(button, name, text.replace("&", ""))
+        button.setAutoDefault(False)
+        button.clicked.connect(lambda _checked=False: slot())
+        return button
+
+    def _local_page(self, choice: ConnectionChoice) -> QWidget:
+        page = QWidget(self)
+        form = QFormLayout(page)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        row = QHBoxLayout()
+        self.path = QLineEdit(choice.path or str(default_database_path()), page)
+        _named(self.path, "connectionPath", "Database file")
+        self.path.textEdited.connect(lambda _t: self._clear_result())
+        row.addWidget(self.path, 1)
+        self.choose_button = self._button("C&hoose…", "connectionChooseFile", self.choose)
+        self.choose_button.setToolTip("Pick an existing shop file, or name a new one")
+        row.addWidget(self.choose_button)
+        caption = QLabel("&File:", page)
+        caption.setBuddy(self.path)
+        form.addRow(caption, row)
+        hint = QLabel("Keep the file on this computer's own disk (not a network share). "
+                      "A new file is created and set up when first opened.", page)
+        hint.setObjectName("connectionLocalHint")
+        hint.setWordWrap(True)
+        hint.setStyleSheet(NOTE_STYLE)
+        form.addRow(hint)
+        return page
+
+    def _shared_page(self, choice: ConnectionChoice) -> QWidget:
+        page = QWidget(self)
+        form = QFormLayout(page)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        self.host = QLineEdit(choice.host, page)
+        self.host.setPlaceholderText("server name or address, e.g. shop-server")
+        self.port = QSpinBox(page)
+        self.port.setRange(1, 65535)
+        self.port.setValue(choice.port)
+        self.port.setGroupSeparatorShown(False)
+        self.database = QLineEdit(choice.database, page)
+        self.user = QLineEdit(choice.user, page)
+        self.password = QLineEdit(page)
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        if choice.kind == "shared" and choice.user:
+            self.password.setText(self.store.get(choice.credential_key) or "")
+        self.sslmode = QComboBox(page)
+        self.sslmode.addItems(list(SSL_MODES))
+        self.sslmode.setCurrentText(choice.sslmode)
+        self.sslmode.setToolTip("prefer: encrypt when the server offers it; require: always "
+                                "encrypt; verify-full: also check the server's certificate")
+        fields: tuple[tuple[str, str, QWidget, str], ...] = (
+            ("&Server:", "connectionHost", self.host, "Server"),
+            ("P&ort:", "connectionPort", self.port, "Port"),
+            ("&Database:", "connectionDatabase", self.database, "Database name"),
+            ("U&ser:", "connectionUser", self.user, "Server user name"),
+            ("&Password:", "connectionPassword", self.password, "Server password"),
+            ("SS&L:", "connectionSslMode", self.sslmode, "SSL mode"),
+        )
+        for caption, name, widget, accessible in fields:
+            _named(widget, name, accessible)
+            label = QLabel(caption, page)
+            label.setBuddy(widget)
+            form.addRow(label, widget)
+            if isinstance(widget, QLineEdit):
+                widget.textEdited.connect(lambda _t: self._clear_result())
+        self.port.valueChanged.connect(lambda _v: self._clear_result())
+        self.keyring_note = QLabel(IN_KEYRING if self.keyring_available else NO_KEYRING, page)
+        self.keyring_note.setObjectName("connectionKeyringNote")
+        self.keyring_note.setWordWrap(True)
+        self.keyring_note.setStyleSheet(NOTE_STYLE if self.keyring_available
+                                        else "color: #8a5a00;")
+        form.addRow(self.keyring_note)
+        return page
+
+    # -- what is chosen ----------------------------------------------------------------
+
+    @property
+    def result_text(self) -> str:
+        return self.result_label.text()
+
+    def choice(self) -> ConnectionChoice:
+        if self.local_radio.isChecked():
+            return ConnectionChoice("local", path=self.path.text().strip())
+        return ConnectionChoice(
+            "shared", host=self.host.text().strip(), port=self.port.value(),
+            database=self.database.text().strip(), user=self.user.text().strip(),
+            sslmode=self.sslmode.currentText())
+
+    def url(self) -> str:
+        return self.choice().url(self.password.text()).render_as_string(hide_password=False)
+
+    def problem(self) -> str | None:
+        """What must be fixed before this choice can be tested or used."""
+        choice = self.choice()
+        if choice.kind == "local":
+            if not choice.path:
+                return "Choose the database file."
+            return network_share_reason(choice.path)
+        if not choice.host:
+            return "Enter the server's name or address."
+        if not choice.database:
+            return "Enter the database name."
+        return None
+
+    def _kind_changed(self) -> None:
+        local = self.local_radio.isChecked()
+        self.local_page.setVisible(local)
+        self.shared_page.setVisible(not local)
+        self._clear_result()
+        self.adjustSize()
+
+    def _clear_result(self) -> None:
+        self.probe_result = None
+        self.result_label.setText("")
+        self.create_button.hide()
+        self.upgrade_button.hide()
+
+    def _say(self, text: str, good: bool) -> None:
+        self.result_label.setText(text)
+        self.result_label.setStyleSheet(OK_STYLE if good else ERROR_STYLE)
+
+    def choose(self) -> None:
+        path = self.choose_file(self, self.path.text())
+        if path:
+            self.path.setText(path)
+            self._clear_result()
+            reason = network_share_reason(path)
+            if reason is not None:
+                self._say(reason, False)
+
+    # -- testing, creating, upgrading (off the GUI thread) ------------------------------
+
+    def _set_busy(self, busy: bool, label: str = "") -> None:
+        self.busy = busy
+        for button in (self.test_button, self.create_button, self.upgrade_button,
+                       self.use_button):
+            button.setEnabled(not busy)
+        self.test_button.setText("Testing…" if busy and label == "test" else "&Test connection")
+        if busy:
+            self._say({"test": "Connecting…", "create": "Creating the database…",
+                       "upgrade": "Upgrading the schema…"}[label], True)
+
+    def test(self) -> None:
+        self._run("test", self.run_probe)
+
+    def create_shop_database(self) -> None:
+        self._run("create", create_database)
+
+    def upgrade_database(self) -> None:
+        self._run("upgrade", upgrade_schema)
+
+    def _run(self, label: str, fn: Callable[[str], ProbeResult]) -> None:
+        problem = self.problem()
+        if problem is not None:
+            self._say(problem, False)
+            return
+        if self.busy:
+            return
+        url = self.url()
+        self._set_busy(True, label)
+        run_off_gui(self, lambda: fn(url), self._probed,
+                    lambda error: self._probed(ProbeResult(ProbeKind.OTHER, str(error))))
+
+    def _probed(self, result: ProbeResult) -> None:
+        self._set_busy(False)
+        self.probe_result = result
+        text = result.sentence
+        if result.kind is ProbeKind.SCHEMA_OLD and not self.can_upgrade:
+            text += " Ask an administrator to upgrade it (File → Connection… → Upgrade)."
+        self._say(text, result.usable)
+        self.create_button.setVisible(result.kind is ProbeKind.NO_DATABASE)
+        self.upgrade_button.setVisible(result.kind is ProbeKind.SCHEMA_OLD and self.can_upgrade)
+        self.probed.emit(result)
+
+    # -- using it ----------------------------------------------------------------------
+
+    def use(self) -> None:
+        """Remember the choice (password to the credential store) and close."""
+        problem = self.problem()
+        if problem is not None:
+            self._say(problem, False)
+            return
+        choice = self.choice()
+        save_choice(self.settings, choice)
+        if choice.kind == "shared" and choice.user:
+            if self.password.text():
+                kept = self.store.set(choice.credential_key, self.password.text())
+                self.keyring_available = kept
+            else:
+                self.store.forget(choice.credential_key)
+        self.chosen_url = self.url()
+        self.accept()
+

@@ -1,0 +1,186 @@
+"""File → Back up… / Restore… round-trip a SQLite shop; a shared server's backup is
+explained and made with pg_dump where it is installed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings
+from pytestqt.qtbot import QtBot
+from sqlalchemy import Engine, func, select
+
+from mechanic_desktop import bootstrap
+from mechanic_desktop.db.local_files import pg_dump_available
+from mechanic_desktop.db.models import Customer
+from mechanic_desktop.db.unit_of_work import UnitOfWork
+from mechanic_desktop.services import customers
+from mechanic_desktop.ui.context import UiContext
+from mechanic_desktop.ui.dialogs.backup import DatabaseActions, ServerBackupDialog
+from mechanic_desktop.ui.main_window import MainWindow
+from mechanic_desktop.ui.operations import DbWorker
+from tests.ui.conftest import FakePrompts
+
+WAIT_MS = 10_000
+
+
+def _count(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(Customer)).scalar_one())
+
+
+def _add(uow: UnitOfWork, *names: str) -> None:
+    for name in names:
+        customers.create_customer(uow, customers.CustomerData(name))
+
+
+@pytest.fixture
+def sqlite_shop(tmp_path: Path) -> Iterator[bootstrap.AppContext]:
+    context = bootstrap.connect(f"sqlite:///{tmp_path / 'shop.sqlite3'}",
+                                guard=bootstrap.forbid_main_thread)
+    yield context
+    context.close()
+
+
+def test_backup_then_restore_from_the_menu_round_trips(
+    qtbot: QtBot, sqlite_shop: bootstrap.AppContext, tmp_path: Path, worker: DbWorker,
+    prompts: FakePrompts,
+) -> None:
+    engine = sqlite_shop.engine
+    _add(UnitOfWork(engine), "Ada Lovelace", "Bob Builder", "Carmen Ortiz")
+    ui = UiContext(worker, sqlite_shop.uow, prompts)
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(ui, sqlite_shop.description, settings)
+    qtbot.addWidget(window)
+    reopened: list[str] = []
+    target = tmp_path / "copies" / "monday.sqlite3"
+    target.parent.mkdir()
+    actions = DatabaseActions(
+        window, ui, engine, settings, reopened.append,
+        choose_target=lambda _p, _c, suggested: str(target),
+        choose_source=lambda _p, _c, _s: str(target))
+    file_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&File")
+    names = [a.objectName() for a in file_menu.actions()]  # type: ignore[union-attr]
+    assert names.index("backupAction") < names.index("quitAction")
+
+    actions.backup_action.trigger()
+    qtbot.waitUntil(lambda: actions.last_backup is not None, timeout=WAIT_MS)
+    assert actions.progress is None  # closed when done
+    assert "Backed up to" in window.statusBar().currentMessage()
+
+    _add(UnitOfWork(engine), "Deepak Rao", "Eleanor Rigby")
+    assert _count(engine) == 5
+    prompts.answer = True
+    actions.restore_action.trigger()
+    qtbot.waitUntil(lambda: bool(reopened), timeout=WAIT_MS)
+    assert prompts.questions[-1][0] == "Restore from a backup"
+    assert prompts.notices[-1][0] == "Restored"
+    assert _count(engine) == 3  # the engine reconnects to the restored file
+    kept = list(tmp_path.glob("shop-before-restore-*.sqlite3"))
+    assert len(kept) == 1
+
+
+def test_restore_declined_changes_nothing(
+    qtbot: QtBot, sqlite_shop: bootstrap.AppContext, tmp_path: Path, worker: DbWorker,
+    prompts: FakePrompts,
+) -> None:
+    engine = sqlite_shop.engine
+    _add(UnitOfWork(engine), "Ada Lovelace")
+    ui = UiContext(worker, sqlite_shop.uow, prompts)
+    window = MainWindow(ui, sqlite_shop.description,
+                        QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    reopened: list[str] = []
+    actions = DatabaseActions(window, ui, engine, window.settings, reopened.append,
+                              choose_source=lambda *_: str(tmp_path / "x.sqlite3"))
+    prompts.answer = False
+    actions.restore()
+    assert reopened == [] and _count(engine) == 1
+
+
+def test_server_backup_explains_and_runs_pg_dump(
+    qtbot: QtBot, pg_engine: Engine, tmp_path: Path
+) -> None:
+    target = tmp_path / "shop.dump"
+    pg_dump = pg_dump_available()
+    dialog = ServerBackupDialog(pg_engine.url, lambda *_: str(target), pg_dump=pg_dump)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert "administrator should back it up" in dialog.explanation.text()
+    if pg_dump is None:
+        assert not dialog.dump_button.isVisible()
+        assert "pg_dump is not installed" in dialog.explanation.text()
+        return
+    dialog.dump()
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=30_000)
+    assert dialog.saved_to == target, dialog.status.text()
+    assert target.stat().st_size > 0
+    assert dialog.status.text().startswith("Saved ")
+
+
+def test_render_connection_backup_and_offline_screens(
+    qtbot: QtBot, sqlite_shop: bootstrap.AppContext, tmp_path: Path, worker: DbWorker,
+    prompts: FakePrompts, pg_engine: Engine,
+) -> None:
+    """PNGs for review (MD_SHOTS_DIR keeps them): the connection dialog after a failed
+    test, the shared-server backup dialog, a backup in progress, the offline status."""
+    import os
+
+    from PySide6.QtWidgets import QProgressDialog, QWidget
+
+    from mechanic_desktop.ui.connection_status import ConnectionMonitor, add_indicator
+    from mechanic_desktop.ui.dialogs.connection import ConnectionDialog
+
+    folder = Path(os.environ.get("MD_SHOTS_DIR") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def save(widget: QWidget, name: str) -> None:
+        image = widget.grab().toImage()
+        assert image.width() > 100 and image.height() > 40
+        assert image.save(str(folder / name))
+
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    dialog = ConnectionDialog(settings)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.shared_radio.setChecked(True)
+    dialog.host.setText("shop-server")
+    dialog.port.setValue(1)
+    dialog.host.setText("127.0.0.1")
+    dialog.user.setText("frontdesk")
+    dialog.password.setText("secret")
+    with qtbot.waitSignal(dialog.probed, timeout=WAIT_MS):
+        dialog.test()
+    dialog.adjustSize()
+    save(dialog, "connection-dialog-shared.png")
+    dialog.local_radio.setChecked(True)
+    dialog.adjustSize()
+    save(dialog, "connection-dialog-local.png")
+
+    server = ServerBackupDialog(pg_engine.url, lambda *_: None, pg_dump="/usr/bin/pg_dump")
+    qtbot.addWidget(server)
+    server.show()
+    server.adjustSize()
+    save(server, "backup-dialog-server.png")
+
+    ui = UiContext(worker, sqlite_shop.uow, prompts)
+    window = MainWindow(ui, sqlite_shop.description, settings)
+    qtbot.addWidget(window)
+    window.resize(1280, 800)
+    window.show()
+    monitor = ConnectionMonitor(worker, lambda: None, parent=window)
+    add_indicator(window.statusBar(), monitor)
+    monitor.go_offline("The connection to shop on shop-server was lost.")
+    progress = QProgressDialog("Backing up the shop's data…", "", 0, 100, window)
+    progress.setCancelButton(None)
+    progress.setWindowTitle("Back up")
+    progress.setMinimumWidth(380)
+    progress.setValue(40)
+    progress.show()
+    progress.adjustSize()
+    save(progress, "backup-progress.png")
+    progress.close()
+    qtbot.waitUntil(lambda: window.tickets_page.model.loaded_once, timeout=WAIT_MS)
+    save(window, "main-window-offline.png")
+    monitor.stop()
