@@ -13,11 +13,12 @@ from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox
 
 from mechanic_desktop import bootstrap
-from mechanic_desktop.config import database_url, url_given_outside
+from mechanic_desktop.config import database_url, log_dir, url_given_outside
 from mechanic_desktop.domain.errors import DatabaseUnavailable
 from mechanic_desktop.domain.staff import Role
 from mechanic_desktop.ui.connection_settings import saved_url
 from mechanic_desktop.ui.context import UiContext
+from mechanic_desktop.ui.crash_reporter import CrashReporter
 from mechanic_desktop.ui.demo_offer import offer_demo_data
 from mechanic_desktop.ui.main_window import MainWindow
 from mechanic_desktop.ui.operations import DbWorker
@@ -89,13 +90,52 @@ def run_gui(url: str, args: argparse.Namespace) -> int:
     everything bound to the old database and start again on the new one."""
     started = time.perf_counter()
     app = make_application()
+    # An exception escaping a slot is logged and shown; the app keeps running.
+    reporter = CrashReporter(log_dir(), parent=QApplication.activeWindow).install()
     settings = QSettings()
     url, from_saved = start_url(url, args, settings)
-    while True:
-        code, reopen_on = _run_once(app, url, args, settings, started, from_saved)
-        if reopen_on is None:
-            return code
-        url, from_saved = reopen_on, True
+    try:
+        while True:
+            code, reopen_on = _run_once(app, url, args, settings, started, from_saved)
+            if reopen_on is None:
+                return code
+            url, from_saved = reopen_on, True
+    finally:
+        reporter.uninstall()
+
+
+def _restored_from_backup(url: str, problem: DatabaseUnavailable) -> bool:
+    """A damaged local file: offer its newest sound backup (see ui.recovery)."""
+    from pathlib import Path
+
+    from mechanic_desktop.db.engine import parse_url
+    from mechanic_desktop.ui.recovery import offer_restore
+
+    try:
+        parsed = parse_url(url)
+    except DatabaseUnavailable:
+        return False
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return False
+    path = Path(parsed.database)
+    if not path.is_file():
+        return False
+
+    def ask(title: str, question: str) -> bool:
+        answer = QMessageBox.question(None, title, question)
+        return answer == QMessageBox.StandardButton.Yes
+
+    try:
+        kept = offer_restore(path, str(problem), ask)
+    except (OSError, ValueError) as exc:
+        QMessageBox.critical(None, "Restore failed", f"The backup could not be restored: {exc}")
+        return False
+    if kept is None:
+        return False
+    QMessageBox.information(
+        None, "Backup restored", f"The backup was restored. The damaged file was kept as {kept}."
+    )
+    return True
 
 
 def _connect(
@@ -113,6 +153,8 @@ def _connect(
                 print(f"mechanic-desktop: {exc}", file=sys.stderr)
                 return None
             if not from_saved:
+                if _restored_from_backup(url, exc):
+                    continue
                 QMessageBox.critical(None, "Cannot open the database", str(exc))
                 return None
             from mechanic_desktop.ui.dialogs.connection import ConnectionDialog

@@ -54,3 +54,26 @@ def test_nothing_to_offer_or_user_declines(tmp_path: Path) -> None:
     backup_sqlite(tmp_path / "other.sqlite3", tmp_path / "shop-backup-1.sqlite3")
     assert offer_restore(db, "damaged", lambda _t, _q: False) is None
     assert db.read_bytes() == b"junk" * 100
+
+
+def test_start_up_offers_the_backup_for_a_damaged_file(
+    tmp_path: Path, qapp: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from mechanic_desktop.ui import application
+
+    db = tmp_path / "shop.sqlite3"
+    _shop(db, "Ada Lovelace")
+    backup_sqlite(db, tmp_path / "shop-backup-20260101-000000.sqlite3")
+    db.write_bytes(b"\x00" * 4096)
+    told: list[str] = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *_a, **_k: QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr(QMessageBox, "information", lambda _p, _t, text: told.append(text))
+    url = f"sqlite:///{db}"
+    with pytest.raises(DatabaseUnavailable) as caught:
+        connect(url)
+    assert application._restored_from_backup(url, caught.value)
+    assert "damaged file was kept as" in told[0]
+    context = connect(url)
+    context.close()
