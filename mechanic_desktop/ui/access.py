@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtWidgets import QStyle, QWidget
+from PySide6.QtWidgets import QWidget
 
 from mechanic_desktop.domain.permissions import Action, allowed
 from mechanic_desktop.domain.staff import Actor, Role
@@ -22,7 +22,6 @@ from mechanic_desktop.ui.pages.stock import StockPage
 from mechanic_desktop.ui.pages.tickets import TicketsPage
 
 PageFactory = Callable[[UiContext, QWidget], ListPage]
-Pixmap = QStyle.StandardPixmap
 TICKET_WORK = frozenset({Action.EDIT_TICKETS, Action.SET_STATUS, Action.LOG_HOURS,
                          Action.ASSIGN_WORK})
 
@@ -33,7 +32,8 @@ class Area:
 
     title: str
     factory: PageFactory
-    icon: Pixmap
+    #: Name of one of our icons (resources/icons/actions).
+    icon: str
     #: What New needs (None: nothing is created from this page).
     new: Action | None
     #: Any one of these lets a role open a row (empty: rows are only read).
@@ -42,19 +42,19 @@ class Area:
     roles: frozenset[Role] = frozenset(Role)
 
 
-TICKETS = Area("Tickets", TicketsPage, Pixmap.SP_FileDialogDetailedView,
+TICKETS = Area("Tickets", TicketsPage, "tickets",
                Action.EDIT_TICKETS, TICKET_WORK, frozenset({Role.ADMIN, Role.WRITER}))
-MY_TICKETS = Area("My tickets", MyTicketsPage, Pixmap.SP_FileDialogDetailedView,
+MY_TICKETS = Area("My tickets", MyTicketsPage, "tickets",
                   Action.EDIT_TICKETS, TICKET_WORK, frozenset({Role.MECHANIC}))
-CUSTOMERS = Area("Customers", CustomersPage, Pixmap.SP_DirHomeIcon, Action.EDIT_CUSTOMERS,
+CUSTOMERS = Area("Customers", CustomersPage, "customers", Action.EDIT_CUSTOMERS,
                  frozenset({Action.EDIT_CUSTOMERS}), frozenset({Role.ADMIN, Role.WRITER}))
-MECHANICS = Area("Mechanics", MechanicsPage, Pixmap.SP_ComputerIcon, Action.EDIT_MECHANICS,
+MECHANICS = Area("Mechanics", MechanicsPage, "mechanics", Action.EDIT_MECHANICS,
                  frozenset({Action.EDIT_MECHANICS}), frozenset({Role.ADMIN, Role.WRITER}))
-STOCK = Area("Stock", StockPage, Pixmap.SP_DriveHDIcon, Action.EDIT_PARTS,
+STOCK = Area("Stock", StockPage, "stock", Action.EDIT_PARTS,
              frozenset({Action.EDIT_PARTS}), frozenset({Role.ADMIN, Role.WRITER}))
-STAFF = Area("Staff", StaffPage, Pixmap.SP_DirLinkIcon, Action.MANAGE_STAFF,
+STAFF = Area("Staff", StaffPage, "staff", Action.MANAGE_STAFF,
              frozenset({Action.MANAGE_STAFF}), frozenset({Role.ADMIN}))
-AUDIT = Area("Audit trail", AuditPage, Pixmap.SP_FileDialogInfoView, None, frozenset(),
+AUDIT = Area("Audit trail", AuditPage, "audit", None, frozenset(),
              frozenset({Role.ADMIN}))
 
 #: Nobody signed in (tests, tools building a window directly): today's four areas.

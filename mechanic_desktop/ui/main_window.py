@@ -14,13 +14,12 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QSplitter,
     QStackedWidget,
-    QStyle,
     QToolBar,
     QWidget,
 )
 
 from mechanic_desktop.domain.staff import Actor
-from mechanic_desktop.ui import access
+from mechanic_desktop.ui import access, icons
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs.export_csv import install_data_actions
 from mechanic_desktop.ui.operations import Changes
@@ -71,7 +70,7 @@ class MainWindow(QMainWindow):
             access.restrict(page, area, actor)
             self.pages.append(page)
             self.stack.addWidget(page)
-            item = QListWidgetItem(self.style().standardIcon(icon), title, self.sidebar)
+            item = QListWidgetItem(icons.icon(icon), title, self.sidebar)
             item.setSizeHint(QSize(0, 34))
             page.status_changed.connect(self._page_status)
             page.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
@@ -136,13 +135,13 @@ class MainWindow(QMainWindow):
     def _action(
         self, name: str, text: str, slot: Callable[[], None],
         shortcuts: tuple[QKeySequence | QKeySequence.StandardKey | str, ...] = (),
-        icon: QStyle.StandardPixmap | None = None,
+        icon: str | None = None,
         tip: str = "",
     ) -> QAction:
         action = QAction(text, self)
         action.setObjectName(name)
         if icon is not None:
-            action.setIcon(self.style().standardIcon(icon))
+            action.setIcon(icons.icon(icon))
         if shortcuts:
             action.setShortcuts([QKeySequence(s) for s in shortcuts])
         label = text.replace("&", "").rstrip("….")
@@ -155,24 +154,23 @@ class MainWindow(QMainWindow):
         return action
 
     def _make_actions(self) -> None:
-        px = QStyle.StandardPixmap
         self.new_action = self._action(
             "newAction", "&New…", self._on_current("new_record"),
-            (QKeySequence.StandardKey.New,), px.SP_FileIcon, "Add a new record to this list")
+            (QKeySequence.StandardKey.New,), "new", "Add a new record to this list")
         self.edit_action = self._action(
             "editAction", "&Edit…", self._on_current("edit_selected"),
-            ("Ctrl+E",), px.SP_FileDialogContentsView,
+            ("Ctrl+E",), "edit",
             "Open the selected row (or press Return / double-click it)")
         self.delete_action = self._action(
             "deleteAction", "&Delete", self._on_current("delete_selected"),
-            (QKeySequence.StandardKey.Delete,), px.SP_TrashIcon, "Delete the selected row")
+            (QKeySequence.StandardKey.Delete,), "delete", "Delete the selected row")
         self.refresh_action = self._action(
             "refreshAction", "&Refresh", self._on_current("refresh"),
-            ("F5",), px.SP_BrowserReload,
+            ("F5",), "refresh",
             "Reload this list from the database")
         self.find_action = self._action(
             "findAction", "&Find", self._on_current("focus_search"),
-            (QKeySequence.StandardKey.Find,), None, "Search this list")
+            (QKeySequence.StandardKey.Find,), "search", "Search this list")
         self.quit_action = self._action("quitAction", "&Quit", self._quit, ("Ctrl+Q",))
         self.go_actions = [
             self._action(f"goto{title}Action", f"&{i + 1} {title}", self._go_to(i),

@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSplitter,
-    QStyle,
     QTableView,
     QTabWidget,
     QVBoxLayout,
@@ -38,7 +37,7 @@ from mechanic_desktop.domain.staff import Actor, Role
 from mechanic_desktop.domain.status import TicketStatus
 from mechanic_desktop.services import csv_export, reports
 from mechanic_desktop.services.reports import Column, Grain, Period
-from mechanic_desktop.ui import access
+from mechanic_desktop.ui import access, icons
 from mechanic_desktop.ui.charts import RankingChart, RevenueChart
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.models.report_models import ReportTableModel, display
@@ -176,8 +175,7 @@ class ReportsPage(QWidget):
         self.export_button.setObjectName("reportExport")
         self.export_button.setAccessibleName("Export this report as CSV")
         self.export_button.setToolTip("Save the report showing as a CSV file")
-        self.export_button.setIcon(self.style().standardIcon(
-            QStyle.StandardPixmap.SP_DialogSaveButton))
+        self.export_button.setIcon(icons.icon("export"))
         self.export_button.clicked.connect(self.export_current)
         period_label = QLabel("&Period:", self)
         period_label.setBuddy(self.period_combo)
@@ -552,7 +550,7 @@ class ReportsPage(QWidget):
 
 
 REPORTS = access.Area(
-    "Reports", cast("access.PageFactory", ReportsPage), QStyle.StandardPixmap.SP_FileDialogListView,
+    "Reports", cast("access.PageFactory", ReportsPage), "reports",
     None, frozenset({Action.EDIT_SETTINGS}), frozenset({Role.ADMIN}),
 )
 
