@@ -43,6 +43,8 @@ _TEMPORARY = "Temporary-Bench-Password-Wheel-Nut-3"
 class Result:
     value: float | None
     note: str = ""
+    #: More of the figure for results.json (e.g. ``invariants_held``), beside value.
+    fields: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -55,6 +57,8 @@ class Bench:
     uow: UnitOfWork
     repetitions: int
     memo: dict[str, Any] = field(default_factory=dict)
+    #: Command-line settings some figures take (``soak_seconds``).
+    options: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -64,18 +68,22 @@ class Metric:
     target: float | None
     describe: str
     measure: Callable[[Bench], Result]
+    #: Per-backend targets where the backends are held to different ones.
+    targets: dict[str, float] | None = None
 
 
 METRICS: list[Metric] = []
 
 
 def metric(
-    name: str, unit: str, target: float | None, describe: str
+    name: str, unit: str, target: float | None, describe: str,
+    targets: dict[str, float] | None = None,
 ) -> Callable[[Callable[[Bench], Result]], Callable[[Bench], Result]]:
-    """Register a figure: ``target`` is the most it may be (None: no target yet)."""
+    """Register a figure: ``target`` is the most it may be (None: no target yet);
+    ``targets`` overrides it per backend."""
 
     def register(fn: Callable[[Bench], Result]) -> Callable[[Bench], Result]:
-        METRICS.append(Metric(name, unit, target, describe, fn))
+        METRICS.append(Metric(name, unit, target, describe, fn, targets))
         return fn
 
     return register
@@ -405,3 +413,155 @@ def export_rows_per_s(b: Bench) -> Result:
         seconds = time.perf_counter() - started
         size = target.stat().st_size
     return Result(rows / seconds, f"{rows:,} rows, {size / 1e6:.1f} MB in {seconds:.1f} s")
+
+
+@metric("propagation_p95_ms", "ms", 500,
+        "commit at one desk → visible in another process's customers table model "
+        "(PostgreSQL LISTEN/NOTIFY), 100 changes one at a time")
+def propagation_p95_ms(b: Bench) -> Result:
+    if b.backend != "postgresql":
+        return Result(None, "live updates exist on PostgreSQL only")
+    from benchmarks import propagation
+
+    latencies = propagation.measure(b.url, 100)
+    return Result(propagation.p95(latencies),
+                  f"median {statistics.median(latencies):.0f} ms, max "
+                  f"{max(latencies):.0f} ms over {len(latencies)} changes")
+
+
+# --------------------------------------------------------------------------- writes
+
+
+def _signed_in(b: Bench) -> UnitOfWork:
+    """A unit of work signed in as the bench administrator: the app never writes
+    without an actor, and the audit entry and permission check are part of the cost."""
+    if "signed_in" not in b.memo:
+        ensure_bench_account(b.engine)
+        uow = UnitOfWork(b.engine)
+        uow.actor = auth.login(uow, BENCH_USER, BENCH_PASSWORD).actor
+        b.memo["signed_in"] = uow
+    signed: UnitOfWork = b.memo["signed_in"]
+    return signed
+
+
+@metric("add_part_p95_ms", "ms", 10,
+        "add one part line to an open ticket via add_part_lines (own transaction, version "
+        "checked), 95th percentile of 200 after 20 warm-up; target 10 SQLite / 20 PostgreSQL",
+        targets={"sqlite": 10, "postgresql": 20})
+def add_part_p95(b: Bench) -> Result:
+    from benchmarks import write_ops
+
+    times, counts = write_ops.add_part_samples(_signed_in(b))
+    return Result(p95(times), f"median {statistics.median(times):.1f} ms, max "
+                  f"{max(times):.1f} ms; {counts.get('new', 0)} new lines, "
+                  f"{counts.get('raised', 0)} raised ones, each undone untimed; on the "
+                  "benchmark database itself (its stock ends unchanged)",
+                  {"samples": len(times), **counts})
+
+
+def _contended(b: Bench) -> dict[str, Any]:
+    from benchmarks import write_ops
+
+    if "contended" not in b.memo:
+        b.memo["contended"] = write_ops.guarded(lambda: write_ops.contended(b.url))
+    found: dict[str, Any] = b.memo["contended"]
+    return found
+
+
+def _invariant_note(found: dict[str, Any]) -> tuple[bool, str]:
+    from benchmarks.write_ops import workloads
+
+    bad = {k: found[k] for k in workloads().ANOMALY_KEYS if found.get(k)}
+    held = found["anomalies"] == 0
+    return held, ("every invariant held" if held else f"INVARIANTS BROKEN: {bad}") + (
+        f" ({found['tickets']} tickets)")
+
+
+@metric("contended_part_ops_per_s", "ops/s", None,
+        "8 desk processes add/change/remove lines of 50 hot parts on 40 tickets for 10 s: "
+        "successful writes per second (higher is better), then the invariants")
+def contended_part_ops(b: Bench) -> Result:
+    if b.backend != "postgresql":
+        return Result(None, "PostgreSQL only (SQLite serialises writers by design)")
+    found = _contended(b)
+    if "error" in found:
+        return Result(None, found["error"])
+    held, invariants = _invariant_note(found["invariants"])
+    return Result(
+        found["ops_per_s"],
+        f"{found['ops']:.0f} writes in {found['seconds']:.1f} s, {found['conflicts']:.0f} "
+        f"stale-version conflicts, {found['retries']:.0f} retries, {found['refused']:.0f} "
+        f"refused; {invariants}; database {found['database']}",
+        {"invariants_held": held, "conflicts": found["conflicts"],
+         "retries": found["retries"], "refused": found["refused"]},
+    )
+
+
+def _soak(b: Bench) -> dict[str, Any]:
+    from benchmarks import write_ops
+
+    if "soak" not in b.memo:
+        seconds = float(b.options.get("soak_seconds", 20))
+        b.memo["soak"] = write_ops.guarded(lambda: write_ops.soak(b.url, 8, seconds))
+    found: dict[str, Any] = b.memo["soak"]
+    return found
+
+
+@metric("soak_ops", "ops", None,
+        "tests/workloads desks: 8 processes of mixed writes for --soak-seconds (20 s; "
+        "make soak runs 60 s), successful writes summed")
+def soak_ops(b: Bench) -> Result:
+    if b.backend != "postgresql":
+        return Result(None, "PostgreSQL only, as make soak's concurrent run")
+    found = _soak(b)
+    if "error" in found:
+        return Result(None, found["error"])
+    retries = (f"{found['retries']:.0f} retries" if found["retries_reported"] else
+               "retries not reported by tests/workloads desk")
+    return Result(
+        found["ops"],
+        f"{found['desks']} desks × {found['seconds']:g} s: {found['conflicts']:.0f} "
+        f"conflicts, {found['refused']:.0f} refused, {found['no-ops']:.0f} no-ops; {retries}",
+        {"conflicts": found["conflicts"], "refused": found["refused"],
+         "no_ops": found["no-ops"], "seconds": found["seconds"]},
+    )
+
+
+@metric("soak_anomalies", "", 0, "broken invariants after that soak (tests/workloads.check)")
+def soak_anomalies(b: Bench) -> Result:
+    if b.backend != "postgresql":
+        return Result(None, "PostgreSQL only, as make soak's concurrent run")
+    found = _soak(b)
+    if "error" in found:
+        return Result(None, found["error"])
+    held, invariants = _invariant_note(found["invariants"])
+    return Result(found["invariants"]["anomalies"],
+                  f"{invariants}; database {found['database']}",
+                  {"invariants_held": held, "check": found["invariants"]})
+
+
+# --------------------------------------------------------------------------- bundle
+
+
+@metric("bundle_mb", "MB", 150, "dist/MechanicDesktop (make package) on disk, 10^6 bytes")
+def bundle_mb(b: Bench) -> Result:
+    from benchmarks import bundle
+
+    found = bundle.measure()
+    if "error" in found:
+        return Result(None, found["error"])
+    return Result(found["bundle_mb"], f"apparent size {found['apparent_mb']:.1f} MB; the "
+                  "same bundle for every backend")
+
+
+@metric("frozen_startup_ratio", "×", 1.1,
+        "bundle's --smoke-test ÷ source checkout's --smoke-test, wall time (medians of 5)")
+def frozen_startup_ratio(b: Bench) -> Result:
+    from benchmarks import bundle
+
+    found = bundle.measure()
+    if "error" in found or "startup_error" in found:
+        return Result(None, found.get("error") or found["startup_error"])
+    frozen_s, source_s = found["frozen_s"], found["source_s"]
+    return Result(frozen_s / source_s, f"frozen {frozen_s * 1000:.0f} ms / source "
+                  f"{source_s * 1000:.0f} ms (temporary SQLite, whatever the backend)")

@@ -73,7 +73,7 @@ def desk(url: str, seconds: float, seed: int) -> dict[str, int]:
     rng = random.Random(seed)
     counts: Counter[str] = Counter()
     with engine.connect() as conn:
-        vehicle_rows = conn.execute(select(Vehicle.id, Vehicle.customer_id)).all()
+        vehicle_rows = list(conn.execute(select(Vehicle.id, Vehicle.customer_id)).all())
         part_ids = list(conn.scalars(select(Part.id)))
         mechanic_ids = list(conn.scalars(select(Mechanic.id)))
     print("ready", flush=True)  # the crash test kills us only once work has begun

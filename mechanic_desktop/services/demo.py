@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from mechanic_desktop.db.seed import SeedPlan, seed
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.errors import DomainError
 from mechanic_desktop.domain.permissions import Action
@@ -30,6 +29,8 @@ def add_demo_data(
     require_permission(uow, Action.LOAD_DEMO_DATA)
     if not is_empty(uow):
         raise DomainError("Demo data goes only into an empty database; this one has customers.")
+    from mechanic_desktop.db.seed import SeedPlan, seed  # Faker is slow to import
+
     report = seed(uow.engine, SeedPlan(customers=customers, tickets=tickets), progress=progress)
     with uow.writing():
         audit.record(uow, "demo data", "database", None, report.splitlines()[-1][:200])
