@@ -169,7 +169,7 @@ class ImportDialog(QDialog):
         table.verticalHeader().hide()
         table.horizontalHeader().setStretchLastSection(True)
         table.setColumnWidth(0, 60)
-        table.setColumnWidth(1, 360)
+        table.setColumnWidth(1, 500)  # the reasons; the row's content takes the rest
         table.setAlternatingRowColors(True)
         table.setWordWrap(False)
         table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)

@@ -93,7 +93,4 @@ class ReportTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole and column.kind == "text":
             text = display(column.value(self.rows[index.row()]), column.kind)
             return text if len(text) > 30 else None
-        if role == Qt.ItemDataRole.ToolTipRole and column.kind == "text":
-            text = display(column.value(self.rows[index.row()]), column.kind)
-            return text if len(text) > 30 else None
         return None
