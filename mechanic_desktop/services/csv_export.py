@@ -14,11 +14,11 @@ import dataclasses
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
+from mechanic_desktop.domain.formatting import format_value
 from mechanic_desktop.domain.records import ListQuery, Page
 from mechanic_desktop.services.reports import Column
 
@@ -47,21 +47,10 @@ def safe_text(text: str) -> str:
 
 
 def cell(value: object, kind: str = "text") -> str:
-    """A report value as CSV text: plain numbers (no thousands separators), ISO dates."""
-    if value is None:
-        return ""
-    if kind == "hours" and isinstance(value, int):
-        return f"{Decimal(value) / 60:.2f}"
-    if kind == "days" and isinstance(value, int | float):
-        return f"{value / 86400:.1f}"
-    if kind == "money" and isinstance(value, Decimal):
-        return f"{value:.2f}"
-    if isinstance(value, datetime):
-        local = value.astimezone()
-        return local.strftime("%Y-%m-%d") if kind == "date" else local.strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, date):
-        return value.isoformat()
-    return safe_text(str(value))
+    """A report value as CSV text: plain numbers (no thousands separators), ISO dates;
+    text that a spreadsheet would run as a formula is neutralised."""
+    text = format_value(value, kind, grouped=False)
+    return safe_text(text) if isinstance(value, str) or kind == "text" else text
 
 
 def _text(value: object) -> str:

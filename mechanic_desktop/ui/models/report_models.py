@@ -5,12 +5,11 @@ report's already-aggregated rows (a few hundred at most), swapped in whole."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
+from mechanic_desktop.domain.formatting import format_value
 from mechanic_desktop.services.reports import Column
 from mechanic_desktop.ui.models.columns import LEFT, RIGHT
 
@@ -20,22 +19,7 @@ _NUMERIC = frozenset({"int", "money", "hours", "days"})
 
 def display(value: object, kind: str) -> str:
     """A report value as the table shows it (money with separators, hours, days)."""
-    if value is None:
-        return ""
-    if kind == "money" and isinstance(value, Decimal):
-        return f"{value:,.2f}"
-    if kind == "hours" and isinstance(value, int):
-        return f"{Decimal(value) / 60:,.2f}"
-    if kind == "days" and isinstance(value, int | float):
-        return f"{value / 86400:,.1f}"
-    if kind == "int" and isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, datetime):
-        local = value.astimezone()
-        return local.strftime("%Y-%m-%d") if kind == "date" else local.strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
+    return format_value(value, kind, grouped=True)
 
 
 class ReportTableModel(QAbstractTableModel):
