@@ -6,9 +6,11 @@ from __future__ import annotations
 import shiboken6
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
+from sqlalchemy import Engine
 
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.services import parts, stock
+from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs.stock_moves import (
     AdjustStockDialog,
     MovementsDialog,
@@ -109,3 +111,20 @@ def test_movements_history_follows_new_movements(
     qtbot.keyClicks(dialog.search, "Supp")  # (case-sensitive on PostgreSQL today)
     qtbot.waitUntil(lambda: not model.search_pending and not model.loading
                     and column(model, 5) == ["Supplier A"], timeout=WAIT_MS)
+
+
+def test_a_failed_save_restores_the_dialogs_own_button_label(
+    qtbot: QtBot, ui: UiContext, shop: Shop, engine: Engine
+) -> None:
+    dialog = AdjustStockDialog(ui, parts.get_part(UnitOfWork(engine), shop.oil.id))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.counted, "7")
+    qtbot.keyClicks(dialog.reason, "shelf count")
+    assert dialog.save_button.text() == "&Adjust"
+    parts.delete_part(UnitOfWork(engine), shop.oil.id)  # another desk deletes it meanwhile
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog._saving, timeout=WAIT_MS)
+    assert dialog.banner_text  # the refusal is shown…
+    assert dialog.save_button.text() == "&Adjust"  # …and the button reads as before
+    assert dialog.counted.text() == "7" and dialog.reason.text() == "shelf count"

@@ -42,10 +42,6 @@ class ChangePasswordDialog(EditorDialog):
             cancel.setAccessibleName("Sign out")
         self.revalidate()
 
-    def _failed(self, error: BaseException) -> None:
-        super()._failed(error)
-        self.save_button.setText("Change password")
-
     def job(self) -> tuple[Callable[[], Any], Callable[[Any], Changes]]:
         uow, hasher, actor_id = self.ui.uow, self.ui.hasher, self.actor.id
         old, new, confirm = self.old.text(), self.password.text(), self.confirm.text()

@@ -63,10 +63,6 @@ class FirstRunDialog(EditorDialog):
         self.actor: Actor | None = None
         self.revalidate()
 
-    def _failed(self, error: BaseException) -> None:
-        super()._failed(error)
-        self.save_button.setText("Create and sign in")
-
     def save(self) -> None:
         super().save()
         if self._saving:

@@ -90,6 +90,7 @@ class EditorDialog(QDialog):
         self.record: Any = None
         self._fields: dict[str, FormField] = {}
         self._saving = False
+        self._save_label = "Save"
         self.setWindowTitle(title)
         self.setObjectName(f"{prefix}Dialog")
         self.setAccessibleName(title)
@@ -398,6 +399,7 @@ class EditorDialog(QDialog):
         self._saving = True
         self._set_banner("")
         self.save_button.setEnabled(False)
+        self._save_label = self.save_button.text()  # whatever this dialog calls saving
         self.save_button.setText("Saving…")
         self.ui.worker.write(fn, changes, alive(self, self._saved), alive(self, self._failed))
 
@@ -409,7 +411,7 @@ class EditorDialog(QDialog):
 
     def _failed(self, error: BaseException) -> None:
         self._saving = False
-        self.save_button.setText("Save")
+        self.save_button.setText(self._save_label)
         self.show_errors(error)
 
 

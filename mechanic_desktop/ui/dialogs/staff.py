@@ -127,10 +127,6 @@ class ResetPasswordDialog(EditorDialog):
         self.save_button.setAccessibleName("Reset password")
         self.revalidate()
 
-    def _failed(self, error: BaseException) -> None:
-        super()._failed(error)
-        self.save_button.setText("Reset password")
-
     def job(self) -> tuple[Callable[[], Any], Callable[[Any], Changes]]:
         uow, hasher, user_id = self.ui.uow, self.ui.hasher, self.existing.id
         password, confirm = self.password.text(), self.confirm.text()

@@ -111,10 +111,6 @@ class ReceiveStockDialog(EditorDialog):
         else:
             self.preview.setText(f"On hand {self.on_hand:,} → {self.on_hand + _whole(text):,}")
 
-    def _failed(self, error: BaseException) -> None:
-        super()._failed(error)
-        self.save_button.setText("&Receive")
-
     def job(self) -> tuple[Callable[[], Any], Callable[[Any], Changes]]:
         uow, part_id = self.ui.uow, self.part.id
         quantity, note = _whole(self.quantity.text()), self.note.text()
@@ -163,10 +159,6 @@ class AdjustStockDialog(EditorDialog):
         else:
             self.preview.setText(f"On hand {self.on_hand:,} → {int(text):,}: "
                                  f"{_signed(difference)} booked as a count correction.")
-
-    def _failed(self, error: BaseException) -> None:
-        super()._failed(error)
-        self.save_button.setText("&Adjust")
 
     def job(self) -> tuple[Callable[[], Any], Callable[[Any], Changes]]:
         uow, part_id = self.ui.uow, self.part.id

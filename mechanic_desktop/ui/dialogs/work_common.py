@@ -79,7 +79,6 @@ class TicketLinesDialog(EditorDialog):
         self.number_prefix = number_prefix
         self.detail: TicketDetail | None = None
         self.base_title = title
-        self.save_text = "Save"
 
     def start(self, detail: TicketDetail | None) -> None:
         """Show ``detail`` now, or read it first (call at the end of ``__init__``)."""
@@ -125,12 +124,10 @@ class TicketLinesDialog(EditorDialog):
         return self.detail is not None and self.detail.editable
 
     def set_save_text(self, text: str) -> None:
-        self.save_text = text
         self.save_button.setText(text)
         self.save_button.setAccessibleName(text.replace("&", ""))
 
     def _failed(self, error: BaseException) -> None:
         super()._failed(error)
-        self.save_button.setText(self.save_text)
         if isinstance(error, StaleRecord):
             self.reload()
