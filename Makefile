@@ -19,12 +19,12 @@ run: $(STAMP)
 
 ## test: lint, type-check and run the whole suite (SQLite and PostgreSQL)
 test: $(STAMP)
-	$(VENV)/bin/ruff check mechanic_desktop tests benchmarks alembic
+	$(VENV)/bin/ruff check mechanic_desktop tests benchmarks alembic packaging
 	$(VENV)/bin/mypy
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check mechanic_desktop tests benchmarks alembic
+	$(VENV)/bin/ruff check mechanic_desktop tests benchmarks alembic packaging
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy

@@ -43,6 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="self-check: temporary database, migrations, own account, sign-in, main "
         "window offscreen; prints the time and exits 0 when all works",
     )
+    parser.add_argument(
+        "--check-bundle",
+        action="store_true",
+        help="self-check of what loads only when needed (validators, demo data, PDF, "
+        "printing, charts, PostgreSQL driver); prints one line each, exits 0 when all load",
+    )
     sub = parser.add_subparsers(dest="command")
     seed = sub.add_parser("seed", help="fill a database with realistic demo data")
     seed.add_argument("--customers", type=int, default=200)
@@ -60,6 +66,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from mechanic_desktop.ui.smoke import run_smoke_test
 
         return run_smoke_test()
+    if args.check_bundle:
+        from mechanic_desktop.ui.bundle_check import run_bundle_check
+
+        return run_bundle_check()
     url = database_url(getattr(args, "seed_database_url", None) or args.database_url)
     if args.command == "seed":
         return run_seed(url, args)

@@ -45,3 +45,60 @@ def test_frozen_bundle_smoke_test() -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "smoke test ok" in done.stdout
+
+
+def _check_bundle(command: list[str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*command, "--check-bundle"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+
+
+def _assert_every_piece_loads(done: subprocess.CompletedProcess[str]) -> None:
+    from mechanic_desktop.ui.bundle_check import CHECKS
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert [line for line in lines if line.startswith("ok ")] == [
+        f"ok {piece}" for piece, _check in CHECKS
+    ]
+    assert lines[-1] == "bundle check ok"
+
+
+def test_check_bundle_loads_every_lazily_imported_piece() -> None:
+    _assert_every_piece_loads(_check_bundle([sys.executable, "-m", "mechanic_desktop"]))
+
+
+def test_check_bundle_reports_each_missing_piece_and_goes_on(
+    qapp: object, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from mechanic_desktop.ui import bundle_check
+
+    def missing(_folder: Path) -> None:
+        raise ModuleNotFoundError("No module named 'phonenumbers'")
+
+    monkeypatch.setattr(
+        bundle_check,
+        "CHECKS",
+        [("phone validation", missing), ("e-mail validation", bundle_check._email)],
+    )
+    assert bundle_check.run_bundle_check() == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        "FAILED phone validation: No module named 'phonenumbers'",
+        "ok e-mail validation",
+        "bundle check: 1 failed",
+    ]
+
+
+@pytest.mark.frozen
+def test_frozen_bundle_carries_every_lazily_imported_piece() -> None:
+    app = os.environ.get("MECHANIC_FROZEN_APP")
+    if not app:
+        pytest.skip("no frozen build given (set MECHANIC_FROZEN_APP; .ci/run does)")
+    _assert_every_piece_loads(_check_bundle([app]))
