@@ -18,15 +18,12 @@ from PySide6.QtCharts import (
 )
 from PySide6.QtCore import QEvent, QMargins, QPointF, Qt
 from PySide6.QtGui import QColor, QPainter, QPalette, QPen
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QWidget
+
+from mechanic_desktop.ui.theme import is_dark
 
 ACCENT = QColor(38, 132, 214)
 ACCENT_DARK = QColor(96, 170, 240)
-
-
-def is_dark(palette: QPalette | None = None) -> bool:
-    pal = palette or QApplication.palette()
-    return pal.color(QPalette.ColorRole.Window).lightness() < 128
 
 
 class ReportChart(QChartView):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, Signal
+from PySide6.QtCore import QByteArray, QEvent, QSettings, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
@@ -70,7 +70,8 @@ class MainWindow(QMainWindow):
             access.restrict(page, area, actor)
             self.pages.append(page)
             self.stack.addWidget(page)
-            item = QListWidgetItem(icons.icon(icon), title, self.sidebar)
+            item = QListWidgetItem(title, self.sidebar)
+            icons.apply(item, icon)
             item.setSizeHint(QSize(0, 34))
             page.status_changed.connect(self._page_status)
             page.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
@@ -141,7 +142,7 @@ class MainWindow(QMainWindow):
         action = QAction(text, self)
         action.setObjectName(name)
         if icon is not None:
-            action.setIcon(icons.icon(icon))
+            icons.apply(action, icon)
         if shortcuts:
             action.setShortcuts([QKeySequence(s) for s in shortcuts])
         label = text.replace("&", "").rstrip("….")
@@ -325,6 +326,13 @@ class MainWindow(QMainWindow):
         for page in self.pages:
             page.save_state(s)
         s.sync()
+
+    def changeEvent(self, event: QEvent) -> None:
+        # The OS switched light/dark (or the palette changed): our line icons are drawn
+        # in the text colour, so draw them again or they vanish on the new background.
+        if event.type() == QEvent.Type.PaletteChange:
+            icons.recolor(self)
+        super().changeEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_settings()

@@ -4,10 +4,12 @@ delete, refused deletes explained, and every model checked against Qt's rules.""
 from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QAction, QColor, QIcon, QPalette
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
     QAbstractSpinBox,
+    QApplication,
     QCheckBox,
     QComboBox,
     QHeaderView,
@@ -326,3 +328,36 @@ def test_tickets_filter_by_opened_date(
     wait_column(qtbot, board, [str(shop.ticket.number)])
     board.opened_filter.setCurrentIndex(board.opened_filter.findText("Any time"))
     qtbot.waitUntil(lambda: shown() == both, timeout=WAIT_MS)
+
+
+def _ink(icon: QIcon) -> set[str]:
+    """The opaque colours an icon is drawn in (its line colour)."""
+    image = icon.pixmap(24, 24).toImage()
+    return {
+        image.pixelColor(x, y).name()
+        for x in range(image.width())
+        for y in range(image.height())
+        if image.pixelColor(x, y).alpha() == 255
+    }
+
+
+def test_icons_follow_a_switch_between_light_and_dark(qtbot: QtBot, window: MainWindow) -> None:
+    """When the OS turns dark mode on while the app runs, the line icons are drawn again
+    in the new text colour (or they would be dark lines on a dark background)."""
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    light = app.palette()
+    dark = QPalette(light)
+    dark.setColor(QPalette.ColorRole.Window, QColor("#202124"))
+    dark.setColor(QPalette.ColorRole.WindowText, QColor("#e8eaed"))
+    new_action = window.findChild(QAction, "newAction")
+    assert new_action is not None
+    sidebar_item = window.sidebar.item(0)
+    assert "#e8eaed" not in _ink(new_action.icon())
+    try:
+        app.setPalette(dark)
+        qtbot.waitUntil(lambda: _ink(new_action.icon()) == {"#e8eaed"}, timeout=WAIT_MS)
+        assert _ink(sidebar_item.icon()) == {"#e8eaed"}
+    finally:
+        app.setPalette(light)
+    qtbot.waitUntil(lambda: "#e8eaed" not in _ink(new_action.icon()), timeout=WAIT_MS)

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QWidget
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine, update
 
@@ -125,6 +126,30 @@ def _save(widget: QWidget, path: Path) -> None:
     assert image.save(str(path))
 
 
+def _save_dark(qtbot: QtBot, window: MainWindow, path: Path) -> None:
+    """The first page as it looks with the operating system in dark mode."""
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    light = app.palette()
+    dark = QPalette(light)
+    for role, colour in [
+        (QPalette.ColorRole.Window, "#2b2b2b"), (QPalette.ColorRole.WindowText, "#e6e6e6"),
+        (QPalette.ColorRole.Base, "#1e1e1e"), (QPalette.ColorRole.AlternateBase, "#262626"),
+        (QPalette.ColorRole.Text, "#e6e6e6"), (QPalette.ColorRole.Button, "#353535"),
+        (QPalette.ColorRole.ButtonText, "#e6e6e6"), (QPalette.ColorRole.Highlight, "#2f65ca"),
+        (QPalette.ColorRole.HighlightedText, "#ffffff"), (QPalette.ColorRole.Mid, "#444444"),
+        (QPalette.ColorRole.PlaceholderText, "#9a9a9a"),
+    ]:
+        dark.setColor(role, QColor(colour))
+    dark.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.WindowText, QColor("#7a7a7a"))
+    try:
+        app.setPalette(dark)
+        qtbot.wait(50)
+        _save(window, path)
+    finally:
+        app.setPalette(light)
+
+
 def test_render_pages_and_dialogs(
     qtbot: QtBot, demo_ui: UiContext, sqlite_engine: Engine, shots: Path, tmp_path: Path
 ) -> None:
@@ -140,6 +165,8 @@ def test_render_pages_and_dialogs(
                         timeout=WAIT_MS)
         page.table.selectRow(1)
         _save(window, shots / f"page-{i + 1}-{page.key}.png")
+    window.show_page(0)
+    _save_dark(qtbot, window, shots / "page-1-tickets-dark.png")
     window.show_page(1)
     page = window.current_page
     page.search.setText("zzz")

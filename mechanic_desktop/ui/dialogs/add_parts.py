@@ -31,8 +31,9 @@ from mechanic_desktop.ui.dialogs.form import NOTE_STYLE, button, line_edit
 from mechanic_desktop.ui.dialogs.work_common import TicketLinesDialog, compact_table
 from mechanic_desktop.ui.models.columns import RIGHT, Column, TableSpec, money
 from mechanic_desktop.ui.models.lines import LinesModel
-from mechanic_desktop.ui.models.paged_model import PagedTableModel, warning_colour
+from mechanic_desktop.ui.models.paged_model import PagedTableModel
 from mechanic_desktop.ui.operations import Changes
+from mechanic_desktop.ui.theme import warning_colour
 
 ERROR_COLOUR = QColor(179, 38, 30)
 

@@ -23,7 +23,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication
 
 from mechanic_desktop.domain.records import ListQuery, Page
@@ -350,9 +350,3 @@ class PagedTableModel(QAbstractTableModel):
         if loading != self._loading:
             self._loading = loading
             self.loading_changed.emit(loading)
-
-
-def warning_colour() -> QColor:
-    """A readable amber for rows that need attention (low stock), on light or dark themes."""
-    return QColor(255, 236, 179) if QApplication.palette().base().color().lightness() > 128 \
-        else QColor(102, 77, 0)

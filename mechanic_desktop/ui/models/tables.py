@@ -16,15 +16,7 @@ from mechanic_desktop.ui.models.columns import (
     money,
     when,
 )
-from mechanic_desktop.ui.models.paged_model import warning_colour
-
-_STATUS_COLOURS = {
-    TicketStatus.OPEN: QColor(21, 101, 192),
-    TicketStatus.IN_PROGRESS: QColor(191, 96, 0),
-    TicketStatus.COMPLETED: QColor(46, 125, 50),
-    TicketStatus.CLOSED: QColor(97, 97, 97),
-    TicketStatus.CANCELLED: QColor(150, 40, 40),
-}
+from mechanic_desktop.ui.theme import status_colour, warning_colour
 
 
 def status_label(value: str) -> str:
@@ -36,7 +28,7 @@ def status_label(value: str) -> str:
 
 def _status_colour(row: TicketRow) -> QColor | None:
     try:
-        return _STATUS_COLOURS[TicketStatus(row.status)]
+        return status_colour(TicketStatus(row.status))
     except ValueError:
         return None
 

@@ -175,7 +175,7 @@ class ReportsPage(QWidget):
         self.export_button.setObjectName("reportExport")
         self.export_button.setAccessibleName("Export this report as CSV")
         self.export_button.setToolTip("Save the report showing as a CSV file")
-        self.export_button.setIcon(icons.icon("export"))
+        icons.apply(self.export_button, "export")
         self.export_button.clicked.connect(self.export_current)
         period_label = QLabel("&Period:", self)
         period_label.setBuddy(self.period_combo)
