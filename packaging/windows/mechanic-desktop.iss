@@ -22,7 +22,10 @@ UninstallDisplayIcon={app}\mechanic-desktop.exe
 Compression=lzma2
 SolidCompression=yes
 WizardStyle=modern
+ArchitecturesAllowed=x64compatible
 ArchitecturesInstallIn64BitMode=x64compatible
+; The shop's data (database, settings, backups) lives outside {app} and survives an
+; uninstall or an upgrade.
 
 [Files]
 Source: "..\..\dist\MechanicDesktop\*"; DestDir: "{app}"; Flags: recursesubdirs createallsubdirs ignoreversion
