@@ -92,6 +92,11 @@ def settings_in(uow: UnitOfWork, create: bool) -> ShopSettingsRecord:
     return to_record(row)
 
 
+def ticket_label(uow: UnitOfWork, number: int) -> str:
+    """How the shop prints ticket ``number`` (e.g. "RO-42"), for messages to the user."""
+    return settings_in(uow, create=False).ticket_label(number)
+
+
 def get_settings(uow: UnitOfWork) -> ShopSettingsRecord:
     """The shop settings; the first read on a new database stores the defaults."""
     with uow:

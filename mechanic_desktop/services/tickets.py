@@ -17,6 +17,7 @@ from mechanic_desktop.domain.validation import MAX_TEXT, clean_text
 from mechanic_desktop.services import audit
 from mechanic_desktop.services.common import FieldErrors, constraint_errors, require
 from mechanic_desktop.services.permissions import require as require_permission
+from mechanic_desktop.services.shop import ticket_label
 
 _NUMBER_RETRIES = 5
 
@@ -137,14 +138,14 @@ def update_ticket(
         ticket = require(uow.tickets.get(ticket_id), "Ticket", ticket_id)
         if ticket.version != expected_version:
             raise StaleRecord(
-                f"Ticket {ticket.number} was changed at another desk after you opened it; "
-                "it has been reloaded. Apply your changes again."
+                f"Ticket {ticket_label(uow, ticket.number)} was changed at another desk after "
+                "you opened it; it has been reloaded. Apply your changes again."
             )
         if not TicketStatus(ticket.status).is_active:
             raise ValidationError.single(
                 "status",
-                f"Ticket {ticket.number} is {TicketStatus(ticket.status).label.lower()} "
-                "and can no longer be edited.",
+                f"Ticket {ticket_label(uow, ticket.number)} is "
+                f"{TicketStatus(ticket.status).label.lower()} and can no longer be edited.",
             )
         summary = audit.apply_changes(ticket, _validate(uow, data, ticket))
         if summary:

@@ -45,7 +45,7 @@ from mechanic_desktop.domain.validation import clean_text
 from mechanic_desktop.services import audit
 from mechanic_desktop.services.common import constraint_errors, require
 from mechanic_desktop.services.permissions import require as require_permission
-from mechanic_desktop.services.shop import settings_in
+from mechanic_desktop.services.shop import settings_in, ticket_label
 from mechanic_desktop.services.tickets import _record as ticket_record
 
 #: Most units of one part on one ticket line.
@@ -109,7 +109,7 @@ def _when(moment: datetime) -> str:
     return moment.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
-def _stale(repo: WorkflowRepository, ticket: ServiceTicket) -> StaleRecord:
+def _stale(uow: UnitOfWork, repo: WorkflowRepository, ticket: ServiceTicket) -> StaleRecord:
     """Say who changed the ticket and when, as far as the audit trail tells."""
     when, who = ticket.updated_at, None
     last = repo.last_change("ticket", ticket.id)
@@ -117,8 +117,8 @@ def _stale(repo: WorkflowRepository, ticket: ServiceTicket) -> StaleRecord:
         when, who = last
     by = f" by {who}" if who else ""
     return StaleRecord(
-        f"Ticket {ticket.number} was changed at another desk{by} at {_when(when)} after you "
-        "opened it; it has been reloaded. Apply your changes again."
+        f"Ticket {ticket_label(uow, ticket.number)} was changed at another desk{by} at "
+        f"{_when(when)} after you opened it; it has been reloaded. Apply your changes again."
     )
 
 
@@ -129,14 +129,15 @@ def _lock_ticket(
     repo = WorkflowRepository(uow.session)
     ticket = require(repo.ticket_for_update(ticket_id), "Ticket", ticket_id)
     if expected_version is not None and ticket.version != expected_version:
-        raise _stale(repo, ticket)
+        raise _stale(uow, repo, ticket)
     status = TicketStatus(ticket.status)
     if lines and not status.is_active:
+        label = ticket_label(uow, ticket.number)
         if status is TicketStatus.CANCELLED:
-            message = f"Ticket {ticket.number} is cancelled; its lines can no longer change."
+            message = f"Ticket {label} is cancelled; its lines can no longer change."
         else:
             message = (
-                f"Ticket {ticket.number} is {status.label.lower()}, so its lines are read-only. "
+                f"Ticket {label} is {status.label.lower()}, so its lines are read-only. "
                 "Reopen it first if more work is needed."
             )
         raise ValidationError.single("status", message)
@@ -415,7 +416,8 @@ def _line_gone(line_id: int) -> ValidationError:
 # --- status --------------------------------------------------------------------------------
 
 
-def _refusal(number: int, current: TicketStatus, new: TicketStatus) -> str:
+def _refusal(number: str, current: TicketStatus, new: TicketStatus) -> str:
+    """Why ``current`` cannot go to ``new``; ``number`` as the shop prints it."""
     if current is TicketStatus.CANCELLED:
         return (
             f"Ticket {number} is cancelled and cannot change status; open a new ticket "
@@ -455,7 +457,8 @@ def set_status(
         if new is current:
             return _detail(uow, ticket)
         if new not in ALLOWED_TRANSITIONS[current]:
-            raise ValidationError.single("status", _refusal(ticket.number, current, new))
+            label = ticket_label(uow, ticket.number)
+            raise ValidationError.single("status", _refusal(label, current, new))
         summary = f"{current.label} → {new.label}"
         if new is TicketStatus.CANCELLED:
             stock = StockRepository(uow.session)
@@ -498,12 +501,13 @@ def reopen_ticket(
         ticket = _lock_ticket(uow, ticket_id, expected_version, lines=False)
         current = TicketStatus(ticket.status)
         if current is TicketStatus.CANCELLED:
-            raise ValidationError.single("status", _refusal(ticket.number, current, current))
+            label = ticket_label(uow, ticket.number)
+            raise ValidationError.single("status", _refusal(label, current, current))
         if current not in (TicketStatus.COMPLETED, TicketStatus.CLOSED):
             raise ValidationError.single(
                 "status",
-                f"Ticket {ticket.number} is {current.label.lower()}; only completed or "
-                "closed tickets need reopening.",
+                f"Ticket {ticket_label(uow, ticket.number)} is {current.label.lower()}; only "
+                "completed or closed tickets need reopening.",
             )
         ticket.status = TicketStatus.IN_PROGRESS.value
         ticket.completed_at = None

@@ -231,6 +231,20 @@ def test_illegal_moves_are_refused_with_the_reason(
     assert wf.state(engine) == before
 
 
+def test_refusals_name_the_ticket_as_the_shop_prints_it(uow: UnitOfWork) -> None:
+    """"Ticket 12" is ambiguous on a counter full of paper; the shop's prefix is not."""
+    ticket_id = _open_ticket(uow)
+    number = workflow.get_ticket_detail(uow, ticket_id).ticket.number
+    with pytest.raises(ValidationError, match=rf"^Ticket RO-{number} must be in progress"):
+        workflow.set_status(uow, ticket_id, "completed", _version(uow, ticket_id))
+    shop.update_settings(uow, ShopSettingsData("Shop", ticket_prefix="WO-"), 1)
+    workflow.set_status(uow, ticket_id, "cancelled", _version(uow, ticket_id))
+    with pytest.raises(ValidationError, match=rf"^Ticket WO-{number} is cancelled; its lines"):
+        workflow.add_part_lines(uow, ticket_id, [(wf.part(uow).id, 1)])
+    with pytest.raises(StaleRecord, match=rf"^Ticket WO-{number} was changed at another desk"):
+        workflow.set_status(uow, ticket_id, "open", _version(uow, ticket_id) - 1)
+
+
 def test_allowed_next_statuses_follow_the_lifecycle() -> None:
     assert workflow.allowed_next_statuses("open") == (
         TicketStatus.IN_PROGRESS, TicketStatus.CANCELLED
