@@ -120,7 +120,10 @@ def update_part(
     with uow.writing():
         part = require(uow.parts.get(part_id), "Part", part_id)
         if expected_version is not None and part.version != expected_version:
-            raise StaleRecord(f"Part {part.sku} was changed at another desk; it has been reloaded.")
+            raise StaleRecord(
+                f"Part {part.sku} was changed at another desk after you opened it; reload it "
+                "and apply your changes again."
+            )
         summary = audit.apply_changes(part, _validate(uow, data, part_id))
         if summary:
             audit.record(uow, "update", "part", part_id, summary)

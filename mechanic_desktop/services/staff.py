@@ -260,6 +260,16 @@ def change_own_password(
         uow.commit()
 
 
+def get_staff(uow: UnitOfWork, user_id: int) -> StaffRow:
+    """One account as the staff list shows it (an editor's Reload)."""
+    require_permission(uow, Action.MANAGE_STAFF)
+    from mechanic_desktop.db.types import utcnow
+
+    with uow:
+        user = require(uow.session.get(StaffUser, user_id), "Staff account", user_id)
+        return _row(user, user.locked_until is not None and user.locked_until > utcnow())
+
+
 def list_staff(uow: UnitOfWork, query: ListQuery | None = None) -> Page[StaffRow]:
     """All accounts by user name (a shop has tens, not thousands: one page)."""
     require_permission(uow, Action.MANAGE_STAFF)

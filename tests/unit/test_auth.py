@@ -14,6 +14,7 @@ from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.errors import (
     AccountLocked,
     LoginFailed,
+    NotFound,
     PermissionDenied,
     ValidationError,
 )
@@ -182,6 +183,12 @@ def test_staff_management(admin_uow: UnitOfWork) -> None:
     staff.set_staff_active(admin_uow, row.id, False)
     with pytest.raises(LoginFailed, match="deactivated"):
         auth.login(admin_uow, "sam", GOOD, hasher=FLOOR)
+    assert staff.get_staff(admin_uow, row.id) == next(
+        r for r in staff.list_staff(admin_uow).rows if r.id == row.id
+    )
+    assert staff.get_staff(admin_uow, row.id).active is False
+    with pytest.raises(NotFound):
+        staff.get_staff(admin_uow, row.id + 1000)
     boss = admin_uow.actor
     assert boss is not None
     with pytest.raises(ValidationError, match="last active administrator"):

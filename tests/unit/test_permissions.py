@@ -70,6 +70,7 @@ CALLS: dict[str, Call] = {
         u, staff.StaffData("new", "New", "writer"), GOOD, GOOD, FLOOR
     ),
     "list staff": lambda u, w: staff.list_staff(u),
+    "read a staff account": lambda u, w: staff.get_staff(u, w.staff_user),
     "unlock staff": lambda u, w: staff.unlock(u, w.staff_user),
     "read audit": lambda u, w: audit.list_audit(u, ListQuery()),
 }

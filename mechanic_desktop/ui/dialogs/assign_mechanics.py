@@ -230,21 +230,23 @@ class AssignMechanicsDialog(TicketLinesDialog):
 
     # -- the choice --------------------------------------------------------------------
 
-    def _set_detail(self, detail: TicketDetail) -> None:
-        keep = self.detail is not None
-        super()._set_detail(detail)
+    def _set_detail(self, detail: TicketDetail, keep_picks: bool = False) -> None:
+        super()._set_detail(detail, keep_picks)
         self._before = {m.mechanic_id for m in detail.mechanics}
-        if keep:
+        if keep_picks:
             # A reload after another desk's change: keep the user's ticks and hours, but
             # take the rates the lines now carry.
             for line in detail.mechanics:
                 if line.mechanic_id in self.chosen:
                     self.chosen[line.mechanic_id].rate = line.hourly_rate
         else:
+            ticked = set(self.chosen)
             self.chosen = {
                 m.mechanic_id: Choice(m.mechanic_id, m.name, m.hourly_rate, m.minutes)
                 for m in detail.mechanics
             }
+            for mechanic_id in ticked | set(self.chosen):
+                self.model.row_changed(mechanic_id)
         self._rebuild()
 
     def _toggled(self, row: Any, ticked: bool) -> None:
@@ -283,13 +285,15 @@ class AssignMechanicsDialog(TicketLinesDialog):
         self._show_totals()
 
     def _rebuild(self) -> None:
-        for mid in list(self.rows):
-            if mid not in self.chosen:
-                widget = self.rows.pop(mid)
+        for mid, widget in list(self.rows.items()):
+            if widget.choice is not self.chosen.get(mid):  # taken off, or reloaded
+                del self.rows[mid]
                 self.assigned_layout.removeWidget(widget)
                 widget.deleteLater()
         for mid, choice in sorted(self.chosen.items(), key=lambda kv: kv[1].name.lower()):
-            if mid not in self.rows:
+            if mid in self.rows:
+                self.rows[mid].show_amount()  # a reload may have brought another rate
+            else:
                 widget = AssignedRow(self, choice)
                 self.rows[mid] = widget
                 self.assigned_layout.insertWidget(self.assigned_layout.count() - 1, widget)

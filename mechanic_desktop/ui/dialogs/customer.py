@@ -46,8 +46,8 @@ class CustomerDialog(EditorDialog):
     def __init__(
         self, ui: UiContext, record: CustomerRecord | None = None, parent: QWidget | None = None
     ) -> None:
-        super().__init__(ui, "customer", "New customer" if record is None else record.name,
-                         parent)
+        super().__init__(ui, "customer",
+                         "New customer" if record is None else self.title_of(record), parent)
         self.setMinimumSize(760, 680)
         self.existing = record
         self.vehicle_dialog: VehicleDialog | None = None
@@ -73,6 +73,10 @@ class CustomerDialog(EditorDialog):
         if r is not None:
             self.load_vehicles()
             self.load_history()
+
+    @staticmethod
+    def title_of(record: CustomerRecord) -> str:
+        return record.name
 
     def _vehicles_box(self) -> QGroupBox:
         box = QGroupBox("Vehicles", self)

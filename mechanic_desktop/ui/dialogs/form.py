@@ -33,11 +33,12 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
-from mechanic_desktop.domain.errors import DomainError, ValidationError
+from mechanic_desktop.domain.errors import DomainError, StaleRecord, ValidationError
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.models.paged_model import PagedTableModel
 from mechanic_desktop.ui.operations import Changes, alive
@@ -65,6 +66,8 @@ class FormField:
     widget: QWidget
     error: QLabel
     validate: Validator | None
+    #: How a record's value reads in the field, when not the default (money: 2 places).
+    shown: Callable[[Any], str] | None = None
     touched: bool = False
     server_error: str | None = None
 
@@ -197,11 +200,6 @@ class EditorDialog(QDialog):
 
     def reload_record(self) -> None:
         """Read the record again and show it (the user asked: their typing goes)."""
-        own = getattr(self, "reload", None)
-        if callable(own):  # e.g. ticket-lines dialogs re-read their ticket themselves
-            self.notice.hide()
-            own()
-            return
         watched = self.watched_record()
         fetch = _fetcher(watched[0]) if watched is not None else None
         if watched is None or fetch is None:
@@ -215,16 +213,27 @@ class EditorDialog(QDialog):
     def _reloaded_record(self, record: Any) -> None:
         self.reload_button.setEnabled(True)
         self.notice.hide()
+        self._set_banner("")  # a failed save's message was about the old values
         self.apply_record(record)
 
     def _reload_failed(self, error: BaseException) -> None:
         self.reload_button.setEnabled(True)
         self._set_banner(f"Could not reload: {error}")
 
+    @staticmethod
+    def title_of(record: Any) -> str | None:
+        """The window title while editing ``record`` (None: it does not depend on it)."""
+        return None
+
     def apply_record(self, record: Any) -> None:
         """Show a freshly read ``record``: it becomes the one saved against (its version),
-        and fields named like its attributes take its values. Override for more."""
+        the title follows it, and fields named like its attributes take its values (a
+        combo box the item holding it as data). Override for fields named otherwise."""
         self.existing = record
+        title = self.title_of(record)
+        if title is not None:
+            self.setWindowTitle(title)
+            self.setAccessibleName(title)
         for field in self._fields.values():
             if not hasattr(record, field.name):
                 continue
@@ -233,8 +242,11 @@ class EditorDialog(QDialog):
             if isinstance(widget, QCheckBox) and isinstance(value, bool):
                 widget.setChecked(value)
                 continue
-            shown = ("" if value is None else f"{value:.2f}" if isinstance(value, Decimal)
-                     else str(value))
+            if isinstance(widget, QComboBox):  # not listed (yet): none, never a stale one
+                widget.setCurrentIndex(widget.findData(value))
+                continue
+            shown = ("" if value is None else field.shown(value) if field.shown is not None
+                     else f"{value:.2f}" if isinstance(value, Decimal) else str(value))
             if isinstance(widget, QLineEdit):
                 widget.setText(shown)
             elif isinstance(widget, QPlainTextEdit):
@@ -255,12 +267,17 @@ class EditorDialog(QDialog):
         validate: Validator | None = None,
         *,
         note: QLabel | None = None,
+        shown: Callable[[Any], str] | None = None,
     ) -> QWidget:
         """Add ``widget`` under ``label`` with an error line below it (and an optional
-        note, e.g. what a VIN decodes to)."""
+        note, e.g. what a VIN decodes to). ``shown`` formats a record's value for it."""
         widget.setObjectName(object_name(self.prefix, name))
         widget.setAccessibleName(label.rstrip(":").replace("&", ""))
         box = QWidget(self)
+        if widget.minimumHeight() == widget.maximumHeight():
+            # A fixed-height field (e.g. an address box) must not take spare height: it
+            # would sit in a gap, apart from its label, once an error line or notice goes.
+            box.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         column = QVBoxLayout(box)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(2)
@@ -282,7 +299,7 @@ class EditorDialog(QDialog):
             limit = widget.property(MAX_CHARS)
             if isinstance(limit, int) and limit > 0:
                 validate = _with_length_limit(widget, label, limit, validate)
-        self._fields[name] = FormField(name, widget, error, validate)
+        self._fields[name] = FormField(name, widget, error, validate, shown)
         self._watch(name, widget)
         return widget
 
@@ -413,16 +430,33 @@ class EditorDialog(QDialog):
         self._saving = False
         self.save_button.setText(self._save_label)
         self.show_errors(error)
+        if isinstance(error, StaleRecord):
+            self.on_stale(error)
+
+    def on_stale(self, error: StaleRecord) -> None:
+        """A save refused because another desk saved first: offer Reload, keep the typing
+        (without it, every further Save would be refused against the old version)."""
+        if self.watched_record() is not None:
+            self.show_changed_notice(None)
 
 
 def _fetcher(entity: str) -> Callable[[Any, int], Any] | None:
     """The service call that reads one record of ``entity`` (for Reload)."""
-    from mechanic_desktop.services import customers, mechanics, parts, tickets, vehicles
+    from mechanic_desktop.services import (
+        customers,
+        mechanics,
+        parts,
+        shop,
+        staff,
+        tickets,
+        vehicles,
+    )
 
     getters: dict[str, Callable[[Any, int], Any]] = {
         "customer": customers.get_customer, "vehicle": vehicles.get_vehicle,
         "mechanic": mechanics.get_mechanic, "part": parts.get_part,
-        "ticket": tickets.get_ticket,
+        "ticket": tickets.get_ticket, "staff": staff.get_staff,
+        "settings": lambda uow, _id: shop.get_settings(uow),
     }
     return getters.get(entity)
 

@@ -19,7 +19,8 @@ class MechanicDialog(EditorDialog):
     def __init__(
         self, ui: UiContext, record: MechanicRecord | None = None, parent: QWidget | None = None
     ) -> None:
-        super().__init__(ui, "mechanic", "New mechanic" if record is None else record.name, parent)
+        super().__init__(ui, "mechanic",
+                         "New mechanic" if record is None else self.title_of(record), parent)
         self.existing = record
         r = record
         self.name = line_edit(self, r.name if r else "", "First and last name", 200)
@@ -35,6 +36,10 @@ class MechanicDialog(EditorDialog):
         self.active.setChecked(r.active if r else True)
         self.add_field("active", "&Active:", self.active)
         self.revalidate()
+
+    @staticmethod
+    def title_of(record: MechanicRecord) -> str:
+        return record.name
 
     def job(self) -> tuple[Callable[[], Any], Callable[[Any], Changes]]:
         data = mechanics.MechanicData(

@@ -20,7 +20,7 @@ class PartDialog(EditorDialog):
     def __init__(
         self, ui: UiContext, record: PartRecord | None = None, parent: QWidget | None = None
     ) -> None:
-        super().__init__(ui, "part", "New part" if record is None else f"Part {record.sku}",
+        super().__init__(ui, "part", "New part" if record is None else self.title_of(record),
                          parent)
         self.existing = record
         r = record
@@ -44,6 +44,10 @@ class PartDialog(EditorDialog):
             on_hand = QLabel(f"{r.quantity_on_hand:,} (changes through stock movements)", self)
             self.add_field("quantity_on_hand", "On hand:", on_hand)
         self.revalidate()
+
+    @staticmethod
+    def title_of(record: PartRecord) -> str:
+        return f"Part {record.sku}"
 
     def job(self) -> tuple[Callable[[], Any], Callable[[Any], Changes]]:
         existing = self.existing

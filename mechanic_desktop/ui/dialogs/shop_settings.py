@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QCheckBox, QPlainTextEdit, QWidget
 from mechanic_desktop.domain.errors import StaleRecord
 from mechanic_desktop.domain.records import ShopSettingsRecord
 from mechanic_desktop.services import shop
+from mechanic_desktop.services.documents import percent_text
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs import checks
 from mechanic_desktop.ui.dialogs.form import WARNING_STYLE, EditorDialog, line_edit, note_label
@@ -54,9 +55,9 @@ class ShopSettingsDialog(EditorDialog):
         self.phone = line_edit(self, record.phone, "optional", 40)
         self.add_field("phone", "&Phone:", self.phone, checks.phone(self.phone))
 
-        self.tax_rate = line_edit(self, f"{record.tax_rate.normalize():f}", "e.g. 8.875", 8)
+        self.tax_rate = line_edit(self, percent_text(record.tax_rate), "e.g. 8.875", 8)
         self.add_field("tax_rate", "Sales &tax (%):", self.tax_rate,
-                       lambda: _rate_error(self.tax_rate.text()))
+                       lambda: _rate_error(self.tax_rate.text()), shown=percent_text)
         self.labor_taxed = QCheckBox("Charge tax on labour too (not only on parts)", self)
         self.labor_taxed.setChecked(record.labor_taxed)
         self.tax_note = note_label(self)
@@ -76,12 +77,20 @@ class ShopSettingsDialog(EditorDialog):
         self.prefix_note.setText(f"Tickets are labelled {prefix}42, {prefix}43… on printouts.")
         r = self.existing
         changed = (self.tax_rate.text().strip().rstrip("%").strip()
-                   != f"{r.tax_rate.normalize():f}" or self.labor_taxed.isChecked()
+                   != percent_text(r.tax_rate) or self.labor_taxed.isChecked()
                    != r.labor_taxed)
         self.tax_note.setText(
             "Saving re-prices open and in-progress tickets; completed and closed ones keep "
             "their tax." if changed else "")
         self.tax_note.setVisible(changed)
+
+    def watched_record(self) -> tuple[str, int] | None:
+        """The settings are one row, id 1."""
+        return "settings", 1
+
+    def apply_record(self, record: ShopSettingsRecord) -> None:
+        super().apply_record(record)
+        self._notes()  # compared with the fresh record even where no text changed
 
     def job(self) -> tuple[Callable[[], Any], Callable[[Any], Changes]]:
         data = shop.ShopSettingsData(
@@ -93,13 +102,11 @@ class ShopSettingsDialog(EditorDialog):
         return (lambda: shop.update_settings(uow, data, version),
                 lambda _rec: Changes.of("settings", 1).merged(Changes.of("ticket")))
 
-    def _failed(self, error: BaseException) -> None:
+    def on_stale(self, error: StaleRecord) -> None:
         """A stale copy: take the other desk's version but keep what was typed here."""
-        super()._failed(error)
-        if isinstance(error, StaleRecord):
-            uow = self.ui.uow
-            self.ui.worker.read(lambda: shop.get_settings(uow),
-                                alive(self, self._reloaded), alive(self, self.show_errors))
+        uow = self.ui.uow
+        self.ui.worker.read(lambda: shop.get_settings(uow),
+                            alive(self, self._reloaded), alive(self, self.show_errors))
 
     def _reloaded(self, record: ShopSettingsRecord) -> None:
         self.existing = record

@@ -21,6 +21,7 @@ from mechanic_desktop.ui.operations import Changes, alive
 
 MECHANIC_LIMIT = 1000
 NEEDS_MECHANIC = "A mechanic's account must be linked to a mechanic."
+NOT_A_MECHANIC = "— not a mechanic —"
 
 
 class StaffDialog(EditorDialog):
@@ -29,7 +30,7 @@ class StaffDialog(EditorDialog):
     def __init__(
         self, ui: UiContext, record: StaffRow | None = None, parent: QWidget | None = None
     ) -> None:
-        title = "New staff account" if record is None else f"Staff account — {record.full_name}"
+        title = "New staff account" if record is None else self.title_of(record)
         super().__init__(ui, "staff", title, parent)
         self.existing = record
         r = record
@@ -44,7 +45,7 @@ class StaffDialog(EditorDialog):
         self.role.setCurrentIndex(self.role.findData((r.role if r else Role.WRITER).value))
         self.add_field("role", "&Role:", self.role)
         self.mechanic = QComboBox(self)
-        self.mechanic.addItem("— not a mechanic —", None)
+        self.mechanic.addItem(NOT_A_MECHANIC, None)
         self._linked = r.mechanic_id if r else None
         for combo in (self.role, self.mechanic):  # room for their error lines beneath
             combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
@@ -60,6 +61,16 @@ class StaffDialog(EditorDialog):
                 "Temporary &password:")
         self._role_changed()
         self.revalidate()
+        self._load_mechanics()
+
+    @staticmethod
+    def title_of(record: StaffRow) -> str:
+        return f"Staff account — {record.full_name}"
+
+    def apply_record(self, record: StaffRow) -> None:
+        """Reload: the mechanics are read again too, as the linked one may be new."""
+        self._linked = record.mechanic_id
+        super().apply_record(record)
         self._load_mechanics()
 
     @property
@@ -88,6 +99,8 @@ class StaffDialog(EditorDialog):
 
     def _fill_mechanics(self, page: Page[MechanicRow]) -> None:
         self.mechanic.blockSignals(True)
+        self.mechanic.clear()
+        self.mechanic.addItem(NOT_A_MECHANIC, None)
         for row in page.rows:
             self.mechanic.addItem(row.name if row.active else f"{row.name} (inactive)", row.id)
         index = self.mechanic.findData(self._linked) if self._linked is not None else 0

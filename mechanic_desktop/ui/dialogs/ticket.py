@@ -119,11 +119,7 @@ class TicketDialog(EditorDialog):
         self._search_timer.timeout.connect(self._search_customers)
         self.customer_search.textEdited.connect(lambda _t: self._search_timer.start())
         if record is not None:
-            self.customer_search.setText(record.customer_name)
-            item = QListWidgetItem(record.customer_name, self.customer_list)
-            item.setData(Qt.ItemDataRole.UserRole, record.customer_id)
-            self.customer_list.setCurrentItem(item)
-            self.load_vehicles()
+            self._show_customer(record)
             self._baseline = self._form_values()
         else:
             self._search_customers()
@@ -262,9 +258,10 @@ class TicketDialog(EditorDialog):
         current = self._form_values()
         return [name for name, value in current.items() if self._baseline.get(name) != value]
 
-    def _merge_form(self, record: TicketRecord) -> None:
-        """Show the database's values, except where the user has typed something new."""
-        unsaved = set(self.unsaved_fields())
+    def _merge_form(self, record: TicketRecord, keep_typing: bool = True) -> None:
+        """Show the database's values, except where the user has typed something new
+        (unless ``keep_typing`` is off: Reload was pressed)."""
+        unsaved = set(self.unsaved_fields()) if keep_typing else set()
         if "description" not in unsaved:
             self.description.setPlainText(record.description)
         if "odometer_in" not in unsaved:
@@ -294,6 +291,15 @@ class TicketDialog(EditorDialog):
             self._set_banner("")
         self.revalidate()
 
+    def apply_record(self, record: TicketRecord) -> None:
+        """Reload: the ticket as it is now replaces the form, customer and vehicle
+        included; the work panel re-reads status, lines and totals."""
+        super().apply_record(record)
+        self._merge_form(record, keep_typing=False)
+        self._show_customer(record)
+        if self.work is not None:
+            self.work.load()
+
     def _set_editable(self, editable: bool) -> None:
         """Completed, closed and cancelled tickets are read-only until reopened."""
         self.description.setReadOnly(not editable)
@@ -315,9 +321,8 @@ class TicketDialog(EditorDialog):
         self._set_banner(text)
         self._fit_height()
 
-    def _failed(self, error: BaseException) -> None:
-        super()._failed(error)
-        if isinstance(error, StaleRecord) and self.work is not None:
+    def on_stale(self, error: StaleRecord) -> None:
+        if self.work is not None:
             self._stale(str(error))
             self.work.load()
 
@@ -349,6 +354,20 @@ class TicketDialog(EditorDialog):
         self.customer_list.blockSignals(False)
         if len(page.rows) == 1 and chosen != page.rows[0].id:
             self.customer_list.setCurrentRow(0)
+
+    def _show_customer(self, record: TicketRecord) -> None:
+        """Pick the ticket's customer and (once listed) its vehicle, as read."""
+        self._search_generation += 1  # a search still running must not replace them
+        self.customer_id = record.customer_id
+        self._wanted_vehicle = record.vehicle_id
+        self.customer_search.setText(record.customer_name)
+        self.customer_list.blockSignals(True)
+        self.customer_list.clear()
+        item = QListWidgetItem(record.customer_name, self.customer_list)
+        item.setData(Qt.ItemDataRole.UserRole, record.customer_id)
+        self.customer_list.setCurrentItem(item)
+        self.customer_list.blockSignals(False)
+        self.load_vehicles()
 
     def _customer_chosen(self) -> None:
         item = self.customer_list.currentItem()

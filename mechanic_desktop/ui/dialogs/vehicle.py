@@ -48,7 +48,7 @@ class VehicleDialog(EditorDialog):
         self, ui: UiContext, customer_id: int, record: VehicleRecord | None = None,
         parent: QWidget | None = None,
     ) -> None:
-        title = "New vehicle" if record is None else f"Vehicle {record.vin}"
+        title = "New vehicle" if record is None else self.title_of(record)
         super().__init__(ui, "vehicle", title, parent)
         self.setMinimumWidth(600)
         self.customer_id = customer_id
@@ -75,6 +75,10 @@ class VehicleDialog(EditorDialog):
                        checks.whole(self.odometer, "Odometer"))
         self._describe_vin(self.vin.text())
         self.revalidate()
+
+    @staticmethod
+    def title_of(record: VehicleRecord) -> str:
+        return f"Vehicle {record.vin}"
 
     def _upper_vin(self, text: str) -> None:
         if text != text.upper():

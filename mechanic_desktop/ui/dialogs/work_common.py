@@ -59,7 +59,8 @@ class TicketLinesDialog(EditorDialog):
     writes with the version the user is looking at); opened from the Tickets page it
     reads the detail itself. Saving emits ``saved(detail)``; when another desk changed
     the ticket first it re-reads the detail, emits ``reloaded(detail)`` and keeps the
-    user's choices so they can save again.
+    user's choices so they can save again. Reload on the changed-elsewhere notice
+    re-reads it too, but shows the ticket's own lines instead of the user's choices.
     """
 
     reloaded = Signal(object)
@@ -97,21 +98,28 @@ class TicketLinesDialog(EditorDialog):
     def version(self) -> int | None:
         return self.detail.ticket.version if self.detail is not None else None
 
-    def reload(self) -> None:
+    def reload_record(self) -> None:
+        """Reload pressed: the ticket as it is now replaces the user's picks."""
+        self.notice.hide()
+        self.reload(keep_picks=False)
+
+    def reload(self, keep_picks: bool = True) -> None:
         uow, ticket_id = self.ui.uow, self.ticket_id
         self.ui.worker.read(
             lambda: workflow.get_ticket_detail(uow, ticket_id),
-            alive(self, self._reloaded), alive(self, self.show_errors),
+            alive(self, lambda detail: self._reloaded(detail, keep_picks)),
+            alive(self, self.show_errors),
         )
 
-    def _reloaded(self, detail: TicketDetail) -> None:
+    def _reloaded(self, detail: TicketDetail, keep_picks: bool) -> None:
         first = self.detail is None
-        self._set_detail(detail)
+        self._set_detail(detail, keep_picks and not first)
         if not first:
             self.reloaded.emit(detail)
 
-    def _set_detail(self, detail: TicketDetail) -> None:
-        """Take a (fresh) detail; subclasses show what it says but keep the user's picks."""
+    def _set_detail(self, detail: TicketDetail, keep_picks: bool = False) -> None:
+        """Take a (fresh) detail; subclasses show what it says, or with ``keep_picks``
+        keep the user's picks (to save again after another desk's change)."""
         self.detail = detail
         self.setWindowTitle(f"{self.base_title} {self.label}")
         if not detail.editable:
