@@ -53,7 +53,7 @@ def _start_throwaway() -> tuple[Server | None, str]:
     data = base / "data"
     port = _free_port()
     prefix: list[str] = []
-    if os.geteuid() == 0:
+    if hasattr(os, "geteuid") and os.geteuid() == 0:  # POSIX root: run it as postgres
         runuser = shutil.which("runuser")
         if not runuser:
             return None, "running as root without runuser to start PostgreSQL as postgres"
