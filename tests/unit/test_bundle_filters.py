@@ -151,3 +151,15 @@ def test_trimmed_icu_keeps_soname_and_symbol_and_halves_the_size(tmp_path: Path)
     assert not [i for i in items if i.startswith(("brkitr/", "curr/", "lang/"))]
     assert any(i.startswith("coll/") for i in items)
     assert any(i.startswith("zone/") for i in items)
+
+
+def test_without_icupkg_or_a_compiler_the_build_keeps_the_full_library(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # nothing to run here
+    trim = runpy.run_path(str(ROOT / "packaging" / "linux" / "trim_icu.py"))["trim"]
+    assert trim(tmp_path / "libicudata.so.73", tmp_path / "work") is None
+    assert "readelf, icupkg, cc not found; keeping the full ICU data" in capsys.readouterr().out
+    swap = FILTERS["with_trimmed_icu"]
+    entry = ("PySide6/Qt/lib/libicudata.so.73", "/wheel/libicudata.so.73", "BINARY")
+    assert swap([entry], tmp_path / "work") == [entry]  # not trimmed, not lost
