@@ -5,9 +5,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+
+from mechanic_desktop.db.engine import make_engine
+from mechanic_desktop.db.migrations import HEAD
+from tests import pgserver
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -102,3 +108,31 @@ def test_frozen_bundle_carries_every_lazily_imported_piece() -> None:
     if not app:
         pytest.skip("no frozen build given (set MECHANIC_FROZEN_APP; .ci/run does)")
     _assert_every_piece_loads(_check_bundle([app]))
+
+
+@pytest.mark.frozen
+def test_frozen_bundle_migrates_and_seeds_a_new_postgresql_database(pg_admin_url: str) -> None:
+    """The frozen build's Alembic scripts and psycopg's libpq, against a real server."""
+    app = os.environ.get("MECHANIC_FROZEN_APP")
+    if not app:
+        pytest.skip("no frozen build given (set MECHANIC_FROZEN_APP; .ci/run does)")
+    name = f"mechanic_frozen_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    url = pgserver.create_database(pg_admin_url, name)
+    try:
+        done = subprocess.run(
+            [app, "seed", "--customers", "20", "--tickets", "50", "--database-url", url],
+            capture_output=True, text=True, timeout=300, check=False,
+            env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert done.stdout.splitlines()[-1].startswith("Seeded 20 customers")
+        engine = make_engine(url)
+        try:
+            with engine.connect() as conn:
+                revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+                tickets = conn.execute(text("SELECT count(*) FROM service_tickets")).scalar()
+        finally:
+            engine.dispose()
+        assert (revision, tickets) == (HEAD, 50)
+    finally:
+        pgserver.drop_database(pg_admin_url, name)
