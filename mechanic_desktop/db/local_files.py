@@ -7,12 +7,14 @@ on a network share is refused with the reason; shared use means PostgreSQL.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sqlite3
+import subprocess
 import sys
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from pathlib import Path, PurePath, PureWindowsPath
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
 NETWORK_FILESYSTEMS = frozenset(
     {
@@ -56,7 +58,31 @@ def parse_mounts(text: str) -> list[tuple[str, str]]:
     return mounts
 
 
-def _read_mounts() -> list[tuple[str, str]]:
+#: A line of BSD/macOS ``mount`` output: ``//user@nas/shop on /Volumes/shop (smbfs, ...)``.
+_BSD_MOUNT = re.compile(r"^.+? on (?P<point>/.*) \((?P<kind>[^,()]+)[,)]")
+
+
+def parse_bsd_mounts(text: str) -> list[tuple[str, str]]:
+    """(mount point, filesystem type) pairs from the output of macOS's ``mount``."""
+    mounts = []
+    for line in text.splitlines():
+        found = _BSD_MOUNT.match(line.strip())
+        if found:
+            mounts.append((found["point"], found["kind"].strip()))
+    return mounts
+
+
+def _read_mounts(platform: str = sys.platform) -> list[tuple[str, str]]:
+    """This machine's mounts: /proc/mounts on Linux; macOS has no /proc, so its
+    ``mount`` command is asked (else SMB/AFP/NFS shares under /Volumes pass unseen)."""
+    if platform == "darwin":
+        try:
+            listed = subprocess.run(
+                ["/sbin/mount"], capture_output=True, text=True, timeout=10, check=False
+            )
+        except (OSError, subprocess.SubprocessError):
+            return []
+        return parse_bsd_mounts(listed.stdout)
     try:
         return parse_mounts(Path("/proc/mounts").read_text(encoding="utf-8"))
     except OSError:
@@ -79,10 +105,12 @@ def network_share_reason(
         if win.drive and (windows_drive_is_remote or _drive_is_remote)(win.drive):
             return SHARE_REASON.format(path=text, kind=f"mapped network drive {win.drive}")
         return None
-    resolved = PurePath(os.path.realpath(text))
+    # Symlinks are resolved only on this machine; a POSIX path checked for another
+    # platform (tests on Windows) keeps its slashes instead of gaining a drive letter.
+    resolved = PurePosixPath(os.path.realpath(text) if platform == sys.platform else text)
     best: tuple[str, str] | None = None
-    for point, kind in mounts if mounts is not None else _read_mounts():
-        if (resolved == PurePath(point) or PurePath(point) in resolved.parents) and (
+    for point, kind in mounts if mounts is not None else _read_mounts(platform):
+        if (resolved == PurePosixPath(point) or PurePosixPath(point) in resolved.parents) and (
             best is None or len(point) > len(best[0])
         ):
             best = (point, kind)

@@ -30,9 +30,12 @@ def parse_money(text: str | Decimal | int, field_label: str = "Amount") -> Decim
         raise ValueError(f"{field_label} must be a number, like 12.50.")
     if amount < 0:
         raise ValueError(f"{field_label} cannot be negative.")
+    too_large = f"{field_label} is too large (at most {MAX_AMOUNT:,})."
+    if amount > MAX_AMOUNT + 1:  # before rounding: 1E100 has too many digits to quantize
+        raise ValueError(too_large)
     amount = to_cents(amount)
     if amount > MAX_AMOUNT:
-        raise ValueError(f"{field_label} is too large (at most {MAX_AMOUNT:,}).")
+        raise ValueError(too_large)
     return amount
 
 

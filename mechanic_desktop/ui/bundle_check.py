@@ -10,6 +10,7 @@ the number of failures (0 when all is there).
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 import traceback
 from collections.abc import Callable
@@ -116,8 +117,9 @@ def _text_services(_folder: Path) -> None:
         QTimeZone.TimeType.StandardTime, QTimeZone.NameType.LongName, QLocale("de_DE")
     )
     _expect(berlin.strip() != "", "time-zone names")  # empty when the zone data is missing
-    _expect(QStringDecoder("Shift_JIS").isValid(), "legacy text encodings")
-    _expect(QLocale("tr_TR").toUpper("i") == "İ", "locale case mapping")
+    if sys.platform.startswith("linux"):  # ICU's alone; Qt on macOS and Windows has no ICU
+        _expect(QStringDecoder("Shift_JIS").isValid(), "legacy text encodings")
+        _expect(QLocale("tr_TR").toUpper("i") == "İ", "locale case mapping")
 
 
 def _credential_store(_folder: Path) -> None:

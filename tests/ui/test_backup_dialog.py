@@ -3,13 +3,16 @@ explained and made with pg_dump where it is installed."""
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine, func, select
+from sqlalchemy.engine import make_url
 
 from mechanic_desktop import bootstrap
 from mechanic_desktop.db.local_files import pg_dump_available
@@ -17,7 +20,11 @@ from mechanic_desktop.db.models import Customer
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.services import customers
 from mechanic_desktop.ui.context import UiContext
-from mechanic_desktop.ui.dialogs.backup import DatabaseActions, ServerBackupDialog
+from mechanic_desktop.ui.dialogs.backup import (
+    DatabaseActions,
+    ServerBackupDialog,
+    run_pg_dump,
+)
 from mechanic_desktop.ui.main_window import MainWindow
 from mechanic_desktop.ui.operations import DbWorker
 from tests.ui.conftest import FakePrompts
@@ -117,6 +124,24 @@ def test_server_backup_explains_and_runs_pg_dump(
     assert dialog.saved_to == target, dialog.status.text()
     assert target.stat().st_size > 0
     assert dialog.status.text().startswith("Saved ")
+
+
+def test_pg_dump_gets_the_password_in_its_environment_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not on the command line (other users see it there), and not as "***" either."""
+    ran: list[tuple[list[str], dict[str, str]]] = []
+
+    def fake_run(args: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
+        ran.append((args, kwargs["env"]))
+        return subprocess.CompletedProcess(args, 0, "", "")
+
+    monkeypatch.setattr(subprocess, "run", fake_run)
+    url = make_url("postgresql+psycopg://clerk:s3cret@db.example:5433/shop?sslmode=require")
+    run_pg_dump(url, tmp_path / "shop.dump", "pg_dump")
+    [(args, env)] = ran
+    assert "--dbname=postgresql://clerk@db.example:5433/shop?sslmode=require" in args
+    assert env["PGPASSWORD"] == "s3cret"
 
 
 def test_render_connection_backup_and_offline_screens(

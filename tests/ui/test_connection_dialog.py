@@ -16,6 +16,7 @@ from keyring.backends import fail
 from PySide6.QtCore import QSettings, Qt
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
 
 from mechanic_desktop.config import database_url
 from mechanic_desktop.db import local_files
@@ -84,11 +85,15 @@ def _dialog(qtbot: QtBot, settings: QSettings, **kwargs: object) -> ConnectionDi
 
 
 def _shared(qtbot: QtBot, dialog: ConnectionDialog, engine: Engine, database: str,
-            port: int | None = None, user: str | None = None) -> None:
+            port: int | None = None, user: str | None = None,
+            password: str | None = None) -> None:
+    """Fill in the shared-server page for ``engine``'s server; its password too (a CI
+    server such as the Windows and macOS runners' asks for one), unless one is given."""
     url = engine.url
     qtbot.mouseClick(dialog.shared_radio, Qt.MouseButton.LeftButton)
     for edit, value in ((dialog.host, url.host or ""), (dialog.database, database),
-                        (dialog.user, user or url.username or "")):
+                        (dialog.user, user or url.username or ""),
+                        (dialog.password, (url.password or "") if password is None else password)):
         edit.clear()
         qtbot.keyClicks(edit, value)
     dialog.port.setValue(port or url.port or 5432)
@@ -106,16 +111,20 @@ def test_each_failure_is_named(
 ) -> None:
     dialog = _dialog(qtbot, settings)
     name = str(pg_engine.url.database)
+    host = pg_engine.url.host  # 127.0.0.1 here; localhost on the Windows/macOS runners
     _shared(qtbot, dialog, pg_engine, name)
     assert _test(qtbot, dialog).endswith("a shop database, ready.")
     dialog.port.setValue(1)
-    assert _test(qtbot, dialog) == ("No database server answers at 127.0.0.1:1; check that "
+    assert _test(qtbot, dialog) == (f"No database server answers at {host}:1; check that "
                                     "it is running and reachable.")
     _shared(qtbot, dialog, pg_engine, "no_such_shop")
-    assert _test(qtbot, dialog) == "The server at 127.0.0.1 has no database named 'no_such_shop'."
+    assert _test(qtbot, dialog) == f"The server at {host} has no database named 'no_such_shop'."
     assert dialog.create_button.isVisible()
     _shared(qtbot, dialog, pg_engine, name, user="nobody_here")
-    assert _test(qtbot, dialog) == "The server at 127.0.0.1 has no user named 'nobody_here'."
+    if pgserver.asks_for_password(pg_engine.url):  # it does not say whether the user exists
+        assert _test(qtbot, dialog) == f"The server at {host} refused the user name or password."
+    else:
+        assert _test(qtbot, dialog) == f"The server at {host} has no user named 'nobody_here'."
 
 
 def test_server_too_old_and_schema_states(
@@ -187,10 +196,15 @@ def test_network_share_is_refused(
     memory_keyring: MemoryKeyring,
 ) -> None:
     share = tmp_path / "share"
-    real = local_files.network_share_reason
-    monkeypatch.setattr(
-        connection_module, "network_share_reason",
-        lambda path: real(path, mounts=[("/", "ext4"), (str(share), "cifs")]))
+
+    def on_share(path: str) -> str | None:
+        """The share as the dialog would be told of it on any OS (Windows has no mounts
+        to fake: tests/unit/test_local_files.py checks the detection itself)."""
+        if Path(path).parent != share:
+            return None
+        return local_files.SHARE_REASON.format(path=path, kind=f"cifs at {share}")
+
+    monkeypatch.setattr(connection_module, "network_share_reason", on_share)
     dialog = _dialog(qtbot, settings,
                      choose_file=lambda _parent, _current: str(share / "shop.sqlite3"))
     qtbot.mouseClick(dialog.local_radio, Qt.MouseButton.LeftButton)
@@ -212,10 +226,12 @@ def test_local_choice_is_remembered_and_used_at_next_start(
     qtbot.mouseClick(dialog.choose_button, Qt.MouseButton.LeftButton)
     assert "does not exist yet; it will be created." in _test(qtbot, dialog)
     qtbot.mouseClick(dialog.use_button, Qt.MouseButton.LeftButton)
-    assert dialog.chosen_url == f"sqlite:///{target}"
+    # Compared parsed: a rendered URL escapes a Windows path's ':' and '\\' (%3A, %5C).
+    assert dialog.chosen_url is not None
+    assert make_url(dialog.chosen_url).database == str(target)
     saved = saved_url(settings)
     monkeypatch.delenv("MECHANIC_DATABASE_URL", raising=False)
-    assert database_url(None, saved) == f"sqlite:///{target}"
+    assert make_url(database_url(None, saved)).database == str(target)
     assert database_url("sqlite:///cli.db", saved) == "sqlite:///cli.db"
     monkeypatch.setenv("MECHANIC_DATABASE_URL", "sqlite:///env.db")
     assert database_url(None, saved) == "sqlite:///env.db"
@@ -225,8 +241,7 @@ def test_password_goes_to_the_credential_store_not_the_settings(
     qtbot: QtBot, settings: QSettings, pg_engine: Engine, memory_keyring: MemoryKeyring,
 ) -> None:
     dialog = _dialog(qtbot, settings)
-    _shared(qtbot, dialog, pg_engine, str(pg_engine.url.database))
-    qtbot.keyClicks(dialog.password, "s3cret-Pass")
+    _shared(qtbot, dialog, pg_engine, str(pg_engine.url.database), password="s3cret-Pass")
     assert not dialog.keyring_note.text().startswith("No password store")
     qtbot.mouseClick(dialog.use_button, Qt.MouseButton.LeftButton)
     assert dialog.chosen_url is not None and "s3cret-Pass" in dialog.chosen_url
@@ -245,8 +260,7 @@ def test_without_a_credential_store_the_password_lasts_this_session(
 ) -> None:
     dialog = _dialog(qtbot, settings)
     assert dialog.keyring_note.text() == NO_KEYRING
-    _shared(qtbot, dialog, pg_engine, str(pg_engine.url.database))
-    qtbot.keyClicks(dialog.password, "only-now")
+    _shared(qtbot, dialog, pg_engine, str(pg_engine.url.database), password="only-now")
     qtbot.mouseClick(dialog.use_button, Qt.MouseButton.LeftButton)
     assert "only-now" not in Path(settings.fileName()).read_text(encoding="utf-8")
     assert saved_url(settings) == dialog.chosen_url  # this run remembers it
@@ -269,8 +283,8 @@ def test_start_url_prefers_command_line_then_environment_then_saved_choice(
     no_cli = argparse.Namespace(database_url=None)
     assert start_url(default, no_cli, settings) == (default, False)
     save_choice(settings, ConnectionChoice("local", path=str(tmp_path / "saved.sqlite3")))
-    assert start_url(default, no_cli, settings) == (
-        f"sqlite:///{tmp_path / 'saved.sqlite3'}", True)
+    url, saved = start_url(default, no_cli, settings)
+    assert (make_url(url).database, saved) == (str(tmp_path / "saved.sqlite3"), True)
     cli = argparse.Namespace(database_url="sqlite:///cli.sqlite3")
     assert start_url("sqlite:///cli.sqlite3", cli, settings) == ("sqlite:///cli.sqlite3", False)
     monkeypatch.setenv("MECHANIC_DATABASE_URL", "sqlite:///env.sqlite3")

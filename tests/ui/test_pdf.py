@@ -19,8 +19,11 @@ pytestmark = pytest.mark.skipif(
 
 
 def _text(path: Path) -> str:
+    """The PDF's text as UTF-8 (xpdf's pdftotext defaults to Latin-1, and text=True would
+    decode with the locale's code page on Windows)."""
     out = subprocess.run(
-        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+        ["pdftotext", "-enc", "UTF-8", "-layout", str(path), "-"],
+        capture_output=True, encoding="utf-8", check=True,
     )
     return out.stdout
 

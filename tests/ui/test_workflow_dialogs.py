@@ -46,6 +46,7 @@ from mechanic_desktop.ui.dialogs.stock_moves import (
     ReceiveStockDialog,
 )
 from mechanic_desktop.ui.dialogs.ticket import TicketDialog
+from mechanic_desktop.ui.dialogs.ticket_work import pdf_file_name
 from mechanic_desktop.ui.main_window import MainWindow
 from mechanic_desktop.ui.operations import DbWorker
 from mechanic_desktop.ui.pages.stock import StockPage
@@ -501,8 +502,8 @@ def test_print_preview_and_invoice_pdf(
     work.export_invoice_action.trigger()
     qtbot.waitUntil(lambda: work.last_pdf is not None, timeout=WAIT_MS)
     assert asked == [f"invoice-wo-{ticket.number}.pdf"]
-    text = subprocess.run(["pdftotext", "-layout", str(work.last_pdf), "-"],
-                          capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", "-layout", str(work.last_pdf), "-"],
+                          capture_output=True, encoding="utf-8", check=True).stdout
     for expected in (f"Invoice WO-{ticket.number}", "Sam Wrench", "143.25", "25.98",
                      "Tax (8.875%)", "2.31", "171.54", "Bolt Garage"):
         assert expected in text
@@ -723,3 +724,16 @@ def test_render_workflow_screens(
                     timeout=WAIT_MS)
     _shot(qtbot, moves, folder, "stock-movements")
     moves.close()
+
+
+@pytest.mark.parametrize(
+    ("title", "name"),
+    [
+        ("Invoice RO-12", "invoice-ro-12.pdf"),
+        ("Work order R/O:7", "work-order-r-o-7.pdf"),
+        ('Invoice "A|B"?*<>\\9', "invoice-a-b-9.pdf"),
+        ("Invoice .12.", "invoice-.12.pdf"),
+    ],
+)
+def test_pdf_file_names_are_valid_on_every_platform(title: str, name: str) -> None:
+    assert pdf_file_name(title) == name

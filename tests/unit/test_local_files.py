@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from mechanic_desktop.db.local_files import (
     backup_sqlite,
     check_sqlite_file,
     network_share_reason,
+    parse_bsd_mounts,
     parse_mounts,
     restore_sqlite,
 )
@@ -55,6 +57,37 @@ def test_windows_network_paths_are_refused(path: str) -> None:
     assert reason is not None and "network" in reason
 
 
+# What macOS's `mount` prints (it has no /proc/mounts); shares appear under /Volumes.
+MAC_MOUNTS = parse_bsd_mounts(
+    "/dev/disk3s1s1 on / (apfs, sealed, local, read-only, journaled)\n"
+    "/dev/disk3s5 on /System/Volumes/Data (apfs, local, journaled, nobrowse)\n"
+    "map auto_home on /System/Volumes/Data/home (autofs, automounted, nobrowse)\n"
+    "//sam@nas._smb._tcp.local/shop on /Volumes/shop (smbfs, nodev, nosuid, mounted by sam)\n"
+    "server:/export on /Volumes/Shop Files (2) (nfs, nodev, nosuid, mounted by sam)\n"
+    "/dev/disk4s1 on /Volumes/USB Stick (msdos, local, nodev, nosuid, noowners)\n"
+)
+
+
+def test_macos_mount_output_is_read() -> None:
+    assert ("/Volumes/shop", "smbfs") in MAC_MOUNTS
+    assert ("/Volumes/Shop Files (2)", "nfs") in MAC_MOUNTS
+    assert ("/", "apfs") in MAC_MOUNTS and len(MAC_MOUNTS) == 6
+
+
+@pytest.mark.parametrize(
+    ("path", "refused"),
+    [
+        ("/Volumes/shop/shop.sqlite3", True),
+        ("/Volumes/Shop Files (2)/shop.sqlite3", True),
+        ("/Volumes/USB Stick/shop.sqlite3", False),
+        ("/Users/sam/Library/Application Support/shop.sqlite3", False),
+    ],
+)
+def test_macos_shares_are_refused(path: str, refused: bool) -> None:
+    reason = network_share_reason(path, platform="darwin", mounts=MAC_MOUNTS)
+    assert (reason is not None and "network share" in reason) is refused
+
+
 def test_windows_local_drive_is_accepted() -> None:
     assert (
         network_share_reason(
@@ -65,7 +98,9 @@ def test_windows_local_drive_is_accepted() -> None:
 
 
 def _checksum(path: Path) -> dict[str, tuple[int, str]]:
-    with sqlite3.connect(path) as conn:
+    # closing(): sqlite3's own context manager only commits, and a connection left open
+    # until garbage collection stops Windows from replacing the file in restore_sqlite.
+    with closing(sqlite3.connect(path)) as conn:
         tables = [
             r[0]
             for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")

@@ -34,6 +34,8 @@ def test_parse_money_rounds_half_up_to_cents(text: str, amount: str) -> None:
         ("-1", "Price cannot be negative."),
         ("NaN", "Price must be a number, like 12.50."),
         ("1e20", "Price is too large (at most 9,999,999,999.99)."),
+        ("1E100", "Price is too large (at most 9,999,999,999.99)."),  # beyond quantize
+        ("9999999999.995", "Price is too large (at most 9,999,999,999.99)."),
     ],
 )
 def test_parse_money_messages(text: str, message: str) -> None:

@@ -11,6 +11,7 @@ import psycopg
 import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
+from psycopg import sql
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
@@ -48,19 +49,26 @@ def test_nothing_listens_on_the_port(pg_engine: Engine) -> None:
     result = probe(pg_engine.url.set(port=1))
     assert result.kind is ProbeKind.UNREACHABLE
     assert result.sentence == (
-        "No database server answers at 127.0.0.1:1; check that it is running and reachable.")
+        f"No database server answers at {pg_engine.url.host}:1; check that it is running "
+        "and reachable.")
 
 
 def test_missing_database(pg_engine: Engine) -> None:
     result = probe(pg_engine.url.set(database="no_such_shop"))
     assert result.kind is ProbeKind.NO_DATABASE
-    assert result.sentence == "The server at 127.0.0.1 has no database named 'no_such_shop'."
+    assert result.sentence == (
+        f"The server at {pg_engine.url.host} has no database named 'no_such_shop'.")
 
 
 def test_unknown_user(pg_engine: Engine) -> None:
     result = probe(pg_engine.url.set(username="nobody_here"))
+    host = pg_engine.url.host
+    if pgserver.asks_for_password(pg_engine.url):  # it does not say whether the user exists
+        assert result.kind is ProbeKind.AUTH
+        assert result.sentence == f"The server at {host} refused the user name or password."
+        return
     assert result.kind is ProbeKind.NO_USER
-    assert result.sentence == "The server at 127.0.0.1 has no user named 'nobody_here'."
+    assert result.sentence == f"The server at {host} has no user named 'nobody_here'."
 
 
 def test_wrong_password_is_named() -> None:
@@ -130,7 +138,9 @@ def test_create_database_without_the_right(
     _name, url = scratch
     role = f"clerk_{uuid.uuid4().hex[:6]}"
     with psycopg.connect(pg_admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE ROLE "{role}" LOGIN NOCREATEDB')
+        # The admin's password (NULL when the server trusts us): the URL below carries it.
+        conn.execute(sql.SQL("CREATE ROLE {} LOGIN NOCREATEDB PASSWORD {}").format(
+            sql.Identifier(role), sql.Literal(make_url(pg_admin_url).password)))
     try:
         with pytest.raises(DatabaseUnavailable, match=f"'{role}' may not create databases"):
             create_database(make_url(url).set(username=role))

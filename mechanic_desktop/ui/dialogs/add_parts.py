@@ -29,6 +29,7 @@ from mechanic_desktop.services import parts, workflow
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs.form import NOTE_STYLE, button, line_edit
 from mechanic_desktop.ui.dialogs.work_common import TicketLinesDialog, compact_table
+from mechanic_desktop.ui.item_views import activate_on_return
 from mechanic_desktop.ui.models.columns import RIGHT, Column, TableSpec, money
 from mechanic_desktop.ui.models.lines import LinesModel
 from mechanic_desktop.ui.models.paged_model import PagedTableModel
@@ -126,6 +127,7 @@ class AddPartsDialog(TicketLinesDialog):
                                    "Parts in stock", 1)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._part_chosen())
         self.table.activated.connect(lambda _index: self.add_to_basket())
+        activate_on_return(self.table)
         side.addWidget(self.table, 1)
         row = QHBoxLayout()
         self.stock_note = QLabel(self)

@@ -32,6 +32,7 @@ from mechanic_desktop.services import mechanics, workflow
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs.form import ERROR_STYLE, NOTE_STYLE, button, line_edit
 from mechanic_desktop.ui.dialogs.work_common import TicketLinesDialog, compact_table
+from mechanic_desktop.ui.item_views import activate_on_return
 from mechanic_desktop.ui.models.columns import RIGHT, Column, TableSpec, money
 from mechanic_desktop.ui.models.lines import CheckablePagedModel
 from mechanic_desktop.ui.operations import Changes
@@ -184,6 +185,7 @@ class AssignMechanicsDialog(TicketLinesDialog):
         self.table = compact_table(self, self.model, CREW.columns, "assignMechanicList",
                                    "Active mechanics", 0)
         self.table.activated.connect(lambda index: self.model.toggle_row(index.row()))
+        activate_on_return(self.table)
         self.table.setToolTip("Tick a mechanic to assign them (Space or Return toggles)")
         side.addWidget(self.table, 1)
         self.crew_note = QLabel("Tick who works on this ticket; untick to take them off.",

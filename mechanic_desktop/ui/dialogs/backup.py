@@ -62,7 +62,12 @@ def choose_backup_source(parent: QWidget, caption: str, suggested: str) -> str |
 
 def run_pg_dump(url: URL, target: Path, pg_dump: str) -> Path:
     """``pg_dump --format=custom``; the password goes in the environment, not argv."""
-    conninfo = url.set(drivername="postgresql", password=None).render_as_string()
+    # URL.create, not url.set(password=None): set() ignores None, and the rendered URL
+    # would then carry "***" as the password, which libpq prefers over PGPASSWORD.
+    conninfo = URL.create(
+        "postgresql", username=url.username, host=url.host, port=url.port,
+        database=url.database, query=url.query,
+    ).render_as_string()
     env = {**os.environ}
     if url.password:
         env["PGPASSWORD"] = str(url.password)

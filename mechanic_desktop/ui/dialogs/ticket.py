@@ -41,6 +41,7 @@ from mechanic_desktop.domain.records import (
 from mechanic_desktop.domain.status import TicketStatus
 from mechanic_desktop.services import customers, tickets, vehicles
 from mechanic_desktop.ui.context import UiContext
+from mechanic_desktop.ui.dates import EARLIEST
 from mechanic_desktop.ui.dialogs import checks
 from mechanic_desktop.ui.dialogs.form import EditorDialog, button, line_edit, note_label
 from mechanic_desktop.ui.dialogs.ticket_work import TicketWorkPanel
@@ -173,6 +174,7 @@ class TicketDialog(EditorDialog):
         self.promised.setAccessibleName("Promised time")
         self.promised.setCalendarPopup(True)
         self.promised.setDisplayFormat("yyyy-MM-dd HH:mm")
+        self.promised.setMinimumDate(EARLIEST)
         when = record.promised_at if record and record.promised_at else None
         default = datetime.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
         self.promised.setDateTime(_local(when or default.astimezone()))

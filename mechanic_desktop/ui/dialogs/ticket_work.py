@@ -9,6 +9,7 @@ user had typed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from pathlib import Path
@@ -52,6 +53,16 @@ from mechanic_desktop.ui.documents import write_pdf
 from mechanic_desktop.ui.models.columns import RIGHT, Column, money
 from mechanic_desktop.ui.models.lines import LinesModel
 from mechanic_desktop.ui.operations import Changes, alive
+
+
+def pdf_file_name(title: str) -> str:
+    """The file name offered for a document, e.g. "Invoice RO-12" -> invoice-ro-12.pdf.
+
+    A shop's ticket prefix may hold characters no file name can (on Windows: /:*?"<>| and
+    backslash); they become dashes.
+    """
+    return re.sub(r'[\\/:*?"<>|\s]+', "-", title).strip("-.").lower() + ".pdf"
+
 
 #: Button text for moving a ticket to each status (the lifecycle's verbs).
 STATUS_VERBS = {
@@ -595,8 +606,7 @@ class TicketWorkPanel(QWidget):
         self._document(kind, self._export)
 
     def _export(self, html: str, title: str) -> None:
-        suggested = title.replace(" ", "-").lower() + ".pdf"
-        path = self.choose_pdf_path(self, suggested)
+        path = self.choose_pdf_path(self, pdf_file_name(title))
         if not path:
             return
         try:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
     QBoxLayout,
     QComboBox,
@@ -22,6 +21,7 @@ from mechanic_desktop.services import audit, staff
 from mechanic_desktop.services.audit import AuditRow
 from mechanic_desktop.services.staff import StaffRow
 from mechanic_desktop.ui.context import UiContext
+from mechanic_desktop.ui.dates import EARLIEST
 from mechanic_desktop.ui.models.columns import Column, TableSpec, when
 from mechanic_desktop.ui.operations import Changes, alive
 from mechanic_desktop.ui.pages.list_page import ListPage
@@ -37,7 +37,7 @@ ACTIONS: tuple[str, ...] = (
     "permission change", "activate", "deactivate",
 )
 #: The earliest date a filter can name; shown as "Any" (no bound).
-NO_DATE = QDate(2000, 1, 1)
+NO_DATE = EARLIEST  # shown as no bound
 
 
 def _record(row: AuditRow) -> str:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, Signal
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -21,9 +22,17 @@ from PySide6.QtWidgets import (
 
 from mechanic_desktop.domain.errors import DeleteRefused, DomainError
 from mechanic_desktop.ui.context import UiContext
+from mechanic_desktop.ui.item_views import activate_on_return
 from mechanic_desktop.ui.models.columns import TableSpec
 from mechanic_desktop.ui.models.paged_model import FetchPage, PagedTableModel
 from mechanic_desktop.ui.operations import Changes, alive
+
+Key = QKeySequence.StandardKey
+
+
+def keys(key: QKeySequence.StandardKey) -> str:
+    """A standard shortcut as this platform writes it (Ctrl+N here, ⌘N on a Mac)."""
+    return QKeySequence(key).toString(QKeySequence.SequenceFormat.NativeText)
 
 
 class ListPage(QWidget):
@@ -62,7 +71,7 @@ class ListPage(QWidget):
         self.search.setObjectName(f"{self.key}Search")
         self.search.setAccessibleName(f"Search {self.plural}")
         self.search.setPlaceholderText(self.search_hint)
-        self.search.setToolTip(f"Search {self.plural} as you type (Ctrl+F)")
+        self.search.setToolTip(f"Search {self.plural} as you type ({keys(Key.Find)})")
         self.search.setClearButtonEnabled(True)
         self.search.setMinimumWidth(320)
         self.search.textChanged.connect(self.model.set_search)
@@ -120,6 +129,7 @@ class ListPage(QWidget):
         table.setSortingEnabled(True)
         header.sortIndicatorChanged.connect(self._sort_clicked)
         table.activated.connect(lambda _index: self.edit_selected())
+        activate_on_return(table)
         table.selectionModel().selectionChanged.connect(lambda *_: self.selection_changed.emit())
         return table
 
@@ -287,7 +297,7 @@ class ListPage(QWidget):
         if query.filters:
             return f"No {self.plural} match the filters.\nClear the filters to see them all."
         return (f"No {self.plural} yet.\n"
-                f"Press Ctrl+N or click New to add the first {self.singular}.")
+                f"Press {keys(Key.New)} or click New to add the first {self.singular}.")
 
     def _update_status(self) -> None:
         empty = self.model.loaded_once and self.model.loaded_rows == 0

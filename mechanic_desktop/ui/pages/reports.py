@@ -40,6 +40,8 @@ from mechanic_desktop.services.reports import Column, Grain, Period
 from mechanic_desktop.ui import access, icons
 from mechanic_desktop.ui.charts import RankingChart, RevenueChart
 from mechanic_desktop.ui.context import UiContext
+from mechanic_desktop.ui.dates import EARLIEST
+from mechanic_desktop.ui.item_views import activate_on_return
 from mechanic_desktop.ui.models.report_models import ReportTableModel, display
 from mechanic_desktop.ui.operations import Changes, alive
 
@@ -161,6 +163,7 @@ class ReportsPage(QWidget):
             edit.setAccessibleName(label)
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("yyyy-MM-dd")
+            edit.setMinimumDate(EARLIEST)
             edit.setEnabled(False)
             edit.dateChanged.connect(lambda _d: self._custom_changed())
         self.grain_combo = QComboBox(self)
@@ -250,6 +253,7 @@ class ReportsPage(QWidget):
             side=self.ranking_chart)
         self.model, self.table = ranking.model, ranking.table
         self.table.activated.connect(lambda _i: self._select_tab("revenue"))
+        activate_on_return(self.table)
         self._add_tab(
             "revenue", "Revenue", reports.REVENUE_COLUMNS,
             lambda p: reports.revenue(uow, p, self._grain()), self._show_revenue,
