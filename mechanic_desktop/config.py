@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 from platformdirs import user_data_path, user_log_path
+from sqlalchemy.engine import URL
 
 APP_NAME = "MechanicDesktop"
 APP_AUTHOR = "MechanicDesktop"
@@ -27,6 +28,12 @@ def default_database_path() -> Path:
     return data_dir() / "shop.sqlite3"
 
 
+def sqlite_url(path: Path | str) -> str:
+    """A SQLite URL for ``path`` that survives parsing: "#", "?" and "%" in a folder name
+    (say "Shop #2") are escaped, which f"sqlite:///{path}" does not do."""
+    return URL.create("sqlite", database=str(path)).render_as_string(hide_password=False)
+
+
 def database_url(cli_value: str | None, saved: str | None = None) -> str:
     """The URL to open: the command line wins, then the environment, then the connection
     saved in the app's settings, then the default file."""
@@ -37,7 +44,7 @@ def database_url(cli_value: str | None, saved: str | None = None) -> str:
         return env
     if saved:
         return saved
-    return f"sqlite:///{default_database_path()}"
+    return sqlite_url(default_database_path())
 
 
 def url_given_outside(cli_value: str | None) -> bool:

@@ -159,7 +159,8 @@ def backup_sqlite(
 def check_sqlite_file(path: Path) -> str | None:
     """Why ``path`` is not a sound SQLite database, or None when it is."""
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        # as_uri() escapes "#", "?" and "%" in folder names (f"file:{path}" would not).
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
         try:
             result = conn.execute("PRAGMA integrity_check").fetchone()
         finally:

@@ -46,9 +46,10 @@ def _password_strength(_folder: Path) -> None:
 
 def _demo_data(folder: Path) -> None:
     from mechanic_desktop.bootstrap import connect
+    from mechanic_desktop.config import sqlite_url
     from mechanic_desktop.db.seed import SeedPlan, seed
 
-    context = connect(f"sqlite:///{folder / 'demo.sqlite3'}")
+    context = connect(sqlite_url(folder / "demo.sqlite3"))
     try:
         report = seed(context.engine, SeedPlan(customers=3, tickets=3, mechanics=2, parts=3))
     finally:

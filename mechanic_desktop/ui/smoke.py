@@ -21,6 +21,7 @@ SMOKE_USER = "smoke-test"
 def run_smoke_test() -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from mechanic_desktop.bootstrap import connect
+    from mechanic_desktop.config import sqlite_url
     from mechanic_desktop.domain.errors import DomainError
     from mechanic_desktop.services import staff
     from mechanic_desktop.ui.application import run_gui
@@ -28,7 +29,7 @@ def run_smoke_test() -> int:
 
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="mechanic-smoke-") as folder:
-        url = f"sqlite:///{Path(folder) / 'smoke.sqlite3'}"
+        url = sqlite_url(Path(folder) / "smoke.sqlite3")
         password = secrets.token_urlsafe(24)
         try:
             context = connect(url)

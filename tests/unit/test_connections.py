@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
+from mechanic_desktop import config
 from mechanic_desktop.bootstrap import connect
 from mechanic_desktop.db.engine import describe, make_engine, parse_url
 from mechanic_desktop.db.local_files import backup_sqlite
@@ -26,6 +27,22 @@ def test_new_sqlite_file_is_created_and_migrated(tmp_path: Path) -> None:
         assert context.description == str(path)
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("folder", ["Shop #2", "50% off?", "a%20b", "Café"])
+def test_the_default_file_opens_in_any_folder_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, folder: str
+) -> None:
+    """The user data folder (or a folder chosen for the file) may hold #, ? or %."""
+    monkeypatch.delenv(config.ENV_URL, raising=False)
+    path = tmp_path / folder / "shop.sqlite3"
+    monkeypatch.setattr(config, "default_database_path", lambda: path)
+    context = connect(config.database_url(None))
+    try:
+        assert context.description == str(path)
+    finally:
+        context.close()
+    assert path.is_file()
 
 
 @pytest.mark.parametrize(

@@ -112,6 +112,21 @@ def _checksum(path: Path) -> dict[str, tuple[int, str]]:
         return result
 
 
+@pytest.mark.parametrize("folder", ["Shop #2", "50% off", "a%20b"])
+def test_a_backup_in_any_folder_name_is_checked(tmp_path: Path, folder: str) -> None:
+    good = tmp_path / folder / "backup.sqlite3"
+    good.parent.mkdir()
+    with closing(sqlite3.connect(good)) as conn:
+        conn.execute("CREATE TABLE t (x)")
+        conn.commit()
+    assert check_sqlite_file(good) is None
+    bad = tmp_path / folder / "notes.sqlite3"
+    bad.write_bytes(b"not a database at all" * 100)
+    assert check_sqlite_file(bad) == (
+        "notes.sqlite3 is not a usable database (file is not a database)."
+    )
+
+
 def test_backup_and_restore_round_trip_every_table(tmp_path: Path) -> None:
     path = tmp_path / "shop.sqlite3"
     engine = make_engine(f"sqlite:///{path}")
