@@ -14,6 +14,9 @@ from sqlalchemy.engine import URL
 APP_NAME = "MechanicDesktop"
 APP_AUTHOR = "MechanicDesktop"
 ENV_URL = "MECHANIC_DATABASE_URL"
+#: An .ini file to keep the app's settings in instead of the platform's own store (the
+#: registry, ~/Library/Preferences, ~/.config): for tests, the self-checks, portable use.
+ENV_SETTINGS = "MECHANIC_SETTINGS_FILE"
 
 
 def data_dir() -> Path:
@@ -22,6 +25,12 @@ def data_dir() -> Path:
 
 def log_dir() -> Path:
     return user_log_path(APP_NAME, APP_AUTHOR, ensure_exists=True)
+
+
+def settings_file() -> Path | None:
+    """The .ini file named by ``MECHANIC_SETTINGS_FILE``, if any."""
+    named = os.environ.get(ENV_SETTINGS, "").strip()
+    return Path(named) if named else None
 
 
 def default_database_path() -> Path:

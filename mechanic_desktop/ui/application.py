@@ -13,7 +13,7 @@ from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox
 
 from mechanic_desktop import bootstrap
-from mechanic_desktop.config import database_url, log_dir, url_given_outside
+from mechanic_desktop.config import database_url, log_dir, settings_file, url_given_outside
 from mechanic_desktop.domain.errors import DatabaseUnavailable
 from mechanic_desktop.domain.staff import Role
 from mechanic_desktop.ui.connection_settings import saved_url
@@ -66,6 +66,14 @@ def make_application() -> QApplication:
     return app
 
 
+def app_settings() -> QSettings:
+    """Where the app keeps its settings: the platform's store, or MECHANIC_SETTINGS_FILE."""
+    path = settings_file()
+    if path is None:
+        return QSettings()
+    return QSettings(str(path), QSettings.Format.IniFormat)
+
+
 #: ``app.exec()`` returns this when the session asked to reopen on another database.
 REOPEN = 75
 
@@ -92,7 +100,7 @@ def run_gui(url: str, args: argparse.Namespace) -> int:
     app = make_application()
     # An exception escaping a slot is logged and shown; the app keeps running.
     reporter = CrashReporter(log_dir(), parent=QApplication.activeWindow).install()
-    settings = QSettings()
+    settings = app_settings()
     url, from_saved = start_url(url, args, settings)
     try:
         while True:

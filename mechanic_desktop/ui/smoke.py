@@ -21,7 +21,7 @@ SMOKE_USER = "smoke-test"
 def run_smoke_test() -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from mechanic_desktop.bootstrap import connect
-    from mechanic_desktop.config import sqlite_url
+    from mechanic_desktop.config import ENV_SETTINGS, sqlite_url
     from mechanic_desktop.domain.errors import DomainError
     from mechanic_desktop.services import staff
     from mechanic_desktop.ui.application import run_gui
@@ -46,6 +46,10 @@ def run_smoke_test() -> int:
             print(f"smoke test failed: {exc}", file=sys.stderr)
             return 1
         os.environ[PASSWORD_ENV] = password
+        # The check must not move the window or change anything else a user has set.
+        own_settings = ENV_SETTINGS not in os.environ
+        if own_settings:
+            os.environ[ENV_SETTINGS] = str(Path(folder) / "settings.ini")
         try:
             code = run_gui(
                 url,
@@ -55,6 +59,8 @@ def run_smoke_test() -> int:
             )
         finally:
             os.environ.pop(PASSWORD_ENV, None)
+            if own_settings:
+                os.environ.pop(ENV_SETTINGS, None)
     elapsed = (time.perf_counter() - started) * 1000
     if code != 0:
         print(f"smoke test failed with exit code {code}", file=sys.stderr)

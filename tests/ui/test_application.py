@@ -10,11 +10,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine
 
 from mechanic_desktop import bootstrap
 from mechanic_desktop.app import build_parser
+from mechanic_desktop.config import ENV_SETTINGS
 from mechanic_desktop.ui import application
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.demo_offer import offer_demo_data
@@ -33,7 +35,7 @@ def _run(tmp_path: Path, *extra: str, password: str | None = GOOD,
     """Start the app in its own process (one QApplication.exec), as the benchmark does."""
     url = f"sqlite:///{tmp_path / 'shop.sqlite3'}"
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path),
-           "XDG_DATA_HOME": str(tmp_path)}
+           "XDG_DATA_HOME": str(tmp_path), ENV_SETTINGS: str(tmp_path / "settings.ini")}
     env.pop("MECHANIC_PASSWORD", None)
     if password is not None:
         env["MECHANIC_PASSWORD"] = password
@@ -61,6 +63,9 @@ def test_user_option_signs_in_and_exits_after_first_paint(shop_file: Path) -> No
     assert len(lines) == 2, done.stdout
     assert lines[0].startswith("login_hash_ms ") and int(lines[0].split()[1]) >= 0
     assert lines[1].startswith("first page painted after")
+    # MECHANIC_SETTINGS_FILE kept the window's place out of the platform's settings store.
+    kept = QSettings(str(shop_file / "settings.ini"), QSettings.Format.IniFormat)
+    assert kept.contains("window/geometry")
 
 
 def test_user_option_reads_one_line_of_standard_input(shop_file: Path) -> None:
