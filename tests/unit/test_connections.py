@@ -6,7 +6,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, make_url, text
 
 from mechanic_desktop import config
 from mechanic_desktop.bootstrap import connect
@@ -79,7 +79,11 @@ def test_missing_database(pg_admin_url: str) -> None:
 
 
 def test_missing_user(pg_admin_url: str) -> None:
-    url = pg_admin_url.replace("postgres@", "nobody_here@", 1)
+    # Swap the user name itself (the CI's URL is postgres:postgres@, a plain replace of
+    # "postgres@" would change the password instead).
+    url = make_url(pg_admin_url).set(username="nobody_here").render_as_string(
+        hide_password=False
+    )
     with pytest.raises(
         DatabaseUnavailable, match=r"(has no user named 'nobody_here'|refused the user name)"
     ):
