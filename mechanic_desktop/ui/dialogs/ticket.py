@@ -156,6 +156,9 @@ class TicketDialog(EditorDialog):
         self.vehicle.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.vehicle.setPlaceholderText("Choose the customer first")
         self.vehicle.currentIndexChanged.connect(lambda _i: self.revalidate())
+        # The box may be narrower than "year make model (plate) · VIN": the whole of it
+        # is one hover away.
+        self.vehicle.currentTextChanged.connect(self.vehicle.setToolTip)
         layout.addWidget(self.vehicle, 1)
         self.add_vehicle_button = button(box, "Add &vehicle…", "ticketAddVehicle")
         self.add_vehicle_button.clicked.connect(self.add_vehicle)
