@@ -18,10 +18,11 @@ target_metadata = Base.metadata
 def include_object(
     obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
 ) -> bool:
-    """Backend-specific search structures live outside the models: PostgreSQL's trigram
-    indexes, SQLite's FTS5 table for VIN fragments (and its shadow tables)."""
-    if type_ == "index" and not reflected and obj.info.get("postgresql_only"):
-        return bool(context.get_bind().dialect.name == "postgresql")
+    """Backend-specific structures: indexes for one backend only (models.only_on, e.g.
+    PostgreSQL's trigram indexes), and SQLite's FTS5 table for VIN fragments (and its
+    shadow tables), which lives outside the models."""
+    if type_ == "index" and not reflected and obj.info.get("only_on"):
+        return bool(context.get_bind().dialect.name == obj.info["only_on"])
     return not (type_ == "table" and reflected and (name or "").startswith("vehicles_vin_fts"))
 
 
