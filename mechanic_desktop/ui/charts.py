@@ -20,10 +20,7 @@ from PySide6.QtCore import QEvent, QMargins, QPointF, Qt
 from PySide6.QtGui import QColor, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QWidget
 
-from mechanic_desktop.ui.theme import is_dark
-
-ACCENT = QColor(38, 132, 214)
-ACCENT_DARK = QColor(96, 170, 240)
+from mechanic_desktop.ui import theme
 
 
 class ReportChart(QChartView):
@@ -42,12 +39,12 @@ class ReportChart(QChartView):
         self.apply_palette()
 
     def accent(self) -> QColor:
-        return ACCENT_DARK if is_dark(self.palette()) else ACCENT
+        return theme.accent(self.palette())
 
     def apply_palette(self) -> None:
         pal = self.palette()
         chart = self.chart()
-        chart.setTheme(QChart.ChartTheme.ChartThemeDark if is_dark(pal)
+        chart.setTheme(QChart.ChartTheme.ChartThemeDark if theme.is_dark(pal)
                        else QChart.ChartTheme.ChartThemeLight)
         chart.setBackgroundBrush(pal.color(QPalette.ColorRole.Base))
         chart.setBackgroundRoundness(0)

@@ -20,6 +20,7 @@ _STATUS = {
     TicketStatus.CANCELLED: ((170, 30, 30), (244, 120, 120)),
 }
 _WARNING = ((255, 236, 179), (102, 77, 0))
+_ACCENT = ((38, 132, 214), (96, 170, 240))
 
 
 def is_dark(palette: QPalette | None = None) -> bool:
@@ -28,8 +29,10 @@ def is_dark(palette: QPalette | None = None) -> bool:
     return pal.color(QPalette.ColorRole.Window).lightness() < 128
 
 
-def _pick(pair: tuple[tuple[int, int, int], tuple[int, int, int]]) -> QColor:
-    return QColor(*pair[1] if is_dark() else pair[0])
+def _pick(
+    pair: tuple[tuple[int, int, int], tuple[int, int, int]], palette: QPalette | None = None
+) -> QColor:
+    return QColor(*pair[1] if is_dark(palette) else pair[0])
 
 
 def status_colour(status: TicketStatus) -> QColor:
@@ -40,3 +43,8 @@ def status_colour(status: TicketStatus) -> QColor:
 def warning_colour() -> QColor:
     """A readable amber background for rows that need attention (low stock)."""
     return _pick(_WARNING)
+
+
+def accent(palette: QPalette | None = None) -> QColor:
+    """The colour of chart bars and lines."""
+    return _pick(_ACCENT, palette)
