@@ -28,16 +28,17 @@ def listen(url: str) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QCoreApplication
 
+    from mechanic_desktop.domain.changes import Changes
     from mechanic_desktop.ui.live_updates import LiveUpdates
     from mechanic_desktop.ui.models.paged_model import PagedTableModel
     from mechanic_desktop.ui.models.tables import CUSTOMERS
-    from mechanic_desktop.ui.operations import Changes, DbWorker
+    from mechanic_desktop.ui.operations import DbWorker
 
     app = QCoreApplication(sys.argv[:1])
     engine = make_engine(url)
     uow = UnitOfWork(engine)
-    worker = DbWorker()
-    model = PagedTableModel(CUSTOMERS, lambda q: customers.list_customers(uow, q), worker)
+    worker = DbWorker(uow)
+    model = PagedTableModel(CUSTOMERS, customers.list_customers, worker)
     live = LiveUpdates(engine.url, worker, uow.origin)
     seen: set[str] = set()
     watched: list[int] = []

@@ -51,14 +51,15 @@ def wait_until(condition: Callable[[], bool], timeout: float = 60.0) -> None:
 def main(url: str) -> int:
     app = make_application()
     context = bootstrap.connect(url, guard=bootstrap.forbid_main_thread)
-    worker = DbWorker()
+    worker = DbWorker(context.uow)
     # Sign in with the benchmark's account (metrics.ensure_bench_account), on the worker.
     signed: list[auth.SignIn] = []
-    worker.read(lambda: auth.login(context.uow, "bench", os.environ["MECHANIC_PASSWORD"]),
+    worker.read(lambda uow: auth.login(uow, "bench", os.environ["MECHANIC_PASSWORD"]),
                 signed.append)
     wait_until(lambda: bool(signed))
-    context.uow.actor = signed[0].actor
-    window = MainWindow(UiContext(worker, context.uow), context.description,
+    ui = UiContext(worker)
+    ui.sign_in(signed[0].actor)
+    window = MainWindow(ui, context.description,
                         actor=signed[0].actor)
     window.resize(1280, 800)
     window.show()

@@ -1,7 +1,8 @@
 """Live updates between workstations on PostgreSQL: NOTIFY on commit, LISTEN in a thread.
 
-Every committed write sends one ``pg_notify`` on ``CHANNEL`` naming what changed
-(entity → ids, and who). NOTIFY is transactional, so a rolled-back write tells nobody.
+Every committed write sends one ``pg_notify`` on ``CHANNEL`` with the transaction's
+change log (``domain.changes.Changes.payload``: entity → ids) and who wrote it.
+NOTIFY is transactional, so a rolled-back write tells nobody.
 Each running app listens on a dedicated connection in a background thread (no polling:
 it blocks in the socket until a notification or its reconnect timer) and hands the
 changes to a callback; the UI turns them into refreshes of the affected rows.
@@ -17,11 +18,12 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, event, text
+from sqlalchemy import event, text
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session, sessionmaker
 
-from mechanic_desktop.db import models
+from mechanic_desktop.db import change_log
+from mechanic_desktop.domain.changes import Payload
 
 if TYPE_CHECKING:  # psycopg is imported only when a listener runs (start-up time)
     import psycopg
@@ -29,48 +31,14 @@ if TYPE_CHECKING:  # psycopg is imported only when a listener runs (start-up tim
 log = logging.getLogger(__name__)
 
 CHANNEL = "mechanic_changes"
-_MAX_IDS = 200  # beyond this an entity is sent as "everything" to stay under 8000 bytes
-
-#: Which entity a change to each table is about, and the column holding that entity's id.
-_ENTITY_OF: dict[type[Any], tuple[str, str]] = {
-    models.Customer: ("customer", "id"),
-    models.Vehicle: ("vehicle", "id"),
-    models.Mechanic: ("mechanic", "id"),
-    models.Part: ("part", "id"),
-    models.ServiceTicket: ("ticket", "id"),
-    models.TicketPart: ("ticket", "ticket_id"),
-    models.TicketMechanic: ("ticket", "ticket_id"),
-    models.StockMovement: ("part", "part_id"),
-    models.StaffUser: ("staff", "id"),
-    models.ShopSettings: ("settings", "id"),
-}
-
-Changed = dict[str, list[int] | None]  # entity → ids, or None meaning "reload all"
-
-
-def _collect(session: Session, _flush_context: object) -> None:
-    pending: dict[str, set[int] | None] = session.info.setdefault("changed", {})
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        target = _ENTITY_OF.get(type(obj))
-        if target is None:
-            continue
-        entity, column = target
-        value = getattr(obj, column, None)
-        ids = pending.setdefault(entity, set())
-        if ids is not None and isinstance(value, int):
-            ids.add(value)
 
 
 def _send(session: Session) -> None:
-    pending: dict[str, set[int] | None] = session.info.pop("changed", {})
-    if not pending:
+    log = change_log.pending(session)
+    if not log:
         return
-    payload: dict[str, Any] = {
-        entity: (sorted(ids) if ids is not None and len(ids) <= _MAX_IDS else None)
-        for entity, ids in pending.items()
-    }
-    by = session.info.get("actor_name")
-    note: dict[str, Any] = {"changed": payload, "by": by}
+    note: dict[str, Any] = {"changed": log.changes().payload(),
+                            "by": session.info.get("actor_name")}
     origin = session.info.get("origin")
     if origin:
         note["origin"] = origin  # lets the writing app skip its own notification
@@ -80,29 +48,15 @@ def _send(session: Session) -> None:
     )
 
 
-def _forget(session: Session) -> None:
-    session.info.pop("changed", None)
-
-
 def _flush_and_send(session: Session) -> None:
     session.flush()  # before_commit runs before the final flush; collect it first
     _send(session)
 
 
 def install(factory: sessionmaker[Session]) -> None:
-    """Make every session from ``factory`` announce its committed changes."""
-    event.listen(factory, "after_flush", _collect)
+    """Make every session from ``factory`` announce its change log at COMMIT (the log
+    itself is kept by db/change_log.py, installed on every backend)."""
     event.listen(factory, "before_commit", _flush_and_send)
-    event.listen(factory, "after_soft_rollback", lambda s, _t: _forget(s))
-
-
-def notify_raw(engine: Engine, changed: Changed, by: str | None = None) -> None:
-    """Announce changes made outside the ORM (bulk loads, Core updates)."""
-    with engine.begin() as conn:
-        conn.execute(
-            text("SELECT pg_notify(:c, :m)"),
-            {"c": CHANNEL, "m": json.dumps({"changed": changed, "by": by})},
-        )
 
 
 def _conninfo(url: URL) -> str:
@@ -115,7 +69,7 @@ class ChangeListener:
     def __init__(
         self,
         url: URL,
-        on_change: Callable[[Changed, str | None], None],
+        on_change: Callable[[Payload, str | None], None],
         on_state: Callable[[bool], None] | None = None,
         on_reconnect: Callable[[], None] | None = None,
         wake_every: float = 30.0,

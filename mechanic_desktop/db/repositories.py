@@ -27,6 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from mechanic_desktop.db import change_log
 from mechanic_desktop.db.models import (
     AuditEntry,
     Base,
@@ -45,6 +46,9 @@ from mechanic_desktop.db.paging import SortKey, contains, keyset_page, starts_wi
 from mechanic_desktop.domain.records import ListQuery
 from mechanic_desktop.domain.status import ACTIVE_STATUSES
 from mechanic_desktop.domain.validation import clean_line, phone_digits, search_key
+
+#: Execution options of a Core write whose rows the repository names itself (change_log).
+NAMED = {change_log.NAMES_ITS_ROWS: True}
 
 M = TypeVar("M", bound=Base)
 AnySelect = Select[*tuple[Any, ...]]
@@ -542,7 +546,9 @@ class StockRepository:
                 version=_PARTS.c.version + 1,
             )
             .returning(_PARTS.c.quantity_on_hand)
+            .execution_options(**NAMED)
         )
+        change_log.record(self.session, "part", [part_id])
         return left
 
     def put(self, part_id: int, quantity: int) -> int | None:
@@ -555,7 +561,9 @@ class StockRepository:
                 version=_PARTS.c.version + 1,
             )
             .returning(_PARTS.c.quantity_on_hand)
+            .execution_options(**NAMED)
         )
+        change_log.record(self.session, "part", [part_id])
         return left
 
     def record(

@@ -4,6 +4,11 @@ A ``UnitOfWork`` is made once (by bootstrap) and entered once per service call; 
 ``with`` opens a fresh Session, so a UoW can be shared by the services but a Session never
 crosses threads. Writers pass ``write=True`` so SQLite takes its write lock up front
 (``BEGIN IMMEDIATE``) instead of failing half-way through.
+
+Every write passes through here, so here is where what it changed is known: each
+session keeps a change log (db/change_log.py) of ORM flushes and Core statements, and
+each COMMIT adds its log to the thread's committed changes, which ``take_changes``
+hands to whoever ran the operation (the app's DB worker) as one ``Changes``.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import Self
 
@@ -19,9 +24,10 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from mechanic_desktop.db import notifications
+from mechanic_desktop.db import change_log, notifications
 from mechanic_desktop.db import repositories as repos
 from mechanic_desktop.db.engine import describe, known_connection_problem
+from mechanic_desktop.domain.changes import Changes
 from mechanic_desktop.domain.errors import DatabaseUnavailable
 from mechanic_desktop.domain.staff import Actor
 
@@ -55,6 +61,7 @@ class UnitOfWork:
         #: for nobody.
         self.require_actor = require_actor
         self._factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+        change_log.install(self._factory)
         if engine.dialect.name == "postgresql":
             notifications.install(self._factory)
         self._guard = guard
@@ -89,6 +96,7 @@ class UnitOfWork:
         if self._guard is not None:
             self._guard()
         session = self._factory()
+        change_log.committed_into(session, self._committed())
         session.info["origin"] = self.origin
         if self.actor is not None:
             session.info["actor_name"] = self.actor.full_name
@@ -141,6 +149,26 @@ class UnitOfWork:
         return DatabaseUnavailable(
             f"The database could not finish the operation ({text}); nothing was saved."
         )
+
+    def _committed(self) -> change_log.ChangeLog:
+        log: change_log.ChangeLog | None = getattr(self._local, "committed", None)
+        if log is None:
+            log = self._local.committed = change_log.ChangeLog()
+        return log
+
+    def take_changes(self) -> Changes:
+        """What this thread's commits changed since the last call (then forgotten)."""
+        log = self._committed()
+        self._local.committed = change_log.ChangeLog()
+        return log.changes()
+
+    def record(self, entity: str, ids: Iterable[int]) -> None:
+        """Name the rows a Core statement of this transaction wrote (see change_log)."""
+        change_log.record(self.session, entity, ids)
+
+    def record_all(self, entity: str) -> None:
+        """A bulk write of this transaction that cannot name its rows."""
+        change_log.record_all(self.session, entity)
 
     def commit(self) -> None:
         self.session.commit()

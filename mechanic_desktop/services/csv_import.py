@@ -24,6 +24,7 @@ from typing import Any, Literal, cast
 from sqlalchemy import Table, bindparam, insert, select, update
 
 from mechanic_desktop.db.models import Customer, Part, StockMovement, Vehicle
+from mechanic_desktop.db.repositories import NAMED
 from mechanic_desktop.db.types import utcnow
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.permissions import Action
@@ -484,17 +485,20 @@ def _write_customers(uow: UnitOfWork, new: list[_Row], dupes: list[_Row]) -> int
     owners: list[tuple[int, _Row]] = []
     if new:
         ids = session.execute(
-            insert(_CUSTOMERS).returning(_CUSTOMERS.c.id, sort_by_parameter_order=True),
+            insert(_CUSTOMERS).execution_options(**NAMED)
+            .returning(_CUSTOMERS.c.id, sort_by_parameter_order=True),
             [{**r.values, "created_at": now, "updated_at": now} for r in new],
         ).scalars().all()
         owners.extend(zip(ids, new, strict=True))
     if dupes:
         session.execute(
-            update(_CUSTOMERS).where(_CUSTOMERS.c.id == bindparam("_id")),
+            update(_CUSTOMERS).execution_options(**NAMED)
+            .where(_CUSTOMERS.c.id == bindparam("_id")),
             [{**r.values, "_id": r.existing[0], "updated_at": now}  # type: ignore[index]
              for r in dupes],
         )
         owners.extend((r.existing[0], r) for r in dupes)  # type: ignore[index]
+    uow.record("customer", (owner for owner, _ in owners))
     with_car = [(owner, r) for owner, r in owners if r.extra]
     if not with_car:
         return 0
@@ -506,9 +510,14 @@ def _write_customers(uow: UnitOfWork, new: list[_Row], dupes: list[_Row]) -> int
     changed = [{**r.extra, "customer_id": owner, "_id": known[r.extra["vin"]], "updated_at": now}
                for owner, r in with_car if r.extra["vin"] in known]
     if fresh:
-        session.execute(insert(_VEHICLES), fresh)
+        uow.record("vehicle", session.execute(
+            insert(_VEHICLES).execution_options(**NAMED)
+            .returning(_VEHICLES.c.id, sort_by_parameter_order=True), fresh,
+        ).scalars().all())
     if changed:
-        session.execute(update(_VEHICLES).where(_VEHICLES.c.id == bindparam("_id")), changed)
+        session.execute(update(_VEHICLES).execution_options(**NAMED)
+                        .where(_VEHICLES.c.id == bindparam("_id")), changed)
+        uow.record("vehicle", (cast(int, row["_id"]) for row in changed))
     return len(fresh)
 
 
@@ -518,7 +527,8 @@ def _write_parts(uow: UnitOfWork, new: list[_Row], dupes: list[_Row]) -> None:
     moves: list[dict[str, Any]] = []
     if new:
         ids = session.execute(
-            insert(_PARTS).returning(_PARTS.c.id, sort_by_parameter_order=True),
+            insert(_PARTS).execution_options(**NAMED)
+            .returning(_PARTS.c.id, sort_by_parameter_order=True),
             [{**r.values, "quantity_on_hand": r.extra["quantity"], "version": 1,
               "created_at": now, "updated_at": now} for r in new],
         ).scalars().all()
@@ -527,13 +537,15 @@ def _write_parts(uow: UnitOfWork, new: list[_Row], dupes: list[_Row]) -> None:
              "note": "Opening stock (CSV import)", "staff_user_id": uow.actor_id,
              "created_at": now}
             for part_id, r in zip(ids, new, strict=True) if r.extra["quantity"])
+        uow.record("part", ids)
     if dupes:
         session.execute(
-            update(_PARTS).where(_PARTS.c.id == bindparam("_id"))
+            update(_PARTS).execution_options(**NAMED).where(_PARTS.c.id == bindparam("_id"))
             .values(version=_PARTS.c.version + 1),
             [{**r.values, "_id": r.existing[0], "updated_at": now}  # type: ignore[index]
              for r in dupes],
         )
+        uow.record("part", (r.existing[0] for r in dupes))  # type: ignore[index]
         counted = {r.existing[0]: int(cast(int, r.extra["quantity"]))  # type: ignore[index]
                    for r in dupes if r.extra["has_quantity"]}
         if counted:
@@ -543,7 +555,7 @@ def _write_parts(uow: UnitOfWork, new: list[_Row], dupes: list[_Row]) -> None:
             diffs = {pid: q - on_hand[pid] for pid, q in counted.items() if q != on_hand[pid]}
             if diffs:
                 session.execute(
-                    update(_PARTS).where(_PARTS.c.id == bindparam("_id"))
+                    update(_PARTS).execution_options(**NAMED).where(_PARTS.c.id == bindparam("_id"))
                     .values(quantity_on_hand=bindparam("count")),
                     [{"_id": pid, "count": counted[pid]} for pid in diffs])
                 moves.extend(
@@ -552,4 +564,4 @@ def _write_parts(uow: UnitOfWork, new: list[_Row], dupes: list[_Row]) -> None:
                      "created_at": now}
                     for pid, d in diffs.items())
     if moves:
-        session.execute(insert(_MOVES), moves)
+        session.execute(insert(_MOVES).execution_options(**NAMED), moves)

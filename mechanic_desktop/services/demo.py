@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from mechanic_desktop.db.unit_of_work import UnitOfWork
+from mechanic_desktop.domain.changes import ALL_ENTITIES
 from mechanic_desktop.domain.errors import DomainError
 from mechanic_desktop.domain.permissions import Action
 from mechanic_desktop.services import audit
@@ -33,6 +34,10 @@ def add_demo_data(
 
     report = seed(uow.engine, SeedPlan(customers=customers, tickets=tickets), progress=progress)
     with uow.writing():
+        # The seeder bulk-loads on a raw connection of its own: name what it filled here,
+        # so the committed change set (and NOTIFY) says every list may have new rows.
+        for entity in ALL_ENTITIES:
+            uow.record_all(entity)
         audit.record(uow, "demo data", "database", None, report.splitlines()[-1][:200])
         uow.commit()
     return report

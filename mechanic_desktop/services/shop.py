@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
+from mechanic_desktop.db import change_log
 from mechanic_desktop.db.models import ShopSettings
 from mechanic_desktop.db.repositories import WorkflowRepository
 from mechanic_desktop.db.unit_of_work import UnitOfWork
@@ -73,7 +74,7 @@ def settings_in(uow: UnitOfWork, create: bool) -> ShopSettingsRecord:
     # INSERT ... ON CONFLICT DO NOTHING: two desks storing the defaults at once must not
     # fail each other's work (the loser waits for the winner's row, then reads it).
     dialect_insert = postgresql_insert if uow.dialect == "postgresql" else sqlite_insert
-    uow.session.execute(
+    inserted = uow.session.execute(
         dialect_insert(ShopSettings)
         .values(
             id=1,
@@ -86,7 +87,10 @@ def settings_in(uow: UnitOfWork, create: bool) -> ShopSettingsRecord:
             version=1,
         )
         .on_conflict_do_nothing(index_elements=["id"])
+        .execution_options(**{change_log.NAMES_ITS_ROWS: True})
     )
+    if getattr(inserted, "rowcount", 0) == 1:  # not when another desk's row won
+        uow.record("settings", [1])
     row = repo.settings()
     assert row is not None
     return to_record(row)

@@ -187,8 +187,8 @@ def _run_once(
         print(f"mechanic-desktop: No password for '{user}': set {PASSWORD_ENV} or give it "
               "on standard input.", file=sys.stderr)
         return 2, None
-    worker = DbWorker()
-    ui = UiContext(worker, context.uow)
+    worker = DbWorker(context.uow)
+    ui = UiContext(worker)
     session = Session(ui, context.description, settings)
     # The session decides when the app ends: closing a sign-in dialog on the way to the
     # main window, or the window on Sign out, must not quit it.
@@ -245,12 +245,13 @@ class SharedDatabase(QObject):
         self.ui = ui
         self.context = context
         engine = context.engine
-        self.monitor = ConnectionMonitor(ui.worker, lambda: check_connection(engine), parent=self)
+        self.monitor = ConnectionMonitor(ui.worker, lambda _uow: check_connection(engine),
+                                         parent=self)
         self.live: LiveUpdates | None = None
         if engine.dialect.name == "postgresql":
             from mechanic_desktop.ui.live_updates import LiveUpdates
 
-            self.live = LiveUpdates(context.url, ui.worker, context.uow.origin, self)
+            self.live = LiveUpdates(context.url, ui.worker, ui.worker.origin, self)
             self.live.state_changed.connect(self.monitor.listener_state)
 
     def start(self) -> None:

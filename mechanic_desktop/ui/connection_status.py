@@ -9,12 +9,14 @@ re-queries, since changes made meanwhile were not seen.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
-from mechanic_desktop.ui.operations import Changes, DbWorker, alive
+from mechanic_desktop.domain.changes import Changes
+from mechanic_desktop.services.runner import Operation
+from mechanic_desktop.ui.operations import DbWorker, alive
 
 BACKOFF_S = (1.0, 2.0, 4.0, 8.0, 15.0)
 OFFLINE_TEXT = "Offline — reconnecting…"
@@ -31,7 +33,7 @@ class ConnectionMonitor(QObject):
     def __init__(
         self,
         worker: DbWorker,
-        ping: Callable[[], None],
+        ping: Operation[None],
         backoff: Sequence[float] = BACKOFF_S,
         parent: QObject | None = None,
     ) -> None:

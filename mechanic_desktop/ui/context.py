@@ -1,5 +1,5 @@
-"""What every page and dialog is handed: the DB worker, the unit of work its jobs use,
-the prompts, and the password hasher. Passed in, never reached for globally."""
+"""What every page and dialog is handed: the DB worker (which alone holds the unit of
+work), the prompts, and the password hasher. Passed in, never reached for globally."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 
 from argon2 import PasswordHasher
 
-from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.permissions import Action, allowed
 from mechanic_desktop.domain.staff import Actor
 from mechanic_desktop.services.auth import DEFAULT_HASHER
@@ -18,17 +17,20 @@ from mechanic_desktop.ui.prompts import Prompts
 @dataclass
 class UiContext:
     worker: DbWorker
-    uow: UnitOfWork
     prompts: Prompts = field(default_factory=Prompts)
     #: Sign-in and password dialogs hash with this; tests pass a cheaper (floor) profile.
     hasher: PasswordHasher = field(default_factory=lambda: DEFAULT_HASHER)
 
     @property
     def actor(self) -> Actor | None:
-        """Who is signed in: the unit of work carries it, so services see the same one."""
-        return self.uow.actor
+        """Who is signed in: the worker runs every operation as them."""
+        return self.worker.actor
+
+    def sign_in(self, actor: Actor | None) -> None:
+        """The one place the signed-in actor changes (None: signed out)."""
+        self.worker.actor = actor
 
     def can(self, action: Action) -> bool:
         """Whether to offer ``action``; with nobody signed in (tests, tools) everything is."""
-        actor = self.uow.actor
+        actor = self.worker.actor
         return actor is None or allowed(actor.role, action)

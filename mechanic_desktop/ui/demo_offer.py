@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMainWindow
 
 from mechanic_desktop.services import demo
 from mechanic_desktop.ui.context import UiContext
-from mechanic_desktop.ui.operations import Changes, alive
-
-EVERYTHING = Changes({e: frozenset() for e in ("customer", "vehicle", "mechanic", "part",
-                                                "ticket")})
-
-
-class ProgressRelay(QObject):
-    """Carries the seeder's progress lines from the worker thread to the GUI thread."""
-
-    line = Signal(str)
+from mechanic_desktop.ui.operations import Progress, alive
 
 
 def offer_demo_data(window: QMainWindow, ui: UiContext) -> None:
     """Ask once the database is known to be empty; never blocks the GUI on the check."""
-    uow = ui.uow
     ui.worker.read(
-        lambda: demo.is_empty(uow),
+        demo.is_empty,
         alive(window, lambda empty: _ask(window, ui) if empty else None),
     )
 
@@ -37,17 +26,16 @@ def _ask(window: QMainWindow, ui: UiContext) -> None:
     )
     if not ui.prompts.confirm(window, "Add demo data?", question, "Add demo data"):
         return
-    relay = ProgressRelay(window)
     bar = window.statusBar()
-    relay.line.connect(bar.showMessage)
+    progress = Progress(window, "Demo data", "Adding demo data…", dialog=False)
+    progress.progressed.connect(lambda _done, _total, line: bar.showMessage(line))
     bar.showMessage("Adding demo data…")
-    uow = ui.uow
     ui.worker.write(
-        lambda: demo.add_demo_data(uow, progress=relay.line.emit),
-        lambda _report: EVERYTHING,
+        lambda uow: demo.add_demo_data(uow, progress=lambda line: progress.report(0, 0, line)),
         alive(window, lambda report: bar.showMessage(str(report).splitlines()[-1]
                                                      if str(report) else "Demo data added.",
                                                      10000)),
         alive(window, lambda error: ui.prompts.inform(
             window, "Demo data not added", f"Adding demo data failed: {error}")),
+        progress=progress,
     )

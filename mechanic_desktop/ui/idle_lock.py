@@ -30,7 +30,7 @@ from mechanic_desktop.services.auth import SignIn
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs.form import ERROR_STYLE
 from mechanic_desktop.ui.dialogs.passwords import password_edit
-from mechanic_desktop.ui.operations import Changes, alive
+from mechanic_desktop.ui.operations import alive
 
 SETTINGS_KEY = "security/idle_lock_minutes"
 DEFAULT_MINUTES = 15
@@ -156,14 +156,13 @@ class LockScreen(QDialog):
     def submit(self) -> None:
         if not self.unlock_button.isEnabled():
             return
-        uow, hasher = self.ui.uow, self.ui.hasher
+        hasher = self.ui.hasher
         username, password = self.actor.username, self.password.text()
         self._busy = True
         self._update()
         self.unlock_button.setText("Checking…")
         self.ui.worker.write(
-            lambda: auth.login(uow, username, password, hasher=hasher),
-            lambda result: Changes.of("staff", result.actor.id),
+            lambda uow: auth.login(uow, username, password, hasher=hasher),
             alive(self, self._checked), alive(self, self._failed),
         )
 

@@ -16,8 +16,8 @@ from typing import Any, Protocol
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 from sqlalchemy.engine import URL
 
-from mechanic_desktop.db.notifications import Changed
-from mechanic_desktop.ui.operations import Changes, DbWorker
+from mechanic_desktop.domain.changes import Changes, Payload
+from mechanic_desktop.ui.operations import DbWorker
 
 
 class Listener(Protocol):
@@ -27,19 +27,6 @@ class Listener(Protocol):
 
 
 ListenerFactory = Callable[..., Listener]
-
-
-def to_changes(changed: Changed, by: str | None) -> Changes:
-    """A notification's payload as the UI's ``Changes`` (None ids: any row)."""
-    entities: dict[str, frozenset[int]] = {}
-    everywhere: set[str] = set()
-    for entity, ids in changed.items():
-        if ids is None:
-            everywhere.add(entity)
-            entities[entity] = frozenset()
-        else:
-            entities[entity] = frozenset(int(i) for i in ids)
-    return Changes(entities, by=by, remote=True, all_of=frozenset(everywhere))
 
 
 class LiveUpdates(QObject):
@@ -94,9 +81,9 @@ class LiveUpdates(QObject):
         self.listener.stop()
 
     @Slot(object, object)
-    def _deliver(self, changed: Changed, by: str | None) -> None:
+    def _deliver(self, changed: Payload, by: str | None) -> None:
         if not self._stopped:
-            self.worker.changed.emit(to_changes(changed, by))
+            self.worker.changed.emit(Changes.from_payload(changed, by))
 
     @Slot()
     def _requery(self) -> None:

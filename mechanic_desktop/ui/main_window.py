@@ -18,11 +18,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mechanic_desktop.domain.changes import Changes
 from mechanic_desktop.domain.staff import Actor
 from mechanic_desktop.ui import access, icons
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs.export_csv import install_data_actions
-from mechanic_desktop.ui.operations import Changes
 from mechanic_desktop.ui.pages.list_page import ListPage
 from mechanic_desktop.ui.pages.reports import with_reports
 from mechanic_desktop.ui.pages.tickets import TicketsPage
@@ -369,6 +369,5 @@ class MainWindow(QMainWindow):
             self.shop_settings_dialog = dialog
             dialog.open()
 
-        uow = self.ui.uow
-        self.ui.worker.read(lambda: shop.get_settings(uow), alive(self, show),
+        self.ui.worker.read(shop.get_settings, alive(self, show),
                             alive(self, lambda e: self.statusBar().showMessage(str(e), 8000)))

@@ -1,96 +1,125 @@
 """The single DB worker: every read or write from the UI runs here, off the GUI thread.
 
-Following Anki's ``QueryOp``/``CollectionOp`` and ``taskman``: the UI hands a plain
-function (a service call) plus callbacks; the function runs on one background thread
-(so writes are serialised and each thread keeps its own Session), and its result or
-error comes back to the GUI thread through a queued signal.
+Following Anki's ``QueryOp``/``CollectionOp`` and ``taskman``: the UI hands an
+operation — a function of the unit of work, ``op(uow)``, calling services — plus
+callbacks; it runs on one background thread (so writes are serialised and each thread
+keeps its own Session), and its result or error comes back to the GUI thread through a
+queued signal, followed by the unit of work's change set on ``changed``.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import traceback
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtWidgets import QProgressDialog, QWidget
+
+from mechanic_desktop.domain.errors import DatabaseUnavailable, DomainError, SchemaTooNew
+from mechanic_desktop.domain.staff import Actor
+from mechanic_desktop.services import runner
+from mechanic_desktop.services.runner import Operation, UnitOfWork
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
 
-#: Every entity a view may show; a reconnect re-queries them all (``Changes.everything``).
-ALL_ENTITIES = ("customer", "vehicle", "mechanic", "part", "ticket", "staff", "settings",
-                "audit")
-
-
-@dataclass(frozen=True)
-class Changes:
-    """What a write changed, so open views refresh only that: entity → ids.
-
-    Changes announced by another workstation carry ``by`` (who) and ``remote``; an
-    entity in ``all_of`` may have changed in any row (an editor of one record then
-    counts itself touched too).
-    """
-
-    entities: dict[str, frozenset[int]] = field(default_factory=dict)
-    by: str | None = None
-    remote: bool = False
-    all_of: frozenset[str] = frozenset()
-
-    @classmethod
-    def of(cls, entity: str, *ids: int) -> Changes:
-        return cls({entity: frozenset(ids)})
-
-    @classmethod
-    def everything(cls) -> Changes:
-        """After a reconnect: notifications missed meanwhile are not replayed."""
-        return cls({e: frozenset() for e in ALL_ENTITIES}, remote=True,
-                   all_of=frozenset(ALL_ENTITIES))
-
-    def touches_record(self, entity: str, record_id: int) -> bool:
-        """Whether this change may be about one record (an open editor's)."""
-        return record_id in self.ids(entity) or entity in self.all_of
-
-    def touches(self, entity: str) -> bool:
-        return entity in self.entities
-
-    def ids(self, entity: str) -> frozenset[int]:
-        return self.entities.get(entity, frozenset())
-
-    def merged(self, other: Changes) -> Changes:
-        combined = dict(self.entities)
-        for entity, ids in other.entities.items():
-            combined[entity] = combined.get(entity, frozenset()) | ids
-        return Changes(combined, self.by or other.by, self.remote or other.remote,
-                       self.all_of | other.all_of)
-
-
 @dataclass
 class _Job(Generic[T]):
-    fn: Callable[[], T]
+    op: Operation[T]
+    actor: Actor | None
+    write: bool
     on_success: Callable[[T], None] | None
     on_failure: Callable[[BaseException], None] | None
-    changes: Callable[[T], Changes] | None = None
+    progress: Progress | None = None
+
+
+class Progress(QObject):
+    """Progress and Cancel for one long operation (import, export, demo data, backup).
+
+    The operation, on the worker thread, calls ``report(done, total, text)`` and checks
+    ``cancelled()`` between chunks; the GUI shows a window-modal progress dialog after
+    300 ms (or, with ``dialog=False``, the text in the status bar) and Cancel sets the
+    flag. The worker closes it when the operation ends.
+    """
+
+    _reported = Signal(int, int, str)
+
+    def __init__(self, parent: QWidget, title: str, label: str, *, dialog: bool = True,
+                 name: str = "progress") -> None:
+        super().__init__(parent)
+        self._cancel = threading.Event()
+        self.label = label
+        self.dialog: QProgressDialog | None = None
+        if dialog:
+            box = QProgressDialog(label, "Cancel", 0, 0, parent)
+            box.setObjectName(name)
+            box.setAccessibleName(f"{title} progress")
+            box.setWindowTitle(title)
+            box.setWindowModality(Qt.WindowModality.WindowModal)
+            box.setMinimumDuration(300)
+            box.canceled.connect(self._cancel.set)
+            self.dialog = box
+        self._reported.connect(self._show, Qt.ConnectionType.QueuedConnection)
+        #: (done, total, text) on the GUI thread, for whoever shows it elsewhere.
+        self.progressed = self._reported
+
+    def report(self, done: int, total: int = 0, text: str = "") -> None:
+        """Called from the operation's thread; safe once the owner is gone."""
+        if shiboken6.isValid(self):
+            self._reported.emit(done, total, text)
+
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    @Slot(int, int, str)
+    def _show(self, done: int, total: int, text: str) -> None:
+        if self.dialog is None:
+            return
+        if total:
+            self.dialog.setMaximum(total)
+            self.dialog.setValue(min(done, total))
+        if text:
+            self.dialog.setLabelText(text)
+
+    def finish(self) -> None:
+        if self.dialog is not None:
+            self.dialog.reset()
+            self.dialog.hide()
 
 
 class DbWorker(QObject):
-    """One background thread for all database work; results arrive on the GUI thread."""
+    """One background thread for all database work; results arrive on the GUI thread.
 
-    _finished = Signal(object, object, object)  # job, result, error
-    #: Emitted on the GUI thread after every successful write that reports changes.
+    It alone holds the unit of work: widgets hand it operations (``op(uow)``), never
+    touch the unit of work themselves, and it runs each one for the actor who was signed
+    in when it was asked for (``actor``, set at sign-in and sign-out on the GUI thread).
+    """
+
+    _finished = Signal(object, object)  # job, outcome
+    #: Emitted on the GUI thread with the unit of work's change set after every
+    #: operation that committed something (and, from live_updates, other desks' ones).
     changed = Signal(object)
     #: Emitted when work starts or stops (busy count), for a status-bar indicator.
     busy_changed = Signal(int)
     #: A job failed with ``DatabaseUnavailable`` (the connection may be gone); carries it.
     unavailable = Signal(object)
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, uow: UnitOfWork, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self._uow = uow
+        #: Who is signed in; every operation asked for from now on runs as them.
+        self.actor: Actor | None = None
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db-worker")
         self._pending = 0
         self._closed = False
@@ -100,31 +129,31 @@ class DbWorker(QObject):
     def pending(self) -> int:
         return self._pending
 
+    @property
+    def origin(self) -> str:
+        """Tags this app's NOTIFY payloads, so its own listener skips its own writes."""
+        return self._uow.origin
+
     def read(
         self,
-        fn: Callable[[], T],
+        op: Operation[T],
         on_success: Callable[[T], None] | None = None,
         on_failure: Callable[[BaseException], None] | None = None,
+        progress: Progress | None = None,
     ) -> Future[None] | None:
         """Run a query; ``on_success(result)`` runs on the GUI thread."""
-        return self._submit(_Job(fn, on_success, on_failure))
+        return self._submit(_Job(op, self.actor, False, on_success, on_failure, progress))
 
     def write(
         self,
-        fn: Callable[[], T],
-        changes: Callable[[T], Changes],
+        op: Operation[T],
         on_success: Callable[[T], None] | None = None,
         on_failure: Callable[[BaseException], None] | None = None,
+        progress: Progress | None = None,
     ) -> Future[None] | None:
-        """Run a write; afterwards ``changed`` tells open views what to refresh.
-
-        A write the server certainly rolled back (serialization failure, deadlock) runs
-        again (``with_retries``); any other failure — above all a connection lost during
-        COMMIT, whose outcome is unknown — is reported, never repeated.
-        """
-        from mechanic_desktop.db.retry import with_retries
-
-        return self._submit(_Job(lambda: with_retries(fn), on_success, on_failure, changes))
+        """Run a write (retried only when the server certainly rolled it back);
+        afterwards ``changed`` tells open views what its commits changed."""
+        return self._submit(_Job(op, self.actor, True, on_success, on_failure, progress))
 
     def _submit(self, job: _Job[Any]) -> Future[None] | None:
         if self._closed:
@@ -134,19 +163,19 @@ class DbWorker(QObject):
         return self._pool.submit(self._run, job)
 
     def _run(self, job: _Job[Any]) -> None:
-        try:
-            result = job.fn()
-        except BaseException as exc:  # delivered to the GUI thread, never lost
-            if not _is_expected(exc):
-                log.error("database operation failed:\n%s", traceback.format_exc())
-            self._finished.emit(job, None, exc)
-        else:
-            self._finished.emit(job, result, None)
+        outcome = runner.run(self._uow, job.op, job.actor, write=job.write)
+        if outcome.error is not None and not _is_expected(outcome.error):
+            log.error("database operation failed:\n%s", "".join(
+                traceback.format_exception(outcome.error)))
+        self._finished.emit(job, outcome)
 
-    @Slot(object, object, object)
-    def _deliver(self, job: _Job[Any], result: Any, error: BaseException | None) -> None:
+    @Slot(object, object)
+    def _deliver(self, job: _Job[Any], outcome: runner.Outcome[Any]) -> None:
         self._pending -= 1
         self.busy_changed.emit(self._pending)
+        if job.progress is not None and shiboken6.isValid(job.progress):
+            job.progress.finish()
+        error = outcome.error
         if error is not None:
             if _is_unavailable(error):
                 self.unavailable.emit(error)
@@ -154,11 +183,10 @@ class DbWorker(QObject):
                 job.on_failure(error)
             else:
                 log.error("unhandled database error: %s", error)
-            return
-        if job.on_success is not None:
-            job.on_success(result)
-        if job.changes is not None:
-            self.changed.emit(job.changes(result))
+        elif job.on_success is not None:
+            job.on_success(outcome.result)
+        if outcome.changes:
+            self.changed.emit(outcome.changes)
 
     def shutdown(self, wait: bool = True) -> None:
         """Stop taking work; wait for what is running (it may be a write)."""
@@ -178,12 +206,8 @@ def alive(owner: QObject, fn: Callable[..., None]) -> Callable[..., None]:
 
 
 def _is_unavailable(exc: BaseException) -> bool:
-    from mechanic_desktop.domain.errors import DatabaseUnavailable, SchemaTooNew
-
     return isinstance(exc, DatabaseUnavailable) and not isinstance(exc, SchemaTooNew)
 
 
 def _is_expected(exc: BaseException) -> bool:
-    from mechanic_desktop.domain.errors import DomainError
-
     return isinstance(exc, DomainError)

@@ -24,13 +24,14 @@ from mechanic_desktop.domain.errors import DomainError
 from mechanic_desktop.domain.staff import Actor
 from mechanic_desktop.services import auth
 from mechanic_desktop.services.auth import SignIn
+from mechanic_desktop.services.runner import UnitOfWork
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs.change_password import ChangePasswordDialog
 from mechanic_desktop.ui.dialogs.first_run import FirstRunDialog
 from mechanic_desktop.ui.dialogs.login import LoginDialog
 from mechanic_desktop.ui.idle_lock import IdleLock, idle_ms_from
 from mechanic_desktop.ui.main_window import MainWindow
-from mechanic_desktop.ui.operations import Changes, alive
+from mechanic_desktop.ui.operations import alive
 
 LAST_USER_KEY = "session/last_user"
 PASSWORD_ENV = "MECHANIC_PASSWORD"
@@ -69,14 +70,13 @@ class Session(QObject):
 
     @property
     def actor(self) -> Actor | None:
-        return self.ui.uow.actor
+        return self.ui.actor
 
     # -- interactive -------------------------------------------------------------------
 
     def start(self) -> None:
         """Ask the database whether it has staff yet, then show the fitting dialog."""
-        uow = self.ui.uow
-        self.ui.worker.read(lambda: auth.needs_first_admin(uow), alive(self, self._ask),
+        self.ui.worker.read(auth.needs_first_admin, alive(self, self._ask),
                             alive(self, self._cannot_start))
 
     def _ask(self, first: bool) -> None:
@@ -130,7 +130,7 @@ class Session(QObject):
 
     def _signed_in(self, sign_in: SignIn) -> None:
         actor = sign_in.actor
-        self.ui.uow.actor = actor
+        self.ui.sign_in(actor)
         self.settings.setValue(LAST_USER_KEY, actor.username)
         if not sign_in.must_change_password:
             self.open_window(actor)
@@ -141,7 +141,7 @@ class Session(QObject):
         self._show_dialog(dialog)
 
     def _declined_new_password(self) -> None:
-        self.ui.uow.actor = None
+        self.ui.sign_in(None)
         self.show_login()
 
     # -- non-interactive (--user) ------------------------------------------------------
@@ -155,10 +155,10 @@ class Session(QObject):
         Prints ``login_hash_ms N`` (the password check's time) so start-up benchmarks can
         leave the deliberately slow hash out of their figure.
         """
-        uow, hasher = self.ui.uow, self.ui.hasher
+        hasher = self.ui.hasher
         stdout, stderr = out or sys.stdout, err or sys.stderr
 
-        def check() -> tuple[SignIn, float]:
+        def check(uow: UnitOfWork) -> tuple[SignIn, float]:
             started = time.perf_counter()
             result = auth.login(uow, username, password, hasher=hasher)
             return result, (time.perf_counter() - started) * 1000
@@ -174,11 +174,11 @@ class Session(QObject):
                 fail(f"The password of '{sign_in.actor.username}' was reset and must be "
                      "changed first: sign in once without --user.")
                 return
-            self.ui.uow.actor = sign_in.actor
+            self.ui.sign_in(sign_in.actor)
             self.open_window(sign_in.actor)
 
         self.ui.worker.write(
-            check, lambda answer: Changes.of("staff", answer[0].actor.id),
+            check,
             alive(self, done),
             alive(self, lambda error: fail(str(error) if isinstance(error, DomainError)
                                            else f"Cannot sign in: {error}")),
@@ -221,7 +221,7 @@ class Session(QObject):
             self._close_window()
         finally:
             self._signing_out = False
-        self.ui.uow.actor = None
+        self.ui.sign_in(None)
 
     def _close_window(self) -> None:
         window = self.window

@@ -3,7 +3,7 @@ the GUI thread, prompts that answer without a message box, and demo rows to look
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -57,11 +57,24 @@ def arrange(engine: Engine) -> UnitOfWork:
 
 
 @pytest.fixture
-def worker(qtbot: QtBot) -> Iterator[DbWorker]:
-    db = DbWorker()
-    yield db
-    qtbot.waitUntil(lambda: db.pending == 0, timeout=WAIT_MS)
-    db.shutdown(wait=True)
+def workers(qtbot: QtBot) -> Iterator[Callable[[UnitOfWork], DbWorker]]:
+    """Makes DB workers over given units of work; each is drained and stopped after."""
+    made: list[DbWorker] = []
+
+    def make(uow: UnitOfWork) -> DbWorker:
+        made.append(DbWorker(uow))
+        return made[-1]
+
+    yield make
+    for db in made:
+        qtbot.waitUntil(lambda db=db: db.pending == 0, timeout=WAIT_MS)  # type: ignore[misc]
+        db.shutdown(wait=True)
+
+
+@pytest.fixture
+def worker(workers: Callable[[UnitOfWork], DbWorker], engine: Engine) -> DbWorker:
+    """The app's DB worker over a unit of work that refuses the GUI thread."""
+    return workers(UnitOfWork(engine, guard=forbid_main_thread))
 
 
 @pytest.fixture
@@ -71,7 +84,7 @@ def prompts() -> FakePrompts:
 
 @pytest.fixture
 def ui(engine: Engine, worker: DbWorker, prompts: FakePrompts) -> UiContext:
-    return UiContext(worker, UnitOfWork(engine, guard=forbid_main_thread), prompts)
+    return UiContext(worker, prompts)
 
 
 @pytest.fixture

@@ -72,7 +72,7 @@ def test_render_account_screens(
     qtbot.wait(20)
     _save(login, shots / "account-login-locked.png")
 
-    ui.uow.actor = admin
+    ui.sign_in(admin)
     settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
     session = Session(ui, description, settings, idle_ms=0)
     window = session.open_window(admin)
@@ -115,7 +115,7 @@ def test_render_account_screens(
     _save(screen, shots / "account-lock-screen.png")
     session.close()
 
-    ui.uow.actor = sam
+    ui.sign_in(sam)
     mechanic = MainWindow(ui, description, settings, actor=sam)
     qtbot.addWidget(mechanic)
     mechanic.resize(1280, 800)
@@ -124,4 +124,4 @@ def test_render_account_screens(
     qtbot.waitUntil(lambda: page.model.loaded_once and not page.model.loading, timeout=WAIT_MS)
     qtbot.wait(20)
     _save(mechanic, shots / "account-page-mytickets.png")
-    ui.uow.actor = None
+    ui.sign_in(None)

@@ -4,7 +4,7 @@ explained and made with pg_dump where it is installed."""
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -51,12 +51,14 @@ def sqlite_shop(tmp_path: Path) -> Iterator[bootstrap.AppContext]:
 
 
 def test_backup_then_restore_from_the_menu_round_trips(
-    qtbot: QtBot, sqlite_shop: bootstrap.AppContext, tmp_path: Path, worker: DbWorker,
+    qtbot: QtBot, sqlite_shop: bootstrap.AppContext, tmp_path: Path,
+    workers: Callable[[UnitOfWork], DbWorker],
     prompts: FakePrompts,
 ) -> None:
     engine = sqlite_shop.engine
     _add(UnitOfWork(engine), "Ada Lovelace", "Bob Builder", "Carmen Ortiz")
-    ui = UiContext(worker, sqlite_shop.uow, prompts)
+    worker = workers(sqlite_shop.uow)
+    ui = UiContext(worker, prompts)
     settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
     window = MainWindow(ui, sqlite_shop.description, settings)
     qtbot.addWidget(window)
@@ -89,12 +91,14 @@ def test_backup_then_restore_from_the_menu_round_trips(
 
 
 def test_restore_declined_changes_nothing(
-    qtbot: QtBot, sqlite_shop: bootstrap.AppContext, tmp_path: Path, worker: DbWorker,
+    qtbot: QtBot, sqlite_shop: bootstrap.AppContext, tmp_path: Path,
+    workers: Callable[[UnitOfWork], DbWorker],
     prompts: FakePrompts,
 ) -> None:
     engine = sqlite_shop.engine
     _add(UnitOfWork(engine), "Ada Lovelace")
-    ui = UiContext(worker, sqlite_shop.uow, prompts)
+    worker = workers(sqlite_shop.uow)
+    ui = UiContext(worker, prompts)
     window = MainWindow(ui, sqlite_shop.description,
                         QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
     qtbot.addWidget(window)
@@ -145,7 +149,8 @@ def test_pg_dump_gets_the_password_in_its_environment_only(
 
 
 def test_render_connection_backup_and_offline_screens(
-    qtbot: QtBot, sqlite_shop: bootstrap.AppContext, tmp_path: Path, worker: DbWorker,
+    qtbot: QtBot, sqlite_shop: bootstrap.AppContext, tmp_path: Path,
+    workers: Callable[[UnitOfWork], DbWorker],
     prompts: FakePrompts, pg_engine: Engine,
 ) -> None:
     """PNGs for review (MD_SHOTS_DIR keeps them): the connection dialog after a failed
@@ -189,12 +194,13 @@ def test_render_connection_backup_and_offline_screens(
     server.adjustSize()
     save(server, "backup-dialog-server.png")
 
-    ui = UiContext(worker, sqlite_shop.uow, prompts)
+    worker = workers(sqlite_shop.uow)
+    ui = UiContext(worker, prompts)
     window = MainWindow(ui, sqlite_shop.description, settings)
     qtbot.addWidget(window)
     window.resize(1280, 800)
     window.show()
-    monitor = ConnectionMonitor(worker, lambda: None, parent=window)
+    monitor = ConnectionMonitor(worker, lambda _uow: None, parent=window)
     add_indicator(window.statusBar(), monitor)
     monitor.go_offline("The connection to shop on shop-server was lost.")
     progress = QProgressDialog("Backing up the shop's data…", "", 0, 100, window)

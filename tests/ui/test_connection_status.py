@@ -4,8 +4,13 @@ the status says connected and every page re-queries."""
 
 from __future__ import annotations
 
-from pytestqt.qtbot import QtBot
+from collections.abc import Callable
 
+from pytestqt.qtbot import QtBot
+from sqlalchemy import Engine
+
+from mechanic_desktop.db.unit_of_work import UnitOfWork
+from mechanic_desktop.domain.changes import ALL_ENTITIES, Changes
 from mechanic_desktop.domain.errors import DatabaseUnavailable
 from mechanic_desktop.ui.connection_status import (
     CONNECTED_TEXT,
@@ -13,16 +18,17 @@ from mechanic_desktop.ui.connection_status import (
     ConnectionIndicator,
     ConnectionMonitor,
 )
-from mechanic_desktop.ui.operations import ALL_ENTITIES, Changes, DbWorker
+from mechanic_desktop.ui.operations import DbWorker
 
 
 def test_offline_backs_off_then_connected_and_pages_requery(
-    qtbot: QtBot, worker: DbWorker
+    qtbot: QtBot, workers: Callable[[UnitOfWork], DbWorker], sqlite_engine: Engine
 ) -> None:
+    worker = workers(UnitOfWork(sqlite_engine))
     answers = [False, False, False, True]  # the server is back at the fourth check
     pings: list[bool] = []
 
-    def ping() -> None:
+    def ping(_uow: UnitOfWork) -> None:
         ok = answers[min(len(pings), len(answers) - 1)]
         pings.append(ok)
         if not ok:
@@ -36,11 +42,11 @@ def test_offline_backs_off_then_connected_and_pages_requery(
     requeried: list[Changes] = []
     worker.changed.connect(requeried.append)
 
-    def failing_save() -> None:
+    def failing_save(_uow: UnitOfWork) -> None:
         raise DatabaseUnavailable("The connection to shop on server was lost. Nothing was "
                                   "saved; try again.")
 
-    worker.write(failing_save, lambda _r: Changes(), None, lambda _e: None)
+    worker.write(failing_save, None, lambda _e: None)
     qtbot.waitUntil(lambda: states == [False], timeout=5000)
     assert indicator.state_text == OFFLINE_TEXT
     assert "was lost" in indicator.toolTip()
@@ -51,14 +57,17 @@ def test_offline_backs_off_then_connected_and_pages_requery(
     monitor.stop()
 
 
-def test_a_busy_file_is_not_offline(qtbot: QtBot, worker: DbWorker) -> None:
-    monitor = ConnectionMonitor(worker, lambda: None)
+def test_a_busy_file_is_not_offline(
+    qtbot: QtBot, workers: Callable[[UnitOfWork], DbWorker], sqlite_engine: Engine
+) -> None:
+    worker = workers(UnitOfWork(sqlite_engine))
+    monitor = ConnectionMonitor(worker, lambda _uow: None)
     states: list[bool] = []
     monitor.state_changed.connect(states.append)
 
-    def busy() -> None:
+    def busy(_uow: UnitOfWork) -> None:
         raise DatabaseUnavailable("The database file is busy; nothing was saved.")
 
-    worker.write(busy, lambda _r: Changes(), None, lambda _e: None)
+    worker.write(busy, None, lambda _e: None)
     qtbot.waitUntil(lambda: not monitor.checking and worker.pending == 0, timeout=5000)
     assert states == [] and monitor.connected

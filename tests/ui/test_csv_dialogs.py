@@ -78,7 +78,7 @@ def test_cancelled_import_leaves_the_database_unchanged(
     qtbot.waitUntil(lambda: bool(prompts.notices), timeout=WAIT_MS * 2)
     assert prompts.notices[-1] == ("Import cancelled",
                                    "The import was cancelled; nothing was saved.")
-    assert _count(ui.uow.__class__(ui.uow.engine), Customer) == 0
+    assert _count(arrange, Customer) == 0
 
 
 def test_hostile_files_are_reported_clearly(

@@ -45,7 +45,7 @@ def session(qtbot: QtBot, ui: UiContext, settings: QSettings) -> Iterator[Sessio
 
 
 def _signed_in(qtbot: QtBot, session: Session, ui: UiContext, admin: Actor) -> MainWindow:
-    ui.uow.actor = admin
+    ui.sign_in(admin)
     window = session.open_window(admin)
     qtbot.waitUntil(lambda: window.current_page.model.loaded_once, timeout=WAIT_MS)
     return window
@@ -111,7 +111,7 @@ def test_sign_in_as_someone_else_closes_the_window(
     qtbot.mouseClick(screen.switch_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: isinstance(session.dialog, LoginDialog)
                     and session.dialog.isVisible(), timeout=WAIT_MS)
-    assert session.window is None and ui.uow.actor is None
+    assert session.window is None and ui.actor is None
     for widget in (window, dialog):  # closed, and maybe already deleted
         assert not shiboken6.isValid(widget) or not widget.isVisible()
 

@@ -26,6 +26,7 @@ from mechanic_desktop.db.engine import describe, make_engine
 from mechanic_desktop.db.migrations import upgrade
 from mechanic_desktop.db.models import Customer
 from mechanic_desktop.db.unit_of_work import UnitOfWork
+from mechanic_desktop.domain.changes import Changes
 from mechanic_desktop.domain.staff import Actor
 from mechanic_desktop.services import customers, parts, stock, tickets
 from mechanic_desktop.ui.application import SharedDatabase
@@ -38,9 +39,8 @@ from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs.add_parts import AddPartsDialog
 from mechanic_desktop.ui.dialogs.customer import CustomerDialog
 from mechanic_desktop.ui.dialogs.part import PartDialog
-from mechanic_desktop.ui.live_updates import to_changes
 from mechanic_desktop.ui.main_window import MainWindow
-from mechanic_desktop.ui.operations import Changes, DbWorker
+from mechanic_desktop.ui.operations import DbWorker
 from tests import pgserver
 from tests.conftest import empty_tables
 from tests.ui.accounts import make_admin
@@ -73,10 +73,6 @@ class Desk:
     def worker(self) -> DbWorker:
         return self.ui.worker
 
-    @property
-    def uow(self) -> UnitOfWork:
-        return self.ui.uow
-
     def state(self) -> str:
         indicator = self.window.findChild(ConnectionIndicator, "connectionState")
         assert isinstance(indicator, ConnectionIndicator)
@@ -97,7 +93,8 @@ def shop_db(live_url: str) -> Iterator[tuple[Engine, Shop, Actor]]:
 def _desk(qtbot: QtBot, url: str, actor: Actor, tmp: Any, name: str) -> Desk:
     engine = make_engine(url)
     uow = UnitOfWork(engine, guard=forbid_main_thread, actor=actor)
-    ui = UiContext(DbWorker(), uow, FakePrompts())
+    ui = UiContext(DbWorker(uow), FakePrompts())
+    ui.sign_in(actor)
     settings = QSettings(f"{tmp}/{name}.ini", QSettings.Format.IniFormat)
     window = MainWindow(ui, describe(engine.url), settings, actor=actor)
     qtbot.addWidget(window)
@@ -125,17 +122,17 @@ def desks(
         desk.engine.dispose()
 
 
-def _write(desk: Desk, fn: Any, changes: Any) -> list[Any]:
+def _write(desk: Desk, op: Any) -> list[Any]:
     """Run a write on the desk's worker; the list fills with ("ok", result) or
     ("failed", error)."""
     out: list[Any] = []
-    desk.worker.write(fn, changes, lambda r: out.append(("ok", r)),
+    desk.worker.write(op, lambda r: out.append(("ok", r)),
                       lambda e: out.append(("failed", e)))
     return out
 
 
 def test_payload_becomes_changes() -> None:
-    changes = to_changes({"ticket": [3, 4], "part": None}, "Sam")
+    changes = Changes.from_payload({"ticket": [3, 4], "part": None}, "Sam")
     assert changes.ids("ticket") == {3, 4} and changes.remote and changes.by == "Sam"
     assert changes.touches_record("part", 99) and not changes.touches_record("ticket", 5)
 
@@ -146,11 +143,9 @@ def test_ticket_saved_at_one_desk_appears_at_the_other(
     a, b = desks
     shop = shop_db[1]
     page_b = b.window.tickets_page
-    uow_a = a.uow
     data = tickets.TicketData(shop.ada.id, shop.car.id, "Rattle from the dashboard",
                               odometer_in=43000)
-    done = _write(a, lambda: tickets.create_ticket(uow_a, data),
-                  lambda t: Changes.of("ticket", t.id))
+    done = _write(a, lambda uow: tickets.create_ticket(uow, data))
     qtbot.waitUntil(lambda: bool(done), timeout=WAIT_MS)
     assert done[0][0] == "ok"
     ticket_id = done[0][1].id
@@ -172,9 +167,8 @@ def test_stock_change_updates_the_other_desks_add_parts_dialog(
         return getattr(row, "quantity_on_hand", None)
 
     qtbot.waitUntil(lambda: on_hand() == 4, timeout=WAIT_MS)
-    uow_a, oil = a.uow, shop.oil.id
-    _write(a, lambda: stock.receive_stock(uow_a, oil, 5, "delivery"),
-           lambda p: Changes.of("part", p.id))
+    oil = shop.oil.id
+    _write(a, lambda uow: stock.receive_stock(uow, oil, 5, "delivery"))
     qtbot.waitUntil(lambda: on_hand() == 9, timeout=LIVE_MS)
 
 
@@ -189,11 +183,10 @@ def test_editor_open_on_a_record_changed_elsewhere_offers_reload(
         qtbot.addWidget(editor)
         editor.show()
     qtbot.keyClicks(editor_b.name, " (typed)")
-    uow_a, oil = a.uow, shop.oil
+    oil = shop.oil
     data = parts.PartData(sku=oil.sku, name="Oil 5W-30, 1 quart", unit_price="13.49",
                           unit_cost="7", reorder_level=4)
-    _write(a, lambda: parts.update_part(uow_a, oil.id, data, expected_version=oil.version),
-           lambda p: Changes.of("part", p.id))
+    _write(a, lambda uow: parts.update_part(uow, oil.id, data, expected_version=oil.version))
     qtbot.waitUntil(lambda: bool(editor_b.notice_text), timeout=LIVE_MS)
     assert editor_b.notice_text.startswith("Changed by Pat Owner at ")
     assert editor_b.name.text() == "Oil 5W-30, 1 qt (typed)"  # kept until Reload
@@ -262,13 +255,11 @@ def test_writes_during_connection_loss_are_never_lost_or_doubled(
 ) -> None:
     a, b = desks
     engine = shop_db[0]
-    uow = a.uow
     outcomes: dict[str, list[Any]] = {}
     for i in range(30):
         name = f"Burst Customer {i:02d}"
         data = customers.CustomerData(name, f"burst{i}@example.com")
-        outcomes[name] = _write(a, lambda d=data: customers.create_customer(uow, d),
-                                lambda c: Changes.of("customer", c.id))
+        outcomes[name] = _write(a, lambda uow, d=data: customers.create_customer(uow, d))
         if i == 10:
             _cut(pg_admin_url, str(engine.url.database), block=False)
     qtbot.waitUntil(lambda: all(outcomes.values()), timeout=WAIT_MS * 2)

@@ -89,7 +89,7 @@ def test_first_run_creates_the_administrator(
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     window = _window(qtbot, session)
     assert window.actor is not None and window.actor.role is Role.ADMIN
-    assert ui.uow.actor == window.actor
+    assert ui.actor == window.actor
     assert [a.title for a in window.areas][-2:] == ["Staff", "Audit trail"]
     assert window.user_label is not None
     assert window.user_label.text() == "Signed in as Pat Owner (Administrator)"
@@ -179,7 +179,7 @@ def test_declining_the_new_password_goes_back_to_sign_in(
     change.reject()
     again = _dialog(qtbot, session, LoginDialog)
     assert again is not login
-    assert ui.uow.actor is None and session.window is None
+    assert ui.actor is None and session.window is None
 
 
 def test_cancel_at_sign_in_ends_the_app_and_connection_is_explained(
@@ -224,7 +224,7 @@ def test_sign_out_and_change_my_password(
     again = _dialog(qtbot, session, LoginDialog)
     assert isinstance(again, LoginDialog)
     assert again.username.text() == "boss"  # remembered for the next sign-in
-    assert session.window is None and ui.uow.actor is None
+    assert session.window is None and ui.actor is None
     qtbot.waitUntil(lambda: not any(isinstance(w, MainWindow) and w.isVisible()
                                     for w in QApplication.topLevelWidgets()), timeout=WAIT_MS)
     assert auth.login(arrange, "boss", NEW, hasher=FLOOR).actor.username == "boss"

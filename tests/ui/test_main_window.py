@@ -20,11 +20,11 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine
 
 from mechanic_desktop.db.unit_of_work import UnitOfWork
+from mechanic_desktop.domain.changes import Changes
 from mechanic_desktop.services import customers, mechanics
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.main_window import MainWindow
 from mechanic_desktop.ui.models.paged_model import ROW_ID_ROLE
-from mechanic_desktop.ui.operations import Changes
 from tests.ui.conftest import FakePrompts, Shop
 from tests.ui.helpers import WAIT_MS, column, select, wait_column, wait_dialog
 
@@ -237,10 +237,10 @@ def test_pages_refresh_only_for_their_entities(
     for page in window.pages:
         page.start()
     qtbot.waitUntil(lambda: all(not p.model.loading for p in window.pages), timeout=WAIT_MS)
-    window.on_changed(Changes.of("part", shop.oil.id))
+    window.on_changed(Changes.build({"part": [shop.oil.id]}))
     assert [p.model.loading for p in window.pages] == [False, False, False, True]
     qtbot.waitUntil(lambda: not window.pages[3].model.loading, timeout=WAIT_MS)
-    window.on_changed(Changes.of("customer", shop.ada.id))
+    window.on_changed(Changes.build({"customer": [shop.ada.id]}))
     assert [p.model.loading for p in window.pages] == [True, True, False, False]
 
 
@@ -250,10 +250,8 @@ def test_write_elsewhere_refreshes_and_keeps_selection(
     _open(qtbot, window, "customers")
     page = window.current_page
     select(qtbot, page, "Bob Builder")
-    uow = ui.uow
     ui.worker.write(
-        lambda: customers.create_customer(uow, customers.CustomerData("Aaron Aardvark")),
-        lambda rec: Changes.of("customer", rec.id),
+        lambda uow: customers.create_customer(uow, customers.CustomerData("Aaron Aardvark")),
     )
     wait_column(qtbot, page, ["Aaron Aardvark", "Ada Lovelace", "Bob Builder"])
     assert page.selected_row().name == "Bob Builder"

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 from pytestqt.qtbot import QtBot
+from sqlalchemy import Engine
 
+from mechanic_desktop.bootstrap import forbid_main_thread
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.records import ListQuery, Page
 from mechanic_desktop.services import customers
@@ -27,14 +29,13 @@ def twelve(arrange: UnitOfWork) -> list[str]:
 
 
 def _model(ui: UiContext, page_size: int = 5) -> PagedTableModel:
-    uow = ui.uow
-    return PagedTableModel(CUSTOMERS, lambda q: customers.list_customers(uow, q), ui.worker,
+    return PagedTableModel(CUSTOMERS, customers.list_customers, ui.worker,
                            page_size=page_size)
 
 
-def test_guard_refuses_queries_on_the_gui_thread(ui: UiContext) -> None:
+def test_guard_refuses_queries_on_the_gui_thread(ui: UiContext, engine: Engine) -> None:
     with pytest.raises(RuntimeError, match="GUI thread"):
-        customers.list_customers(ui.uow, ListQuery())
+        customers.list_customers(UnitOfWork(engine, guard=forbid_main_thread), ListQuery())
 
 
 def test_pages_load_on_demand(qtbot: QtBot, ui: UiContext, twelve: list[str],
@@ -80,9 +81,8 @@ def test_stale_replies_are_dropped(qtbot: QtBot, ui: UiContext, twelve: list[str
 
 def test_search_is_debounced(qtbot: QtBot, ui: UiContext, twelve: list[str]) -> None:
     calls: list[ListQuery] = []
-    uow = ui.uow
 
-    def fetch(query: ListQuery) -> Page[object]:
+    def fetch(uow: UnitOfWork, query: ListQuery) -> Page[object]:
         calls.append(query)
         return customers.list_customers(uow, query)
 

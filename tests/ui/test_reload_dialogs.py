@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from mechanic_desktop.db.unit_of_work import UnitOfWork
+from mechanic_desktop.domain.changes import Changes
 from mechanic_desktop.domain.staff import Role
 from mechanic_desktop.domain.status import TicketStatus
 from mechanic_desktop.services import (
@@ -38,7 +39,6 @@ from mechanic_desktop.ui.dialogs.shop_settings import ShopSettingsDialog
 from mechanic_desktop.ui.dialogs.staff import StaffDialog
 from mechanic_desktop.ui.dialogs.ticket import TicketDialog
 from mechanic_desktop.ui.dialogs.vehicle import VehicleDialog, describe_vin
-from mechanic_desktop.ui.live_updates import to_changes
 from tests.ui.accounts import make_admin, make_staff
 from tests.ui.conftest import Shop
 from tests.ui.helpers import WAIT_MS, column
@@ -64,7 +64,7 @@ def idle(qtbot: QtBot, dialog: EditorDialog) -> None:
 def reload_after_change(qtbot: QtBot, dialog: EditorDialog, entity: str, record_id: int) -> None:
     """Hear of another desk's change as the live listener delivers it, then press Reload
     and wait for everything it re-reads."""
-    dialog.ui.worker.changed.emit(to_changes({entity: [record_id]}, OTHER))
+    dialog.ui.worker.changed.emit(Changes.from_payload({entity: [record_id]}, OTHER))
     assert dialog.notice_text.startswith(f"Changed by {OTHER} at ")
     qtbot.mouseClick(dialog.reload_button, LEFT)
     idle(qtbot, dialog)

@@ -38,7 +38,7 @@ def admin(arrange: UnitOfWork) -> Actor:
 def reports_window(qtbot: QtBot, ui: UiContext, engine: Engine, settings: QSettings,
                    admin: Actor) -> MainWindow:
     build_shop(engine)
-    ui.uow.actor = admin
+    ui.sign_in(admin)
     win = MainWindow(ui, describe(engine.url), settings, actor=admin)
     qtbot.addWidget(win)
     win.resize(1280, 800)

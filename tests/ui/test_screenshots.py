@@ -114,8 +114,8 @@ def shots(tmp_path: Path) -> Path:
 @pytest.fixture
 def demo_ui(qtbot: QtBot, sqlite_engine: Engine) -> Iterator[UiContext]:
     empty_tables(sqlite_engine)
-    worker = DbWorker()
-    yield UiContext(worker, UnitOfWork(sqlite_engine, guard=forbid_main_thread), FakePrompts())
+    worker = DbWorker(UnitOfWork(sqlite_engine, guard=forbid_main_thread))
+    yield UiContext(worker, FakePrompts())
     qtbot.waitUntil(lambda: worker.pending == 0, timeout=WAIT_MS)
     worker.shutdown()
 

@@ -46,7 +46,7 @@ def ui(ui: UiContext) -> UiContext:
 
 def _window(qtbot: QtBot, ui: UiContext, engine: Engine, settings: QSettings,
             actor: Actor) -> MainWindow:
-    ui.uow.actor = actor
+    ui.sign_in(actor)
     win = MainWindow(ui, describe(engine.url), settings, actor=actor)
     qtbot.addWidget(win)
     win.show()

@@ -69,3 +69,31 @@ def test_every_subpackage_is_listed_for_installation() -> None:
         for p in PACKAGE.rglob("__init__.py")
     }
     assert found - listed == set()
+
+
+#: The start-up wiring: the only modules of ui/ that may reach into db/ (engines, the
+#: change listener, recovery of a damaged file). Everything else goes through an
+#: operation on the DB worker and the services.
+UI_WIRING = frozenset({"ui/application.py", "ui/live_updates.py", "ui/recovery.py"})
+
+
+def test_only_the_wiring_in_ui_imports_the_database_layer() -> None:
+    """Imports anywhere in a module count, those inside functions too."""
+    offenders = {
+        str(f.relative_to(PACKAGE)): sorted(
+            n for n in _imports(f) if n == "mechanic_desktop.db"
+            or n.startswith("mechanic_desktop.db.")
+        )
+        for f in sorted((PACKAGE / "ui").rglob("*.py"))
+        if str(f.relative_to(PACKAGE)) not in UI_WIRING
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_no_widget_holds_the_unit_of_work_or_writes_its_own_change_set() -> None:
+    """The worker alone holds the unit of work; what a write changed comes from it."""
+    for path in sorted((PACKAGE / "ui").rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        assert "Changes.of(" not in text, path
+        assert ".uow" not in text or path.name in {"smoke.py", "bundle_check.py",
+                                                    "application.py"}, path

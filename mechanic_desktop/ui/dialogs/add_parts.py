@@ -8,7 +8,6 @@ lines and re-reads the on-hand counts, so the user can lower a quantity and try 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -26,6 +25,7 @@ from mechanic_desktop.domain.errors import ValidationError
 from mechanic_desktop.domain.records import PartRow, TicketDetail
 from mechanic_desktop.domain.totals import parts_line
 from mechanic_desktop.services import parts, workflow
+from mechanic_desktop.services.runner import Operation, UnitOfWork
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs.form import NOTE_STYLE, button, line_edit
 from mechanic_desktop.ui.dialogs.work_common import TicketLinesDialog, compact_table
@@ -33,7 +33,6 @@ from mechanic_desktop.ui.item_views import activate_on_return
 from mechanic_desktop.ui.models.columns import RIGHT, Column, TableSpec, money
 from mechanic_desktop.ui.models.lines import LinesModel
 from mechanic_desktop.ui.models.paged_model import PagedTableModel
-from mechanic_desktop.ui.operations import Changes
 from mechanic_desktop.ui.theme import warning_colour
 
 ERROR_COLOUR = QColor(179, 38, 30)
@@ -99,8 +98,7 @@ class AddPartsDialog(TicketLinesDialog):
         super().__init__(ui, "addParts", "Add parts to ticket", ticket_id, detail, parent,
                          number_prefix)
         self.setMinimumSize(820, 600)
-        uow = ui.uow
-        self.model = PagedTableModel(STOCK, lambda q: parts.list_parts(uow, q), ui.worker, self)
+        self.model = PagedTableModel(STOCK, parts.list_parts, ui.worker, self)
         self.basket = LinesModel(BASKET_COLUMNS, lambda b: b.part_id, self)
         self.extra.addLayout(self._stock_side(), 3)
         self.extra.addWidget(self._basket_side(), 2)
@@ -278,14 +276,12 @@ class AddPartsDialog(TicketLinesDialog):
         if problems:
             self.model.refresh()  # show what is really on the shelf now
 
-    def job(self) -> tuple[Callable[[], TicketDetail], Callable[[TicketDetail], Changes]]:
-        uow, ticket_id, version = self.ui.uow, self.ticket_id, self.version
+    def job(self) -> Operation[TicketDetail]:
+        ticket_id, version = self.ticket_id, self.version
         items = [(b.part_id, b.quantity) for b in self.basket.rows]
-        part_ids = [b.part_id for b in self.basket.rows]
         assert version is not None  # Save is enabled only once the detail is loaded
 
-        def run() -> TicketDetail:
+        def run(uow: UnitOfWork) -> TicketDetail:
             return workflow.add_part_lines(uow, ticket_id, items, version)
 
-        return run, lambda detail: Changes.of("ticket", detail.ticket.id).merged(
-            Changes.of("part", *part_ids))
+        return run

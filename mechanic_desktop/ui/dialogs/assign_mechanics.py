@@ -7,7 +7,6 @@ a new search keeps them. One ``assign_mechanics`` call saves the whole choice.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -29,13 +28,13 @@ from mechanic_desktop.domain.errors import ValidationError
 from mechanic_desktop.domain.records import MechanicRow, TicketDetail
 from mechanic_desktop.domain.totals import MAX_MINUTES, MINUTES_STEP, hours_text, labor_line
 from mechanic_desktop.services import mechanics, workflow
+from mechanic_desktop.services.runner import Operation, UnitOfWork
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs.form import ERROR_STYLE, NOTE_STYLE, button, line_edit
 from mechanic_desktop.ui.dialogs.work_common import TicketLinesDialog, compact_table
 from mechanic_desktop.ui.item_views import activate_on_return
 from mechanic_desktop.ui.models.columns import RIGHT, Column, TableSpec, money
 from mechanic_desktop.ui.models.lines import CheckablePagedModel
-from mechanic_desktop.ui.operations import Changes
 
 MAX_HOURS = MAX_MINUTES / 60
 HOURS_STEP = MINUTES_STEP / 60
@@ -155,9 +154,8 @@ class AssignMechanicsDialog(TicketLinesDialog):
         self.chosen: dict[int, Choice] = {}
         self.rows: dict[int, AssignedRow] = {}
         self._before: set[int] = set()
-        uow = ui.uow
         self.model = CheckablePagedModel(
-            CREW, lambda q: mechanics.list_mechanics(uow, q), ui.worker,
+            CREW, mechanics.list_mechanics, ui.worker,
             lambda row: row.id in self.chosen, self._toggled, self,
         )
         self.model.set_filter("active_only", True)  # inactive mechanics take no new work
@@ -339,14 +337,12 @@ class AssignMechanicsDialog(TicketLinesDialog):
                     row.show_error(message)
         super().show_errors(error)
 
-    def job(self) -> tuple[Callable[[], TicketDetail], Callable[[TicketDetail], Changes]]:
-        uow, ticket_id, version = self.ui.uow, self.ticket_id, self.version
+    def job(self) -> Operation[TicketDetail]:
+        ticket_id, version = self.ticket_id, self.version
         minutes = {mid: c.minutes for mid, c in self.chosen.items()}
-        touched = self._before | set(minutes)
         assert version is not None  # Save is enabled only once the detail is loaded
 
-        def run() -> TicketDetail:
+        def run(uow: UnitOfWork) -> TicketDetail:
             return workflow.assign_mechanics(uow, ticket_id, minutes, version)
 
-        return run, lambda detail: Changes.of("ticket", detail.ticket.id).merged(
-            Changes.of("mechanic", *touched))
+        return run

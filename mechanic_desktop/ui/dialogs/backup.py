@@ -355,7 +355,7 @@ class DatabaseActions(QObject):
             return
         engine, backup = self.engine, Path(source)
 
-        def work() -> Path:
+        def work(_uow: object) -> Path:
             # On the DB worker: no other database job runs meanwhile; dispose() closes
             # the pooled connections so the file can be replaced underneath.
             engine.dispose()

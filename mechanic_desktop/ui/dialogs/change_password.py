@@ -3,18 +3,17 @@ take the account over). Forced after an administrator's reset, before the main w
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtWidgets import QWidget
 
 from mechanic_desktop.domain.staff import Actor
 from mechanic_desktop.services import staff
+from mechanic_desktop.services.runner import Operation, UnitOfWork
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs.first_run import intro_label
 from mechanic_desktop.ui.dialogs.form import EditorDialog
 from mechanic_desktop.ui.dialogs.passwords import add_new_password, password_edit
-from mechanic_desktop.ui.operations import Changes
 
 
 class ChangePasswordDialog(EditorDialog):
@@ -42,11 +41,11 @@ class ChangePasswordDialog(EditorDialog):
             cancel.setAccessibleName("Sign out")
         self.revalidate()
 
-    def job(self) -> tuple[Callable[[], Any], Callable[[Any], Changes]]:
-        uow, hasher, actor_id = self.ui.uow, self.ui.hasher, self.actor.id
+    def job(self) -> Operation[Any]:
+        hasher, _actor_id = self.ui.hasher, self.actor.id
         old, new, confirm = self.old.text(), self.password.text(), self.confirm.text()
 
-        def run() -> None:
+        def run(uow: UnitOfWork) -> None:
             staff.change_own_password(uow, old, new, confirm, hasher)
 
-        return run, lambda _none: Changes.of("staff", actor_id)
+        return run

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -24,13 +23,14 @@ from mechanic_desktop.domain.records import (
     VehicleRecord,
 )
 from mechanic_desktop.services import customers, tickets, vehicles
+from mechanic_desktop.services.runner import Operation, UnitOfWork
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs import checks
 from mechanic_desktop.ui.dialogs.form import EditorDialog, button, line_edit, note_label
 from mechanic_desktop.ui.dialogs.vehicle import VehicleDialog
 from mechanic_desktop.ui.models.columns import day, money
 from mechanic_desktop.ui.models.tables import status_label
-from mechanic_desktop.ui.operations import Changes, alive
+from mechanic_desktop.ui.operations import alive
 
 HISTORY_LIMIT = 100
 
@@ -129,9 +129,9 @@ class CustomerDialog(EditorDialog):
     def load_vehicles(self) -> None:
         if self.existing is None:
             return
-        uow, customer_id = self.ui.uow, self.existing.id
+        customer_id = self.existing.id
         self.ui.worker.read(
-            lambda: vehicles.vehicles_of_customer(uow, customer_id),
+            lambda uow: vehicles.vehicles_of_customer(uow, customer_id),
             alive(self, self._fill_vehicles),
             alive(self, lambda e: self.vehicles_note.setText(str(e))),
         )
@@ -150,11 +150,10 @@ class CustomerDialog(EditorDialog):
     def load_history(self) -> None:
         if self.existing is None:
             return
-        uow = self.ui.uow
         query = ListQuery(sort="opened", descending=True, limit=HISTORY_LIMIT,
                           filters={"customer_id": self.existing.id})
         self.ui.worker.read(
-            lambda: tickets.list_tickets(uow, query),
+            lambda uow: tickets.list_tickets(uow, query),
             alive(self, self._fill_history),
             alive(self, lambda e: self.history_note.setText(str(e))),
         )
@@ -190,16 +189,16 @@ class CustomerDialog(EditorDialog):
 
     # -- saving ------------------------------------------------------------------------
 
-    def job(self) -> tuple[Callable[[], Any], Callable[[Any], Changes]]:
+    def job(self) -> Operation[Any]:
         data = customers.CustomerData(
             name=self.name.text(), email=self.email.text(), phone=self.phone.text(),
             address=self.address.toPlainText(), notes=self.notes.toPlainText(),
         )
-        uow, existing = self.ui.uow, self.existing
+        existing = self.existing
 
-        def run() -> CustomerRecord:
+        def run(uow: UnitOfWork) -> CustomerRecord:
             if existing is None:
                 return customers.create_customer(uow, data)
             return customers.update_customer(uow, existing.id, data)
 
-        return run, lambda rec: Changes.of("customer", rec.id)
+        return run

@@ -8,17 +8,16 @@ native dialog ever blocks them.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMenu, QProgressDialog, QWidget
+from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
 
 from mechanic_desktop.services import csv_export
 from mechanic_desktop.services.csv_import import Kind
-from mechanic_desktop.ui.operations import alive
+from mechanic_desktop.ui.operations import Progress, alive
 from mechanic_desktop.ui.pages.reports import ReportsPage, SaveChooser, choose_save_file
 
 if TYPE_CHECKING:
@@ -34,12 +33,6 @@ def choose_open_file(parent: QWidget | None, caption: str) -> str | None:
     return path or None
 
 
-class _Relay(QObject):
-    """Carries progress from the worker thread to the GUI thread (queued signal)."""
-
-    progress = Signal(int)
-
-
 class ListExport(QObject):
     """One running export of a table page: worker job, progress dialog, cancel flag."""
 
@@ -47,37 +40,31 @@ class ListExport(QObject):
 
     def __init__(self, page: Any, path: str, parent: QWidget) -> None:
         super().__init__(parent)
-        self.cancel = threading.Event()
-        self.relay = _Relay(self)
         model = page.model
         fetch = model._fetch
         query = model.query
         columns = [(c.header, c.text) for c in model.spec.columns]
-        self.progress = QProgressDialog(f"Exporting {page.plural}…", "Cancel", 0, 0, parent)
-        self.progress.setObjectName("exportProgress")
-        self.progress.setAccessibleName("Export progress")
-        self.progress.setWindowTitle("Export CSV")
-        self.progress.setWindowModality(Qt.WindowModality.WindowModal)
-        self.progress.setMinimumDuration(300)
-        self.progress.canceled.connect(self.cancel.set)
-        self.relay.progress.connect(
-            lambda n: self.progress.setLabelText(f"Exporting {page.plural}… {n:,} rows written"))
-        emit = self.relay.progress.emit
+        self.progress = progress = Progress(parent, "Export CSV", f"Exporting {page.plural}…",
+                                            name="exportProgress")
+        plural = page.plural
+
+        def counted(rows: int) -> None:
+            progress.report(rows, 0, f"Exporting {plural}… {rows:,} rows written")
+
         self.rows: int | None = None
         self.error: BaseException | None = None
         page.ui.worker.read(
-            lambda: csv_export.to_file(path, lambda out: csv_export.write_list(
-                out, fetch, query, columns, progress=emit, cancelled=self.cancel.is_set)),
-            alive(self, self._done), alive(self, self._failed))
+            lambda uow: csv_export.to_file(path, lambda out: csv_export.write_list(
+                out, lambda q: fetch(uow, q), query, columns, progress=counted,
+                cancelled=progress.cancelled)),
+            alive(self, self._done), alive(self, self._failed), progress=progress)
 
     def _done(self, rows: int) -> None:
         self.rows = rows
-        self.progress.reset()
         self.finished.emit(rows)
 
     def _failed(self, error: BaseException) -> None:
         self.error = error
-        self.progress.reset()
         self.finished.emit(error)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -13,11 +12,11 @@ from PySide6.QtWidgets import QLabel, QWidget
 
 from mechanic_desktop.domain.staff import Actor, Role
 from mechanic_desktop.services import staff
+from mechanic_desktop.services.runner import Operation, UnitOfWork
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs import checks
 from mechanic_desktop.ui.dialogs.form import EditorDialog, Validator, line_edit
 from mechanic_desktop.ui.dialogs.passwords import add_new_password
-from mechanic_desktop.ui.operations import Changes
 
 #: The service's rule for user names, checked here as typed (the service checks again).
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,59}")
@@ -68,15 +67,15 @@ class FirstRunDialog(EditorDialog):
         if self._saving:
             self.save_button.setText("Creating…")
 
-    def job(self) -> tuple[Callable[[], Any], Callable[[Any], Changes]]:
+    def job(self) -> Operation[Any]:
         data = staff.StaffData(self.username.text(), self.full_name.text(), Role.ADMIN)
         password, confirm = self.password.text(), self.confirm.text()
-        uow, hasher = self.ui.uow, self.ui.hasher
+        hasher = self.ui.hasher
 
-        def run() -> Actor:
+        def run(uow: UnitOfWork) -> Actor:
             return staff.create_first_admin(uow, data, password, confirm, hasher)
 
-        return run, lambda actor: Changes.of("staff", actor.id)
+        return run
 
     def _saved(self, record: Any) -> None:
         self.actor = record

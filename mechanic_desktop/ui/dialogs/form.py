@@ -38,10 +38,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mechanic_desktop.domain.changes import Changes
 from mechanic_desktop.domain.errors import DomainError, StaleRecord, ValidationError
+from mechanic_desktop.services.runner import Operation
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.models.paged_model import PagedTableModel
-from mechanic_desktop.ui.operations import Changes, alive
+from mechanic_desktop.ui.operations import alive
 
 Validator = Callable[[], str | None]
 
@@ -205,9 +207,9 @@ class EditorDialog(QDialog):
         if watched is None or fetch is None:
             self.notice.hide()
             return
-        uow, record_id = self.ui.uow, watched[1]
+        record_id = watched[1]
         self.reload_button.setEnabled(False)
-        self.ui.worker.read(lambda: fetch(uow, record_id), alive(self, self._reloaded_record),
+        self.ui.worker.read(lambda uow: fetch(uow, record_id), alive(self, self._reloaded_record),
                             alive(self, self._reload_failed))
 
     def _reloaded_record(self, record: Any) -> None:
@@ -404,21 +406,22 @@ class EditorDialog(QDialog):
 
     # -- saving ------------------------------------------------------------------------
 
-    def job(self) -> tuple[Callable[[], Any], Callable[[Any], Changes]]:
-        """The service call that saves this form, and what it changes."""
+    def job(self) -> Operation[Any]:
+        """The operation that saves this form (what it changed comes from the unit of
+        work, not from the dialog)."""
         raise NotImplementedError
 
     def save(self) -> None:
         self.revalidate()
         if not self.save_button.isEnabled():
             return
-        fn, changes = self.job()
+        op = self.job()
         self._saving = True
         self._set_banner("")
         self.save_button.setEnabled(False)
         self._save_label = self.save_button.text()  # whatever this dialog calls saving
         self.save_button.setText("Saving…")
-        self.ui.worker.write(fn, changes, alive(self, self._saved), alive(self, self._failed))
+        self.ui.worker.write(op, alive(self, self._saved), alive(self, self._failed))
 
     def _saved(self, record: Any) -> None:
         self._saving = False

@@ -8,9 +8,7 @@ Cancel rolls it back, and a failure leaves the database as it was.
 
 from __future__ import annotations
 
-import threading
-
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -21,7 +19,6 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QProgressDialog,
     QPushButton,
     QRadioButton,
     QSplitter,
@@ -35,7 +32,7 @@ from mechanic_desktop.services.reports import Column
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs.form import ERROR_STYLE
 from mechanic_desktop.ui.models.report_models import ReportTableModel
-from mechanic_desktop.ui.operations import Changes, alive
+from mechanic_desktop.ui.operations import Progress, alive
 
 BAD_COLUMNS = (
     Column("Row", lambda r: r.row, "int"),
@@ -48,10 +45,6 @@ DUPLICATE_COLUMNS = (
     Column("On file as", lambda r: r.existing),
 )
 NOT_IMPORTED = "(not imported)"
-
-
-class _Relay(QObject):
-    progress = Signal(int, int)
 
 
 class ImportDialog(QDialog):
@@ -75,8 +68,7 @@ class ImportDialog(QDialog):
         self.import_result: ci.ImportResult | None = None
         self.problem: str | None = None
         self._generation = 0
-        self._cancel = threading.Event()
-        self.progress: QProgressDialog | None = None
+        self.progress: Progress | None = None
 
         layout = QVBoxLayout(self)
         self.file_label = QLabel(f"Reading {path}…", self)
@@ -154,7 +146,7 @@ class ImportDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
 
-        ui.worker.read(lambda: ci.open_csv(path), alive(self, self._opened),
+        ui.worker.read(lambda _uow: ci.open_csv(path), alive(self, self._opened),
                        alive(self, self._failed))
 
     def _table(self, name: str, columns: tuple[Column, ...], accessible: str
@@ -213,7 +205,7 @@ class ImportDialog(QDialog):
         if source is None:
             return
         self._generation += 1
-        generation, mapping, uow, kind = self._generation, self.mapping(), self.ui.uow, self.kind
+        generation, mapping, kind = self._generation, self.mapping(), self.kind
         self.import_button.setEnabled(False)
         self.summary.setText("Checking every row…")
 
@@ -221,7 +213,7 @@ class ImportDialog(QDialog):
             if generation == self._generation:
                 self._show_preview(preview)
 
-        self.ui.worker.read(lambda: ci.preview(uow, kind, source, mapping), alive(self, show),
+        self.ui.worker.read(lambda uow: ci.preview(uow, kind, source, mapping), alive(self, show),
                             alive(self, self._failed))
 
     def _show_preview(self, preview: ci.Preview) -> None:
@@ -255,35 +247,21 @@ class ImportDialog(QDialog):
         if source is None or preview is None or not preview.good_rows:
             return
         self.import_button.setEnabled(False)
-        self._cancel = threading.Event()
-        cancel = self._cancel
-        relay = _Relay(self)
-        progress = QProgressDialog(f"Importing {self.kind}…", "Cancel", 0,
-                                   max(1, preview.total_rows), self)
-        progress.setObjectName("importProgress")
-        progress.setAccessibleName("Import progress")
-        progress.setWindowTitle("Import")
-        progress.setWindowModality(Qt.WindowModality.WindowModal)
-        progress.setMinimumDuration(300)
-        progress.canceled.connect(cancel.set)
-        relay.progress.connect(lambda done, _total: progress.setValue(done))
+        progress = Progress(self, "Import", f"Importing {self.kind}…", name="importProgress")
         self.progress = progress
-        mapping, uow, kind, total = self.mapping(), self.ui.uow, self.kind, preview.total_rows
+        mapping, kind, total = self.mapping(), self.kind, preview.total_rows
         on_duplicate: ci.OnDuplicate = "update" if self.update_radio.isChecked() else "skip"
-        entity = "customer" if kind == "customers" else "part"
         self.ui.worker.write(
-            lambda: ci.run_import(uow, kind, source, mapping, on_duplicate,
-                                  relay.progress.emit, cancel.is_set, total),
-            lambda _r: Changes.of(entity),
-            alive(self, self._imported), alive(self, self._import_failed))
+            lambda uow: ci.run_import(uow, kind, source, mapping, on_duplicate,
+                                      progress.report, progress.cancelled, total),
+            alive(self, self._imported), alive(self, self._import_failed), progress=progress)
 
     def cancel_import(self) -> None:
-        self._cancel.set()
+        if self.progress is not None:
+            self.progress.cancel()
 
     def _imported(self, result: ci.ImportResult) -> None:
         self.import_result = result
-        if self.progress is not None:
-            self.progress.reset()
         self.imported.emit(result)
         self.ui.prompts.inform(
             self, "Import finished",
@@ -293,8 +271,6 @@ class ImportDialog(QDialog):
         self.accept()
 
     def _import_failed(self, error: BaseException) -> None:
-        if self.progress is not None:
-            self.progress.reset()
         self.import_button.setEnabled(True)
         if isinstance(error, ci.ImportCancelled):
             self.ui.prompts.inform(self, "Import cancelled",
@@ -304,6 +280,7 @@ class ImportDialog(QDialog):
                                f"Nothing was imported: {error}")
 
     def done(self, result: int) -> None:
-        self._cancel.set()  # a preview or import still running stops at its next chunk
+        if self.progress is not None:  # an import still running stops at its next chunk
+            self.progress.cancel()
         super().done(result)
 

@@ -26,7 +26,7 @@ from mechanic_desktop.services.auth import SignIn
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs.form import ERROR_STYLE, NOTE_STYLE
 from mechanic_desktop.ui.dialogs.passwords import password_edit
-from mechanic_desktop.ui.operations import Changes, alive
+from mechanic_desktop.ui.operations import alive
 
 CHANGE_CONNECTION = (
     "Mechanic Desktop opens the database named on its command line (--database-url), or "
@@ -143,15 +143,14 @@ class LoginDialog(QDialog):
         self._update()
         if not self.sign_in_button.isEnabled():
             return
-        uow, hasher = self.ui.uow, self.ui.hasher
+        hasher = self.ui.hasher
         name, password = self.username.text(), self.password.text()
         self._busy = True
         self._update()
         self.sign_in_button.setText("Signing in…")
         self.error.hide()
         self.ui.worker.write(
-            lambda: auth.login(uow, name, password, hasher=hasher),
-            lambda result: Changes.of("staff", result.actor.id),
+            lambda uow: auth.login(uow, name, password, hasher=hasher),
             alive(self, self._signed_in),
             alive(self, self._failed),
         )

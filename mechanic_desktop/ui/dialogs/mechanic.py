@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtWidgets import QCheckBox, QWidget
 
 from mechanic_desktop.domain.records import MechanicRecord
 from mechanic_desktop.services import mechanics
+from mechanic_desktop.services.runner import Operation, UnitOfWork
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs import checks
 from mechanic_desktop.ui.dialogs.form import EditorDialog, line_edit
-from mechanic_desktop.ui.operations import Changes
 
 
 class MechanicDialog(EditorDialog):
@@ -41,16 +40,16 @@ class MechanicDialog(EditorDialog):
     def title_of(record: MechanicRecord) -> str:
         return record.name
 
-    def job(self) -> tuple[Callable[[], Any], Callable[[Any], Changes]]:
+    def job(self) -> Operation[Any]:
         data = mechanics.MechanicData(
             name=self.name.text(), email=self.email.text(), phone=self.phone.text(),
             hourly_rate=self.rate.text(), active=self.active.isChecked(),
         )
-        uow, existing = self.ui.uow, self.existing
+        existing = self.existing
 
-        def run() -> MechanicRecord:
+        def run(uow: UnitOfWork) -> MechanicRecord:
             if existing is None:
                 return mechanics.create_mechanic(uow, data)
             return mechanics.update_mechanic(uow, existing.id, data)
 
-        return run, lambda rec: Changes.of("mechanic", rec.id)
+        return run

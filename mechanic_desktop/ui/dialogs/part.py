@@ -3,17 +3,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtWidgets import QLabel, QWidget
 
 from mechanic_desktop.domain.records import PartRecord
 from mechanic_desktop.services import parts
+from mechanic_desktop.services.runner import Operation, UnitOfWork
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs import checks
 from mechanic_desktop.ui.dialogs.form import EditorDialog, line_edit
-from mechanic_desktop.ui.operations import Changes
 
 
 class PartDialog(EditorDialog):
@@ -49,18 +48,17 @@ class PartDialog(EditorDialog):
     def title_of(record: PartRecord) -> str:
         return f"Part {record.sku}"
 
-    def job(self) -> tuple[Callable[[], Any], Callable[[Any], Changes]]:
+    def job(self) -> Operation[Any]:
         existing = self.existing
         data = parts.PartData(
             sku=self.sku.text(), name=self.name.text(), unit_price=self.price.text(),
             unit_cost=self.cost.text(), reorder_level=self.reorder.text(),
             initial_quantity=self.quantity.text() if existing is None else 0,
         )
-        uow = self.ui.uow
 
-        def run() -> PartRecord:
+        def run(uow: UnitOfWork) -> PartRecord:
             if existing is None:
                 return parts.create_part(uow, data)
             return parts.update_part(uow, existing.id, data, expected_version=existing.version)
 
-        return run, lambda rec: Changes.of("part", rec.id)
+        return run

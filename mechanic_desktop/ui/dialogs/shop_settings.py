@@ -7,7 +7,6 @@ so before the user saves; finished tickets keep the tax they were invoiced with.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -17,10 +16,11 @@ from mechanic_desktop.domain.errors import StaleRecord
 from mechanic_desktop.domain.records import ShopSettingsRecord
 from mechanic_desktop.services import shop
 from mechanic_desktop.services.documents import percent_text
+from mechanic_desktop.services.runner import Operation
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs import checks
 from mechanic_desktop.ui.dialogs.form import WARNING_STYLE, EditorDialog, line_edit, note_label
-from mechanic_desktop.ui.operations import Changes, alive
+from mechanic_desktop.ui.operations import alive
 
 
 def _rate_error(text: str) -> str | None:
@@ -92,20 +92,18 @@ class ShopSettingsDialog(EditorDialog):
         super().apply_record(record)
         self._notes()  # compared with the fresh record even where no text changed
 
-    def job(self) -> tuple[Callable[[], Any], Callable[[Any], Changes]]:
+    def job(self) -> Operation[Any]:
         data = shop.ShopSettingsData(
             name=self.name.text(), address=self.address.toPlainText(), phone=self.phone.text(),
             tax_rate=self.tax_rate.text(), labor_taxed=self.labor_taxed.isChecked(),
             ticket_prefix=self.prefix_edit.text(),
         )
-        uow, version = self.ui.uow, self.existing.version
-        return (lambda: shop.update_settings(uow, data, version),
-                lambda _rec: Changes.of("settings", 1).merged(Changes.of("ticket")))
+        version = self.existing.version
+        return lambda uow: shop.update_settings(uow, data, version)
 
     def on_stale(self, error: StaleRecord) -> None:
         """A stale copy: take the other desk's version but keep what was typed here."""
-        uow = self.ui.uow
-        self.ui.worker.read(lambda: shop.get_settings(uow),
+        self.ui.worker.read(shop.get_settings,
                             alive(self, self._reloaded), alive(self, self.show_errors))
 
     def _reloaded(self, record: ShopSettingsRecord) -> None:

@@ -3,7 +3,6 @@ role, the mechanic a mechanic's account belongs to) and a password reset."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtWidgets import QComboBox, QSizePolicy, QWidget
@@ -11,13 +10,14 @@ from PySide6.QtWidgets import QComboBox, QSizePolicy, QWidget
 from mechanic_desktop.domain.records import ListQuery, MechanicRow, Page
 from mechanic_desktop.domain.staff import Role
 from mechanic_desktop.services import mechanics, staff
+from mechanic_desktop.services.runner import Operation, UnitOfWork
 from mechanic_desktop.services.staff import StaffRow
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs import checks
 from mechanic_desktop.ui.dialogs.first_run import intro_label, username_check
 from mechanic_desktop.ui.dialogs.form import EditorDialog, line_edit
 from mechanic_desktop.ui.dialogs.passwords import add_new_password
-from mechanic_desktop.ui.operations import Changes, alive
+from mechanic_desktop.ui.operations import alive
 
 MECHANIC_LIMIT = 1000
 NEEDS_MECHANIC = "A mechanic's account must be linked to a mechanic."
@@ -91,9 +91,8 @@ class StaffDialog(EditorDialog):
             self.revalidate()
 
     def _load_mechanics(self) -> None:
-        uow = self.ui.uow
         query = ListQuery(sort="name", limit=MECHANIC_LIMIT)
-        self.ui.worker.read(lambda: mechanics.list_mechanics(uow, query),
+        self.ui.worker.read(lambda uow: mechanics.list_mechanics(uow, query),
                             alive(self, self._fill_mechanics),
                             alive(self, self.show_errors))
 
@@ -108,19 +107,18 @@ class StaffDialog(EditorDialog):
         self.mechanic.blockSignals(False)
         self.revalidate()
 
-    def job(self) -> tuple[Callable[[], Any], Callable[[Any], Changes]]:
+    def job(self) -> Operation[Any]:
         data = staff.StaffData(self.username.text(), self.full_name.text(), self.chosen_role,
                                self.mechanic.currentData())
-        uow, hasher, existing = self.ui.uow, self.ui.hasher, self.existing
+        hasher, existing = self.ui.hasher, self.existing
         if existing is None:
             password, confirm = self.password.text(), self.confirm.text()
 
-            def create() -> StaffRow:
+            def create(uow: UnitOfWork) -> StaffRow:
                 return staff.create_staff(uow, data, password, confirm, hasher)
 
-            return create, lambda row: Changes.of("staff", row.id)
-        return (lambda: staff.update_staff(uow, existing.id, data),
-                lambda row: Changes.of("staff", row.id))
+            return create
+        return lambda uow: staff.update_staff(uow, existing.id, data)
 
 
 class ResetPasswordDialog(EditorDialog):
@@ -140,8 +138,7 @@ class ResetPasswordDialog(EditorDialog):
         self.save_button.setAccessibleName("Reset password")
         self.revalidate()
 
-    def job(self) -> tuple[Callable[[], Any], Callable[[Any], Changes]]:
-        uow, hasher, user_id = self.ui.uow, self.ui.hasher, self.existing.id
+    def job(self) -> Operation[Any]:
+        hasher, user_id = self.ui.hasher, self.existing.id
         password, confirm = self.password.text(), self.confirm.text()
-        return (lambda: staff.reset_password(uow, user_id, password, confirm, hasher),
-                lambda row: Changes.of("staff", row.id))
+        return lambda uow: staff.reset_password(uow, user_id, password, confirm, hasher)

@@ -17,15 +17,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mechanic_desktop.domain.changes import Changes
 from mechanic_desktop.domain.records import PartRecord, PartRow, StockMovementRow
 from mechanic_desktop.services import parts, stock
+from mechanic_desktop.services.runner import Operation
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs import checks
 from mechanic_desktop.ui.dialogs.form import NOTE_STYLE, EditorDialog, line_edit, note_label
 from mechanic_desktop.ui.dialogs.work_common import compact_table
 from mechanic_desktop.ui.models.columns import RIGHT, Column, TableSpec, when
 from mechanic_desktop.ui.models.paged_model import PagedTableModel
-from mechanic_desktop.ui.operations import Changes, alive
+from mechanic_desktop.ui.operations import alive
 
 PartLike = PartRow | PartRecord
 
@@ -71,8 +73,7 @@ def read_on_hand(
     dialog: QDialog, ui: UiContext, part_id: int, then: Callable[[PartRecord], None]
 ) -> None:
     """Re-read the part: the row the page handed over may be older than the shelf."""
-    uow = ui.uow
-    ui.worker.read(lambda: parts.get_part(uow, part_id), alive(dialog, then),
+    ui.worker.read(lambda uow: parts.get_part(uow, part_id), alive(dialog, then),
                           alive(dialog, lambda _error: None))
 
 
@@ -111,11 +112,10 @@ class ReceiveStockDialog(EditorDialog):
         else:
             self.preview.setText(f"On hand {self.on_hand:,} → {self.on_hand + _whole(text):,}")
 
-    def job(self) -> tuple[Callable[[], Any], Callable[[Any], Changes]]:
-        uow, part_id = self.ui.uow, self.part.id
+    def job(self) -> Operation[Any]:
+        part_id = self.part.id
         quantity, note = _whole(self.quantity.text()), self.note.text()
-        return (lambda: stock.receive_stock(uow, part_id, quantity, note),
-                lambda rec: Changes.of("part", rec.id))
+        return lambda uow: stock.receive_stock(uow, part_id, quantity, note)
 
 
 class AdjustStockDialog(EditorDialog):
@@ -160,11 +160,10 @@ class AdjustStockDialog(EditorDialog):
             self.preview.setText(f"On hand {self.on_hand:,} → {int(text):,}: "
                                  f"{_signed(difference)} booked as a count correction.")
 
-    def job(self) -> tuple[Callable[[], Any], Callable[[Any], Changes]]:
-        uow, part_id = self.ui.uow, self.part.id
+    def job(self) -> Operation[Any]:
+        part_id = self.part.id
         counted, reason = _whole(self.counted.text()), self.reason.text()
-        return (lambda: stock.adjust_stock(uow, part_id, counted, reason),
-                lambda rec: Changes.of("part", rec.id))
+        return lambda uow: stock.adjust_stock(uow, part_id, counted, reason)
 
 
 class MovementsDialog(QDialog):
@@ -179,9 +178,9 @@ class MovementsDialog(QDialog):
         self.setWindowTitle(title)
         self.setAccessibleName(title)
         self.resize(820, 520)
-        uow, part_id = ui.uow, part.id
+        part_id = part.id
         self.model = PagedTableModel(
-            MOVES, lambda q: stock.movements_of_part(uow, part_id, q), ui.worker, self)
+            MOVES, lambda uow, q: stock.movements_of_part(uow, part_id, q), ui.worker, self)
         layout = QVBoxLayout(self)
         header = QHBoxLayout()
         name = QLabel(f"<b>{part.sku}</b>  {part.name}", self)

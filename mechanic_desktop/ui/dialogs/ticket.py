@@ -9,7 +9,6 @@ but keeps whatever the user had typed and not yet saved, for them to apply again
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -40,6 +39,7 @@ from mechanic_desktop.domain.records import (
 )
 from mechanic_desktop.domain.status import TicketStatus
 from mechanic_desktop.services import customers, tickets, vehicles
+from mechanic_desktop.services.runner import Operation, UnitOfWork
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dates import EARLIEST
 from mechanic_desktop.ui.dialogs import checks
@@ -47,7 +47,7 @@ from mechanic_desktop.ui.dialogs.form import EditorDialog, button, line_edit, no
 from mechanic_desktop.ui.dialogs.ticket_work import TicketWorkPanel
 from mechanic_desktop.ui.dialogs.vehicle import VehicleDialog
 from mechanic_desktop.ui.models.tables import status_label
-from mechanic_desktop.ui.operations import Changes, alive
+from mechanic_desktop.ui.operations import alive
 
 PICKER_LIMIT = 20
 SEARCH_DELAY_MS = 150
@@ -336,10 +336,9 @@ class TicketDialog(EditorDialog):
     def _search_customers(self) -> None:
         self._search_generation += 1
         generation = self._search_generation
-        uow = self.ui.uow
         query = ListQuery(search=self.customer_search.text().strip(), limit=PICKER_LIMIT)
         self.ui.worker.read(
-            lambda: customers.list_customers(uow, query),
+            lambda uow: customers.list_customers(uow, query),
             alive(self, lambda page: self._fill_customers(generation, page)),
             alive(self, self.show_errors),
         )
@@ -390,10 +389,9 @@ class TicketDialog(EditorDialog):
         if customer_id is None:
             self.vehicle.setPlaceholderText("Choose the customer first")
             return
-        uow = self.ui.uow
         self.vehicle.setPlaceholderText("Loading…")
         self.ui.worker.read(
-            lambda: vehicles.vehicles_of_customer(uow, customer_id),
+            lambda uow: vehicles.vehicles_of_customer(uow, customer_id),
             alive(self, lambda records: self._fill_vehicles(customer_id, records)),
             alive(self, self.show_errors),
         )
@@ -435,7 +433,7 @@ class TicketDialog(EditorDialog):
 
     # -- saving ------------------------------------------------------------------------
 
-    def job(self) -> tuple[Callable[[], Any], Callable[[Any], Changes]]:
+    def job(self) -> Operation[Any]:
         promised = (
             _aware(self.promised.dateTime())
             if self.promised_on.isChecked()
@@ -448,15 +446,11 @@ class TicketDialog(EditorDialog):
             promised_at=promised,
             odometer_in=self.odometer.text().strip() or None,
         )
-        uow, existing = self.ui.uow, self.existing
+        existing = self.existing
 
-        def run() -> TicketRecord:
+        def run(uow: UnitOfWork) -> TicketRecord:
             if existing is None:
                 return tickets.create_ticket(uow, data)
             return tickets.update_ticket(uow, existing.id, data, existing.version)
 
-        return run, lambda rec: (
-            Changes.of("ticket", rec.id)
-            .merged(Changes.of("customer", rec.customer_id))
-            .merged(Changes.of("vehicle", rec.vehicle_id))
-        )
+        return run

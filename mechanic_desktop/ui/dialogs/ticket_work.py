@@ -10,7 +10,7 @@ user had typed.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -44,6 +44,7 @@ from mechanic_desktop.domain.records import (
 from mechanic_desktop.domain.status import TicketStatus
 from mechanic_desktop.domain.totals import hours_text
 from mechanic_desktop.services import documents, shop, workflow
+from mechanic_desktop.services.runner import Operation, UnitOfWork
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs.add_parts import AddPartsDialog
 from mechanic_desktop.ui.dialogs.assign_mechanics import AssignMechanicsDialog
@@ -52,7 +53,7 @@ from mechanic_desktop.ui.dialogs.work_common import compact_table
 from mechanic_desktop.ui.documents import write_pdf
 from mechanic_desktop.ui.models.columns import RIGHT, Column, money
 from mechanic_desktop.ui.models.lines import LinesModel
-from mechanic_desktop.ui.operations import Changes, alive
+from mechanic_desktop.ui.operations import alive
 
 
 def pdf_file_name(title: str) -> str:
@@ -143,13 +144,6 @@ class ReasonDialog(QDialog):
 
     def _update(self) -> None:
         self.ok_button.setEnabled(bool(self.text()))
-
-
-def part_changes(ticket_id: int, part_ids: Iterable[int]) -> Changes:
-    """A ticket write that may have moved stock: the ticket, and the parts (if any)."""
-    ids = tuple(part_ids)
-    changes = Changes.of("ticket", ticket_id)
-    return changes.merged(Changes.of("part", *ids)) if ids else changes
 
 
 class TicketWorkPanel(QWidget):
@@ -337,9 +331,9 @@ class TicketWorkPanel(QWidget):
 
     def load(self) -> None:
         """Read the ticket's detail (and the shop's settings, for labels and printing)."""
-        uow, ticket_id = self.ui.uow, self.ticket_id
+        ticket_id = self.ticket_id
         self.ui.worker.read(
-            lambda: (workflow.get_ticket_detail(uow, ticket_id), shop.get_settings(uow)),
+            lambda uow: (workflow.get_ticket_detail(uow, ticket_id), shop.get_settings(uow)),
             alive(self, self._loaded),
             alive(self, lambda error: self.problem.emit(str(error))),
         )
@@ -430,15 +424,14 @@ class TicketWorkPanel(QWidget):
 
     def _write(
         self,
-        fn: Callable[[], TicketDetail],
-        changes: Callable[[TicketDetail], Changes],
+        op: Operation[TicketDetail],
         done: str,
     ) -> None:
         self.busy = True
         self._update_buttons()
         self.note.setText("")
         self.ui.worker.write(
-            fn, changes,
+            op,
             alive(self, lambda detail: self._written(detail, done)),
             alive(self, self.failed),
         )
@@ -473,14 +466,9 @@ class TicketWorkPanel(QWidget):
             if not self.ui.prompts.confirm(self, f"Cancel ticket {label}", question,
                                            "Cancel ticket"):
                 return
-        uow, ticket_id = self.ui.uow, self.ticket_id
-        part_ids = ({p.part_id for p in detail.parts} if status is TicketStatus.CANCELLED
-                    else set())
-        mechanic_ids = [m.mechanic_id for m in detail.mechanics]
+        ticket_id = self.ticket_id
         self._write(
-            lambda: workflow.set_status(uow, ticket_id, status, version),
-            lambda d: part_changes(d.ticket.id, part_ids).merged(
-                Changes.of("mechanic", *mechanic_ids)),
+            lambda uow: workflow.set_status(uow, ticket_id, status, version),
             f"Ticket {label} is now {status.label.lower()}.",
         )
 
@@ -497,12 +485,9 @@ class TicketWorkPanel(QWidget):
         version = self.version
         if version is None:
             return
-        uow, ticket_id = self.ui.uow, self.ticket_id
-        mechanic_ids = [m.mechanic_id for m in self.detail.mechanics] if self.detail else []
+        ticket_id = self.ticket_id
         self._write(
-            lambda: workflow.reopen_ticket(uow, ticket_id, reason, version),
-            lambda d: Changes.of("ticket", d.ticket.id).merged(
-                Changes.of("mechanic", *mechanic_ids)),
+            lambda uow: workflow.reopen_ticket(uow, ticket_id, reason, version),
             f"Ticket {self.label()} is in progress again.",
         )
 
@@ -513,10 +498,8 @@ class TicketWorkPanel(QWidget):
         quantity = self.quantity.value()
         if quantity == line.quantity:
             return
-        uow = self.ui.uow
         self._write(
-            lambda: workflow.change_part_quantity(uow, line.id, quantity, version),
-            lambda d: part_changes(d.ticket.id, [line.part_id]),
+            lambda uow: workflow.change_part_quantity(uow, line.id, quantity, version),
             f"{line.sku}: {line.quantity} → {quantity}.",
         )
 
@@ -528,10 +511,8 @@ class TicketWorkPanel(QWidget):
                     f"{self.label()}? They go back to stock.")
         if not self.ui.prompts.confirm(self, "Remove part", question, "Remove"):
             return
-        uow = self.ui.uow
         self._write(
-            lambda: workflow.remove_part_line(uow, line.id, version),
-            lambda d: part_changes(d.ticket.id, [line.part_id]),
+            lambda uow: workflow.remove_part_line(uow, line.id, version),
             f"Removed {line.sku}; {line.quantity} back in stock.",
         )
 
@@ -566,9 +547,9 @@ class TicketWorkPanel(QWidget):
 
     def _document(self, kind: str, then: Callable[[str, str], None]) -> None:
         """Read the ticket as it is now, then hand its HTML and title to ``then``."""
-        uow, ticket_id = self.ui.uow, self.ticket_id
+        ticket_id = self.ticket_id
 
-        def build() -> tuple[TicketDetail, ShopSettingsRecord]:
+        def build(uow: UnitOfWork) -> tuple[TicketDetail, ShopSettingsRecord]:
             return workflow.get_ticket_detail(uow, ticket_id), shop.get_settings(uow)
 
         def ready(result: tuple[TicketDetail, ShopSettingsRecord]) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtWidgets import QWidget
@@ -10,6 +9,7 @@ from PySide6.QtWidgets import QWidget
 from mechanic_desktop.domain.records import VehicleRecord
 from mechanic_desktop.domain.vin import check_vin
 from mechanic_desktop.services import vehicles
+from mechanic_desktop.services.runner import Operation, UnitOfWork
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs import checks
 from mechanic_desktop.ui.dialogs.form import (
@@ -19,7 +19,6 @@ from mechanic_desktop.ui.dialogs.form import (
     line_edit,
     note_label,
 )
-from mechanic_desktop.ui.operations import Changes
 
 
 def describe_vin(text: str) -> tuple[str, str]:
@@ -93,7 +92,7 @@ class VehicleDialog(EditorDialog):
         year = check_vin(text).model_year
         self.year.setPlaceholderText(f"{year} (from the VIN)" if year else "from the VIN")
 
-    def job(self) -> tuple[Callable[[], Any], Callable[[Any], Changes]]:
+    def job(self) -> Operation[Any]:
         data = vehicles.VehicleData(
             customer_id=self.customer_id,
             vin=self.vin.text(),
@@ -103,14 +102,11 @@ class VehicleDialog(EditorDialog):
             plate=self.plate.text(),
             odometer=self.odometer.text().strip() or None,
         )
-        uow = self.ui.uow
         existing = self.existing
 
-        def run() -> VehicleRecord:
+        def run(uow: UnitOfWork) -> VehicleRecord:
             if existing is None:
                 return vehicles.create_vehicle(uow, data)
             return vehicles.update_vehicle(uow, existing.id, data)
 
-        return run, lambda rec: Changes.of("vehicle", rec.id).merged(
-            Changes.of("customer", rec.customer_id)
-        )
+        return run

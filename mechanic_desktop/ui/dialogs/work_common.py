@@ -104,9 +104,9 @@ class TicketLinesDialog(EditorDialog):
         self.reload(keep_picks=False)
 
     def reload(self, keep_picks: bool = True) -> None:
-        uow, ticket_id = self.ui.uow, self.ticket_id
+        ticket_id = self.ticket_id
         self.ui.worker.read(
-            lambda: workflow.get_ticket_detail(uow, ticket_id),
+            lambda uow: workflow.get_ticket_detail(uow, ticket_id),
             alive(self, lambda detail: self._reloaded(detail, keep_picks)),
             alive(self, self.show_errors),
         )

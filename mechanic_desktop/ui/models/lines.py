@@ -11,11 +11,11 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt
 
-from mechanic_desktop.domain.records import ListQuery, Page
 from mechanic_desktop.ui.models.columns import Column, TableSpec
 from mechanic_desktop.ui.models.paged_model import (
     ROW_ID_ROLE,
     AnyIndex,
+    FetchPage,
     PagedTableModel,
 )
 from mechanic_desktop.ui.operations import DbWorker
@@ -101,7 +101,7 @@ class CheckablePagedModel(PagedTableModel):
     def __init__(
         self,
         spec: TableSpec[Any],
-        fetch_page: Callable[[ListQuery], Page[Any]],
+        fetch_page: FetchPage,
         worker: DbWorker,
         is_checked: Callable[[Any], bool],
         on_toggle: Callable[[Any, bool], None],

@@ -1,6 +1,6 @@
 """A lazily paged, server-sorted table model that never holds a whole table.
 
-Pages come from a ``fetch_page(ListQuery) -> Page`` callback run on the DB worker (the
+Pages come from a ``fetch_page(uow, ListQuery) -> Page`` callback run on the DB worker (the
 model knows nothing of services, as qutebrowser's completion models are handed their
 data sources). Each query change bumps a generation counter so replies to an older
 query (the user typed on) are dropped; a "Loading…" row stands in while a page is on
@@ -27,6 +27,7 @@ from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication
 
 from mechanic_desktop.domain.records import ListQuery, Page
+from mechanic_desktop.services.runner import UnitOfWork
 from mechanic_desktop.ui.models.columns import TableSpec
 from mechanic_desktop.ui.operations import DbWorker, alive
 
@@ -40,7 +41,7 @@ LOADING_TEXT = "Loading…"
 ROW_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
 AnyIndex = QModelIndex | QPersistentModelIndex
-FetchPage = Callable[[ListQuery], Page[Any]]
+FetchPage = Callable[[UnitOfWork, ListQuery], Page[Any]]
 
 
 def _is_empty(value: Any) -> bool:
@@ -287,7 +288,7 @@ class PagedTableModel(QAbstractTableModel):
         generation = self._generation
         fetch = self._fetch
         self._worker.read(
-            lambda: fetch(query),
+            lambda uow: fetch(uow, query),
             alive(self, lambda page: self._on_page(generation, page, refresh)),
             alive(self, lambda error: self._on_error(generation, error)),
         )

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mechanic_desktop.domain.changes import Changes
 from mechanic_desktop.domain.records import Page
 from mechanic_desktop.services import audit, staff
 from mechanic_desktop.services.audit import AuditRow
@@ -23,7 +24,7 @@ from mechanic_desktop.services.staff import StaffRow
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dates import EARLIEST
 from mechanic_desktop.ui.models.columns import Column, TableSpec, when
-from mechanic_desktop.ui.operations import Changes, alive
+from mechanic_desktop.ui.operations import alive
 from mechanic_desktop.ui.pages.list_page import ListPage
 
 ENTITIES: tuple[tuple[str, str], ...] = (
@@ -72,8 +73,7 @@ class AuditPage(ListPage):
     can_delete = False
 
     def __init__(self, ui: UiContext, parent: QWidget | None = None) -> None:
-        uow = ui.uow
-        super().__init__(ui, AUDIT, lambda q: audit.list_audit(uow, q), parent)
+        super().__init__(ui, AUDIT, audit.list_audit, parent)
 
     def add_filters(self) -> None:
         """A second row under the search box: the filters do not fit beside it."""
@@ -160,8 +160,7 @@ class AuditPage(ListPage):
         self.load_people()
 
     def load_people(self) -> None:
-        uow = self.ui.uow
-        self.ui.worker.read(lambda: staff.list_staff(uow), alive(self, self._fill_people),
+        self.ui.worker.read(staff.list_staff, alive(self, self._fill_people),
                             alive(self, lambda error: self.message.emit(str(error))))
 
     def _fill_people(self, page: Page[StaffRow]) -> None:

@@ -3,7 +3,6 @@ state that says what to do, and New / Edit / Delete that open the area's dialogs
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, Signal
@@ -20,12 +19,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mechanic_desktop.domain.changes import Changes
 from mechanic_desktop.domain.errors import DeleteRefused, DomainError
+from mechanic_desktop.services.runner import Operation
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.item_views import activate_on_return
 from mechanic_desktop.ui.models.columns import TableSpec
 from mechanic_desktop.ui.models.paged_model import FetchPage, PagedTableModel
-from mechanic_desktop.ui.operations import Changes, alive
+from mechanic_desktop.ui.operations import alive
 
 Key = QKeySequence.StandardKey
 
@@ -141,11 +142,11 @@ class ListPage(QWidget):
     def make_dialog(self, record: Any | None) -> QDialog:
         raise NotImplementedError
 
-    def load_record(self, row_id: int) -> Callable[[], Any]:
+    def load_record(self, row_id: int) -> Operation[Any]:
         """The read that gives the editor its record."""
         raise NotImplementedError
 
-    def delete_job(self, row: Any) -> tuple[Callable[[], Any], Changes]:
+    def delete_job(self, row: Any) -> Operation[Any]:
         raise NotImplementedError
 
     def describe(self, row: Any) -> str:
@@ -233,9 +234,8 @@ class ListPage(QWidget):
         question = f"Delete {self.singular} {self.describe(row)}? This cannot be undone."
         if not self.ui.prompts.confirm(self, f"Delete {self.singular}", question, "Delete"):
             return
-        fn, changes = self.delete_job(row)
         self.ui.worker.write(
-            fn, lambda _result: changes,
+            self.delete_job(row),
             alive(self, lambda _r: self.message.emit(f"Deleted {self.describe(row)}.")),
             alive(self, lambda error: self._delete_failed(row, error)),
         )

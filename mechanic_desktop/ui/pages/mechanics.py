@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtWidgets import QCheckBox, QDialog, QWidget
 
 from mechanic_desktop.domain.errors import DeleteRefused
 from mechanic_desktop.services import mechanics
+from mechanic_desktop.services.runner import Operation
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs.mechanic import MechanicDialog
 from mechanic_desktop.ui.models.tables import MECHANICS
-from mechanic_desktop.ui.operations import Changes, alive
+from mechanic_desktop.ui.operations import alive
 from mechanic_desktop.ui.pages.list_page import ListPage
 
 
@@ -24,8 +24,7 @@ class MechanicsPage(ListPage):
     watches = frozenset({"mechanic", "ticket"})
 
     def __init__(self, ui: UiContext, parent: QWidget | None = None) -> None:
-        uow = ui.uow
-        super().__init__(ui, MECHANICS, lambda q: mechanics.list_mechanics(uow, q), parent)
+        super().__init__(ui, MECHANICS, mechanics.list_mechanics, parent)
 
     def add_filters(self) -> None:
         self.active_only = QCheckBox("Active only", self)
@@ -39,13 +38,12 @@ class MechanicsPage(ListPage):
     def make_dialog(self, record: Any | None) -> QDialog:
         return MechanicDialog(self.ui, record, self.window())
 
-    def load_record(self, row_id: int) -> Callable[[], Any]:
-        uow = self.ui.uow
-        return lambda: mechanics.get_mechanic(uow, row_id)
+    def load_record(self, row_id: int) -> Operation[Any]:
+        return lambda uow: mechanics.get_mechanic(uow, row_id)
 
-    def delete_job(self, row: Any) -> tuple[Callable[[], Any], Changes]:
-        uow, row_id = self.ui.uow, row.id
-        return lambda: mechanics.delete_mechanic(uow, row_id), Changes.of("mechanic", row_id)
+    def delete_job(self, row: Any) -> Operation[Any]:
+        row_id = row.id
+        return lambda uow: mechanics.delete_mechanic(uow, row_id)
 
     def delete_refused(self, row: Any, error: DeleteRefused) -> None:
         """Offer what the refusal suggests: keep them in the history, inactive."""
@@ -54,10 +52,9 @@ class MechanicsPage(ListPage):
             return
         if self.ui.prompts.confirm(self, "Cannot delete this mechanic", str(error),
                                    "Mark inactive"):
-            uow, row_id = self.ui.uow, row.id
+            row_id = row.id
             self.ui.worker.write(
-                lambda: mechanics.set_mechanic_active(uow, row_id, False),
-                lambda rec: Changes.of("mechanic", rec.id),
+                lambda uow: mechanics.set_mechanic_active(uow, row_id, False),
                 alive(self, lambda rec: self.message.emit(f"{rec.name} is now inactive.")),
                 alive(self, lambda e: self.message.emit(str(e))),
             )

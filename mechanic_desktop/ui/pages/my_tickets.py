@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QWidget
 
+from mechanic_desktop.domain.changes import Changes
 from mechanic_desktop.domain.status import ACTIVE_STATUSES
 from mechanic_desktop.ui.context import UiContext
-from mechanic_desktop.ui.operations import Changes
 from mechanic_desktop.ui.pages.list_page import ListPage
 from mechanic_desktop.ui.pages.tickets import TicketsPage
 

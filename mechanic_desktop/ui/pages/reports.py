@@ -32,18 +32,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mechanic_desktop.domain.changes import Changes
 from mechanic_desktop.domain.permissions import Action
 from mechanic_desktop.domain.staff import Actor, Role
 from mechanic_desktop.domain.status import TicketStatus
 from mechanic_desktop.services import csv_export, reports
 from mechanic_desktop.services.reports import Column, Grain, Period
+from mechanic_desktop.services.runner import UnitOfWork
 from mechanic_desktop.ui import access, icons
 from mechanic_desktop.ui.charts import RankingChart, RevenueChart
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dates import EARLIEST
 from mechanic_desktop.ui.item_views import activate_on_return
 from mechanic_desktop.ui.models.report_models import ReportTableModel, display
-from mechanic_desktop.ui.operations import Changes, alive
+from mechanic_desktop.ui.operations import alive
 
 #: (parent, caption, suggested file name) → chosen path, or None when cancelled.
 SaveChooser = Callable[[QWidget | None, str, str], str | None]
@@ -68,7 +70,7 @@ class _Tab:
     model: ReportTableModel
     table: QTableView
     #: Runs on the worker: the rows to show (and anything a chart needs).
-    load: Callable[[Period], Any]
+    load: Callable[[UnitOfWork, Period], Any]
     #: Shows the result (None: the result is the rows themselves).
     show: Callable[[Any], None] | None
     generation: int = 0
@@ -221,7 +223,7 @@ class ReportsPage(QWidget):
         return model, table
 
     def _add_tab(self, key: str, title: str, columns: Sequence[Column],
-                 load: Callable[[Period], Any], show: Callable[[Any], None] | None,
+                 load: Callable[[UnitOfWork, Period], Any], show: Callable[[Any], None] | None,
                  side: QWidget | None = None, above: QWidget | None = None) -> _Tab:
         model, table = self._table(f"{key}Table", columns, f"{title} table")
         holder = QWidget(self)
@@ -244,19 +246,18 @@ class ReportsPage(QWidget):
         return tab
 
     def _make_tabs(self) -> None:
-        uow = self.ui.uow
         self.ranking_chart = RankingChart(self)
         self.revenue_chart = RevenueChart(self)
         ranking = self._add_tab(
             "ranking", "Mechanics", reports.RANKING_COLUMNS,
-            lambda p: reports.ranked(reports.mechanic_ranking(uow, p)), self._show_ranking,
+            lambda uow, p: reports.ranked(reports.mechanic_ranking(uow, p)), self._show_ranking,
             side=self.ranking_chart)
         self.model, self.table = ranking.model, ranking.table
         self.table.activated.connect(lambda _i: self._select_tab("revenue"))
         activate_on_return(self.table)
         self._add_tab(
             "revenue", "Revenue", reports.REVENUE_COLUMNS,
-            lambda p: reports.revenue(uow, p, self._grain()), self._show_revenue,
+            lambda uow, p: reports.revenue(uow, p, self._grain()), self._show_revenue,
             side=self.revenue_chart)
         self.usage_combo = QComboBox(self)
         self.usage_combo.setObjectName("usageShow")
@@ -266,7 +267,7 @@ class ReportsPage(QWidget):
         self.usage_combo.currentIndexChanged.connect(lambda _i: self._show_usage(None))
         self._usage: reports.PartsUsage | None = None
         self._add_tab("usage", "Parts usage", reports.USAGE_COLUMNS,
-                      lambda p: reports.parts_usage(uow, p), self._show_usage,
+                      reports.parts_usage, self._show_usage,
                       above=self.usage_combo)
         self.purchase_button = QPushButton("Export purchase list…", self)
         self.purchase_button.setObjectName("purchaseListExport")
@@ -276,11 +277,11 @@ class ReportsPage(QWidget):
             "from. Suggested = reorder level + 30 days of the last 90 days' usage − on hand.")
         self.purchase_button.clicked.connect(self.export_purchase_list)
         self._add_tab("low_stock", "Low stock", reports.LOW_STOCK_COLUMNS,
-                      lambda _p: reports.low_stock(uow), None, above=self.purchase_button)
+                      lambda uow, _p: reports.low_stock(uow), None, above=self.purchase_button)
         self.wip_summary = QLabel(self)
         self.wip_summary.setObjectName("wipSummary")
         self._add_tab("wip", "Work in progress", reports.WIP_COLUMNS,
-                      lambda _p: reports.work_in_progress(uow), self._show_wip,
+                      lambda uow, _p: reports.work_in_progress(uow), self._show_wip,
                       above=self.wip_summary)
         self.history_model, self.history_table = self._table(
             "historyTable", reports.HISTORY_COLUMNS, "Service history of the chosen customer")
@@ -293,7 +294,7 @@ class ReportsPage(QWidget):
         side_box.addWidget(self.history_table, 1)
         customers_tab = self._add_tab(
             "customers", "Customers", reports.CUSTOMER_COLUMNS,
-            lambda p: reports.customer_totals(uow, p), None, side=side)
+            reports.customer_totals, None, side=side)
         customers_tab.table.selectionModel().currentRowChanged.connect(
             lambda current, _prev: self._load_history(current.row()))
 
@@ -436,11 +437,11 @@ class ReportsPage(QWidget):
                 tab.model.loading = False
                 self.message.emit(str(error))
 
-        self.ui.worker.read(lambda: load(period), alive(self, done), alive(self, failed))
+        self.ui.worker.read(lambda uow: load(uow, period), alive(self, done), alive(self, failed))
 
     def load_dashboard(self) -> None:
         self._dash_generation += 1
-        generation, uow = self._dash_generation, self.ui.uow
+        generation = self._dash_generation
 
         def show(board: reports.Dashboard) -> None:
             if generation != self._dash_generation:
@@ -453,7 +454,7 @@ class ReportsPage(QWidget):
             self.low_card.setText(f"Low stock: {board.low_stock:,}")
             self.week_card.setText(f"This week: {board.week_revenue:,.2f}")
 
-        self.ui.worker.read(lambda: reports.dashboard(uow), alive(self, show),
+        self.ui.worker.read(reports.dashboard, alive(self, show),
                             alive(self, lambda e: self.message.emit(str(e))))
 
     # -- showing results ----------------------------------------------------------------------
@@ -505,7 +506,7 @@ class ReportsPage(QWidget):
         customer = self.tab("customers").model.row_at(row)
         if customer is None:
             return
-        uow, customer_id = self.ui.uow, customer.customer_id
+        customer_id = customer.customer_id
 
         def show(history: reports.CustomerHistory) -> None:
             self.history_model.set_rows(history.tickets)
@@ -513,7 +514,7 @@ class ReportsPage(QWidget):
                 f"{history.name}: {history.visits:,} visits, billed "
                 f"{display(history.billed, 'money')}, {history.open_tickets} open")
 
-        self.ui.worker.read(lambda: reports.customer_history(uow, customer_id),
+        self.ui.worker.read(lambda uow: reports.customer_history(uow, customer_id),
                             alive(self, show), alive(self, lambda e: self.message.emit(str(e))))
 
     # -- export ---------------------------------------------------------------------------------
@@ -530,7 +531,7 @@ class ReportsPage(QWidget):
             return
         columns, rows = tab.model.columns, tab.model.rows
         self.ui.worker.read(
-            lambda: csv_export.to_file(path, lambda out: csv_export.write_report(
+            lambda _uow: csv_export.to_file(path, lambda out: csv_export.write_report(
                 out, columns, rows)),
             alive(self, lambda n: self._exported(path, n)),
             alive(self, lambda e: self.ui.prompts.inform(self, "Export failed", str(e))))
@@ -543,7 +544,7 @@ class ReportsPage(QWidget):
             return
         rows = [r for r in tab.model.rows if r.suggested > 0]
         self.ui.worker.read(
-            lambda: csv_export.to_file(path, lambda out: csv_export.write_report(
+            lambda _uow: csv_export.to_file(path, lambda out: csv_export.write_report(
                 out, reports.PURCHASE_COLUMNS, rows)),
             alive(self, lambda n: self._exported(path, n)),
             alive(self, lambda e: self.ui.prompts.inform(self, "Export failed", str(e))))

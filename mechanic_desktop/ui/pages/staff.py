@@ -6,7 +6,6 @@ Accounts are never deleted — the audit trail points at them — so Delete is n
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,15 +13,15 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QDialog, QPushButton, QWidget
 
-from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.records import ListQuery, Page
 from mechanic_desktop.services import mechanics, staff
+from mechanic_desktop.services.runner import Operation, UnitOfWork
 from mechanic_desktop.services.staff import StaffRow
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs.form import button
 from mechanic_desktop.ui.dialogs.staff import ResetPasswordDialog, StaffDialog
 from mechanic_desktop.ui.models.columns import CENTER, Column, TableSpec
-from mechanic_desktop.ui.operations import Changes, alive
+from mechanic_desktop.ui.operations import alive
 from mechanic_desktop.ui.pages.list_page import ListPage
 
 GREY = QColor(130, 130, 130)
@@ -84,8 +83,7 @@ class StaffPage(ListPage):
     can_delete = False
 
     def __init__(self, ui: UiContext, parent: QWidget | None = None) -> None:
-        uow = ui.uow
-        super().__init__(ui, STAFF, lambda q: fetch_staff(uow, q), parent)
+        super().__init__(ui, STAFF, fetch_staff, parent)
         self.selection_changed.connect(self._update_buttons)
         self.model.modelReset.connect(self._update_buttons)
         self.model.page_loaded.connect(lambda _n: self._update_buttons())
@@ -124,10 +122,10 @@ class StaffPage(ListPage):
     def make_dialog(self, record: Any | None) -> QDialog:
         return StaffDialog(self.ui, record, self.window())
 
-    def load_record(self, row_id: int) -> Callable[[], Any]:
+    def load_record(self, row_id: int) -> Operation[Any]:
         """The row already has every field the editor shows; nothing to read."""
         row = self.selected_staff()
-        return lambda: row
+        return lambda _uow: row
 
     def describe(self, row: Any) -> str:
         return str(row.row.full_name if isinstance(row, StaffEntry) else row.full_name)
@@ -149,8 +147,8 @@ class StaffPage(ListPage):
         row = self.selected_staff()
         if row is None:
             return
-        uow, user_id = self.ui.uow, row.id
-        self._write(lambda: staff.unlock(uow, user_id),
+        user_id = row.id
+        self._write(lambda uow: staff.unlock(uow, user_id),
                     f"{row.full_name} can sign in again.")
 
     def toggle_active(self) -> None:
@@ -162,13 +160,13 @@ class StaffPage(ListPage):
                         "sign in; their history stays in the records.")
             if not self.ui.prompts.confirm(self, "Deactivate account", question, "Deactivate"):
                 return
-        uow, user_id, active = self.ui.uow, row.id, not row.active
-        self._write(lambda: staff.set_staff_active(uow, user_id, active),
+        user_id, active = row.id, not row.active
+        self._write(lambda uow: staff.set_staff_active(uow, user_id, active),
                     f"{row.full_name} is now {'active' if active else 'deactivated'}.")
 
-    def _write(self, fn: Callable[[], StaffRow], done: str) -> None:
+    def _write(self, op: Operation[StaffRow], done: str) -> None:
         self.ui.worker.write(
-            fn, lambda row: Changes.of("staff", row.id),
+            op,
             alive(self, lambda row: self._done(row, done)),
             alive(self, self._refused),
         )

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QCheckBox, QDialog, QMenu, QToolBar, QVBoxLayout, 
 from mechanic_desktop.domain.permissions import Action
 from mechanic_desktop.domain.records import PartRow
 from mechanic_desktop.services import parts
+from mechanic_desktop.services.runner import Operation
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs.part import PartDialog
 from mechanic_desktop.ui.dialogs.stock_moves import (
@@ -24,7 +25,7 @@ from mechanic_desktop.ui.dialogs.stock_moves import (
     ReceiveStockDialog,
 )
 from mechanic_desktop.ui.models.tables import PARTS
-from mechanic_desktop.ui.operations import Changes, alive
+from mechanic_desktop.ui.operations import alive
 from mechanic_desktop.ui.pages.list_page import ListPage
 from mechanic_desktop.ui.pages.tickets import name_tool_button
 
@@ -37,8 +38,7 @@ class StockPage(ListPage):
     watches = frozenset({"part", "ticket"})
 
     def __init__(self, ui: UiContext, parent: QWidget | None = None) -> None:
-        uow = ui.uow
-        super().__init__(ui, PARTS, lambda q: parts.list_parts(uow, q), parent)
+        super().__init__(ui, PARTS, parts.list_parts, parent)
         self.movements: MovementsDialog | None = None
         self._make_stock_actions()
         self.selection_changed.connect(self.update_stock_actions)
@@ -140,13 +140,12 @@ class StockPage(ListPage):
     def make_dialog(self, record: Any | None) -> QDialog:
         return PartDialog(self.ui, record, self.window())
 
-    def load_record(self, row_id: int) -> Callable[[], Any]:
-        uow = self.ui.uow
-        return lambda: parts.get_part(uow, row_id)
+    def load_record(self, row_id: int) -> Operation[Any]:
+        return lambda uow: parts.get_part(uow, row_id)
 
-    def delete_job(self, row: Any) -> tuple[Callable[[], Any], Changes]:
-        uow, row_id = self.ui.uow, row.id
-        return lambda: parts.delete_part(uow, row_id), Changes.of("part", row_id)
+    def delete_job(self, row: Any) -> Operation[Any]:
+        row_id = row.id
+        return lambda uow: parts.delete_part(uow, row_id)
 
     def describe(self, row: Any) -> str:
         return f"{row.sku} ({row.name})"

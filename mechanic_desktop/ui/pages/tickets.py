@@ -7,7 +7,6 @@ Tickets are never deleted (that would erase history): cancelling takes their pla
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -24,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mechanic_desktop.db.unit_of_work import UnitOfWork
+from mechanic_desktop.domain.changes import Changes
 from mechanic_desktop.domain.errors import DomainError, StaleRecord
 from mechanic_desktop.domain.permissions import Action
 from mechanic_desktop.domain.records import (
@@ -37,13 +36,14 @@ from mechanic_desktop.domain.records import (
 )
 from mechanic_desktop.domain.status import ACTIVE_STATUSES, TicketStatus
 from mechanic_desktop.services import mechanics, shop, tickets, workflow
+from mechanic_desktop.services.runner import Operation, UnitOfWork
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs.add_parts import AddPartsDialog
 from mechanic_desktop.ui.dialogs.assign_mechanics import AssignMechanicsDialog
 from mechanic_desktop.ui.dialogs.ticket import TicketDialog
 from mechanic_desktop.ui.dialogs.ticket_work import STATUS_TIPS, STATUS_VERBS, ReasonDialog
 from mechanic_desktop.ui.models.tables import TICKETS
-from mechanic_desktop.ui.operations import Changes, alive
+from mechanic_desktop.ui.operations import alive
 from mechanic_desktop.ui.pages.list_page import ListPage
 
 #: Status filter choices: label → statuses (empty: all).
@@ -112,8 +112,7 @@ class TicketsPage(ListPage):
     can_delete = False
 
     def __init__(self, ui: UiContext, parent: QWidget | None = None) -> None:
-        uow = ui.uow
-        super().__init__(ui, TICKETS, lambda q: tickets.list_tickets(uow, q), parent)
+        super().__init__(ui, TICKETS, tickets.list_tickets, parent)
         self.settings: ShopSettingsRecord | None = None
         self.reason_dialog: ReasonDialog | None = None
         self._make_ticket_actions()
@@ -244,9 +243,9 @@ class TicketsPage(ListPage):
             if not self.ui.prompts.confirm(self, f"Cancel ticket {label}", question,
                                            "Cancel ticket"):
                 return
-        uow, ticket_id, seen = self.ui.uow, row.id, row.status
+        ticket_id, seen = row.id, row.status
 
-        def run() -> TicketDetail:
+        def run(uow: UnitOfWork) -> TicketDetail:
             detail = checked_detail(uow, ticket_id, seen, label)
             return workflow.set_status(uow, ticket_id, status, detail.ticket.version)
 
@@ -260,10 +259,10 @@ class TicketsPage(ListPage):
         label = self.label(row.number)
         dialog = ReasonDialog(label, self.window())
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        uow, ticket_id, seen = self.ui.uow, row.id, row.status
+        ticket_id, seen = row.id, row.status
 
         def reopen(reason: str) -> None:
-            def run() -> TicketDetail:
+            def run(uow: UnitOfWork) -> TicketDetail:
                 detail = checked_detail(uow, ticket_id, seen, label)
                 return workflow.reopen_ticket(uow, ticket_id, reason, detail.ticket.version)
 
@@ -274,16 +273,9 @@ class TicketsPage(ListPage):
         self.reason_dialog = dialog
         dialog.open()
 
-    def _ticket_write(self, run: Callable[[], TicketDetail], done: str, refused: str) -> None:
-        def changes(detail: TicketDetail) -> Changes:
-            result = Changes.of("ticket", detail.ticket.id).merged(
-                Changes.of("mechanic", *(m.mechanic_id for m in detail.mechanics)))
-            if detail.ticket.status == TicketStatus.CANCELLED.value and detail.parts:
-                result = result.merged(Changes.of("part", *(p.part_id for p in detail.parts)))
-            return result
-
+    def _ticket_write(self, run: Operation[TicketDetail], done: str, refused: str) -> None:
         self.ui.worker.write(
-            run, changes, alive(self, lambda _d: self.message.emit(done)),
+            run, alive(self, lambda _d: self.message.emit(done)),
             alive(self, lambda error: self._refused(refused, error)),
         )
 
@@ -317,8 +309,7 @@ class TicketsPage(ListPage):
         dialog.open()
 
     def load_settings(self) -> None:
-        uow = self.ui.uow
-        self.ui.worker.read(lambda: shop.get_settings(uow), alive(self, self._settings_read),
+        self.ui.worker.read(shop.get_settings, alive(self, self._settings_read),
                             alive(self, lambda error: self.message.emit(str(error))))
 
     def _settings_read(self, settings: ShopSettingsRecord) -> None:
@@ -365,10 +356,9 @@ class TicketsPage(ListPage):
             self.load_settings()
 
     def load_mechanics(self) -> None:
-        uow = self.ui.uow
         query = ListQuery(filters={"active_only": True}, limit=MECHANIC_CHOICES_LIMIT)
         self.ui.worker.read(
-            lambda: mechanics.list_mechanics(uow, query), alive(self, self._fill_mechanics),
+            lambda uow: mechanics.list_mechanics(uow, query), alive(self, self._fill_mechanics),
             alive(self, lambda error: self.message.emit(str(error))),
         )
 
@@ -395,9 +385,8 @@ class TicketsPage(ListPage):
     def make_dialog(self, record: Any | None) -> QDialog:
         return TicketDialog(self.ui, record, self.window())
 
-    def load_record(self, row_id: int) -> Callable[[], Any]:
-        uow = self.ui.uow
-        return lambda: tickets.get_ticket(uow, row_id)
+    def load_record(self, row_id: int) -> Operation[Any]:
+        return lambda uow: tickets.get_ticket(uow, row_id)
 
     def describe(self, row: Any) -> str:
         return self.label(row.number)
