@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
@@ -20,6 +20,8 @@ from mechanic_desktop.services.permissions import require as require_permission
 from mechanic_desktop.services.shop import ticket_label
 
 _NUMBER_RETRIES = 5
+#: A promise typed as "now" is not refused as past while the clerk finishes the ticket.
+PROMISE_GRACE = timedelta(minutes=10)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +65,10 @@ def _validate(
     promised = data.promised_at
     if promised is not None and promised.tzinfo is None:
         promised = promised.replace(tzinfo=UTC)
+    kept = current is not None and current.promised_at == promised  # an overdue promise stays
+    if promised is not None and not kept and promised < datetime.now(UTC) - PROMISE_GRACE:
+        errors.add("promised_at", "That time has already passed: promise a time from now on "
+                   "(or untick Promised for).")
     errors.raise_if_any()
     return {
         "customer_id": data.customer_id,

@@ -37,10 +37,17 @@ class FakePrompts(Prompts):
     """Answers questions with ``answer`` and records everything that was asked or told."""
 
     def __init__(self) -> None:
-        super().__init__(self._confirm, self._inform)
+        super().__init__(self._confirm, self._inform, self._discard)
         self.answer = True
         self.questions: list[tuple[str, str, str]] = []
         self.notices: list[tuple[str, str]] = []
+        #: What "Discard changes?" answers, and the forms it was asked about.
+        self.discard_answer = "discard"
+        self.discard_asked: list[str] = []
+
+    def _discard(self, _parent: QWidget | None, what: str) -> str:
+        self.discard_asked.append(what)
+        return self.discard_answer
 
     def _confirm(self, _parent: QWidget | None, title: str, text: str, accept: str) -> bool:
         self.questions.append((title, text, accept))

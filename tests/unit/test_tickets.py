@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -90,3 +90,22 @@ def test_search_by_customer_and_plate_with_few_or_many_matches(
     assert numbers("smithe") == [2]
     assert numbers("ABC") == [first.number, 2]  # both cars carry plate ABC 123
     assert numbers("zzz") == []
+
+
+def test_a_promise_in_the_past_is_refused_but_an_overdue_one_is_kept(uow: UnitOfWork) -> None:
+    c = factories.customer(uow, "Ada Lovelace")
+    v = factories.vehicle(uow, c.id)
+    yesterday = datetime.now(UTC) - timedelta(days=1)
+    with pytest.raises(ValidationError) as refused:
+        tickets.create_ticket(uow, TicketData(c.id, v.id, "Noise", promised_at=yesterday))
+    assert "already passed" in refused.value.fields["promised_at"]
+    soon = datetime.now(UTC) + timedelta(hours=2)
+    t = tickets.create_ticket(uow, TicketData(c.id, v.id, "Noise", promised_at=soon))
+    with uow.writing():  # the promised hour goes by: the ticket is overdue
+        uow.tickets.get(t.id).promised_at = yesterday  # type: ignore[union-attr]
+        uow.commit()
+    overdue = tickets.get_ticket(uow, t.id)
+    saved = tickets.update_ticket(uow, t.id, TicketData(c.id, v.id, "Noise and rattle",
+                                                        promised_at=overdue.promised_at),
+                                  overdue.version)
+    assert saved.description == "Noise and rattle"

@@ -234,6 +234,7 @@ class AddPartsDialog(TicketLinesDialog):
             lines.append(BasketLine(part.id, part.sku, part.name, quantity, part.unit_price,
                                     part.quantity_on_hand))
         self._set_basket(lines)
+        self.mark_changed()
         self._part_chosen()
         self.table.setFocus()
 
@@ -243,6 +244,7 @@ class AddPartsDialog(TicketLinesDialog):
         if line is None:
             return
         self._set_basket([b for b in self.basket.rows if b.part_id != line.part_id])
+        self.mark_changed()
         self._part_chosen()
 
     def _set_basket(self, lines: list[BasketLine]) -> None:

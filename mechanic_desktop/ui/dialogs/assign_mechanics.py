@@ -260,6 +260,7 @@ class AssignMechanicsDialog(TicketLinesDialog):
             self.chosen[row.id] = Choice(row.id, row.name, rate, 0)
         elif not ticked:
             self.chosen.pop(row.id, None)
+        self.mark_changed()
         self._rebuild()
         row_widget = self.rows.get(row.id)
         if ticked and row_widget is not None:
@@ -270,6 +271,7 @@ class AssignMechanicsDialog(TicketLinesDialog):
         """Take a mechanic off (the Remove button), even one no longer in the list."""
         if not ticked:
             self.chosen.pop(mechanic_id, None)
+            self.mark_changed()
             self._rebuild()
             self.model.row_changed(mechanic_id)
 
@@ -279,6 +281,8 @@ class AssignMechanicsDialog(TicketLinesDialog):
             return
         choice.minutes = to_minutes(hours)
         row = self.rows.get(mechanic_id)
+        if row is not None and row.hours.hasFocus():  # typed, not filled in on loading
+            self.mark_changed()
         if row is not None:
             row.show_amount()
             row.show_error("")

@@ -7,6 +7,12 @@ dialog stays open and keeps what was typed until a save succeeds.
 
 Shared databases: when another desk changes the record being edited, a notice bar says
 who and when, with a Reload button; what the user typed stays until they press it.
+
+Nothing typed is lost by a slip: Escape, Cancel or the window's close button on a form
+the user has changed asks "Discard changes?" (Save / Discard / Keep editing); on an
+untouched form they just close. "Changed" means changed by the user — a field edited
+while it has the keyboard focus, a box ticked, or what a subclass reports with
+``mark_changed`` (a basket, a crew) — never values the dialog filled in itself.
 Tables inside a dialog (e.g. stock to choose from) follow changes to what they list.
 """
 
@@ -96,6 +102,8 @@ class EditorDialog(QDialog):
         self._fields: dict[str, FormField] = {}
         self._saving = False
         self._save_label = "Save"
+        #: The user changed something since the form was filled (see ``mark_changed``).
+        self.changed_by_user = False
         self.setWindowTitle(title)
         self.setObjectName(f"{prefix}Dialog")
         self.setAccessibleName(title)
@@ -217,6 +225,7 @@ class EditorDialog(QDialog):
         self.notice.hide()
         self._set_banner("")  # a failed save's message was about the old values
         self.apply_record(record)
+        self.changed_by_user = False  # the user asked for the stored record
 
     def _reload_failed(self, error: BaseException) -> None:
         self.reload_button.setEnabled(True)
@@ -309,17 +318,47 @@ class EditorDialog(QDialog):
         def edited(*_: object) -> None:
             self._edited(name)
 
+        def by_user(*_: object) -> None:
+            if widget.hasFocus():  # typed, not filled in by the dialog itself
+                self.mark_changed()
+
         if isinstance(widget, QLineEdit):
             widget.textEdited.connect(edited)
+            widget.textEdited.connect(lambda *_: self.mark_changed())
             widget.textChanged.connect(lambda *_: self.revalidate())
         elif isinstance(widget, QPlainTextEdit):
             widget.textChanged.connect(edited)
+            # Typing leaves something to undo; setPlainText (filling in) clears the history.
+            widget.undoAvailable.connect(lambda can: self.mark_changed() if can else None)
         elif isinstance(widget, QComboBox):
             widget.currentIndexChanged.connect(edited)
+            widget.activated.connect(lambda *_: self.mark_changed())
         elif isinstance(widget, QCheckBox):
             widget.toggled.connect(edited)
+            widget.clicked.connect(lambda *_: self.mark_changed())
         elif isinstance(widget, QDateTimeEdit):
             widget.dateTimeChanged.connect(edited)
+            widget.dateTimeChanged.connect(by_user)
+            line = widget.lineEdit()
+            if line is not None:
+                line.textEdited.connect(lambda *_: self.mark_changed())
+
+    # -- nothing lost on Escape ----------------------------------------------------------
+
+    def mark_changed(self) -> None:
+        """The user changed the form: closing it without saving asks first."""
+        self.changed_by_user = True
+
+    def reject(self) -> None:
+        """Escape, Cancel or the close button: ask before throwing typing away."""
+        if not self.changed_by_user or self._saving:
+            super().reject()
+            return
+        answer = self.ui.prompts.discard(self, self.windowTitle())
+        if answer == "discard":
+            super().reject()
+        elif answer == "save":
+            self.save()  # closes when the save succeeds; an error keeps the form open
 
     # -- validation --------------------------------------------------------------------
 

@@ -16,7 +16,6 @@ from PySide6.QtCore import QDate, QDateTime, Qt, QTime, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDateTimeEdit,
     QDialogButtonBox,
     QGroupBox,
     QHBoxLayout,
@@ -41,7 +40,7 @@ from mechanic_desktop.domain.status import TicketStatus
 from mechanic_desktop.services import customers, tickets, vehicles
 from mechanic_desktop.services.runner import Operation, UnitOfWork
 from mechanic_desktop.ui.context import UiContext
-from mechanic_desktop.ui.dates import EARLIEST
+from mechanic_desktop.ui.dates import EARLIEST, DateTimeField
 from mechanic_desktop.ui.dialogs import checks
 from mechanic_desktop.ui.dialogs.form import EditorDialog, button, line_edit, note_label
 from mechanic_desktop.ui.dialogs.ticket_work import TicketWorkPanel
@@ -172,7 +171,7 @@ class TicketDialog(EditorDialog):
         self.promised_on = QCheckBox("Promised for", box)
         self.promised_on.setObjectName("ticketPromisedOn")
         self.promised_on.setAccessibleName("Promise a time")
-        self.promised = QDateTimeEdit(box)
+        self.promised = DateTimeField(box)
         self.promised.setObjectName("ticketPromisedAt")
         self.promised.setAccessibleName("Promised time")
         self.promised.setCalendarPopup(True)
@@ -380,6 +379,7 @@ class TicketDialog(EditorDialog):
             return
         self.customer_id = customer_id
         self._wanted_vehicle = None
+        self.mark_changed()
         self.load_vehicles()
 
     def load_vehicles(self) -> None:
