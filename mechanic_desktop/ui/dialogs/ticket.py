@@ -155,6 +155,8 @@ class TicketDialog(EditorDialog):
         self.vehicle.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.vehicle.setPlaceholderText("Choose the customer first")
         self.vehicle.currentIndexChanged.connect(lambda _i: self.revalidate())
+        self.vehicle.currentIndexChanged.connect(lambda _i: self._offer_last_reading())
+        self._last_readings: dict[int, int | None] = {}
         # The box may be narrower than "year make model (plate) · VIN": the whole of it
         # is one hover away.
         self.vehicle.currentTextChanged.connect(self.vehicle.setToolTip)
@@ -403,6 +405,7 @@ class TicketDialog(EditorDialog):
         self.vehicle.setPlaceholderText(
             "Choose the vehicle" if records else "No vehicles on file: add one"
         )
+        self._last_readings = {record.id: record.odometer for record in records}
         for record in records:
             self.vehicle.addItem(f"{record.title} · {record.vin}", record.id)
         wanted = self._wanted_vehicle
@@ -413,6 +416,14 @@ class TicketDialog(EditorDialog):
         else:
             self.vehicle.setCurrentIndex(-1)
         self.revalidate()
+
+    def _offer_last_reading(self) -> None:
+        """The odometer field shows the chosen vehicle's last reading (it cannot go below
+        it), so the clerk sees at once whether the number they are about to type fits."""
+        last = self._last_readings.get(self.vehicle.currentData())
+        self.odometer.setPlaceholderText(
+            f"last reading {last:,} — miles on arrival" if last is not None
+            else "miles on arrival")
 
     def add_vehicle(self) -> None:
         if self.customer_id is None:

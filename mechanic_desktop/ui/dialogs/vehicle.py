@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QWidget
 
 from mechanic_desktop.domain.records import VehicleRecord
 from mechanic_desktop.domain.vin import check_vin
+from mechanic_desktop.domain.vin_maker import manufacturer
 from mechanic_desktop.services import vehicles
 from mechanic_desktop.services.runner import Operation, UnitOfWork
 from mechanic_desktop.ui.context import UiContext
@@ -42,6 +43,10 @@ def describe_vin(text: str) -> tuple[str, str]:
     return f"✓ Check digit correct. {decoded}".strip(), NOTE_STYLE
 
 
+#: Property of a field the dialog filled in from the VIN (a new VIN may refill it).
+FILLED = "filledFromVin"
+
+
 class VehicleDialog(EditorDialog):
     def __init__(
         self, ui: UiContext, customer_id: int, record: VehicleRecord | None = None,
@@ -60,10 +65,12 @@ class VehicleDialog(EditorDialog):
         self.add_field("vin", "&VIN:", self.vin, lambda: check_vin(self.vin.text()).error,
                        note=self.vin_note)
         self.make = line_edit(self, r.make if r else "", "e.g. Ford", 60)
+        self.make.textEdited.connect(lambda _t: self.make.setProperty(FILLED, False))
         self.add_field("make", "Ma&ke:", self.make)
         self.model = line_edit(self, r.model if r else "", "e.g. F-150", 60)
         self.add_field("model", "&Model:", self.model)
         self.year = line_edit(self, str(r.year) if r and r.year else "", "from the VIN", 4)
+        self.year.textEdited.connect(lambda _t: self.year.setProperty(FILLED, False))
         self.add_field("year", "&Year:", self.year, checks.whole(self.year, "Year", 1886, 2100))
         self.plate = line_edit(self, r.plate if r else "", "", 20)
         self.add_field("plate", "&Plate:", self.plate)
@@ -89,8 +96,22 @@ class VehicleDialog(EditorDialog):
         message, style = describe_vin(text)
         self.vin_note.setText(message)
         self.vin_note.setStyleSheet(style)
-        year = check_vin(text).model_year
+        check = check_vin(text)
+        year = check.model_year
         self.year.setPlaceholderText(f"{year} (from the VIN)" if year else "from the VIN")
+        if check.ok and self.existing is None:
+            self._fill_from_vin(check.vin, year)
+
+    def _fill_from_vin(self, vin: str, year: int | None) -> None:
+        """A new vehicle's make and year come from a valid VIN where they can be decoded;
+        what the clerk typed there is never overwritten."""
+        maker = manufacturer(vin)
+        if maker and (not self.make.text() or self.make.property(FILLED)):
+            self.make.setText(maker)
+            self.make.setProperty(FILLED, True)
+        if year and (not self.year.text() or self.year.property(FILLED)):
+            self.year.setText(str(year))
+            self.year.setProperty(FILLED, True)
 
     def job(self) -> Operation[Any]:
         data = vehicles.VehicleData(
