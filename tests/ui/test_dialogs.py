@@ -61,6 +61,8 @@ def test_vehicle_saved_with_warning_and_duplicate_vin_refused(
     assert "already on file for Ada Lovelace" in dialog.error_of("vin")
     dialog.vin.clear()
     qtbot.keyClicks(dialog.vin, "WVWZZZ1KZ8W000001")
+    assert dialog.make.text() == "Volkswagen"  # decoded from the VIN
+    dialog.year.clear()  # the year the VIN gave, replaced by hand
     qtbot.keyClicks(dialog.year, "1800")
     assert "between 1886" in dialog.error_of("year")
     dialog.year.clear()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
@@ -27,7 +28,9 @@ from mechanic_desktop.services.runner import Operation, UnitOfWork
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs import checks
 from mechanic_desktop.ui.dialogs.form import EditorDialog, button, line_edit, note_label
+from mechanic_desktop.ui.dialogs.ticket import TicketDialog
 from mechanic_desktop.ui.dialogs.vehicle import VehicleDialog
+from mechanic_desktop.ui.item_views import activate_on_return
 from mechanic_desktop.ui.models.columns import day, money
 from mechanic_desktop.ui.models.tables import status_label
 from mechanic_desktop.ui.operations import alive
@@ -51,6 +54,7 @@ class CustomerDialog(EditorDialog):
         self.setMinimumSize(760, 680)
         self.existing = record
         self.vehicle_dialog: VehicleDialog | None = None
+        self.ticket_dialog: TicketDialog | None = None
         r = record
         self.name = line_edit(self, r.name if r else "", "First and last name", 200)
         self.add_field("name", "&Name:", self.name, checks.name(self.name))
@@ -110,13 +114,53 @@ class CustomerDialog(EditorDialog):
         self.history = QListWidget(box)
         self.history.setObjectName("customerHistory")
         self.history.setAccessibleName("Service history")
+        self.history.setToolTip("Double-click a ticket, or press Return, to open it")
+        self.history.itemActivated.connect(lambda _item: self.open_history_ticket())
+        activate_on_return(self.history)
         layout.addWidget(self.history)
         self.history_note = note_label(box)
         self.history_note.setText(
             "No tickets yet." if self.existing is not None else "New customer: no tickets yet."
         )
         layout.addWidget(self.history_note)
+        buttons = QHBoxLayout()
+        self.new_ticket_button = button(box, "New &ticket…", "customerNewTicket")
+        self.new_ticket_button.setShortcut(QKeySequence("Ctrl+T"))
+        self.new_ticket_button.setToolTip(
+            "Open a ticket for this customer (Ctrl+T)" if self.existing is not None
+            else "Save the customer first, then open tickets for them")
+        self.new_ticket_button.clicked.connect(self.new_ticket)
+        self.new_ticket_button.setEnabled(self.existing is not None)
+        buttons.addWidget(self.new_ticket_button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
         return box
+
+    # -- tickets -----------------------------------------------------------------------
+
+    def new_ticket(self) -> None:
+        """A new ticket with this customer (and their only vehicle) already chosen."""
+        if self.existing is None:
+            return
+        self._show_ticket(TicketDialog(self.ui, None, self,
+                                       for_customer=(self.existing.id, self.existing.name)))
+
+    def open_history_ticket(self) -> None:
+        item = self.history.currentItem()
+        if item is None:
+            return
+        ticket_id = int(item.data(Qt.ItemDataRole.UserRole))
+        self.ui.worker.read(
+            lambda uow: tickets.get_ticket(uow, ticket_id),
+            alive(self, lambda record: self._show_ticket(TicketDialog(self.ui, record, self))),
+            alive(self, lambda e: self.history_note.setText(str(e))),
+        )
+
+    def _show_ticket(self, dialog: TicketDialog) -> None:
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.saved.connect(lambda _rec: self.load_history())
+        self.ticket_dialog = dialog
+        dialog.open()
 
     def _update_buttons(self) -> None:
         self.add_vehicle_button.setEnabled(self.existing is not None)

@@ -66,8 +66,11 @@ def _aware(value: QDateTime) -> datetime:
 
 class TicketDialog(EditorDialog):
     def __init__(
-        self, ui: UiContext, record: TicketRecord | None = None, parent: QWidget | None = None
+        self, ui: UiContext, record: TicketRecord | None = None, parent: QWidget | None = None,
+        *, for_customer: tuple[int, str] | None = None,
     ) -> None:
+        """``for_customer`` (id, name): a new ticket opened from that customer's record,
+        with them chosen (and their vehicle, when they have just one)."""
         super().__init__(
             ui, "ticket", "New ticket" if record is None else f"Ticket {record.number}", parent
         )
@@ -119,8 +122,10 @@ class TicketDialog(EditorDialog):
         self._search_timer.timeout.connect(self._search_customers)
         self.customer_search.textEdited.connect(lambda _t: self._search_timer.start())
         if record is not None:
-            self._show_customer(record)
+            self._show_customer(record.customer_id, record.customer_name, record.vehicle_id)
             self._baseline = self._form_values()
+        elif for_customer is not None:
+            self._show_customer(*for_customer, None)
         else:
             self._search_customers()
         self.revalidate()
@@ -302,7 +307,7 @@ class TicketDialog(EditorDialog):
         included; the work panel re-reads status, lines and totals."""
         super().apply_record(record)
         self._merge_form(record, keep_typing=False)
-        self._show_customer(record)
+        self._show_customer(record.customer_id, record.customer_name, record.vehicle_id)
         if self.work is not None:
             self.work.load()
 
@@ -360,16 +365,17 @@ class TicketDialog(EditorDialog):
         if len(page.rows) == 1 and chosen != page.rows[0].id:
             self.customer_list.setCurrentRow(0)
 
-    def _show_customer(self, record: TicketRecord) -> None:
-        """Pick the ticket's customer and (once listed) its vehicle, as read."""
+    def _show_customer(self, customer_id: int, name: str, vehicle_id: int | None) -> None:
+        """Pick the customer and (once listed) the vehicle: the ticket's as read, or the
+        customer a new ticket was opened from (their only vehicle, if one)."""
         self._search_generation += 1  # a search still running must not replace them
-        self.customer_id = record.customer_id
-        self._wanted_vehicle = record.vehicle_id
-        self.customer_search.setText(record.customer_name)
+        self.customer_id = customer_id
+        self._wanted_vehicle = vehicle_id
+        self.customer_search.setText(name)
         self.customer_list.blockSignals(True)
         self.customer_list.clear()
-        item = QListWidgetItem(record.customer_name, self.customer_list)
-        item.setData(Qt.ItemDataRole.UserRole, record.customer_id)
+        item = QListWidgetItem(name, self.customer_list)
+        item.setData(Qt.ItemDataRole.UserRole, customer_id)
         self.customer_list.setCurrentItem(item)
         self.customer_list.blockSignals(False)
         self.load_vehicles()
