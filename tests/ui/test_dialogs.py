@@ -90,11 +90,28 @@ def test_customer_dialog_lists_vehicles_and_history(
     qtbot.waitUntil(lambda: dialog.vehicles.count() == 2, timeout=WAIT_MS)
 
 
-def test_new_customer_cannot_add_vehicles_before_saving(qtbot: QtBot, ui: UiContext) -> None:
+def test_add_vehicle_on_a_new_customer_saves_them_first(
+    qtbot: QtBot, ui: UiContext, arrange: UnitOfWork
+) -> None:
+    """No save-close-reopen: Add vehicle saves the new customer and carries on."""
     dialog = CustomerDialog(ui)
     qtbot.addWidget(dialog)
-    assert not dialog.add_vehicle_button.isEnabled()
-    assert "Save the customer first" in dialog.vehicles_note.text()
+    dialog.show()
+    assert "saves the customer first" in dialog.vehicles_note.text()
+    qtbot.mouseClick(dialog.add_vehicle_button, Qt.MouseButton.LeftButton)
+    assert "Complete the form first; then add their vehicles." in dialog.banner_text
+    assert dialog.vehicle_dialog is None
+    qtbot.keyClicks(dialog.name, "Nora Newcomer")
+    qtbot.mouseClick(dialog.add_vehicle_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.vehicle_dialog is not None, timeout=WAIT_MS)
+    assert dialog.existing is not None and dialog.windowTitle() == "Nora Newcomer"
+    assert customers.get_customer(arrange, dialog.existing.id).name == "Nora Newcomer"
+    vehicle = dialog.vehicle_dialog
+    assert vehicle is not None
+    qtbot.keyClicks(vehicle.vin, "1G4AH59H45G118341")
+    _save(qtbot, vehicle)
+    qtbot.waitUntil(lambda: dialog.vehicles.count() == 1, timeout=WAIT_MS)
+    assert dialog.isVisible()  # still editing the customer
 
 
 def test_ticket_created_by_picking_customer_and_vehicle(

@@ -8,12 +8,15 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from mechanic_desktop.db.unit_of_work import UnitOfWork
+from mechanic_desktop.services import customers, tickets
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs.customer import CustomerDialog
 from mechanic_desktop.ui.dialogs.ticket import TicketDialog
 from mechanic_desktop.ui.dialogs.vehicle import VehicleDialog
+from mechanic_desktop.ui.main_window import MainWindow
 from tests.ui.conftest import Shop
-from tests.ui.helpers import WAIT_MS
+from tests.ui.helpers import WAIT_MS, wait_dialog
 
 
 def test_a_valid_vin_fills_make_and_year_but_never_what_was_typed(
@@ -76,8 +79,40 @@ def test_new_ticket_from_the_customer_record_and_history_opens(
     assert opened.existing is not None and opened.existing.description == "Wipers smear"
 
 
-def test_a_new_customer_offers_no_ticket_until_saved(qtbot: QtBot, ui: UiContext) -> None:
+def test_new_ticket_on_a_new_customer_saves_them_first(
+    qtbot: QtBot, ui: UiContext, arrange: UnitOfWork
+) -> None:
     customer = CustomerDialog(ui)
     qtbot.addWidget(customer)
-    assert not customer.new_ticket_button.isEnabled()
-    assert "Save the customer first" in customer.new_ticket_button.toolTip()
+    customer.show()
+    qtbot.keyClicks(customer.name, "Olive Walkin")
+    qtbot.mouseClick(customer.new_ticket_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: customer.ticket_dialog is not None, timeout=WAIT_MS)
+    assert customer.existing is not None
+    assert customers.get_customer(arrange, customer.existing.id).name == "Olive Walkin"
+    assert customer.ticket_dialog.customer_id == customer.existing.id
+
+
+def test_a_new_tickets_first_mechanic_saves_it_and_opens_its_full_editor(
+    qtbot: QtBot, shop: Shop, window: MainWindow, arrange: UnitOfWork
+) -> None:
+    """New ticket → customer, description → Assign mechanics: saved, and the crew
+    dialog is open on it at once (no 'save first, then open it again')."""
+    page = window.tickets_page
+    window.new_action.trigger()
+    dialog = wait_dialog(qtbot, page)
+    assert isinstance(dialog, TicketDialog)
+    qtbot.keyClicks(dialog.customer_search, "love")
+    qtbot.waitUntil(lambda: dialog.vehicle.currentData() == shop.car.id, timeout=WAIT_MS)
+    qtbot.keyClicks(dialog.description, "Timing belt")
+    qtbot.mouseClick(dialog.first_assign_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.dialog is not dialog and page.dialog is not None,
+                    timeout=WAIT_MS)
+    editor = page.dialog
+    assert isinstance(editor, TicketDialog) and editor.existing is not None
+    assert editor.work is not None
+    qtbot.waitUntil(lambda: getattr(editor.work, "assign_dialog", None) is not None,
+                    timeout=WAIT_MS)
+    assert editor.work.assign_dialog.isVisible()
+    saved = tickets.get_ticket(arrange, editor.existing.id)
+    assert saved.description == "Timing belt" and saved.vehicle_id == shop.car.id

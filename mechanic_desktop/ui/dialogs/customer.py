@@ -104,7 +104,7 @@ class CustomerDialog(EditorDialog):
         buttons.addStretch(1)
         layout.addLayout(buttons)
         if self.existing is None:
-            self.vehicles_note.setText("Save the customer first, then add their vehicles.")
+            self.vehicles_note.setText("Add vehicle saves the customer first.")
         self._update_buttons()
         return box
 
@@ -126,21 +126,29 @@ class CustomerDialog(EditorDialog):
         buttons = QHBoxLayout()
         self.new_ticket_button = button(box, "New &ticket…", "customerNewTicket")
         self.new_ticket_button.setShortcut(QKeySequence("Ctrl+T"))
-        self.new_ticket_button.setToolTip(
-            "Open a ticket for this customer (Ctrl+T)" if self.existing is not None
-            else "Save the customer first, then open tickets for them")
+        self.new_ticket_button.setToolTip("Open a ticket for this customer (Ctrl+T); a new "
+                                          "customer is saved first")
         self.new_ticket_button.clicked.connect(self.new_ticket)
-        self.new_ticket_button.setEnabled(self.existing is not None)
         buttons.addWidget(self.new_ticket_button)
         buttons.addStretch(1)
         layout.addLayout(buttons)
         return box
+
+    def saved_in_place(self, record: Any) -> None:
+        """A new customer saved by Add vehicle / New ticket: now edit them, lists and all."""
+        super().saved_in_place(record)
+        self.vehicles_note.setText("")
+        self.history_note.setText("No tickets yet.")
+        self._update_buttons()
+        self.load_vehicles()
+        self.load_history()
 
     # -- tickets -----------------------------------------------------------------------
 
     def new_ticket(self) -> None:
         """A new ticket with this customer (and their only vehicle) already chosen."""
         if self.existing is None:
+            self.save_first(lambda _rec: self.new_ticket(), "open a ticket for them")
             return
         self._show_ticket(TicketDialog(self.ui, None, self,
                                        for_customer=(self.existing.id, self.existing.name)))
@@ -157,13 +165,16 @@ class CustomerDialog(EditorDialog):
         )
 
     def _show_ticket(self, dialog: TicketDialog) -> None:
+        self._track_ticket(dialog).open()
+
+    def _track_ticket(self, dialog: TicketDialog) -> TicketDialog:
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.saved.connect(lambda _rec: self.load_history())
+        dialog.continued.connect(self._track_ticket)  # its first line opened the full editor
         self.ticket_dialog = dialog
-        dialog.open()
+        return dialog
 
     def _update_buttons(self) -> None:
-        self.add_vehicle_button.setEnabled(self.existing is not None)
         self.edit_vehicle_button.setEnabled(
             self.existing is not None and self.vehicles.currentItem() is not None
         )
@@ -215,8 +226,10 @@ class CustomerDialog(EditorDialog):
     # -- vehicles ----------------------------------------------------------------------
 
     def add_vehicle(self) -> None:
-        if self.existing is not None:
-            self._open_vehicle(None)
+        if self.existing is None:
+            self.save_first(lambda _rec: self.add_vehicle(), "add their vehicles")
+            return
+        self._open_vehicle(None)
 
     def edit_vehicle(self) -> None:
         item = self.vehicles.currentItem()

@@ -104,6 +104,8 @@ class EditorDialog(QDialog):
         self._save_label = "Save"
         #: The user changed something since the form was filled (see ``mark_changed``).
         self.changed_by_user = False
+        #: What to do after a save that keeps the dialog open (``save_first``).
+        self._then: Callable[[Any], None] | None = None
         self.setWindowTitle(title)
         self.setObjectName(f"{prefix}Dialog")
         self.setAccessibleName(title)
@@ -450,6 +452,18 @@ class EditorDialog(QDialog):
         work, not from the dialog)."""
         raise NotImplementedError
 
+    def save_first(self, then: Callable[[Any], None], what: str) -> None:
+        """Save a new record without closing, then ``then(record)``: the first action
+        that needs the record's id (adding a vehicle, assigning mechanics) saves it, so
+        nobody has to save, close and open it again. ``what`` says, if the form is not
+        complete yet, what the user was about to do."""
+        self.revalidate()
+        if not self.save_button.isEnabled():
+            self._set_banner(f"Complete the form first; then {what}.")
+            return
+        self._then = then
+        self.save()
+
     def save(self) -> None:
         self.revalidate()
         if not self.save_button.isEnabled():
@@ -466,9 +480,21 @@ class EditorDialog(QDialog):
         self._saving = False
         self.record = record
         self.saved.emit(record)
-        self.accept()
+        then, self._then = self._then, None
+        if then is None:
+            self.accept()
+            return
+        self.save_button.setText(self._save_label)
+        self.saved_in_place(record)
+        self.changed_by_user = False  # what was typed is saved
+        then(record)
+
+    def saved_in_place(self, record: Any) -> None:
+        """After ``save_first``: the dialog now edits the saved record (its version)."""
+        self.apply_record(record)
 
     def _failed(self, error: BaseException) -> None:
+        self._then = None  # not saved: the action that wanted the id does not happen
         self._saving = False
         self.save_button.setText(self._save_label)
         self.show_errors(error)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from PySide6.QtCore import QDate, QDateTime, Qt, QTime, QTimer
+from PySide6.QtCore import QDate, QDateTime, Qt, QTime, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -65,6 +65,9 @@ def _aware(value: QDateTime) -> datetime:
 
 
 class TicketDialog(EditorDialog):
+    #: A new ticket saved by its first line carries on in this (full) editor.
+    continued = Signal(object)
+
     def __init__(
         self, ui: UiContext, record: TicketRecord | None = None, parent: QWidget | None = None,
         *, for_customer: tuple[int, str] | None = None,
@@ -195,15 +198,50 @@ class TicketDialog(EditorDialog):
         return box
 
     def _lines_placeholder(self) -> QGroupBox:
-        """A new ticket has no lines yet: say where they come from."""
+        """A new ticket has no lines yet: its first mechanic or part saves it."""
         box = QGroupBox("Mechanics and parts", self)
         box.setObjectName("ticketLinesPlaceholder")
         layout = QVBoxLayout(box)
         note = note_label(box)
-        note.setText("Save the ticket first; then open it again to assign mechanics, add "
-                     "parts, move it along and print it.")
+        note.setText("Assign mechanics or add parts: the ticket is saved first, then "
+                     "opens with its lines, status and printing.")
         layout.addWidget(note)
+        row = QHBoxLayout()
+        self.first_assign_button = button(box, "Assign &mechanics…", "ticketFirstAssign")
+        self.first_assign_button.clicked.connect(lambda: self._save_then_work("assign"))
+        self.first_parts_button = button(box, "Add pa&rts…", "ticketFirstParts")
+        self.first_parts_button.clicked.connect(lambda: self._save_then_work("parts"))
+        row.addWidget(self.first_assign_button)
+        row.addWidget(self.first_parts_button)
+        row.addStretch(1)
+        layout.addLayout(row)
         return box
+
+    def _save_then_work(self, action: str) -> None:
+        """Save the new ticket, then carry on in its full editor with the chosen
+        dialog open: the user never saves, closes and reopens to add its first line."""
+        what = "assign mechanics" if action == "assign" else "add parts"
+        self.save_first(lambda record: self._continue_as(record, action), what)
+
+    def saved_in_place(self, record: Any) -> None:
+        """The full editor takes over (``_continue_as``): this one only keeps the id."""
+        self.existing = record
+
+    def _continue_as(self, record: TicketRecord, action: str) -> None:
+        successor = TicketDialog(self.ui, record, self.parentWidget())
+        successor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        work = successor.work
+        assert work is not None
+        opener = work.assign_mechanics if action == "assign" else work.add_parts
+
+        def first_load(_detail: object) -> None:
+            work.loaded.disconnect(first_load)
+            opener()
+
+        work.loaded.connect(first_load)
+        self.continued.emit(successor)
+        successor.open()
+        self.accept()
 
     def _status_row(self, work: TicketWorkPanel) -> QWidget:
         """The status text with the buttons that move it on, side by side."""

@@ -216,13 +216,20 @@ class ListPage(QWidget):
         )
 
     def _open(self, record: Any | None) -> None:
-        dialog = self.make_dialog(record)
+        self._track(self.make_dialog(record)).open()
+
+    def _track(self, dialog: QDialog) -> QDialog:
+        """Follow an editor's saves, and the editor it continues in (a new ticket saved by
+        its first line opens its full editor itself)."""
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         saved = getattr(dialog, "saved", None)
         if saved is not None:
             saved.connect(self._saved)
+        continued = getattr(dialog, "continued", None)
+        if continued is not None:
+            continued.connect(self._track)
         self.dialog = dialog
-        dialog.open()
+        return dialog
 
     def _saved(self, record: Any) -> None:
         self._keep_id = getattr(record, "id", None)
