@@ -116,3 +116,21 @@ def test_a_new_tickets_first_mechanic_saves_it_and_opens_its_full_editor(
     assert editor.work.assign_dialog.isVisible()
     saved = tickets.get_ticket(arrange, editor.existing.id)
     assert saved.description == "Timing belt" and saved.vehicle_id == shop.car.id
+
+
+def test_a_new_customer_is_shown_and_selected_whatever_the_search(
+    qtbot: QtBot, shop: Shop, window: MainWindow
+) -> None:
+    window.show_page(1)
+    page = window.current_page
+    assert page.key == "customers"
+    qtbot.keyClicks(page.search, "Bob")
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=WAIT_MS)
+    window.new_action.trigger()
+    dialog = wait_dialog(qtbot, page)
+    qtbot.keyClicks(dialog.name, "Zed Zebra")
+    with qtbot.waitSignal(dialog.saved, timeout=WAIT_MS):
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.selected_row() is not None
+                    and page.selected_row().name == "Zed Zebra", timeout=WAIT_MS)
+    assert page.search.text() == "Zed Zebra"

@@ -232,7 +232,27 @@ class ListPage(QWidget):
         return dialog
 
     def _saved(self, record: Any) -> None:
-        self._keep_id = getattr(record, "id", None)
+        record_id = getattr(record, "id", None)
+        self._keep_id = record_id
+        hidden = bool(self.search.text()) or not self.model.complete  # may not be listed
+        if isinstance(record_id, int) and self.model.row_of_id(record_id) < 0 and hidden:
+            self._show_new(record)
+
+    def found_by(self, record: Any) -> str | None:
+        """What to search for so the list shows ``record`` (a name by default)."""
+        name = getattr(record, "name", None)
+        return name if isinstance(name, str) and name else None
+
+    def _show_new(self, record: Any) -> None:
+        """A record just added may sit outside the current search or the rows loaded so
+        far: search for it, so it is listed and selected where the user looks."""
+        text = self.found_by(record)
+        if text is None:
+            return
+        self.search.blockSignals(True)
+        self.search.setText(text)
+        self.search.blockSignals(False)
+        self.model.set_search_now(text)
 
     def delete_selected(self) -> None:
         row = self.selected_row()

@@ -137,6 +137,9 @@ class StockPage(ListPage):
         self.low_stock.toggled.connect(lambda checked: self.model.set_filter("low_stock", checked))
         self.filters.addWidget(self.low_stock)
 
+    def found_by(self, record: Any) -> str | None:
+        return str(record.sku)
+
     def make_dialog(self, record: Any | None) -> QDialog:
         return PartDialog(self.ui, record, self.window())
 

@@ -382,6 +382,9 @@ class TicketsPage(ListPage):
         if changes.touches("settings"):
             self.load_settings()
 
+    def found_by(self, record: Any) -> str | None:
+        return f"#{record.number}"
+
     def make_dialog(self, record: Any | None) -> QDialog:
         return TicketDialog(self.ui, record, self.window())
 
