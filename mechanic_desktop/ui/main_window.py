@@ -26,6 +26,7 @@ from mechanic_desktop.ui.dialogs.export_csv import install_data_actions
 from mechanic_desktop.ui.pages.list_page import ListPage
 from mechanic_desktop.ui.pages.reports import with_reports
 from mechanic_desktop.ui.pages.tickets import TicketsPage
+from mechanic_desktop.ui.screen_fit import restore_geometry, save_geometry
 
 #: The areas of a window nobody signed in to (see ``access.areas_for``).
 PAGE_TYPES: tuple[tuple[str, Callable[[UiContext, QWidget], ListPage]], ...] = tuple(
@@ -308,11 +309,7 @@ class MainWindow(QMainWindow):
 
     def restore_settings(self) -> None:
         s = self.settings
-        geometry = s.value("window/geometry")
-        if isinstance(geometry, QByteArray | bytes):
-            self.restoreGeometry(QByteArray(geometry))
-        else:
-            self.resize(1280, 800)
+        restore_geometry(self, s, "window", 1280, 800)
         splitter = s.value("window/splitter")
         if isinstance(splitter, QByteArray | bytes):
             self.splitter.restoreState(QByteArray(splitter))
@@ -321,7 +318,7 @@ class MainWindow(QMainWindow):
 
     def save_settings(self) -> None:
         s = self.settings
-        s.setValue("window/geometry", self.saveGeometry())
+        save_geometry(self, s, "window")
         s.setValue("window/splitter", self.splitter.saveState())
         for page in self.pages:
             page.save_state(s)

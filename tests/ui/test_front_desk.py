@@ -5,7 +5,10 @@ Typed as a clerk would; then what the fields show is read back.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from pathlib import Path
+
+from PySide6.QtCore import QRect, QSettings, Qt
+from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from mechanic_desktop.db.unit_of_work import UnitOfWork
@@ -15,6 +18,13 @@ from mechanic_desktop.ui.dialogs.customer import CustomerDialog
 from mechanic_desktop.ui.dialogs.ticket import TicketDialog
 from mechanic_desktop.ui.dialogs.vehicle import VehicleDialog
 from mechanic_desktop.ui.main_window import MainWindow
+from mechanic_desktop.ui.screen_fit import (
+    FRAME,
+    fit_to_screen,
+    fitted,
+    restore_geometry,
+    save_geometry,
+)
 from tests.ui.conftest import Shop
 from tests.ui.helpers import WAIT_MS, wait_dialog
 
@@ -134,3 +144,22 @@ def test_a_new_customer_is_shown_and_selected_whatever_the_search(
     qtbot.waitUntil(lambda: page.selected_row() is not None
                     and page.selected_row().name == "Zed Zebra", timeout=WAIT_MS)
     assert page.search.text() == "Zed Zebra"
+
+
+def test_windows_fit_a_small_laptop_screen_and_remember_each_screen(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    laptop = QRect(0, 0, 1366, 728)  # 1366×768 less a 40 px task bar
+    widget = QWidget()
+    qtbot.addWidget(widget)
+    fit_to_screen(widget, 1280, 800, laptop)
+    assert widget.width() == 1280 and widget.height() == 728 - FRAME  # status bar on screen
+    assert fitted(900, 760, QRect(0, 0, 1920, 1040)) == (900, 760)
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    widget.resize(700, 500)
+    save_geometry(widget, settings, "window")
+    other = QWidget()
+    qtbot.addWidget(other)
+    restore_geometry(other, settings, "window", 1280, 800)
+    assert (other.width(), other.height()) == (700, 500)  # this screen's own size
+    assert all("/geometry/" in key for key in settings.allKeys())

@@ -54,6 +54,7 @@ from mechanic_desktop.ui.documents import write_pdf
 from mechanic_desktop.ui.models.columns import RIGHT, Column, money
 from mechanic_desktop.ui.models.lines import LinesModel
 from mechanic_desktop.ui.operations import alive
+from mechanic_desktop.ui.screen_fit import fit_to_screen
 
 
 def pdf_file_name(title: str) -> str:
@@ -579,7 +580,7 @@ class TicketWorkPanel(QWidget):
         document = QTextDocument(dialog)
         document.setHtml(html)
         dialog.paintRequested.connect(document.print_)
-        dialog.resize(900, 760)
+        fit_to_screen(dialog, 900, 760)
         self.preview = dialog
         dialog.open()
 
