@@ -20,6 +20,7 @@ _STATUS = {
     TicketStatus.CANCELLED: ((170, 30, 30), (244, 120, 120)),
 }
 _WARNING = ((255, 236, 179), (102, 77, 0))
+_OVERDUE = ((183, 28, 28), (255, 138, 128))
 _ACCENT = ((38, 132, 214), (96, 170, 240))
 
 
@@ -38,6 +39,11 @@ def _pick(
 def status_colour(status: TicketStatus) -> QColor:
     """The text colour of a ticket status."""
     return _pick(_STATUS[status])
+
+
+def overdue_colour() -> QColor:
+    """The text colour of a promised time that has passed on unfinished work."""
+    return _pick(_OVERDUE)
 
 
 def warning_colour() -> QColor:

@@ -5,12 +5,15 @@ Typed as a clerk would; then what the fields show is read back.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from PySide6.QtCore import QRect, QSettings, Qt
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
+from sqlalchemy import update
 
+from mechanic_desktop.db.models import ServiceTicket
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.services import customers, tickets
 from mechanic_desktop.ui.context import UiContext
@@ -25,6 +28,7 @@ from mechanic_desktop.ui.screen_fit import (
     restore_geometry,
     save_geometry,
 )
+from mechanic_desktop.ui.theme import overdue_colour
 from tests.ui.conftest import Shop
 from tests.ui.helpers import WAIT_MS, wait_dialog
 
@@ -163,3 +167,28 @@ def test_windows_fit_a_small_laptop_screen_and_remember_each_screen(
     restore_geometry(other, settings, "window", 1280, 800)
     assert (other.width(), other.height()) == (700, 500)  # this screen's own size
     assert all("/geometry/" in key for key in settings.allKeys())
+
+
+def test_an_overdue_promise_is_highlighted_in_the_tickets_list(
+    qtbot: QtBot, shop: Shop, window: MainWindow, arrange: UnitOfWork
+) -> None:
+    with arrange.writing():  # promised an hour ago, still open: overdue
+        arrange.session.execute(update(ServiceTicket).where(ServiceTicket.id == shop.ticket.id)
+                                .values(promised_at=datetime.now(UTC) - timedelta(hours=1)))
+        arrange.commit()
+    assert tickets.get_ticket(arrange, shop.ticket.id).promised_at is not None
+    page = window.tickets_page
+    page.start()
+    page.refresh()  # as F5 does
+
+    def listed() -> bool:
+        row = page.model.row_at(page.model.row_of_id(shop.ticket.id))
+        return row is not None and row.promised_at is not None
+
+    qtbot.waitUntil(listed, timeout=WAIT_MS)
+    promised = next(i for i, c in enumerate(page.model.spec.columns) if c.header == "Promised")
+    cell = page.model.index(page.model.row_of_id(shop.ticket.id), promised)
+    assert cell.data(Qt.ItemDataRole.ForegroundRole) == overdue_colour()
+    assert "Overdue" in cell.data(Qt.ItemDataRole.ToolTipRole)
+    number = page.model.index(page.model.row_of_id(shop.ticket.id), 0)
+    assert number.data(Qt.ItemDataRole.ForegroundRole) != overdue_colour()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from PySide6.QtGui import QColor, QIcon
 from PySide6.QtWidgets import QApplication, QStyle
 
@@ -16,7 +18,7 @@ from mechanic_desktop.ui.models.columns import (
     money,
     when,
 )
-from mechanic_desktop.ui.theme import status_colour, warning_colour
+from mechanic_desktop.ui.theme import overdue_colour, status_colour, warning_colour
 
 
 def status_label(value: str) -> str:
@@ -24,6 +26,25 @@ def status_label(value: str) -> str:
         return TicketStatus(value).label
     except ValueError:
         return value
+
+
+def is_overdue(row: TicketRow, now: datetime | None = None) -> bool:
+    """Promised for a time that has passed, and the work is not finished."""
+    if row.promised_at is None:
+        return False
+    try:
+        active = TicketStatus(row.status).is_active
+    except ValueError:
+        return False
+    return active and row.promised_at < (now or datetime.now(UTC))
+
+
+def _overdue(row: TicketRow) -> QColor | None:
+    return overdue_colour() if is_overdue(row) else None
+
+
+def _overdue_tip(row: TicketRow) -> str | None:
+    return "Overdue: the promised time has passed" if is_overdue(row) else None
 
 
 def _status_colour(row: TicketRow) -> QColor | None:
@@ -43,7 +64,8 @@ TICKETS: TableSpec[TicketRow] = TableSpec(
         Column("Vehicle", lambda r: r.vehicle_title, None, 215,
                tooltip=lambda r: r.vehicle_title),
         Column("Opened", lambda r: when(r.opened_at), "opened", 125),
-        Column("Promised", lambda r: when(r.promised_at), None, 125),
+        Column("Promised", lambda r: when(r.promised_at), None, 125,
+               foreground=_overdue, tooltip=_overdue_tip),
         Column("Mechanics", lambda r: r.mechanics, None, 165, tooltip=lambda r: r.mechanics),
         Column("Total", lambda r: money(r.total), None, 90, RIGHT),
     ),
