@@ -29,6 +29,7 @@ from mechanic_desktop.ui.screen_fit import (
     save_geometry,
 )
 from mechanic_desktop.ui.theme import overdue_colour
+from mechanic_desktop.ui.vehicle_combo import VehicleCombo
 from tests.ui.conftest import Shop
 from tests.ui.helpers import WAIT_MS, wait_dialog
 
@@ -192,3 +193,21 @@ def test_an_overdue_promise_is_highlighted_in_the_tickets_list(
     assert "Overdue" in cell.data(Qt.ItemDataRole.ToolTipRole)
     number = page.model.index(page.model.row_of_id(shop.ticket.id), 0)
     assert number.data(Qt.ItemDataRole.ForegroundRole) != overdue_colour()
+
+
+def test_the_vehicle_box_shortens_the_model_never_the_vin(
+    qtbot: QtBot, ui: UiContext, shop: Shop
+) -> None:
+    dialog = TicketDialog(ui)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.customer_search, "love")
+    qtbot.waitUntil(lambda: dialog.vehicle.currentData() == shop.car.id, timeout=WAIT_MS)
+    box = dialog.vehicle
+    assert isinstance(box, VehicleCombo)
+    full = box.currentText()
+    box.setMinimumWidth(0)
+    box.setFixedWidth(box.fontMetrics().horizontalAdvance(full) // 2 + 40)
+    shown = box.shown_text()
+    assert shown != full and shown.endswith(" · 1M8GDM9AXKP042788") and "…" in shown
+    assert box.toolTip() == full

@@ -47,6 +47,7 @@ from mechanic_desktop.ui.dialogs.ticket_work import TicketWorkPanel
 from mechanic_desktop.ui.dialogs.vehicle import VehicleDialog
 from mechanic_desktop.ui.models.tables import status_label
 from mechanic_desktop.ui.operations import alive
+from mechanic_desktop.ui.vehicle_combo import VehicleCombo
 
 PICKER_LIMIT = 20
 SEARCH_DELAY_MS = 150
@@ -157,7 +158,7 @@ class TicketDialog(EditorDialog):
         box = QWidget(self)
         layout = QHBoxLayout(box)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.vehicle = QComboBox(box)
+        self.vehicle = VehicleCombo(box)
         self.vehicle.setObjectName("ticketVehicleCombo")
         self.vehicle.setAccessibleName("Vehicle")
         self.vehicle.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -165,8 +166,8 @@ class TicketDialog(EditorDialog):
         self.vehicle.currentIndexChanged.connect(lambda _i: self.revalidate())
         self.vehicle.currentIndexChanged.connect(lambda _i: self._offer_last_reading())
         self._last_readings: dict[int, int | None] = {}
-        # The box may be narrower than "year make model (plate) · VIN": the whole of it
-        # is one hover away.
+        # The box may be narrower than "year make model (plate) · VIN": it shortens the
+        # description, never the VIN, and the whole of it is one hover away.
         self.vehicle.currentTextChanged.connect(self.vehicle.setToolTip)
         layout.addWidget(self.vehicle, 1)
         self.add_vehicle_button = button(box, "Add &vehicle…", "ticketAddVehicle")
