@@ -420,8 +420,10 @@ def mechanic_ranking(uow: UnitOfWork, period: Period) -> list[MechanicRank]:
         ]
 
 
-def revenue(uow: UnitOfWork, period: Period, grain: Grain = "month") -> list[RevenueBucket]:
-    """Billed work per week or month of the period (empty buckets included, as zero)."""
+def revenue(uow: UnitOfWork, period: Period, grain: Grain = "month",
+            now: datetime | None = None) -> list[RevenueBucket]:
+    """Billed work per week or month of the period (empty buckets included, as zero);
+    weeks or months that have not begun yet are left out, not charted as a zero."""
     with uow:
         bucket = date_bucket(ServiceTicket.completed_at, grain, period.offset_minutes,
                              uow.dialect).label("bucket")
@@ -441,8 +443,9 @@ def revenue(uow: UnitOfWork, period: Period, grain: Grain = "month") -> list[Rev
             r[5] or ZERO)
         for r in rows
     }
+    today = ((now or datetime.now(UTC)) + timedelta(minutes=period.offset_minutes)).date()
     return [found.get(day) or RevenueBucket(day, 0, ZERO, ZERO, ZERO, ZERO)
-            for day in bucket_starts(period, grain)]
+            for day in bucket_starts(period, grain) if day <= today]
 
 
 def bucket_starts(period: Period, grain: Grain) -> list[date]:

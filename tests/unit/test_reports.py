@@ -304,3 +304,14 @@ def test_ranking_counts_match_a_naive_count(
     assert {r.name: r.tickets for r in rows} == {f"M{i}": expected[f"M{i}"] for i in range(3)}
     assert [r.tickets for r in rows] == sorted((r.tickets for r in rows), reverse=True)
     assert all(r.labor == D("30.00") * r.tickets for r in rows)
+
+
+def test_revenue_leaves_out_weeks_and_months_not_begun(
+    uow: UnitOfWork, shop: dict[str, int]
+) -> None:
+    """The chart stopped at zero for every future month of the year; now it stops today."""
+    months = reports.revenue(uow, Period.this_year(NOW, UTC), "month", now=NOW)
+    assert [b.start for b in months][-1] == NOW.date().replace(day=1)
+    assert len(months) == NOW.month
+    weeks = reports.revenue(uow, MARCH, "week", now=datetime(2025, 3, 12, 9, 0, tzinfo=UTC))
+    assert [b.start for b in weeks] == [date(2025, 2, 24), date(2025, 3, 3), date(2025, 3, 10)]
