@@ -15,10 +15,12 @@ from sqlalchemy import update
 
 from mechanic_desktop.db.models import ServiceTicket
 from mechanic_desktop.db.unit_of_work import UnitOfWork
+from mechanic_desktop.domain.status import TicketStatus
 from mechanic_desktop.services import customers, tickets
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs.customer import CustomerDialog
 from mechanic_desktop.ui.dialogs.ticket import TicketDialog
+from mechanic_desktop.ui.dialogs.ticket_work import STATUS_VERBS
 from mechanic_desktop.ui.dialogs.vehicle import VehicleDialog
 from mechanic_desktop.ui.main_window import MainWindow
 from mechanic_desktop.ui.screen_fit import (
@@ -211,3 +213,15 @@ def test_the_vehicle_box_shortens_the_model_never_the_vin(
     shown = box.shown_text()
     assert shown != full and shown.endswith(" · 1M8GDM9AXKP042788") and "…" in shown
     assert box.toolTip() == full
+
+
+def test_leaving_the_editor_invoicing_and_closed_share_no_word(
+    qtbot: QtBot, ui: UiContext, shop: Shop, arrange: UnitOfWork
+) -> None:
+    dialog = TicketDialog(ui, tickets.get_ticket(arrange, shop.ticket.id))
+    qtbot.addWidget(dialog)
+    leave = dialog.buttons.button(dialog.buttons.StandardButton.Cancel).text()
+    words = [leave, STATUS_VERBS[TicketStatus.CLOSED], TicketStatus.CLOSED.label]
+    stems = [{w.lower().rstrip("d").rstrip("e") for w in text.split()} for text in words]
+    assert words == ["Done", "Invoice", "Closed"]
+    assert not (stems[0] & stems[1] or stems[0] & stems[2] or stems[1] & stems[2])

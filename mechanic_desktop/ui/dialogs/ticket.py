@@ -282,9 +282,12 @@ class TicketDialog(EditorDialog):
         bottom.addWidget(self.buttons)
         layout.addLayout(bottom)
         close = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
-        close.setText("Close")
-        close.setAccessibleName("Close")
-        close.setToolTip("Close the ticket (mechanics, parts and status are already saved)")
+        # "Done", not "Close": "Closed" is a status of the ticket, and the dialog's button
+        # must not read like the action that invoices it.
+        close.setText("Done")
+        close.setAccessibleName("Done")
+        close.setToolTip("Leave the ticket editor (mechanics, parts and status are already "
+                         "saved)")
         self.save_button.setToolTip("Save the customer, vehicle, description and dates")
         work.loaded.connect(self._detail_loaded)
         work.problem.connect(self._problem)

@@ -71,14 +71,14 @@ STATUS_VERBS = {
     TicketStatus.OPEN: "Back to open",
     TicketStatus.IN_PROGRESS: "Start work",
     TicketStatus.COMPLETED: "Complete",
-    TicketStatus.CLOSED: "Close and invoice",
+    TicketStatus.CLOSED: "Invoice",
     TicketStatus.CANCELLED: "Cancel ticket…",
 }
 STATUS_TIPS = {
     TicketStatus.OPEN: "Put the ticket back in the queue (work has not started after all)",
     TicketStatus.IN_PROGRESS: "A mechanic has started on the car",
     TicketStatus.COMPLETED: "The work is done; the lines become read-only",
-    TicketStatus.CLOSED: "The customer has been invoiced and collected the car",
+    TicketStatus.CLOSED: "Invoice the customer as they collect the car: the ticket is Closed",
     TicketStatus.CANCELLED: "Stop the job; every part on it goes back to stock",
 }
 
