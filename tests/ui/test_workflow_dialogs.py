@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import shiboken6
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QTextCursor
+from PySide6.QtGui import QPalette, QTextCursor
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -362,9 +362,15 @@ def test_walk_a_ticket_through_every_status(
     move("open", "Open", {"in_progress", "cancelled"})
     move("in_progress", "In progress", {"open", "completed", "cancelled"})
     move("completed", "Completed", {"closed", "reopen"})
-    # A finished ticket is read-only: no line changes, no form edits.
+    # A finished ticket is read-only: no line changes, no form edits — and looks it: the
+    # description is drawn in the window's colour, not an input's.
     assert not work.assign_button.isEnabled() and not work.add_parts_button.isEnabled()
     assert dialog.description.isReadOnly() and not dialog.save_button.isEnabled()
+    assert "Reopen" in dialog.save_button.toolTip()
+    box = dialog.description
+    inside = box.grab().toImage().pixelColor(box.width() - 12, box.height() - 8)
+    assert inside == dialog.palette().color(QPalette.ColorRole.Window)
+    assert work.status_buttons["closed"].text() == "Invoice"
     move("closed", "Closed", {"reopen"})
     assert tickets.get_ticket(arrange, shop.ticket.id).closed_at is not None
 

@@ -54,6 +54,9 @@ from mechanic_desktop.ui.operations import alive
 Validator = Callable[[], str | None]
 
 ERROR_STYLE = "color: #b3261e;"
+#: Property holding a field's own style sheet (e.g. a read-only look), kept under the red
+#: border an error line adds.
+BASE_STYLE = "baseStyle"
 WARNING_STYLE = "color: #8a5a00;"
 NOTE_STYLE = "color: palette(mid);"
 
@@ -419,7 +422,8 @@ class EditorDialog(QDialog):
         field.error.setVisible(bool(message))
         field.widget.setProperty("invalid", bool(message))
         field.widget.setAccessibleDescription(message or "")
-        field.widget.setStyleSheet("border: 1px solid #b3261e;" if message else "")
+        base = field.widget.property(BASE_STYLE) or ""
+        field.widget.setStyleSheet(f"{base} border: 1px solid #b3261e;" if message else base)
 
     def show_errors(self, error: BaseException) -> None:
         """Put a failed save's messages where they belong."""

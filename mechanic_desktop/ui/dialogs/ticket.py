@@ -42,7 +42,7 @@ from mechanic_desktop.services.runner import Operation, UnitOfWork
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dates import EARLIEST, DateTimeField
 from mechanic_desktop.ui.dialogs import checks
-from mechanic_desktop.ui.dialogs.form import EditorDialog, button, line_edit, note_label
+from mechanic_desktop.ui.dialogs.form import BASE_STYLE, EditorDialog, button, line_edit, note_label
 from mechanic_desktop.ui.dialogs.ticket_work import TicketWorkPanel
 from mechanic_desktop.ui.dialogs.vehicle import VehicleDialog
 from mechanic_desktop.ui.models.tables import status_label
@@ -63,6 +63,10 @@ def _aware(value: QDateTime) -> datetime:
     result = value.toPython()
     assert isinstance(result, datetime)
     return result.astimezone()
+
+
+#: How a text box of a finished ticket is drawn (read-only, and looking it).
+READ_ONLY_STYLE = "background: palette(window);"
 
 
 class TicketDialog(EditorDialog):
@@ -354,9 +358,16 @@ class TicketDialog(EditorDialog):
             self.work.load()
 
     def _set_editable(self, editable: bool) -> None:
-        """Completed, closed and cancelled tickets are read-only until reopened."""
-        self.description.setReadOnly(not editable)
-        self.odometer.setReadOnly(not editable)
+        """Completed, closed and cancelled tickets are read-only until reopened, and look
+        it: their text boxes take the window's colour instead of an input's white."""
+        read_only = "" if editable else READ_ONLY_STYLE
+        for box in (self.description, self.odometer):
+            box.setReadOnly(not editable)
+            box.setProperty(BASE_STYLE, read_only)
+            box.setStyleSheet(read_only)
+        self.save_button.setToolTip(
+            "Save the customer, vehicle, description and dates" if editable
+            else "A finished ticket is read-only: Reopen it to change it")
         for widget in (self.customer_search, self.customer_list, self.vehicle,
                        self.add_vehicle_button, self.promised_on):
             widget.setEnabled(editable)
