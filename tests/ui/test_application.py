@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine
 
@@ -110,3 +111,20 @@ def test_empty_database_offers_demo_data(
     offer_demo_data(window, ui)
     qtbot.waitUntil(lambda: bool(prompts.questions), timeout=5000)
     assert prompts.questions[0][2] == "Add demo data"
+
+
+def test_demo_data_message_fits_the_status_bar(
+    qtbot: QtBot, window: MainWindow, ui: UiContext, engine: Engine, prompts: FakePrompts
+) -> None:
+    """The seeder's whole report ran past the row count and was cut; now a short line
+    fits on a 1280-pixel window and the report is its tooltip."""
+    window.resize(1280, 800)
+    window.show()
+    offer_demo_data(window, ui)
+    bar = window.statusBar()
+    qtbot.waitUntil(lambda: bar.currentMessage().startswith("Demo data added"),
+                    timeout=120_000)
+    assert "Seeded" in bar.toolTip() and "customers" in bar.toolTip()
+    room = bar.width() - sum(w.width() for w in bar.findChildren(QWidget)
+                             if w.isVisible() and w.parent() is bar)
+    assert bar.fontMetrics().horizontalAdvance(bar.currentMessage()) < room
