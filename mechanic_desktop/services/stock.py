@@ -6,12 +6,14 @@ the count always equals the sum of the part's ledger; ``stock_discrepancies`` pr
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from decimal import Decimal
 
 from mechanic_desktop.db.models import Part
 from mechanic_desktop.db.repositories import StockRepository
 from mechanic_desktop.db.unit_of_work import UnitOfWork
-from mechanic_desktop.domain.errors import NotFound
+from mechanic_desktop.domain.errors import NotFound, ValidationError
 from mechanic_desktop.domain.permissions import Action
 from mechanic_desktop.domain.records import (
     ListQuery,
@@ -20,7 +22,7 @@ from mechanic_desktop.domain.records import (
     StockDiscrepancy,
     StockMovementRow,
 )
-from mechanic_desktop.domain.validation import clean_text
+from mechanic_desktop.domain.validation import clean_line, clean_text
 from mechanic_desktop.services import audit
 from mechanic_desktop.services.common import FieldErrors, constraint_errors
 from mechanic_desktop.services.parts import to_record
@@ -72,6 +74,71 @@ def receive_stock(uow: UnitOfWork, part_id: int, quantity: int, note: str = "") 
             record = _fresh_part(uow, part_id)
             uow.commit()
         return record
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryLine:
+    """One line of a supplier's delivery as typed: the part, how many, and the unit cost
+    on the delivery note ("" keeps the part's cost as it is)."""
+
+    part_id: int
+    quantity: int | str
+    unit_cost: str | Decimal = ""
+
+
+def find_part_by_sku(uow: UnitOfWork, sku: str) -> PartRecord:
+    """The part a scanned or typed SKU names (exactly, ignoring case and spaces)."""
+    code = clean_line(sku).upper()
+    if not code:
+        raise ValidationError.single("sku", "Scan or type a SKU.")
+    with uow:
+        part = uow.parts.by_sku(code)
+        if part is None:
+            raise ValidationError.single("sku", f"No part has the SKU {code}.")
+        return to_record(part)
+
+
+def receive_delivery(
+    uow: UnitOfWork, lines: Sequence[DeliveryLine], note: str = ""
+) -> list[PartRecord]:
+    """Book a whole delivery in one transaction: each line +quantity on hand with a
+    'receive' movement, and the part's cost set to the delivery's unit cost when one is
+    given. All or nothing: one bad line (named by its number) saves none."""
+    require_permission(uow, Action.RECEIVE_STOCK)
+    errors = FieldErrors()
+    if not lines:
+        errors.add("lines", "Add at least one part to the delivery.")
+    counts: list[tuple[int, int, Decimal | None]] = []
+    for number, line in enumerate(lines, start=1):
+        count = errors.integer(f"line:{number}:quantity", line.quantity,
+                               f"Line {number}: quantity received", 1, MAX_STOCK)
+        cost = (None if str(line.unit_cost).strip() == ""
+                else errors.money(f"line:{number}:unit_cost", line.unit_cost,
+                                  f"Line {number}: unit cost"))
+        if count is not None:
+            counts.append((line.part_id, count, cost))
+    text = _note(errors, note, None)
+    errors.raise_if_any()
+    with uow.writing():
+        stock = StockRepository(uow.session)
+        received: list[int] = []
+        for part_id, count, cost in counts:
+            if stock.put(part_id, count) is None:
+                raise _gone(part_id)
+            stock.record(part_id, count, "receive", staff_user_id=uow.actor_id, note=text)
+            if cost is not None:
+                part = uow.session.get(Part, part_id)
+                if part is not None and part.unit_cost != cost:
+                    part.unit_cost = cost
+            received.append(part_id)
+        units = sum(count for _part, count, _cost in counts)
+        audit.record(uow, "receive", "delivery", None,
+                     f"{len(counts)} parts, {units:,} units" + (f" ({text})" if text else ""))
+        with constraint_errors():
+            uow.flush()
+            records = [_fresh_part(uow, part_id) for part_id in received]
+            uow.commit()
+        return records
 
 
 def adjust_stock(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from sqlalchemy import Engine, text
 
@@ -92,3 +94,38 @@ def test_the_consistency_check_finds_a_count_changed_behind_the_ledger(
     with engine.begin() as conn:
         conn.execute(text("UPDATE parts SET quantity_on_hand = 9 WHERE id = :id"), {"id": pad.id})
     assert stock.stock_discrepancies(uow) == [StockDiscrepancy(pad.id, "BRK-01", 9, 5)]
+
+
+def test_a_delivery_of_several_parts_is_booked_at_once_with_its_costs(
+    uow: UnitOfWork, engine: Engine
+) -> None:
+    oil = wf.part(uow, "OIL-1", on_hand=2, price="9.00")
+    pads = wf.part(uow, "BRK-01", on_hand=0)
+    found = stock.find_part_by_sku(uow, "  brk-01 ")
+    assert found.id == pads.id
+    received = stock.receive_delivery(uow, [
+        stock.DeliveryLine(oil.id, 10, "4.15"),
+        stock.DeliveryLine(pads.id, "4", ""),  # no cost on the note: cost kept
+    ], "Delivery note 7781")
+    assert [(r.sku, r.quantity_on_hand) for r in received] == [("OIL-1", 12), ("BRK-01", 4)]
+    assert parts.get_part(uow, oil.id).unit_cost == Decimal("4.15")
+    assert parts.get_part(uow, pads.id).unit_cost == Decimal("10.00")
+    moves = [(m.quantity, m.reason, m.note) for m in
+             stock.movements_of_part(uow, oil.id, ListQuery()).rows]
+    assert (10, "receive", "Delivery note 7781") in moves
+    assert stock.stock_discrepancies(uow) == []
+
+
+def test_one_bad_line_books_nothing_and_names_the_line(uow: UnitOfWork) -> None:
+    oil = wf.part(uow, "OIL-1", on_hand=2)
+    pads = wf.part(uow, "BRK-01", on_hand=0)
+    with pytest.raises(ValidationError) as refused:
+        stock.receive_delivery(uow, [stock.DeliveryLine(oil.id, 3, "4.00"),
+                                     stock.DeliveryLine(pads.id, 0, "-1")])
+    assert set(refused.value.fields) == {"line:2:quantity", "line:2:unit_cost"}
+    assert "Line 2" in refused.value.fields["line:2:quantity"]
+    assert parts.get_part(uow, oil.id).quantity_on_hand == 2  # nothing of line 1 either
+    with pytest.raises(ValidationError, match="No part has the SKU XYZ"):
+        stock.find_part_by_sku(uow, "xyz")
+    with pytest.raises(ValidationError, match="at least one part"):
+        stock.receive_delivery(uow, [])

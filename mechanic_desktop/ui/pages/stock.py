@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QCheckBox, QDialog, QMenu, QToolBar, QVBoxLayout, QWidget
 
 from mechanic_desktop.domain.permissions import Action
@@ -19,6 +19,7 @@ from mechanic_desktop.services import parts
 from mechanic_desktop.services.runner import Operation
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs.part import PartDialog
+from mechanic_desktop.ui.dialogs.receive_delivery import ReceiveDeliveryDialog
 from mechanic_desktop.ui.dialogs.stock_moves import (
     AdjustStockDialog,
     MovementsDialog,
@@ -59,9 +60,19 @@ class StockPage(ListPage):
         self.movements_action = self._stock_action(
             "stockMovementsAction", "&Movements…", self.show_movements,
             "Every change to the selected part's stock, newest first")
+        self.delivery_action = self._stock_action(
+            "stockDeliveryAction", "Receive a &delivery…", self.receive_delivery,
+            "Book a supplier's delivery: scan or type each SKU with its count and unit "
+            "cost (Ctrl+Shift+R)")
+        self.delivery_action.setShortcut(QKeySequence("Ctrl+Shift+R"))
+        self.delivery_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.addAction(self.delivery_action)
         for action in (self.receive_action, self.adjust_action, self.movements_action):
             bar.addAction(action)
             name_tool_button(bar, action)
+        bar.addSeparator()
+        bar.addAction(self.delivery_action)
+        name_tool_button(bar, self.delivery_action)
         layout = self.layout()
         assert isinstance(layout, QVBoxLayout)  # ListPage's: search row, then the table
         layout.insertWidget(1, bar)
@@ -85,6 +96,7 @@ class StockPage(ListPage):
         self.receive_action.setEnabled(chosen and self.ui.can(Action.RECEIVE_STOCK))
         self.adjust_action.setEnabled(chosen and self.ui.can(Action.ADJUST_STOCK))
         self.movements_action.setEnabled(chosen)
+        self.delivery_action.setEnabled(self.ui.can(Action.RECEIVE_STOCK))
 
     def _context_menu(self, pos: QPoint) -> None:
         index = self.table.indexAt(pos)
@@ -105,6 +117,15 @@ class StockPage(ListPage):
         part = self.selected_part()
         if part is not None:
             self._open_stock_dialog(ReceiveStockDialog(self.ui, part, self.window()))
+
+    def receive_delivery(self) -> None:
+        """Several parts at once, each with the unit cost on the delivery note."""
+        dialog = ReceiveDeliveryDialog(self.ui, self.window())
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.saved.connect(alive(self, lambda records: self.message.emit(
+            f"Received {len(records)} part{'s' if len(records) != 1 else ''} into stock.")))
+        self.dialog = dialog
+        dialog.open()
 
     def adjust_stock(self) -> None:
         part = self.selected_part()
