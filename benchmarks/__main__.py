@@ -56,7 +56,8 @@ def measure_backend(backend: str, url: str, args: argparse.Namespace) -> dict[st
     except (DatabaseUnavailable, psycopg.OperationalError) as exc:
         # No server to measure is a finding to print, not a crash.
         return {"error": f"{type(exc).__name__}: {str(exc).strip().splitlines()[0][:200]}"}
-    context = connect(url, migrate=False)
+    # lock=False: the bench starts the app itself (ui_probe, start-up) on this file.
+    context = connect(url, migrate=False, lock=False)
     bench = Bench(backend, url, context.engine, UnitOfWork(context.engine), args.repetitions)
     bench.options["soak_seconds"] = args.soak_seconds
     figures: dict[str, Any] = {}

@@ -1,4 +1,5 @@
-"""Command line: open the app (default), or ``seed`` a database with demo data."""
+"""Command line: open the app (default), ``seed`` a database with demo data, or
+``set-up-server`` (a shared server's schema and the desks' role, as its owner)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Sequence
 
 from mechanic_desktop import __version__
 from mechanic_desktop.config import database_url
-from mechanic_desktop.domain.errors import DatabaseUnavailable
+from mechanic_desktop.domain.errors import DatabaseUnavailable, DomainError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,6 +58,14 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--parts", type=int, default=500)
     seed.add_argument("--random-seed", type=int, default=1)
     seed.add_argument("--database-url", dest="seed_database_url", default=None)
+    setup = sub.add_parser(
+        "set-up-server",
+        help="as the database owner: create or upgrade the shop's schema on a PostgreSQL "
+        "server and give the desks' role its rights (see README)")
+    setup.add_argument("--database-url", dest="setup_database_url", required=True,
+                       help="postgresql+psycopg://OWNER@server/shop")
+    setup.add_argument("--desk-role", required=True,
+                       help="the server role every workstation connects with")
     return parser
 
 
@@ -73,9 +82,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     url = database_url(getattr(args, "seed_database_url", None) or args.database_url)
     if args.command == "seed":
         return run_seed(url, args)
+    if args.command == "set-up-server":
+        return run_set_up_server(args.setup_database_url, args.desk_role)
     from mechanic_desktop.ui.application import run_gui
 
     return run_gui(url, args)
+
+
+def run_set_up_server(url: str, desk_role: str) -> int:
+    from mechanic_desktop.services.maintenance import set_up_server
+
+    try:
+        result = set_up_server(None, url, desk_role)
+    except DomainError as exc:
+        print(f"mechanic-desktop: {exc}", file=sys.stderr)
+        return 2
+    print(f"{result.sentence} The role '{desk_role}' can now use it.")
+    return 0 if result.usable else 2
 
 
 def run_seed(url: str, args: argparse.Namespace) -> int:

@@ -12,9 +12,10 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError
 
 from mechanic_desktop.db.engine import check_connection, describe, make_engine, parse_url
-from mechanic_desktop.db.local_files import network_share_reason
+from mechanic_desktop.db.local_files import DatabaseLock, lock_database, network_share_reason
 from mechanic_desktop.db.migrations import upgrade
 from mechanic_desktop.db.unit_of_work import SessionGuard, UnitOfWork
 from mechanic_desktop.domain.errors import DatabaseUnavailable
@@ -26,6 +27,8 @@ class AppContext:
     engine: Engine
     uow: UnitOfWork
     backup: Path | None = None
+    #: Held while the app has a SQLite file open: one running app per file.
+    lock: DatabaseLock | None = None
 
     @property
     def description(self) -> str:
@@ -33,6 +36,8 @@ class AppContext:
 
     def close(self) -> None:
         self.engine.dispose()
+        if self.lock is not None:
+            self.lock.release()
 
 
 def forbid_main_thread() -> None:
@@ -47,29 +52,54 @@ def connect(
     guard: SessionGuard | None = None,
     migrate: bool = True,
     require_actor: bool = False,
+    lock: bool = True,
 ) -> AppContext:
     """Open the database at ``url``, upgrading its schema first when asked.
 
-    Raises ``DatabaseUnavailable`` with one sentence when the database cannot be used.
+    A SQLite file is locked for this process (one running app per file; see
+    ``db.local_files``); ``lock=False`` is for a harness that starts the app itself
+    beside its own connection (the benchmarks). Raises ``DatabaseUnavailable`` with one
+    sentence when the database cannot be used (``DatabaseInUse`` when another copy has it).
     """
     parsed = parse_url(url)
+    held = None
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        folder = Path(parsed.database).expanduser().resolve().parent
+        file = Path(parsed.database).expanduser().resolve()
         reason = network_share_reason(parsed.database)
         if reason is not None:
             raise DatabaseUnavailable(reason)
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            file.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise DatabaseUnavailable(
-                f"Cannot create the folder {folder} for the database: {exc.strerror}."
+                f"Cannot create the folder {file.parent} for the database: {exc.strerror}."
             ) from exc
+        if lock:  # before migrating: a second copy must not upgrade it under the first
+            held = lock_database(file)
     engine = make_engine(parsed)
     try:
         check_connection(engine)
-        backup = upgrade(engine) if migrate else None
-    except Exception:
+        backup = _upgrade(engine) if migrate else None
+    except BaseException:
         engine.dispose()
+        if held is not None:
+            held.release()
         raise
     uow = UnitOfWork(engine, guard=guard, require_actor=require_actor)
-    return AppContext(parsed, engine, uow, backup)
+    return AppContext(parsed, engine, uow, backup, held)
+
+
+def _upgrade(engine: Engine) -> Path | None:
+    """Migrate at start-up; the desks' own server account may not (least privilege), and
+    is told who can instead of failing with the server's raw error."""
+    try:
+        return upgrade(engine)
+    except DBAPIError as exc:
+        low = str(exc.orig).lower()
+        if "permission denied" in low or "must be owner" in low:
+            raise DatabaseUnavailable(
+                f"{describe(engine.url)} needs its schema created or upgraded for this "
+                f"version, and the server user '{engine.url.username}' may not change "
+                "tables. In the connection dialog, enter the database owner's user name and "
+                "password, Test, then Upgrade; the desks keep their own account.") from exc
+        raise

@@ -1,7 +1,12 @@
-"""SQLite files: refusing network shares, and consistent backups and restores.
+"""SQLite files: refusing network shares, one running app per file, consistent backups
+and restores; and ``pg_dump`` copies of a shared server.
 
 SQLite's locking is unreliable over SMB/NFS (two desks can corrupt the file), so a path
-on a network share is refused with the reason; shared use means PostgreSQL.
+on a network share is refused with the reason; shared use means PostgreSQL. A running
+app holds a lock beside its file (``shop.sqlite3.lock``), so a second copy opening the
+same file is told so instead of racing the first (a restore by one would delete the
+other's unsaved ``-wal``). A restore also refuses while any other process has the file
+open.
 """
 
 from __future__ import annotations
@@ -15,6 +20,11 @@ import sys
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import IO
+
+from sqlalchemy.engine import URL
+
+from mechanic_desktop.domain.errors import DatabaseInUse
 
 NETWORK_FILESYSTEMS = frozenset(
     {
@@ -172,15 +182,48 @@ def check_sqlite_file(path: Path) -> str | None:
     return None
 
 
+def open_elsewhere(database: Path) -> bool:
+    """Whether any other connection has ``database`` open (another process, or a pool
+    of this one that was not disposed).
+
+    Every connection the app makes uses WAL, and a WAL connection keeps a shared lock on
+    the file while it is open; so an exclusive lock taken without waiting is refused
+    exactly while someone else has it open, idle or not.
+    """
+    if not database.exists():
+        return False
+    conn = sqlite3.connect(database, timeout=0, isolation_level=None)
+    try:
+        conn.execute("PRAGMA locking_mode=EXCLUSIVE")
+        conn.execute("BEGIN EXCLUSIVE")
+        conn.execute("ROLLBACK")
+    except sqlite3.OperationalError as exc:
+        text = str(exc).lower()
+        return "locked" in text or "busy" in text  # else damaged: nobody can use it
+    except sqlite3.DatabaseError:
+        return False
+    finally:
+        conn.close()
+    return False
+
+
+IN_USE = ("{name} is open in another program (another copy of Mechanic Desktop, or a "
+          "tool reading the file); close it first: restoring now would lose what it "
+          "has not written yet.")
+
+
 def restore_sqlite(backup: Path, database: Path) -> Path:
     """Replace ``database`` by ``backup``; the current file is kept aside and returned.
 
     The backup is checked first, and copied with the backup API so the result is whole;
-    the app must have closed its connections to ``database`` before this runs.
+    the app must have closed its connections to ``database`` before this runs, and it
+    refuses (``DatabaseInUse``) while another process still has the file open.
     """
     problem = check_sqlite_file(backup)
     if problem is not None:
         raise ValueError(problem)
+    if open_elsewhere(database):
+        raise DatabaseInUse(IN_USE.format(name=database.name))
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     kept = database.with_name(f"{database.stem}-before-restore-{stamp}{database.suffix}")
     if database.exists():
@@ -197,3 +240,85 @@ def restore_sqlite(backup: Path, database: Path) -> Path:
 
 def pg_dump_available() -> str | None:
     return shutil.which("pg_dump")
+
+
+#: Environment variables never handed to ``pg_dump``: the app's own sign-in password.
+PRIVATE_ENVIRONMENT = ("MECHANIC_PASSWORD",)
+
+
+def run_pg_dump(url: URL, target: Path, pg_dump: str) -> Path:
+    """``pg_dump --format=custom``; the password goes in the environment, not argv."""
+    # URL.create, not url.set(password=None): set() ignores None, and the rendered URL
+    # would then carry "***" as the password, which libpq prefers over PGPASSWORD.
+    conninfo = URL.create(
+        "postgresql", username=url.username, host=url.host, port=url.port,
+        database=url.database, query=url.query,
+    ).render_as_string()
+    env = {k: v for k, v in os.environ.items() if k not in PRIVATE_ENVIRONMENT}
+    if url.password:
+        env["PGPASSWORD"] = str(url.password)
+    done = subprocess.run(
+        [pg_dump, "--format=custom", "--no-owner", f"--file={target}", f"--dbname={conninfo}"],
+        capture_output=True, text=True, env=env, check=False, timeout=3600)
+    if done.returncode != 0:
+        first = (done.stderr.strip().splitlines() or ["pg_dump failed"])[-1]
+        raise RuntimeError(f"pg_dump could not back up the database: {first}")
+    return target
+
+
+class DatabaseLock:
+    """This process's claim on a SQLite file (see the module's docstring)."""
+
+    def __init__(self, path: Path, handle: IO[str]) -> None:
+        self.path = path
+        self._handle: IO[str] | None = handle
+
+    def release(self) -> None:
+        """Let another copy open the file (closing the handle drops the OS lock)."""
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+
+    @property
+    def held(self) -> bool:
+        return self._handle is not None
+
+
+#: The lock byte sits past the process id written at the start of the lock file, so
+#: Windows' mandatory range lock does not stop the second copy from reading that id.
+_LOCK_OFFSET = 64
+
+
+def lock_database(database: Path) -> DatabaseLock:
+    """Take the one-app-per-file lock beside ``database``, or raise ``DatabaseInUse``
+    naming the process that holds it."""
+    path = database.with_name(database.name + ".lock")
+    handle = open(path, "a+", encoding="ascii")  # noqa: SIM115 - held until release()
+    try:
+        _lock(handle)
+    except OSError:
+        handle.seek(0)
+        holder = handle.read(_LOCK_OFFSET).strip()
+        handle.close()
+        process = f" (process {holder})" if holder.isdigit() else ""
+        raise DatabaseInUse(
+            f"Mechanic Desktop is already running with {database.name} on this "
+            f"computer{process}. Use that window, or close it and start again: two copies "
+            "working on one file could lose each other's work.") from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"{os.getpid()}\n")
+    handle.flush()
+    return DatabaseLock(path, handle)
+
+
+def _lock(handle: IO[str]) -> None:
+    if sys.platform == "win32":  # pragma: no cover - Windows only
+        import msvcrt
+
+        handle.seek(_LOCK_OFFSET)
+        msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+    else:
+        import fcntl
+
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -24,7 +24,7 @@ from mechanic_desktop.db.engine import (
     make_engine,
     parse_url,
 )
-from mechanic_desktop.db.local_files import network_share_reason
+from mechanic_desktop.db.local_files import check_sqlite_file, network_share_reason
 from mechanic_desktop.db.migrations import alembic_config, current_revision, upgrade
 from mechanic_desktop.domain.errors import DatabaseUnavailable
 
@@ -51,6 +51,10 @@ class ProbeKind(StrEnum):
 
 USABLE = frozenset({ProbeKind.OK, ProbeKind.EMPTY})
 
+#: The desks' own server account may not change tables (least privilege, see README).
+NOT_OWNER = ("The server user '{user}' may not create or change the shop's tables. Use "
+             "the database owner's account for this step (the desks keep their own).")
+
 
 @dataclass(frozen=True)
 class ProbeResult:
@@ -74,6 +78,47 @@ def _revisions() -> tuple[str, set[str]]:
     return head, {s.revision for s in scripts.walk_revisions()}
 
 
+#: The tables every Mechanic Desktop database has had since its first schema (0001).
+SHOP_TABLES = frozenset({
+    "customers", "vehicles", "mechanics", "parts", "service_tickets", "ticket_mechanics",
+    "ticket_parts", "stock_movements", "staff_users", "audit_log", "shop_settings",
+})
+
+
+def check_shop_file(path: Path) -> str | None:
+    """Why the SQLite file ``path`` cannot stand in for the shop's data, or None.
+
+    It must be a sound SQLite file whose schema revision this app knows (an older one
+    is upgraded when it is opened) and that holds the shop's tables: any other SQLite
+    file would open empty and offer the first-administrator screen to whoever is there.
+    """
+    problem = check_sqlite_file(path)
+    if problem is not None:
+        return problem
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        tables = {name for (name,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        row = (conn.execute("SELECT version_num FROM alembic_version").fetchone()
+               if "alembic_version" in tables else None)
+    except sqlite3.DatabaseError as exc:
+        return f"{path.name} is not a usable database ({exc})."
+    finally:
+        conn.close()
+    if row is None:
+        return f"{path.name} is not a Mechanic Desktop database (it has no schema revision)."
+    revision = str(row[0])
+    head, known = _revisions()
+    if revision not in known:
+        return (f"{path.name} was made by a newer Mechanic Desktop (schema {revision}; this "
+                f"version knows up to {head}); update this app to restore it.")
+    missing = sorted(SHOP_TABLES - tables)
+    if missing:
+        return (f"{path.name} is not a whole Mechanic Desktop database: it has no "
+                f"{', '.join(missing)} table{'s' if len(missing) > 1 else ''}.")
+    return None
+
+
 def classify_error(exc: BaseException, url: URL) -> ProbeResult:
     """The kind and sentence for a failed connection attempt."""
     low = str(getattr(exc, "orig", exc) or exc).lower()
@@ -91,6 +136,8 @@ def classify_error(exc: BaseException, url: URL) -> ProbeResult:
         kind = ProbeKind.UNREACHABLE
     else:
         kind = ProbeKind.OTHER
+        if "permission denied" in low or "must be owner" in low:
+            sentence = NOT_OWNER.format(user=url.username or "this user")
     return ProbeResult(kind, sentence)
 
 

@@ -45,6 +45,15 @@ class SchemaTooNew(DatabaseUnavailable):
     """The database was upgraded by a newer version of the app."""
 
 
+class DatabaseInUse(DatabaseUnavailable):
+    """Another copy of the app (or another program) has the database file open."""
+
+
+class MaintenanceRefused(DomainError):
+    """A backup, restore or schema step cannot be done as asked; the message says why
+    (nothing was changed)."""
+
+
 class PermissionDenied(DomainError):
     """The signed-in role may not do this; the message names the role and the action."""
 

@@ -1,5 +1,11 @@
 """What each role may do. Services check this (raising PermissionDenied); the UI reads
-the same table to hide or disable what the role cannot reach."""
+the same table to hide or disable what the role cannot reach.
+
+Maintenance of the database itself (backups, restore, ``pg_dump``, testing, creating and
+upgrading a database) belongs to administrators only: a backup or a dump is a copy of
+every password hash, and a restore or an upgrade changes every desk's data. What may
+happen before anyone has signed in is decided in ``services/maintenance``.
+"""
 
 from __future__ import annotations
 
@@ -24,6 +30,12 @@ class Action(StrEnum):
     VIEW_AUDIT = "read the audit trail"
     REOPEN_TICKETS = "reopen completed tickets"
     LOAD_DEMO_DATA = "fill the database with demo data"
+    BACK_UP = "back up the shop's data"
+    RESTORE_BACKUP = "restore a backup"
+    DUMP_DATABASE = "save a copy of the shared database"
+    TEST_CONNECTION = "test a database connection"
+    CREATE_DATABASE = "create a shop database"
+    UPGRADE_SCHEMA = "upgrade a database's schema"
 
 
 _WRITER = frozenset(

@@ -4,7 +4,8 @@ A list is read through the same ``fetch(ListQuery) -> Page`` callable its table 
 page at a time, so exporting a million tickets never holds more than one page; each page
 is its own short read transaction. Progress is reported after every page and a cancel
 flag is checked between pages. Files are written to a temporary name and renamed at the
-end, so a cancelled or failed export never leaves half a file behind.
+end, so a cancelled or failed export never leaves half a file behind. A finished export
+is audited (``export_file``): it takes the shop's data off the premises.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
+from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.formatting import format_value
 from mechanic_desktop.domain.records import ListQuery, Page
+from mechanic_desktop.services import audit
 from mechanic_desktop.services.reports import Column
 
 FetchPage = Callable[[ListQuery], Page[Any]]
@@ -119,4 +122,15 @@ def to_file(path: str | Path, write: Callable[[TextIO], int]) -> int:
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+    return count
+
+
+def export_file(uow: UnitOfWork, what: str, path: str | Path,
+                write: Callable[[TextIO], int]) -> int:
+    """``to_file``, then an audit row saying what was exported (a list or a report, by
+    its name), how many rows, and to which file."""
+    count = to_file(path, write)
+    with uow.writing():
+        audit.record(uow, "export", what, None, f"{count} rows to {path}")
+        uow.commit()
     return count

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox
 
 from mechanic_desktop import bootstrap
 from mechanic_desktop.config import database_url, log_dir, settings_file, url_given_outside
-from mechanic_desktop.domain.errors import DatabaseUnavailable
+from mechanic_desktop.domain.errors import DatabaseInUse, DatabaseUnavailable
 from mechanic_desktop.domain.staff import Role
 from mechanic_desktop.ui.connection_settings import saved_url
 from mechanic_desktop.ui.context import UiContext
@@ -160,6 +160,9 @@ def _connect(
             if user:
                 print(f"mechanic-desktop: {exc}", file=sys.stderr)
                 return None
+            if isinstance(exc, DatabaseInUse):  # another copy has it: nothing to fix here
+                QMessageBox.critical(None, "Already open", str(exc))
+                return None
             if not from_saved:
                 if _restored_from_backup(url, exc):
                     continue
@@ -167,7 +170,10 @@ def _connect(
                 return None
             from mechanic_desktop.ui.dialogs.connection import ConnectionDialog
 
-            dialog = ConnectionDialog(settings, note=f"Cannot open the database: {exc}")
+            # Nobody is signed in: Create/Upgrade are offered, and the server decides
+            # (they need the database owner's account; see services.maintenance).
+            dialog = ConnectionDialog(settings, note=f"Cannot open the database: {exc}",
+                                      can_upgrade=True)
             if dialog.exec() != ConnectionDialog.DialogCode.Accepted or not dialog.chosen_url:
                 return None
             url = dialog.chosen_url
@@ -266,8 +272,9 @@ class SharedDatabase(QObject):
     def equip(self, window: QMainWindow, settings: QSettings,
               reopen: Callable[[str], None]) -> DatabaseActions:
         """The status bar's connection indicator and File → connection / backup."""
+        from mechanic_desktop.services.maintenance import location
         from mechanic_desktop.ui.connection_status import add_indicator
         from mechanic_desktop.ui.dialogs.backup import DatabaseActions
 
         add_indicator(window.statusBar(), self.monitor)
-        return DatabaseActions(window, self.ui, self.context.engine, settings, reopen)
+        return DatabaseActions(window, self.ui, location(self.context.uow), settings, reopen)

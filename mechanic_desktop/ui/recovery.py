@@ -11,13 +11,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from mechanic_desktop.db.local_files import check_sqlite_file, restore_sqlite
+from mechanic_desktop.db.local_files import restore_sqlite
+from mechanic_desktop.db.probe import check_shop_file
 
 Confirm = Callable[[str, str], bool]  # (title, question) → yes
 
 
 def backups_beside(database: Path) -> list[Path]:
-    """Sound backups of ``database``, newest first."""
+    """Sound backups of ``database``, newest first: Mechanic Desktop databases only, so
+    a stray SQLite file with a backup's name is never offered."""
     folder = database.parent
     if not folder.is_dir():
         return []
@@ -32,7 +34,7 @@ def backups_beside(database: Path) -> list[Path]:
         )
     ]
     candidates.sort(key=lambda p: p.stat().st_mtime, reverse=True)
-    return [p for p in candidates if check_sqlite_file(p) is None]
+    return [p for p in candidates if check_shop_file(p) is None]
 
 
 def offer_restore(database: Path, problem: str, confirm: Confirm) -> Path | None:

@@ -15,16 +15,12 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import make_url
 
 from mechanic_desktop import bootstrap
-from mechanic_desktop.db.local_files import pg_dump_available
+from mechanic_desktop.db.local_files import pg_dump_available, run_pg_dump
 from mechanic_desktop.db.models import Customer
 from mechanic_desktop.db.unit_of_work import UnitOfWork
-from mechanic_desktop.services import customers
+from mechanic_desktop.services import customers, maintenance
 from mechanic_desktop.ui.context import UiContext
-from mechanic_desktop.ui.dialogs.backup import (
-    DatabaseActions,
-    ServerBackupDialog,
-    run_pg_dump,
-)
+from mechanic_desktop.ui.dialogs.backup import DatabaseActions, ServerBackupDialog
 from mechanic_desktop.ui.main_window import MainWindow
 from mechanic_desktop.ui.operations import DbWorker
 from tests.ui.conftest import FakePrompts
@@ -42,6 +38,18 @@ def _add(uow: UnitOfWork, *names: str) -> None:
         customers.create_customer(uow, customers.CustomerData(name))
 
 
+Workers = Callable[[UnitOfWork], DbWorker]
+
+
+def _window(qtbot: QtBot, shop: bootstrap.AppContext, tmp_path: Path, workers: Workers,
+            prompts: FakePrompts) -> tuple[UiContext, MainWindow]:
+    ui = UiContext(workers(shop.uow), prompts)
+    window = MainWindow(ui, shop.description,
+                        QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    return ui, window
+
+
 @pytest.fixture
 def sqlite_shop(tmp_path: Path) -> Iterator[bootstrap.AppContext]:
     context = bootstrap.connect(f"sqlite:///{tmp_path / 'shop.sqlite3'}",
@@ -51,22 +59,18 @@ def sqlite_shop(tmp_path: Path) -> Iterator[bootstrap.AppContext]:
 
 
 def test_backup_then_restore_from_the_menu_round_trips(
-    qtbot: QtBot, sqlite_shop: bootstrap.AppContext, tmp_path: Path,
-    workers: Callable[[UnitOfWork], DbWorker],
+    qtbot: QtBot, sqlite_shop: bootstrap.AppContext, tmp_path: Path, workers: Workers,
     prompts: FakePrompts,
 ) -> None:
     engine = sqlite_shop.engine
     _add(UnitOfWork(engine), "Ada Lovelace", "Bob Builder", "Carmen Ortiz")
-    worker = workers(sqlite_shop.uow)
-    ui = UiContext(worker, prompts)
-    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(ui, sqlite_shop.description, settings)
-    qtbot.addWidget(window)
+    ui, window = _window(qtbot, sqlite_shop, tmp_path, workers, prompts)
+    settings = window.settings
     reopened: list[str] = []
     target = tmp_path / "copies" / "monday.sqlite3"
     target.parent.mkdir()
     actions = DatabaseActions(
-        window, ui, engine, settings, reopened.append,
+        window, ui, maintenance.location(sqlite_shop.uow), settings, reopened.append,
         choose_target=lambda _p, _c, suggested: str(target),
         choose_source=lambda _p, _c, _s: str(target))
     file_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&File")
@@ -91,19 +95,15 @@ def test_backup_then_restore_from_the_menu_round_trips(
 
 
 def test_restore_declined_changes_nothing(
-    qtbot: QtBot, sqlite_shop: bootstrap.AppContext, tmp_path: Path,
-    workers: Callable[[UnitOfWork], DbWorker],
+    qtbot: QtBot, sqlite_shop: bootstrap.AppContext, tmp_path: Path, workers: Workers,
     prompts: FakePrompts,
 ) -> None:
     engine = sqlite_shop.engine
     _add(UnitOfWork(engine), "Ada Lovelace")
-    worker = workers(sqlite_shop.uow)
-    ui = UiContext(worker, prompts)
-    window = MainWindow(ui, sqlite_shop.description,
-                        QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
-    qtbot.addWidget(window)
+    ui, window = _window(qtbot, sqlite_shop, tmp_path, workers, prompts)
     reopened: list[str] = []
-    actions = DatabaseActions(window, ui, engine, window.settings, reopened.append,
+    actions = DatabaseActions(window, ui, maintenance.location(sqlite_shop.uow),
+                              window.settings, reopened.append,
                               choose_source=lambda *_: str(tmp_path / "x.sqlite3"))
     prompts.answer = False
     actions.restore()
@@ -111,11 +111,13 @@ def test_restore_declined_changes_nothing(
 
 
 def test_server_backup_explains_and_runs_pg_dump(
-    qtbot: QtBot, pg_engine: Engine, tmp_path: Path
+    qtbot: QtBot, pg_engine: Engine, tmp_path: Path, workers: Workers
 ) -> None:
     target = tmp_path / "shop.dump"
     pg_dump = pg_dump_available()
-    dialog = ServerBackupDialog(pg_engine.url, lambda *_: str(target), pg_dump=pg_dump)
+    uow = UnitOfWork(pg_engine)
+    dialog = ServerBackupDialog(maintenance.location(uow), workers(uow),
+                                lambda *_: str(target), pg_dump=pg_dump)
     qtbot.addWidget(dialog)
     dialog.show()
     assert "administrator should back it up" in dialog.explanation.text()
@@ -149,8 +151,7 @@ def test_pg_dump_gets_the_password_in_its_environment_only(
 
 
 def test_render_connection_backup_and_offline_screens(
-    qtbot: QtBot, sqlite_shop: bootstrap.AppContext, tmp_path: Path,
-    workers: Callable[[UnitOfWork], DbWorker],
+    qtbot: QtBot, sqlite_shop: bootstrap.AppContext, tmp_path: Path, workers: Workers,
     prompts: FakePrompts, pg_engine: Engine,
 ) -> None:
     """PNGs for review (MD_SHOTS_DIR keeps them): the connection dialog after a failed
@@ -188,7 +189,9 @@ def test_render_connection_backup_and_offline_screens(
     dialog.adjustSize()
     save(dialog, "connection-dialog-local.png")
 
-    server = ServerBackupDialog(pg_engine.url, lambda *_: None, pg_dump="/usr/bin/pg_dump")
+    server = ServerBackupDialog(maintenance.location(UnitOfWork(pg_engine)),
+                                workers(UnitOfWork(pg_engine)), lambda *_: None,
+                                pg_dump="/usr/bin/pg_dump")
     qtbot.addWidget(server)
     server.show()
     server.adjustSize()
@@ -215,3 +218,56 @@ def test_render_connection_backup_and_offline_screens(
     qtbot.waitUntil(lambda: window.tickets_page.model.loaded_once, timeout=WAIT_MS)
     save(window, "main-window-offline.png")
     monitor.stop()
+
+
+def test_backup_and_restore_are_for_administrators_even_past_the_menu(
+    qtbot: QtBot, sqlite_shop: bootstrap.AppContext, tmp_path: Path, workers: Workers,
+    prompts: FakePrompts,
+) -> None:
+    """Back up… (a copy of every password hash) and Restore… are greyed out for a
+    mechanic, and the service refuses them even when the menu is bypassed."""
+    from mechanic_desktop.domain.staff import Actor, Role
+
+    ui, window = _window(qtbot, sqlite_shop, tmp_path, workers, prompts)
+    ui.sign_in(Actor(1, "mo", "Mo Wrench", Role.MECHANIC))
+    target = tmp_path / "copy.sqlite3"
+    actions = DatabaseActions(window, ui, maintenance.location(sqlite_shop.uow),
+                              window.settings, lambda _url: None,
+                              choose_target=lambda *_: str(target),
+                              choose_source=lambda *_: str(target))
+    assert not actions.backup_action.isEnabled()
+    assert actions.backup_action.toolTip() == "Only an administrator may back up the shop's data"
+    assert not actions.restore_action.isEnabled()
+    actions.back_up()
+    qtbot.waitUntil(lambda: bool(prompts.notices), timeout=WAIT_MS)
+    assert prompts.notices[-1] == (
+        "Backup failed", "Nothing was backed up: Mechanics cannot back up the shop's data; "
+        "ask an administrator.")
+    assert not target.exists()
+
+
+def test_restore_of_a_file_that_is_not_a_shop_says_so(
+    qtbot: QtBot, sqlite_shop: bootstrap.AppContext, tmp_path: Path, workers: Workers,
+    prompts: FakePrompts,
+) -> None:
+    import sqlite3
+
+    engine = sqlite_shop.engine
+    _add(UnitOfWork(engine), "Ada Lovelace")
+    other = tmp_path / "holiday-photos.db"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE photos (id INTEGER PRIMARY KEY)")
+    conn.close()
+    ui, window = _window(qtbot, sqlite_shop, tmp_path, workers, prompts)
+    reopened: list[str] = []
+    actions = DatabaseActions(window, ui, maintenance.location(sqlite_shop.uow),
+                              window.settings, reopened.append,
+                              choose_source=lambda *_: str(other))
+    prompts.answer = True
+    actions.restore_action.trigger()
+    qtbot.waitUntil(lambda: prompts.notices[-1:] != [] and
+                    prompts.notices[-1][0] == "Restore failed", timeout=WAIT_MS)
+    assert prompts.notices[-1][1] == (
+        "Nothing was changed: holiday-photos.db is not a Mechanic Desktop database (it has "
+        "no schema revision).")
+    assert reopened == [] and _count(engine) == 1

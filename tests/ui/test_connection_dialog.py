@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import keyring
@@ -22,6 +22,7 @@ from mechanic_desktop.config import database_url
 from mechanic_desktop.db import local_files
 from mechanic_desktop.db.engine import make_engine
 from mechanic_desktop.db.probe import ProbeKind
+from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.ui.connection_settings import (
     KEYRING_SERVICE,
     PasswordStore,
@@ -30,6 +31,7 @@ from mechanic_desktop.ui.connection_settings import (
 )
 from mechanic_desktop.ui.dialogs import connection as connection_module
 from mechanic_desktop.ui.dialogs.connection import NO_KEYRING, ConnectionDialog
+from mechanic_desktop.ui.operations import DbWorker
 from tests import pgserver
 
 WAIT_MS = 10_000
@@ -290,3 +292,34 @@ def test_start_url_prefers_command_line_then_environment_then_saved_choice(
     monkeypatch.setenv("MECHANIC_DATABASE_URL", "sqlite:///env.sqlite3")
     assert start_url("sqlite:///env.sqlite3", no_cli, settings) == (
         "sqlite:///env.sqlite3", False)
+
+
+def test_signed_in_steps_go_through_the_service_which_checks_the_role(
+    qtbot: QtBot, settings: QSettings, pg_engine: Engine, memory_keyring: MemoryKeyring,
+    workers: Callable[[UnitOfWork], DbWorker],
+) -> None:
+    """Signed in as a mechanic, Test is refused by the service (not just hidden); an
+    administrator's test is audited in the open shop's database."""
+    from sqlalchemy import select
+
+    from mechanic_desktop.db.models import AuditEntry
+    from mechanic_desktop.domain.staff import Actor, Role
+    from mechanic_desktop.services import staff
+    from tests.conftest import empty_tables
+    from tests.unit.test_auth import FLOOR, GOOD
+
+    empty_tables(pg_engine)
+    uow = UnitOfWork(pg_engine)
+    boss = staff.create_staff(uow, staff.StaffData("boss", "Bo Ss", "admin"), GOOD, GOOD, FLOOR)
+    worker = workers(uow)
+    worker.actor = Actor(boss.id, "mo", "Mo Wrench", Role.MECHANIC)
+    dialog = _dialog(qtbot, settings, worker=worker)
+    _shared(qtbot, dialog, pg_engine, str(pg_engine.url.database))
+    assert _test(qtbot, dialog) == ("Mechanics cannot test a database connection; ask an "
+                                    "administrator.")
+    worker.actor = Actor(boss.id, "boss", "Bo Ss", Role.ADMIN)
+    assert _test(qtbot, dialog).endswith("a shop database, ready.")
+    with pg_engine.connect() as conn:
+        tests = conn.execute(select(AuditEntry.staff_user_id, AuditEntry.summary).where(
+            AuditEntry.action == "connection test")).all()
+    assert [(who, summary.rsplit(": ", 1)[1]) for who, summary in tests] == [(boss.id, "ok")]

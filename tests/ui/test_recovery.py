@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import time
 from pathlib import Path
 
@@ -30,6 +31,9 @@ def test_damaged_file_offers_the_newest_sound_backup(tmp_path: Path) -> None:
     _shop(db, "Bob Builder")
     newer = backup_sqlite(db, tmp_path / "shop-backup-20260102-000000.sqlite3")
     (tmp_path / "shop-backup-20260103-000000.sqlite3").write_bytes(b"not a database")
+    stray = sqlite3.connect(tmp_path / "shop-backup-20260104-000000.sqlite3")
+    stray.execute("CREATE TABLE photos (id INTEGER PRIMARY KEY)")  # sound, but not a shop
+    stray.close()
     db.write_bytes(b"\x00" * 8192)  # the disk ate it
     with pytest.raises(DatabaseUnavailable) as caught:
         connect(f"sqlite:///{db}")
@@ -77,3 +81,31 @@ def test_start_up_offers_the_backup_for_a_damaged_file(
     assert "damaged file was kept as" in told[0]
     context = connect(url)
     context.close()
+
+
+@pytest.mark.parametrize("from_saved", [False, True])
+def test_a_second_copy_is_told_the_file_is_open_and_offered_nothing(
+    tmp_path: Path, qapp: object, monkeypatch: pytest.MonkeyPatch, from_saved: bool
+) -> None:
+    """Not a restore of a backup, not the connection dialog: the file is fine, another
+    copy of the app has it."""
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QMessageBox
+
+    from mechanic_desktop.ui import application
+    from mechanic_desktop.ui.dialogs.connection import ConnectionDialog
+
+    url = f"sqlite:///{tmp_path / 'shop.sqlite3'}"
+    first = connect(url)
+    backup_sqlite(tmp_path / "shop.sqlite3", tmp_path / "shop-backup-20260101-000000.sqlite3")
+    told: list[tuple[str, str]] = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda _p, title, text: told.append((title, text)))
+    monkeypatch.setattr(QMessageBox, "question", lambda *_a, **_k: pytest.fail("offered a restore"))
+    monkeypatch.setattr(ConnectionDialog, "exec", lambda _self: pytest.fail("connection dialog"))
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    try:
+        assert application._connect(url, settings, None, from_saved) is None
+    finally:
+        first.close()
+    [(title, text)] = told
+    assert title == "Already open" and "already running with shop.sqlite3" in text

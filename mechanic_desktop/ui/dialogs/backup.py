@@ -1,17 +1,17 @@
 """File → Database connection…, Back up…, Restore…
 
-A SQLite file is copied with SQLite's online backup API on a throwaway thread while a
-progress dialog shows how far it got. A restore runs on the DB worker itself — the one
-thread that touches the database, so nothing else is using it — after the engine has
-closed its connections; the app then reopens the database (signing in again), since
-every window was showing data that no longer exists. A PostgreSQL database is backed up
-with ``pg_dump`` where it is installed; restoring one is the server administrator's job.
+The work is ``services.maintenance``'s (which checks the role and audits each step),
+run as operations on the DB worker; this module asks for files and shows progress. A
+SQLite file is copied while a progress dialog shows how far it got. A restore runs on
+the DB worker — the one thread that touches the database, so nothing else is using it;
+the app then reopens the database (signing in again), since every window was showing
+data that no longer exists. A PostgreSQL database is backed up with ``pg_dump`` where it is
+installed; restoring one is the server administrator's job. Back up and Restore are
+offered to administrators only.
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -25,22 +25,18 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QProgressBar,
-    QProgressDialog,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import Engine
-from sqlalchemy.engine import URL
 
-from mechanic_desktop.db.engine import describe
-from mechanic_desktop.db.local_files import backup_sqlite, pg_dump_available, restore_sqlite
-from mechanic_desktop.domain.staff import Role
-from mechanic_desktop.ui.background import BackgroundJob, run_off_gui
+from mechanic_desktop.domain.permissions import Action
+from mechanic_desktop.services import maintenance
+from mechanic_desktop.services.maintenance import Location
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs.connection import ChooseFile, ConnectionDialog
 from mechanic_desktop.ui.dialogs.form import ERROR_STYLE, NOTE_STYLE
-from mechanic_desktop.ui.operations import alive
+from mechanic_desktop.ui.operations import DbWorker, Progress, alive
 
 #: ``choose(parent, caption, suggested_path) -> path or None``; tests answer directly.
 ChoosePath = Callable[[QWidget, str, str], str | None]
@@ -60,35 +56,16 @@ def choose_backup_source(parent: QWidget, caption: str, suggested: str) -> str |
     return path or None
 
 
-def run_pg_dump(url: URL, target: Path, pg_dump: str) -> Path:
-    """``pg_dump --format=custom``; the password goes in the environment, not argv."""
-    # URL.create, not url.set(password=None): set() ignores None, and the rendered URL
-    # would then carry "***" as the password, which libpq prefers over PGPASSWORD.
-    conninfo = URL.create(
-        "postgresql", username=url.username, host=url.host, port=url.port,
-        database=url.database, query=url.query,
-    ).render_as_string()
-    env = {**os.environ}
-    if url.password:
-        env["PGPASSWORD"] = str(url.password)
-    done = subprocess.run(
-        [pg_dump, "--format=custom", "--no-owner", f"--file={target}", f"--dbname={conninfo}"],
-        capture_output=True, text=True, env=env, check=False, timeout=3600)
-    if done.returncode != 0:
-        first = (done.stderr.strip().splitlines() or ["pg_dump failed"])[-1]
-        raise RuntimeError(f"pg_dump could not back up the database: {first}")
-    return target
-
-
 class ServerBackupDialog(QDialog):
     """Explains backups of a shared server, and runs pg_dump where it is installed."""
 
     def __init__(
-        self, url: URL, choose: ChoosePath, parent: QWidget | None = None,
-        pg_dump: str | None = None,
+        self, where: Location, worker: DbWorker, choose: ChoosePath,
+        parent: QWidget | None = None, pg_dump: str | None = None,
     ) -> None:
         super().__init__(parent)
-        self.url = url
+        self.where = where
+        self.worker = worker
         self.choose = choose
         self.pg_dump = pg_dump
         self.saved_to: Path | None = None
@@ -98,10 +75,10 @@ class ServerBackupDialog(QDialog):
         self.setAccessibleName("Back up the shared database")
         self.setMinimumWidth(520)
         layout = QVBoxLayout(self)
-        where = describe(url)
-        text = (f"The shop's data is on the server ({where}). The server's administrator "
-                "should back it up every night with the server's own tools (pg_dump or a "
-                "backup service); restoring it is their job too, since every desk uses it.")
+        text = (f"The shop's data is on the server ({where.description}). The server's "
+                "administrator should back it up every night with the server's own tools "
+                "(pg_dump or a backup service); restoring it is their job too, since every "
+                "desk uses it.")
         if pg_dump:
             text += ("\n\nYou can also save a copy now with pg_dump (a .dump file that "
                      "pg_restore reads back).")
@@ -141,7 +118,7 @@ class ServerBackupDialog(QDialog):
     def dump(self) -> None:
         if not self.pg_dump or self.busy:
             return
-        suggested = str(Path.home() / f"{self.url.database or 'shop'}.dump")
+        suggested = str(Path.home() / f"{self.where.database}.dump")
         target = self.choose(self, "Save the database copy as", suggested)
         if not target:
             return
@@ -150,9 +127,9 @@ class ServerBackupDialog(QDialog):
         self.progress.show()
         self.status.setStyleSheet(NOTE_STYLE)
         self.status.setText("Saving a copy with pg_dump…")
-        url, pg_dump = self.url, self.pg_dump
-        run_off_gui(self, lambda: run_pg_dump(url, Path(target), pg_dump),
-                    self._dumped, self._failed)
+        path = Path(target)
+        self.worker.write(lambda uow: maintenance.dump_server(uow, path),
+                          alive(self, self._dumped), alive(self, self._failed))
 
     def _dumped(self, path: Path) -> None:
         self.busy = False
@@ -177,7 +154,7 @@ class DatabaseActions(QObject):
         self,
         window: QMainWindow,
         ui: UiContext,
-        engine: Engine,
+        where: Location,
         settings: QSettings,
         reopen: Reopen,
         *,
@@ -189,14 +166,14 @@ class DatabaseActions(QObject):
         super().__init__(window)
         self.window = window
         self.ui = ui
-        self.engine = engine
+        self.where = where
         self.settings = settings
         self.reopen = reopen
         self.choose_target = choose_target or choose_backup_target
         self.choose_source = choose_source or choose_backup_source
         self.choose_file = choose_file
         self.note = note
-        self.progress: QProgressDialog | None = None
+        self.progress: Progress | None = None
         self.last_backup: Path | None = None
         self.connection_dialog: ConnectionDialog | None = None
         self.server_dialog: ServerBackupDialog | None = None
@@ -208,11 +185,12 @@ class DatabaseActions(QObject):
         self.restore_action = self._action(
             "restoreAction", "&Restore…", self.restore,
             "Replace the shop's data by a backup copy")
-        actor = ui.actor
-        admin = actor is None or actor.role is Role.ADMIN
-        self.restore_action.setEnabled(admin)
-        if not admin:
-            self.restore_action.setToolTip("Only an administrator may restore a backup")
+        # The service refuses anyway; the menu only saves a pointless click.
+        for action, needs in ((self.backup_action, Action.BACK_UP),
+                              (self.restore_action, Action.RESTORE_BACKUP)):
+            action.setEnabled(ui.can(needs))
+            if not action.isEnabled():
+                action.setToolTip(f"Only an administrator may {needs.value}")
         menu = self._file_menu()
         if menu is not None:
             before = next((a for a in menu.actions() if a.objectName() == "quitAction"), None)
@@ -222,13 +200,8 @@ class DatabaseActions(QObject):
                 menu.insertSeparator(before)
 
     @property
-    def is_sqlite(self) -> bool:
-        return self.engine.dialect.name == "sqlite"
-
-    @property
     def database_path(self) -> Path | None:
-        db = self.engine.url.database
-        return Path(db) if self.is_sqlite and db and db != ":memory:" else None
+        return self.where.file
 
     def _action(self, name: str, text: str, slot: Callable[[], None], tip: str) -> QAction:
         action = QAction(text, self.window)
@@ -256,11 +229,10 @@ class DatabaseActions(QObject):
         self.open_connection()
 
     def open_connection(self) -> ConnectionDialog:
-        actor = self.ui.actor
         dialog = ConnectionDialog(
-            self.settings, choose_file=self.choose_file,
-            can_upgrade=actor is not None and actor.role is Role.ADMIN, note=self.note,
-            parent=self.window)
+            self.settings, choose_file=self.choose_file, worker=self.ui.worker,
+            can_upgrade=self.ui.actor is not None and self.ui.can(Action.UPGRADE_SCHEMA),
+            note=self.note, parent=self.window)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self._connection_chosen(dialog.chosen_url))
         self.connection_dialog = dialog
@@ -283,8 +255,9 @@ class DatabaseActions(QObject):
     def back_up(self) -> None:
         path = self.database_path
         if path is None:
-            self.server_dialog = ServerBackupDialog(self.engine.url, self.choose_target,
-                                                    self.window, pg_dump_available())
+            self.server_dialog = ServerBackupDialog(
+                self.where, self.ui.worker, self.choose_target, self.window,
+                maintenance.pg_dump_available())
             self.server_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             self.server_dialog.open()
             return
@@ -293,33 +266,22 @@ class DatabaseActions(QObject):
                                     suggested)
         if not target:
             return
-        progress = QProgressDialog("Backing up the shop's data…", "", 0, 100, self.window)
-        progress.setObjectName("backupProgress")
-        progress.setAccessibleName("Backup progress")
-        progress.setWindowTitle("Back up")
-        progress.setCancelButton(None)  # no cancel: it is quick
-        progress.setWindowModality(Qt.WindowModality.WindowModal)
-        progress.setMinimumDuration(0)
-        progress.setAutoClose(False)
-        progress.setMinimumWidth(380)
-        progress.setValue(0)
+        progress = Progress(self.window, "Back up", "Backing up the shop's data…",
+                            name="backupProgress")
+        if progress.dialog is not None:
+            progress.dialog.setCancelButton(None)  # no cancel: it is quick
+            progress.dialog.setMinimumDuration(0)
+            progress.dialog.setMinimumWidth(380)
         self.progress = progress
         destination = Path(target)
-
-        def work(job: BackgroundJob) -> Path:
-            return backup_sqlite(path, destination, progress=job.report)
-
-        job = BackgroundJob(self, work, self._backed_up, self._backup_failed)
-        job.progress.connect(self._progressed)
-        job.start()
-
-    def _progressed(self, done: int, total: int) -> None:
-        if self.progress is not None and total > 0:
-            self.progress.setValue(int(done * 100 / total))
+        self.ui.worker.write(
+            lambda uow: maintenance.back_up(uow, destination,
+                                            progress=progress.report),
+            alive(self, self._backed_up), alive(self, self._backup_failed), progress=progress)
 
     def _close_progress(self) -> None:
         if self.progress is not None:
-            self.progress.close()
+            self.progress.finish()
             self.progress.deleteLater()
             self.progress = None
 
@@ -353,26 +315,19 @@ class DatabaseActions(QObject):
                 "is now is kept aside in a file next to it. Mechanic Desktop then reopens "
                 "the database and you sign in again.", "Restore"):
             return
-        engine, backup = self.engine, Path(source)
-
-        def work(_uow: object) -> Path:
-            # On the DB worker: no other database job runs meanwhile; dispose() closes
-            # the pooled connections so the file can be replaced underneath.
-            engine.dispose()
-            try:
-                return restore_sqlite(backup, path)
-            finally:
-                engine.dispose()
-
+        backup = Path(source)
         self._say("Restoring…")
-        self.ui.worker.read(work, alive(self, self._restored), alive(self, self._restore_failed))
+        # On the DB worker: no other database job runs meanwhile. Not retried as a
+        # write would be: a restore that failed is reported, never repeated.
+        self.ui.worker.read(lambda uow: maintenance.restore(uow, backup),
+                            alive(self, self._restored), alive(self, self._restore_failed))
 
     def _restored(self, kept: Path) -> None:
         self.ui.prompts.inform(
             self.window, "Restored",
             f"The shop's data was restored. What was there before is kept in {kept}.\n\n"
             "Mechanic Desktop now reopens the database; please sign in again.")
-        self.reopen(self.engine.url.render_as_string(hide_password=False))
+        self.reopen(self.where.url)
 
     def _restore_failed(self, error: BaseException) -> None:
         self.ui.prompts.inform(self.window, "Restore failed",

@@ -30,8 +30,8 @@ from PySide6.QtWidgets import (
 )
 
 from mechanic_desktop.config import default_database_path
-from mechanic_desktop.db.local_files import network_share_reason
-from mechanic_desktop.db.probe import ProbeKind, ProbeResult, create_database, probe, upgrade_schema
+from mechanic_desktop.services import maintenance
+from mechanic_desktop.services.maintenance import ProbeKind, ProbeResult, network_share_reason
 from mechanic_desktop.ui.background import run_off_gui
 from mechanic_desktop.ui.connection_settings import (
     SSL_MODES,
@@ -41,10 +41,14 @@ from mechanic_desktop.ui.connection_settings import (
     save_choice,
 )
 from mechanic_desktop.ui.dialogs.form import ERROR_STYLE, NOTE_STYLE
+from mechanic_desktop.ui.operations import DbWorker, alive
 
 #: ``choose_file(parent, current_path) -> path or None``; tests answer without a dialog.
 ChooseFile = Callable[[QWidget, str], str | None]
 Probe = Callable[[str], ProbeResult]
+#: A step of services.maintenance: (the open shop's unit of work, or None before
+#: sign-in; the URL typed) -> what the server said.
+Step = Callable[[maintenance.SignedIn, str], ProbeResult]
 
 OK_STYLE = "color: #1b5e20;"
 NO_KEYRING = ("No password store is available on this computer, so the password is kept "
@@ -80,7 +84,8 @@ class ConnectionDialog(QDialog):
         store: PasswordStore | None = None,
         choose_file: ChooseFile | None = None,
         can_upgrade: bool = False,
-        run_probe: Probe = probe,
+        run_probe: Probe | None = None,
+        worker: DbWorker | None = None,
         note: str = "",
         parent: QWidget | None = None,
     ) -> None:
@@ -89,6 +94,9 @@ class ConnectionDialog(QDialog):
         self.store = store or PasswordStore()
         self.choose_file = choose_file or choose_database_file
         self.can_upgrade = can_upgrade
+        #: The open shop's DB worker when someone is signed in: the steps run there, so
+        #: the service checks their role and audits. None before sign-in.
+        self.worker = worker
         self.run_probe = run_probe
         self.chosen_url: str | None = None
         self.probe_result: ProbeResult | None = None
@@ -320,15 +328,17 @@ class ConnectionDialog(QDialog):
                        "upgrade": "Upgrading the schema…"}[label], True)
 
     def test(self) -> None:
-        self._run("test", self.run_probe)
+        given = self.run_probe
+        self._run("test", maintenance.probe_connection if given is None
+                  else lambda _signed_in, url: given(url))
 
     def create_shop_database(self) -> None:
-        self._run("create", create_database)
+        self._run("create", maintenance.create_shop_database)
 
     def upgrade_database(self) -> None:
-        self._run("upgrade", upgrade_schema)
+        self._run("upgrade", maintenance.upgrade_shop_schema)
 
-    def _run(self, label: str, fn: Callable[[str], ProbeResult]) -> None:
+    def _run(self, label: str, fn: Step) -> None:
         problem = self.problem()
         if problem is not None:
             self._say(problem, False)
@@ -337,8 +347,15 @@ class ConnectionDialog(QDialog):
             return
         url = self.url()
         self._set_busy(True, label)
-        run_off_gui(self, lambda: fn(url), self._probed,
-                    lambda error: self._probed(ProbeResult(ProbeKind.OTHER, str(error))))
+
+        def failed(error: BaseException) -> None:
+            self._probed(ProbeResult(ProbeKind.OTHER, str(error)))
+
+        if self.worker is None:  # before sign-in: a throwaway thread, nothing to audit in
+            run_off_gui(self, lambda: fn(None, url), self._probed, failed)
+        else:
+            self.worker.write(lambda uow: fn(uow, url), alive(self, self._probed),
+                              alive(self, failed))
 
     def _probed(self, result: ProbeResult) -> None:
         self._set_busy(False)

@@ -53,8 +53,9 @@ class ListExport(QObject):
 
         self.rows: int | None = None
         self.error: BaseException | None = None
-        page.ui.worker.read(
-            lambda uow: csv_export.to_file(path, lambda out: csv_export.write_list(
+        what = page.key
+        page.ui.worker.write(
+            lambda uow: csv_export.export_file(uow, what, path, lambda out: csv_export.write_list(
                 out, lambda q: fetch(uow, q), query, columns, progress=counted,
                 cancelled=progress.cancelled)),
             alive(self, self._done), alive(self, self._failed), progress=progress)

@@ -530,9 +530,10 @@ class ReportsPage(QWidget):
         if not path:
             return
         columns, rows = tab.model.columns, tab.model.rows
-        self.ui.worker.read(
-            lambda _uow: csv_export.to_file(path, lambda out: csv_export.write_report(
-                out, columns, rows)),
+        what = f"{tab.key} report"
+        self.ui.worker.write(
+            lambda uow: csv_export.export_file(uow, what, path, lambda out: (
+                csv_export.write_report(out, columns, rows))),
             alive(self, lambda n: self._exported(path, n)),
             alive(self, lambda e: self.ui.prompts.inform(self, "Export failed", str(e))))
 
@@ -543,9 +544,9 @@ class ReportsPage(QWidget):
         if not path:
             return
         rows = [r for r in tab.model.rows if r.suggested > 0]
-        self.ui.worker.read(
-            lambda _uow: csv_export.to_file(path, lambda out: csv_export.write_report(
-                out, reports.PURCHASE_COLUMNS, rows)),
+        self.ui.worker.write(
+            lambda uow: csv_export.export_file(uow, "purchase list", path, lambda out: (
+                csv_export.write_report(out, reports.PURCHASE_COLUMNS, rows))),
             alive(self, lambda n: self._exported(path, n)),
             alive(self, lambda e: self.ui.prompts.inform(self, "Export failed", str(e))))
 

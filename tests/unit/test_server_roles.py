@@ -1,0 +1,115 @@
+"""Least privilege on a real PostgreSQL: the owner runs migrations; the desks' role works
+the shop but cannot run DDL, and can only INSERT and SELECT the audit trail."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import psycopg
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ProgrammingError
+
+from mechanic_desktop import bootstrap
+from mechanic_desktop.db.engine import make_engine
+from mechanic_desktop.db.migrations import alembic_config
+from mechanic_desktop.db.roles import grant_desk_role
+from mechanic_desktop.domain.errors import DatabaseUnavailable, MaintenanceRefused
+from mechanic_desktop.domain.records import ListQuery
+from mechanic_desktop.domain.staff import Actor, Role
+from mechanic_desktop.services import audit, customers, maintenance, staff
+from tests.unit.test_auth import FLOOR, GOOD
+
+PASSWORD = "roles-Test-Password-1"
+
+
+@dataclass
+class Server:
+    owner_url: str
+    desk_url: str
+    owner: str
+    desk: str
+
+
+@pytest.fixture
+def server(pg_admin_url: str) -> Iterator[Server]:
+    """An empty database owned by a fresh owner role, and a fresh desk role."""
+    tag = uuid.uuid4().hex[:8]
+    owner, desk, name = f"md_owner_{tag}", f"md_desk_{tag}", f"mechanic_roles_{tag}"
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        for role in (owner, desk):
+            conn.execute(f"CREATE ROLE {role} LOGIN PASSWORD '{PASSWORD}'")
+        conn.execute(f"CREATE DATABASE {name} OWNER {owner}")
+    base = make_url(pg_admin_url).set(drivername="postgresql+psycopg", database=name,
+                                      password=PASSWORD)
+    yield Server(base.set(username=owner).render_as_string(hide_password=False),
+                 base.set(username=desk).render_as_string(hide_password=False), owner, desk)
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        for role in (desk, owner):
+            conn.execute(f"DROP ROLE IF EXISTS {role}")
+
+
+REFUSED = {
+    "alter a table": "ALTER TABLE customers ADD COLUMN sneaky integer",
+    "drop a table": "DROP TABLE stock_movements",
+    "create a table": "CREATE TABLE sneaky (id integer)",
+    "delete an audit row": "DELETE FROM audit_log",
+    "rewrite an audit row": "UPDATE audit_log SET summary = 'nothing happened'",
+    "truncate the audit trail": "TRUNCATE audit_log",
+    "change the schema revision": "UPDATE alembic_version SET version_num = '0001'",
+}
+
+
+def test_the_desks_role_works_the_shop_but_cannot_run_ddl_or_rewrite_the_audit(
+    server: Server,
+) -> None:
+    maintenance.set_up_server(None, server.owner_url, server.desk)
+    desk = bootstrap.connect(server.desk_url)  # at the schema's head: no DDL needed
+    try:
+        uow = desk.uow
+        boss = staff.create_staff(uow, staff.StaffData("boss", "Bo Ss", "admin"), GOOD, GOOD,
+                                  FLOOR)
+        uow.actor = Actor(boss.id, "boss", "Bo Ss", Role.ADMIN)
+        ada = customers.create_customer(uow, customers.CustomerData("Ada Lovelace"))
+        customers.update_customer(uow, ada.id, customers.CustomerData("Ada King"))
+        customers.delete_customer(uow, ada.id)
+        trail = audit.list_audit(uow, ListQuery()).rows
+        assert [r.action for r in trail][-3:] == ["create", "update", "delete"]
+        for what, statement in REFUSED.items():
+            with desk.engine.connect() as conn, pytest.raises(ProgrammingError) as refused:
+                conn.execute(text(statement))
+            assert isinstance(refused.value.orig, psycopg.errors.InsufficientPrivilege), what
+        with desk.engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM audit_log")).scalar_one() >= 4
+    finally:
+        desk.close()
+
+
+def test_an_old_schema_is_upgraded_by_the_owner_never_by_the_desks(server: Server) -> None:
+    from alembic import command
+
+    owner = make_engine(server.owner_url)
+    try:
+        with owner.begin() as conn:
+            command.upgrade(alembic_config(conn), "0002")
+            grant_desk_role(conn, server.desk)
+    finally:
+        owner.dispose()
+    with pytest.raises(DatabaseUnavailable, match=f"'{server.desk}' may not change tables"):
+        bootstrap.connect(server.desk_url)
+    with pytest.raises(DatabaseUnavailable, match="Use the database owner's account"):
+        maintenance.upgrade_shop_schema(None, server.desk_url)
+    still = maintenance.probe_connection(None, server.desk_url)
+    assert still.kind is maintenance.ProbeKind.SCHEMA_OLD and still.revision == "0002"
+    assert maintenance.upgrade_shop_schema(None, server.owner_url).usable
+    desk = bootstrap.connect(server.desk_url)
+    desk.close()
+
+
+def test_the_desks_role_must_not_be_the_owner(server: Server) -> None:
+    with pytest.raises(MaintenanceRefused, match="must not be the owner"):
+        maintenance.set_up_server(None, server.owner_url, server.owner)
