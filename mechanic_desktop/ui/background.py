@@ -1,8 +1,8 @@
 """One-off work off the GUI thread that must not use the app's DB worker.
 
-The DB worker is bound to the database the app has open; testing another connection,
-creating a database or copying a file for a backup runs on a throwaway thread instead,
-and its result comes back to the GUI thread through a queued signal.
+The DB worker is bound to the database the app has open; before anyone has signed in
+(no worker to run as), testing a connection or creating a database runs on a throwaway
+thread instead, and its result comes back to the GUI thread through a queued signal.
 """
 
 from __future__ import annotations

@@ -3,8 +3,9 @@
 Reached from the sign-in dialog ("Change connection…") and File → Connection…. The
 choice is remembered for the next start (unless --database-url or
 MECHANIC_DATABASE_URL names a database); the password goes to the OS credential store.
-"Test connection" and "Create the shop database" run on a throwaway thread, never on
-the app's DB worker, which belongs to the database that is open now.
+"Test connection", "Create the shop database" and "Upgrade" are services.maintenance's
+steps: signed in (File → Connection…), they run on the DB worker, so the service checks
+the role and audits in the open shop; before sign-in, on a throwaway thread.
 """
 
 from __future__ import annotations
