@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
 VIN_LENGTH = 17
 VIN_ALPHABET = "0123456789ABCDEFGHJKLMNPRSTUVWXYZ"
@@ -54,13 +55,24 @@ def region(vin: str) -> str | None:
     return None
 
 
-def model_year(vin: str) -> int | None:
-    """Model year from position 10; position 7 picks the 30-year cycle (letter: 2010-2039)."""
-    if len(vin) != VIN_LENGTH or vin[9] not in _YEAR_CODES:
+def model_year(vin: str, today: date | None = None) -> int | None:
+    """Model year from position 10, or None when the VIN cannot tell it reliably.
+
+    Position 7 picks the 30-year cycle (a letter: 2010-2039, a digit: 1980-2009). Only
+    49 CFR 565 makes that rule, for the North-American market, and the one hint a VIN gives
+    of it is a North-American manufacturer (first character 1-5). Makers elsewhere use
+    positions 7 and 10 as they please, so their VINs would decode to nonsense, often a year
+    in the future: their year is left for the user to type (an import built abroad for the
+    US loses the decoding too; a wrong year is worse than none). A decoded year after next
+    year is no model year either: a car is sold at most a year ahead of its model year.
+    """
+    if len(vin) != VIN_LENGTH or vin[9] not in _YEAR_CODES or region(vin) != "North America":
         return None
     year = 1980 + _YEAR_CODES.index(vin[9])
     if vin[6].isalpha():
         year += 30
+    if year > (today or date.today()).year + 1:
+        return None
     return year
 
 

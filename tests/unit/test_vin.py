@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -53,6 +55,43 @@ def test_foreign_vin_without_check_digit_is_accepted_with_warning() -> None:
 )
 def test_model_year_uses_position_seven_for_the_cycle(vin: str, year: int) -> None:
     assert model_year(vin) == year
+
+
+def with_check_digit(vin: str) -> str:
+    return vin[:8] + check_digit(vin) + vin[9:]
+
+
+@pytest.mark.parametrize(
+    "vin",
+    [
+        "WVWZZZAUZYW000001",  # Germany: position 7 a letter, "Y" would read as 2030
+        "JHMZZZ5KZYC000001",  # Japan, same letters
+        "KMHZZZAKZWU000001",  # Korea: "W" would read as 2028
+        "9BWZZZ377VT004251",  # Brazil, a real-looking digit cycle: still not decoded
+        with_check_digit("SAJAA06E0YM123456"),  # a valid check digit does not make it NA
+    ],
+)
+def test_vins_made_outside_north_america_decode_no_year(vin: str) -> None:
+    """Position 7 chooses the cycle only under 49 CFR 565: elsewhere, no year at all."""
+    assert model_year(vin) is None
+    assert check_vin(vin).model_year is None
+
+
+def test_a_north_american_year_after_next_year_is_no_year() -> None:
+    base = with_check_digit("1FTMW1T80XFA00001")  # letter in 7; "X" → 2029
+    assert model_year(base, today=date(2028, 1, 1)) == 2029
+    assert model_year(base, today=date(2027, 12, 31)) is None
+    assert model_year(base, today=date(2026, 6, 1)) is None
+
+
+@given(st.text(alphabet=VIN_ALPHABET, min_size=17, max_size=17),
+       st.dates(min_value=date(2000, 1, 1), max_value=date(2060, 1, 1)))
+def test_a_decoded_year_is_north_american_and_never_after_next_year(vin: str,
+                                                                     today: date) -> None:
+    year = model_year(vin, today)
+    if year is not None:
+        assert region(vin) == "North America"
+        assert 1980 <= year <= today.year + 1
 
 
 def test_region_of_first_character() -> None:
