@@ -42,12 +42,16 @@ def _validate(
     uow: UnitOfWork, data: TicketData, current: ServiceTicket | None
 ) -> dict[str, object]:
     errors = FieldErrors()
-    customer = uow.customers.get(data.customer_id)
+    customer = uow.customers.get(data.customer_id) if data.customer_id else None
     if customer is None:
-        errors.add("customer_id", "Choose the customer.")
-    vehicle = uow.vehicles.get(data.vehicle_id)
+        errors.add("customer_id", "Choose the customer." if not data.customer_id else
+                   "This customer was deleted at another desk after you chose them; "
+                   "choose the customer again.")
+    vehicle = uow.vehicles.get(data.vehicle_id) if data.vehicle_id else None
     if vehicle is None:
-        errors.add("vehicle_id", "Choose the vehicle.")
+        errors.add("vehicle_id", "Choose the vehicle." if not data.vehicle_id else
+                   "This vehicle was deleted at another desk after you chose it; "
+                   "choose the vehicle again.")
     elif customer is not None and vehicle.customer_id != customer.id:
         errors.add("vehicle_id", f"This vehicle belongs to {vehicle.customer.name}.")
     description = clean_text(data.description)

@@ -141,6 +141,25 @@ def test_ticket_created_by_picking_customer_and_vehicle(
     assert vehicles.get_vehicle(arrange, shop.car.id).odometer == 43000
 
 
+def test_ticket_for_a_customer_deleted_at_another_desk_says_so(
+    qtbot: QtBot, ui: UiContext, shop: Shop, arrange: UnitOfWork
+) -> None:
+    cy = customers.create_customer(arrange, customers.CustomerData("Cy Twombly"))
+    car = vehicles.create_vehicle(arrange, vehicles.VehicleData(cy.id, "1FTMW1T88MFA00001"))
+    dialog = TicketDialog(ui)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.customer_search, "twombly")
+    qtbot.waitUntil(lambda: dialog.vehicle.currentData() == car.id, timeout=WAIT_MS)
+    qtbot.keyClicks(dialog.description, "Brakes squeal")
+    customers.delete_customer(arrange, cy.id)  # meanwhile, at another desk
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.error_of("customer_id") != "", timeout=WAIT_MS)
+    assert "deleted at another desk" in dialog.error_of("customer_id")
+    assert "deleted at another desk" in dialog.error_of("vehicle_id")
+    assert dialog.description.toPlainText() == "Brakes squeal"  # the typing is kept
+
+
 def test_ticket_dialog_adds_a_vehicle_for_the_customer(
     qtbot: QtBot, ui: UiContext, shop: Shop
 ) -> None:

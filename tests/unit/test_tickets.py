@@ -9,7 +9,7 @@ import pytest
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.errors import StaleRecord, ValidationError
 from mechanic_desktop.domain.records import ListQuery
-from mechanic_desktop.services import tickets
+from mechanic_desktop.services import customers, tickets, vehicles
 from mechanic_desktop.services.tickets import TicketData
 from tests.unit import factories
 
@@ -36,6 +36,31 @@ def test_ticket_validation(uow: UnitOfWork) -> None:
         "description": "Describe the customer's concern or the work requested.",
         "odometer_in": "Odometer cannot go below the last reading of 90,000.",
     }
+
+
+def test_a_ticket_for_a_customer_or_vehicle_deleted_meanwhile_says_so(uow: UnitOfWork) -> None:
+    """Another desk deleted what the clerk picked: the refusal says what happened."""
+    cy = factories.customer(uow, "Cy Twombly")
+    car = factories.vehicle(uow, cy.id)
+    vehicles.delete_vehicle(uow, car.id)
+    with pytest.raises(ValidationError) as caught:
+        tickets.create_ticket(uow, TicketData(cy.id, car.id, "Oil change"))
+    assert caught.value.fields == {
+        "vehicle_id": "This vehicle was deleted at another desk after you chose it; "
+                      "choose the vehicle again."}
+    car = factories.vehicle(uow, cy.id)
+    customers.delete_customer(uow, cy.id)  # takes the vehicle with it
+    with pytest.raises(ValidationError) as caught:
+        tickets.create_ticket(uow, TicketData(cy.id, car.id, "Oil change"))
+    assert caught.value.fields == {
+        "customer_id": "This customer was deleted at another desk after you chose them; "
+                       "choose the customer again.",
+        "vehicle_id": "This vehicle was deleted at another desk after you chose it; "
+                      "choose the vehicle again."}
+    with pytest.raises(ValidationError) as caught:  # nothing chosen is still "choose"
+        tickets.create_ticket(uow, TicketData(0, 0, "Oil change"))
+    assert caught.value.fields == {"customer_id": "Choose the customer.",
+                                   "vehicle_id": "Choose the vehicle."}
 
 
 def test_edit_from_a_stale_copy_is_refused_not_lost(uow: UnitOfWork) -> None:
