@@ -60,6 +60,14 @@ def starts_with(column: SQLColumnExpression[str], prefix: str) -> ColumnElement[
     return (column >= prefix) & (column < prefix + "\U0010ffff")
 
 
+def word_starts_with(column: SQLColumnExpression[str], prefix: str) -> ColumnElement[bool]:
+    """Some word of ``column`` starts with ``prefix``: the SQL form of
+    :func:`~mechanic_desktop.domain.validation.name_part_matches`, for search keys (words
+    are separated by single spaces). For small tables (mechanics): the second half is a
+    LIKE no index serves."""
+    return starts_with(column, prefix) | contains(column, " " + prefix)
+
+
 def contains(column: SQLColumnExpression[str], fragment: str) -> ColumnElement[bool]:
     """``column`` contains ``fragment`` literally (trigram index on PostgreSQL)."""
     return column.contains(fragment, autoescape=True)

@@ -42,7 +42,13 @@ from mechanic_desktop.db.models import (
     TicketPart,
     Vehicle,
 )
-from mechanic_desktop.db.paging import SortKey, contains, keyset_page, starts_with
+from mechanic_desktop.db.paging import (
+    SortKey,
+    contains,
+    keyset_page,
+    starts_with,
+    word_starts_with,
+)
 from mechanic_desktop.domain.records import ListQuery
 from mechanic_desktop.domain.status import ACTIVE_STATUSES
 from mechanic_desktop.domain.validation import clean_line, phone_digits, search_key
@@ -288,7 +294,7 @@ MECHANICS = ListSpec(
         "rate": (Mechanic.hourly_rate, Mechanic.id),
     },
     default_sort="name",
-    search=lambda _session, text: starts_with(Mechanic.name_key, search_key(text)),
+    search=lambda _session, text: word_starts_with(Mechanic.name_key, search_key(text)),
     filters={"active_only": lambda v: Mechanic.active.is_(True) if v else None},
 )
 

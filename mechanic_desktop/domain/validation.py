@@ -30,6 +30,14 @@ def search_key(text: str) -> str:
     return clean_line(text).casefold()
 
 
+def name_part_matches(name: str, text: str) -> bool:
+    """Whether a search for ``text`` finds ``name``: some word of the name starts with it
+    ("wren" and "sam w" find "Sam Wrench"; "rench" does not). Mechanics and staff are found
+    this way; customers by their first or last word, over indexes."""
+    key, name_key = search_key(text), search_key(name)
+    return name_key.startswith(key) or f" {key}" in name_key
+
+
 def check_name(text: str | None, label: str = "Name") -> tuple[str, str | None]:
     """Return the cleaned name and an error message, if any."""
     name = clean_line(text)

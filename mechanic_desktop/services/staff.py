@@ -17,7 +17,7 @@ from mechanic_desktop.domain.errors import PermissionDenied, ValidationError
 from mechanic_desktop.domain.permissions import Action
 from mechanic_desktop.domain.records import ListQuery, Page
 from mechanic_desktop.domain.staff import Actor, Role
-from mechanic_desktop.domain.validation import check_name
+from mechanic_desktop.domain.validation import check_name, name_part_matches, search_key
 from mechanic_desktop.services import audit
 from mechanic_desktop.services.auth import DEFAULT_HASHER, _verify, hash_new_password, to_actor
 from mechanic_desktop.services.common import FieldErrors, constraint_errors, require
@@ -271,14 +271,24 @@ def get_staff(uow: UnitOfWork, user_id: int) -> StaffRow:
 
 
 def list_staff(uow: UnitOfWork, query: ListQuery | None = None) -> Page[StaffRow]:
-    """All accounts by user name (a shop has tens, not thousands: one page)."""
+    """All accounts by user name (a shop has tens, not thousands: one page), or those the
+    search finds: by any part of the full name (as mechanics are found), by the start of
+    the user name, or by role."""
     require_permission(uow, Action.MANAGE_STAFF)
     from mechanic_desktop.db.types import utcnow
 
+    text = query.search if query is not None else ""
     with uow:
         users = uow.session.scalars(select(StaffUser).order_by(StaffUser.username)).all()
         now = utcnow()
         return Page(
-            tuple(_row(u, u.locked_until is not None and u.locked_until > now) for u in users),
+            tuple(_row(u, u.locked_until is not None and u.locked_until > now) for u in users
+                  if _found(u, text)),
             None,
         )
+
+
+def _found(user: StaffUser, text: str) -> bool:
+    key = search_key(text)
+    return (not key or name_part_matches(user.full_name, key)
+            or user.username.startswith(key) or name_part_matches(Role(user.role).label, key))

@@ -18,6 +18,7 @@ from mechanic_desktop.domain.errors import (
     PermissionDenied,
     ValidationError,
 )
+from mechanic_desktop.domain.records import ListQuery
 from mechanic_desktop.domain.staff import Role
 from mechanic_desktop.services import auth, mechanics, staff
 from mechanic_desktop.services.staff import StaffData
@@ -193,6 +194,26 @@ def test_staff_management(admin_uow: UnitOfWork) -> None:
     assert boss is not None
     with pytest.raises(ValidationError, match="last active administrator"):
         staff.update_staff(admin_uow, boss.id, StaffData("boss", "Pat Owner", "writer"))
+
+
+def test_staff_are_found_by_any_name_part(admin_uow: UnitOfWork) -> None:
+    """As mechanics are: "wrench" finds Sam Wrench, "la cruz" finds María de la Cruz."""
+    for username, name, role in (("sam", "Sam Wrench", "writer"),
+                                 ("mdlc", "María de la Cruz", "writer"),
+                                 ("kim", "Kim Samwell", "admin")):
+        staff.create_staff(admin_uow, StaffData(username, name, role), GOOD, GOOD, FLOOR)
+
+    def found(text: str) -> list[str]:
+        return [r.username for r in staff.list_staff(admin_uow, ListQuery(search=text)).rows]
+
+    assert found("wrench") == ["sam"]
+    assert found("  CRUZ ") == ["mdlc"]
+    assert found("la cruz") == ["mdlc"]
+    assert found("sam") == ["kim", "sam"]  # Samwell's surname, Sam's first name
+    assert found("rench") == []  # a word's start, not any substring
+    assert found("administrator") == ["boss", "kim"]
+    assert found("owner") == ["boss"]
+    assert len(found("")) == 4
 
 
 def test_reset_password_forces_a_change(admin_uow: UnitOfWork) -> None:

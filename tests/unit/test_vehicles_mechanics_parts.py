@@ -9,11 +9,17 @@ import pytest
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.errors import DeleteRefused, StaleRecord, ValidationError
 from mechanic_desktop.domain.records import ListQuery
+from mechanic_desktop.domain.validation import name_part_matches
+from mechanic_desktop.domain.vin import check_digit
 from mechanic_desktop.services import mechanics, parts, tickets, vehicles
 from mechanic_desktop.services.mechanics import MechanicData
 from mechanic_desktop.services.parts import PartData
 from mechanic_desktop.services.vehicles import VehicleData
 from tests.unit import factories
+
+
+def check_digit_fixed(vin: str) -> str:
+    return vin[:8] + check_digit(vin) + vin[9:]
 
 
 def test_vehicle_is_stored_normalised_with_decoded_year(uow: UnitOfWork) -> None:
@@ -25,6 +31,24 @@ def test_vehicle_is_stored_normalised_with_decoded_year(uow: UnitOfWork) -> None
         "AB 12",
         None,
     )
+
+
+@pytest.mark.parametrize(
+    ("vin", "typed", "stored"),
+    [
+        ("WVWZZZAUZYW000001", None, None),  # German: "Y" would decode to 2030
+        ("WVWZZZAUZYW000001", "2000", 2000),  # what the user types is kept
+        (check_digit_fixed("1FTMW1T80YFA00001"), None, None),  # NA, but 2030: too late
+    ],
+)
+def test_vehicle_keeps_no_year_the_vin_cannot_tell(
+    uow: UnitOfWork, vin: str, typed: str | None, stored: int | None
+) -> None:
+    """A vehicle saved with no year typed never gets a decoded year in the future."""
+    owner = factories.customer(uow)
+    made = vehicles.create_vehicle(uow, VehicleData(owner.id, vin, year=typed))
+    assert made.year == stored
+    assert vehicles.get_vehicle(uow, made.id).year == stored
 
 
 @pytest.mark.parametrize(
@@ -129,6 +153,28 @@ def test_mechanic_on_a_ticket_is_deactivated_not_deleted(uow: UnitOfWork) -> Non
     active = mechanics.list_mechanics(uow, ListQuery(filters={"active_only": True})).rows
     assert active == ()
     assert tickets.list_tickets(uow, ListQuery()).rows[0].mechanics == "Sam Wrench"
+
+
+NAMES = ("Sam Wrench", "María de la Cruz", "Kim Samwell", "Li Wei", "O'Brien 100% Bolt")
+
+
+def test_mechanics_are_found_by_any_name_part(uow: UnitOfWork) -> None:
+    """As customers are found by surname: any word of the name, from its start."""
+    for name in NAMES:
+        mechanics.create_mechanic(uow, MechanicData(name))
+
+    def found(text: str) -> list[str]:
+        return [r.name for r in mechanics.list_mechanics(uow, ListQuery(search=text)).rows]
+
+    assert found("wrench") == ["Sam Wrench"]
+    assert found("CRUZ") == ["María de la Cruz"]
+    assert found("de la") == ["María de la Cruz"]
+    assert found("sam") == ["Kim Samwell", "Sam Wrench"]
+    assert found("rench") == []
+    assert found("100%") == ["O'Brien 100% Bolt"]  # LIKE's wildcards are literal
+    assert found("1%") == []
+    for text in ("", "wei", "li w", "o'b", "am", " la  cruz ", "z"):
+        assert found(text) == sorted(n for n in NAMES if name_part_matches(n, text)), text
 
 
 def test_part_rules_and_opening_stock(uow: UnitOfWork) -> None:
