@@ -50,11 +50,23 @@ def record(
     )
 
 
-def _show(value: Any) -> str:
+def show_value(value: Any) -> str:
+    """A value as the audit trail shows it: — for nothing, quoted and cut at 60 characters."""
     if value is None or value == "":
         return "—"
     text = str(value)
     return repr(text if len(text) <= 60 else text[:57] + "...")
+
+
+def change_line(field: str, before: Any, after: Any) -> str:
+    """One 'field: before → after' part of an update's summary."""
+    return f"{field}: {show_value(before)} → {show_value(after)}"
+
+
+def shown_field(field: str, hidden: frozenset[str] = frozenset()) -> bool:
+    """Whether a change of ``field`` is written in summaries (search keys derive from
+    fields that are)."""
+    return field not in hidden and not field.endswith("_key") and field != "phone_digits"
 
 
 def apply_changes(
@@ -66,8 +78,8 @@ def apply_changes(
         before = getattr(obj, field)
         if before != value:
             setattr(obj, field, value)
-            if field not in hidden and not field.endswith("_key") and field != "phone_digits":
-                changes.append(f"{field}: {_show(before)} → {_show(value)}")
+            if shown_field(field, hidden):
+                changes.append(change_line(field, before, value))
     return "; ".join(changes)
 
 

@@ -8,6 +8,13 @@ field rules the editors use (``customers.check_fields``, ``vehicles.check_fields
 is looked up for a whole chunk at once. The import re-checks every row against the
 database as it is then, inserts in bulk, and commits once: all rows or none. Cancelling
 rolls the transaction back.
+
+Updating a record on file touches only the columns the file has: a column not in the file
+(or mapped to nothing) leaves the stored value alone. An empty cell in a column the file
+has would clear the stored value: the preview lists each such "will clear", and the import
+clears them only when told to (``clear_empty``, which the dialog asks the user to confirm);
+otherwise the stored value stays. Each record the import changes gets its own audit entry
+with every field it changed, before → after.
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ from typing import Any, Literal, cast
 
 from sqlalchemy import Table, bindparam, insert, select, update
 
-from mechanic_desktop.db.models import Customer, Part, StockMovement, Vehicle
+from mechanic_desktop.db.models import AuditEntry, Customer, Part, StockMovement, Vehicle
 from mechanic_desktop.db.repositories import NAMED
 from mechanic_desktop.db.types import utcnow
 from mechanic_desktop.db.unit_of_work import UnitOfWork
@@ -219,6 +226,10 @@ class Duplicate:
     row: int
     key: str
     existing: str
+    #: What updating the record on file would change ("phone: '555…' → will clear; …").
+    changes: str = ""
+    #: How many stored values this row's empty cells would clear.
+    clears: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +244,9 @@ class Preview:
     duplicates: tuple[Duplicate, ...]
     missing_required: tuple[str, ...]
     missing_optional: tuple[str, ...]
+    #: Stored values that empty cells would clear in update mode, and in how many records.
+    clear_count: int = 0
+    clearing_rows: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,6 +268,77 @@ class _Row:
     reasons: list[str] = field(default_factory=list)
     #: Id and name of the record on file with this e-mail / SKU.
     existing: tuple[int, str] | None = None
+    #: Mapped fields whose cell is empty.
+    blank: frozenset[str] = frozenset()
+    #: The columns of the record on file (customer or part) and of the vehicle on file
+    #: with this row's VIN.
+    stored: Mapping[str, Any] | None = None
+    stored_vehicle: Mapping[str, Any] | None = None
+
+
+#: Field → the columns it sets, first the one summaries name (the others derive from
+#: it). The key a row is matched by (e-mail, SKU, VIN) is never changed by an update.
+_CUSTOMER_COLUMNS = {"name": ("name", "name_key", "surname_key"),
+                     "phone": ("phone", "phone_digits"), "address": ("address",),
+                     "notes": ("notes",)}
+_VEHICLE_COLUMNS = {n: (n,) for n in ("make", "model", "year", "plate")}
+_PART_COLUMNS = {"name": ("name", "name_key"), "unit_price": ("unit_price",),
+                 "unit_cost": ("unit_cost",), "reorder_level": ("reorder_level",),
+                 "quantity": ("quantity_on_hand",)}
+
+
+@dataclass(slots=True)
+class _Update:
+    """What updating one record on file changes: new column values, (field, before,
+    after, cleared) for the summary, and how many stored values empty cells clear."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    shown: list[tuple[str, Any, Any, bool]] = field(default_factory=list)
+    clears: int = 0
+
+    def describe(self, preview: bool) -> str:
+        """The changes as the preview ("will clear") or the audit trail (before → after)
+        says them."""
+        return "; ".join(
+            f"{name}: {audit.show_value(before)} → will clear" if preview and cleared
+            else audit.change_line(name, before, after)
+            for name, before, after, cleared in self.shown)
+
+
+def _update(stored: Mapping[str, Any], new: Mapping[str, Any], columns: Mapping[str,
+            tuple[str, ...]], mapping: Mapping[str, int | None], blank: frozenset[str],
+            clear_empty: bool) -> _Update:
+    """The columns of a record on file that the row changes: only fields the file has; an
+    empty cell's field only when ``clear_empty`` (it is counted as a clear either way)."""
+    result = _Update()
+    for name, cols in columns.items():
+        if mapping.get(name) is None or stored[cols[0]] == new[cols[0]]:
+            continue
+        cleared = name in blank
+        if cleared:
+            result.clears += 1
+            if not clear_empty:
+                continue
+        result.values.update((c, new[c]) for c in cols if stored[c] != new[c])
+        result.shown.append((cols[0], stored[cols[0]], new[cols[0]], cleared))
+    return result
+
+
+def _record_update(row: _Row, kind: Kind, mapping: Mapping[str, int | None],
+                   clear_empty: bool) -> tuple[_Update, _Update]:
+    """The update of the record on file and of its vehicle (empty when none is on file)."""
+    if row.stored is None:
+        return _Update(), _Update()
+    if kind == "parts":
+        new = {**row.values, "quantity_on_hand": row.extra["quantity"]}
+        return _update(row.stored, new, _PART_COLUMNS, mapping, row.blank, clear_empty), \
+            _Update()
+    main = _update(row.stored, row.values, _CUSTOMER_COLUMNS, mapping, row.blank, clear_empty)
+    car = _Update()
+    if row.stored_vehicle is not None:
+        car = _update(row.stored_vehicle, row.extra, _VEHICLE_COLUMNS, mapping, row.blank,
+                      clear_empty)
+    return main, car
 
 
 def missing_fields(kind: Kind, mapping: Mapping[str, int | None]) -> tuple[tuple[str, ...],
@@ -269,12 +354,16 @@ def _get(cells: list[str], mapping: Mapping[str, int | None], name: str) -> str:
     return cells[index].strip() if index is not None and index < len(cells) else ""
 
 
+def _blank(cells: list[str], mapping: Mapping[str, int | None]) -> frozenset[str]:
+    return frozenset(n for n, i in mapping.items() if i is not None and not _get(cells, mapping, n))
+
+
 def _check_customer_row(number: int, cells: list[str], mapping: Mapping[str, int | None]
                         ) -> _Row:
     data = CustomerData(*(_get(cells, mapping, n) for n in ("name", "email", "phone",
                                                              "address", "notes")))
     values, errors = check_customer(data)
-    row = _Row(number, values)
+    row = _Row(number, values, blank=_blank(cells, mapping))
     row.reasons.extend(errors.fields.values())
     if any(_get(cells, mapping, n) for n in _VEHICLE_FIELDS):
         vehicle = VehicleData(0, *(_get(cells, mapping, n) for n in _VEHICLE_FIELDS))
@@ -294,7 +383,8 @@ def _check_part_row(number: int, cells: list[str], mapping: Mapping[str, int | N
     values, errors = check_part(data)
     quantity = check_opening(errors, data)
     row = _Row(number, values, {"quantity": quantity,
-                                "has_quantity": mapping.get("quantity") is not None})
+                                "has_quantity": mapping.get("quantity") is not None},
+               blank=_blank(cells, mapping))
     row.reasons.extend(errors.fields.values())
     return row
 
@@ -326,36 +416,42 @@ class _Checker:
         emails = {str(r.values["email"]) for r in rows if r.values.get("email")}
         vins = {str(r.extra["vin"]) for r in rows if r.extra.get("vin")}
         on_file = {
-            e: (i, n) for e, i, n in self.uow.session.execute(
-                select(Customer.email, Customer.id, Customer.name)
-                .where(Customer.email.in_(emails))) if e is not None
+            r["email"]: dict(r) for r in self.uow.session.execute(
+                select(_CUSTOMERS).where(_CUSTOMERS.c.email.in_(emails))).mappings()
         } if emails else {}
-        vin_owner = dict(self.uow.session.execute(
-            select(Vehicle.vin, Vehicle.customer_id).where(Vehicle.vin.in_(vins)))
-            .all()) if vins else {}
+        cars = {
+            r["vin"]: dict(r) for r in self.uow.session.execute(
+                select(_VEHICLES).where(_VEHICLES.c.vin.in_(vins))).mappings()
+        } if vins else {}
         for row in rows:
             email = row.values.get("email")
             if isinstance(email, str) and email:
                 self._repeat(row, email, self.seen_keys, "E-mail")
-                row.existing = on_file.get(email)
+                row.stored = on_file.get(email)
+                if row.stored is not None:
+                    row.existing = (row.stored["id"], row.stored["name"])
             vin = row.extra.get("vin")
             if isinstance(vin, str) and vin:
                 self._repeat(row, vin, self.seen_vins, "VIN")
-                owner = vin_owner.get(vin)
+                car = cars.get(vin)
+                owner = car["customer_id"] if car is not None else None
                 if owner is not None and (row.existing is None or owner != row.existing[0]):
                     row.reasons.append(f"VIN {vin} is already on file for another customer.")
+                row.stored_vehicle = car
 
     def _parts(self, rows: list[_Row]) -> None:
         skus = {str(r.values["sku"]) for r in rows if r.values.get("sku")}
         on_file = {
-            s: (i, n) for s, i, n in self.uow.session.execute(
-                select(Part.sku, Part.id, Part.name).where(Part.sku.in_(skus)))
+            r["sku"]: dict(r) for r in self.uow.session.execute(
+                select(_PARTS).where(_PARTS.c.sku.in_(skus))).mappings()
         } if skus else {}
         for row in rows:
             sku = row.values.get("sku")
             if isinstance(sku, str) and sku:
                 self._repeat(row, sku, self.seen_keys, "SKU")
-                row.existing = on_file.get(sku)
+                row.stored = on_file.get(sku)
+                if row.stored is not None:
+                    row.existing = (row.stored["id"], row.stored["name"])
 
 
 def _chunks(source: CsvFile, size: int = CHUNK) -> Iterator[list[tuple[int, list[str]]]]:
@@ -389,7 +485,7 @@ def preview(
     reasons, the first rows whose e-mail / SKU is already on file."""
     require_permission(uow, _permission(kind))
     required, optional = missing_fields(kind, mapping)
-    total = good = dupes = bad_count = 0
+    total = good = dupes = bad_count = clears = clearing = 0
     bad: list[BadRow] = []
     duplicates: list[Duplicate] = []
     if required:
@@ -411,19 +507,27 @@ def preview(
                 good += 1
                 if row.existing is not None:
                     dupes += 1
+                    main, car = _record_update(row, kind, mapping, clear_empty=True)
+                    cleared = main.clears + car.clears
+                    clears += cleared
+                    clearing += bool(cleared)
                     if len(duplicates) < LIST_LIMIT:
+                        changes = "; ".join(filter(None, (main.describe(True),
+                                                          car.describe(True))))
                         duplicates.append(Duplicate(row.number, _key_of(row, kind),
-                                                    row.existing[1]))
+                                                    row.existing[1], changes or "no change",
+                                                    cleared))
             if progress is not None:
                 progress(total, 0)
     return Preview(kind, total, good, good - dupes, dupes, bad_count, tuple(bad),
-                   tuple(duplicates), required, optional)
+                   tuple(duplicates), required, optional, clears, clearing)
 
 
 _CUSTOMERS = cast("Table", Customer.__table__)
 _VEHICLES = cast("Table", Vehicle.__table__)
 _PARTS = cast("Table", Part.__table__)
 _MOVES = cast("Table", StockMovement.__table__)
+_AUDIT = cast("Table", AuditEntry.__table__)
 
 
 def run_import(
@@ -435,9 +539,11 @@ def run_import(
     progress: Progress | None = None,
     cancelled: Callable[[], bool] | None = None,
     expected_rows: int = 0,
+    clear_empty: bool = False,
 ) -> ImportResult:
     """Import every good row in one transaction (bad rows are left out, as the preview
-    listed them); duplicates are skipped or update the record on file. All or nothing:
+    listed them); duplicates are skipped or update the record on file (the file's columns
+    only; its empty cells clear stored values only with ``clear_empty``). All or nothing:
     a failure or a cancel rolls everything back."""
     require_permission(uow, _permission(kind))
     required, _optional = missing_fields(kind, mapping)
@@ -459,10 +565,12 @@ def run_import(
                 if on_duplicate == "skip":
                     skipped += len(dupes)
                     dupes = []
+                updates = [(r, *_record_update(r, kind, mapping, clear_empty)) for r in dupes]
                 if kind == "customers":
-                    vehicles += _write_customers(uow, new, dupes)
+                    vehicles += _write_customers(uow, new, updates)
                 else:
-                    _write_parts(uow, new, dupes)
+                    _write_parts(uow, new, updates)
+                _audit_updates(uow, kind, source, updates)
                 created += len(new)
                 updated += len(dupes)
                 done += len(rows)
@@ -479,7 +587,49 @@ def run_import(
                         time.perf_counter() - started)
 
 
-def _write_customers(uow: UnitOfWork, new: list[_Row], dupes: list[_Row]) -> int:
+_Updates = list[tuple[_Row, _Update, _Update]]
+
+
+def _apply(uow: UnitOfWork, entity: str, table: Table,
+           changes: list[tuple[int, dict[str, Any]]], now: object) -> None:
+    """UPDATE the changed columns of each record, one executemany per set of columns, and
+    name the records changed; a table with a version column counts the change (an editor
+    open on the record then sees it is stale)."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for record_id, values in changes:
+        if values:
+            groups.setdefault(tuple(sorted(values)), []).append(
+                {**values, "_id": record_id, "updated_at": now})
+    for rows in groups.values():
+        stmt = update(table).execution_options(**NAMED).where(table.c.id == bindparam("_id"))
+        if "version" in table.c:
+            stmt = stmt.values(version=table.c.version + 1)
+        uow.session.execute(stmt, rows)
+        uow.record(entity, (cast(int, row["_id"]) for row in rows))
+
+
+def _audit_updates(uow: UnitOfWork, kind: Kind, source: CsvFile, updates: _Updates) -> None:
+    """One audit entry per record the import changed, naming each field before → after."""
+    entity = "customer" if kind == "customers" else "part"
+    name = Path(source.path).name
+    entries = []
+    for row, main, car in updates:
+        assert row.existing is not None
+        for what, record_id, change in ((entity, row.existing[0], main),
+                                        ("vehicle", (row.stored_vehicle or {}).get("id"), car)):
+            if change.shown:
+                entries.append({
+                    "staff_user_id": uow.actor_id, "action": "update", "entity": what,
+                    "entity_id": record_id, "at": utcnow(),
+                    "summary": (f"CSV import ({name}, row {row.number}): "
+                                + change.describe(False))[:audit.MAX_SUMMARY]})
+    if entries:
+        uow.record("audit", uow.session.execute(
+            insert(_AUDIT).execution_options(**NAMED)
+            .returning(_AUDIT.c.id, sort_by_parameter_order=True), entries).scalars().all())
+
+
+def _write_customers(uow: UnitOfWork, new: list[_Row], updates: _Updates) -> int:
     session = uow.session
     now = utcnow()
     owners: list[tuple[int, _Row]] = []
@@ -489,39 +639,26 @@ def _write_customers(uow: UnitOfWork, new: list[_Row], dupes: list[_Row]) -> int
             .returning(_CUSTOMERS.c.id, sort_by_parameter_order=True),
             [{**r.values, "created_at": now, "updated_at": now} for r in new],
         ).scalars().all()
+        uow.record("customer", ids)
         owners.extend(zip(ids, new, strict=True))
-    if dupes:
-        session.execute(
-            update(_CUSTOMERS).execution_options(**NAMED)
-            .where(_CUSTOMERS.c.id == bindparam("_id")),
-            [{**r.values, "_id": r.existing[0], "updated_at": now}  # type: ignore[index]
-             for r in dupes],
-        )
-        owners.extend((r.existing[0], r) for r in dupes)  # type: ignore[index]
-    uow.record("customer", (owner for owner, _ in owners))
-    with_car = [(owner, r) for owner, r in owners if r.extra]
-    if not with_car:
-        return 0
-    known = dict(session.execute(
-        select(Vehicle.vin, Vehicle.id).where(Vehicle.vin.in_([r.extra["vin"]
-                                                               for _, r in with_car]))).all())
+    _apply(uow, "customer", _CUSTOMERS, [(r.existing[0], main.values)  # type: ignore[index]
+                             for r, main, _car in updates], now)
+    _apply(uow, "vehicle", _VEHICLES, [(r.stored_vehicle["id"], car.values)
+                            for r, _main, car in updates if r.stored_vehicle is not None], now)
+    # A vehicle not on file yet is added, for a new customer or one on file.
+    owners.extend((r.existing[0], r) for r, _m, _c in updates  # type: ignore[index]
+                  if r.stored_vehicle is None)
     fresh = [{**r.extra, "customer_id": owner, "created_at": now, "updated_at": now}
-             for owner, r in with_car if r.extra["vin"] not in known]
-    changed = [{**r.extra, "customer_id": owner, "_id": known[r.extra["vin"]], "updated_at": now}
-               for owner, r in with_car if r.extra["vin"] in known]
+             for owner, r in owners if r.extra]
     if fresh:
         uow.record("vehicle", session.execute(
             insert(_VEHICLES).execution_options(**NAMED)
             .returning(_VEHICLES.c.id, sort_by_parameter_order=True), fresh,
         ).scalars().all())
-    if changed:
-        session.execute(update(_VEHICLES).execution_options(**NAMED)
-                        .where(_VEHICLES.c.id == bindparam("_id")), changed)
-        uow.record("vehicle", (cast(int, row["_id"]) for row in changed))
     return len(fresh)
 
 
-def _write_parts(uow: UnitOfWork, new: list[_Row], dupes: list[_Row]) -> None:
+def _write_parts(uow: UnitOfWork, new: list[_Row], updates: _Updates) -> None:
     session = uow.session
     now = utcnow()
     moves: list[dict[str, Any]] = []
@@ -538,30 +675,15 @@ def _write_parts(uow: UnitOfWork, new: list[_Row], dupes: list[_Row]) -> None:
              "created_at": now}
             for part_id, r in zip(ids, new, strict=True) if r.extra["quantity"])
         uow.record("part", ids)
-    if dupes:
-        session.execute(
-            update(_PARTS).execution_options(**NAMED).where(_PARTS.c.id == bindparam("_id"))
-            .values(version=_PARTS.c.version + 1),
-            [{**r.values, "_id": r.existing[0], "updated_at": now}  # type: ignore[index]
-             for r in dupes],
-        )
-        uow.record("part", (r.existing[0] for r in dupes))  # type: ignore[index]
-        counted = {r.existing[0]: int(cast(int, r.extra["quantity"]))  # type: ignore[index]
-                   for r in dupes if r.extra["has_quantity"]}
-        if counted:
-            on_hand = dict(session.execute(
-                select(_PARTS.c.id, _PARTS.c.quantity_on_hand)
-                .where(_PARTS.c.id.in_(list(counted)))).all())
-            diffs = {pid: q - on_hand[pid] for pid, q in counted.items() if q != on_hand[pid]}
-            if diffs:
-                session.execute(
-                    update(_PARTS).execution_options(**NAMED).where(_PARTS.c.id == bindparam("_id"))
-                    .values(quantity_on_hand=bindparam("count")),
-                    [{"_id": pid, "count": counted[pid]} for pid in diffs])
-                moves.extend(
-                    {"part_id": pid, "quantity": d, "reason": "adjust",
-                     "note": "Stock count from CSV import", "staff_user_id": uow.actor_id,
-                     "created_at": now}
-                    for pid, d in diffs.items())
-    if moves:
+    # The stored count the update compares with was read in this transaction, and every
+    # change of it gets its stock movement: on hand keeps equal to the ledger.
+    _apply(uow, "part", _PARTS, [(r.existing[0], main.values)  # type: ignore[index]
+                         for r, main, _car in updates], now)
+    moves.extend(
+        {"part_id": r.existing[0],  # type: ignore[index]
+         "quantity": main.values["quantity_on_hand"] - r.stored["quantity_on_hand"],  # type: ignore[index]
+         "reason": "adjust", "note": "Stock count from CSV import",
+         "staff_user_id": uow.actor_id, "created_at": now}
+        for r, main, _car in updates if "quantity_on_hand" in main.values)
+    if moves:  # of parts named above
         session.execute(insert(_MOVES).execution_options(**NAMED), moves)

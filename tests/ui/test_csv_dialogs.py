@@ -57,6 +57,35 @@ def test_preview_lists_bad_rows_and_imports_exactly_the_good_ones(
     assert _count(arrange, Customer) == 3
 
 
+def test_update_asks_before_empty_cells_clear_values_on_file(
+    qtbot: QtBot, ui: UiContext, arrange: UnitOfWork, prompts: FakePrompts, tmp_path: Path
+) -> None:
+    ada = customers.create_customer(arrange, customers.CustomerData(
+        "Ada Lovelace", "ada@example.com", "555-123-4567", "12 Row", "VIP"))
+    dialog = _dialog(qtbot, ui, write(tmp_path, "name,email,phone\n"
+                                                "Ada King,ada@example.com,\n"))
+    assert column(dialog.dupe_model, 3) == [
+        "name: 'Ada Lovelace' → 'Ada King'; phone: '555-123-4567' → will clear"]
+    assert "would clear 1 value on file in 1 record" in dialog.summary.text()
+    assert "Not in the file: " in dialog.summary.text()
+    if os.environ.get("MD_SHOTS_DIR"):
+        qtbot.wait(100)  # the summary's new lines laid out
+        dialog.grab().save(os.path.join(os.environ["MD_SHOTS_DIR"], "import_clear.png"))
+    qtbot.mouseClick(dialog.update_radio, Qt.MouseButton.LeftButton)
+    prompts.answer = False
+    qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    assert prompts.questions[-1][0] == "Clear values on file?"
+    assert dialog.isVisible() and dialog.import_button.isEnabled()
+    assert customers.get_customer(arrange, ada.id).name == "Ada Lovelace"  # nothing saved
+
+    prompts.answer = True
+    with qtbot.waitSignal(dialog.imported, timeout=WAIT_MS):
+        qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    after = customers.get_customer(arrange, ada.id)
+    assert (after.name, after.phone, after.address, after.notes) == (
+        "Ada King", "", "12 Row", "VIP")
+
+
 def test_changing_a_mapping_previews_again(
     qtbot: QtBot, ui: UiContext, tmp_path: Path
 ) -> None:

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from mechanic_desktop.db.models import AuditEntry, Customer, Part, StockMovement, Vehicle
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.records import ListQuery
-from mechanic_desktop.services import csv_export, customers, parts, reports
+from mechanic_desktop.services import csv_export, customers, parts, reports, vehicles
 from mechanic_desktop.services import csv_import as ci
 
 HEADER = "name,email,phone,address,notes,vin,make,model,year,plate\n"
@@ -206,3 +206,113 @@ def test_import_fails_whole_when_the_database_refuses(uow: UnitOfWork, tmp_path:
     with pytest.raises(ci.CsvProblem, match="SKU"):
         ci.run_import(uow, "parts", source, {"name": 0})
     assert counts(uow) == (0, 0, 0)
+
+
+# --- updating records on file: only the file's columns; empty cells clear when confirmed ---
+
+
+def audit_of(uow: UnitOfWork, entity: str, entity_id: int) -> list[str]:
+    with uow:
+        return list(uow.session.scalars(
+            select(AuditEntry.summary).where(AuditEntry.entity == entity,
+                                             AuditEntry.entity_id == entity_id,
+                                             AuditEntry.action == "update")
+            .order_by(AuditEntry.id)))
+
+
+def test_update_leaves_columns_the_file_lacks_alone(uow: UnitOfWork, tmp_path: Path) -> None:
+    ada = customers.create_customer(uow, customers.CustomerData(
+        "Ada Lovelace", "ada@example.com", "555-123-4567", "12 Row", "VIP"))
+    car = vehicles.create_vehicle(uow, vehicles.VehicleData(
+        ada.id, "1M8GDM9AXKP042788", "Ford", "F-150", 2019, "ABC1", 41000))
+    source = ci.open_csv(write(tmp_path, "name,email,vin,plate\n"
+                                         "Ada King,ADA@example.com,1M8GDM9AXKP042788,XYZ9\n"))
+    mapping = ci.guess_mapping("customers", source.headers)
+    preview = ci.preview(uow, "customers", source, mapping)
+    assert preview.clear_count == 0
+    assert preview.duplicates[0].changes == ("name: 'Ada Lovelace' → 'Ada King'; "
+                                             "plate: 'ABC1' → 'XYZ9'")
+    result = ci.run_import(uow, "customers", source, mapping, "update")
+    assert (result.created, result.updated, result.vehicles) == (0, 1, 0)
+    after = customers.get_customer(uow, ada.id)
+    assert (after.name, after.phone, after.address, after.notes) == (
+        "Ada King", "555-123-4567", "12 Row", "VIP")
+    kept = vehicles.get_vehicle(uow, car.id)
+    assert (kept.make, kept.model, kept.year, kept.plate, kept.odometer) == (
+        "Ford", "F-150", 2019, "XYZ9", 41000)
+    assert audit_of(uow, "customer", ada.id) == [
+        "CSV import (in.csv, row 2): name: 'Ada Lovelace' → 'Ada King'"]
+    assert audit_of(uow, "vehicle", car.id) == [
+        "CSV import (in.csv, row 2): plate: 'ABC1' → 'XYZ9'"]
+    with uow:  # the customer list finds the new name
+        assert uow.session.scalar(select(Customer.name_key).where(
+            Customer.id == ada.id)) == "ada king"
+
+    again = ci.run_import(uow, "customers", source, mapping, "update")  # nothing to change
+    assert again.updated == 1
+    assert len(audit_of(uow, "customer", ada.id)) == 1
+
+
+def test_empty_cells_clear_only_when_confirmed(uow: UnitOfWork, tmp_path: Path) -> None:
+    ada = customers.create_customer(uow, customers.CustomerData(
+        "Ada Lovelace", "ada@example.com", "555-123-4567", "12 Row", "VIP"))
+    bob = customers.create_customer(uow, customers.CustomerData("Bob", "bob@example.com"))
+    source = ci.open_csv(write(tmp_path, "name,email,phone,address,notes\n"
+                                         "Ada Lovelace,ada@example.com,,12 Row,\n"
+                                         "Bob,bob@example.com,,,\n"))
+    mapping = ci.guess_mapping("customers", source.headers)
+    preview = ci.preview(uow, "customers", source, mapping)
+    assert (preview.clear_count, preview.clearing_rows) == (2, 1)
+    assert [(d.existing, d.changes, d.clears) for d in preview.duplicates] == [
+        ("Ada Lovelace", "phone: '555-123-4567' → will clear; notes: 'VIP' → will clear", 2),
+        ("Bob", "no change", 0)]
+
+    ci.run_import(uow, "customers", source, mapping, "update")  # not confirmed: kept
+    kept = customers.get_customer(uow, ada.id)
+    assert (kept.phone, kept.notes) == ("555-123-4567", "VIP")
+    assert audit_of(uow, "customer", ada.id) == []
+
+    ci.run_import(uow, "customers", source, mapping, "update", clear_empty=True)
+    cleared = customers.get_customer(uow, ada.id)
+    assert (cleared.phone, cleared.address, cleared.notes) == ("", "12 Row", "")
+    assert audit_of(uow, "customer", ada.id) == [
+        "CSV import (in.csv, row 2): phone: '555-123-4567' → —; notes: 'VIP' → —"]
+    assert audit_of(uow, "customer", bob.id) == []
+    with uow:
+        assert uow.session.scalar(select(Customer.phone_digits).where(
+            Customer.id == ada.id)) == ""
+
+
+def test_parts_update_keeps_prices_the_file_lacks(uow: UnitOfWork, tmp_path: Path) -> None:
+    oil = parts.create_part(uow, parts.PartData("OIL-1", "Oil", "5.00", "2.00", 3, 4))
+    source = ci.open_csv(write(tmp_path, "sku,name\nOIL-1,Oil 5W-30\n"))
+    mapping = ci.guess_mapping("parts", source.headers)
+    ci.run_import(uow, "parts", source, mapping, "update")
+    after = parts.get_part(uow, oil.id)
+    assert (after.name, after.unit_price, after.unit_cost, after.reorder_level,
+            after.quantity_on_hand, after.version) == (
+        "Oil 5W-30", Decimal("5.00"), Decimal("2.00"), 3, 4, oil.version + 1)
+
+    blank = ci.open_csv(write(tmp_path, "sku,name,price,cost,qty\nOIL-1,Oil 5W-30,,2.50,\n",
+                              "blank.csv"))
+    mapping = ci.guess_mapping("parts", blank.headers)
+    preview = ci.preview(uow, "parts", blank, mapping)
+    assert preview.duplicates[0].changes == (
+        "unit_price: '5.00' → will clear; unit_cost: '2.00' → '2.50'; "
+        "quantity_on_hand: '4' → will clear")
+    ci.run_import(uow, "parts", blank, mapping, "update")
+    kept = parts.get_part(uow, oil.id)
+    assert (kept.unit_price, kept.unit_cost, kept.quantity_on_hand) == (
+        Decimal("5.00"), Decimal("2.50"), 4)
+    ci.run_import(uow, "parts", blank, mapping, "update", clear_empty=True)
+    cleared = parts.get_part(uow, oil.id)
+    assert (cleared.unit_price, cleared.quantity_on_hand) == (Decimal("0.00"), 0)
+    assert audit_of(uow, "part", oil.id) == [
+        "CSV import (in.csv, row 2): name: 'Oil' → 'Oil 5W-30'",
+        "CSV import (blank.csv, row 2): unit_cost: '2.00' → '2.50'",
+        "CSV import (blank.csv, row 2): unit_price: '5.00' → '0.00'; "
+        "quantity_on_hand: '4' → '0'"]
+    with uow:
+        ledger = uow.session.scalar(select(func.sum(StockMovement.quantity)).where(
+            StockMovement.part_id == oil.id))
+    assert ledger == 0  # on hand still equals the ledger

@@ -4,6 +4,10 @@ what would happen, and import the good rows on confirm.
 Reading, previewing and importing all run on the DB worker; the preview runs again
 whenever a column mapping changes. The import is one transaction: the progress dialog's
 Cancel rolls it back, and a failure leaves the database as it was.
+
+Updating records on file changes only the file's columns; the duplicates table says what
+each update would change, and empty cells that would clear a stored value read "will
+clear". Importing with such cells in update mode asks first; only a yes clears them.
 """
 
 from __future__ import annotations
@@ -43,8 +47,16 @@ DUPLICATE_COLUMNS = (
     Column("Row", lambda r: r.row, "int"),
     Column("Matches", lambda r: r.key),
     Column("On file as", lambda r: r.existing),
+    Column("If updated", lambda r: r.changes),
 )
 NOT_IMPORTED = "(not imported)"
+
+
+def _clears(preview: ci.Preview) -> str:
+    """"3 values on file in 2 records", in the singular where it is one."""
+    values, records = preview.clear_count, preview.clearing_rows
+    return (f"{values:,} value{'s' * (values != 1)} on file in {records:,} "
+            f"record{'s' * (records != 1)}")
 
 
 class ImportDialog(QDialog):
@@ -120,6 +132,8 @@ class ImportDialog(QDialog):
                                                      "Rows that will not be imported")
         self.dupe_model, self.dupe_table = self._table("importDuplicateRows", DUPLICATE_COLUMNS,
                                                        "Rows already on file")
+        self.dupe_table.setColumnWidth(1, 220)  # the key; what an update changes gets the rest
+        self.dupe_table.setColumnWidth(2, 180)
         for title, table in (("Rows with problems (not imported):", self.bad_table),
                              ("Rows already on file:", self.dupe_table)):
             holder = QWidget(splitter)
@@ -234,6 +248,11 @@ class ImportDialog(QDialog):
                  f"{preview.bad_count:,} with problems will be left out."]
         if preview.missing_optional:
             lines.append("Not in the file: " + ", ".join(preview.missing_optional) + ".")
+            if preview.duplicate_count:
+                lines.append("An update keeps what is on file for those.")
+        if preview.clear_count:
+            lines.append(f"Updating would clear {_clears(preview)} (empty cells: “will "
+                         "clear” below); you will be asked first.")
         if preview.bad_count > len(preview.bad):
             lines.append(f"(The first {len(preview.bad):,} problem rows are listed.)")
         self.summary.setText("\n".join(lines))
@@ -246,14 +265,22 @@ class ImportDialog(QDialog):
         source, preview = self.source, self.preview
         if source is None or preview is None or not preview.good_rows:
             return
+        on_duplicate: ci.OnDuplicate = "update" if self.update_radio.isChecked() else "skip"
+        clear_empty = on_duplicate == "update" and preview.clear_count > 0
+        if clear_empty and not self.ui.prompts.confirm(
+                self, "Clear values on file?",
+                f"Empty cells in the file would clear {_clears(preview)} (listed as “will "
+                "clear”). Clear them?"
+                "\n\nTo keep those values instead, fill the cells, or choose "
+                f"{NOT_IMPORTED} for their columns.", "Clear and import"):
+            return
         self.import_button.setEnabled(False)
         progress = Progress(self, "Import", f"Importing {self.kind}…", name="importProgress")
         self.progress = progress
         mapping, kind, total = self.mapping(), self.kind, preview.total_rows
-        on_duplicate: ci.OnDuplicate = "update" if self.update_radio.isChecked() else "skip"
         self.ui.worker.write(
             lambda uow: ci.run_import(uow, kind, source, mapping, on_duplicate,
-                                      progress.report, progress.cancelled, total),
+                                      progress.report, progress.cancelled, total, clear_empty),
             alive(self, self._imported), alive(self, self._import_failed), progress=progress)
 
     def cancel_import(self) -> None:
