@@ -97,3 +97,41 @@ def test_no_widget_holds_the_unit_of_work_or_writes_its_own_change_set() -> None
         assert "Changes.of(" not in text, path
         assert ".uow" not in text or path.name in {"smoke.py", "bundle_check.py",
                                                     "application.py"}, path
+
+
+def test_every_resource_folder_is_packaged_quietly_and_bundled() -> None:
+    """Each folder of data files under resources/ is a listed package whose package-data
+    patterns take every file in it: setuptools warns at every install about a folder
+    Python could import but `packages` lacks, and a file no pattern matches is lost from
+    wheels. The frozen bundle (build.spec) copies the same folders. The licence is an SPDX
+    string: a table is deprecated and warns too."""
+    import fnmatch
+    import re
+    import tomllib
+
+    root = PACKAGE.parent
+    config = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    tool = config["tool"]["setuptools"]
+    assert tool["package-dir"] == {"mechanic_desktop.resources": "resources"}
+    listed, patterns = set(tool["packages"]), tool["package-data"]
+    spec = (root / "build.spec").read_text(encoding="utf-8")
+    bundled = {"/".join(re.findall(r'"([^"]+)"', m)) for m in
+               re.findall(r'ROOT((?: / "[^"]+")+)', spec)}
+    resources = root / "resources"
+    folders = [resources, *(p for p in resources.rglob("*") if p.is_dir()
+                            and p.name != "__pycache__")]
+    for folder in folders:
+        files = [f.name for f in folder.iterdir() if f.is_file() and f.suffix not in {
+            ".py", ".pyc"}]
+        if not files:
+            continue
+        relative = folder.relative_to(root).as_posix()
+        name = ".".join(("mechanic_desktop", *folder.relative_to(root).parts))
+        assert name in listed, f"{relative}: add {name} to [tool.setuptools] packages"
+        unmatched = [f for f in files
+                     if not any(fnmatch.fnmatch(f, p) for p in patterns.get(name, []))]
+        assert unmatched == [], f"{relative}: no package-data pattern takes {unmatched}"
+        assert any(relative == b or relative.startswith(b + "/") for b in bundled), (
+            f"build.spec does not bundle {relative}")
+    assert isinstance(config["project"]["license"], str)
+    assert "setuptools>=77" in config["build-system"]["requires"]  # SPDX licence strings
