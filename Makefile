@@ -13,8 +13,10 @@ $(STAMP): pyproject.toml
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
-## run: open the app on the local SQLite database (offers demo data when empty)
+## run: open the app on the local SQLite database (offers demo data when empty); on Linux
+## it first installs the X11 libraries Qt's window-system plugin needs, if any are missing
 run: $(STAMP)
+	$(PY) packaging/linux/qt_platform_deps.py
 	$(PY) -m mechanic_desktop $(ARGS)
 
 ## test: lint, type-check and run the whole suite (SQLite and PostgreSQL)
