@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextCursor
@@ -46,6 +48,27 @@ def test_vin_is_checked_as_typed(
     assert note in dialog.vin_note.text()
     assert error in dialog.error_of("vin")
     assert dialog.save_button.isEnabled() == (not error)
+
+
+@pytest.mark.parametrize(("vin", "placeholder"), [
+    ("1M8GDM9AXKP042788", "1989 (from the VIN)"),
+    ("WVWZZZAUZYW000001", "not in this VIN: type it"),  # European: would read as 2030
+    ("WVWZZZ", "from the VIN"),
+])
+def test_year_field_says_whether_the_vin_tells_the_year(
+    qtbot: QtBot, ui: UiContext, shop: Shop, vin: str, placeholder: str
+) -> None:
+    dialog = VehicleDialog(ui, shop.bob.id)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.vin, vin)
+    assert dialog.year.placeholderText() == placeholder
+    assert "model year" not in dialog.vin_note.text() or vin.startswith("1")
+    assert "Decodes to built" not in dialog.vin_note.text()
+    assert vin.startswith("1") or "Europe" in dialog.vin_note.text() or len(vin) < 17
+    if os.environ.get("MD_SHOTS_DIR") and vin.startswith("WVWZZZA"):
+        qtbot.wait(100)  # the note laid out
+        dialog.grab().save(os.path.join(os.environ["MD_SHOTS_DIR"], "vehicle_foreign.png"))
 
 
 def test_vehicle_saved_with_warning_and_duplicate_vin_refused(

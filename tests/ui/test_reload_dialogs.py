@@ -115,7 +115,7 @@ def test_vehicle_reload_shows_every_field_and_the_decoded_vin(
     note, style = describe_vin(vin)
     assert "outside North America" in note
     assert (dialog.vin_note.text(), dialog.vin_note.styleSheet()) == (note, style)
-    assert dialog.year.placeholderText() == "2008 (from the VIN)"
+    assert dialog.year.placeholderText() == "not in this VIN: type it"  # not NA: no year
     assert dialog.windowTitle() == f"Vehicle {vin}"
     assert dialog.error_of("vin") == ""
     save(qtbot, dialog)

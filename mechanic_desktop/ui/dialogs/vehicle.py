@@ -33,7 +33,10 @@ def describe_vin(text: str) -> tuple[str, str]:
         facts.append(f"model year {result.model_year}")
     if result.region:
         facts.append(f"built in {result.region}")
-    decoded = ("Decodes to " + ", ".join(facts) + ".") if facts else ""
+    decoded = ", ".join(facts)
+    if decoded:
+        decoded = (f"Decodes to {decoded}." if result.model_year
+                   else f"{decoded[0].upper()}{decoded[1:]}.")
     if result.error:
         # The error line below says what is wrong (e.g. the check digit); this one only
         # tells what the characters decode to, which helps spot the mistyped one.
@@ -98,7 +101,10 @@ class VehicleDialog(EditorDialog):
         self.vin_note.setStyleSheet(style)
         check = check_vin(text)
         year = check.model_year
-        self.year.setPlaceholderText(f"{year} (from the VIN)" if year else "from the VIN")
+        # Only North-American VINs tell their year reliably (domain.vin.model_year).
+        self.year.setPlaceholderText(f"{year} (from the VIN)" if year else
+                                     "not in this VIN: type it" if check.ok else
+                                     "from the VIN")
         if check.ok and self.existing is None:
             self._fill_from_vin(check.vin, year)
 
