@@ -84,6 +84,23 @@ def test_a_csv_import_names_every_row_it_wrote(uow: UnitOfWork, tmp_path: Path) 
     assert not outcome.changes.all_of
 
 
+def test_a_csv_update_names_only_the_records_it_changed(uow: UnitOfWork,
+                                                        tmp_path: Path) -> None:
+    ada = factories.customer(uow, "Ada Lovelace", "ada@example.com")
+    car = factories.vehicle(uow, ada.id, "1M8GDM9AXKP042788")
+    bob = factories.customer(uow, "Bob Builder", "bob@example.com")
+    path = tmp_path / "people.csv"
+    path.write_text("name,email,vin,plate\nAda King,ada@example.com,1M8GDM9AXKP042788,NEW 1\n"
+                    f"{bob.name},bob@example.com,,\n", encoding="utf-8")
+    source = csv_import.open_csv(path)
+    mapping = csv_import.guess_mapping("customers", source.headers)
+    outcome = _run(uow, lambda u: csv_import.run_import(u, "customers", source, mapping,
+                                                        "update"))
+    assert _rows(outcome.changes) == {"customer": {ada.id}, "vehicle": {car.id}}
+    assert len(outcome.changes.ids("audit")) == 3  # Ada, her car, the import's summary
+    assert not outcome.changes.all_of
+
+
 def test_a_core_write_that_names_nothing_counts_as_any_row(uow: UnitOfWork) -> None:
     factories.customer(uow, "Ada Lovelace")
 
