@@ -27,7 +27,7 @@ from mechanic_desktop.domain.totals import parts_line
 from mechanic_desktop.services import parts, workflow
 from mechanic_desktop.services.runner import Operation, UnitOfWork
 from mechanic_desktop.ui.context import UiContext
-from mechanic_desktop.ui.dialogs.form import NOTE_STYLE, button, line_edit
+from mechanic_desktop.ui.dialogs.form import NOTE_STYLE, button, line_edit, run_on_return
 from mechanic_desktop.ui.dialogs.work_common import TicketLinesDialog, compact_table
 from mechanic_desktop.ui.item_views import activate_on_return
 from mechanic_desktop.ui.models.columns import RIGHT, Column, TableSpec, money
@@ -139,6 +139,7 @@ class AddPartsDialog(TicketLinesDialog):
         self.quantity.setToolTip("At most what is on the shelf")
         self.quantity.setRange(1, 1)
         self.quantity.setMinimumWidth(80)
+        run_on_return(self.quantity, self.add_to_basket)
         caption.setBuddy(self.quantity)
         row.addWidget(caption)
         row.addWidget(self.quantity)

@@ -14,6 +14,11 @@ untouched form they just close. "Changed" means changed by the user — a field 
 while it has the keyboard focus, a box ticked, or what a subclass reports with
 ``mark_changed`` (a basket, a crew) — never values the dialog filled in itself.
 Tables inside a dialog (e.g. stock to choose from) follow changes to what they list.
+
+Keyboard: the dialog opens with focus on its first input (never on a button: a Space
+typed into a name must not press Cancel), Cancel takes no keyboard focus (Escape
+cancels), Save is the default button, and Return while Save is disabled shows every
+field's problem and moves to the first one instead of doing nothing.
 """
 
 from __future__ import annotations
@@ -24,9 +29,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDateTimeEdit,
@@ -109,6 +116,7 @@ class EditorDialog(QDialog):
         self.changed_by_user = False
         #: What to do after a save that keeps the dialog open (``save_first``).
         self._then: Callable[[Any], None] | None = None
+        self._opened = False
         self.setWindowTitle(title)
         self.setObjectName(f"{prefix}Dialog")
         self.setAccessibleName(title)
@@ -139,13 +147,46 @@ class EditorDialog(QDialog):
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
         self.save_button.setObjectName(f"{prefix}Save")
         self.save_button.setAccessibleName("Save")
+        self.save_button.setDefault(True)
         cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
         cancel.setObjectName(f"{prefix}Cancel")
         cancel.setAccessibleName("Cancel")
+        cancel.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Space never cancels; Escape does
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
         self.layout_.addWidget(self.buttons)
         ui.worker.changed.connect(alive(self, self.on_changes))
+
+    # -- keyboard ------------------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """On first showing, put the focus on the first input unless a subclass chose."""
+        super().showEvent(event)
+        if self._opened:
+            return
+        self._opened = True
+        focused = self.focusWidget()
+        if focused is None or isinstance(focused, QAbstractButton):
+            first = first_input(self)
+            if first is not None:
+                first.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if (event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not self._saving
+                and not self.save_button.isEnabled()):
+            self.show_what_is_missing()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def show_what_is_missing(self) -> None:
+        """Every field's problem, also of fields not typed in yet; focus on the first."""
+        for field in self._fields.values():
+            field.touched = True
+        self.revalidate()
+        first = next((f for f in self._fields.values() if not f.error.isHidden()), None)
+        if first is not None:
+            first.widget.setFocus(Qt.FocusReason.OtherFocusReason)
 
     # -- changes made elsewhere ---------------------------------------------------------
 
@@ -570,6 +611,43 @@ def _with_length_limit(
         return validate() if validate is not None else None
 
     return check
+
+
+class _ReturnRuns(QObject):
+    def __init__(self, widget: QWidget, action: Callable[[], object]) -> None:
+        super().__init__(widget)
+        self.action = action
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent)
+                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)):
+            self.action()
+            return True  # the dialog's default button never sees this Return
+        return False
+
+
+def run_on_return(widget: QWidget, action: Callable[[], object]) -> None:
+    """Return or Enter in ``widget`` runs ``action`` instead of pressing the dialog's
+    default button (e.g. a quantity box whose Return adds to a basket, not saves it)."""
+    widget.installEventFilter(_ReturnRuns(widget, action))
+
+
+def first_input(root: QWidget) -> QWidget | None:
+    """The first widget in ``root``'s tab order that a person types into or picks from:
+    buttons, read-only text and lists of lines are not inputs (a search box is)."""
+    widget = root.nextInFocusChain()
+    while widget is not None and widget is not root:
+        if _takes_input(widget, root):
+            return widget
+        widget = widget.nextInFocusChain()
+    return None
+
+
+def _takes_input(widget: QWidget, root: QWidget) -> bool:
+    return bool(widget.window() is root and widget.isVisibleTo(root) and widget.isEnabled()
+                and widget.focusPolicy() & Qt.FocusPolicy.TabFocus
+                and not isinstance(widget, QAbstractButton | QAbstractItemView)
+                and not (isinstance(widget, QLineEdit | QPlainTextEdit) and widget.isReadOnly()))
 
 
 def button(parent: QWidget, text: str, name: str) -> QAbstractButton:
