@@ -3,6 +3,7 @@ cancels, Return does what the focused box is for (issue 17, items 6 and 9)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 import pytest
@@ -61,6 +62,8 @@ def test_first_start_opens_on_the_name_and_a_space_never_cancels(
     assert dialog.isVisible()
     assert dialog.full_name.text() == "Pat Owner"  # type: ignore[attr-defined]
     assert "firstRunCancel" not in tab_stops(qtbot)
+    if os.environ.get("MD_SHOTS_DIR"):
+        dialog.grab().save(os.path.join(os.environ["MD_SHOTS_DIR"], "first_run_focus.png"))
 
 
 def test_forced_password_change_opens_on_the_current_password(
