@@ -120,6 +120,25 @@ def test_lockout_schedule_and_admin_unlock(admin_uow: UnitOfWork) -> None:
     assert {"login failed", "lockout", "unlock", "login"} <= set(actions)
 
 
+def test_a_successful_sign_in_clears_the_failure_count(admin_uow: UnitOfWork) -> None:
+    """4 failures, a success, then 1 failure: the account stays open (a count that a
+    success forgot to reset would lock it at the fifth failure overall)."""
+    clock = Clock()
+    for _ in range(4):
+        with pytest.raises(LoginFailed) as caught:
+            auth.login(admin_uow, "boss", "wrong password!", clock=clock, hasher=FLOOR)
+        assert not isinstance(caught.value, AccountLocked)
+    assert _failures(admin_uow) == 4
+    assert auth.login(admin_uow, "boss", GOOD, clock=clock, hasher=FLOOR).actor.username == "boss"
+    assert _failures(admin_uow) == 0
+    with pytest.raises(LoginFailed) as caught:
+        auth.login(admin_uow, "boss", "wrong password!", clock=clock, hasher=FLOOR)
+    assert not isinstance(caught.value, AccountLocked)
+    assert str(caught.value) == "Wrong user name or password."
+    assert _failures(admin_uow) == 1
+    assert auth.login(admin_uow, "boss", GOOD, clock=clock, hasher=FLOOR).actor.username == "boss"
+
+
 def test_no_more_than_100_failures_an_hour(admin_uow: UnitOfWork) -> None:
     """An attacker trying once a second for an hour gets few guesses even evaluated."""
     clock = Clock()

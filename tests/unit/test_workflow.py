@@ -120,6 +120,32 @@ def test_adding_parts_takes_stock_in_the_same_transaction(
     assert stock.stock_discrepancies(uow) == []
 
 
+def test_taking_exactly_the_last_units_empties_the_shelf(uow: UnitOfWork, engine: Engine) -> None:
+    """No race: a ticket takes all that is on hand (the last one, then the last three by
+    raising a line), which leaves 0 with matching ledger rows; one more is refused."""
+    ticket_id = _open_ticket(uow)
+    pad = wf.part(uow, "BRK-01", on_hand=1)
+    oil = wf.part(uow, "OIL-5W30", on_hand=5)
+    detail = workflow.add_part_lines(uow, ticket_id, [(pad.id, 1), (oil.id, 2)])
+    assert parts.get_part(uow, pad.id).quantity_on_hand == 0
+    oil_line = next(p for p in detail.parts if p.sku == "OIL-5W30")
+    detail = workflow.change_part_quantity(uow, oil_line.id, 5, detail.ticket.version)
+    assert parts.get_part(uow, oil.id).quantity_on_hand == 0
+    assert sorted((p.sku, p.quantity) for p in detail.parts) == [("BRK-01", 1), ("OIL-5W30", 5)]
+    assert wf.movements(engine, ticket_id) == [
+        (pad.id, -1, "ticket", ticket_id, None, ""),
+        (oil.id, -2, "ticket", ticket_id, None, ""),
+        (oil.id, -3, "ticket", ticket_id, None, ""),
+    ]
+    assert stock.stock_discrepancies(uow) == []
+    before = wf.state(engine)
+    with pytest.raises(ValidationError, match=r"Only 0 of BRK-01 left; cannot take 1\."):
+        workflow.add_part_lines(uow, ticket_id, [(pad.id, 1)])
+    with pytest.raises(ValidationError, match=r"Only 0 of OIL-5W30 left; cannot take 1\."):
+        workflow.change_part_quantity(uow, oil_line.id, 6)
+    assert wf.state(engine) == before
+
+
 def test_same_part_merges_into_its_line_at_the_first_price(uow: UnitOfWork) -> None:
     ticket_id = _open_ticket(uow)
     pad = wf.part(uow, "BRK-01", on_hand=10, price="25.00")
