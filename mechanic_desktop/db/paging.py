@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, SQLColumnExpression, tuple_
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, literal, tuple_
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +34,12 @@ class SortKey:
             )
             return condition
         left = tuple_(*self.columns)
-        right = tuple_(*cursor)
+        # Each cursor value is bound with its column's type: a bare tuple_ binds generic
+        # NUMERIC/DATETIME, skipping the column's own conversion (Money is whole cents on
+        # SQLite, so 50.00 would be compared as 50 with 5000 and pages would repeat).
+        right = tuple_(
+            *(literal(value, type_=c.type) for c, value in zip(self.columns, cursor, strict=True))
+        )
         return left < right if self.descending else left > right
 
 
