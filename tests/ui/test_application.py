@@ -4,6 +4,7 @@ paints the first page, and explains a bad URL."""
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import subprocess
 import sys
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine
 
@@ -88,10 +89,69 @@ def test_user_option_failure_says_why_and_exits_2(shop_file: Path) -> None:
     assert "set MECHANIC_PASSWORD" in missing.stderr
 
 
-def test_no_option_skips_authentication() -> None:
-    options = {o for action in build_parser()._actions for o in action.option_strings}
-    assert "--user" in options
-    assert not any(word in o for o in options for word in ("skip", "no-login", "no-auth"))
+#: Options that never open the shop's database: they run their own checks and exit.
+NOT_THE_GUI = {"-h", "--help", "--version", "--smoke-test", "--check-bundle"}
+
+
+def _gui_argvs(url: str) -> list[list[str]]:
+    """Each option of the parser alone, then all of them at once (values made up where
+    one is needed, ``--user boss`` without a password): whatever a later option does,
+    it is started here and must still end at a sign-in."""
+    options: list[list[str]] = []
+    for action in build_parser()._actions:
+        names = [o for o in action.option_strings if o.startswith("--")]
+        if not names or set(action.option_strings) & NOT_THE_GUI:
+            continue
+        if action.nargs == 0:
+            options.append([names[0]])
+        else:
+            options.append([names[0], {"--database-url": url, "--user": "boss"}.get(
+                names[0], "x")])
+    assert ["--user", "boss"] in options and ["--no-demo-offer"] in options
+    every = [word for option in options if option[0] != "--database-url" for word in option]
+    return [["--database-url", url, *o] for o in options] + [["--database-url", url, *every]]
+
+
+def test_no_option_skips_authentication(
+    qtbot: QtBot, shop_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Started with any option, on a database with an account and no password given,
+    the app shows the sign-in dialog (or refuses, for --user) and never a main window."""
+    from mechanic_desktop.app import main
+    from mechanic_desktop.ui.dialogs.login import LoginDialog
+
+    monkeypatch.setenv(ENV_SETTINGS, str(shop_file / "settings.ini"))
+    monkeypatch.delenv("MECHANIC_PASSWORD", raising=False)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    shown: list[set[str]] = []
+
+    def first_screen(_app: object) -> int:
+        """Instead of the event loop: run it until a sign-in dialog or a window shows,
+        note what is on screen (a moment later, so a window opened right after the
+        dialog is seen too), close it all."""
+        def on_screen() -> list[QWidget]:
+            return [w for w in QApplication.topLevelWidgets() if w.isVisible()]
+
+        qtbot.waitUntil(lambda: any(isinstance(w, LoginDialog | MainWindow)
+                                    for w in on_screen()), timeout=5000)
+        qtbot.wait(200)
+        shown.append({type(w).__name__ for w in on_screen()})
+        for widget in on_screen():
+            widget.close()
+        return 0
+
+    monkeypatch.setattr(QApplication, "exec", first_screen)
+    # Closing the sign-in dialog ends the session with app.exit(0); outside a running
+    # loop that would leave Qt quitting and stall every later wait of this test.
+    monkeypatch.setattr(QApplication, "exit", lambda *_code: None)
+    url = f"sqlite:///{shop_file / 'shop.sqlite3'}"
+    for argv in _gui_argvs(url):
+        shown.clear()
+        code = main(argv)
+        if "--user" in argv:  # no password anywhere: refused before any screen
+            assert (code, shown) == (2, []), argv
+        else:
+            assert (code, shown) == (0, [{"LoginDialog"}]), argv
 
 
 def test_unusable_database_is_explained(
