@@ -1,11 +1,28 @@
-"""Small helpers for reading tables and waiting for dialogs as a user would see them."""
+"""Small helpers for reading tables and waiting for dialogs as a user would see them,
+and for screenshots that must show what they are of."""
 
 from __future__ import annotations
 
+import re
+from collections import Counter
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QAbstractItemModel, Qt
-from PySide6.QtWidgets import QDialog
+from PySide6.QtCore import QAbstractItemModel, QAbstractListModel, QModelIndex, QPoint, QRect, Qt
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QTabBar,
+    QTextEdit,
+    QWidget,
+)
 from pytestqt.qtbot import QtBot
 
 from mechanic_desktop.ui.pages.list_page import ListPage
@@ -39,3 +56,72 @@ def select(qtbot: QtBot, page: ListPage, text: str, col: int = 0) -> None:
     page.table.setFocus()
     page.table.selectRow(rows.index(text))
     qtbot.waitUntil(lambda: page.selected_row() is not None, timeout=WAIT_MS)
+
+
+def visible_text(widget: QWidget) -> str:
+    """What a person can read on ``widget``, one item a line: its title, and the labels,
+    buttons, fields, boxes, tabs and table cells (headers and loaded rows) shown on it."""
+    parts = [widget.windowTitle()]
+    for child in [widget, *widget.findChildren(QWidget)]:
+        if not child.isVisible():
+            continue
+        if isinstance(child, QLabel):
+            parts.append(re.sub(r"<[^>]+>", "", child.text()).replace("&amp;", "&"))
+        elif isinstance(child, QAbstractButton):
+            parts.append(child.text().replace("&", ""))
+        elif isinstance(child, QLineEdit):
+            parts.append(child.text() or child.placeholderText())
+        elif isinstance(child, QPlainTextEdit | QTextEdit):
+            parts.append(child.toPlainText())
+        elif isinstance(child, QComboBox):
+            parts.append(child.currentText())
+        elif isinstance(child, QGroupBox):
+            parts.append(child.title())
+        elif isinstance(child, QTabBar):
+            parts += [child.tabText(i).replace("&", "") for i in range(child.count())]
+        elif isinstance(child, QAbstractItemView) and child.model() is not None:
+            model, root = child.model(), QModelIndex()
+            flat = isinstance(model, QAbstractListModel)  # its columnCount is private
+            columns = range(1 if flat else model.columnCount(root))
+            parts += [str(model.headerData(c, Qt.Orientation.Horizontal) or "")
+                      for c in columns]
+            parts += [str(model.index(r, c).data() or "") for r in range(model.rowCount(root))
+                      for c in columns]
+    return "\n".join(p for p in parts if p)
+
+
+def inked_share(image: QImage, area: QRect | None = None, step: int = 3) -> float:
+    """The share of (sampled) pixels in ``area`` that differ from its most common colour:
+    about 0 for a blank area, a few percent where text or lines are drawn."""
+    box = (area or image.rect()).intersected(image.rect())
+    colours = Counter(
+        image.pixel(x, y)
+        for y in range(box.top(), box.bottom() + 1, step)
+        for x in range(box.left(), box.right() + 1, step)
+    )
+    total = sum(colours.values())
+    return 1 - colours.most_common(1)[0][1] / total if total else 0.0
+
+
+def save_shot(widget: QWidget, path: Path, *expected: str) -> None:
+    """Render ``widget`` to a PNG, after checking it shows what it is a picture of: each
+    ``expected`` text is on it (read through the widgets), the picture is not blank, and
+    every table showing rows has ink (drawn text) inside its viewport."""
+    assert expected, "say what the picture must show"
+    image = widget.grab().toImage()
+    assert image.width() > 100 and image.height() > 40
+    text = visible_text(widget)
+    missing = [e for e in expected if e not in text]
+    assert not missing, f"{path.name} does not show {missing}; it shows:\n{text[:600]}"
+    assert inked_share(image) > 0.01, f"{path.name} is blank"
+    ratio = image.width() / max(1, widget.width())  # device pixels per widget pixel
+    for view in widget.findChildren(QAbstractItemView):
+        model = view.model()
+        if not view.isVisible() or model is None or model.rowCount(QModelIndex()) == 0:
+            continue
+        port = view.viewport()
+        corner = port.mapTo(widget, QPoint(0, 0))
+        area = QRect(int(corner.x() * ratio), int(corner.y() * ratio),
+                     int(port.width() * ratio), int(port.height() * ratio))
+        assert inked_share(image, area) > 0.002, f"{path.name}: a table's rows are blank"
+    assert image.save(str(path))

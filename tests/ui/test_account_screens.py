@@ -24,16 +24,10 @@ from mechanic_desktop.ui.dialogs.staff import ResetPasswordDialog, StaffDialog
 from mechanic_desktop.ui.main_window import MainWindow
 from mechanic_desktop.ui.session import Session
 from tests.ui.accounts import FLOOR, make_admin, make_signed_in, make_staff
-from tests.ui.helpers import WAIT_MS
+from tests.ui.helpers import WAIT_MS, save_shot
 from tests.ui.test_screenshots import demo_ui, fill, shots
 
 __all__ = ["demo_ui", "shots"]
-
-
-def _save(widget: QWidget, path: Path) -> None:
-    image = widget.grab().toImage()
-    assert image.width() > 100 and image.height() > 100
-    assert image.save(str(path))
 
 
 def test_render_account_screens(
@@ -53,7 +47,7 @@ def test_render_account_screens(
     qtbot.keyClicks(first.password, "password123")
     qtbot.keyClicks(first.confirm, "password12")
     qtbot.wait(20)
-    _save(first, shots / "account-first-run-weak.png")
+    save_shot(first, shots / "account-first-run-weak.png", "Pat Owner", "common password")
 
     admin = make_admin(arrange)
     crew = rows["mechanic"]
@@ -70,7 +64,7 @@ def test_render_account_screens(
     login.submit()
     qtbot.waitUntil(lambda: login.error_text != "", timeout=WAIT_MS)
     qtbot.wait(20)
-    _save(login, shots / "account-login-locked.png")
+    save_shot(login, shots / "account-login-locked.png", "fran", "Try again in")
 
     ui.sign_in(admin)
     settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
@@ -84,7 +78,8 @@ def test_render_account_screens(
                         timeout=WAIT_MS)
         page.table.selectRow(1)
         qtbot.wait(20)
-        _save(window, shots / f"account-page-{key}.png")
+        save_shot(window, shots / f"account-page-{key}.png",
+                  {"staff": "Fran Desk", "audit": "lockout"}[key])
 
     staff_page = window.page("staff")
     row = staff_page.model.row_at(1).row
@@ -94,6 +89,8 @@ def test_render_account_screens(
         "reset-password": ResetPasswordDialog(ui, row, window),
         "change-password-forced": ChangePasswordDialog(ui, admin, forced=True, parent=window),
     }
+    shows = {"staff-new": "Mechanic", "staff-edit": row.full_name,
+             "reset-password": row.full_name, "change-password-forced": "Pat Owner"}
     for dialog in dialogs.values():
         dialog.show()
     new = dialogs["staff-new"]
@@ -102,7 +99,7 @@ def test_render_account_screens(
     qtbot.waitUntil(lambda: ui.worker.pending == 0, timeout=WAIT_MS)
     qtbot.wait(20)
     for name, dialog in dialogs.items():
-        _save(dialog, shots / f"account-dialog-{name}.png")
+        save_shot(dialog, shots / f"account-dialog-{name}.png", shows[name])
         dialog.close()
 
     window.show_page(0)
@@ -112,7 +109,7 @@ def test_render_account_screens(
     screen = session.idle.screen
     assert screen is not None
     qtbot.wait(20)
-    _save(screen, shots / "account-lock-screen.png")
+    save_shot(screen, shots / "account-lock-screen.png", "Pat Owner")
     session.close()
 
     ui.sign_in(sam)
@@ -123,5 +120,5 @@ def test_render_account_screens(
     page = mechanic.current_page
     qtbot.waitUntil(lambda: page.model.loaded_once and not page.model.loading, timeout=WAIT_MS)
     qtbot.wait(20)
-    _save(mechanic, shots / "account-page-mytickets.png")
+    save_shot(mechanic, shots / "account-page-mytickets.png", "Sam Wrench")
     ui.sign_in(None)

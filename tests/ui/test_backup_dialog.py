@@ -160,16 +160,19 @@ def test_render_connection_backup_and_offline_screens(
 
     from PySide6.QtWidgets import QProgressDialog, QWidget
 
-    from mechanic_desktop.ui.connection_status import ConnectionMonitor, add_indicator
+    from mechanic_desktop.ui.connection_status import (
+        OFFLINE_TEXT,
+        ConnectionMonitor,
+        add_indicator,
+    )
     from mechanic_desktop.ui.dialogs.connection import ConnectionDialog
+    from tests.ui.helpers import save_shot
 
     folder = Path(os.environ.get("MD_SHOTS_DIR") or tmp_path)
     folder.mkdir(parents=True, exist_ok=True)
 
-    def save(widget: QWidget, name: str) -> None:
-        image = widget.grab().toImage()
-        assert image.width() > 100 and image.height() > 40
-        assert image.save(str(folder / name))
+    def save(widget: QWidget, name: str, *expected: str) -> None:
+        save_shot(widget, folder / name, *expected)
 
     settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
     dialog = ConnectionDialog(settings)
@@ -184,10 +187,10 @@ def test_render_connection_backup_and_offline_screens(
     with qtbot.waitSignal(dialog.probed, timeout=WAIT_MS):
         dialog.test()
     dialog.adjustSize()
-    save(dialog, "connection-dialog-shared.png")
+    save(dialog, "connection-dialog-shared.png", "frontdesk", "127.0.0.1")
     dialog.local_radio.setChecked(True)
     dialog.adjustSize()
-    save(dialog, "connection-dialog-local.png")
+    save(dialog, "connection-dialog-local.png", "this computer's own disk")
 
     server = ServerBackupDialog(maintenance.location(UnitOfWork(pg_engine)),
                                 workers(UnitOfWork(pg_engine)), lambda *_: None,
@@ -195,7 +198,7 @@ def test_render_connection_backup_and_offline_screens(
     qtbot.addWidget(server)
     server.show()
     server.adjustSize()
-    save(server, "backup-dialog-server.png")
+    save(server, "backup-dialog-server.png", "pg_dump")
 
     worker = workers(sqlite_shop.uow)
     ui = UiContext(worker, prompts)
@@ -213,10 +216,10 @@ def test_render_connection_backup_and_offline_screens(
     progress.setValue(40)
     progress.show()
     progress.adjustSize()
-    save(progress, "backup-progress.png")
+    save(progress, "backup-progress.png", "Backing up the shop's data…")
     progress.close()
     qtbot.waitUntil(lambda: window.tickets_page.model.loaded_once, timeout=WAIT_MS)
-    save(window, "main-window-offline.png")
+    save(window, "main-window-offline.png", OFFLINE_TEXT)
     monitor.stop()
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine
 
@@ -22,7 +22,7 @@ from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.main_window import MainWindow
 from mechanic_desktop.ui.pages.reports import ReportsPage
 from tests.ui.accounts import make_admin
-from tests.ui.helpers import WAIT_MS, column
+from tests.ui.helpers import WAIT_MS, column, save_shot
 from tests.unit.test_reports import build_shop
 
 MARCH = (date(2025, 3, 1), date(2025, 3, 31))
@@ -195,14 +195,8 @@ def test_render_reports_page(qtbot: QtBot, reports_window: MainWindow, tmp_path:
     _wait(qtbot, page, "ranking")
     qtbot.waitUntil(lambda: page.low_card.text() != "…", timeout=WAIT_MS)
     qtbot.wait(50)
-    _save(reports_window, folder / "reports-ranking.png")
+    save_shot(reports_window, folder / "reports-ranking.png", "Sam Wrench", "175.08")
     page.tabs.setCurrentIndex(1)
     _wait(qtbot, page, "revenue")
     qtbot.wait(50)
-    _save(reports_window, folder / "reports-revenue.png")
-
-
-def _save(widget: QWidget, path: Path) -> None:
-    image = widget.grab().toImage()
-    assert image.width() > 100 and image.height() > 100
-    assert image.save(str(path))
+    save_shot(reports_window, folder / "reports-revenue.png", "Revenue")

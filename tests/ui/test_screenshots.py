@@ -1,7 +1,9 @@
 """Render every page and dialog at 1280×800 with demo rows, to PNG files for review.
 
 Set MD_SHOTS_DIR to keep the pictures (e.g. /tmp/md-shots); otherwise they go to the
-test's temporary folder. The test also proves each page and dialog renders non-empty.
+test's temporary folder. Each picture must show what it is of: a known row's or field's
+text, read through the widgets, and ink (not one flat colour) overall and in every
+table's rows.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from mechanic_desktop.ui.main_window import MainWindow
 from mechanic_desktop.ui.operations import DbWorker
 from tests.conftest import empty_tables
 from tests.ui.conftest import FakePrompts
-from tests.ui.helpers import WAIT_MS
+from tests.ui.helpers import WAIT_MS, save_shot
 
 PEOPLE = [
     "Ada Lovelace", "Bob Builder", "Carmen Ortiz", "Deepak Rao", "Eleanor Rigby",
@@ -120,13 +122,28 @@ def demo_ui(qtbot: QtBot, sqlite_engine: Engine) -> Iterator[UiContext]:
     worker.shutdown()
 
 
-def _save(widget: QWidget, path: Path) -> None:
-    image = widget.grab().toImage()
-    assert image.width() > 100 and image.height() > 100
-    assert image.save(str(path))
+#: A known row's text (or the page's own words) that each page's picture must show.
+PAGE_SHOWS = {
+    "tickets": "Ada Lovelace",
+    "customers": "Ada Lovelace",
+    "mechanics": "Sam Wrench",
+    "stock": "OIL-5W30",
+}
+DIALOG_SHOWS = {
+    "customer": "Ada Lovelace",
+    "customer-new": "New customer",
+    "vehicle": "1M8GDM9AXKP042788",
+    "mechanic": "Sam Wrench",
+    "part": "OIL-5W30",
+    "part-new": "New part",
+    "ticket": "Brakes squeal when cold",
+    "ticket-new": "New ticket",
+    "vehicle-bad-vin": "should be X",
+    "vehicle-foreign": "outside North America",
+}
 
 
-def _save_dark(qtbot: QtBot, window: MainWindow, path: Path) -> None:
+def _save_dark(qtbot: QtBot, window: MainWindow, path: Path, *expected: str) -> None:
     """The first page as it looks with the operating system in dark mode."""
     app = QApplication.instance()
     assert isinstance(app, QApplication)
@@ -145,7 +162,7 @@ def _save_dark(qtbot: QtBot, window: MainWindow, path: Path) -> None:
     try:
         app.setPalette(dark)
         qtbot.wait(50)
-        _save(window, path)
+        save_shot(window, path, *expected)
     finally:
         app.setPalette(light)
 
@@ -164,14 +181,14 @@ def test_render_pages_and_dialogs(
         qtbot.waitUntil(lambda p=page: p.model.loaded_once and not p.model.loading,
                         timeout=WAIT_MS)
         page.table.selectRow(1)
-        _save(window, shots / f"page-{i + 1}-{page.key}.png")
+        save_shot(window, shots / f"page-{i + 1}-{page.key}.png", PAGE_SHOWS[page.key])
     window.show_page(0)
-    _save_dark(qtbot, window, shots / "page-1-tickets-dark.png")
+    _save_dark(qtbot, window, shots / "page-1-tickets-dark.png", PAGE_SHOWS["tickets"])
     window.show_page(1)
     page = window.current_page
     page.search.setText("zzz")
     qtbot.waitUntil(lambda: page.model.loaded_once and page.empty.isVisible(), timeout=WAIT_MS)
-    _save(window, shots / "page-2-customers-empty-search.png")
+    save_shot(window, shots / "page-2-customers-empty-search.png", "No customers match")
 
     dialogs: dict[str, QWidget] = {
         "customer": CustomerDialog(demo_ui, rows["customer"], window),  # type: ignore[arg-type]
@@ -197,5 +214,5 @@ def test_render_pages_and_dialogs(
     dialogs["vehicle-foreign"] = foreign
     qtbot.wait(50)  # let layouts settle, as the event loop would between key presses
     for name, dialog in dialogs.items():
-        _save(dialog, shots / f"dialog-{name}.png")
+        save_shot(dialog, shots / f"dialog-{name}.png", DIALOG_SHOWS[name])
         dialog.close()

@@ -53,7 +53,7 @@ from mechanic_desktop.ui.pages.stock import StockPage
 from mechanic_desktop.ui.pages.tickets import TicketsPage
 from tests.conftest import empty_tables
 from tests.ui.conftest import FakePrompts, Shop
-from tests.ui.helpers import WAIT_MS, column, select, wait_column, wait_dialog
+from tests.ui.helpers import WAIT_MS, column, save_shot, select, wait_column, wait_dialog
 from tests.ui.test_screenshots import fill
 
 LEFT = Qt.MouseButton.LeftButton
@@ -591,11 +591,9 @@ def demo(qtbot: QtBot, sqlite_engine: Engine) -> Iterator[UiContext]:
     worker.shutdown()
 
 
-def _shot(qtbot: QtBot, widget: QWidget, folder: Path, name: str) -> None:
+def _shot(qtbot: QtBot, widget: QWidget, folder: Path, name: str, *expected: str) -> None:
     qtbot.wait(30)  # let layouts settle, as the event loop would between key presses
-    image = widget.grab().toImage()
-    assert image.width() > 100 and image.height() > 100
-    assert image.save(str(folder / f"{name}.png"))
+    save_shot(widget, folder / f"{name}.png", *expected)
 
 
 def test_render_workflow_screens(
@@ -635,25 +633,26 @@ def test_render_workflow_screens(
     qtbot.waitUntil(lambda: page.model.loaded_once and page.settings is not None,
                     timeout=WAIT_MS)
     page.table.selectRow(page.model.row_of_id(ticket.id))  # type: ignore[attr-defined]
-    _shot(qtbot, window, folder, "workflow-page-tickets")
+    _shot(qtbot, window, folder, "workflow-page-tickets", "Ada Lovelace")
     stock = window.page("stock")
     window.show_page([p.key for p in window.pages].index("stock"))
     qtbot.waitUntil(lambda: stock.model.loaded_once and not stock.model.loading,
                     timeout=WAIT_MS)
     stock.table.selectRow(0)
-    _shot(qtbot, window, folder, "workflow-page-stock")
+    _shot(qtbot, window, folder, "workflow-page-stock", "OIL-5W30")
 
     editor = TicketDialog(demo, tickets.get_ticket(arrange, ticket.id), window)  # type: ignore[attr-defined]
     editor.show()
     qtbot.waitUntil(lambda: editor.work is not None and editor.work.detail is not None,
                     timeout=WAIT_MS)
     work_of(editor).part_table.selectRow(1)
-    _shot(qtbot, editor, folder, "workflow-ticket")
+    _shot(qtbot, editor, folder, "workflow-ticket", "Brakes squeal when cold",
+          stock_rows[3].sku, crew[0].name)
     finished = TicketDialog(demo, tickets.get_ticket(arrange, done.id), window)
     finished.show()
     qtbot.waitUntil(lambda: finished.work is not None and finished.work.detail is not None,
                     timeout=WAIT_MS)
-    _shot(qtbot, finished, folder, "workflow-ticket-completed")
+    _shot(qtbot, finished, folder, "workflow-ticket-completed", "Replace wiper blades")
     finished.close()
 
     qtbot.mouseClick(work_of(editor).assign_button, LEFT)
@@ -661,7 +660,7 @@ def test_render_workflow_screens(
     assert assign is not None
     loaded(qtbot, assign.model)
     tick(qtbot, assign, column(assign.model, 0)[2])
-    _shot(qtbot, assign, folder, "workflow-assign-mechanics")
+    _shot(qtbot, assign, folder, "workflow-assign-mechanics", crew[0].name)
     assign.close()
 
     qtbot.mouseClick(work_of(editor).add_parts_button, LEFT)
@@ -676,7 +675,7 @@ def test_render_workflow_screens(
     qtbot.mouseClick(basket.add_button, LEFT)
     qtbot.mouseClick(basket.save_button, LEFT)
     qtbot.waitUntil(lambda: basket.banner_text != "", timeout=WAIT_MS)
-    _shot(qtbot, basket, folder, "workflow-add-parts-short")
+    _shot(qtbot, basket, folder, "workflow-add-parts-short", "BAT-H6")
     basket.close()
 
     work_of(finished_again := TicketDialog(demo, tickets.get_ticket(arrange, done.id), window))
@@ -686,7 +685,8 @@ def test_render_workflow_screens(
     reason = work_of(finished_again).reason_dialog
     assert reason is not None
     qtbot.keyClicks(reason.reason, "Customer reports streaks on the windscreen")
-    _shot(qtbot, reason, folder, "workflow-reopen")
+    _shot(qtbot, reason, folder, "workflow-reopen",
+          "Customer reports streaks on the windscreen")
     reason.close()
     finished_again.close()
 
@@ -697,7 +697,8 @@ def test_render_workflow_screens(
     qtbot.mouseClick(editor.save_button, LEFT)
     qtbot.waitUntil(lambda: "another desk" in editor.banner_text, timeout=WAIT_MS)
     idle(qtbot, demo)
-    _shot(qtbot, editor, folder, "workflow-ticket-stale")
+    _shot(qtbot, editor, folder, "workflow-ticket-stale", "another desk",
+          "also check the handbrake")
     editor.close()
 
     window.open_shop_settings()
@@ -707,7 +708,8 @@ def test_render_workflow_screens(
     assert isinstance(settings_dialog, ShopSettingsDialog)
     settings_dialog.tax_rate.selectAll()
     qtbot.keyClicks(settings_dialog.tax_rate, "9.25")
-    _shot(qtbot, settings_dialog, folder, "workflow-shop-settings")
+    _shot(qtbot, settings_dialog, folder, "workflow-shop-settings", "Bolt & Nut Garage",
+          "9.25")
     settings_dialog.close()
 
     part = stock.selected_row()
@@ -715,20 +717,20 @@ def test_render_workflow_screens(
     receive.show()
     qtbot.keyClicks(receive.quantity, "24")
     qtbot.keyClicks(receive.note, "Delivery note 5531")
-    _shot(qtbot, receive, folder, "stock-receive")
+    _shot(qtbot, receive, folder, "stock-receive", "Delivery note 5531")
     adjust = AdjustStockDialog(demo, part, window)
     adjust.show()
     qtbot.keyClicks(adjust.counted, "1")
     qtbot.keyClicks(adjust.reason, "x")
     adjust.reason.clear()
-    _shot(qtbot, adjust, folder, "stock-adjust")
+    _shot(qtbot, adjust, folder, "stock-adjust", "Say why")
     for dialog in (receive, adjust):
         dialog.close()
     moves = MovementsDialog(demo, part, window)
     moves.show()
     qtbot.waitUntil(lambda: moves.model.loaded_once and not moves.model.loading,
                     timeout=WAIT_MS)
-    _shot(qtbot, moves, folder, "stock-movements")
+    _shot(qtbot, moves, folder, "stock-movements", "Recount")
     moves.close()
 
 
