@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Select, SQLColumnExpression, literal, tuple_
 
@@ -38,7 +38,10 @@ class SortKey:
         # NUMERIC/DATETIME, skipping the column's own conversion (Money is whole cents on
         # SQLite, so 50.00 would be compared as 50 with 5000 and pages would repeat).
         right = tuple_(
-            *(literal(value, type_=c.type) for c, value in zip(self.columns, cursor, strict=True))
+            *(
+                literal(value, type_=cast("ColumnElement[Any]", c).type)
+                for c, value in zip(self.columns, cursor, strict=True)
+            )
         )
         return left < right if self.descending else left > right
 
