@@ -139,6 +139,30 @@ def test_a_successful_sign_in_clears_the_failure_count(admin_uow: UnitOfWork) ->
     assert auth.login(admin_uow, "boss", GOOD, clock=clock, hasher=FLOOR).actor.username == "boss"
 
 
+def test_lock_message_counts_seconds_then_whole_minutes(admin_uow: UnitOfWork) -> None:
+    """Under two minutes the wait is in seconds, from two minutes on in minutes rounded
+    up, so nobody is told to come back before the lock ends."""
+    clock = Clock()
+    for _ in range(5):
+        with pytest.raises(LoginFailed):
+            auth.login(admin_uow, "boss", "wrong password!", clock=clock, hasher=FLOOR)
+    clock.advance(31)  # the 30 s lock is over; the next failure locks for 60 s
+    with pytest.raises(AccountLocked, match=r"Try again in 60 seconds \("):
+        auth.login(admin_uow, "boss", "wrong password!", clock=clock, hasher=FLOOR)
+    clock.advance(61)  # the next failure locks for 120 s
+    with pytest.raises(AccountLocked, match=r"Try again in 2 minutes \("):
+        auth.login(admin_uow, "boss", "wrong password!", clock=clock, hasher=FLOOR)
+    clock.advance(1.5)
+    with pytest.raises(AccountLocked, match=r"Try again in 119 seconds \("):
+        auth.login(admin_uow, "boss", GOOD, clock=clock, hasher=FLOOR)
+    clock.advance(120)  # the next failure locks for 240 s: 4 minutes, not 3 or 5
+    with pytest.raises(AccountLocked, match=r"Try again in 4 minutes \("):
+        auth.login(admin_uow, "boss", "wrong password!", clock=clock, hasher=FLOOR)
+    clock.advance(59)  # 181 s left: rounded up to 4 minutes
+    with pytest.raises(AccountLocked, match=r"Try again in 4 minutes \("):
+        auth.login(admin_uow, "boss", GOOD, clock=clock, hasher=FLOOR)
+
+
 def test_no_more_than_100_failures_an_hour(admin_uow: UnitOfWork) -> None:
     """An attacker trying once a second for an hour gets few guesses even evaluated."""
     clock = Clock()

@@ -5,8 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, select, text
+from sqlalchemy.orm import Session
 
+from mechanic_desktop.db.models import AuditEntry
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.errors import NotFound, StaleRecord, ValidationError
 from mechanic_desktop.domain.records import ListQuery, StockDiscrepancy
@@ -129,3 +131,41 @@ def test_one_bad_line_books_nothing_and_names_the_line(uow: UnitOfWork) -> None:
         stock.find_part_by_sku(uow, "xyz")
     with pytest.raises(ValidationError, match="at least one part"):
         stock.receive_delivery(uow, [])
+
+
+def test_stock_refusals_name_their_fields_and_the_trail_names_the_part(
+    uow: UnitOfWork, engine: Engine
+) -> None:
+    """Exact field errors (the dialog shows each beside its box) and exact audit entries
+    for deliveries and counts, with and without a note."""
+    pad = wf.part(uow, "BRK-01", on_hand=10)
+    with pytest.raises(ValidationError) as caught:
+        stock.receive_stock(uow, pad.id, 0, "x" * 501)
+    assert caught.value.fields == {
+        "quantity": "Quantity received must be between 1 and 1,000,000.",
+        "note": "The note is too long (at most 500 characters).",
+    }
+    with pytest.raises(ValidationError) as caught:
+        stock.adjust_stock(uow, pad.id, None, "")  # type: ignore[arg-type]
+    assert caught.value.fields == {
+        "counted_quantity": "Enter how many are on the shelf.",
+        "note": "Say why the count changed (e.g. damaged, miscounted).",
+    }
+    with pytest.raises(NotFound, match="Part #999 no longer exists"):
+        stock.adjust_stock(uow, 999, 1, "Recount")
+    assert stock.receive_stock(uow, pad.id, 3).quantity_on_hand == 13
+    assert stock.receive_stock(uow, pad.id, 2, " Delivery 7 ").quantity_on_hand == 15
+    assert stock.adjust_stock(uow, pad.id, 12, "Three damaged").quantity_on_hand == 12
+    with Session(engine) as session:
+        trail = session.execute(
+            select(AuditEntry.action, AuditEntry.entity, AuditEntry.entity_id,
+                   AuditEntry.summary)
+            .where(AuditEntry.action.in_(["receive", "adjust"]))
+            .order_by(AuditEntry.id)
+        ).all()
+    assert [tuple(r) for r in trail] == [
+        ("receive", "part", pad.id, "+3"),
+        ("receive", "part", pad.id, "+2 (Delivery 7)"),
+        ("adjust", "part", pad.id, "on hand 15 → 12 (Three damaged)"),
+    ]
+    assert [m[5] for m in wf.movements(engine)][1:] == ["", "Delivery 7", "Three damaged"]
