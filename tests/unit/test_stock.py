@@ -169,3 +169,6 @@ def test_stock_refusals_name_their_fields_and_the_trail_names_the_part(
         ("adjust", "part", pad.id, "on hand 15 → 12 (Three damaged)"),
     ]
     assert [m[5] for m in wf.movements(engine)][1:] == ["", "Delivery 7", "Three damaged"]
+    jane = wf.actor(engine)
+    stock.adjust_stock(UnitOfWork(engine, actor=jane), pad.id, 11, "One more damaged")
+    assert wf.movements(engine)[-1] == (pad.id, -1, "adjust", None, jane.id, "One more damaged")
