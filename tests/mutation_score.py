@@ -31,6 +31,8 @@ EQUIVALENT: dict[str, str] = {
     "mechanic_desktop.services.stock.x__fresh_part__mutmut_7":
         "populate_existing dropped: each unit of work opens a new session and nothing in "
         "receive/adjust loads the Part object before it, so get() reads the row anyway",
+    "mechanic_desktop.services.stock.x__fresh_part__mutmut_4":
+        "populate_existing=None: as _7",
     "mechanic_desktop.services.stock.x__fresh_part__mutmut_8":
         "populate_existing=False: as _7",
     "mechanic_desktop.services.stock.x__fresh_part__mutmut_10":
