@@ -50,8 +50,14 @@ from mechanic_desktop.db.paging import (
     word_starts_with,
 )
 from mechanic_desktop.domain.records import ListQuery
+from mechanic_desktop.domain.staff import Role
 from mechanic_desktop.domain.status import ACTIVE_STATUSES
-from mechanic_desktop.domain.validation import clean_line, phone_digits, search_key
+from mechanic_desktop.domain.validation import (
+    clean_line,
+    name_part_matches,
+    phone_digits,
+    search_key,
+)
 
 #: Execution options of a Core write whose rows the repository names itself (change_log).
 NAMED = {change_log.NAMES_ITS_ROWS: True}
@@ -72,6 +78,8 @@ class ListSpec:
     #: (session, text) → condition; the session lets a search look ids up first.
     search: Callable[[Session, str], ColumnElement[bool] | None]
     filters: dict[str, Callable[[Any], ColumnElement[bool] | None]]
+    #: The listed table's primary key, for ``ListQuery.ids``.
+    id_column: SQLColumnExpression[int]
 
 
 def fetch_page(
@@ -96,6 +104,8 @@ def fetch_page(
         condition = make(value)
         if condition is not None:
             stmt = stmt.where(condition)
+    if query.ids is not None:
+        stmt = stmt.where(cast("ColumnElement[int]", spec.id_column).in_(sorted(query.ids)))
     limit = max(1, min(query.limit, 1000))
     rows = session.execute(keyset_page(stmt, key, query.cursor, limit)).all()
     more = len(rows) > limit
@@ -177,6 +187,7 @@ CUSTOMERS = ListSpec(
     default_sort="name",
     search=_customer_search,
     filters={},
+    id_column=Customer.id,
 )
 
 
@@ -232,6 +243,7 @@ VEHICLES = ListSpec(
     default_sort="vin",
     search=_vehicle_search,
     filters={"customer_id": lambda v: Vehicle.customer_id == v if v else None},
+    id_column=Vehicle.id,
 )
 
 
@@ -296,6 +308,7 @@ MECHANICS = ListSpec(
     default_sort="name",
     search=lambda _session, text: word_starts_with(Mechanic.name_key, search_key(text)),
     filters={"active_only": lambda v: Mechanic.active.is_(True) if v else None},
+    id_column=Mechanic.id,
 )
 
 
@@ -339,6 +352,7 @@ PARTS = ListSpec(
     default_sort="sku",
     search=_part_search,
     filters={"low_stock": lambda v: Part.quantity_on_hand <= Part.reorder_level if v else None},
+    id_column=Part.id,
 )
 
 
@@ -440,6 +454,7 @@ TICKETS = ListSpec(
             else None
         ),
     },
+    id_column=ServiceTicket.id,
 )
 
 
@@ -467,6 +482,47 @@ class TicketRepository(Repository[ServiceTicket]):
             names.setdefault(ticket_id, []).append(name)
         return names
 
+
+
+def _staff_search(_session: Session, text: str) -> ColumnElement[bool]:
+    """Any word of the full name starting with ``text`` (as mechanics are found), the
+    start of the user name, or a role whose label has a word starting so (roles are
+    stored as codes: the three labels are matched here, the codes filtered in SQL).
+
+    Full names have no stored search key: they are lower-cased in SQL, which on SQLite
+    folds ASCII letters only (a shop has tens of accounts; no index is wanted)."""
+    key = search_key(text)
+    roles = [role.value for role in Role if name_part_matches(role.label, key)]
+    conditions = [
+        word_starts_with(func.lower(StaffUser.full_name), key),
+        starts_with(StaffUser.username, key),
+    ]
+    if roles:
+        conditions.append(StaffUser.role.in_(roles))
+    return or_(*conditions)
+
+
+STAFF = ListSpec(
+    base=lambda: select(
+        StaffUser.id,
+        StaffUser.username,
+        StaffUser.full_name,
+        StaffUser.role,
+        StaffUser.active,
+        StaffUser.locked_until,
+        StaffUser.mechanic_id,
+        func.coalesce(Mechanic.name, ""),
+    ).outerjoin(Mechanic, Mechanic.id == StaffUser.mechanic_id),
+    sorts={
+        "username": (StaffUser.username, StaffUser.id),
+        "full_name": (StaffUser.full_name, StaffUser.id),
+        "role": (StaffUser.role, StaffUser.username, StaffUser.id),
+    },
+    default_sort="username",
+    search=_staff_search,
+    filters={"active_only": lambda v: StaffUser.active.is_(True) if v else None},
+    id_column=StaffUser.id,
+)
 
 # --- Stock ledger and ticket lines (the ticket workflow) ---------------------------------
 
@@ -508,6 +564,7 @@ MOVEMENTS = ListSpec(
         "reason": lambda v: StockMovement.reason == v if v else None,
         "ticket_id": lambda v: StockMovement.ticket_id == v if v else None,
     },
+    id_column=StockMovement.id,
 )
 
 

@@ -15,7 +15,11 @@ T = TypeVar("T")
 
 @dataclass(frozen=True, slots=True)
 class ListQuery:
-    """What a table page asks for: search text, sort, quick filters, and where to resume."""
+    """What a table page asks for: search text, sort, quick filters, and where to resume.
+
+    ``ids`` narrows the list to those rows (a view re-reading the rows a write changed):
+    search, filters and sort still apply, so a row that no longer matches is not returned.
+    """
 
     search: str = ""
     sort: str = ""
@@ -23,6 +27,7 @@ class ListQuery:
     cursor: tuple[Any, ...] | None = None
     limit: int = 200
     filters: dict[str, Any] = field(default_factory=dict)
+    ids: frozenset[int] | None = None
 
 
 @dataclass(frozen=True, slots=True)

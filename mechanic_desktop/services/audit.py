@@ -103,6 +103,7 @@ AUDIT = ListSpec(
         "since": lambda v: AuditEntry.at >= v if v else None,
         "until": lambda v: AuditEntry.at < v if v else None,
     },
+    id_column=AuditEntry.id,
 )
 
 

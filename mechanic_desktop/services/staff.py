@@ -10,14 +10,17 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from sqlalchemy import func, select
+from sqlalchemy.orm import object_session
 
 from mechanic_desktop.db.models import Mechanic, StaffUser
+from mechanic_desktop.db.repositories import STAFF, fetch_page
+from mechanic_desktop.db.types import utcnow
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.errors import PermissionDenied, ValidationError
 from mechanic_desktop.domain.permissions import Action
 from mechanic_desktop.domain.records import ListQuery, Page
 from mechanic_desktop.domain.staff import Actor, Role
-from mechanic_desktop.domain.validation import check_name, name_part_matches, search_key
+from mechanic_desktop.domain.validation import check_name
 from mechanic_desktop.services import audit
 from mechanic_desktop.services.auth import DEFAULT_HASHER, _verify, hash_new_password, to_actor
 from mechanic_desktop.services.common import FieldErrors, constraint_errors, require
@@ -43,6 +46,8 @@ class StaffRow:
     active: bool
     locked: bool
     mechanic_id: int | None
+    #: The linked mechanic's name ("" when the account is not a mechanic's).
+    mechanic_name: str = ""
 
 
 def _validate(uow: UnitOfWork, data: StaffData, current: StaffUser | None) -> dict[str, object]:
@@ -81,6 +86,9 @@ def _validate(uow: UnitOfWork, data: StaffData, current: StaffUser | None) -> di
 
 
 def _row(user: StaffUser, now_locked: bool = False) -> StaffRow:
+    session = object_session(user)
+    mechanic = (session.get(Mechanic, user.mechanic_id)
+                if session is not None and user.mechanic_id is not None else None)
     return StaffRow(
         user.id,
         user.username,
@@ -89,6 +97,7 @@ def _row(user: StaffUser, now_locked: bool = False) -> StaffRow:
         user.active,
         now_locked,
         user.mechanic_id,
+        mechanic.name if mechanic is not None else "",
     )
 
 
@@ -263,32 +272,26 @@ def change_own_password(
 def get_staff(uow: UnitOfWork, user_id: int) -> StaffRow:
     """One account as the staff list shows it (an editor's Reload)."""
     require_permission(uow, Action.MANAGE_STAFF)
-    from mechanic_desktop.db.types import utcnow
-
     with uow:
         user = require(uow.session.get(StaffUser, user_id), "Staff account", user_id)
         return _row(user, user.locked_until is not None and user.locked_until > utcnow())
 
 
 def list_staff(uow: UnitOfWork, query: ListQuery | None = None) -> Page[StaffRow]:
-    """All accounts by user name (a shop has tens, not thousands: one page), or those the
-    search finds: by any part of the full name (as mechanics are found), by the start of
-    the user name, or by role."""
+    """Accounts with their linked mechanic's name, searched (user name, full name or role),
+    filtered and sorted in the database; by user name when no query is given."""
     require_permission(uow, Action.MANAGE_STAFF)
-    from mechanic_desktop.db.types import utcnow
-
-    text = query.search if query is not None else ""
+    query = query or ListQuery(sort="username", limit=1000)
     with uow:
-        users = uow.session.scalars(select(StaffUser).order_by(StaffUser.username)).all()
+        rows, cursor = fetch_page(uow.session, STAFF, query)
         now = utcnow()
         return Page(
-            tuple(_row(u, u.locked_until is not None and u.locked_until > now) for u in users
-                  if _found(u, text)),
-            None,
+            tuple(
+                StaffRow(id_, username, full_name, Role(role), active,
+                         locked_until is not None and locked_until > now, mechanic_id, name)
+                for id_, username, full_name, role, active, locked_until, mechanic_id, name
+                in rows
+            ),
+            cursor,
         )
 
-
-def _found(user: StaffUser, text: str) -> bool:
-    key = search_key(text)
-    return (not key or name_part_matches(user.full_name, key)
-            or user.username.startswith(key) or name_part_matches(Role(user.role).label, key))

@@ -247,7 +247,7 @@ def test_every_new_interactive_widget_is_named(
     dialogs: list[QWidget] = [
         LoginDialog(ui, "db"), FirstRunDialog(ui, "db"),
         ChangePasswordDialog(ui, admin, forced=True), StaffDialog(ui, None, window),
-        ResetPasswordDialog(ui, row.row, window), LockScreen(ui, admin, 15, window),
+        ResetPasswordDialog(ui, row, window), LockScreen(ui, admin, 15, window),
     ]
     for dialog in dialogs:
         qtbot.addWidget(dialog)

@@ -287,3 +287,28 @@ def test_no_plain_password_anywhere_in_the_database(admin_uow: UnitOfWork, engin
                         if value and (GOOD in value or "wrong-but-secret-1" in value):
                             found.append(f"{table.name}.{column.name}")
     assert found == []
+
+
+def test_staff_list_searches_sorts_and_names_mechanics_in_the_database(
+    admin_uow: UnitOfWork,
+) -> None:
+    """The staff list is one SQL query: search by user name, full name or role label,
+    the linked mechanic's name joined, sorted and narrowed to ids in the database."""
+    sam = mechanics.create_mechanic(admin_uow, mechanics.MechanicData("Sam Spanner", hourly_rate="40"))
+    writer = staff.create_staff(admin_uow, StaffData("kim", "Kim Counter", Role.WRITER),
+                                GOOD, GOOD, FLOOR)
+    wrench = staff.create_staff(
+        admin_uow, StaffData("sam", "Sam Spanner", Role.MECHANIC, sam.id), GOOD, GOOD, FLOOR)
+
+    def names(**query: object) -> list[tuple[str, str]]:
+        page = staff.list_staff(admin_uow, ListQuery(**query))  # type: ignore[arg-type]
+        return [(r.username, r.mechanic_name) for r in page.rows]
+
+    assert names(sort="username") == [("boss", ""), ("kim", ""), ("sam", "Sam Spanner")]
+    assert names(sort="username", descending=True)[0] == ("sam", "Sam Spanner")
+    assert names(search="writer") == [("kim", "")]  # the role's label, not its code
+    assert names(search="COUNT") == [("kim", "")]
+    assert names(search="administ") == [("boss", "")]
+    assert names(search="50%") == []  # a literal %, not a wildcard
+    assert names(ids=frozenset({writer.id, wrench.id})) == [("kim", ""), ("sam", "Sam Spanner")]
+    assert staff.get_staff(admin_uow, wrench.id).mechanic_name == "Sam Spanner"

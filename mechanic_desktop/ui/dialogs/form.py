@@ -236,7 +236,7 @@ class EditorDialog(QDialog):
         """Refresh tables listing what changed; tell about another desk's change to the
         record being edited (never about this app's own saves)."""
         for model in self.findChildren(PagedTableModel):
-            if changes.touches(model.spec.entity):
+            if changes.touches(model.spec.entity) and not model.refresh_changed(changes):
                 model.refresh()
         watched = self.watched_record()
         if watched is None or not changes.remote or self._saving:

@@ -5,13 +5,15 @@ model knows nothing of services, as qutebrowser's completion models are handed t
 data sources). Each query change bumps a generation counter so replies to an older
 query (the user typed on) are dropped; a "Loading…" row stands in while a page is on
 its way (Anki's browser model); ``refresh`` re-reads the window already loaded so the
-view keeps its scroll position and selection after a save.
+view keeps its scroll position and selection, and ``refresh_rows`` re-reads only the rows
+a write changed (one query narrowed to their ids), falling back to ``refresh`` only when
+the answer shows that rows may have moved into, out of or within the loaded window.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from PySide6.QtCore import (
@@ -26,6 +28,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication
 
+from mechanic_desktop.domain.changes import Changes
 from mechanic_desktop.domain.records import ListQuery, Page
 from mechanic_desktop.services.runner import UnitOfWork
 from mechanic_desktop.ui.models.columns import TableSpec
@@ -34,6 +37,8 @@ from mechanic_desktop.ui.operations import DbWorker, alive
 PAGE_SIZE = 200
 #: Most rows a refresh re-reads in one query (the services cap a page at 1000).
 MAX_WINDOW = 1000
+#: More changed ids than this re-read the whole window instead (one query either way).
+MAX_TARGETED = 200
 SEARCH_DELAY_MS = 150
 LOADING_TEXT = "Loading…"
 
@@ -81,6 +86,9 @@ class PagedTableModel(QAbstractTableModel):
         self._loaded_once = False
         self._started = False
         self._generation = 0
+        #: Bumped whenever rows are inserted, removed or reset: a targeted re-read planned
+        #: against an older window cannot be checked against this one.
+        self._layout_version = 0
         self._pending_search = ""
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
@@ -169,6 +177,110 @@ class PagedTableModel(QAbstractTableModel):
         limit = min(max(len(self._rows), self._page_size), MAX_WINDOW)
         self._set_loading(True)
         self._request(dataclasses.replace(self._query, cursor=None, limit=limit), refresh=True)
+
+    def refresh_changed(self, changes: Changes) -> bool:
+        """Re-read the rows of this model's entity that ``changes`` names; False (nothing
+        done) when it names none or may concern every row of it (``all_of``)."""
+        entity = self.spec.entity
+        ids = changes.ids(entity)
+        if not ids or entity in changes.all_of:
+            return False
+        self.refresh_rows(ids)
+        return True
+
+    def refresh_rows(self, ids: Iterable[int]) -> None:
+        """Re-read only the rows with these ids (a write changed them), in one query.
+
+        The query is the current one (search, filters, sort) narrowed to the changed ids
+        plus, for each changed row in the window, the loaded rows just before and after
+        it, and, if some changed id is not loaded, the last loaded row. Its answer, in the
+        list's order, decides (``_apply_rows``):
+
+        - a changed row that is loaded and still answered is replaced where it stands, if
+          it still sorts between its two neighbours;
+        - a loaded row that is no longer answered (deleted, or no longer matching the
+          search or filters) is removed;
+        - a changed id that is not loaded and not answered does not belong in this list;
+          one answered that sorts after the last loaded row of an incomplete list belongs
+          further down and is fetched when the user scrolls there.
+
+        Anything else can move rows in or within the window — a row that now sorts
+        elsewhere, an answered id the window lacks (a new row, or one that now matches),
+        a change to the last row of an incomplete window (it may now sort past rows not
+        loaded yet), more than ``MAX_TARGETED`` ids — and re-reads the window (``refresh``).
+        """
+        changed = frozenset(ids)
+        if not changed:
+            return
+        if not self._started or not self._loaded_once or len(changed) > MAX_TARGETED:
+            self.refresh()
+            return
+        ask = set(changed)
+        positions = {self.spec.row_id(item): i for i, item in enumerate(self._rows)}
+        for row_id in changed:
+            i = positions.get(row_id)
+            if i is None:
+                if self._rows:
+                    ask.add(self.spec.row_id(self._rows[-1]))
+                continue
+            for j in (i - 1, i + 1):
+                if 0 <= j < len(self._rows):
+                    ask.add(self.spec.row_id(self._rows[j]))
+        query = dataclasses.replace(self._query, cursor=None, limit=len(ask),
+                                    ids=frozenset(ask))
+        generation, layout, fetch = self._generation, self._layout_version, self._fetch
+        self._worker.read(
+            lambda uow: fetch(uow, query),
+            alive(self, lambda page: self._on_rows(generation, layout, changed, page)),
+            alive(self, lambda error: self._on_error(generation, error)),
+        )
+
+    def _on_rows(
+        self, generation: int, layout: int, changed: frozenset[int], page: Page[Any]
+    ) -> None:
+        if generation != self._generation:
+            return  # the query changed or the window was re-read since: that answer wins
+        if layout != self._layout_version or not self._apply_rows(changed, list(page.rows)):
+            self.refresh()
+            return
+        self.page_loaded.emit(len(self._rows))
+
+    def _apply_rows(self, changed: frozenset[int], answered: list[Any]) -> bool:
+        """Patch the window with re-read rows; False when it needs re-reading instead."""
+        row_id = self.spec.row_id
+        positions = {row_id(item): i for i, item in enumerate(self._rows)}
+        order = [row_id(item) for item in answered]
+        rank = {rid: k for k, rid in enumerate(order)}
+        for rid in changed:
+            if rid in positions or rid not in rank:
+                continue
+            last = row_id(self._rows[-1]) if self._rows else None
+            if self.complete or last is None or last not in rank or rank[rid] < rank[last]:
+                return False  # it belongs inside the loaded window
+        # Rows answered and loaded must stand in the same order as in the window, and
+        # every changed row's neighbours must have been asked about with it.
+        loaded = [rid for rid in order if rid in positions]
+        if loaded != sorted(loaded, key=positions.__getitem__):
+            return False
+        last_index = len(self._rows) - 1
+        for rid in changed & positions.keys():
+            i = positions[rid]
+            if rid in rank and i == last_index and not self.complete:
+                return False  # it may now sort past rows not loaded yet
+        gone = sorted((positions[rid] for rid in changed
+                       if rid in positions and rid not in rank), reverse=True)
+        fresh = {rid: item for rid, item in zip(order, answered, strict=True)
+                 if rid in changed and rid in positions}
+        for rid, item in fresh.items():
+            i = positions[rid]
+            self._rows[i] = item
+            self.dataChanged.emit(self.index(i, 0), self.index(i, len(self.spec.columns) - 1))
+        for i in gone:
+            self._layout_version += 1
+            self.beginRemoveRows(QModelIndex(), i, i)
+            del self._rows[i]
+            self.endRemoveRows()
+        return True
 
     # -- Qt model API ------------------------------------------------------------------
 
@@ -275,6 +387,7 @@ class PagedTableModel(QAbstractTableModel):
     def _reload(self) -> None:
         """Forget the rows and fetch the first page of the current query."""
         self._generation += 1
+        self._layout_version += 1
         self.beginResetModel()
         self._rows = []
         self._cursor = None
@@ -301,6 +414,7 @@ class PagedTableModel(QAbstractTableModel):
             self._replace_window(list(page.rows))
         elif page.rows:
             first = len(self._rows)
+            self._layout_version += 1
             self.beginInsertRows(QModelIndex(), first, first + len(page.rows) - 1)
             self._rows.extend(page.rows)
             self.endInsertRows()
@@ -312,6 +426,8 @@ class PagedTableModel(QAbstractTableModel):
     def _replace_window(self, rows: list[Any]) -> None:
         """Swap in re-read rows with the fewest signals, so views keep scroll position."""
         old, new = len(self._rows), len(rows)
+        if old != new:
+            self._layout_version += 1
         if new < old:
             self.beginRemoveRows(QModelIndex(), new, old - 1)
             del self._rows[new:]

@@ -171,8 +171,20 @@ class ListPage(QWidget):
         self.model.refresh()
 
     def on_changed(self, changes: Changes) -> None:
-        """Refresh only when a write touched what this page shows."""
-        if any(changes.touches(entity) for entity in self.watches):
+        """Re-read what a write changed of what this page shows, and no more.
+
+        A change naming rows of the page's own entity re-reads those rows only
+        (``PagedTableModel.refresh_rows``, which itself re-reads the window when the
+        rows may have moved); what the same change says about other entities is the
+        same write's side effect on those rows (a ticket's mechanics, its parts), which
+        that re-read shows. A change that names no rows of this entity (it came from
+        another watched entity, such as a customer renamed under the tickets page) or
+        may concern every row (``all_of``: a bulk write, a reconnect) re-reads the
+        whole loaded window.
+        """
+        if not any(changes.touches(entity) for entity in self.watches):
+            return
+        if changes.all_of & self.watches or not self.model.refresh_changed(changes):
             self.refresh()
 
     def save_state(self, settings: QSettings) -> None:

@@ -6,16 +6,14 @@ Accounts are never deleted — the audit trail points at them — so Delete is n
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QDialog, QPushButton, QWidget
 
-from mechanic_desktop.domain.records import ListQuery, Page
-from mechanic_desktop.services import mechanics, staff
-from mechanic_desktop.services.runner import Operation, UnitOfWork
+from mechanic_desktop.services import staff
+from mechanic_desktop.services.runner import Operation
 from mechanic_desktop.services.staff import StaffRow
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs.form import button
@@ -28,48 +26,25 @@ GREY = QColor(130, 130, 130)
 RED = QColor(179, 38, 30)
 
 
-@dataclass(frozen=True, slots=True)
-class StaffEntry:
-    """A staff row with the name of the mechanic it is linked to, for the table."""
-
-    row: StaffRow
-    mechanic: str
-
-
-STAFF: TableSpec[StaffEntry] = TableSpec(
+STAFF: TableSpec[StaffRow] = TableSpec(
     entity="staff",
     columns=(
-        Column("User name", lambda e: e.row.username, "username", 150),
-        Column("Full name", lambda e: e.row.full_name, None, 220),
-        Column("Role", lambda e: e.row.role.label, None, 130),
-        Column("Active", lambda e: "Yes" if e.row.active else "No", None, 70, CENTER,
-               foreground=lambda e: None if e.row.active else GREY),
-        Column("Locked", lambda e: "Locked" if e.row.locked else "", None, 80, CENTER,
-               foreground=lambda e: RED if e.row.locked else None,
-               tooltip=lambda e: "Too many failed sign-ins; Unlock lets them try again"
-               if e.row.locked else None),
-        Column("Mechanic", lambda e: e.mechanic, None, 170,
-               tooltip=lambda e: "Their tickets show under My tickets" if e.mechanic else None),
+        Column("User name", lambda r: r.username, "username", 150),
+        Column("Full name", lambda r: r.full_name, "full_name", 220),
+        Column("Role", lambda r: r.role.label, "role", 130),
+        Column("Active", lambda r: "Yes" if r.active else "No", None, 70, CENTER,
+               foreground=lambda r: None if r.active else GREY),
+        Column("Locked", lambda r: "Locked" if r.locked else "", None, 80, CENTER,
+               foreground=lambda r: RED if r.locked else None,
+               tooltip=lambda r: "Too many failed sign-ins; Unlock lets them try again"
+               if r.locked else None),
+        Column("Mechanic", lambda r: r.mechanic_name, None, 170,
+               tooltip=lambda r: "Their tickets show under My tickets"
+               if r.mechanic_name else None),
     ),
-    row_id=lambda e: e.row.id,
+    row_id=lambda r: r.id,
     default_sort="username",
 )
-
-
-def fetch_staff(uow: UnitOfWork, query: ListQuery) -> Page[StaffEntry]:
-    """The accounts the search finds (a shop has tens), with their mechanics' names."""
-    page = staff.list_staff(uow, query)
-    linked = {r.mechanic_id for r in page.rows if r.mechanic_id is not None}
-    names: dict[int, str] = {}
-    if linked:
-        crew = mechanics.list_mechanics(uow, ListQuery(sort="name", limit=1000))
-        names = {m.id: m.name for m in crew.rows if m.id in linked}
-    rows = list(page.rows)
-    if query.descending:
-        rows.reverse()
-    entries = tuple(StaffEntry(r, names.get(r.mechanic_id, "") if r.mechanic_id else "")
-                    for r in rows)
-    return Page(entries, None)
 
 
 class StaffPage(ListPage):
@@ -81,7 +56,7 @@ class StaffPage(ListPage):
     can_delete = False
 
     def __init__(self, ui: UiContext, parent: QWidget | None = None) -> None:
-        super().__init__(ui, STAFF, fetch_staff, parent)
+        super().__init__(ui, STAFF, staff.list_staff, parent)
         self.selection_changed.connect(self._update_buttons)
         self.model.modelReset.connect(self._update_buttons)
         self.model.page_loaded.connect(lambda _n: self._update_buttons())
@@ -103,8 +78,8 @@ class StaffPage(ListPage):
             self.filters.addWidget(widget)
 
     def selected_staff(self) -> StaffRow | None:
-        entry = self.selected_row()
-        return entry.row if isinstance(entry, StaffEntry) else None
+        row = self.selected_row()
+        return row if isinstance(row, StaffRow) else None
 
     def _update_buttons(self) -> None:
         row = self.selected_staff()
@@ -126,7 +101,7 @@ class StaffPage(ListPage):
         return lambda _uow: row
 
     def describe(self, row: Any) -> str:
-        return str(row.row.full_name if isinstance(row, StaffEntry) else row.full_name)
+        return str(row.full_name)
 
     # -- account actions ---------------------------------------------------------------
 
