@@ -294,7 +294,8 @@ def test_staff_list_searches_sorts_and_names_mechanics_in_the_database(
 ) -> None:
     """The staff list is one SQL query: search by user name, full name or role label,
     the linked mechanic's name joined, sorted and narrowed to ids in the database."""
-    sam = mechanics.create_mechanic(admin_uow, mechanics.MechanicData("Sam Spanner", hourly_rate="40"))
+    sam = mechanics.create_mechanic(
+        admin_uow, mechanics.MechanicData("Sam Spanner", hourly_rate="40"))
     writer = staff.create_staff(admin_uow, StaffData("kim", "Kim Counter", Role.WRITER),
                                 GOOD, GOOD, FLOOR)
     wrench = staff.create_staff(
