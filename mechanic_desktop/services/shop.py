@@ -1,5 +1,9 @@
 """The shop's own details and pricing rules (one row): name and address for printouts,
-the sales-tax rate, whether labour is taxed, and the ticket number prefix."""
+the sales-tax rate, whether labour is taxed, and the ticket number prefix.
+
+Reading and storing them lives here; saving them is ``workflow.update_settings``, since a
+change of tax rules re-prices the tickets still being worked on.
+"""
 
 from __future__ import annotations
 
@@ -15,9 +19,7 @@ from mechanic_desktop.db.models import ShopSettings
 from mechanic_desktop.db.repositories import WorkflowRepository
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.errors import StaleRecord
-from mechanic_desktop.domain.permissions import Action
 from mechanic_desktop.domain.records import ShopSettingsRecord
-from mechanic_desktop.domain.status import ACTIVE_STATUSES
 from mechanic_desktop.domain.validation import (
     MAX_TEXT,
     check_name,
@@ -27,7 +29,6 @@ from mechanic_desktop.domain.validation import (
 )
 from mechanic_desktop.services import audit
 from mechanic_desktop.services.common import FieldErrors, constraint_errors
-from mechanic_desktop.services.permissions import require as require_permission
 
 MAX_PREFIX = 10
 MAX_TAX_RATE = Decimal(100)
@@ -165,35 +166,29 @@ def _validate(data: ShopSettingsData) -> dict[str, object]:
     }
 
 
-def update_settings(
+def store_settings(
     uow: UnitOfWork, data: ShopSettingsData, expected_version: int
-) -> ShopSettingsRecord:
-    """Save the settings; a change of tax rules re-prices every ticket still being worked
-    on (completed and closed tickets keep the tax they were invoiced with)."""
-    require_permission(uow, Action.EDIT_SETTINGS)
+) -> tuple[ShopSettingsRecord, bool]:
+    """Validate and write the settings inside the caller's write transaction (it checks
+    the permission and commits: ``workflow.update_settings``, which also re-prices open
+    work). Returns the stored settings and whether the tax rules changed."""
     values = _validate(data)
-    with uow.writing():
-        repo = WorkflowRepository(uow.session)
+    repo = WorkflowRepository(uow.session)
+    row = repo.settings()
+    fresh = row is None
+    if row is None:
+        settings_in(uow, create=True)
         row = repo.settings()
-        fresh = row is None
-        if row is None:
-            settings_in(uow, create=True)
-            row = repo.settings()
-            assert row is not None
-        if not fresh and row.version != expected_version:
-            raise StaleRecord(
-                "The shop settings were changed at another desk after you opened them; "
-                "they have been reloaded. Apply your changes again."
-            )
-        before = (row.tax_rate, row.labor_taxed)
-        summary = audit.apply_changes(row, values)
-        if summary:
-            audit.record(uow, "update", "settings", 1, summary)
-        with constraint_errors():
-            uow.flush()
-            if (row.tax_rate, row.labor_taxed) != before:
-                from mechanic_desktop.services.workflow import reprice_tickets
-
-                reprice_tickets(uow, [s.value for s in ACTIVE_STATUSES])
-            uow.commit()
-        return to_record(row)
+        assert row is not None
+    if not fresh and row.version != expected_version:
+        raise StaleRecord(
+            "The shop settings were changed at another desk after you opened them; "
+            "they have been reloaded. Apply your changes again."
+        )
+    before = (row.tax_rate, row.labor_taxed)
+    summary = audit.apply_changes(row, values)
+    if summary:
+        audit.record(uow, "update", "settings", 1, summary)
+    with constraint_errors():
+        uow.flush()
+    return to_record(row), (row.tax_rate, row.labor_taxed) != before

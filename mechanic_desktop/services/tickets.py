@@ -18,6 +18,7 @@ from mechanic_desktop.services import audit
 from mechanic_desktop.services.common import FieldErrors, constraint_errors, require
 from mechanic_desktop.services.permissions import require as require_permission
 from mechanic_desktop.services.shop import ticket_label
+from mechanic_desktop.services.ticket_records import ticket_record, vehicle_title
 
 _NUMBER_RETRIES = 5
 #: A promise typed as "now" is not refused as past while the clerk finishes the ticket.
@@ -31,11 +32,6 @@ class TicketData:
     description: str = ""
     promised_at: datetime | None = None
     odometer_in: int | str | None = None
-
-
-def vehicle_title(year: int | None, make: str, model: str, plate: str) -> str:
-    text = " ".join(p for p in (str(year) if year else "", make, model) if p)
-    return f"{text} · {plate}" if plate else text
 
 
 def _validate(
@@ -83,30 +79,6 @@ def _validate(
     }
 
 
-def _record(uow: UnitOfWork, t: ServiceTicket) -> TicketRecord:
-    v = t.vehicle
-    return TicketRecord(
-        t.id,
-        t.number,
-        t.customer_id,
-        t.customer.name,
-        t.vehicle_id,
-        vehicle_title(v.year, v.make, v.model, v.plate),
-        t.status,
-        t.description,
-        t.odometer_in,
-        t.opened_at,
-        t.promised_at,
-        t.completed_at,
-        t.closed_at,
-        t.parts_total,
-        t.labor_total,
-        t.tax_total,
-        t.total,
-        t.version,
-    )
-
-
 def create_ticket(uow: UnitOfWork, data: TicketData) -> TicketRecord:
     """Open a ticket with the next free number (retried if another desk took it)."""
     require_permission(uow, Action.EDIT_TICKETS)
@@ -128,7 +100,7 @@ def create_ticket(uow: UnitOfWork, data: TicketData) -> TicketRecord:
                 audit.record(uow, "create", "ticket", ticket.id, f"#{ticket.number}")
                 # Read everything the caller gets back before COMMIT: a query after it
                 # could fail and report an error for a ticket that was in fact saved.
-                record = _record(uow, ticket)
+                record = ticket_record(ticket)
                 uow.commit()
             except IntegrityError as exc:
                 if "number" in str(exc.orig) and attempt < _NUMBER_RETRIES - 1:
@@ -162,14 +134,14 @@ def update_ticket(
             audit.record(uow, "update", "ticket", ticket_id, summary)
         with constraint_errors():
             uow.flush()
-            record = _record(uow, ticket)  # before COMMIT (see create_ticket)
+            record = ticket_record(ticket)  # before COMMIT (see create_ticket)
             uow.commit()
         return record
 
 
 def get_ticket(uow: UnitOfWork, ticket_id: int) -> TicketRecord:
     with uow:
-        return _record(uow, require(uow.tickets.get(ticket_id), "Ticket", ticket_id))
+        return ticket_record(require(uow.tickets.get(ticket_id), "Ticket", ticket_id))
 
 
 def list_tickets(uow: UnitOfWork, query: ListQuery) -> Page[TicketRow]:

@@ -7,6 +7,9 @@ desk read, changes the lines and the stock ledger together, recomputes the total
 bumps the version; so stock is consumed exactly once and no desk overwrites another's
 work unseen.
 
+Saving the shop settings lives here too (``update_settings``): a change of tax rules
+re-prices the tickets still being worked on in the same transaction.
+
 Cancelling keeps the ticket's lines as the record of what the job involved and returns
 every part to stock with 'cancel' movements; a cancelled ticket is final (its parts are
 back on the shelf; open a new ticket to resume the work).
@@ -31,7 +34,7 @@ from mechanic_desktop.domain.records import (
     ShopSettingsRecord,
     TicketDetail,
 )
-from mechanic_desktop.domain.status import ALLOWED_TRANSITIONS, TicketStatus
+from mechanic_desktop.domain.status import ACTIVE_STATUSES, ALLOWED_TRANSITIONS, TicketStatus
 from mechanic_desktop.domain.totals import (
     MAX_MINUTES,
     MINUTES_STEP,
@@ -45,8 +48,13 @@ from mechanic_desktop.domain.validation import clean_text
 from mechanic_desktop.services import audit
 from mechanic_desktop.services.common import constraint_errors, require
 from mechanic_desktop.services.permissions import require as require_permission
-from mechanic_desktop.services.shop import settings_in, ticket_label
-from mechanic_desktop.services.tickets import _record as ticket_record
+from mechanic_desktop.services.shop import (
+    ShopSettingsData,
+    settings_in,
+    store_settings,
+    ticket_label,
+)
+from mechanic_desktop.services.ticket_records import ticket_record
 
 #: Most units of one part on one ticket line.
 MAX_LINE_QUANTITY = 10_000
@@ -90,7 +98,7 @@ def _detail(uow: UnitOfWork, ticket: ServiceTicket) -> TicketDetail:
     status = TicketStatus(ticket.status)
     vehicle, customer = ticket.vehicle, ticket.customer
     return TicketDetail(
-        ticket=ticket_record(uow, ticket),
+        ticket=ticket_record(ticket),
         vehicle_vin=vehicle.vin,
         customer_phone=customer.phone,
         mechanics=mechanics,
@@ -172,7 +180,7 @@ def _save(uow: UnitOfWork, ticket: ServiceTicket, action: str, summary: str) -> 
     return detail
 
 
-def reprice_tickets(uow: UnitOfWork, statuses: Sequence[str]) -> int:
+def _reprice_tickets(uow: UnitOfWork, statuses: Sequence[str]) -> int:
     """Recompute the totals of every ticket in ``statuses`` inside the caller's write
     transaction (after a tax-rule change); returns how many changed."""
     repo = WorkflowRepository(uow.session)
@@ -187,6 +195,22 @@ def reprice_tickets(uow: UnitOfWork, statuses: Sequence[str]) -> int:
         if (ticket.total, ticket.tax_total) != before:
             changed += 1
     return changed
+
+
+def update_settings(
+    uow: UnitOfWork, data: ShopSettingsData, expected_version: int
+) -> ShopSettingsRecord:
+    """Save the shop settings; a change of tax rules re-prices every ticket still being
+    worked on, in the same transaction (completed and closed tickets keep the tax they
+    were invoiced with)."""
+    require_permission(uow, Action.EDIT_SETTINGS)
+    with uow.writing():
+        record, tax_changed = store_settings(uow, data, expected_version)
+        with constraint_errors():
+            if tax_changed:
+                _reprice_tickets(uow, [s.value for s in ACTIVE_STATUSES])
+            uow.commit()
+        return record
 
 
 # --- mechanics -----------------------------------------------------------------------------

@@ -250,7 +250,7 @@ def test_shop_settings_reload_keeps_the_tax_rate_exact(
     dialog = opened(qtbot, ShopSettingsDialog(ui, shop.get_settings(arrange)))
     dialog.tax_rate.setText("9")  # typed here: the note warns of re-pricing
     assert dialog.tax_note.isVisibleTo(dialog)
-    shop.update_settings(arrange, shop.ShopSettingsData(
+    workflow.update_settings(arrange, shop.ShopSettingsData(
         "Bolt Garage", "1 Main St", "555-000-1111", "8.875", True, "WO-"),
         dialog.existing.version)
 
@@ -266,7 +266,7 @@ def test_shop_settings_reload_keeps_the_tax_rate_exact(
     # the warning must go, since nothing is re-priced any more.
     dialog.tax_rate.setText("8.25")
     assert dialog.tax_note.isVisibleTo(dialog)
-    shop.update_settings(arrange, shop.ShopSettingsData(
+    workflow.update_settings(arrange, shop.ShopSettingsData(
         "Bolt Garage & Sons", "1 Main St", "555-000-1111", "8.25", True, "WO-"),
         dialog.existing.version)
     reload_after_change(qtbot, dialog, "settings", 1)

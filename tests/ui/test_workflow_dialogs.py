@@ -480,7 +480,7 @@ def test_print_preview_and_invoice_pdf(
     qtbot: QtBot, ui: UiContext, shop: Shop, arrange: UnitOfWork, tmp_path: Path
 ) -> None:
     settings = shop_service.get_settings(arrange)
-    shop_service.update_settings(arrange, shop_service.ShopSettingsData(
+    workflow.update_settings(arrange, shop_service.ShopSettingsData(
         "Bolt Garage", "1 Main St", "555-000-1111", "8.875", False, "WO-"), settings.version)
     ticket = shop.ticket
     detail = workflow.assign_mechanics(arrange, ticket.id, {shop.sam.id: 90}, ticket.version)
@@ -605,7 +605,7 @@ def test_render_workflow_screens(
     arrange = UnitOfWork(sqlite_engine)
     rows = fill(arrange)
     settings = shop_service.get_settings(arrange)
-    shop_service.update_settings(arrange, shop_service.ShopSettingsData(
+    workflow.update_settings(arrange, shop_service.ShopSettingsData(
         "Bolt & Nut Garage", "1 Main Street\nSpringfield", "555-010-2000", "8.875", False,
         "RO-"), settings.version)
     ticket = rows["ticket"]

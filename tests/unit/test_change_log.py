@@ -63,7 +63,7 @@ def test_a_ticket_status_change_names_the_ticket(uow: UnitOfWork) -> None:
 
 def test_a_settings_change_names_the_settings(uow: UnitOfWork) -> None:
     current = shop.get_settings(uow)
-    outcome = _run(uow, lambda u: shop.update_settings(
+    outcome = _run(uow, lambda u: workflow.update_settings(
         u, shop.ShopSettingsData("Corner Garage", tax_rate="8.25"), current.version))
     assert set(_rows(outcome.changes)) >= {"settings"}
     assert outcome.changes.ids("settings") == {1}
@@ -177,7 +177,7 @@ def test_another_desk_hears_each_write_naming_the_same_ids(
         writes: list[runner.Operation[object]] = [
             lambda u: csv_import.run_import(u, "customers", source, mapping),
             lambda u: stock.receive_stock(u, oil.id, 2, "delivery"),
-            lambda u: shop.update_settings(
+            lambda u: workflow.update_settings(
                 u, shop.ShopSettingsData("Corner Garage", tax_rate="8.25"), settings.version),
             lambda u: workflow.set_status(u, ticket_id, TicketStatus.IN_PROGRESS, version),
         ]

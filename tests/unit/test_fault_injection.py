@@ -147,7 +147,7 @@ WRITES: dict[str, Call] = {
     ),
     "receive stock": lambda u, w: stock.receive_stock(u, w.part, 5, "delivery"),
     "adjust stock": lambda u, w: stock.adjust_stock(u, w.part, 3, "count"),
-    "update settings": lambda u, w: shop.update_settings(
+    "update settings": lambda u, w: workflow.update_settings(
         u, shop.ShopSettingsData("Shop", tax_rate="8.25"), shop.get_settings(u).version
     ),
     "create staff": lambda u, w: staff.create_staff(

@@ -263,7 +263,7 @@ def test_refusals_name_the_ticket_as_the_shop_prints_it(uow: UnitOfWork) -> None
     number = workflow.get_ticket_detail(uow, ticket_id).ticket.number
     with pytest.raises(ValidationError, match=rf"^Ticket RO-{number} must be in progress"):
         workflow.set_status(uow, ticket_id, "completed", _version(uow, ticket_id))
-    shop.update_settings(uow, ShopSettingsData("Shop", ticket_prefix="WO-"), 1)
+    workflow.update_settings(uow, ShopSettingsData("Shop", ticket_prefix="WO-"), 1)
     workflow.set_status(uow, ticket_id, "cancelled", _version(uow, ticket_id))
     with pytest.raises(ValidationError, match=rf"^Ticket WO-{number} is cancelled; its lines"):
         workflow.add_part_lines(uow, ticket_id, [(wf.part(uow).id, 1)])
@@ -376,7 +376,7 @@ def test_settings_default_then_validated_update(uow: UnitOfWork) -> None:
     )
     assert settings.ticket_label(42) == "RO-42"
     with pytest.raises(ValidationError) as caught:
-        shop.update_settings(
+        workflow.update_settings(
             uow, ShopSettingsData(" ", tax_rate="8.8751", ticket_prefix="WAY-TOO-LONG"), 1
         )
     assert caught.value.fields == {
@@ -387,8 +387,8 @@ def test_settings_default_then_validated_update(uow: UnitOfWork) -> None:
     for bad, message in (("101", "between 0 and 100"), ("-1", "between 0 and 100"),
                          ("abc", "must be a number"), ("", "is required")):
         with pytest.raises(ValidationError, match=message):
-            shop.update_settings(uow, ShopSettingsData("Shop", tax_rate=bad), 1)
-    saved = shop.update_settings(
+            workflow.update_settings(uow, ShopSettingsData("Shop", tax_rate=bad), 1)
+    saved = workflow.update_settings(
         uow, ShopSettingsData("Bolt & Nut <Garage>", "1 Main St", "", "8.875%", True, "T-"), 1
     )
     assert (saved.tax_rate, saved.labor_taxed, saved.ticket_prefix, saved.version) == (
@@ -396,11 +396,11 @@ def test_settings_default_then_validated_update(uow: UnitOfWork) -> None:
     )
     assert shop.get_settings(uow) == saved
     with pytest.raises(StaleRecord, match="shop settings were changed at another desk"):
-        shop.update_settings(uow, ShopSettingsData("Other"), 1)
+        workflow.update_settings(uow, ShopSettingsData("Other"), 1)
 
 
 def test_totals_with_tax_and_repricing_on_settings_change(uow: UnitOfWork) -> None:
-    shop.update_settings(uow, ShopSettingsData("Shop", tax_rate="8.875"), 1)
+    workflow.update_settings(uow, ShopSettingsData("Shop", tax_rate="8.875"), 1)
     working = _open_ticket(uow)
     done = wf.ticket(uow, "Bob Smith", factories.VINS[1])
     pad = wf.part(uow, "BRK-01", 10, "19.99")
@@ -416,7 +416,7 @@ def test_totals_with_tax_and_repricing_on_settings_change(uow: UnitOfWork) -> No
     for step in ("in_progress", "completed"):
         workflow.set_status(uow, done, step, _version(uow, done))
     version_before = _version(uow, working)
-    shop.update_settings(uow, ShopSettingsData("Shop", tax_rate="8.875", labor_taxed=True), 2)
+    workflow.update_settings(uow, ShopSettingsData("Shop", tax_rate="8.875", labor_taxed=True), 2)
     # Labour now taxed too: 166.22 × 8.875 % = 14.752… → 14.75 on the open ticket only.
     repriced = workflow.get_ticket_detail(uow, working)
     assert (repriced.totals.tax, repriced.totals.total) == (D("14.75"), D("180.97"))

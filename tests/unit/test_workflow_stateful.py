@@ -47,7 +47,7 @@ class WorkflowMachine(RuleBasedStateMachine):
         empty_tables(self.engine)
         self.uow = UnitOfWork(self.engine)
         shop.get_settings(self.uow)
-        self.settings = shop.update_settings(
+        self.settings = workflow.update_settings(
             self.uow, shop.ShopSettingsData("Shop", tax_rate="8.875", labor_taxed=True), 1
         )
         self.part_ids = [

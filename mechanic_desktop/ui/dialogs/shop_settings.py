@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QCheckBox, QPlainTextEdit, QWidget
 
 from mechanic_desktop.domain.errors import StaleRecord
 from mechanic_desktop.domain.records import ShopSettingsRecord
-from mechanic_desktop.services import shop
+from mechanic_desktop.services import shop, workflow
 from mechanic_desktop.services.documents import percent_text
 from mechanic_desktop.services.runner import Operation
 from mechanic_desktop.ui.context import UiContext
@@ -99,7 +99,7 @@ class ShopSettingsDialog(EditorDialog):
             ticket_prefix=self.prefix_edit.text(),
         )
         version = self.existing.version
-        return lambda uow: shop.update_settings(uow, data, version)
+        return lambda uow: workflow.update_settings(uow, data, version)
 
     def on_stale(self, error: StaleRecord) -> None:
         """A stale copy: take the other desk's version but keep what was typed here."""
