@@ -131,13 +131,30 @@ def _stale(uow: UnitOfWork, repo: WorkflowRepository, ticket: ServiceTicket) -> 
 
 
 def _lock_ticket(
-    uow: UnitOfWork, ticket_id: int, expected_version: int | None, *, lines: bool
+    uow: UnitOfWork,
+    ticket_id: int,
+    expected_version: int | None,
+    *,
+    lines: bool,
+    seen_status: str | None = None,
 ) -> ServiceTicket:
-    """Lock the ticket, refuse a stale copy, and (``lines``) refuse a finished ticket."""
+    """Lock the ticket, refuse a stale copy, and (``lines``) refuse a finished ticket.
+
+    A copy is stale when its version is not the ticket's, or — for a desk that acts on a
+    list row, which holds no version — when the status it showed (``seen_status``) is no
+    longer the ticket's.
+    """
     repo = WorkflowRepository(uow.session)
     ticket = require(repo.ticket_for_update(ticket_id), "Ticket", ticket_id)
     if expected_version is not None and ticket.version != expected_version:
         raise _stale(uow, repo, ticket)
+    if seen_status is not None and ticket.status != seen_status:
+        raise StaleRecord(
+            f"Ticket {ticket_label(uow, ticket.number)} was changed at another desk: it is "
+            f"now {TicketStatus(ticket.status).label.lower()}, not "
+            f"{TicketStatus(seen_status).label.lower()}. The list has been refreshed; look "
+            "again before changing it."
+        )
     status = TicketStatus(ticket.status)
     if lines and not status.is_active:
         label = ticket_label(uow, ticket.number)
@@ -440,6 +457,12 @@ def _line_gone(line_id: int) -> ValidationError:
 # --- status --------------------------------------------------------------------------------
 
 
+def _require_copy(expected_version: int | None, seen_status: str | None) -> None:
+    """A status move must say what the desk saw: a version, or a list row's status."""
+    if expected_version is None and seen_status is None:
+        raise ValueError("a status change needs the version or the status the desk saw")
+
+
 def _refusal(number: str, current: TicketStatus, new: TicketStatus) -> str:
     """Why ``current`` cannot go to ``new``; ``number`` as the shop prints it."""
     if current is TicketStatus.CANCELLED:
@@ -463,11 +486,21 @@ def _refusal(number: str, current: TicketStatus, new: TicketStatus) -> str:
 
 
 def set_status(
-    uow: UnitOfWork, ticket_id: int, new_status: str | TicketStatus, expected_version: int
+    uow: UnitOfWork,
+    ticket_id: int,
+    new_status: str | TicketStatus,
+    expected_version: int | None,
+    *,
+    seen_status: str | None = None,
 ) -> TicketDetail:
     """Move the ticket along Open → In progress → Completed → Closed (or cancel it while
     open or in progress). Completing and closing stamp their time; cancelling returns
-    every part to stock."""
+    every part to stock.
+
+    The caller's copy is checked by its version (an editor), or by the status a list row
+    showed (``seen_status``; the version is then None): one of them is required.
+    """
+    _require_copy(expected_version, seen_status)
     try:
         new = TicketStatus(new_status)
     except ValueError:
@@ -476,7 +509,8 @@ def set_status(
         uow, Action.EDIT_TICKETS if new is TicketStatus.CANCELLED else Action.SET_STATUS
     )
     with uow.writing():
-        ticket = _lock_ticket(uow, ticket_id, expected_version, lines=False)
+        ticket = _lock_ticket(uow, ticket_id, expected_version, lines=False,
+                              seen_status=seen_status)
         current = TicketStatus(ticket.status)
         if new is current:
             return _detail(uow, ticket)
@@ -509,10 +543,17 @@ def set_status(
 
 
 def reopen_ticket(
-    uow: UnitOfWork, ticket_id: int, reason: str, expected_version: int
+    uow: UnitOfWork,
+    ticket_id: int,
+    reason: str,
+    expected_version: int | None,
+    *,
+    seen_status: str | None = None,
 ) -> TicketDetail:
     """Bring a completed or closed ticket back to In progress, recording who did it and
-    why (its invoice may already be in the customer's hands)."""
+    why (its invoice may already be in the customer's hands). The copy is checked as by
+    ``set_status``."""
+    _require_copy(expected_version, seen_status)
     require_permission(uow, Action.REOPEN_TICKETS)
     text = clean_text(reason)
     if not text:
@@ -522,7 +563,8 @@ def reopen_ticket(
             "reason", f"The reason is too long (at most {MAX_REASON} characters)."
         )
     with uow.writing():
-        ticket = _lock_ticket(uow, ticket_id, expected_version, lines=False)
+        ticket = _lock_ticket(uow, ticket_id, expected_version, lines=False,
+                              seen_status=seen_status)
         current = TicketStatus(ticket.status)
         if current is TicketStatus.CANCELLED:
             label = ticket_label(uow, ticket.number)

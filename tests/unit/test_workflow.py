@@ -458,3 +458,21 @@ def test_a_mechanic_may_log_hours_but_not_assign_or_take_parts(engine: Engine) -
     with pytest.raises(PermissionDenied):
         workflow.set_status(bay, ticket_id, "cancelled", 3)
     assert workflow.set_status(bay, ticket_id, "in_progress", 3).ticket.status == "in_progress"
+
+
+def test_a_list_row_moves_a_ticket_only_while_it_shows_its_status(engine: Engine) -> None:
+    """The Tickets page holds no version: the status its row showed stands in for it,
+    checked inside the write transaction with the ticket locked."""
+    uow = UnitOfWork(engine, actor=wf.actor(engine))
+    ticket_id = _open_ticket(uow)
+    with pytest.raises(ValueError, match="version or the status"):
+        workflow.set_status(uow, ticket_id, "in_progress", None)
+    workflow.set_status(uow, ticket_id, "in_progress", _version(uow, ticket_id))
+    with pytest.raises(StaleRecord, match="it is now in progress, not open"):
+        workflow.set_status(uow, ticket_id, "cancelled", None, seen_status="open")
+    detail = workflow.set_status(uow, ticket_id, "completed", None, seen_status="in_progress")
+    assert detail.ticket.status == "completed"
+    with pytest.raises(StaleRecord, match="now completed, not closed"):
+        workflow.reopen_ticket(uow, ticket_id, "noise", None, seen_status="closed")
+    detail = workflow.reopen_ticket(uow, ticket_id, "noise", None, seen_status="completed")
+    assert detail.ticket.status == "in_progress"

@@ -19,15 +19,12 @@ from PySide6.QtGui import QAction, QTextDocument
 from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import (
     QAbstractButton,
-    QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QMenu,
-    QPlainTextEdit,
     QSpinBox,
     QToolButton,
     QVBoxLayout,
@@ -49,6 +46,17 @@ from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs.add_parts import AddPartsDialog
 from mechanic_desktop.ui.dialogs.assign_mechanics import AssignMechanicsDialog
 from mechanic_desktop.ui.dialogs.form import ERROR_STYLE, NOTE_STYLE, button
+from mechanic_desktop.ui.dialogs.ticket_status import (
+    STATUS_TIPS,
+    STATUS_VERBS,
+    ReasonDialog,
+    ask_reopen_reason,
+    confirm_cancel,
+    moved_text,
+    reopen_job,
+    reopened_text,
+    status_job,
+)
 from mechanic_desktop.ui.dialogs.work_common import compact_table
 from mechanic_desktop.ui.documents import write_pdf
 from mechanic_desktop.ui.models.columns import RIGHT, Column, money
@@ -65,22 +73,6 @@ def pdf_file_name(title: str) -> str:
     """
     return re.sub(r'[\\/:*?"<>|\s]+', "-", title).strip("-.").lower() + ".pdf"
 
-
-#: Button text for moving a ticket to each status (the lifecycle's verbs).
-STATUS_VERBS = {
-    TicketStatus.OPEN: "Back to open",
-    TicketStatus.IN_PROGRESS: "Start work",
-    TicketStatus.COMPLETED: "Complete",
-    TicketStatus.CLOSED: "Invoice",
-    TicketStatus.CANCELLED: "Cancel ticket…",
-}
-STATUS_TIPS = {
-    TicketStatus.OPEN: "Put the ticket back in the queue (work has not started after all)",
-    TicketStatus.IN_PROGRESS: "A mechanic has started on the car",
-    TicketStatus.COMPLETED: "The work is done; the lines become read-only",
-    TicketStatus.CLOSED: "Invoice the customer as they collect the car: the ticket is Closed",
-    TicketStatus.CANCELLED: "Stop the job; every part on it goes back to stock",
-}
 
 MECHANIC_COLUMNS: tuple[Column[MechanicLineRecord], ...] = (
     Column("Mechanic", lambda m: m.name if m.active else f"{m.name} (inactive)", None, 170),
@@ -103,48 +95,6 @@ def ask_pdf_path(parent: QWidget, suggested: str) -> str | None:
     """Where to save a PDF (the real app asks; tests hand the panel a function)."""
     path, _filter = QFileDialog.getSaveFileName(parent, "Export PDF", suggested, "PDF (*.pdf)")
     return path or None
-
-
-class ReasonDialog(QDialog):
-    """Asks why a finished ticket is reopened (the answer goes into the audit trail)."""
-
-    def __init__(self, label: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("reopenDialog")
-        self.setWindowTitle(f"Reopen ticket {label}")
-        self.setAccessibleName(f"Reopen ticket {label}")
-        self.setMinimumWidth(440)
-        layout = QVBoxLayout(self)
-        intro = QLabel(
-            f"Ticket {label} goes back to In progress so its lines can change again. Its "
-            "invoice may already be with the customer: say why it is reopened.", self)
-        intro.setWordWrap(True)
-        layout.addWidget(intro)
-        self.reason = QPlainTextEdit(self)
-        self.reason.setObjectName("reopenReason")
-        self.reason.setAccessibleName("Reason for reopening")
-        self.reason.setPlaceholderText("e.g. customer came back: noise still there")
-        self.reason.setTabChangesFocus(True)
-        self.reason.setFixedHeight(self.fontMetrics().lineSpacing() * 4 + 12)
-        layout.addWidget(self.reason)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
-        self.ok_button = self.buttons.addButton("Reopen", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.ok_button.setObjectName("reopenConfirm")
-        self.ok_button.setAccessibleName("Reopen")
-        cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
-        cancel.setObjectName("reopenCancel")
-        cancel.setAccessibleName("Cancel")
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        layout.addWidget(self.buttons)
-        self.reason.textChanged.connect(self._update)
-        self._update()
-
-    def text(self) -> str:
-        return self.reason.toPlainText().strip()
-
-    def _update(self) -> None:
-        self.ok_button.setEnabled(bool(self.text()))
 
 
 class TicketWorkPanel(QWidget):
@@ -458,39 +408,23 @@ class TicketWorkPanel(QWidget):
         if detail is None or version is None or self.busy:
             return
         label = self.label()
-        if status is TicketStatus.CANCELLED:
-            pieces = sum(p.quantity for p in detail.parts)
-            back = (f" Its {pieces} part{'s' if pieces != 1 else ''} go back to stock."
-                    if pieces else "")
-            question = (f"Cancel ticket {label}?{back} A cancelled ticket is final: open a "
-                        "new ticket to resume the work.")
-            if not self.ui.prompts.confirm(self, f"Cancel ticket {label}", question,
-                                           "Cancel ticket"):
-                return
-        ticket_id = self.ticket_id
-        self._write(
-            lambda uow: workflow.set_status(uow, ticket_id, status, version),
-            f"Ticket {label} is now {status.label.lower()}.",
-        )
+        if status is TicketStatus.CANCELLED and not confirm_cancel(
+                self.ui, self, label, pieces=sum(p.quantity for p in detail.parts)):
+            return
+        self._write(status_job(self.ticket_id, status, version=version),
+                    moved_text(status, label))
 
     def reopen(self) -> None:
         if self.detail is None or not self.detail.reopenable:
             return
-        dialog = ReasonDialog(self.label(), self.window())
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.accepted.connect(lambda: self._reopen(dialog.text()))
-        self.reason_dialog = dialog
-        dialog.open()
+        self.reason_dialog = ask_reopen_reason(self, self.label(), self._reopen)
 
     def _reopen(self, reason: str) -> None:
         version = self.version
         if version is None:
             return
-        ticket_id = self.ticket_id
-        self._write(
-            lambda uow: workflow.reopen_ticket(uow, ticket_id, reason, version),
-            f"Ticket {self.label()} is in progress again.",
-        )
+        self._write(reopen_job(self.ticket_id, reason, version=version),
+                    reopened_text(self.label()))
 
     def set_quantity(self) -> None:
         line, version = self.selected_line(), self.version

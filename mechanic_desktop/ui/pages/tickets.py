@@ -36,12 +36,22 @@ from mechanic_desktop.domain.records import (
 )
 from mechanic_desktop.domain.status import ACTIVE_STATUSES, TicketStatus
 from mechanic_desktop.services import mechanics, shop, tickets, workflow
-from mechanic_desktop.services.runner import Operation, UnitOfWork
+from mechanic_desktop.services.runner import Operation
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs.add_parts import AddPartsDialog
 from mechanic_desktop.ui.dialogs.assign_mechanics import AssignMechanicsDialog
 from mechanic_desktop.ui.dialogs.ticket import TicketDialog
-from mechanic_desktop.ui.dialogs.ticket_work import STATUS_TIPS, STATUS_VERBS, ReasonDialog
+from mechanic_desktop.ui.dialogs.ticket_status import (
+    STATUS_TIPS,
+    STATUS_VERBS,
+    ReasonDialog,
+    ask_reopen_reason,
+    confirm_cancel,
+    moved_text,
+    reopen_job,
+    reopened_text,
+    status_job,
+)
 from mechanic_desktop.ui.models.tables import TICKETS
 from mechanic_desktop.ui.operations import alive
 from mechanic_desktop.ui.pages.list_page import ListPage
@@ -87,20 +97,6 @@ def name_tool_button(bar: QToolBar, action: QAction) -> None:
     if widget is not None:
         widget.setObjectName(action.objectName().replace("Action", "Button"))
         widget.setAccessibleName(action.text().replace("&", "").rstrip("…"))
-
-
-def checked_detail(uow: UnitOfWork, ticket_id: int, seen_status: str, label: str) -> TicketDetail:
-    """The ticket's detail, refused as stale if its status is no longer what the user
-    saw in the list (the list holds no version, so the status stands in for it)."""
-    detail = workflow.get_ticket_detail(uow, ticket_id)
-    now = detail.ticket.status
-    if now != seen_status:
-        raise StaleRecord(
-            f"Ticket {label} was changed at another desk: it is now "
-            f"{TicketStatus(now).label.lower()}, not {TicketStatus(seen_status).label.lower()}."
-            " The list has been refreshed; look again before changing it."
-        )
-    return detail
 
 
 class TicketsPage(ListPage):
@@ -236,42 +232,23 @@ class TicketsPage(ListPage):
         if row is None:
             return
         label = self.label(row.number)
-        if status is TicketStatus.CANCELLED:
-            question = (f"Cancel ticket {label} ({row.customer_name})? Every part on it goes "
-                        "back to stock. A cancelled ticket is final: open a new ticket to "
-                        "resume the work.")
-            if not self.ui.prompts.confirm(self, f"Cancel ticket {label}", question,
-                                           "Cancel ticket"):
-                return
-        ticket_id, seen = row.id, row.status
-
-        def run(uow: UnitOfWork) -> TicketDetail:
-            detail = checked_detail(uow, ticket_id, seen, label)
-            return workflow.set_status(uow, ticket_id, status, detail.ticket.version)
-
-        self._ticket_write(run, f"Ticket {label} is now {status.label.lower()}.",
-                           f"Cannot change ticket {label}")
+        if status is TicketStatus.CANCELLED and not confirm_cancel(
+                self.ui, self, label, customer=row.customer_name):
+            return
+        self._ticket_write(status_job(row.id, status, seen_status=row.status),
+                           moved_text(status, label), f"Cannot change ticket {label}")
 
     def reopen(self) -> None:
         row = self.selected_ticket()
         if row is None:
             return
-        label = self.label(row.number)
-        dialog = ReasonDialog(label, self.window())
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        ticket_id, seen = row.id, row.status
+        label, ticket_id, seen = self.label(row.number), row.id, row.status
 
         def reopen(reason: str) -> None:
-            def run(uow: UnitOfWork) -> TicketDetail:
-                detail = checked_detail(uow, ticket_id, seen, label)
-                return workflow.reopen_ticket(uow, ticket_id, reason, detail.ticket.version)
+            self._ticket_write(reopen_job(ticket_id, reason, seen_status=seen),
+                               reopened_text(label), f"Cannot reopen ticket {label}")
 
-            self._ticket_write(run, f"Ticket {label} is in progress again.",
-                               f"Cannot reopen ticket {label}")
-
-        dialog.accepted.connect(lambda: reopen(dialog.text()))
-        self.reason_dialog = dialog
-        dialog.open()
+        self.reason_dialog = ask_reopen_reason(self, label, reopen)
 
     def _ticket_write(self, run: Operation[TicketDetail], done: str, refused: str) -> None:
         self.ui.worker.write(
