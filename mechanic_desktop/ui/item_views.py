@@ -1,4 +1,5 @@
-"""Return opens (or picks) the current row of a list on every platform.
+"""The app's read-only tables, set up one way, and Return opening (or picking) their
+current row on every platform.
 
 Qt's item views emit ``activated`` on Return/Enter on Windows and Linux, but on macOS
 they try to edit the item instead (activation is Cmd+O there), so the app's read-only
@@ -8,10 +9,11 @@ lists would ignore Return although their tooltips and the manual promise it.
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QAbstractItemModel, QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QAbstractItemView
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 _KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 
@@ -43,3 +45,43 @@ def activate_on_return(view: QAbstractItemView, platform: str = sys.platform) ->
     """Make Return activate ``view``'s current row where Qt does not (macOS)."""
     if platform == "darwin":
         view.installEventFilter(ReturnActivates(view))
+
+
+def read_only_table(
+    parent: QWidget,
+    model: QAbstractItemModel,
+    name: str,
+    accessible: str,
+    widths: Sequence[int] = (),
+    *,
+    row_padding: int = 8,
+    stretch: int | None = None,
+) -> QTableView:
+    """A table of whole rows, one selected at a time, never edited in place: no grid, no
+    row numbers, no wrapping (long text ends in "…"), fixed-height rows and left-aligned
+    headers. Columns take ``widths``; the last one takes the spare width, or column
+    ``stretch`` does (then the last keeps its width, so numbers stay at the edge)."""
+    table = QTableView(parent)
+    table.setObjectName(name)
+    table.setAccessibleName(accessible)
+    table.setModel(model)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setAlternatingRowColors(True)
+    table.setShowGrid(False)
+    table.setWordWrap(False)
+    table.setTextElideMode(Qt.TextElideMode.ElideRight)
+    rows = table.verticalHeader()
+    rows.hide()
+    rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    rows.setDefaultSectionSize(table.fontMetrics().height() + row_padding)
+    header = table.horizontalHeader()
+    header.setHighlightSections(False)
+    header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    for i, width in enumerate(widths):
+        table.setColumnWidth(i, width)
+    header.setStretchLastSection(stretch is None)
+    if stretch is not None:
+        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    return table

@@ -27,6 +27,7 @@ from mechanic_desktop.ui.pages.list_page import ListPage
 from mechanic_desktop.ui.pages.reports import with_reports
 from mechanic_desktop.ui.pages.tickets import TicketsPage
 from mechanic_desktop.ui.screen_fit import restore_geometry, save_geometry
+from mechanic_desktop.ui.window_actions import window_action
 
 #: The areas of a window nobody signed in to (see ``access.areas_for``).
 PAGE_TYPES: tuple[tuple[str, Callable[[UiContext, QWidget], ListPage]], ...] = tuple(
@@ -140,20 +141,7 @@ class MainWindow(QMainWindow):
         icon: str | None = None,
         tip: str = "",
     ) -> QAction:
-        action = QAction(text, self)
-        action.setObjectName(name)
-        if icon is not None:
-            icons.apply(action, icon)
-        if shortcuts:
-            action.setShortcuts([QKeySequence(s) for s in shortcuts])
-        label = text.replace("&", "").rstrip("….")
-        tip = tip or label
-        keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
-        action.setToolTip(f"{tip} ({keys})" if keys else tip)
-        action.setStatusTip(tip)
-        action.triggered.connect(lambda _checked=False: slot())
-        self.addAction(action)
-        return action
+        return window_action(self, name, text, slot, shortcuts, tip=tip, icon=icon)
 
     def _make_actions(self) -> None:
         self.new_action = self._action(

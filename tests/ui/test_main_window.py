@@ -237,11 +237,20 @@ def test_pages_refresh_only_for_their_entities(
     for page in window.pages:
         page.start()
     qtbot.waitUntil(lambda: all(not p.model.loading for p in window.pages), timeout=WAIT_MS)
+    asked: list[tuple[int, str]] = []  # (page, how): its rows, or its whole window
+    for i, page in enumerate(window.pages):
+        for how in ("refresh", "refresh_rows"):
+            original = getattr(page.model, how)
+            setattr(page.model, how, lambda *args, _i=i, _how=how, _original=original: (
+                asked.append((_i, _how)), _original(*args)))
     window.on_changed(Changes.build({"part": [shop.oil.id]}))
-    assert [p.model.loading for p in window.pages] == [False, False, False, True]
-    qtbot.waitUntil(lambda: not window.pages[3].model.loading, timeout=WAIT_MS)
+    assert asked == [(3, "refresh_rows")]  # the stock page, that part's row
+    qtbot.waitUntil(lambda: window.ui.worker.pending == 0, timeout=WAIT_MS)
+    asked.clear()
     window.on_changed(Changes.build({"customer": [shop.ada.id]}))
-    assert [p.model.loading for p in window.pages] == [True, True, False, False]
+    # Tickets show the customer's name (which tickets: unknown, so the window); the
+    # customers page reads Ada's row.
+    assert asked == [(0, "refresh"), (1, "refresh_rows")]
 
 
 def test_write_elsewhere_refreshes_and_keeps_selection(

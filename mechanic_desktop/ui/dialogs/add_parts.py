@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
+from PySide6.QtCore import QModelIndex
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QGroupBox,
@@ -27,9 +28,8 @@ from mechanic_desktop.domain.totals import parts_line
 from mechanic_desktop.services import parts, workflow
 from mechanic_desktop.services.runner import Operation, UnitOfWork
 from mechanic_desktop.ui.context import UiContext
-from mechanic_desktop.ui.dialogs.form import NOTE_STYLE, button, line_edit, run_on_return
+from mechanic_desktop.ui.dialogs.form import button, run_on_return
 from mechanic_desktop.ui.dialogs.work_common import TicketLinesDialog, compact_table
-from mechanic_desktop.ui.item_views import activate_on_return
 from mechanic_desktop.ui.models.columns import RIGHT, Column, TableSpec, money
 from mechanic_desktop.ui.models.lines import LinesModel
 from mechanic_desktop.ui.models.paged_model import PagedTableModel
@@ -103,8 +103,6 @@ class AddPartsDialog(TicketLinesDialog):
         self.extra.addLayout(self._stock_side(), 3)
         self.extra.addWidget(self._basket_side(), 2)
         self.set_save_text("&Add to ticket")
-        self.model.page_loaded.connect(lambda _n: self._stock_loaded())
-        self.model.failed.connect(self._set_banner)
         self.start(detail)
         self.model.start()
         self._set_basket([])
@@ -113,24 +111,14 @@ class AddPartsDialog(TicketLinesDialog):
     # -- building ----------------------------------------------------------------------
 
     def _stock_side(self) -> QVBoxLayout:
-        side = QVBoxLayout()
-        self.search = line_edit(self, "", "Search stock by SKU or name…")
-        self.search.setObjectName("addPartsSearch")
-        self.search.setAccessibleName("Search stock")
-        self.search.setClearButtonEnabled(True)
-        self.search.textChanged.connect(self.model.set_search)
-        self.search.returnPressed.connect(self._search_entered)
-        side.addWidget(self.search)
-        self.table = compact_table(self, self.model, STOCK.columns, "addPartsStock",
-                                   "Parts in stock", 1)
+        side = self.pick_side(
+            self.model, STOCK.columns, search_hint="Search stock by SKU or name…",
+            search_name="Search stock", table_name="addPartsStock",
+            table_accessible="Parts in stock", stretch=1, note_name="addPartsStockNote",
+            empty=("No part matches “{search}”.", "No parts in stock yet."))
+        self.stock_note = self.pick_note
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._part_chosen())
-        self.table.activated.connect(lambda _index: self.add_to_basket())
-        activate_on_return(self.table)
-        side.addWidget(self.table, 1)
         row = QHBoxLayout()
-        self.stock_note = QLabel(self)
-        self.stock_note.setObjectName("addPartsStockNote")
-        self.stock_note.setStyleSheet(NOTE_STYLE)
         row.addWidget(self.stock_note, 1)
         caption = QLabel("&Quantity:", self)
         self.quantity = QSpinBox(self)
@@ -206,19 +194,11 @@ class AddPartsDialog(TicketLinesDialog):
             self.add_button.setEnabled(left > 0)
         self._update_buttons()
 
-    def _stock_loaded(self) -> None:
-        if self.model.loaded_rows == 0:
-            query = self.model.query
-            self.stock_note.setText(f"No part matches “{query.search}”." if query.search
-                                    else "No parts in stock yet.")
-        else:
-            self._part_chosen()
+    def pick(self, index: QModelIndex) -> None:
+        self.add_to_basket()
 
-    def _search_entered(self) -> None:
-        self.model.set_search_now(self.search.text())
-        self.table.setFocus()
-        if self.model.loaded_rows and self.chosen_part() is None:
-            self.table.selectRow(0)
+    def picks_shown(self) -> None:
+        self._part_chosen()
 
     def add_to_basket(self) -> None:
         part = self.chosen_part()

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QDoubleSpinBox,
@@ -30,9 +30,8 @@ from mechanic_desktop.domain.totals import MAX_MINUTES, MINUTES_STEP, hours_text
 from mechanic_desktop.services import mechanics, workflow
 from mechanic_desktop.services.runner import Operation, UnitOfWork
 from mechanic_desktop.ui.context import UiContext
-from mechanic_desktop.ui.dialogs.form import ERROR_STYLE, NOTE_STYLE, button, line_edit
-from mechanic_desktop.ui.dialogs.work_common import TicketLinesDialog, compact_table
-from mechanic_desktop.ui.item_views import activate_on_return
+from mechanic_desktop.ui.dialogs.form import ERROR_STYLE, NOTE_STYLE, button
+from mechanic_desktop.ui.dialogs.work_common import TicketLinesDialog
 from mechanic_desktop.ui.models.columns import RIGHT, Column, TableSpec, money
 from mechanic_desktop.ui.models.lines import CheckablePagedModel
 
@@ -164,33 +163,21 @@ class AssignMechanicsDialog(TicketLinesDialog):
         columns.addWidget(self._assigned_side(), 1)
         self.extra.addLayout(columns, 1)
         self.set_save_text("&Save")
-        self.model.page_loaded.connect(lambda _n: self._update_empty())
-        self.model.failed.connect(self._set_banner)
         self.start(detail)
         self.model.start()
 
     # -- building ----------------------------------------------------------------------
 
     def _crew_side(self) -> QVBoxLayout:
-        side = QVBoxLayout()
-        self.search = line_edit(self, "", "Search mechanics by name…")
-        self.search.setObjectName("assignSearch")
-        self.search.setAccessibleName("Search mechanics")
-        self.search.setClearButtonEnabled(True)
-        self.search.textChanged.connect(self.model.set_search)
-        self.search.returnPressed.connect(self._search_entered)
-        side.addWidget(self.search)
-        self.table = compact_table(self, self.model, CREW.columns, "assignMechanicList",
-                                   "Active mechanics", 0)
-        self.table.activated.connect(lambda index: self.model.toggle_row(index.row()))
-        activate_on_return(self.table)
+        side = self.pick_side(
+            self.model, CREW.columns, search_hint="Search mechanics by name…",
+            search_name="Search mechanics", table_name="assignMechanicList",
+            table_accessible="Active mechanics", stretch=0, note_name="assignCrewNote",
+            empty=("No active mechanic matches “{search}”.",
+                   "No active mechanics yet: add them on the Mechanics page."))
         self.table.setToolTip("Tick a mechanic to assign them (Space or Return toggles)")
-        side.addWidget(self.table, 1)
-        self.crew_note = QLabel("Tick who works on this ticket; untick to take them off.",
-                                self)
-        self.crew_note.setObjectName("assignCrewNote")
-        self.crew_note.setStyleSheet(NOTE_STYLE)
-        self.crew_note.setWordWrap(True)
+        self.crew_note = self.pick_note
+        self.picks_shown()
         side.addWidget(self.crew_note)
         return side
 
@@ -312,20 +299,11 @@ class AssignMechanicsDialog(TicketLinesDialog):
             f"{people} mechanic{'s' if people != 1 else ''}, {hours_text(minutes)} h")
         self.labor_total.setText(f"Labour {money(labor)}")
 
-    def _update_empty(self) -> None:
-        if self.model.loaded_rows == 0:
-            query = self.model.query
-            self.crew_note.setText(
-                f"No active mechanic matches “{query.search}”." if query.search
-                else "No active mechanics yet: add them on the Mechanics page.")
-        else:
-            self.crew_note.setText("Tick who works on this ticket; untick to take them off.")
+    def pick(self, index: QModelIndex) -> None:
+        self.model.toggle_row(index.row())
 
-    def _search_entered(self) -> None:
-        self.model.set_search_now(self.search.text())
-        self.table.setFocus()
-        if self.model.rowCount() and not self.table.selectionModel().hasSelection():
-            self.table.setCurrentIndex(self.model.index(0, 0))
+    def picks_shown(self) -> None:
+        self.crew_note.setText("Tick who works on this ticket; untick to take them off.")
 
     # -- saving ------------------------------------------------------------------------
 

@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
     QMainWindow,
-    QMenu,
     QProgressBar,
     QPushButton,
     QVBoxLayout,
@@ -37,6 +36,7 @@ from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs.connection import ChooseFile, ConnectionDialog
 from mechanic_desktop.ui.dialogs.form import ERROR_STYLE, NOTE_STYLE
 from mechanic_desktop.ui.operations import DbWorker, Progress, alive
+from mechanic_desktop.ui.window_actions import add_to_file_menu, window_action
 
 #: ``choose(parent, caption, suggested_path) -> path or None``; tests answer directly.
 ChoosePath = Callable[[QWidget, str, str], str | None]
@@ -191,34 +191,15 @@ class DatabaseActions(QObject):
             action.setEnabled(ui.can(needs))
             if not action.isEnabled():
                 action.setToolTip(f"Only an administrator may {needs.value}")
-        menu = self._file_menu()
-        if menu is not None:
-            before = next((a for a in menu.actions() if a.objectName() == "quitAction"), None)
-            for action in (self.connection_action, self.backup_action, self.restore_action):
-                menu.insertAction(before, action) if before else menu.addAction(action)
-            if before is not None:
-                menu.insertSeparator(before)
+        add_to_file_menu(self.window, (self.connection_action, self.backup_action,
+                                       self.restore_action))
 
     @property
     def database_path(self) -> Path | None:
         return self.where.file
 
     def _action(self, name: str, text: str, slot: Callable[[], None], tip: str) -> QAction:
-        action = QAction(text, self.window)
-        action.setObjectName(name)
-        action.setToolTip(tip)
-        action.setStatusTip(tip)
-        action.triggered.connect(lambda _checked=False: slot())
-        self.window.addAction(action)
-        return action
-
-    def _file_menu(self) -> QMenu | None:
-        for action in self.window.menuBar().actions():
-            menu = action.menu()
-            if isinstance(menu, QMenu) and any(a.objectName() == "quitAction"
-                                               for a in menu.actions()):
-                return menu
-        return None
+        return window_action(self.window, name, text, slot, tip=tip)
 
     def _say(self, text: str) -> None:
         self.window.statusBar().showMessage(text, 10000)

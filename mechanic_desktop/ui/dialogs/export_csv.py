@@ -12,13 +12,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QFileDialog, QWidget
 
 from mechanic_desktop.services import csv_export
 from mechanic_desktop.services.csv_import import Kind
 from mechanic_desktop.ui.operations import Progress, alive
 from mechanic_desktop.ui.pages.reports import ReportsPage, SaveChooser, choose_save_file
+from mechanic_desktop.ui.window_actions import add_to_file_menu, window_action
 
 if TYPE_CHECKING:
     from mechanic_desktop.ui.main_window import MainWindow
@@ -89,13 +90,8 @@ class DataActions(QObject):
         self.import_parts_action = self._action(
             "importPartsAction", "Import &parts…", lambda: self.import_csv("parts"), "",
             "Add or update parts from a CSV file")
-        file_menu = self._file_menu()
-        if file_menu is not None:
-            before = window.quit_action
-            for action in (self.import_customers_action, self.import_parts_action,
-                           self.export_action):
-                file_menu.insertAction(before, action)
-            file_menu.insertSeparator(before)
+        add_to_file_menu(window, (self.import_customers_action, self.import_parts_action,
+                                  self.export_action))
         for page in window.pages:
             if isinstance(page, ReportsPage):
                 page.choose_save = lambda parent, caption, name: self.choose_save(  # noqa: PLW0108 - late-bound, tests swap it
@@ -104,22 +100,7 @@ class DataActions(QObject):
 
     def _action(self, name: str, text: str, slot: Callable[[], None], keys: str,
                 tip: str) -> QAction:
-        action = QAction(text, self.window)
-        action.setObjectName(name)
-        if keys:
-            action.setShortcut(QKeySequence(keys))
-        action.setToolTip(tip)
-        action.setStatusTip(tip)
-        action.triggered.connect(lambda _checked=False: slot())
-        self.window.addAction(action)
-        return action
-
-    def _file_menu(self) -> QMenu | None:
-        for action in self.window.menuBar().actions():
-            menu = action.menu()
-            if isinstance(menu, QMenu) and self.window.quit_action in menu.actions():
-                return menu
-        return None
+        return window_action(self.window, name, text, slot, (keys,), tip=tip)
 
     def _say(self, text: str) -> None:
         self.window.statusBar().showMessage(text, 8000)

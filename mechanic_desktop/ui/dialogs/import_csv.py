@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QButtonGroup,
     QComboBox,
     QDialog,
@@ -35,6 +34,7 @@ from mechanic_desktop.services import csv_import as ci
 from mechanic_desktop.services.reports import Column
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs.form import ERROR_STYLE
+from mechanic_desktop.ui.item_views import read_only_table
 from mechanic_desktop.ui.models.report_models import ReportTableModel
 from mechanic_desktop.ui.operations import Progress, alive
 
@@ -166,19 +166,8 @@ class ImportDialog(QDialog):
     def _table(self, name: str, columns: tuple[Column, ...], accessible: str
                ) -> tuple[ReportTableModel, QTableView]:
         model = ReportTableModel(columns, self)
-        table = QTableView(self)
-        table.setObjectName(name)
-        table.setAccessibleName(accessible)
-        table.setModel(model)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.verticalHeader().hide()
-        table.horizontalHeader().setStretchLastSection(True)
-        table.setColumnWidth(0, 60)
-        table.setColumnWidth(1, 500)  # the reasons; the row's content takes the rest
-        table.setAlternatingRowColors(True)
-        table.setWordWrap(False)
-        table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)
+        # The reasons column is wide; the row's content takes the rest.
+        table = read_only_table(self, model, name, accessible, [60, 500])
         return model, table
 
     # -- reading and mapping -------------------------------------------------------------------

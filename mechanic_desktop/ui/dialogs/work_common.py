@@ -1,19 +1,22 @@
 """What the ticket-work dialogs share: compact tables, and a base for dialogs that change
-one ticket's lines with the version they were opened with."""
+one ticket's lines with the version they were opened with, whose left half is a searched
+list to pick from (parts in stock, the crew)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractItemModel, Qt, Signal
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, Signal
+from PySide6.QtWidgets import QLabel, QTableView, QVBoxLayout, QWidget
 
 from mechanic_desktop.domain.errors import StaleRecord
 from mechanic_desktop.domain.records import TicketDetail
 from mechanic_desktop.services import workflow
 from mechanic_desktop.ui.context import UiContext
-from mechanic_desktop.ui.dialogs.form import EditorDialog
+from mechanic_desktop.ui.dialogs.form import NOTE_STYLE, EditorDialog, line_edit
+from mechanic_desktop.ui.item_views import activate_on_return, read_only_table
 from mechanic_desktop.ui.models.columns import Column
+from mechanic_desktop.ui.models.paged_model import PagedTableModel
 from mechanic_desktop.ui.operations import alive
 
 
@@ -27,29 +30,8 @@ def compact_table(
 ) -> QTableView:
     """A read-only, row-selecting table sized by its columns; ``stretch`` takes the
     spare width (the name column, so numbers stay right-aligned at the edge)."""
-    table = QTableView(parent)
-    table.setObjectName(name)
-    table.setAccessibleName(accessible)
-    table.setModel(model)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setAlternatingRowColors(True)
-    table.setShowGrid(False)
-    table.setWordWrap(False)
-    table.setTextElideMode(Qt.TextElideMode.ElideRight)
-    rows = table.verticalHeader()
-    rows.hide()
-    rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-    rows.setDefaultSectionSize(table.fontMetrics().height() + 8)
-    header = table.horizontalHeader()
-    header.setHighlightSections(False)
-    header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-    header.setStretchLastSection(False)
-    for i, column in enumerate(columns):
-        table.setColumnWidth(i, column.width)
-    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
-    return table
+    return read_only_table(parent, model, name, accessible, [c.width for c in columns],
+                           stretch=stretch)
 
 
 class TicketLinesDialog(EditorDialog):
@@ -130,6 +112,69 @@ class TicketLinesDialog(EditorDialog):
 
     def form_ready(self) -> bool:
         return self.detail is not None and self.detail.editable
+
+    # -- the search-and-pick half --------------------------------------------------------
+
+    def pick_side(
+        self,
+        model: PagedTableModel,
+        columns: tuple[Column[Any], ...],
+        *,
+        search_hint: str,
+        search_name: str,
+        table_name: str,
+        table_accessible: str,
+        stretch: int,
+        note_name: str,
+        empty: tuple[str, str],
+    ) -> QVBoxLayout:
+        """A search box that narrows ``model`` as the user types (Return goes to the first
+        row), the list under it, and ``pick_note``, placed by the caller, which says when
+        nothing matches (``empty``: with a search, with "{search}" in it; without one).
+        Return or a double-click on a row runs ``pick``; a page arriving, ``picks_shown``.
+        """
+        side = QVBoxLayout()
+        self.search = line_edit(self, "", search_hint)
+        self.search.setObjectName(f"{self.prefix}Search")
+        self.search.setAccessibleName(search_name)
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(model.set_search)
+        self.search.returnPressed.connect(self._search_entered)
+        side.addWidget(self.search)
+        self.table = compact_table(self, model, columns, table_name, table_accessible, stretch)
+        self.table.activated.connect(self.pick)
+        activate_on_return(self.table)
+        side.addWidget(self.table, 1)
+        self.pick_note = QLabel(self)
+        self.pick_note.setObjectName(note_name)
+        self.pick_note.setStyleSheet(NOTE_STYLE)
+        self.pick_note.setWordWrap(True)
+        self._pick_model, self._empty = model, empty
+        model.page_loaded.connect(lambda _n: self._picks_loaded())
+        model.failed.connect(self._set_banner)
+        return side
+
+    def pick(self, index: QModelIndex) -> None:
+        """The user chose the row at ``index`` (Return or double-click)."""
+
+    def picks_shown(self) -> None:
+        """Rows are on show: say what to do with them in ``pick_note``."""
+
+    def _picks_loaded(self) -> None:
+        model = self._pick_model
+        if model.loaded_rows:
+            self.picks_shown()
+            return
+        search = model.query.search
+        self.pick_note.setText(self._empty[0].format(search=search) if search
+                               else self._empty[1])
+
+    def _search_entered(self) -> None:
+        model = self._pick_model
+        model.set_search_now(self.search.text())
+        self.table.setFocus()
+        if model.rowCount() and not self.table.selectionModel().hasSelection():
+            self.table.setCurrentIndex(model.index(0, 0))
 
     def set_save_text(self, text: str) -> None:
         self.save_button.setText(text)

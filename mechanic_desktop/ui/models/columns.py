@@ -1,8 +1,9 @@
-"""Declarative column descriptions: what a table shows, how it sorts, how wide it starts."""
+"""Declarative column descriptions: what a table shows, how it sorts, how wide it starts;
+and the one reading of a column for each Qt role that every table model answers with."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -31,6 +32,33 @@ class Column(Generic[Row]):
     tooltip: Callable[[Row], str | None] | None = None
     foreground: Callable[[Row], QColor | None] | None = None
     icon: Callable[[Row], QIcon | None] | None = None
+
+
+def cell_data(column: Column[Any], item: Any, role: int) -> Any:
+    """What ``column`` shows of ``item`` for a Qt item ``role`` (None: nothing)."""
+    if role == Qt.ItemDataRole.DisplayRole:
+        return column.text(item)
+    if role == Qt.ItemDataRole.TextAlignmentRole:
+        return int(column.align)
+    if role == Qt.ItemDataRole.ToolTipRole and column.tooltip is not None:
+        return column.tooltip(item)
+    if role == Qt.ItemDataRole.ForegroundRole and column.foreground is not None:
+        return column.foreground(item)
+    if role == Qt.ItemDataRole.DecorationRole and column.icon is not None:
+        return column.icon(item)
+    return None
+
+
+def header_data(
+    columns: Sequence[Column[Any]], section: int, orientation: Qt.Orientation, role: int
+) -> Any:
+    """A column header's text and alignment (rows have no headers)."""
+    if orientation == Qt.Orientation.Horizontal and 0 <= section < len(columns):
+        if role == Qt.ItemDataRole.DisplayRole:
+            return columns[section].header
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return int(columns[section].align)
+    return None
 
 
 @dataclass(frozen=True)

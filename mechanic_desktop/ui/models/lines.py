@@ -11,7 +11,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt
 
-from mechanic_desktop.ui.models.columns import Column, TableSpec
+from mechanic_desktop.ui.models.columns import Column, TableSpec, cell_data, header_data
 from mechanic_desktop.ui.models.paged_model import (
     ROW_ID_ROLE,
     AnyIndex,
@@ -60,12 +60,7 @@ class LinesModel(QAbstractTableModel):
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.columns):
-            if role == Qt.ItemDataRole.DisplayRole:
-                return self.columns[section].header
-            if role == Qt.ItemDataRole.TextAlignmentRole:
-                return int(self.columns[section].align)
-        return None
+        return header_data(self.columns, section, orientation, role)
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
         if not index.isValid():
@@ -79,18 +74,9 @@ class LinesModel(QAbstractTableModel):
         if not 0 <= index.column() < len(self.columns):
             return None
         item = self._rows[index.row()]
-        column = self.columns[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return column.text(item)
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return int(column.align)
-        if role == Qt.ItemDataRole.ToolTipRole and column.tooltip is not None:
-            return column.tooltip(item)
-        if role == Qt.ItemDataRole.ForegroundRole and column.foreground is not None:
-            return column.foreground(item)
         if role == ROW_ID_ROLE:
             return self._row_id(item)
-        return None
+        return cell_data(self.columns[index.column()], item, role)
 
 
 class CheckablePagedModel(PagedTableModel):

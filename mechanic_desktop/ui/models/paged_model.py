@@ -31,7 +31,7 @@ from PySide6.QtWidgets import QApplication
 from mechanic_desktop.domain.changes import Changes
 from mechanic_desktop.domain.records import ListQuery, Page
 from mechanic_desktop.services.runner import UnitOfWork
-from mechanic_desktop.ui.models.columns import TableSpec
+from mechanic_desktop.ui.models.columns import TableSpec, cell_data, header_data
 from mechanic_desktop.ui.operations import DbWorker, alive
 
 PAGE_SIZE = 200
@@ -298,12 +298,7 @@ class PagedTableModel(QAbstractTableModel):
         orientation: Qt.Orientation,
         role: int = Qt.ItemDataRole.DisplayRole,
     ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.spec.columns):
-            if role == Qt.ItemDataRole.DisplayRole:
-                return self.spec.columns[section].header
-            if role == Qt.ItemDataRole.TextAlignmentRole:
-                return int(self.spec.columns[section].align)
-        return None
+        return header_data(self.spec.columns, section, orientation, role)
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
         if not index.isValid():
@@ -320,22 +315,11 @@ class PagedTableModel(QAbstractTableModel):
         if row >= len(self._rows):
             return self._placeholder_data(index.column(), role)
         item = self._rows[row]
-        column = self.spec.columns[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return column.text(item)
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return int(column.align)
-        if role == Qt.ItemDataRole.ToolTipRole and column.tooltip is not None:
-            return column.tooltip(item)
-        if role == Qt.ItemDataRole.ForegroundRole and column.foreground is not None:
-            return column.foreground(item)
-        if role == Qt.ItemDataRole.BackgroundRole and self.spec.background is not None:
-            return self.spec.background(item)
-        if role == Qt.ItemDataRole.DecorationRole and column.icon is not None:
-            return column.icon(item)
         if role == ROW_ID_ROLE:
             return self.spec.row_id(item)
-        return None
+        if role == Qt.ItemDataRole.BackgroundRole and self.spec.background is not None:
+            return self.spec.background(item)
+        return cell_data(self.spec.columns[index.column()], item, role)
 
     def _placeholder_data(self, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:

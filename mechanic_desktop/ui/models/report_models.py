@@ -11,7 +11,8 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersisten
 
 from mechanic_desktop.domain.formatting import format_value
 from mechanic_desktop.services.reports import Column
-from mechanic_desktop.ui.models.columns import LEFT, RIGHT
+from mechanic_desktop.ui.models.columns import LEFT, RIGHT, cell_data, header_data
+from mechanic_desktop.ui.models.columns import Column as ViewColumn
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 _NUMERIC = frozenset({"int", "money", "hours", "days"})
@@ -22,12 +23,28 @@ def display(value: object, kind: str) -> str:
     return format_value(value, kind, grouped=True)
 
 
+def _shown(column: Column) -> ViewColumn[Any]:
+    """A report column as a table column: numbers right-aligned, long text in a tooltip."""
+
+    def text(row: Any) -> str:
+        return display(column.value(row), column.kind)
+
+    def tooltip(row: Any) -> str | None:
+        shown = text(row)
+        return shown if column.kind == "text" and len(shown) > 30 else None
+
+    return ViewColumn(column.header, text,
+                      align=RIGHT if column.kind in _NUMERIC else LEFT, tooltip=tooltip)
+
+
 class ReportTableModel(QAbstractTableModel):
     """Rows of one report; ``loaded_once``/``loading`` say whether they are current."""
 
     def __init__(self, columns: Sequence[Column], parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.columns = tuple(columns)
+        #: The same columns as the tables' ``Column``: shown through ``cell_data``.
+        self.shown = tuple(_shown(c) for c in self.columns)
         self.rows: tuple[Any, ...] = ()
         self.loaded_once = False
         self.loading = False
@@ -50,14 +67,7 @@ class ReportTableModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.columns):
-            return None
-        column = self.columns[section]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return column.header
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return int(RIGHT if column.kind in _NUMERIC else LEFT)
-        return None
+        return header_data(self.shown, section, orientation, role)
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
         if not index.isValid():
@@ -69,12 +79,4 @@ class ReportTableModel(QAbstractTableModel):
         if not index.isValid() or not (0 <= index.row() < len(self.rows)
                                        and 0 <= index.column() < len(self.columns)):
             return None
-        column = self.columns[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return display(column.value(self.rows[index.row()]), column.kind)
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return int(RIGHT if column.kind in _NUMERIC else LEFT)
-        if role == Qt.ItemDataRole.ToolTipRole and column.kind == "text":
-            text = display(column.value(self.rows[index.row()]), column.kind)
-            return text if len(text) > 30 else None
-        return None
+        return cell_data(self.shown[index.column()], self.rows[index.row()], role)

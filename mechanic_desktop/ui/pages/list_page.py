@@ -23,7 +23,7 @@ from mechanic_desktop.domain.changes import Changes
 from mechanic_desktop.domain.errors import DeleteRefused, DomainError
 from mechanic_desktop.services.runner import Operation
 from mechanic_desktop.ui.context import UiContext
-from mechanic_desktop.ui.item_views import activate_on_return
+from mechanic_desktop.ui.item_views import activate_on_return, read_only_table
 from mechanic_desktop.ui.models.columns import TableSpec
 from mechanic_desktop.ui.models.paged_model import FetchPage, PagedTableModel
 from mechanic_desktop.ui.operations import alive
@@ -99,29 +99,12 @@ class ListPage(QWidget):
         self.add_filters()
 
     def _make_table(self, spec: TableSpec[Any]) -> QTableView:
-        table = QTableView(self)
-        table.setObjectName(f"{self.key}Table")
-        table.setAccessibleName(f"{self.plural.capitalize()} table")
-        table.setModel(self.model)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setAlternatingRowColors(True)
-        table.setWordWrap(False)
-        table.setShowGrid(False)
-        table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        table = read_only_table(self, self.model, f"{self.key}Table",
+                                f"{self.plural.capitalize()} table",
+                                [c.width for c in spec.columns], row_padding=10)
         table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        rows = table.verticalHeader()
-        rows.hide()
-        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        rows.setDefaultSectionSize(table.fontMetrics().height() + 10)
         header = table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        header.setHighlightSections(False)
-        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        for i, column in enumerate(spec.columns):
-            table.setColumnWidth(i, column.width)
         header.setSortIndicator(
             spec.column_of_sort(spec.default_sort),
             Qt.SortOrder.DescendingOrder if spec.default_descending
@@ -184,6 +167,8 @@ class ListPage(QWidget):
         """
         if not any(changes.touches(entity) for entity in self.watches):
             return
+        if self._keep_id is None:  # reselected by id if the model re-reads its window
+            self._keep_id = self.selected_id()
         if changes.all_of & self.watches or not self.model.refresh_changed(changes):
             self.refresh()
 

@@ -17,7 +17,6 @@ from typing import Any, cast
 
 from PySide6.QtCore import QDate, QSettings, Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDateEdit,
     QFileDialog,
@@ -43,7 +42,7 @@ from mechanic_desktop.ui import access, icons
 from mechanic_desktop.ui.charts import RankingChart, RevenueChart
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dates import EARLIEST
-from mechanic_desktop.ui.item_views import activate_on_return
+from mechanic_desktop.ui.item_views import activate_on_return, read_only_table
 from mechanic_desktop.ui.models.report_models import ReportTableModel, display
 from mechanic_desktop.ui.operations import alive
 
@@ -199,22 +198,8 @@ class ReportsPage(QWidget):
     def _table(self, name: str, columns: Sequence[Column], accessible: str
                ) -> tuple[ReportTableModel, QTableView]:
         model = ReportTableModel(columns, self)
-        table = QTableView(self)
-        table.setObjectName(name)
-        table.setAccessibleName(accessible)
-        table.setModel(model)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setAlternatingRowColors(True)
-        table.setShowGrid(False)
-        table.setWordWrap(False)
-        table.verticalHeader().hide()
-        table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 10)
-        header = table.horizontalHeader()
-        header.setStretchLastSection(True)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setHighlightSections(False)
+        table = read_only_table(self, model, name, accessible, row_padding=10)
+        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         metrics = table.fontMetrics()
         for i, column in enumerate(columns):
             numeric = column.kind in ("int", "hours", "days", "money")
