@@ -82,7 +82,7 @@ def test_render_account_screens(
                   {"staff": "Fran Desk", "audit": "lockout"}[key])
 
     staff_page = window.page("staff")
-    row = staff_page.model.row_at(1).row
+    row = staff_page.model.row_at(1)
     dialogs: dict[str, QWidget] = {
         "staff-new": StaffDialog(ui, None, window),
         "staff-edit": StaffDialog(ui, row, window),
