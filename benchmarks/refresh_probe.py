@@ -22,6 +22,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QTimer
 from PySide6.QtTest import QTest
 
+from benchmarks.ui_probe import wait_until
 from mechanic_desktop.db.engine import make_engine
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.records import CustomerRecord
@@ -33,14 +34,6 @@ from mechanic_desktop.ui.pages.customers import CustomersPage
 
 LOADED = 1000
 SAMPLES = 20
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError("the table did not catch up in time")
-        QTest.qWait(1)
 
 
 class PaintClock(QObject):
