@@ -43,8 +43,8 @@ def listen(url: str) -> int:
     seen: set[str] = set()
     watched: list[int] = []
 
-    def on_changed(changes: Changes) -> None:  # what a ListPage does
-        if changes.touches("customer"):
+    def on_changed(changes: Changes) -> None:  # what a ListPage does: re-read those rows
+        if changes.touches("customer") and not model.refresh_changed(changes):
             model.refresh()
 
     def on_page(_rows: int) -> None:

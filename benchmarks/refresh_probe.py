@@ -29,7 +29,7 @@ from mechanic_desktop.domain.records import CustomerRecord
 from mechanic_desktop.services import customers
 from mechanic_desktop.ui.application import make_application
 from mechanic_desktop.ui.context import UiContext
-from mechanic_desktop.ui.operations import Changes, DbWorker
+from mechanic_desktop.ui.operations import DbWorker
 from mechanic_desktop.ui.pages.customers import CustomersPage
 
 LOADED = 1000
@@ -59,9 +59,9 @@ class PaintClock(QObject):
 def main(url: str) -> int:
     make_application()
     engine = make_engine(url)
-    uow = UnitOfWork(engine)
-    worker = DbWorker()
-    page = CustomersPage(UiContext(worker, uow), None)
+    uow = UnitOfWork(engine)  # this process's own reads; the worker has its own
+    worker = DbWorker(UnitOfWork(engine))
+    page = CustomersPage(UiContext(worker), None)
     worker.changed.connect(page.on_changed)
     page.resize(1280, 800)
     page.show()
@@ -112,19 +112,19 @@ def _sample(page: CustomersPage, worker: DbWorker, uow: UnitOfWork, customer_id:
     page.table.viewport().installEventFilter(clock)
     committed: list[float] = []
 
-    def save() -> int:
-        customers.update_customer(uow, customer_id, _with_phone(record, phone))
+    def save(worker_uow: UnitOfWork) -> int:
+        customers.update_customer(worker_uow, customer_id, _with_phone(record, phone))
         committed.append(time.perf_counter())
         return customer_id
 
-    worker.write(save, lambda saved: Changes.of("customer", saved))
+    worker.write(save)
     wait_until(lambda: clock.painted_at is not None, timeout=10)
     page.table.viewport().removeEventFilter(clock)
     assert clock.painted_at is not None
     done: list[int] = []
     restore = _with_phone(record, record.phone)
-    worker.write(lambda: customers.update_customer(uow, customer_id, restore),
-                 lambda _r: Changes.of("customer", customer_id), lambda _r: done.append(1))
+    worker.write(lambda worker_uow: customers.update_customer(worker_uow, customer_id, restore),
+                 lambda _r: done.append(1))
     wait_until(lambda: bool(done) and worker.pending == 0)
     return (clock.painted_at - committed[0]) * 1000
 
