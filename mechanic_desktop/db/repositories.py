@@ -652,6 +652,14 @@ class WorkflowRepository:
         ).all()
         return [(r[0], r[1], r[2]) for r in rows]
 
+    def mechanic_ids(self, ticket_id: int) -> set[int]:
+        """Who is assigned to the ticket (a mechanic works only on their own)."""
+        return set(
+            self.session.scalars(
+                select(TicketMechanic.mechanic_id).where(TicketMechanic.ticket_id == ticket_id)
+            )
+        )
+
     def part_lines(self, ticket_id: int) -> list[tuple[TicketPart, str, str]]:
         rows = self.session.execute(
             select(TicketPart, Part.sku, Part.name)

@@ -43,6 +43,8 @@ class CustomerRecord:
     notes: str
     created_at: datetime
     updated_at: datetime
+    #: The version read; a save names it and is refused if another desk saved since.
+    version: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +68,7 @@ class VehicleRecord:
     plate: str
     odometer: int | None
     vin_warning: str | None = None
+    version: int = 1
 
     @property
     def title(self) -> str:
@@ -94,6 +97,7 @@ class MechanicRecord:
     phone: str
     hourly_rate: Decimal
     active: bool
+    version: int = 1
 
 
 @dataclass(frozen=True, slots=True)

@@ -170,9 +170,9 @@ def update_settings(
 ) -> ShopSettingsRecord:
     """Save the settings; a change of tax rules re-prices every ticket still being worked
     on (completed and closed tickets keep the tax they were invoiced with)."""
-    require_permission(uow, Action.EDIT_SETTINGS)
-    values = _validate(data)
     with uow.writing():
+        require_permission(uow, Action.EDIT_SETTINGS)
+        values = _validate(data)
         repo = WorkflowRepository(uow.session)
         row = repo.settings()
         fresh = row is None

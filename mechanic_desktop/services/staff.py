@@ -20,7 +20,13 @@ from mechanic_desktop.domain.staff import Actor, Role
 from mechanic_desktop.domain.validation import check_name, name_part_matches, search_key
 from mechanic_desktop.services import audit
 from mechanic_desktop.services.auth import DEFAULT_HASHER, _verify, hash_new_password, to_actor
-from mechanic_desktop.services.common import FieldErrors, constraint_errors, require
+from mechanic_desktop.services.common import (
+    FieldErrors,
+    check_version,
+    constraint_errors,
+    require,
+)
+from mechanic_desktop.services.permissions import current_actor
 from mechanic_desktop.services.permissions import require as require_permission
 
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,59}")
@@ -43,6 +49,7 @@ class StaffRow:
     active: bool
     locked: bool
     mechanic_id: int | None
+    version: int = 1
 
 
 def _validate(uow: UnitOfWork, data: StaffData, current: StaffUser | None) -> dict[str, object]:
@@ -89,6 +96,7 @@ def _row(user: StaffUser, now_locked: bool = False) -> StaffRow:
         user.active,
         now_locked,
         user.mechanic_id,
+        user.version,
     )
 
 
@@ -143,22 +151,31 @@ def create_staff(
     hasher: PasswordHasher = DEFAULT_HASHER,
 ) -> StaffRow:
     """A new account; the person must choose their own password at first sign-in."""
-    require_permission(uow, Action.MANAGE_STAFF)
     with uow.writing():
+        require_permission(uow, Action.MANAGE_STAFF)
         user = _add_account(uow, data, password, confirm, hasher, first=False)
         uow.commit()
         return _row(user)
 
 
-def update_staff(uow: UnitOfWork, user_id: int, data: StaffData) -> StaffRow:
-    require_permission(uow, Action.MANAGE_STAFF)
+def update_staff(
+    uow: UnitOfWork, user_id: int, data: StaffData, expected_version: int
+) -> StaffRow:
+    """Save the editor's fields; refused when the account changed since it was read (so
+    a stale editor cannot undo a promotion or demotion made meanwhile)."""
     with uow.writing():
-        user = require(uow.session.get(StaffUser, user_id), "Staff account", user_id)
+        _lock_admins(uow)
+        require_permission(uow, Action.MANAGE_STAFF)
+        user = require(
+            uow.session.get(StaffUser, user_id, with_for_update=True), "Staff account", user_id
+        )
+        check_version(uow, "staff", user, expected_version, f"The account '{user.username}'")
         values = _validate(uow, data, user)
         if user.role == Role.ADMIN and values["role"] != Role.ADMIN:
             _keep_one_admin(uow, user)
         summary = audit.apply_changes(user, values)
         if summary:
+            user.version += 1
             audit.record(
                 uow,
                 "permission change" if "role" in summary else "update",
@@ -169,6 +186,22 @@ def update_staff(uow: UnitOfWork, user_id: int, data: StaffData) -> StaffRow:
         with constraint_errors():
             uow.commit()
         return _row(user)
+
+
+def _lock_admins(uow: UnitOfWork) -> None:
+    """Lock every active administrator's row, in id order, before an account change that
+    could remove one (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers).
+
+    Two administrators demoting each other at once then run one after the other: the
+    second re-reads its own account after the wait (``require``), finds itself demoted,
+    and is refused, so the shop always keeps an active administrator.
+    """
+    uow.session.execute(
+        select(StaffUser.id)
+        .where(StaffUser.role == Role.ADMIN.value, StaffUser.active.is_(True))
+        .order_by(StaffUser.id)
+        .with_for_update()
+    ).all()
 
 
 def _keep_one_admin(uow: UnitOfWork, user: StaffUser) -> None:
@@ -188,13 +221,15 @@ def _keep_one_admin(uow: UnitOfWork, user: StaffUser) -> None:
 
 
 def set_staff_active(uow: UnitOfWork, user_id: int, active: bool) -> StaffRow:
-    require_permission(uow, Action.MANAGE_STAFF)
     with uow.writing():
+        _lock_admins(uow)
+        require_permission(uow, Action.MANAGE_STAFF)
         user = require(uow.session.get(StaffUser, user_id), "Staff account", user_id)
         if not active and user.role == Role.ADMIN.value:
             _keep_one_admin(uow, user)
         if user.active != active:
             user.active = active
+            user.version += 1
             audit.record(
                 uow, "activate" if active else "deactivate", "staff", user.id, user.username
             )
@@ -210,8 +245,8 @@ def reset_password(
     hasher: PasswordHasher = DEFAULT_HASHER,
 ) -> StaffRow:
     """An admin sets a temporary password; the user must change it at next sign-in."""
-    require_permission(uow, Action.MANAGE_STAFF)
     with uow.writing():
+        require_permission(uow, Action.MANAGE_STAFF)
         user = require(uow.session.get(StaffUser, user_id), "Staff account", user_id)
         user.password_hash = hash_new_password(
             password, confirm, hasher, user.username, user.full_name
@@ -225,8 +260,8 @@ def reset_password(
 
 
 def unlock(uow: UnitOfWork, user_id: int) -> StaffRow:
-    require_permission(uow, Action.MANAGE_STAFF)
     with uow.writing():
+        require_permission(uow, Action.MANAGE_STAFF)
         user = require(uow.session.get(StaffUser, user_id), "Staff account", user_id)
         user.failed_logins = 0
         user.locked_until = None
@@ -243,10 +278,11 @@ def change_own_password(
     hasher: PasswordHasher = DEFAULT_HASHER,
 ) -> None:
     """The signed-in user replaces their password; the old one is required."""
-    actor = uow.actor
-    if actor is None:
+    if uow.actor is None:
         raise PermissionDenied("Sign in first.")
     with uow.writing():
+        actor = current_actor(uow)  # a deactivated account changes nothing
+        assert actor is not None
         user = require(uow.session.get(StaffUser, actor.id), "Staff account", actor.id)
         if not _verify(hasher, user.password_hash, old):
             raise ValidationError.single("old_password", "The current password is wrong.")
@@ -262,10 +298,10 @@ def change_own_password(
 
 def get_staff(uow: UnitOfWork, user_id: int) -> StaffRow:
     """One account as the staff list shows it (an editor's Reload)."""
-    require_permission(uow, Action.MANAGE_STAFF)
     from mechanic_desktop.db.types import utcnow
 
     with uow:
+        require_permission(uow, Action.MANAGE_STAFF)
         user = require(uow.session.get(StaffUser, user_id), "Staff account", user_id)
         return _row(user, user.locked_until is not None and user.locked_until > utcnow())
 
@@ -274,11 +310,11 @@ def list_staff(uow: UnitOfWork, query: ListQuery | None = None) -> Page[StaffRow
     """All accounts by user name (a shop has tens, not thousands: one page), or those the
     search finds: by any part of the full name (as mechanics are found), by the start of
     the user name, or by role."""
-    require_permission(uow, Action.MANAGE_STAFF)
     from mechanic_desktop.db.types import utcnow
 
     text = query.search if query is not None else ""
     with uow:
+        require_permission(uow, Action.MANAGE_STAFF)
         users = uow.session.scalars(select(StaffUser).order_by(StaffUser.username)).all()
         now = utcnow()
         return Page(
