@@ -22,7 +22,7 @@ from tests.conftest import empty_tables
 from tests.unit.test_auth import FLOOR, GOOD
 
 
-def _admins(engine: Engine) -> tuple[Actor, Actor]:
+def two_admins(engine: Engine) -> tuple[Actor, Actor]:
     """Two administrators, each with their own desk's actor."""
     system = UnitOfWork(engine)
     boss = staff.create_first_admin(system, staff.StaffData("boss", "Pat Owner", "admin"),
@@ -42,7 +42,7 @@ def _active_admins(engine: Engine) -> int:
 
 
 def test_a_deactivated_administrator_can_do_nothing_more(engine: Engine) -> None:
-    boss, deputy = _admins(engine)
+    boss, deputy = two_admins(engine)
     boss_desk = UnitOfWork(engine, actor=boss, require_actor=True)
     deputy_desk = UnitOfWork(engine, actor=deputy, require_actor=True)
     staff.set_staff_active(boss_desk, deputy.id, False)
@@ -64,7 +64,7 @@ def test_a_deactivated_administrator_can_do_nothing_more(engine: Engine) -> None
 
 
 def test_a_demoted_administrator_keeps_no_admin_rights(engine: Engine) -> None:
-    boss, deputy = _admins(engine)
+    boss, deputy = two_admins(engine)
     boss_desk = UnitOfWork(engine, actor=boss, require_actor=True)
     deputy_desk = UnitOfWork(engine, actor=deputy, require_actor=True)
     row = staff.get_staff(boss_desk, deputy.id)
@@ -88,7 +88,7 @@ def test_two_administrators_demoting_each_other_keep_one_postgresql(pg_engine: E
     """Both desks read "another admin is left" before either commits, unless the second
     waits for the first (the admins' rows are locked): then it finds itself demoted."""
     empty_tables(pg_engine)
-    boss, deputy = _admins(pg_engine)
+    boss, deputy = two_admins(pg_engine)
     versions = {u.id: staff.get_staff(UnitOfWork(pg_engine, actor=boss), u.id).version
                 for u in (boss, deputy)}
     both_checked = threading.Barrier(2)
@@ -129,7 +129,7 @@ def test_two_administrators_demoting_each_other_keep_one_postgresql(pg_engine: E
 
 
 def test_the_last_administrator_cannot_be_demoted_on_sqlite_either(engine: Engine) -> None:
-    boss, deputy = _admins(engine)
+    boss, deputy = two_admins(engine)
     boss_desk = UnitOfWork(engine, actor=boss, require_actor=True)
     deputy_desk = UnitOfWork(engine, actor=deputy, require_actor=True)
     staff.update_staff(boss_desk, deputy.id, staff.StaffData("deputy", "Dee Puty", "writer"),

@@ -13,10 +13,11 @@ from sqlalchemy import Engine
 
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.errors import LoginFailed, StaleRecord
-from mechanic_desktop.domain.staff import Actor, Role
+from mechanic_desktop.domain.staff import Role
 from mechanic_desktop.services import auth, customers, mechanics, staff, vehicles
 from tests.unit import factories
 from tests.unit.test_auth import FLOOR, GOOD
+from tests.unit.test_revoked_rights import two_admins
 
 
 @dataclass(frozen=True)
@@ -64,14 +65,8 @@ KINDS = {
 
 def _desks(engine: Engine) -> tuple[UnitOfWork, UnitOfWork]:
     """Two desks signed in as two administrators (Pat at the first, Dee at the second)."""
-    first = UnitOfWork(engine)
-    pat = staff.create_first_admin(first, staff.StaffData("pat", "Pat Owner", "admin"),
-                                   GOOD, GOOD, FLOOR)
-    first.actor = pat
-    dee = staff.create_staff(first, staff.StaffData("dee", "Dee Puty", "admin"),
-                             GOOD, GOOD, FLOOR)
-    second = UnitOfWork(engine, actor=Actor(dee.id, "dee", "Dee Puty", Role.ADMIN))
-    return first, second
+    pat, dee = two_admins(engine)
+    return UnitOfWork(engine, actor=pat), UnitOfWork(engine, actor=dee)
 
 
 @pytest.mark.parametrize("kind", list(KINDS))
