@@ -167,7 +167,7 @@ def test_a_demoted_account_locks_and_reopens_with_its_new_role(
     qtbot.waitUntil(lambda: session.window is not None and session.window is not window,
                     timeout=WAIT_MS)
     assert session.window is not None and session.window.actor.role is Role.WRITER
-    assert ui.uow.actor is not None and ui.uow.actor.role is Role.WRITER
+    assert ui.actor is not None and ui.actor.role is Role.WRITER
     assert "Staff" not in [a.title for a in session.window.areas]
     assert customers.count_customers(arrange) == 0
 
@@ -202,7 +202,7 @@ def test_only_an_administrator_may_switch_the_idle_lock_off(
     assert idle_ms_for(60_000, writer) == 60_000  # shorter is fine
     s = Session(ui, "test database", settings)
     try:
-        ui.uow.actor = writer
+        ui.sign_in(writer)
         s.open_window(writer)
         assert s.idle is not None and s.idle.timer.isActive()
         assert s.idle.timer.interval() == 15 * 60_000

@@ -81,7 +81,7 @@ def test_a_stale_save_keeps_the_typing_and_offers_reload(
 ) -> None:
     make_editor, field, theirs, their_value = CASES[kind]
     arrange.actor = make_admin(arrange)  # Pat Owner, at another desk
-    ui.uow.actor = arrange.actor
+    ui.sign_in(arrange.actor)
     dialog = opened(qtbot, make_editor(ui, shop, arrange))
     edit = dialog.field(field)
     assert isinstance(edit, QLineEdit)

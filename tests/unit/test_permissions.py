@@ -275,6 +275,7 @@ NOT_ROLE_CHECKED = {
     "shop.settings_in": "reads settings inside the caller's transaction",
     "shop.ticket_label": "formats a number inside the caller's transaction",
     "workflow.reprice_tickets": "a step of update_settings' checked transaction",
+    "runner.run": "runs another service call (checked there) for the signed-in actor",
 }
 
 
