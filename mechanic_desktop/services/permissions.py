@@ -55,14 +55,20 @@ def require(uow: UnitOfWork, action: Action) -> Actor | None:
     ``action``; return that account (None: the program's own work).
 
     Call it inside the service's ``with uow`` block, so the check and the work share one
-    transaction. Work with no actor is the program's own (migrations, seeding, tests of
-    rules); the app itself always signs someone in before it shows a window.
+    transaction; outside one (work that is not a transaction of this database, e.g. a
+    backup) it reads the account in a short transaction of its own. Work with no actor
+    is the program's own (migrations, seeding, tests of rules); the app itself always
+    signs someone in before it shows a window.
     """
     if uow.actor is None:
         if uow.require_actor:
             raise PermissionDenied(f"Sign in to {action.value}.")
         return None
-    actor = current_actor(uow)
+    if uow.in_transaction:
+        actor = current_actor(uow)
+    else:
+        with uow:
+            actor = current_actor(uow)
     assert actor is not None
     if allowed(actor.role, action):
         return actor

@@ -104,7 +104,6 @@ def receive_delivery(
     """Book a whole delivery in one transaction: each line +quantity on hand with a
     'receive' movement, and the part's cost set to the delivery's unit cost when one is
     given. All or nothing: one bad line (named by its number) saves none."""
-    require_permission(uow, Action.RECEIVE_STOCK)
     errors = FieldErrors()
     if not lines:
         errors.add("lines", "Add at least one part to the delivery.")
@@ -120,6 +119,7 @@ def receive_delivery(
     text = _note(errors, note, None)
     errors.raise_if_any()
     with uow.writing():
+        require_permission(uow, Action.RECEIVE_STOCK)
         stock = StockRepository(uow.session)
         received: list[int] = []
         for part_id, count, cost in counts:
