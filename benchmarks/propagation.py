@@ -95,7 +95,7 @@ def measure(url: str, changes: int = 100, timeout: float = 10.0) -> list[float]:
             phone = f"555-{200 + i % 700:03d}-{i % 10000:04d}"
             data = customers.CustomerData(record.name, record.email or "", phone,
                                           record.address, record.notes)
-            customers.update_customer(uow, customer_id, data)
+            record = customers.update_customer(uow, customer_id, data, record.version)
             committed = time.time()
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline:
@@ -107,7 +107,7 @@ def measure(url: str, changes: int = 100, timeout: float = 10.0) -> list[float]:
                 raise RuntimeError(f"change {i} not seen within {timeout} s")
         restore = customers.CustomerData(record.name, record.email or "", original,
                                          record.address, record.notes)
-        customers.update_customer(uow, customer_id, restore)
+        customers.update_customer(uow, customer_id, restore, record.version)
         return latencies
     finally:
         child.terminate()

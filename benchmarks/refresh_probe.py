@@ -111,10 +111,13 @@ def _sample(page: CustomersPage, worker: DbWorker, uow: UnitOfWork, customer_id:
     clock = PaintClock(showing)
     page.table.viewport().installEventFilter(clock)
     committed: list[float] = []
+    versions: list[int] = []
 
     def save(worker_uow: UnitOfWork) -> int:
-        customers.update_customer(worker_uow, customer_id, _with_phone(record, phone))
+        saved = customers.update_customer(worker_uow, customer_id, _with_phone(record, phone),
+                                          record.version)
         committed.append(time.perf_counter())
+        versions.append(saved.version)
         return customer_id
 
     worker.write(save)
@@ -123,7 +126,8 @@ def _sample(page: CustomersPage, worker: DbWorker, uow: UnitOfWork, customer_id:
     assert clock.painted_at is not None
     done: list[int] = []
     restore = _with_phone(record, record.phone)
-    worker.write(lambda worker_uow: customers.update_customer(worker_uow, customer_id, restore),
+    worker.write(lambda worker_uow: customers.update_customer(worker_uow, customer_id, restore,
+                                                              versions[0]),
                  lambda _r: done.append(1))
     wait_until(lambda: bool(done) and worker.pending == 0)
     return (clock.painted_at - committed[0]) * 1000

@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -83,7 +84,11 @@ class Customer(Timestamps, Base):
     address: Mapped[str] = mapped_column(Text, default="")
     notes: Mapped[str] = mapped_column(Text, default="")
 
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
+
     vehicles: Mapped[list[Vehicle]] = relationship(back_populates="customer")
+
+    __mapper_args__ = {"version_id_col": version}
 
     __table_args__ = (
         CheckConstraint("name <> ''", name="name_required"),
@@ -106,8 +111,11 @@ class Vehicle(Timestamps, Base):
     year: Mapped[int | None] = mapped_column(Integer)
     plate: Mapped[str] = mapped_column(keyed_text(20), default="")
     odometer: Mapped[int | None] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
 
     customer: Mapped[Customer] = relationship(back_populates="vehicles")
+
+    __mapper_args__ = {"version_id_col": version}
 
     __table_args__ = (
         CheckConstraint("length(vin) = 17", name="vin_length"),
@@ -129,7 +137,9 @@ class Mechanic(Timestamps, Base):
     phone_digits: Mapped[str] = mapped_column(String(40), default="")
     hourly_rate: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
 
+    __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
         CheckConstraint("name <> ''", name="name_required"),
         CheckConstraint("email = lower(email)", name="email_lower"),
@@ -294,6 +304,9 @@ class StaffUser(Base):
     locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    #: Bumped by an administrator's edits only (not by sign-ins, which also write this
+    #: row), so an open staff editor goes stale exactly when someone else edited it.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
 
     __table_args__ = (
         CheckConstraint("username = lower(username) AND username <> ''", name="username_lower"),

@@ -512,6 +512,7 @@ STAFF = ListSpec(
         StaffUser.locked_until,
         StaffUser.mechanic_id,
         func.coalesce(Mechanic.name, ""),
+        StaffUser.version,
     ).outerjoin(Mechanic, Mechanic.id == StaffUser.mechanic_id),
     sorts={
         "username": (StaffUser.username, StaffUser.id),
@@ -708,6 +709,14 @@ class WorkflowRepository:
             .order_by(Mechanic.name_key, Mechanic.id)
         ).all()
         return [(r[0], r[1], r[2]) for r in rows]
+
+    def mechanic_ids(self, ticket_id: int) -> set[int]:
+        """Who is assigned to the ticket (a mechanic works only on their own)."""
+        return set(
+            self.session.scalars(
+                select(TicketMechanic.mechanic_id).where(TicketMechanic.ticket_id == ticket_id)
+            )
+        )
 
     def part_lines(self, ticket_id: int) -> list[tuple[TicketPart, str, str]]:
         rows = self.session.execute(

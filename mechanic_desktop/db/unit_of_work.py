@@ -78,6 +78,11 @@ class UnitOfWork:
         return session
 
     @property
+    def in_transaction(self) -> bool:
+        """Whether this thread is inside the unit of work's ``with`` block."""
+        return getattr(self._local, "session", None) is not None
+
+    @property
     def actor_id(self) -> int | None:
         return self.actor.id if self.actor is not None else None
 

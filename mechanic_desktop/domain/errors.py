@@ -58,6 +58,12 @@ class PermissionDenied(DomainError):
     """The signed-in role may not do this; the message names the role and the action."""
 
 
+class RightsRevoked(PermissionDenied):
+    """The signed-in account was deactivated, or its role changed, after it signed in:
+    nothing more is done for it until someone signs in again (the app locks its windows
+    back to sign-in when it sees this)."""
+
+
 class LoginFailed(DomainError):
     """Wrong user name or password (the same message either way), or account inactive."""
 

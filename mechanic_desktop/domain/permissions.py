@@ -5,10 +5,18 @@ Maintenance of the database itself (backups, restore, ``pg_dump``, testing, crea
 upgrading a database) belongs to administrators only: a backup or a dump is a copy of
 every password hash, and a restore or an upgrade changes every desk's data. What may
 happen before anyone has signed in is decided in ``services/maintenance``.
+
+Two rules go beyond the role table, because they depend on the ticket as well as on the
+role: a mechanic books time only for themselves and only on tickets they are assigned
+to, and changes the status only of those tickets (``may_work_on``, ``may_book_time``).
+Reports need someone signed in; those that show money earned (revenue, labour revenue
+per mechanic, what customers were billed, parts revenue, the week's takings on the
+dashboard) are for administrators, as pay rates are.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from enum import StrEnum
 
 from mechanic_desktop.domain.staff import Role
@@ -23,7 +31,7 @@ class Action(StrEnum):
     RECEIVE_STOCK = "receive stock"
     ADJUST_STOCK = "correct stock counts"
     EDIT_PARTS = "edit parts and prices"
-    EDIT_MECHANICS = "edit mechanics"
+    EDIT_MECHANICS = "edit mechanics and their pay rates"
     DELETE_RECORDS = "delete records"
     MANAGE_STAFF = "manage staff accounts"
     EDIT_SETTINGS = "change shop settings"
@@ -36,6 +44,8 @@ class Action(StrEnum):
     TEST_CONNECTION = "test a database connection"
     CREATE_DATABASE = "create a shop database"
     UPGRADE_SCHEMA = "upgrade a database's schema"
+    VIEW_REPORTS = "read work-in-progress, stock and customer-history reports"
+    VIEW_REVENUE = "read revenue reports"
 
 
 _WRITER = frozenset(
@@ -46,6 +56,7 @@ _WRITER = frozenset(
         Action.SET_STATUS,
         Action.LOG_HOURS,
         Action.RECEIVE_STOCK,
+        Action.VIEW_REPORTS,
     }
 )
 _MECHANIC = frozenset({Action.SET_STATUS, Action.LOG_HOURS})
@@ -59,3 +70,20 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
 
 def allowed(role: Role, action: Action) -> bool:
     return action in ROLE_ACTIONS[role]
+
+
+def own_work_only(role: Role) -> bool:
+    """Whether this role's ticket work is limited to the tickets assigned to them."""
+    return role is Role.MECHANIC
+
+
+def may_work_on(role: Role, mechanic_id: int | None, assigned: Collection[int]) -> bool:
+    """Whether someone may book time on or change the status of a ticket whose
+    mechanics are ``assigned``: a mechanic only when they are one of them."""
+    return not own_work_only(role) or (mechanic_id is not None and mechanic_id in assigned)
+
+
+def may_book_time(role: Role, own_mechanic_id: int | None, mechanic_id: int) -> bool:
+    """Whether someone may change the time booked for ``mechanic_id``: a mechanic only
+    their own."""
+    return not own_work_only(role) or own_mechanic_id == mechanic_id

@@ -48,6 +48,8 @@ class CustomerRecord:
     notes: str
     created_at: datetime
     updated_at: datetime
+    #: The version read; a save names it and is refused if another desk saved since.
+    version: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +73,7 @@ class VehicleRecord:
     plate: str
     odometer: int | None
     vin_warning: str | None = None
+    version: int = 1
 
     @property
     def title(self) -> str:
@@ -99,6 +102,7 @@ class MechanicRecord:
     phone: str
     hourly_rate: Decimal
     active: bool
+    version: int = 1
 
 
 @dataclass(frozen=True, slots=True)

@@ -109,7 +109,7 @@ AUDIT = ListSpec(
 
 def list_audit(uow: UnitOfWork, query: ListQuery) -> Page[AuditRow]:
     """The trail, oldest first unless ``query.descending`` (the admin page asks newest first)."""
-    require(uow, Action.VIEW_AUDIT)
     with uow:
+        require(uow, Action.VIEW_AUDIT)
         rows, cursor = fetch_page(uow.session, AUDIT, query)
         return Page(tuple(AuditRow(*r) for r in rows), cursor)

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from mechanic_desktop.db.repositories import WorkflowRepository
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.errors import NotFound, StaleRecord, ValidationError
 from mechanic_desktop.domain.money import parse_money
@@ -100,6 +102,42 @@ def require(obj: T | None, what: str, id_: int) -> T:
     if obj is None:
         raise NotFound(f"{what} #{id_} no longer exists; it may have been deleted at another desk.")
     return obj
+
+
+#: An audit entry this close to a record's last update is taken to describe it.
+_AUDIT_SLACK = timedelta(seconds=5)
+
+
+def stale(
+    uow: UnitOfWork,
+    entity: str,
+    entity_id: int,
+    what: str,
+    updated_at: datetime | None,
+    then: str = "reload it and apply your changes again.",
+) -> StaleRecord:
+    """The refusal of a save made from an old copy of ``what``: who changed it and when,
+    as far as the audit trail tells (else when the row says it was updated)."""
+    when, who = updated_at, None
+    last = WorkflowRepository(uow.session).last_change(entity, entity_id)
+    if last is not None and (updated_at is None or abs(last[0] - updated_at) <= _AUDIT_SLACK):
+        when, who = last
+    by = f" by {who}" if who else ""
+    at = f" at {when.astimezone().strftime('%Y-%m-%d %H:%M')}" if when is not None else ""
+    return StaleRecord(f"{what} was changed at another desk{by}{at} after you opened it; {then}")
+
+
+def check_version(
+    uow: UnitOfWork,
+    entity: str,
+    row: Any,
+    expected_version: int | None,
+    what: str,
+) -> None:
+    """Refuse the save unless ``row`` is still at the version the editor read (None: the
+    caller read no copy, e.g. a scripted or bulk change)."""
+    if expected_version is not None and row.version != expected_version:
+        raise stale(uow, entity, row.id, what, getattr(row, "updated_at", None))
 
 
 def paged(

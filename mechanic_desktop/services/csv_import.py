@@ -483,14 +483,14 @@ def preview(
 ) -> Preview:
     """Check every row without changing anything: counts, the first bad rows with their
     reasons, the first rows whose e-mail / SKU is already on file."""
-    require_permission(uow, _permission(kind))
     required, optional = missing_fields(kind, mapping)
     total = good = dupes = bad_count = clears = clearing = 0
     bad: list[BadRow] = []
     duplicates: list[Duplicate] = []
-    if required:
+    if required:  # nothing read: the mapping alone is incomplete
         return Preview(kind, 0, 0, 0, 0, 0, (), (), required, optional)
     with uow:
+        require_permission(uow, _permission(kind))
         checker = _Checker(uow, kind, mapping)
         for batch in _chunks(source):
             if cancelled is not None and cancelled():
@@ -545,13 +545,13 @@ def run_import(
     listed them); duplicates are skipped or update the record on file (the file's columns
     only; its empty cells clear stored values only with ``clear_empty``). All or nothing:
     a failure or a cancel rolls everything back."""
-    require_permission(uow, _permission(kind))
     required, _optional = missing_fields(kind, mapping)
     if required:
         raise CsvProblem("No column is chosen for: " + ", ".join(required) + ".")
     started = time.perf_counter()
     created = updated = skipped = bad = vehicles = done = 0
     with uow.writing():
+        require_permission(uow, _permission(kind))
         checker = _Checker(uow, kind, mapping)
         with constraint_errors():
             for batch in _chunks(source):

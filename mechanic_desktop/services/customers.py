@@ -19,7 +19,13 @@ from mechanic_desktop.domain.validation import (
     search_key,
 )
 from mechanic_desktop.services import audit
-from mechanic_desktop.services.common import FieldErrors, constraint_errors, paged, require
+from mechanic_desktop.services.common import (
+    FieldErrors,
+    check_version,
+    constraint_errors,
+    paged,
+    require,
+)
 from mechanic_desktop.services.permissions import require as require_permission
 
 
@@ -75,13 +81,14 @@ def _validate(uow: UnitOfWork, data: CustomerData, current_id: int | None) -> di
 
 def to_record(c: Customer) -> CustomerRecord:
     return CustomerRecord(
-        c.id, c.name, c.email, c.phone, c.address, c.notes, c.created_at, c.updated_at
+        c.id, c.name, c.email, c.phone, c.address, c.notes, c.created_at, c.updated_at,
+        c.version,
     )
 
 
 def create_customer(uow: UnitOfWork, data: CustomerData) -> CustomerRecord:
-    require_permission(uow, Action.EDIT_CUSTOMERS)
     with uow.writing():
+        require_permission(uow, Action.EDIT_CUSTOMERS)
         customer = Customer(**_validate(uow, data, None))
         with constraint_errors():
             uow.customers.add(customer)
@@ -91,10 +98,14 @@ def create_customer(uow: UnitOfWork, data: CustomerData) -> CustomerRecord:
         return to_record(customer)
 
 
-def update_customer(uow: UnitOfWork, customer_id: int, data: CustomerData) -> CustomerRecord:
-    require_permission(uow, Action.EDIT_CUSTOMERS)
+def update_customer(
+    uow: UnitOfWork, customer_id: int, data: CustomerData, expected_version: int
+) -> CustomerRecord:
+    """Save the editor's fields; refused when the customer changed since it was read."""
     with uow.writing():
+        require_permission(uow, Action.EDIT_CUSTOMERS)
         customer = require(uow.customers.get(customer_id), "Customer", customer_id)
+        check_version(uow, "customer", customer, expected_version, f"Customer {customer.name}")
         summary = audit.apply_changes(customer, _validate(uow, data, customer_id))
         if summary:
             audit.record(uow, "update", "customer", customer_id, summary)
@@ -110,8 +121,8 @@ def get_customer(uow: UnitOfWork, customer_id: int) -> CustomerRecord:
 
 def delete_customer(uow: UnitOfWork, customer_id: int) -> None:
     """Delete a customer and their vehicles; refused once any ticket refers to them."""
-    require_permission(uow, Action.DELETE_RECORDS)
     with uow.writing():
+        require_permission(uow, Action.DELETE_RECORDS)
         customer = require(uow.customers.get(customer_id), "Customer", customer_id)
         if uow.customers.has_tickets(customer_id):
             raise DeleteRefused(

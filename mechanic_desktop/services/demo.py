@@ -27,13 +27,15 @@ def add_demo_data(
     progress: Callable[[str], None] | None = None,
 ) -> str:
     """Fill an empty database with realistic demo rows; returns the seeder's report."""
-    require_permission(uow, Action.LOAD_DEMO_DATA)
+    with uow:
+        require_permission(uow, Action.LOAD_DEMO_DATA)
     if not is_empty(uow):
         raise DomainError("Demo data goes only into an empty database; this one has customers.")
     from mechanic_desktop.db.seed import SeedPlan, seed  # Faker is slow to import
 
     report = seed(uow.engine, SeedPlan(customers=customers, tickets=tickets), progress=progress)
     with uow.writing():
+        require_permission(uow, Action.LOAD_DEMO_DATA)
         # The seeder bulk-loads on a raw connection of its own: name what it filled here,
         # so the committed change set (and NOTIFY) says every list may have new rows.
         for entity in ALL_ENTITIES:

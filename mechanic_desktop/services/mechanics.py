@@ -19,7 +19,13 @@ from mechanic_desktop.domain.validation import (
     search_key,
 )
 from mechanic_desktop.services import audit
-from mechanic_desktop.services.common import FieldErrors, constraint_errors, paged, require
+from mechanic_desktop.services.common import (
+    FieldErrors,
+    check_version,
+    constraint_errors,
+    paged,
+    require,
+)
 from mechanic_desktop.services.permissions import require as require_permission
 
 
@@ -58,12 +64,12 @@ def _validate(uow: UnitOfWork, data: MechanicData, current_id: int | None) -> di
 
 
 def to_record(m: Mechanic) -> MechanicRecord:
-    return MechanicRecord(m.id, m.name, m.email, m.phone, m.hourly_rate, m.active)
+    return MechanicRecord(m.id, m.name, m.email, m.phone, m.hourly_rate, m.active, m.version)
 
 
 def create_mechanic(uow: UnitOfWork, data: MechanicData) -> MechanicRecord:
-    require_permission(uow, Action.EDIT_MECHANICS)
     with uow.writing():
+        require_permission(uow, Action.EDIT_MECHANICS)
         mechanic = Mechanic(**_validate(uow, data, None))
         with constraint_errors():
             uow.mechanics.add(mechanic)
@@ -73,10 +79,15 @@ def create_mechanic(uow: UnitOfWork, data: MechanicData) -> MechanicRecord:
         return to_record(mechanic)
 
 
-def update_mechanic(uow: UnitOfWork, mechanic_id: int, data: MechanicData) -> MechanicRecord:
-    require_permission(uow, Action.EDIT_MECHANICS)
+def update_mechanic(
+    uow: UnitOfWork, mechanic_id: int, data: MechanicData, expected_version: int
+) -> MechanicRecord:
+    """Save the editor's fields (the pay rate among them); refused when the mechanic
+    changed since it was read."""
     with uow.writing():
+        require_permission(uow, Action.EDIT_MECHANICS)
         mechanic = require(uow.mechanics.get(mechanic_id), "Mechanic", mechanic_id)
+        check_version(uow, "mechanic", mechanic, expected_version, f"Mechanic {mechanic.name}")
         summary = audit.apply_changes(mechanic, _validate(uow, data, mechanic_id))
         if summary:
             audit.record(uow, "update", "mechanic", mechanic_id, summary)
@@ -86,8 +97,8 @@ def update_mechanic(uow: UnitOfWork, mechanic_id: int, data: MechanicData) -> Me
 
 
 def set_mechanic_active(uow: UnitOfWork, mechanic_id: int, active: bool) -> MechanicRecord:
-    require_permission(uow, Action.EDIT_MECHANICS)
     with uow.writing():
+        require_permission(uow, Action.EDIT_MECHANICS)
         mechanic = require(uow.mechanics.get(mechanic_id), "Mechanic", mechanic_id)
         summary = audit.apply_changes(mechanic, {"active": active})
         if summary:
@@ -102,8 +113,8 @@ def get_mechanic(uow: UnitOfWork, mechanic_id: int) -> MechanicRecord:
 
 
 def delete_mechanic(uow: UnitOfWork, mechanic_id: int) -> None:
-    require_permission(uow, Action.DELETE_RECORDS)
     with uow.writing():
+        require_permission(uow, Action.DELETE_RECORDS)
         mechanic = require(uow.mechanics.get(mechanic_id), "Mechanic", mechanic_id)
         if uow.mechanics.has_tickets(mechanic_id):
             raise DeleteRefused(

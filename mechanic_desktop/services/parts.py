@@ -87,8 +87,8 @@ def to_record(p: Part) -> PartRecord:
 
 def create_part(uow: UnitOfWork, data: PartData) -> PartRecord:
     """Add a part; an opening quantity is booked as the first stock movement."""
-    require_permission(uow, Action.EDIT_PARTS)
     with uow.writing():
+        require_permission(uow, Action.EDIT_PARTS)
         values = _validate(uow, data, None)
         errors = FieldErrors()
         opening = check_opening(errors, data)
@@ -116,8 +116,8 @@ def update_part(
     uow: UnitOfWork, part_id: int, data: PartData, expected_version: int | None = None
 ) -> PartRecord:
     """Edit catalogue fields; refused if someone saved the part since it was read."""
-    require_permission(uow, Action.EDIT_PARTS)
     with uow.writing():
+        require_permission(uow, Action.EDIT_PARTS)
         part = require(uow.parts.get(part_id), "Part", part_id)
         if expected_version is not None and part.version != expected_version:
             raise StaleRecord(
@@ -138,8 +138,8 @@ def get_part(uow: UnitOfWork, part_id: int) -> PartRecord:
 
 
 def delete_part(uow: UnitOfWork, part_id: int) -> None:
-    require_permission(uow, Action.DELETE_RECORDS)
     with uow.writing():
+        require_permission(uow, Action.DELETE_RECORDS)
         part = require(uow.parts.get(part_id), "Part", part_id)
         if uow.parts.is_used(part_id):
             raise DeleteRefused(

@@ -1,23 +1,75 @@
-"""Role checks every service makes before it acts."""
+"""Role checks every service makes before it acts.
+
+The actor captured at sign-in is only who claims to be at the keyboard: an
+administrator may have deactivated or demoted the account since. So ``require`` runs
+inside the caller's transaction and re-reads the account's role and active flag (one
+primary-key read); a changed account is refused with ``RightsRevoked`` and the app locks
+its windows back to sign-in.
+"""
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from mechanic_desktop.db.models import StaffUser
 from mechanic_desktop.db.unit_of_work import UnitOfWork
-from mechanic_desktop.domain.errors import PermissionDenied
+from mechanic_desktop.domain.errors import PermissionDenied, RightsRevoked
 from mechanic_desktop.domain.permissions import Action, allowed
+from mechanic_desktop.domain.staff import Actor, Role
 
 
-def require(uow: UnitOfWork, action: Action) -> None:
-    """Raise PermissionDenied unless the signed-in role may do ``action``.
+def current_actor(uow: UnitOfWork) -> Actor | None:
+    """The signed-in account as the database has it now, inside the open transaction;
+    None for the program's own work (nobody signed in, and none required).
 
-    Work with no actor is the program's own (migrations, seeding, tests of rules); the
-    app itself always signs someone in before it shows a window.
+    Raises RightsRevoked when the account is gone, deactivated, or holds another role
+    than it signed in with (its window was built for that role: it signs in again).
     """
     actor = uow.actor
     if actor is None:
+        return None
+    row = uow.session.execute(
+        select(StaffUser.role, StaffUser.active, StaffUser.mechanic_id).where(
+            StaffUser.id == actor.id
+        )
+    ).one_or_none()
+    if row is None or not row.active:
+        raise RightsRevoked(
+            f"The account '{actor.username}' was deactivated by an administrator after you "
+            "signed in; nothing was saved. Mechanic Desktop locks until someone signs in."
+        )
+    role = Role(row.role)
+    if role is not actor.role:
+        raise RightsRevoked(
+            f"An administrator changed the role of '{actor.username}' from "
+            f"{actor.role.label} to {role.label} after you signed in; nothing was saved. "
+            "Sign in again to continue with the new role."
+        )
+    if row.mechanic_id != actor.mechanic_id:
+        return Actor(actor.id, actor.username, actor.full_name, role, row.mechanic_id)
+    return actor
+
+
+def require(uow: UnitOfWork, action: Action) -> Actor | None:
+    """Raise PermissionDenied unless the signed-in account, as it is now, may do
+    ``action``; return that account (None: the program's own work).
+
+    Call it inside the service's ``with uow`` block, so the check and the work share one
+    transaction; outside one (work that is not a transaction of this database, e.g. a
+    backup) it reads the account in a short transaction of its own. Work with no actor
+    is the program's own (migrations, seeding, tests of rules); the app itself always
+    signs someone in before it shows a window.
+    """
+    if uow.actor is None:
         if uow.require_actor:
             raise PermissionDenied(f"Sign in to {action.value}.")
-        return
+        return None
+    if uow.in_transaction:
+        actor = current_actor(uow)
+    else:
+        with uow:
+            actor = current_actor(uow)
+    assert actor is not None
     if allowed(actor.role, action):
-        return
+        return actor
     raise PermissionDenied(f"{actor.role.label}s cannot {action.value}; ask an administrator.")

@@ -16,6 +16,10 @@ What counts where:
 - Periods are local calendar days converted to UTC; revenue buckets are cut in local
   time using the UTC offset at the period's start (a DST change inside the period can
   move an hour at a bucket edge into its neighbour).
+
+Every report needs someone signed in (the app's unit of work requires one); those that
+show money earned need the revenue permission, the others the reports permission
+(``domain.permissions``), checked here inside each report's read transaction.
 """
 
 from __future__ import annotations
@@ -56,8 +60,10 @@ from mechanic_desktop.db.models import (
 from mechanic_desktop.db.types import Money, UtcDateTime, utcnow
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.errors import ValidationError
+from mechanic_desktop.domain.permissions import Action
 from mechanic_desktop.domain.status import ACTIVE_STATUSES, TicketStatus
 from mechanic_desktop.services.common import require
+from mechanic_desktop.services.permissions import require as require_permission
 
 Grain = Literal["week", "month"]
 ZERO = Decimal("0.00")
@@ -385,6 +391,7 @@ def mechanic_ranking(uow: UnitOfWork, period: Period) -> list[MechanicRank]:
     """Mechanics by completed tickets in the period (then labour revenue, then name):
     every active mechanic, and inactive ones who completed work in the period."""
     with uow:
+        require_permission(uow, Action.VIEW_REVENUE)
         d = uow.dialect
         work = (
             select(
@@ -425,6 +432,7 @@ def revenue(uow: UnitOfWork, period: Period, grain: Grain = "month",
     """Billed work per week or month of the period (empty buckets included, as zero);
     weeks or months that have not begun yet are left out, not charted as a zero."""
     with uow:
+        require_permission(uow, Action.VIEW_REVENUE)
         bucket = date_bucket(ServiceTicket.completed_at, grain, period.offset_minutes,
                              uow.dialect).label("bucket")
         rows = uow.session.execute(
@@ -471,6 +479,7 @@ def parts_usage(
     parts with no stock movement at all for twelve months (stock value at cost)."""
     moment = now or utcnow()
     with uow:
+        require_permission(uow, Action.VIEW_REVENUE)
         d = uow.dialect
         quantity = func.sum(TicketPart.quantity)
         line_cents = func.sum(TicketPart.quantity * cents(TicketPart.unit_price, d))
@@ -535,6 +544,7 @@ def low_stock(uow: UnitOfWork, now: datetime | None = None) -> list[LowStockLine
     (:func:`suggested_order`)."""
     moment = now or utcnow()
     with uow:
+        require_permission(uow, Action.VIEW_REPORTS)
         used = (
             select(-func.coalesce(func.sum(StockMovement.quantity), 0))
             .where(
@@ -571,6 +581,7 @@ def work_in_progress(
     tickets themselves oldest first (at most ``limit``)."""
     moment = now or utcnow()
     with uow:
+        require_permission(uow, Action.VIEW_REPORTS)
         summary = uow.session.execute(
             select(ServiceTicket.status, func.count(), func.sum(ServiceTicket.total),
                    func.min(ServiceTicket.opened_at))
@@ -601,6 +612,7 @@ def work_in_progress(
 def customer_totals(uow: UnitOfWork, period: Period, limit: int = 100) -> list[CustomerTotal]:
     """Customers by what was billed to them in the period (most first)."""
     with uow:
+        require_permission(uow, Action.VIEW_REVENUE)
         total = func.sum(ServiceTicket.total)
         rows = uow.session.execute(
             select(Customer.id, Customer.name, func.count(ServiceTicket.id), total,
@@ -618,6 +630,7 @@ def customer_history(uow: UnitOfWork, customer_id: int) -> CustomerHistory:
     """One customer's tickets, newest first, with visits (not cancelled), what was
     billed (completed or closed) and open tickets, all aggregated in SQL."""
     with uow:
+        require_permission(uow, Action.VIEW_REPORTS)
         customer = require(uow.customers.get(customer_id), "Customer", customer_id)
         not_cancelled = ServiceTicket.status != TicketStatus.CANCELLED.value
         billed = case((ServiceTicket.status.in_(BILLED), ServiceTicket.total), else_=None)
@@ -654,6 +667,7 @@ def dashboard(uow: UnitOfWork, now: datetime | None = None, tz: tzinfo | None = 
     today = Period.today(moment, tz)
     week = Period.this_week(moment, tz)
     with uow:
+        require_permission(uow, Action.VIEW_REVENUE)
         counts = {r[0]: int(r[1]) for r in uow.session.execute(
             select(ServiceTicket.status, func.count())
             .where(ServiceTicket.status.in_(ACTIVE))

@@ -23,7 +23,13 @@ from mechanic_desktop.domain.staff import Actor, Role
 from mechanic_desktop.domain.validation import check_name
 from mechanic_desktop.services import audit
 from mechanic_desktop.services.auth import DEFAULT_HASHER, _verify, hash_new_password, to_actor
-from mechanic_desktop.services.common import FieldErrors, constraint_errors, require
+from mechanic_desktop.services.common import (
+    FieldErrors,
+    check_version,
+    constraint_errors,
+    require,
+)
+from mechanic_desktop.services.permissions import current_actor
 from mechanic_desktop.services.permissions import require as require_permission
 
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,59}")
@@ -48,6 +54,7 @@ class StaffRow:
     mechanic_id: int | None
     #: The linked mechanic's name ("" when the account is not a mechanic's).
     mechanic_name: str = ""
+    version: int = 1
 
 
 def _validate(uow: UnitOfWork, data: StaffData, current: StaffUser | None) -> dict[str, object]:
@@ -98,6 +105,7 @@ def _row(user: StaffUser, now_locked: bool = False) -> StaffRow:
         now_locked,
         user.mechanic_id,
         mechanic.name if mechanic is not None else "",
+        user.version,
     )
 
 
@@ -152,22 +160,31 @@ def create_staff(
     hasher: PasswordHasher = DEFAULT_HASHER,
 ) -> StaffRow:
     """A new account; the person must choose their own password at first sign-in."""
-    require_permission(uow, Action.MANAGE_STAFF)
     with uow.writing():
+        require_permission(uow, Action.MANAGE_STAFF)
         user = _add_account(uow, data, password, confirm, hasher, first=False)
         uow.commit()
         return _row(user)
 
 
-def update_staff(uow: UnitOfWork, user_id: int, data: StaffData) -> StaffRow:
-    require_permission(uow, Action.MANAGE_STAFF)
+def update_staff(
+    uow: UnitOfWork, user_id: int, data: StaffData, expected_version: int
+) -> StaffRow:
+    """Save the editor's fields; refused when the account changed since it was read (so
+    a stale editor cannot undo a promotion or demotion made meanwhile)."""
     with uow.writing():
-        user = require(uow.session.get(StaffUser, user_id), "Staff account", user_id)
+        _lock_admins(uow)
+        require_permission(uow, Action.MANAGE_STAFF)
+        user = require(
+            uow.session.get(StaffUser, user_id, with_for_update=True), "Staff account", user_id
+        )
+        check_version(uow, "staff", user, expected_version, f"The account '{user.username}'")
         values = _validate(uow, data, user)
         if user.role == Role.ADMIN and values["role"] != Role.ADMIN:
             _keep_one_admin(uow, user)
         summary = audit.apply_changes(user, values)
         if summary:
+            user.version += 1
             audit.record(
                 uow,
                 "permission change" if "role" in summary else "update",
@@ -178,6 +195,22 @@ def update_staff(uow: UnitOfWork, user_id: int, data: StaffData) -> StaffRow:
         with constraint_errors():
             uow.commit()
         return _row(user)
+
+
+def _lock_admins(uow: UnitOfWork) -> None:
+    """Lock every active administrator's row, in id order, before an account change that
+    could remove one (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers).
+
+    Two administrators demoting each other at once then run one after the other: the
+    second re-reads its own account after the wait (``require``), finds itself demoted,
+    and is refused, so the shop always keeps an active administrator.
+    """
+    uow.session.execute(
+        select(StaffUser.id)
+        .where(StaffUser.role == Role.ADMIN.value, StaffUser.active.is_(True))
+        .order_by(StaffUser.id)
+        .with_for_update()
+    ).all()
 
 
 def _keep_one_admin(uow: UnitOfWork, user: StaffUser) -> None:
@@ -197,13 +230,15 @@ def _keep_one_admin(uow: UnitOfWork, user: StaffUser) -> None:
 
 
 def set_staff_active(uow: UnitOfWork, user_id: int, active: bool) -> StaffRow:
-    require_permission(uow, Action.MANAGE_STAFF)
     with uow.writing():
+        _lock_admins(uow)
+        require_permission(uow, Action.MANAGE_STAFF)
         user = require(uow.session.get(StaffUser, user_id), "Staff account", user_id)
         if not active and user.role == Role.ADMIN.value:
             _keep_one_admin(uow, user)
         if user.active != active:
             user.active = active
+            user.version += 1
             audit.record(
                 uow, "activate" if active else "deactivate", "staff", user.id, user.username
             )
@@ -219,8 +254,8 @@ def reset_password(
     hasher: PasswordHasher = DEFAULT_HASHER,
 ) -> StaffRow:
     """An admin sets a temporary password; the user must change it at next sign-in."""
-    require_permission(uow, Action.MANAGE_STAFF)
     with uow.writing():
+        require_permission(uow, Action.MANAGE_STAFF)
         user = require(uow.session.get(StaffUser, user_id), "Staff account", user_id)
         user.password_hash = hash_new_password(
             password, confirm, hasher, user.username, user.full_name
@@ -234,8 +269,8 @@ def reset_password(
 
 
 def unlock(uow: UnitOfWork, user_id: int) -> StaffRow:
-    require_permission(uow, Action.MANAGE_STAFF)
     with uow.writing():
+        require_permission(uow, Action.MANAGE_STAFF)
         user = require(uow.session.get(StaffUser, user_id), "Staff account", user_id)
         user.failed_logins = 0
         user.locked_until = None
@@ -252,10 +287,11 @@ def change_own_password(
     hasher: PasswordHasher = DEFAULT_HASHER,
 ) -> None:
     """The signed-in user replaces their password; the old one is required."""
-    actor = uow.actor
-    if actor is None:
+    if uow.actor is None:
         raise PermissionDenied("Sign in first.")
     with uow.writing():
+        actor = current_actor(uow)  # a deactivated account changes nothing
+        assert actor is not None
         user = require(uow.session.get(StaffUser, actor.id), "Staff account", actor.id)
         if not _verify(hasher, user.password_hash, old):
             raise ValidationError.single("old_password", "The current password is wrong.")
@@ -271,8 +307,8 @@ def change_own_password(
 
 def get_staff(uow: UnitOfWork, user_id: int) -> StaffRow:
     """One account as the staff list shows it (an editor's Reload)."""
-    require_permission(uow, Action.MANAGE_STAFF)
     with uow:
+        require_permission(uow, Action.MANAGE_STAFF)
         user = require(uow.session.get(StaffUser, user_id), "Staff account", user_id)
         return _row(user, user.locked_until is not None and user.locked_until > utcnow())
 
@@ -280,17 +316,18 @@ def get_staff(uow: UnitOfWork, user_id: int) -> StaffRow:
 def list_staff(uow: UnitOfWork, query: ListQuery | None = None) -> Page[StaffRow]:
     """Accounts with their linked mechanic's name, searched (user name, full name or role),
     filtered and sorted in the database; by user name when no query is given."""
-    require_permission(uow, Action.MANAGE_STAFF)
     query = query or ListQuery(sort="username", limit=1000)
     with uow:
+        require_permission(uow, Action.MANAGE_STAFF)
         rows, cursor = fetch_page(uow.session, STAFF, query)
         now = utcnow()
         return Page(
             tuple(
                 StaffRow(id_, username, full_name, Role(role), active,
-                         locked_until is not None and locked_until > now, mechanic_id, name)
-                for id_, username, full_name, role, active, locked_until, mechanic_id, name
-                in rows
+                         locked_until is not None and locked_until > now, mechanic_id, name,
+                         version)
+                for id_, username, full_name, role, active, locked_until, mechanic_id, name,
+                version in rows
             ),
             cursor,
         )

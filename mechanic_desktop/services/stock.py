@@ -55,15 +55,15 @@ def _fresh_part(uow: UnitOfWork, part_id: int) -> PartRecord:
 
 def receive_stock(uow: UnitOfWork, part_id: int, quantity: int, note: str = "") -> PartRecord:
     """Book a delivery: +quantity on hand, with a 'receive' movement."""
-    require_permission(uow, Action.RECEIVE_STOCK)
-    errors = FieldErrors()
-    count = errors.integer("quantity", quantity, "Quantity received", 1, MAX_STOCK)
-    if count is None:
-        errors.add("quantity", "Enter how many were received.")
-    text = _note(errors, note, None)
-    errors.raise_if_any()
-    assert count is not None
     with uow.writing():
+        require_permission(uow, Action.RECEIVE_STOCK)
+        errors = FieldErrors()
+        count = errors.integer("quantity", quantity, "Quantity received", 1, MAX_STOCK)
+        if count is None:
+            errors.add("quantity", "Enter how many were received.")
+        text = _note(errors, note, None)
+        errors.raise_if_any()
+        assert count is not None
         stock = StockRepository(uow.session)
         if stock.put(part_id, count) is None:
             raise _gone(part_id)
@@ -104,7 +104,6 @@ def receive_delivery(
     """Book a whole delivery in one transaction: each line +quantity on hand with a
     'receive' movement, and the part's cost set to the delivery's unit cost when one is
     given. All or nothing: one bad line (named by its number) saves none."""
-    require_permission(uow, Action.RECEIVE_STOCK)
     errors = FieldErrors()
     if not lines:
         errors.add("lines", "Add at least one part to the delivery.")
@@ -120,6 +119,7 @@ def receive_delivery(
     text = _note(errors, note, None)
     errors.raise_if_any()
     with uow.writing():
+        require_permission(uow, Action.RECEIVE_STOCK)
         stock = StockRepository(uow.session)
         received: list[int] = []
         for part_id, count, cost in counts:
@@ -146,15 +146,17 @@ def adjust_stock(
 ) -> PartRecord:
     """Correct on-hand to what was counted on the shelf; the difference is booked as an
     'adjust' movement with the reason. A count that matches changes nothing."""
-    require_permission(uow, Action.ADJUST_STOCK)
-    errors = FieldErrors()
-    counted = errors.integer("counted_quantity", counted_quantity, "Counted quantity", 0, MAX_STOCK)
-    if counted is None:
-        errors.add("counted_quantity", "Enter how many are on the shelf.")
-    note = _note(errors, reason_note, "Say why the count changed (e.g. damaged, miscounted).")
-    errors.raise_if_any()
-    assert counted is not None
     with uow.writing():
+        require_permission(uow, Action.ADJUST_STOCK)
+        errors = FieldErrors()
+        counted = errors.integer(
+            "counted_quantity", counted_quantity, "Counted quantity", 0, MAX_STOCK
+        )
+        if counted is None:
+            errors.add("counted_quantity", "Enter how many are on the shelf.")
+        note = _note(errors, reason_note, "Say why the count changed (e.g. damaged, miscounted).")
+        errors.raise_if_any()
+        assert counted is not None
         stock = StockRepository(uow.session)
         on_hand = stock.on_hand_for_update(part_id)
         if on_hand is None:

@@ -81,9 +81,9 @@ def _validate(
 
 def create_ticket(uow: UnitOfWork, data: TicketData) -> TicketRecord:
     """Open a ticket with the next free number (retried if another desk took it)."""
-    require_permission(uow, Action.EDIT_TICKETS)
     for attempt in range(_NUMBER_RETRIES):
         with uow.writing():
+            require_permission(uow, Action.EDIT_TICKETS)
             values = _validate(uow, data, None)
             ticket = ServiceTicket(
                 **values, number=uow.tickets.next_number(), status=TicketStatus.OPEN.value
@@ -115,8 +115,8 @@ def update_ticket(
     uow: UnitOfWork, ticket_id: int, data: TicketData, expected_version: int
 ) -> TicketRecord:
     """Save the editor's fields; refused when the ticket changed since it was read."""
-    require_permission(uow, Action.EDIT_TICKETS)
     with uow.writing():
+        require_permission(uow, Action.EDIT_TICKETS)
         ticket = require(uow.tickets.get(ticket_id), "Ticket", ticket_id)
         if ticket.version != expected_version:
             raise StaleRecord(

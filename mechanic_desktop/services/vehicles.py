@@ -13,7 +13,13 @@ from mechanic_desktop.domain.records import ListQuery, Page, VehicleRecord, Vehi
 from mechanic_desktop.domain.validation import clean_line
 from mechanic_desktop.domain.vin import check_vin
 from mechanic_desktop.services import audit
-from mechanic_desktop.services.common import FieldErrors, constraint_errors, paged, require
+from mechanic_desktop.services.common import (
+    FieldErrors,
+    check_version,
+    constraint_errors,
+    paged,
+    require,
+)
 from mechanic_desktop.services.permissions import require as require_permission
 
 
@@ -79,15 +85,16 @@ def _validate(
 
 def to_record(v: Vehicle, warning: str | None = None) -> VehicleRecord:
     return VehicleRecord(
-        v.id, v.customer_id, v.vin, v.make, v.model, v.year, v.plate, v.odometer, warning
+        v.id, v.customer_id, v.vin, v.make, v.model, v.year, v.plate, v.odometer, warning,
+        v.version,
     )
 
 
 def create_vehicle(uow: UnitOfWork, data: VehicleData) -> VehicleRecord:
     """Add a vehicle; a VIN without a check digit (non-North-American) is kept, with a
     warning on the returned record."""
-    require_permission(uow, Action.EDIT_CUSTOMERS)
     with uow.writing():
+        require_permission(uow, Action.EDIT_CUSTOMERS)
         values, warning = _validate(uow, data, None)
         vehicle = Vehicle(**values)
         with constraint_errors():
@@ -98,10 +105,15 @@ def create_vehicle(uow: UnitOfWork, data: VehicleData) -> VehicleRecord:
         return to_record(vehicle, warning)
 
 
-def update_vehicle(uow: UnitOfWork, vehicle_id: int, data: VehicleData) -> VehicleRecord:
-    require_permission(uow, Action.EDIT_CUSTOMERS)
+def update_vehicle(
+    uow: UnitOfWork, vehicle_id: int, data: VehicleData, expected_version: int
+) -> VehicleRecord:
+    """Save the editor's fields; refused when the vehicle changed since it was read (a
+    ticket opened with a higher odometer reading changes it too)."""
     with uow.writing():
+        require_permission(uow, Action.EDIT_CUSTOMERS)
         vehicle = require(uow.vehicles.get(vehicle_id), "Vehicle", vehicle_id)
+        check_version(uow, "vehicle", vehicle, expected_version, f"Vehicle {vehicle.vin}")
         values, warning = _validate(uow, data, vehicle)
         summary = audit.apply_changes(vehicle, values)
         if summary:
@@ -123,8 +135,8 @@ def vehicles_of_customer(uow: UnitOfWork, customer_id: int) -> list[VehicleRecor
 
 
 def delete_vehicle(uow: UnitOfWork, vehicle_id: int) -> None:
-    require_permission(uow, Action.DELETE_RECORDS)
     with uow.writing():
+        require_permission(uow, Action.DELETE_RECORDS)
         vehicle = require(uow.vehicles.get(vehicle_id), "Vehicle", vehicle_id)
         if uow.vehicles.has_tickets(vehicle_id):
             raise DeleteRefused(

@@ -18,7 +18,6 @@ back on the shelf; open a new ticket to resume the work).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -26,14 +25,15 @@ from mechanic_desktop.db.models import ServiceTicket, TicketMechanic, TicketPart
 from mechanic_desktop.db.repositories import StockRepository, WorkflowRepository
 from mechanic_desktop.db.types import utcnow
 from mechanic_desktop.db.unit_of_work import UnitOfWork
-from mechanic_desktop.domain.errors import StaleRecord, ValidationError
-from mechanic_desktop.domain.permissions import Action
+from mechanic_desktop.domain.errors import PermissionDenied, StaleRecord, ValidationError
+from mechanic_desktop.domain.permissions import Action, may_book_time, may_work_on, own_work_only
 from mechanic_desktop.domain.records import (
     MechanicLineRecord,
     PartLineRecord,
     ShopSettingsRecord,
     TicketDetail,
 )
+from mechanic_desktop.domain.staff import Actor
 from mechanic_desktop.domain.status import ACTIVE_STATUSES, ALLOWED_TRANSITIONS, TicketStatus
 from mechanic_desktop.domain.totals import (
     MAX_MINUTES,
@@ -46,7 +46,7 @@ from mechanic_desktop.domain.totals import (
 )
 from mechanic_desktop.domain.validation import clean_text
 from mechanic_desktop.services import audit
-from mechanic_desktop.services.common import constraint_errors, require
+from mechanic_desktop.services.common import constraint_errors, require, stale
 from mechanic_desktop.services.permissions import require as require_permission
 from mechanic_desktop.services.shop import (
     ShopSettingsData,
@@ -59,8 +59,6 @@ from mechanic_desktop.services.ticket_records import ticket_record
 #: Most units of one part on one ticket line.
 MAX_LINE_QUANTITY = 10_000
 MAX_REASON = 500
-#: An audit entry this close to the ticket's last update is taken to describe it.
-_AUDIT_SLACK = timedelta(seconds=5)
 
 
 def allowed_next_statuses(status: str | TicketStatus) -> tuple[TicketStatus, ...]:
@@ -113,21 +111,18 @@ def _detail(uow: UnitOfWork, ticket: ServiceTicket) -> TicketDetail:
 # --- shared steps of every write ----------------------------------------------------------
 
 
-def _when(moment: datetime) -> str:
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
-
-
-def _stale(uow: UnitOfWork, repo: WorkflowRepository, ticket: ServiceTicket) -> StaleRecord:
-    """Say who changed the ticket and when, as far as the audit trail tells."""
-    when, who = ticket.updated_at, None
-    last = repo.last_change("ticket", ticket.id)
-    if last is not None and abs(last[0] - ticket.updated_at) <= _AUDIT_SLACK:
-        when, who = last
-    by = f" by {who}" if who else ""
-    return StaleRecord(
-        f"Ticket {ticket_label(uow, ticket.number)} was changed at another desk{by} at "
-        f"{_when(when)} after you opened it; it has been reloaded. Apply your changes again."
-    )
+def _own_ticket_only(
+    uow: UnitOfWork, actor: Actor | None, ticket: ServiceTicket, doing: str
+) -> None:
+    """Refuse a mechanic's work on a ticket that is not assigned to them."""
+    if actor is None or not own_work_only(actor.role):
+        return
+    assigned = WorkflowRepository(uow.session).mechanic_ids(ticket.id)
+    if not may_work_on(actor.role, actor.mechanic_id, assigned):
+        raise PermissionDenied(
+            f"{actor.role.label}s can {doing} only the tickets assigned to them; ticket "
+            f"{ticket_label(uow, ticket.number)} is not assigned to {actor.full_name}."
+        )
 
 
 def _lock_ticket(
@@ -147,7 +142,10 @@ def _lock_ticket(
     repo = WorkflowRepository(uow.session)
     ticket = require(repo.ticket_for_update(ticket_id), "Ticket", ticket_id)
     if expected_version is not None and ticket.version != expected_version:
-        raise _stale(uow, repo, ticket)
+        raise stale(
+            uow, "ticket", ticket.id, f"Ticket {ticket_label(uow, ticket.number)}",
+            ticket.updated_at, "it has been reloaded. Apply your changes again.",
+        )
     if seen_status is not None and ticket.status != seen_status:
         raise StaleRecord(
             f"Ticket {ticket_label(uow, ticket.number)} was changed at another desk: it is "
@@ -220,8 +218,8 @@ def update_settings(
     """Save the shop settings; a change of tax rules re-prices every ticket still being
     worked on, in the same transaction (completed and closed tickets keep the tax they
     were invoiced with)."""
-    require_permission(uow, Action.EDIT_SETTINGS)
     with uow.writing():
+        require_permission(uow, Action.EDIT_SETTINGS)
         record, tax_changed = store_settings(uow, data, expected_version)
         with constraint_errors():
             if tax_changed:
@@ -263,7 +261,20 @@ def assign_mechanics(
         current = {tm.mechanic_id: (tm, name) for tm, name, _ in repo.mechanic_lines(ticket_id)}
         added = [m for m in minutes_by_mechanic if m not in current]
         removed = [m for m in current if m not in minutes_by_mechanic]
-        require_permission(uow, Action.ASSIGN_WORK if added or removed else Action.LOG_HOURS)
+        actor = require_permission(
+            uow, Action.ASSIGN_WORK if added or removed else Action.LOG_HOURS
+        )
+        _own_ticket_only(uow, actor, ticket, "book time on")
+        if actor is not None:
+            for mechanic_id, (line, name) in current.items():
+                booked = minutes_by_mechanic.get(mechanic_id)
+                if booked != line.minutes and not may_book_time(
+                    actor.role, actor.mechanic_id, mechanic_id
+                ):
+                    raise PermissionDenied(
+                        f"{actor.role.label}s book only their own time; {name}'s time "
+                        "was not changed."
+                    )
         fields: dict[str, str] = {}
         names = {m: name for m, (_, name) in current.items()}
         rates = {}
@@ -355,13 +366,13 @@ def add_part_lines(
     price it was first added at); a new line copies the part's current price. If any
     part is short, nothing is taken and the error names each short part.
     """
-    require_permission(uow, Action.ASSIGN_WORK)
-    wanted: dict[int, int] = {}
-    for part_id, quantity in items:
-        wanted[part_id] = wanted.get(part_id, 0) + _check_quantity(quantity, 1)
-    if not wanted:
-        raise ValidationError.single("quantity", "Choose at least one part to add.")
     with uow.writing():
+        require_permission(uow, Action.ASSIGN_WORK)
+        wanted: dict[int, int] = {}
+        for part_id, quantity in items:
+            wanted[part_id] = wanted.get(part_id, 0) + _check_quantity(quantity, 1)
+        if not wanted:
+            raise ValidationError.single("quantity", "Choose at least one part to add.")
         ticket = _lock_ticket(uow, ticket_id, expected_version, lines=True)
         repo, stock = WorkflowRepository(uow.session), StockRepository(uow.session)
         snapshots = stock.snapshots(list(wanted))
@@ -408,9 +419,9 @@ def change_part_quantity(
 ) -> TicketDetail:
     """Set a parts line's quantity: more is taken from stock, fewer go back ('return');
     0 removes the line."""
-    require_permission(uow, Action.ASSIGN_WORK)
-    quantity = _check_quantity(quantity, 0)
     with uow.writing():
+        require_permission(uow, Action.ASSIGN_WORK)
+        quantity = _check_quantity(quantity, 0)
         owner = uow.session.scalar(select(TicketPart.ticket_id).where(TicketPart.id == line_id))
         if owner is None:
             raise _line_gone(line_id)
@@ -505,12 +516,13 @@ def set_status(
         new = TicketStatus(new_status)
     except ValueError:
         raise ValidationError.single("status", f"'{new_status}' is not a ticket status.") from None
-    require_permission(
-        uow, Action.EDIT_TICKETS if new is TicketStatus.CANCELLED else Action.SET_STATUS
-    )
     with uow.writing():
+        actor = require_permission(
+            uow, Action.EDIT_TICKETS if new is TicketStatus.CANCELLED else Action.SET_STATUS
+        )
         ticket = _lock_ticket(uow, ticket_id, expected_version, lines=False,
                               seen_status=seen_status)
+        _own_ticket_only(uow, actor, ticket, "change the status of")
         current = TicketStatus(ticket.status)
         if new is current:
             return _detail(uow, ticket)
@@ -554,15 +566,15 @@ def reopen_ticket(
     why (its invoice may already be in the customer's hands). The copy is checked as by
     ``set_status``."""
     _require_copy(expected_version, seen_status)
-    require_permission(uow, Action.REOPEN_TICKETS)
-    text = clean_text(reason)
-    if not text:
-        raise ValidationError.single("reason", "Say why the ticket is being reopened.")
-    if len(text) > MAX_REASON:
-        raise ValidationError.single(
-            "reason", f"The reason is too long (at most {MAX_REASON} characters)."
-        )
     with uow.writing():
+        require_permission(uow, Action.REOPEN_TICKETS)
+        text = clean_text(reason)
+        if not text:
+            raise ValidationError.single("reason", "Say why the ticket is being reopened.")
+        if len(text) > MAX_REASON:
+            raise ValidationError.single(
+                "reason", f"The reason is too long (at most {MAX_REASON} characters)."
+            )
         ticket = _lock_ticket(uow, ticket_id, expected_version, lines=False,
                               seen_status=seen_status)
         current = TicketStatus(ticket.status)

@@ -1,14 +1,24 @@
-"""Lock after idle: when nobody has touched the keyboard or mouse for a while, a lock
-screen covers the main window and asks the signed-in person's password again.
+"""Lock after idle: when nobody has touched the keyboard or mouse for a while, every
+window of the app is hidden behind a lock screen that asks the signed-in person's
+password again.
 
-Open dialogs are left exactly as they were (closing them would lose what was typed):
-the lock screen is an application-modal window laid over the main window, so nothing
-underneath can be used until the password is given. The password is checked by
-``services.auth.login`` on the DB worker, with the same lockout rules as signing in.
+Open editors are hidden, not closed (closing them would lose what was typed), and come
+back as they were on unlock; a question box that was open is answered Cancel, so
+nothing is done behind the lock. The lock screen is application-modal, so nothing can
+be used until the password is given. The password is checked by ``services.auth.login``
+on the DB worker, with the same lockout rules as signing in; that also re-reads the
+account, so a role changed meanwhile reopens the window for the new role and a
+deactivated account stays locked.
+
+The same lock, with the reason, covers the app when a service refuses the account as
+deactivated or demoted (``RightsRevoked``). The idle time comes from the workstation's
+settings; only an administrator's session may lengthen it past the default or switch it
+off (``idle_ms_for``).
 """
 
 from __future__ import annotations
 
+import shiboken6
 from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import (
@@ -17,6 +27,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
     QStyle,
     QVBoxLayout,
@@ -24,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from mechanic_desktop.domain.errors import DomainError
+from mechanic_desktop.domain.permissions import Action, allowed
 from mechanic_desktop.domain.staff import Actor
 from mechanic_desktop.services import auth
 from mechanic_desktop.services.auth import SignIn
@@ -53,13 +65,26 @@ def idle_ms_from(settings: QSettings) -> int:
     return max(0, int(minutes * 60_000))
 
 
+def idle_ms_for(idle_ms: int, actor: Actor) -> int:
+    """The idle time that applies to ``actor``'s session: the workstation's setting, but
+    for anyone who may not change the shop's settings never off and never longer than
+    the default (the settings file is theirs to edit; the shop's lock is not)."""
+    if allowed(actor.role, Action.EDIT_SETTINGS):
+        return idle_ms
+    longest = DEFAULT_MINUTES * 60_000
+    return longest if idle_ms <= 0 else min(idle_ms, longest)
+
+
 class LockScreen(QDialog):
     """Covers the main window; only the right password (or signing out) removes it."""
 
     unlocked = Signal()
     switch_user = Signal()
+    #: The password was right but the account's role changed: carries the new SignIn.
+    changed = Signal(object)
 
-    def __init__(self, ui: UiContext, actor: Actor, minutes: float, parent: QWidget) -> None:
+    def __init__(self, ui: UiContext, actor: Actor, minutes: float,
+                 parent: QWidget | None = None, reason: str | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Dialog | Qt.WindowType.FramelessWindowHint)
         self.ui = ui
         self.actor = actor
@@ -95,10 +120,11 @@ class LockScreen(QDialog):
         top.addWidget(heading, 1)
         column.addLayout(top)
         after = f"{minutes:g} minutes" if minutes >= 1 else "a while"
-        self.reason = QLabel(
+        text = reason or (
             f"Mechanic Desktop was locked after {after} without use. "
             f"{actor.full_name} ({actor.username}) is still signed in; their open windows "
-            "are kept.", card)
+            "are kept.")
+        self.reason = QLabel(text, card)
         self.reason.setObjectName("lockReason")
         self.reason.setWordWrap(True)
         column.addWidget(self.reason)
@@ -171,6 +197,10 @@ class LockScreen(QDialog):
         if result.actor.id != self.actor.id:  # cannot happen: same user name, same account
             self._failed(RuntimeError("that password belongs to another account"))
             return
+        fresh = result.actor
+        if (fresh.role, fresh.mechanic_id) != (self.actor.role, self.actor.mechanic_id):
+            self.changed.emit(result)  # the window was built for the old role
+            return
         self.unlocked.emit()
         self.release()
 
@@ -214,6 +244,8 @@ class IdleLock(QObject):
     unlocked = Signal()
     #: "Sign in as someone else" on the lock screen.
     switch_user = Signal()
+    #: Unlocked by an account whose role changed since sign-in: carries its SignIn.
+    signed_in_again = Signal(object)
 
     def __init__(self, window: QWidget, ui: UiContext, actor: Actor, idle_ms: int) -> None:
         super().__init__(window)
@@ -222,14 +254,17 @@ class IdleLock(QObject):
         self.actor = actor
         self.idle_ms = idle_ms
         self.screen: LockScreen | None = None
+        #: The app's windows the lock hid, shown again on unlock.
+        self._hidden: list[QWidget] = []
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.timeout.connect(self.lock)
         self._app = QApplication.instance()
-        if idle_ms > 0 and self._app is not None:
-            self.timer.setInterval(idle_ms)
+        if self._app is not None:  # also watches for windows opening while locked
             self._app.installEventFilter(self)
             window.installEventFilter(self)
+        if idle_ms > 0 and self._app is not None:
+            self.timer.setInterval(idle_ms)
             self.timer.start()
 
     @property
@@ -239,28 +274,69 @@ class IdleLock(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
         if self.screen is None:
-            if kind in INPUT_EVENTS:
+            if kind in INPUT_EVENTS and self.idle_ms > 0:
                 self.timer.start()  # restarts the countdown
         elif watched is self.window and kind in (QEvent.Type.Move, QEvent.Type.Resize):
             self.screen.cover(self.window)
+        elif (kind == QEvent.Type.Show and isinstance(watched, QWidget) and watched.isWindow()
+              and watched is not self.screen):
+            QTimer.singleShot(0, lambda w=watched: self._hide_late(w))
         return False
 
-    def lock(self) -> None:
-        if self.screen is not None or not self.window.isVisible():
+    def lock(self, reason: str | None = None) -> None:
+        """Hide every window of the app behind the lock screen (``reason``: why, when it
+        is not idleness). Locking again while locked only updates the reason."""
+        if self.screen is not None:
+            if reason:
+                self.screen.reason.setText(reason)
+            return
+        if not self.window.isVisible():
             return
         self.timer.stop()
-        screen = LockScreen(self.ui, self.actor, self.idle_ms / 60_000, self.window)
+        screen = LockScreen(self.ui, self.actor, self.idle_ms / 60_000, reason=reason)
         screen.unlocked.connect(self._unlocked)
         screen.switch_user.connect(self.switch_user.emit)
+        screen.changed.connect(self.signed_in_again.emit)
         self.screen = screen
         screen.cover(self.window)
+        self._hide_windows(screen)
         screen.show()
         screen.activateWindow()
         screen.password.setFocus()
         self.locked.emit()
 
+    def _hide_windows(self, screen: QWidget) -> None:
+        """Hide every visible top-level window but the lock screen; a message box (its
+        question unanswered) is closed as Cancel rather than kept for later."""
+        for widget in QApplication.topLevelWidgets():
+            if widget is not screen and widget.isVisible():
+                self._hide(widget)
+        # Shown again main window first, so its editors come back above it.
+        self._hidden.sort(key=lambda w: w is not self.window)
+
+    def _hide(self, widget: QWidget) -> None:
+        if isinstance(widget, QMessageBox):
+            widget.reject()
+            return
+        widget.hide()
+        if widget.windowType() not in (Qt.WindowType.Popup, Qt.WindowType.ToolTip):
+            self._hidden.append(widget)
+
+    def _hide_late(self, widget: QWidget) -> None:
+        """A window that opened while locked (e.g. an editor whose data arrived after the
+        lock) is hidden with the others."""
+        if self.screen is not None and shiboken6.isValid(widget) and widget.isVisible():
+            self._hide(widget)
+
+    def _show_windows(self) -> None:
+        hidden, self._hidden = self._hidden, []
+        for widget in hidden:  # in the order they were: the main window first
+            if shiboken6.isValid(widget):
+                widget.show()
+
     def _unlocked(self) -> None:
         screen, self.screen = self.screen, None
+        self._show_windows()
         if screen is not None:
             screen.deleteLater()
         self.timer.start()
@@ -271,6 +347,7 @@ class IdleLock(QObject):
         self.timer.stop()
         if self._app is not None:
             self._app.removeEventFilter(self)
+        self._hidden = []  # the windows close with the session; none comes back
         if self.screen is not None:
             screen, self.screen = self.screen, None
             screen.release()

@@ -114,6 +114,9 @@ class DbWorker(QObject):
     busy_changed = Signal(int)
     #: A job failed with ``DatabaseUnavailable`` (the connection may be gone); carries it.
     unavailable = Signal(object)
+    #: A job was refused with ``RightsRevoked``: the signed-in account was deactivated or
+    #: its role changed; the session locks its windows back to sign-in. Carries the error.
+    rights_revoked = Signal(object)
 
     def __init__(self, uow: UnitOfWork, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -179,6 +182,8 @@ class DbWorker(QObject):
         if error is not None:
             if _is_unavailable(error):
                 self.unavailable.emit(error)
+            if _is_revoked(error):
+                self.rights_revoked.emit(error)
             if job.on_failure is not None:
                 job.on_failure(error)
             else:
@@ -207,6 +212,12 @@ def alive(owner: QObject, fn: Callable[..., None]) -> Callable[..., None]:
 
 def _is_unavailable(exc: BaseException) -> bool:
     return isinstance(exc, DatabaseUnavailable) and not isinstance(exc, SchemaTooNew)
+
+
+def _is_revoked(exc: BaseException) -> bool:
+    from mechanic_desktop.domain.errors import RightsRevoked
+
+    return isinstance(exc, RightsRevoked)
 
 
 def _is_expected(exc: BaseException) -> bool:

@@ -29,7 +29,7 @@ from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs.change_password import ChangePasswordDialog
 from mechanic_desktop.ui.dialogs.first_run import FirstRunDialog
 from mechanic_desktop.ui.dialogs.login import LoginDialog
-from mechanic_desktop.ui.idle_lock import IdleLock, idle_ms_from
+from mechanic_desktop.ui.idle_lock import IdleLock, idle_ms_for, idle_ms_from
 from mechanic_desktop.ui.main_window import MainWindow
 from mechanic_desktop.ui.operations import alive
 
@@ -67,6 +67,7 @@ class Session(QObject):
         self.dialog: QDialog | None = None
         self.connection_dialog: QDialog | None = None
         self._signing_out = False
+        ui.worker.rights_revoked.connect(self._rights_revoked)
 
     @property
     def actor(self) -> Actor | None:
@@ -192,11 +193,28 @@ class Session(QObject):
         window.sign_out_requested.connect(self.sign_out)
         window.installEventFilter(self)
         self.window = window
-        self.idle = IdleLock(window, self.ui, actor, self.idle_ms)
+        self.idle = IdleLock(window, self.ui, actor, idle_ms_for(self.idle_ms, actor))
         self.idle.switch_user.connect(self.sign_out)
+        self.idle.signed_in_again.connect(self._reopen)
         window.show()
         self.window_opened.emit(window)
         return window
+
+    def _rights_revoked(self, error: BaseException) -> None:
+        """A service refused the signed-in account as deactivated or demoted: lock every
+        window back to sign-in, saying why (the dialog that was refused says it too)."""
+        if self.idle is not None:
+            self.idle.lock(str(error))
+
+    def _reopen(self, sign_in: SignIn) -> None:
+        """Unlocked by an account whose role changed: its window (built for the old
+        role) closes and one for the new role opens."""
+        self._signing_out = True
+        try:
+            self._close_window()
+        finally:
+            self._signing_out = False
+        self._signed_in(sign_in)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """The window closed by its user (not by Sign out) ends the app."""

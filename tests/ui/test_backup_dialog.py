@@ -229,10 +229,12 @@ def test_backup_and_restore_are_for_administrators_even_past_the_menu(
 ) -> None:
     """Back up… (a copy of every password hash) and Restore… are greyed out for a
     mechanic, and the service refuses them even when the menu is bypassed."""
-    from mechanic_desktop.domain.staff import Actor, Role
+    from mechanic_desktop.domain.staff import Role
+    from tests.unit import factories
 
     ui, window = _window(qtbot, sqlite_shop, tmp_path, workers, prompts)
-    ui.sign_in(Actor(1, "mo", "Mo Wrench", Role.MECHANIC))
+    arrange = UnitOfWork(sqlite_shop.uow.engine)  # off the app's worker, for set-up only
+    ui.sign_in(factories.signed_in(arrange, Role.MECHANIC, "mo"))  # a real account
     target = tmp_path / "copy.sqlite3"
     actions = DatabaseActions(window, ui, maintenance.location(sqlite_shop.uow),
                               window.settings, lambda _url: None,

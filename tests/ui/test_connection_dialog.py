@@ -306,13 +306,14 @@ def test_signed_in_steps_go_through_the_service_which_checks_the_role(
     from mechanic_desktop.domain.staff import Actor, Role
     from mechanic_desktop.services import staff
     from tests.conftest import empty_tables
+    from tests.unit import factories
     from tests.unit.test_auth import FLOOR, GOOD
 
     empty_tables(pg_engine)
     uow = UnitOfWork(pg_engine)
     boss = staff.create_staff(uow, staff.StaffData("boss", "Bo Ss", "admin"), GOOD, GOOD, FLOOR)
     worker = workers(uow)
-    worker.actor = Actor(boss.id, "mo", "Mo Wrench", Role.MECHANIC)
+    worker.actor = factories.signed_in(uow, Role.MECHANIC, "mo")  # a real account
     dialog = _dialog(qtbot, settings, worker=worker)
     _shared(qtbot, dialog, pg_engine, str(pg_engine.url.database))
     assert _test(qtbot, dialog) == ("Mechanics cannot test a database connection; ask an "

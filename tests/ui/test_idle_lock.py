@@ -4,6 +4,7 @@ open dialog (and what was typed in it), and lifts only with the right password."
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import shiboken6
@@ -12,14 +13,17 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from mechanic_desktop.db.unit_of_work import UnitOfWork
-from mechanic_desktop.domain.staff import Actor
+from mechanic_desktop.domain.staff import Actor, Role
+from mechanic_desktop.services import customers, staff
+from mechanic_desktop.services.staff import StaffData
 from mechanic_desktop.ui.context import UiContext
+from mechanic_desktop.ui.dialogs.customer import CustomerDialog
 from mechanic_desktop.ui.dialogs.login import LoginDialog
 from mechanic_desktop.ui.dialogs.ticket import TicketDialog
-from mechanic_desktop.ui.idle_lock import LockScreen, idle_ms_from
+from mechanic_desktop.ui.idle_lock import LockScreen, idle_ms_for, idle_ms_from
 from mechanic_desktop.ui.main_window import MainWindow
 from mechanic_desktop.ui.session import Session
-from tests.ui.accounts import FLOOR, GOOD, make_admin
+from tests.ui.accounts import FLOOR, GOOD, make_admin, make_signed_in
 from tests.ui.helpers import WAIT_MS, wait_dialog
 
 IDLE_MS = 200
@@ -69,8 +73,10 @@ def test_lock_keeps_the_open_dialog_and_unlocks_with_the_password(
     qtbot.keyClicks(dialog.description, "Brakes grind")
     screen = _locked(qtbot, session)
     assert screen.isModal() and screen.geometry() == window.geometry()
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=WAIT_MS)  # nothing readable
     assert QApplication.activeModalWidget() is screen
-    assert dialog.isVisible() and window.isVisible()
+    assert not window.isVisible()
+    assert [w for w in QApplication.topLevelWidgets() if w.isVisible()] == [screen]
 
     qtbot.keyClicks(screen.password, "not my password")
     qtbot.keyClick(screen.password, Qt.Key.Key_Return)
@@ -122,3 +128,84 @@ def test_idle_time_comes_from_settings(settings: QSettings) -> None:
     assert idle_ms_from(settings) == 120_000
     settings.setValue("security/idle_lock_minutes", "soon")
     assert idle_ms_from(settings) == 15 * 60_000
+
+
+# -- rights revoked while signed in --------------------------------------------------------
+
+
+def _save_new_customer(qtbot: QtBot, window: MainWindow, name: str) -> CustomerDialog:
+    window.show_page(window.pages.index(window.page("customers")))
+    window.new_action.trigger()
+    dialog = wait_dialog(qtbot, window.page("customers"))
+    assert isinstance(dialog, CustomerDialog)
+    qtbot.keyClicks(dialog.name, name)
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    return dialog
+
+
+def test_a_demoted_account_locks_and_reopens_with_its_new_role(
+    qtbot: QtBot, session: Session, ui: UiContext, admin: Actor, arrange: UnitOfWork,
+    tmp_path: Path,
+) -> None:
+    session.idle_ms = 0  # only the refusal locks (an administrator may switch idling off)
+    deputy = make_signed_in(arrange, admin, "dee", "Dee Puty", Role.ADMIN)
+    window = _signed_in(qtbot, session, ui, admin)
+    arrange.actor = deputy  # at another desk, Dee makes Pat a service writer
+    staff.update_staff(arrange, admin.id, StaffData("boss", "Pat Owner", Role.WRITER),
+                       staff.get_staff(arrange, admin.id).version)
+
+    dialog = _save_new_customer(qtbot, window, "Refused Customer")
+    screen = _locked(qtbot, session)
+    assert "from Administrator to Service writer" in screen.reason.text()
+    assert "nothing was saved" in dialog.banner_text
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=WAIT_MS)
+    assert [w for w in QApplication.topLevelWidgets() if w.isVisible()] == [screen]
+    assert screen.grab().save(str(tmp_path / "lock-rights-revoked.png"))
+
+    qtbot.keyClicks(screen.password, GOOD)  # the password re-reads the account
+    qtbot.keyClick(screen.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: session.window is not None and session.window is not window,
+                    timeout=WAIT_MS)
+    assert session.window is not None and session.window.actor.role is Role.WRITER
+    assert ui.actor is not None and ui.actor.role is Role.WRITER
+    assert "Staff" not in [a.title for a in session.window.areas]
+    assert customers.count_customers(arrange) == 0
+
+
+def test_a_deactivated_account_stays_locked(
+    qtbot: QtBot, session: Session, ui: UiContext, admin: Actor, arrange: UnitOfWork
+) -> None:
+    deputy = make_signed_in(arrange, admin, "dee", "Dee Puty", Role.ADMIN)
+    window = _signed_in(qtbot, session, ui, admin)  # idling locks too; the reason is set
+    arrange.actor = deputy
+    staff.set_staff_active(arrange, admin.id, False)
+
+    session.idle.timer.stop()  # type: ignore[union-attr]
+    _save_new_customer(qtbot, window, "Refused Customer")
+    screen = _locked(qtbot, session)
+    qtbot.waitUntil(lambda: "'boss' was deactivated by an administrator"
+                    in screen.reason.text(), timeout=WAIT_MS)
+    qtbot.keyClicks(screen.password, GOOD)
+    qtbot.keyClick(screen.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: screen.error_text != "", timeout=WAIT_MS)
+    assert "deactivated" in screen.error_text
+    assert screen.isVisible() and session.window is window and not window.isVisible()
+
+
+def test_only_an_administrator_may_switch_the_idle_lock_off(
+    qtbot: QtBot, ui: UiContext, settings: QSettings, admin: Actor, arrange: UnitOfWork
+) -> None:
+    settings.setValue("security/idle_lock_minutes", 0)  # "never", in the settings file
+    writer = make_signed_in(arrange, admin, "kim", "Kim Desk", Role.WRITER)
+    assert idle_ms_for(0, admin) == 0
+    assert idle_ms_for(0, writer) == idle_ms_for(10**9, writer) == 15 * 60_000
+    assert idle_ms_for(60_000, writer) == 60_000  # shorter is fine
+    s = Session(ui, "test database", settings)
+    try:
+        ui.sign_in(writer)
+        s.open_window(writer)
+        assert s.idle is not None and s.idle.timer.isActive()
+        assert s.idle.timer.interval() == 15 * 60_000
+    finally:
+        s.close()
+        qtbot.waitUntil(lambda: ui.worker.pending == 0, timeout=WAIT_MS)

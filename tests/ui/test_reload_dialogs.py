@@ -84,7 +84,7 @@ def test_customer_reload_shows_every_field(
     qtbot.keyClicks(dialog.name, " (typed)")
     theirs = customers.CustomerData("Ada King", "ada@king.example", "555-000-1111",
                                     "1 New Street\nCambridge", "Call after 5")
-    customers.update_customer(arrange, shop.ada.id, theirs)
+    customers.update_customer(arrange, shop.ada.id, theirs, shop.ada.version)
 
     reload_after_change(qtbot, dialog, "customer", shop.ada.id)
     assert (dialog.name.text(), dialog.email.text(), dialog.phone.text(),
@@ -106,7 +106,8 @@ def test_vehicle_reload_shows_every_field_and_the_decoded_vin(
     qtbot.keyClicks(dialog.make, " (typed)")
     vin = "WVWZZZ1KZ8W000001"  # built outside North America: the note warns
     vehicles.update_vehicle(arrange, shop.car.id, vehicles.VehicleData(
-        shop.ada.id, vin, "Volkswagen", "Golf", 2008, "XYZ 987", 120000))
+        shop.ada.id, vin, "Volkswagen", "Golf", 2008, "XYZ 987", 120000),
+        vehicles.get_vehicle(arrange, shop.car.id).version)  # the shop's ticket moved it
 
     reload_after_change(qtbot, dialog, "vehicle", shop.car.id)
     assert (dialog.vin.text(), dialog.make.text(), dialog.model.text(), dialog.year.text(),
@@ -130,7 +131,8 @@ def test_mechanic_reload_shows_rate_and_active(
     dialog = opened(qtbot, MechanicDialog(ui, shop.sam))
     qtbot.keyClicks(dialog.rate, "5")
     mechanics.update_mechanic(arrange, shop.sam.id, mechanics.MechanicData(
-        "Samantha Wrench", "sam@example.com", "555-444-3333", "101.25", active=False))
+        "Samantha Wrench", "sam@example.com", "555-444-3333", "101.25", active=False),
+        shop.sam.version)
 
     reload_after_change(qtbot, dialog, "mechanic", shop.sam.id)
     assert (dialog.name.text(), dialog.email.text(), dialog.phone.text(),
@@ -228,7 +230,8 @@ def test_staff_reload_shows_name_role_and_linked_mechanic(
     crew = mechanics.create_mechanic(arrange, mechanics.MechanicData("Kim Spanner",
                                                                      hourly_rate="80"))
     staff.update_staff(arrange, kim.id,
-                       staff.StaffData("kim.s", "Kim Spanner", Role.MECHANIC, crew.id))
+                       staff.StaffData("kim.s", "Kim Spanner", Role.MECHANIC, crew.id),
+                       kim.version)
 
     reload_after_change(qtbot, dialog, "staff", kim.id)
     assert (dialog.full_name.text(), dialog.username.text()) == ("Kim Spanner", "kim.s")

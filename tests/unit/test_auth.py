@@ -236,7 +236,8 @@ def test_staff_management(admin_uow: UnitOfWork) -> None:
     boss = admin_uow.actor
     assert boss is not None
     with pytest.raises(ValidationError, match="last active administrator"):
-        staff.update_staff(admin_uow, boss.id, StaffData("boss", "Pat Owner", "writer"))
+        staff.update_staff(admin_uow, boss.id, StaffData("boss", "Pat Owner", "writer"),
+                           staff.get_staff(admin_uow, boss.id).version)
 
 
 def test_staff_are_found_by_any_name_part(admin_uow: UnitOfWork) -> None:

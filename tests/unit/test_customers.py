@@ -55,10 +55,12 @@ def test_email_is_unique_ignoring_case(uow: UnitOfWork) -> None:
 def test_update_keeps_own_email_and_refuses_anothers(uow: UnitOfWork) -> None:
     ada = customers.create_customer(uow, CustomerData("Ada", "ada@example.com"))
     bob = customers.create_customer(uow, CustomerData("Bob", "bob@example.com"))
-    renamed = customers.update_customer(uow, ada.id, CustomerData("Ada L", "ada@example.com"))
+    renamed = customers.update_customer(
+        uow, ada.id, CustomerData("Ada L", "ada@example.com"), ada.version
+    )
     assert renamed.name == "Ada L"
     with pytest.raises(ValidationError) as caught:
-        customers.update_customer(uow, bob.id, CustomerData("Bob", "ada@example.com"))
+        customers.update_customer(uow, bob.id, CustomerData("Bob", "ada@example.com"), bob.version)
     assert "email" in caught.value.fields
     assert customers.get_customer(uow, bob.id).email == "bob@example.com"
 

@@ -7,8 +7,9 @@ import pytest
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.errors import DomainError, PermissionDenied
 from mechanic_desktop.domain.records import ListQuery
-from mechanic_desktop.domain.staff import Actor, Role
+from mechanic_desktop.domain.staff import Role
 from mechanic_desktop.services import customers, demo, tickets
+from tests.unit import factories
 
 
 def test_admin_fills_an_empty_database_once(uow: UnitOfWork) -> None:
@@ -24,7 +25,7 @@ def test_admin_fills_an_empty_database_once(uow: UnitOfWork) -> None:
 
 @pytest.mark.parametrize("role", [Role.WRITER, Role.MECHANIC])
 def test_only_an_administrator_may(uow: UnitOfWork, role: Role) -> None:
-    uow.actor = Actor(1, "someone", "Some One", role)
+    uow.actor = factories.signed_in(uow, role)
     with pytest.raises(PermissionDenied):
         demo.add_demo_data(uow, customers=5, tickets=5)
     assert demo.is_empty(uow)

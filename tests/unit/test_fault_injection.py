@@ -114,14 +114,16 @@ Call = Callable[[UnitOfWork, World], object]
 WRITES: dict[str, Call] = {
     "create customer": lambda u, w: customers.create_customer(u, customers.CustomerData("New")),
     "update customer": lambda u, w: customers.update_customer(
-        u, w.customer, customers.CustomerData("Renamed", "r@example.com")
+        u, w.customer, customers.CustomerData("Renamed", "r@example.com"),
+        customers.get_customer(u, w.customer).version,
     ),
     "delete customer": lambda u, w: customers.delete_customer(u, w.spare_customer),
     "create vehicle": lambda u, w: vehicles.create_vehicle(
         u, vehicles.VehicleData(w.customer, factories.VINS[1])
     ),
     "update vehicle": lambda u, w: vehicles.update_vehicle(
-        u, w.vehicle, vehicles.VehicleData(w.customer, factories.VINS[0], plate="NEW 1")
+        u, w.vehicle, vehicles.VehicleData(w.customer, factories.VINS[0], plate="NEW 1"),
+        vehicles.get_vehicle(u, w.vehicle).version,
     ),
     "create mechanic": lambda u, w: mechanics.create_mechanic(u, mechanics.MechanicData("Jo")),
     "create part": lambda u, w: parts.create_part(

@@ -23,15 +23,19 @@ from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.errors import DatabaseInUse, MaintenanceRefused, PermissionDenied
 from mechanic_desktop.domain.permissions import Action
 from mechanic_desktop.domain.staff import Actor, Role
-from mechanic_desktop.services import csv_export, customers, maintenance, staff
+from mechanic_desktop.services import csv_export, customers, maintenance, mechanics, staff
 from tests import pgserver
 from tests.unit.test_auth import FLOOR, GOOD
 
 
 def _actor(uow: UnitOfWork, role: Role, username: str = "boss") -> Actor:
-    """A real account (audit rows point at it) acting as ``role``."""
-    row = staff.create_staff(uow, staff.StaffData(username, "Bo Ss", "admin"), GOOD, GOOD, FLOOR)
-    return Actor(row.id, username, "Bo Ss", role)
+    """A real account of ``role`` (audit rows point at it; services re-read its role)."""
+    mechanic_id = None
+    if role is Role.MECHANIC:
+        mechanic_id = mechanics.create_mechanic(uow, mechanics.MechanicData("Bo Ss")).id
+    row = staff.create_staff(uow, staff.StaffData(username, "Bo Ss", role, mechanic_id),
+                             GOOD, GOOD, FLOOR)
+    return Actor(row.id, username, "Bo Ss", role, mechanic_id)
 
 
 def _audit(engine: Engine, action: str) -> list[tuple[int | None, str]]:
@@ -72,12 +76,13 @@ def test_maintenance_is_refused_by_the_service_to_other_roles(
     uow: UnitOfWork, tmp_path: Path, role: Role, step: str
 ) -> None:
     uow.actor = _actor(uow, role)
+    with uow:
+        before = uow.session.scalar(select(func.count()).select_from(AuditEntry))
     with pytest.raises(PermissionDenied, match=role.label):
         STEPS[step](uow, tmp_path)
     assert list(tmp_path.iterdir()) == []  # nothing was written
-    with uow:
-        assert uow.session.scalar(select(func.count()).select_from(AuditEntry)) == 1  # the
-        # account's creation, nothing else
+    with uow:  # nothing audited either: the account's creation is all there is
+        assert uow.session.scalar(select(func.count()).select_from(AuditEntry)) == before
 
 
 @pytest.mark.parametrize("step", ["back up", "restore", "pg_dump", "test a connection",

@@ -75,7 +75,7 @@ def test_the_desks_role_works_the_shop_but_cannot_run_ddl_or_rewrite_the_audit(
                                   FLOOR)
         uow.actor = Actor(boss.id, "boss", "Bo Ss", Role.ADMIN)
         ada = customers.create_customer(uow, customers.CustomerData("Ada Lovelace"))
-        customers.update_customer(uow, ada.id, customers.CustomerData("Ada King"))
+        customers.update_customer(uow, ada.id, customers.CustomerData("Ada King"), ada.version)
         customers.delete_customer(uow, ada.id)
         trail = audit.list_audit(uow, ListQuery()).rows
         assert [r.action for r in trail][-3:] == ["create", "update", "delete"]

@@ -91,13 +91,13 @@ def test_odometer_cannot_go_backwards(uow: UnitOfWork) -> None:
     car = factories.vehicle(uow, owner.id, odometer=50_000)
     data = VehicleData(owner.id, car.vin, odometer=49_999)
     with pytest.raises(ValidationError) as caught:
-        vehicles.update_vehicle(uow, car.id, data)
+        vehicles.update_vehicle(uow, car.id, data, car.version)
     assert caught.value.fields == {
         "odometer": "Odometer cannot go below the last reading of 50,000."
     }
     assert (
         vehicles.update_vehicle(
-            uow, car.id, VehicleData(owner.id, car.vin, odometer=50_100)
+            uow, car.id, VehicleData(owner.id, car.vin, odometer=50_100), car.version
         ).odometer
         == 50_100
     )
@@ -220,7 +220,7 @@ def test_vin_fragment_search_follows_edits_and_deletes(uow: UnitOfWork) -> None:
         return [r.id for r in vehicles.list_vehicles(uow, ListQuery(search=fragment)).rows]
 
     assert found("GDM9A") == [car.id]
-    vehicles.update_vehicle(uow, car.id, VehicleData(owner.id, factories.VINS[2]))
+    vehicles.update_vehicle(uow, car.id, VehicleData(owner.id, factories.VINS[2]), car.version)
     assert found("GDM9A") == []
     assert found("MW1T8") == [car.id]
     assert found("x%_") == []  # wildcards and punctuation are literal, never an error

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from mechanic_desktop.db.models import AuditEntry
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.errors import PermissionDenied, StaleRecord, ValidationError
-from mechanic_desktop.domain.staff import Actor, Role
+from mechanic_desktop.domain.staff import Role
 from mechanic_desktop.domain.status import TicketStatus
 from mechanic_desktop.services import mechanics, parts, shop, stock, workflow
 from mechanic_desktop.services.shop import ShopSettingsData
@@ -44,7 +44,7 @@ def test_assigning_copies_the_rate_and_keeps_it(uow: UnitOfWork) -> None:
     )
     assert detail.totals.labor == D("120.00")
     mechanics.update_mechanic(
-        uow, sam.id, mechanics.MechanicData("Sam Wrench", hourly_rate="95.00")
+        uow, sam.id, mechanics.MechanicData("Sam Wrench", hourly_rate="95.00"), sam.version
     )
     detail = workflow.assign_mechanics(uow, ticket.id, {sam.id: 120}, detail.ticket.version)
     assert detail.mechanics[0].hourly_rate == D("80.00")
@@ -447,8 +447,7 @@ def test_a_mechanic_may_log_hours_but_not_assign_or_take_parts(engine: Engine) -
     ticket_id = _open_ticket(desk)
     sam, ann, pad = wf.mechanic(desk, "Sam Wrench"), wf.mechanic(desk, "Ann Bolt"), wf.part(desk)
     workflow.assign_mechanics(desk, ticket_id, {sam.id: 0}, 1)
-    staff = wf.actor(engine, "sam", "Sam Wrench")
-    bay = UnitOfWork(engine, actor=Actor(staff.id, "sam", "Sam Wrench", Role.MECHANIC))
+    bay = UnitOfWork(engine, actor=wf.actor(engine, "sam", "Sam Wrench", Role.MECHANIC, sam.id))
     detail = workflow.assign_mechanics(bay, ticket_id, {sam.id: 45}, 2)
     assert detail.mechanics[0].minutes == 45
     with pytest.raises(PermissionDenied):

@@ -48,15 +48,23 @@ def mechanic(
     )
 
 
-def actor(engine: Engine, username: str = "jane", full_name: str = "Jane Desk") -> Actor:
-    """A staff account to act as (the ledger and audit trail name them)."""
+def actor(
+    engine: Engine,
+    username: str = "jane",
+    full_name: str = "Jane Desk",
+    role: Role = Role.ADMIN,
+    mechanic_id: int | None = None,
+) -> Actor:
+    """A staff account to act as (the ledger and audit trail name them; services re-read
+    its role, so it is stored as it is handed over)."""
     with Session(engine) as session:
         user = StaffUser(
-            username=username, full_name=full_name, password_hash="x", role="admin"
+            username=username, full_name=full_name, password_hash="x", role=role.value,
+            mechanic_id=mechanic_id,
         )
         session.add(user)
         session.commit()
-        return Actor(user.id, username, full_name, Role.ADMIN)
+        return Actor(user.id, username, full_name, role, mechanic_id)
 
 
 def _rows(session: Session, *columns: Any) -> list[tuple[Any, ...]]:

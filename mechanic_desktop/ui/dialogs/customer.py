@@ -256,6 +256,6 @@ class CustomerDialog(EditorDialog):
         def run(uow: UnitOfWork) -> CustomerRecord:
             if existing is None:
                 return customers.create_customer(uow, data)
-            return customers.update_customer(uow, existing.id, data)
+            return customers.update_customer(uow, existing.id, data, existing.version)
 
         return run

@@ -50,6 +50,6 @@ class MechanicDialog(EditorDialog):
         def run(uow: UnitOfWork) -> MechanicRecord:
             if existing is None:
                 return mechanics.create_mechanic(uow, data)
-            return mechanics.update_mechanic(uow, existing.id, data)
+            return mechanics.update_mechanic(uow, existing.id, data, existing.version)
 
         return run

@@ -118,7 +118,7 @@ class StaffDialog(EditorDialog):
                 return staff.create_staff(uow, data, password, confirm, hasher)
 
             return create
-        return lambda uow: staff.update_staff(uow, existing.id, data)
+        return lambda uow: staff.update_staff(uow, existing.id, data, existing.version)
 
 
 class ResetPasswordDialog(EditorDialog):

@@ -134,6 +134,6 @@ class VehicleDialog(EditorDialog):
         def run(uow: UnitOfWork) -> VehicleRecord:
             if existing is None:
                 return vehicles.create_vehicle(uow, data)
-            return vehicles.update_vehicle(uow, existing.id, data)
+            return vehicles.update_vehicle(uow, existing.id, data, existing.version)
 
         return run
