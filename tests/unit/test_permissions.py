@@ -203,7 +203,7 @@ CALLS: dict[str, Row] = {
         u, w.open_ticket, "cancelled", w.ticket_version(w.open_ticket))),
     "workflow.reopen_ticket": _row({A}, lambda u, w: workflow.reopen_ticket(
         u, w.completed_ticket, "Noise came back", w.ticket_version(w.completed_ticket))),
-    "shop.update_settings": _row({A}, lambda u, w: shop.update_settings(
+    "workflow.update_settings": _row({A}, lambda u, w: workflow.update_settings(
         u, shop.ShopSettingsData("Bolt & Nut"), shop.get_settings(w.system).version)),
     "staff.create_staff": _row({A}, lambda u, w: staff.create_staff(
         u, staff.StaffData("new", "New", "writer"), GOOD, GOOD, FLOOR)),
@@ -277,7 +277,7 @@ NOT_ROLE_CHECKED = {
     "permissions.current_actor": "the check itself",
     "shop.settings_in": "reads settings inside the caller's transaction",
     "shop.ticket_label": "formats a number inside the caller's transaction",
-    "workflow.reprice_tickets": "a step of update_settings' checked transaction",
+    "shop.store_settings": "a step of workflow.update_settings' checked transaction",
     "runner.run": "runs another service call (checked there) for the signed-in actor",
     "csv_export.export_file": "audits an export of rows the open reads above returned",
     "maintenance.location": "where the open database lives (no data)",
