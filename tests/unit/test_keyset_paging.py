@@ -31,6 +31,7 @@ from mechanic_desktop.db.models import (
     Mechanic,
     Part,
     ServiceTicket,
+    StaffUser,
     StockMovement,
     Vehicle,
 )
@@ -95,6 +96,14 @@ def _audit(s: Session, i: int, k: int, n: int) -> object:
     return AuditEntry(at=_when(k), action="edit", entity="part", summary="")
 
 
+ROLES = ("admin", "mechanic", "writer")  # in text order, as the database sorts them
+
+
+def _staff(s: Session, i: int, k: int, n: int) -> object:
+    return StaffUser(username=f"user{n - i:03d}", full_name=f"Full Name {k}",
+                     password_hash="x", role=ROLES[k])
+
+
 def _add(s: Session, obj: Any) -> Any:
     s.add(obj)
     s.flush()
@@ -128,6 +137,11 @@ TABLES = {
     }),
     "MOVEMENTS": Table(repositories.MOVEMENTS, _movement, {"created": lambda i, k: k}),
     "AUDIT": Table(audit.AUDIT, _audit, {"at": lambda i, k: k}),
+    "STAFF": Table(repositories.STAFF, _staff, {
+        "username": lambda i, k: -i,
+        "full_name": lambda i, k: k,
+        "role": lambda i, k: (k, -i),  # by role, then user name
+    }),
 }
 CASES = [(name, sort) for name, table in TABLES.items() for sort in table.keys]
 
