@@ -317,6 +317,19 @@ class StaffUser(Base):
     )
 
 
+class SignInThrottle(Base):
+    """Failed sign-ins under a user name no account has, so that such a name locks
+    exactly as a real one does; ``name_key`` is a short hash, never the name."""
+
+    __tablename__ = "sign_in_throttle"
+
+    name_key: Mapped[str] = mapped_column(String(16), primary_key=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    __table_args__ = (CheckConstraint("failed_logins >= 0", name="failed_nonneg"),)
+
+
 class AuditEntry(Base):
     __tablename__ = "audit_log"
 
@@ -327,6 +340,8 @@ class AuditEntry(Base):
     entity: Mapped[str] = mapped_column(String(40))
     entity_id: Mapped[int | None] = mapped_column(Integer)
     summary: Mapped[str] = mapped_column(Text, default="")
+    #: The computer the row came from (its host name): the only "who" of a failed sign-in.
+    workstation: Mapped[str | None] = mapped_column(String(100))
 
     __table_args__ = (
         Index("ix_audit_log_at_id", "at", "id"),

@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Dialect, Numeric
+from sqlalchemy import BigInteger, DateTime, Dialect, Numeric, text
+from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 
@@ -99,6 +100,17 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def server_now(session: Session) -> datetime:
+    """The database server's time (aware UTC): the one clock every desk shares, so a
+    workstation whose clock is wrong can neither shorten nor lengthen a lock."""
+    if session.get_bind().dialect.name == "sqlite":
+        # The "server" is this computer's SQLite library; millisecond precision.
+        raw = session.scalar(text("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')"))
+        return datetime.fromisoformat(str(raw)).replace(tzinfo=UTC)
+    moment: datetime = session.scalar(text("SELECT statement_timestamp()"))
+    return moment.astimezone(UTC)
 
 
 #: Money columns.

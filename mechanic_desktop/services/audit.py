@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import platform
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +18,9 @@ from mechanic_desktop.domain.records import ListQuery, Page
 from mechanic_desktop.services.permissions import require
 
 MAX_SUMMARY = 2000
+#: This computer's name, kept with every row: for a failed sign-in (no actor) it is the
+#: only "who" there is.
+WORKSTATION = (platform.node() or "unknown computer")[:100]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,15 +41,26 @@ def record(
     entity_id: int | None,
     summary: str = "",
     staff_user_id: int | None = None,
+    *,
+    anonymous: bool = False,
 ) -> None:
-    """Add an audit row to the current transaction (it commits or rolls back with it)."""
+    """Add an audit row to the current transaction (it commits or rolls back with it).
+
+    ``anonymous`` rows (failed sign-ins) have no actor: whoever typed is not known, and
+    naming the target account there would read as if its owner had acted.
+    """
     uow.session.add(
         AuditEntry(
-            staff_user_id=staff_user_id if staff_user_id is not None else uow.actor_id,
+            staff_user_id=None
+            if anonymous
+            else staff_user_id
+            if staff_user_id is not None
+            else uow.actor_id,
             action=action,
             entity=entity,
             entity_id=entity_id,
             summary=summary[:MAX_SUMMARY],
+            workstation=WORKSTATION,
         )
     )
 
@@ -87,7 +102,7 @@ AUDIT = ListSpec(
     base=lambda: select(
         AuditEntry.id,
         AuditEntry.at,
-        func.coalesce(StaffUser.username, "system"),
+        func.coalesce(StaffUser.username, "computer " + AuditEntry.workstation, "system"),
         AuditEntry.action,
         AuditEntry.entity,
         AuditEntry.entity_id,

@@ -14,7 +14,7 @@ from sqlalchemy.orm import object_session
 
 from mechanic_desktop.db.models import Mechanic, StaffUser
 from mechanic_desktop.db.repositories import STAFF, fetch_page
-from mechanic_desktop.db.types import utcnow
+from mechanic_desktop.db.types import server_now
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.errors import PermissionDenied, ValidationError
 from mechanic_desktop.domain.permissions import Action
@@ -22,7 +22,12 @@ from mechanic_desktop.domain.records import ListQuery, Page
 from mechanic_desktop.domain.staff import Actor, Role
 from mechanic_desktop.domain.validation import check_name
 from mechanic_desktop.services import audit
-from mechanic_desktop.services.auth import DEFAULT_HASHER, _verify, hash_new_password, to_actor
+from mechanic_desktop.services.auth import (
+    DEFAULT_HASHER,
+    check_current_password,
+    hash_new_password,
+    to_actor,
+)
 from mechanic_desktop.services.common import (
     FieldErrors,
     check_version,
@@ -286,15 +291,17 @@ def change_own_password(
     confirm: str,
     hasher: PasswordHasher = DEFAULT_HASHER,
 ) -> None:
-    """The signed-in user replaces their password; the old one is required."""
+    """The signed-in user replaces their password; the old one is required, and
+    checked as a sign-in is (counted, locked, audited)."""
     if uow.actor is None:
         raise PermissionDenied("Sign in first.")
     with uow.writing():
         actor = current_actor(uow)  # a deactivated account changes nothing
         assert actor is not None
-        user = require(uow.session.get(StaffUser, actor.id), "Staff account", actor.id)
-        if not _verify(hasher, user.password_hash, old):
-            raise ValidationError.single("old_password", "The current password is wrong.")
+        user = require(
+            uow.session.get(StaffUser, actor.id, with_for_update=True), "Staff account", actor.id
+        )
+        check_current_password(uow, user, old, hasher=hasher)
         if new == old:
             raise ValidationError.single(
                 "password", "Choose a password different from the old one."
@@ -310,7 +317,8 @@ def get_staff(uow: UnitOfWork, user_id: int) -> StaffRow:
     with uow:
         require_permission(uow, Action.MANAGE_STAFF)
         user = require(uow.session.get(StaffUser, user_id), "Staff account", user_id)
-        return _row(user, user.locked_until is not None and user.locked_until > utcnow())
+        now = server_now(uow.session)
+        return _row(user, user.locked_until is not None and user.locked_until > now)
 
 
 def list_staff(uow: UnitOfWork, query: ListQuery | None = None) -> Page[StaffRow]:
@@ -320,7 +328,7 @@ def list_staff(uow: UnitOfWork, query: ListQuery | None = None) -> Page[StaffRow
     with uow:
         require_permission(uow, Action.MANAGE_STAFF)
         rows, cursor = fetch_page(uow.session, STAFF, query)
-        now = utcnow()
+        now = server_now(uow.session)
         return Page(
             tuple(
                 StaffRow(id_, username, full_name, Role(role), active,

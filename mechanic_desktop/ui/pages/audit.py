@@ -34,7 +34,8 @@ ENTITIES: tuple[tuple[str, str], ...] = (
 )
 ACTIONS: tuple[str, ...] = (
     "create", "update", "delete", "status", "mechanics", "parts", "reopen", "login",
-    "login failed", "lockout", "unlock", "reset password", "change password",
+    "login failed", "login refused", "lockout", "unlock", "reset password",
+    "change password", "password check failed", "password check refused",
     "permission change", "activate", "deactivate",
 )
 #: The earliest date a filter can name; shown as "Any" (no bound).
