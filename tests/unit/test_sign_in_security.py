@@ -5,6 +5,7 @@ used to try passwords without limit."""
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import statistics
 import time
@@ -71,13 +72,12 @@ def _guess_until_stopped(url: str, now: Any, stop: Any, who: int) -> None:
     try:
         while not stop.value:
             attempt += 1
-            try:
+            # DatabaseUnavailable: SQLite's queue for the write lock timed out (busy).
+            with contextlib.suppress(LoginFailed, DatabaseUnavailable):
                 auth.login(
                     uow, "boss", f"desk-{who}-guess-{attempt}",
                     clock=lambda: datetime.fromtimestamp(now.value, UTC), hasher=CHEAP,
                 )
-            except (LoginFailed, DatabaseUnavailable):  # busy: SQLite's queue timed out
-                pass
     finally:
         engine.dispose()
 
