@@ -6,6 +6,7 @@ one sentence that says which problem it is, since staff see it in a message box.
 
 from __future__ import annotations
 
+import ipaddress
 import sqlite3
 from typing import Any
 
@@ -38,6 +39,28 @@ def parse_url(url: str | URL) -> URL:
     return parsed
 
 
+def on_this_machine(host: str | None) -> bool:
+    """Whether a PostgreSQL host is this computer (loopback, or a Unix socket folder)."""
+    if not host or host.startswith("/") or host.casefold() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def with_default_sslmode(url: URL) -> URL:
+    """``url`` with the encryption a connection gets when it names none: ``require`` for
+    a server on another machine (the password and the shop's data cross the network),
+    ``prefer`` for one on this computer. A named ``sslmode`` (``verify-full``, or
+    ``disable`` on a trusted network) is kept."""
+    if url.get_backend_name() != "postgresql" or url.query.get("sslmode"):
+        return url
+    return url.update_query_dict(
+        {"sslmode": "prefer" if on_this_machine(url.host) else "require"}
+    )
+
+
 def describe(url: URL) -> str:
     """What the status bar says about where the data lives (never the password)."""
     if url.get_backend_name() == "sqlite":
@@ -66,7 +89,7 @@ def _sqlite_on_begin(conn: Any) -> None:
 
 def make_engine(url: str | URL, **kwargs: Any) -> Engine:
     """Build the engine for ``url`` with the settings each backend needs."""
-    parsed = parse_url(url)
+    parsed = with_default_sslmode(parse_url(url))
     try:
         if parsed.get_backend_name() == "sqlite":
             engine = create_engine(
@@ -118,6 +141,21 @@ def known_connection_problem(exc: BaseException, url: URL) -> str | None:
         if "disk i/o" in low:
             return f"The disk holding {where} reported an error."
         return None
+    if "does not support ssl" in low:
+        return (
+            f"The server at {host} offers no encrypted (TLS) connection, which this "
+            "connection requires (as it does for any server on another machine). Turn on "
+            "ssl in the server's postgresql.conf or, only on a network you trust, set SSL "
+            "to 'disable'."
+        )
+    if "root certificate" in low or "certificate verify failed" in low or (
+        "server certificate" in low and "does not match" in low
+    ):
+        return (
+            f"The certificate of the server at {host} could not be verified (verify-full "
+            "needs the shop's root certificate in ~/.postgresql/root.crt and the server's "
+            "name on its certificate)."
+        )
     if "password authentication failed" in low or "no password supplied" in low:
         return f"The server at {host} refused the user name or password."
     if "does not exist" in low and "database" in low:

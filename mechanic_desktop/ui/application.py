@@ -168,12 +168,13 @@ def _connect(
                     continue
                 QMessageBox.critical(None, "Cannot open the database", str(exc))
                 return None
-            from mechanic_desktop.ui.dialogs.connection import ConnectionDialog
+            from mechanic_desktop.ui.dialogs.connection import Authority, ConnectionDialog
 
             # Nobody is signed in: Create/Upgrade are offered, and the server decides
-            # (they need the database owner's account; see services.maintenance).
+            # (they need the database owner's account; see services.maintenance). No one
+            # can sign in, so whoever types the server password again may fix it.
             dialog = ConnectionDialog(settings, note=f"Cannot open the database: {exc}",
-                                      can_upgrade=True)
+                                      can_upgrade=True, authority=Authority.RETYPE)
             if dialog.exec() != ConnectionDialog.DialogCode.Accepted or not dialog.chosen_url:
                 return None
             url = dialog.chosen_url

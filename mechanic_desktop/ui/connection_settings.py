@@ -19,7 +19,11 @@ from mechanic_desktop.config import default_database_path
 
 GROUP = "connection"
 KEYRING_SERVICE = "Mechanic Desktop database"
-SSL_MODES = ("prefer", "require", "verify-ca", "verify-full", "allow", "disable")
+#: "automatic": ``require`` for a server on another machine, ``prefer`` on this one
+#: (db.engine.with_default_sslmode). "prefer" and "allow" are not offered: they fall
+#: back to sending the password in the open when someone in between says "no TLS".
+AUTOMATIC = "automatic"
+SSL_MODES = (AUTOMATIC, "require", "verify-ca", "verify-full", "disable")
 Kind = Literal["local", "shared"]
 
 
@@ -33,7 +37,7 @@ class ConnectionChoice:
     port: int = 5432
     database: str = "mechanic"
     user: str = ""
-    sslmode: str = "prefer"
+    sslmode: str = AUTOMATIC
 
     @property
     def credential_key(self) -> str:
@@ -46,7 +50,7 @@ class ConnectionChoice:
         return URL.create(
             "postgresql+psycopg", username=self.user or None, password=password or None,
             host=self.host or None, port=self.port, database=self.database,
-            query={"sslmode": self.sslmode} if self.sslmode else {},
+            query={"sslmode": self.sslmode} if self.sslmode in SSL_MODES[1:] else {},
         )
 
 
@@ -67,8 +71,14 @@ def load_choice(settings: QSettings) -> ConnectionChoice | None:
         port=port,
         database=str(settings.value(f"{GROUP}/database", base.database) or base.database),
         user=str(settings.value(f"{GROUP}/user", "") or ""),
-        sslmode=str(settings.value(f"{GROUP}/sslmode", base.sslmode) or base.sslmode),
+        sslmode=_known_sslmode(str(settings.value(f"{GROUP}/sslmode", "") or "")),
     )
+
+
+def _known_sslmode(saved: str) -> str:
+    """A saved mode the dialog offers, else automatic: older versions saved "prefer"
+    by default, which now means ``require`` for a server on another machine."""
+    return saved if saved in SSL_MODES else AUTOMATIC
 
 
 def save_choice(settings: QSettings, choice: ConnectionChoice) -> None:

@@ -107,11 +107,12 @@ class Session(QObject):
         self._show_dialog(dialog)
 
     def change_connection(self, parent: QWidget | None = None) -> QDialog:
-        """The connection dialog over the sign-in dialog; a choice reopens the app on it
-        (a new, empty database then asks for its first administrator)."""
-        from mechanic_desktop.ui.dialogs.connection import ConnectionDialog
+        """The connection dialog over the sign-in dialog, to look at and test only: this
+        database works and has accounts, so changing it is an administrator's (signed
+        in, File → Database connection…)."""
+        from mechanic_desktop.ui.dialogs.connection import Authority, ConnectionDialog
 
-        dialog = ConnectionDialog(self.settings, parent=parent)
+        dialog = ConnectionDialog(self.settings, authority=Authority.VIEW, parent=parent)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(
             lambda: self.reconnect_requested.emit(dialog.chosen_url) if dialog.chosen_url

@@ -165,7 +165,7 @@ def test_render_connection_backup_and_offline_screens(
         ConnectionMonitor,
         add_indicator,
     )
-    from mechanic_desktop.ui.dialogs.connection import ConnectionDialog
+    from mechanic_desktop.ui.dialogs.connection import Authority, ConnectionDialog
     from tests.ui.helpers import save_shot
 
     folder = Path(os.environ.get("MD_SHOTS_DIR") or tmp_path)
@@ -175,7 +175,7 @@ def test_render_connection_backup_and_offline_screens(
         save_shot(widget, folder / name, *expected)
 
     settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
-    dialog = ConnectionDialog(settings)
+    dialog = ConnectionDialog(settings, authority=Authority.ADMIN)
     qtbot.addWidget(dialog)
     dialog.show()
     dialog.shared_radio.setChecked(True)

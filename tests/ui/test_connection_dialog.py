@@ -30,7 +30,12 @@ from mechanic_desktop.ui.connection_settings import (
     saved_url,
 )
 from mechanic_desktop.ui.dialogs import connection as connection_module
-from mechanic_desktop.ui.dialogs.connection import NO_KEYRING, ConnectionDialog
+from mechanic_desktop.ui.dialogs.connection import (
+    NO_KEYRING,
+    STORED_HINT,
+    Authority,
+    ConnectionDialog,
+)
 from mechanic_desktop.ui.operations import DbWorker
 from tests import pgserver
 
@@ -80,6 +85,7 @@ def settings(tmp_path: Path) -> QSettings:
 
 
 def _dialog(qtbot: QtBot, settings: QSettings, **kwargs: object) -> ConnectionDialog:
+    kwargs.setdefault("authority", Authority.ADMIN)
     dialog = ConnectionDialog(settings, **kwargs)  # type: ignore[arg-type]
     qtbot.addWidget(dialog)
     dialog.show()
@@ -254,7 +260,8 @@ def test_password_goes_to_the_credential_store_not_the_settings(
     assert memory_keyring.items[(KEYRING_SERVICE, choice.credential_key)] == "s3cret-Pass"
     assert saved_url(settings) == dialog.chosen_url
     again = _dialog(qtbot, settings)
-    assert again.shared_radio.isChecked() and again.password.text() == "s3cret-Pass"
+    assert again.shared_radio.isChecked() and again.password.text() == ""  # never shown
+    assert again.password.placeholderText() == STORED_HINT
 
 
 def test_without_a_credential_store_the_password_lasts_this_session(

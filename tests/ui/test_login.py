@@ -15,7 +15,7 @@ from mechanic_desktop.domain.staff import Role
 from mechanic_desktop.services import auth
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs.change_password import ChangePasswordDialog
-from mechanic_desktop.ui.dialogs.connection import ConnectionDialog
+from mechanic_desktop.ui.dialogs.connection import Authority, ConnectionDialog
 from mechanic_desktop.ui.dialogs.first_run import FirstRunDialog
 from mechanic_desktop.ui.dialogs.login import LoginDialog
 from mechanic_desktop.ui.dialogs.passwords import DIFFER
@@ -192,6 +192,8 @@ def test_cancel_at_sign_in_ends_the_app_and_connection_is_explained(
     qtbot.mouseClick(dialog.change_connection, Qt.MouseButton.LeftButton)
     connection = session.connection_dialog
     assert isinstance(connection, ConnectionDialog) and connection.isVisible()
+    # This database works and has accounts: only an administrator, signed in, changes it.
+    assert connection.authority is Authority.VIEW and not connection.host.isEnabled()
     with qtbot.assertNotEmitted(session.reconnect_requested):
         connection.reject()
     with qtbot.waitSignal(session.finished, timeout=WAIT_MS) as finished:

@@ -30,10 +30,11 @@ from PySide6.QtWidgets import (
 )
 
 from mechanic_desktop.domain.permissions import Action
+from mechanic_desktop.domain.staff import Role
 from mechanic_desktop.services import maintenance
 from mechanic_desktop.services.maintenance import Location
 from mechanic_desktop.ui.context import UiContext
-from mechanic_desktop.ui.dialogs.connection import ChooseFile, ConnectionDialog
+from mechanic_desktop.ui.dialogs.connection import Authority, ChooseFile, ConnectionDialog
 from mechanic_desktop.ui.dialogs.form import ERROR_STYLE, NOTE_STYLE
 from mechanic_desktop.ui.operations import DbWorker, Progress, alive
 from mechanic_desktop.ui.window_actions import add_to_file_menu, window_action
@@ -213,6 +214,8 @@ class DatabaseActions(QObject):
         dialog = ConnectionDialog(
             self.settings, choose_file=self.choose_file, worker=self.ui.worker,
             can_upgrade=self.ui.actor is not None and self.ui.can(Action.UPGRADE_SCHEMA),
+            authority=Authority.ADMIN if self.ui.actor is not None
+            and self.ui.actor.role is Role.ADMIN else Authority.VIEW,
             note=self.note, parent=self.window)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self._connection_chosen(dialog.chosen_url))

@@ -6,11 +6,18 @@ MECHANIC_DATABASE_URL names a database); the password goes to the OS credential 
 "Test connection", "Create the shop database" and "Upgrade" are services.maintenance's
 steps: signed in (File → Connection…), they run on the DB worker, so the service checks
 the role and audits in the open shop; before sign-in, on a throwaway thread.
+
+A stored password is never shown and goes only to the server, port, user and database
+it was stored for (a changed field means no stored password, so nothing is sent that
+was not typed). Who may change the connection is the caller's ``Authority``: an
+administrator; anyone who types the server password again when no one can sign in (no
+account yet, or the database cannot be reached); everyone else may only look and test.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from enum import Enum
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtWidgets import (
@@ -55,6 +62,25 @@ OK_STYLE = "color: #1b5e20;"
 NO_KEYRING = ("No password store is available on this computer, so the password is kept "
               "only until Mechanic Desktop closes; you will be asked again next time.")
 IN_KEYRING = "The password is kept in this computer's password store, not in a file."
+STORED = "stored for this server"
+STORED_HINT = f"{STORED}: leave empty to use it"
+VIEW_ONLY = ("Only an administrator can change where the shop's data lives (signed in, "
+             "File → Database connection…). You can still test this connection here.")
+RETYPE_NOTE = ("No one can sign in to the database now, so you may change the connection by "
+               "typing the server password again.")
+RETYPE_NEEDED = "Type the server's password to change the connection."
+
+
+class Authority(Enum):
+    """Who is changing the connection, which decides what the dialog allows."""
+
+    #: An administrator is signed in: may change everything.
+    ADMIN = "admin"
+    #: No account exists yet, or the database cannot be reached: may change it by typing
+    #: the server password again (a stored one is not proof of anything).
+    RETYPE = "retype"
+    #: Anyone else (a clerk, the sign-in screen of a working database): look and test.
+    VIEW = "view"
 
 
 def choose_database_file(parent: QWidget, current: str) -> str | None:
@@ -85,6 +111,7 @@ class ConnectionDialog(QDialog):
         store: PasswordStore | None = None,
         choose_file: ChooseFile | None = None,
         can_upgrade: bool = False,
+        authority: Authority = Authority.VIEW,
         run_probe: Probe | None = None,
         worker: DbWorker | None = None,
         note: str = "",
@@ -98,6 +125,8 @@ class ConnectionDialog(QDialog):
         #: The open shop's DB worker when someone is signed in: the steps run there, so
         #: the service checks their role and audits. None before sign-in.
         self.worker = worker
+        self.authority = authority
+        self.saved = load_choice(settings)
         self.run_probe = run_probe
         self.chosen_url: str | None = None
         self.probe_result: ProbeResult | None = None
@@ -107,7 +136,7 @@ class ConnectionDialog(QDialog):
         self.setWindowTitle("Database connection — Mechanic Desktop")
         self.setAccessibleName("Database connection")
         self.setMinimumWidth(560)
-        choice = load_choice(settings) or ConnectionChoice(path=str(default_database_path()))
+        choice = self.saved or ConnectionChoice(path=str(default_database_path()))
 
         layout = QVBoxLayout(self)
         heading = QLabel("Where is the shop's data?", self)
@@ -123,6 +152,11 @@ class ConnectionDialog(QDialog):
             intro.setWordWrap(True)
             intro.setStyleSheet(ERROR_STYLE)
             layout.addWidget(intro)
+        if authority is not Authority.ADMIN:
+            rights = QLabel(VIEW_ONLY if authority is Authority.VIEW else RETYPE_NOTE, self)
+            rights.setObjectName("connectionAuthorityNote")
+            rights.setWordWrap(True)
+            layout.addWidget(rights)
 
         self.local_radio = QRadioButton("On &this computer — one workstation", self)
         _named(self.local_radio, "connectionLocal", "Local database file")
@@ -182,6 +216,15 @@ class ConnectionDialog(QDialog):
         group.buttonToggled.connect(lambda *_: self._kind_changed())
         (self.shared_radio if choice.kind == "shared" else self.local_radio).setChecked(True)
         self._kind_changed()
+        if authority is Authority.VIEW:
+            fixed: tuple[QWidget, ...] = (
+                self.local_radio, self.shared_radio, self.path, self.choose_button, self.host,
+                self.port, self.database, self.user, self.password, self.sslmode,
+                self.use_button)
+            for field in fixed:
+                field.setEnabled(False)
+            self.use_button.hide()
+            self._show_stored()
 
     # -- building ----------------------------------------------------------------------
 
@@ -227,15 +270,16 @@ class ConnectionDialog(QDialog):
         self.port.setGroupSeparatorShown(False)
         self.database = QLineEdit(choice.database, page)
         self.user = QLineEdit(choice.user, page)
+        # Never filled from the password store: a stored password is not shown, and is
+        # sent only while the fields name the server it was stored for.
         self.password = QLineEdit(page)
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        if choice.kind == "shared" and choice.user:
-            self.password.setText(self.store.get(choice.credential_key) or "")
         self.sslmode = QComboBox(page)
         self.sslmode.addItems(list(SSL_MODES))
         self.sslmode.setCurrentText(choice.sslmode)
-        self.sslmode.setToolTip("prefer: encrypt when the server offers it; require: always "
-                                "encrypt; verify-full: also check the server's certificate")
+        self.sslmode.setToolTip("automatic: always encrypt for a server on another machine "
+                                "(require); verify-full: also check the server's certificate "
+                                "and name; disable: only on a network you trust")
         fields: tuple[tuple[str, str, QWidget, str], ...] = (
             ("&Server:", "connectionHost", self.host, "Server"),
             ("P&ort:", "connectionPort", self.port, "Port"),
@@ -251,7 +295,9 @@ class ConnectionDialog(QDialog):
             form.addRow(label, widget)
             if isinstance(widget, QLineEdit):
                 widget.textEdited.connect(lambda _t: self._clear_result())
+                widget.textChanged.connect(lambda _t: self._show_stored())
         self.port.valueChanged.connect(lambda _v: self._clear_result())
+        self.port.valueChanged.connect(lambda _v: self._show_stored())
         self.keyring_note = QLabel(IN_KEYRING if self.keyring_available else NO_KEYRING, page)
         self.keyring_note.setObjectName("connectionKeyringNote")
         self.keyring_note.setWordWrap(True)
@@ -274,8 +320,22 @@ class ConnectionDialog(QDialog):
             database=self.database.text().strip(), user=self.user.text().strip(),
             sslmode=self.sslmode.currentText())
 
+    def stored_password(self) -> str | None:
+        """The stored password of exactly the server, port, user and database the fields
+        name now (none for any other: it is never sent where it was not stored for)."""
+        choice = self.choice()
+        if choice.kind != "shared" or not choice.user:
+            return None
+        return self.store.get(choice.credential_key)
+
+    def _show_stored(self) -> None:
+        hint = "" if not self.stored_password() else (
+            STORED_HINT if self.password.isEnabled() else STORED)
+        self.password.setPlaceholderText(hint)
+
     def url(self) -> str:
-        return self.choice().url(self.password.text()).render_as_string(hide_password=False)
+        password = self.password.text() or self.stored_password()
+        return self.choice().url(password).render_as_string(hide_password=False)
 
     def problem(self) -> str | None:
         """What must be fixed before this choice can be tested or used."""
@@ -295,6 +355,7 @@ class ConnectionDialog(QDialog):
         self.local_page.setVisible(local)
         self.shared_page.setVisible(not local)
         self._clear_result()
+        self._show_stored()
         self.adjustSize()
 
     def _clear_result(self) -> None:
@@ -320,9 +381,9 @@ class ConnectionDialog(QDialog):
 
     def _set_busy(self, busy: bool, label: str = "") -> None:
         self.busy = busy
-        for button in (self.test_button, self.create_button, self.upgrade_button,
-                       self.use_button):
+        for button in (self.test_button, self.create_button, self.upgrade_button):
             button.setEnabled(not busy)
+        self.use_button.setEnabled(not busy and self.authority is not Authority.VIEW)
         self.test_button.setText("Testing…" if busy and label == "test" else "&Test connection")
         if busy:
             self._say({"test": "Connecting…", "create": "Creating the database…",
@@ -378,13 +439,19 @@ class ConnectionDialog(QDialog):
             self._say(problem, False)
             return
         choice = self.choice()
+        if self.authority is Authority.VIEW:
+            self._say(VIEW_ONLY, False)
+            return
+        if (self.authority is Authority.RETYPE and choice != self.saved
+                and choice.kind == "shared" and not self.password.text()):
+            self._say(RETYPE_NEEDED, False)
+            self.password.setFocus()
+            return
         save_choice(self.settings, choice)
-        if choice.kind == "shared" and choice.user:
-            if self.password.text():
-                kept = self.store.set(choice.credential_key, self.password.text())
-                self.keyring_available = kept
-            else:
-                self.store.forget(choice.credential_key)
+        if choice.kind == "shared" and choice.user and self.password.text():
+            # An empty field keeps the stored password (of this very server, if any).
+            self.keyring_available = self.store.set(choice.credential_key,
+                                                    self.password.text())
         self.chosen_url = self.url()
         self.accept()
 
