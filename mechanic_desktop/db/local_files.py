@@ -26,29 +26,38 @@ from sqlalchemy.engine import URL
 
 from mechanic_desktop.domain.errors import DatabaseInUse
 
+#: Kernel filesystems that reach another machine (Linux /proc/mounts, macOS ``mount``).
 NETWORK_FILESYSTEMS = frozenset(
     {
-        "nfs",
-        "nfs4",
-        "cifs",
-        "smbfs",
-        "smb3",
-        "afpfs",
-        "ncpfs",
-        "9p",
-        "davfs",
-        "fuse.sshfs",
-        "sshfs",
-        "fuse.davfs2",
-        "webdav",
-        "afs",
-        "glusterfs",
-        "ceph",
-        "fuse.glusterfs",
-        "fuse.rclone",
-        "fuse.s3fs",
+        "nfs", "nfs4", "cifs", "smbfs", "smb3", "smb2", "afpfs", "ncpfs", "ncp", "9p",
+        "davfs", "webdav", "sshfs", "afs", "openafs", "coda", "glusterfs", "ceph", "lustre",
+        "beegfs", "gpfs", "orangefs", "pvfs2", "ocfs2", "gfs2", "vboxsf", "vmhgfs",
     }
 )
+#: FUSE filesystems (``fuse.<name>`` in /proc/mounts) that reach another machine:
+#: GNOME's gvfs (its SMB, SFTP, WebDAV and FTP mounts all show as gvfsd-fuse), KDE's
+#: kio-fuse, and the SSH, cloud-storage and cluster clients.
+NETWORK_FUSE = frozenset(
+    {
+        "gvfsd-fuse", "kio-fuse", "sshfs", "rclone", "s3fs", "davfs2", "glusterfs",
+        "ceph-fuse", "cephfs", "smbnetfs", "fusesmb", "curlftpfs", "goofys", "gcsfuse",
+        "juicefs", "seaweedfs", "blobfuse", "blobfuse2", "onedriver", "geesefs", "s3ql",
+        "google-drive-ocamlfuse", "vmhgfs-fuse", "mountpoint-s3", "lizardfs", "mfs",
+        "moosefs", "httpfs2", "wdfs", "ftpfs", "afpfs", "nfs", "cifs",
+    }
+)
+
+
+def is_network_filesystem(kind: str) -> bool:
+    """Whether a mount of type ``kind`` is on another machine (``fuse.sshfs``,
+    ``fuse.gvfsd-fuse``, ``nfs4``...); local FUSE (``fuseblk``, ``fuse.bindfs``) is not."""
+    low = kind.strip().lower()
+    if low in NETWORK_FILESYSTEMS:
+        return True
+    base = low.removeprefix("fuse.").removeprefix("fuse3.")
+    return base != low and (base in NETWORK_FUSE or base in NETWORK_FILESYSTEMS)
+
+
 SHARE_REASON = (
     "{path} is on a network share ({kind}). SQLite files must stay on this computer's own "
     "disk, since file locking over a network can corrupt them; for several workstations "
@@ -124,7 +133,7 @@ def network_share_reason(
             best is None or len(point) > len(best[0])
         ):
             best = (point, kind)
-    if best is not None and best[1].lower() in NETWORK_FILESYSTEMS:
+    if best is not None and is_network_filesystem(best[1]):
         return SHARE_REASON.format(path=text, kind=f"{best[1]} at {best[0]}")
     return None
 

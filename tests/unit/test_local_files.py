@@ -47,6 +47,38 @@ def test_local_disks_are_accepted(path: str) -> None:
     assert network_share_reason(path, platform="linux", mounts=MOUNTS) is None
 
 
+FUSE_MOUNTS = parse_mounts(
+    "/dev/sda1 / ext4 rw 0 0\n"
+    "gvfsd-fuse /run/user/1000/gvfs fuse.gvfsd-fuse rw,nosuid,nodev 0 0\n"
+    "sam@server:/srv /home/sam/server fuse.sshfs rw 0 0\n"
+    "gdrive: /home/sam/drive fuse.rclone rw 0 0\n"
+    "shop-bucket /mnt/bucket fuse.s3fs rw 0 0\n"
+    "kio-fuse /run/user/1000/kio-fuse-x fuse.kio-fuse rw 0 0\n"
+    "/dev/sdb1 /media/usb fuseblk rw 0 0\n"
+    "/srv/data /home/sam/bound fuse.bindfs rw 0 0\n"
+    "portal /run/user/1000/doc fuse.portal rw 0 0\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("path", "refused"),
+    [
+        ("/run/user/1000/gvfs/smb-share:server=nas,share=shop/shop.sqlite3", True),
+        ("/home/sam/server/shop.sqlite3", True),
+        ("/home/sam/drive/shop.sqlite3", True),
+        ("/mnt/bucket/shop.sqlite3", True),
+        ("/run/user/1000/kio-fuse-x/smb/nas/shop.sqlite3", True),
+        ("/media/usb/shop.sqlite3", False),  # an NTFS stick: local
+        ("/home/sam/bound/shop.sqlite3", False),
+        ("/run/user/1000/doc/shop.sqlite3", False),
+    ],
+)
+def test_fuse_network_filesystems_are_refused(path: str, refused: bool) -> None:
+    """GNOME's SMB mounts (gvfsd-fuse) and the other FUSE clients of another machine."""
+    reason = network_share_reason(path, platform="linux", mounts=FUSE_MOUNTS)
+    assert (reason is not None and "network share (fuse." in reason) is refused
+
+
 @pytest.mark.parametrize(
     "path", [r"\\NAS\shop\shop.sqlite3", "//nas/shop/shop.sqlite3", r"Z:\shop.sqlite3"]
 )
