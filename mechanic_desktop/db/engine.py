@@ -7,6 +7,7 @@ one sentence that says which problem it is, since staff see it in a message box.
 from __future__ import annotations
 
 import ipaddress
+import re
 import sqlite3
 from typing import Any
 
@@ -20,14 +21,36 @@ from mechanic_desktop.domain.errors import DatabaseUnavailable
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
 
+_PORT_IN_URL = re.compile(r"@[^/:@]*:(?P<port>[^/?@]*)(?:[/?]|$)")
+
+
+def redact(url: str) -> str:
+    """``url`` with whatever stands where a password would (``user:***@``): for messages
+    about a URL that could not be parsed, so the password is never echoed."""
+    at = url.rfind("@")  # a host has no "@"; a password may
+    if at < 0:
+        return url
+    start = url.find("://") + 3 if "://" in url[:at] else 0
+    user, colon, _password = url[start:at].partition(":")
+    return f"{url[:start]}{user}{':***' if colon else ''}{url[at:]}"
+
+
 def parse_url(url: str | URL) -> URL:
-    """Parse a database URL, naming the problem when it is not one we support."""
+    """Parse a database URL, naming the problem when it is not one we support (never
+    repeating the password in the message)."""
     try:
         parsed = make_url(url)
     except ArgumentError:
         raise DatabaseUnavailable(
-            f"'{url}' is not a database URL; use sqlite:///path/to/shop.db or "
+            f"'{redact(str(url))}' is not a database URL; use sqlite:///path/to/shop.db or "
             "postgresql+psycopg://user@host/database."
+        ) from None
+    except ValueError:  # SQLAlchemy's int() of the port
+        found = _PORT_IN_URL.search(str(url))
+        port = f" '{found['port']}'" if found else ""
+        raise DatabaseUnavailable(
+            f"The port{port} in the database URL '{redact(str(url))}' is not a number; "
+            "write it as host:5432."
         ) from None
     backend = parsed.get_backend_name()
     if backend == "postgresql" and parsed.drivername != "postgresql+psycopg":

@@ -49,11 +49,12 @@ from mechanic_desktop.db.paging import (
     starts_with,
     word_starts_with,
 )
+from mechanic_desktop.domain.errors import ValidationError
 from mechanic_desktop.domain.records import ListQuery
 from mechanic_desktop.domain.staff import Role
 from mechanic_desktop.domain.status import ACTIVE_STATUSES
 from mechanic_desktop.domain.validation import (
-    clean_line,
+    check_search,
     name_part_matches,
     phone_digits,
     search_key,
@@ -92,7 +93,10 @@ def fetch_page(
         cast("ColumnElement[Any]", c).label(f"_k{i}") for i, c in enumerate(columns)
     ]
     stmt = spec.base().add_columns(*labelled)
-    text = clean_line(query.search)  # no control characters (PostgreSQL refuses NUL)
+    # No control characters (PostgreSQL refuses NUL), nothing too long or not encodable.
+    text, problem = check_search(query.search)
+    if problem is not None:
+        raise ValidationError.single("search", problem)
     if text:
         condition = spec.search(session, text)
         if condition is not None:

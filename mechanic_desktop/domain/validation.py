@@ -10,6 +10,9 @@ MAX_NAME = 200
 MAX_EMAIL = 254
 MAX_PHONE = 40
 MAX_TEXT = 10_000
+#: Longer than any name, VIN or note fragment anyone searches for; also well under
+#: SQLite's 50,000-byte limit on a LIKE pattern ("pattern too complex").
+MAX_SEARCH = 200
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -23,6 +26,18 @@ def clean_text(text: str | None) -> str:
 def clean_line(text: str | None) -> str:
     """A one-line field: like :func:`clean_text`, with inner runs of white space folded."""
     return " ".join(clean_text(text).split())
+
+
+def check_search(text: str | None) -> tuple[str, str | None]:
+    """The cleaned search text, and why it cannot be searched for, if it cannot."""
+    cleaned = clean_line(text)
+    if len(cleaned) > MAX_SEARCH:
+        return cleaned, f"Search for at most {MAX_SEARCH} characters."
+    try:
+        cleaned.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate, e.g. half of an emoji pasted
+        return cleaned, "The search holds a broken character (half of one pasted); retype it."
+    return cleaned, None
 
 
 def search_key(text: str) -> str:

@@ -193,7 +193,10 @@ def open_csv(path: str | Path) -> CsvFile:
     except csv.Error:
         delimiter = ","
     with file.open(encoding=encoding, newline="") as f:
-        header = next(csv.reader(f, delimiter=delimiter), [])
+        try:
+            header = next(csv.reader(f, delimiter=delimiter), [])
+        except csv.Error as exc:
+            raise _unreadable(exc, 1) from None
     headers = tuple(h.strip() for h in header)
     if not any(headers):
         raise CsvProblem("The first row is empty; it must name the columns (e.g. name, email).")
@@ -205,10 +208,25 @@ def records(source: CsvFile) -> Iterator[tuple[int, list[str]]]:
     csv module reads \\n, \\r\\n and \\r line ends, mixed or not."""
     with open(source.path, encoding=source.encoding, newline="") as f:
         reader = csv.reader(f, delimiter=source.delimiter)
-        next(reader, None)
-        for number, row in enumerate(reader, start=2):
-            if any(c.strip() for c in row):
-                yield number, row
+        number = 1
+        try:
+            next(reader, None)
+            for number, row in enumerate(reader, start=2):
+                if any(c.strip() for c in row):
+                    yield number, row
+        except csv.Error as exc:
+            raise _unreadable(exc, number + 1) from None
+
+
+def _unreadable(exc: csv.Error, row: int) -> CsvProblem:
+    """The csv module's refusal (a cell past its 131,072-character limit, a stray NUL)
+    as a sentence about the row, not a raw ``_csv.Error``."""
+    if "field larger than field limit" in str(exc):
+        return CsvProblem(
+            f"Row {row} has a cell longer than {csv.field_size_limit():,} characters, so "
+            "this is not a list of customers or parts (perhaps a quote is never closed). "
+            "Check the file in a spreadsheet program; nothing was imported.")
+    return CsvProblem(f"Row {row} cannot be read as CSV ({exc}); nothing was imported.")
 
 
 # --- checking rows --------------------------------------------------------------------------

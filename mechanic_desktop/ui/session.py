@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import MutableMapping
 from typing import TextIO
 
 import shiboken6
@@ -275,12 +275,16 @@ class Session(QObject):
 
 
 def read_password(username: str, stdin: TextIO | None = None,
-                  environ: Mapping[str, str] | None = None) -> str | None:
+                  environ: MutableMapping[str, str] | None = None) -> str | None:
     """``--user``'s password: $MECHANIC_PASSWORD, else one line of standard input (not
-    echoed when it is a terminal). None when neither gives one."""
+    echoed when it is a terminal). None when neither gives one.
+
+    The variable is removed from the environment once read, so no program the app
+    starts (pg_dump, a PDF viewer) inherits the password.
+    """
     env = os.environ if environ is None else environ
     if PASSWORD_ENV in env:
-        return env[PASSWORD_ENV] or None
+        return env.pop(PASSWORD_ENV) or None
     source = stdin or sys.stdin
     if source is None:
         return None

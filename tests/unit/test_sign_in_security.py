@@ -247,3 +247,11 @@ def test_unknown_wrong_deactivated_and_locked_answer_alike(admin_uow: UnitOfWork
     medians = {name: statistics.median(t) for name, t in times.items()}
     locked = statistics.median(t for ts in times.values() for t in ts[-2:])
     assert min([*medians.values(), locked]) > 0.4 * max([*medians.values(), locked])
+
+
+def test_a_broken_character_in_the_sign_in_boxes_is_a_wrong_password(
+    admin_uow: UnitOfWork,
+) -> None:
+    for name, password in (("bo\ud800ss", GOOD), ("boss", "wrong\ud800password")):
+        with pytest.raises(LoginFailed, match=auth.WRONG):
+            auth.login(admin_uow, name, password, hasher=FLOOR)
