@@ -103,7 +103,7 @@ def run_set_up_server(url: str, desk_role: str) -> int:
 
 def run_seed(url: str, args: argparse.Namespace) -> int:
     from mechanic_desktop.bootstrap import connect
-    from mechanic_desktop.db.seed import SeedPlan, seed
+    from mechanic_desktop.db.seed import SeedPlan, data_already_held, seed
 
     try:
         context = connect(url)
@@ -111,6 +111,15 @@ def run_seed(url: str, args: argparse.Namespace) -> int:
         print(f"mechanic-desktop: {exc}", file=sys.stderr)
         return 2
     try:
+        held = data_already_held(context.engine)
+        if held is not None:
+            print(
+                f"mechanic-desktop: {context.description} already holds a shop's data ({held}); "
+                "seed fills only an empty database. Name a new one with --database-url, or "
+                "add demo data in the app as an administrator.",
+                file=sys.stderr,
+            )
+            return 2
         plan = SeedPlan(
             customers=args.customers,
             tickets=args.tickets,

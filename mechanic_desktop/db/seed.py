@@ -22,7 +22,7 @@ from itertools import accumulate, islice
 from typing import Any, Protocol
 
 from faker import Faker
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.pool import PoolProxiedConnection
 
 from mechanic_desktop.domain.status import TicketStatus
@@ -926,6 +926,26 @@ class _Loader:
             self.sink.execute(sql)
             self.note(f"rebuilt {name}", done, len(rebuild))
         return self.counts
+
+
+#: What makes a database a shop's: any of these rows means someone works in it.
+_SHOP_TABLES = (
+    ("staff_users", "staff account"), ("customers", "customer"),
+    ("service_tickets", "ticket"), ("parts", "part"), ("mechanics", "mechanic"),
+)
+
+
+def data_already_held(engine: Engine) -> str | None:
+    """What the database already holds ("2 staff accounts, 40 customers"), or None
+    when it is empty. The command-line seeder signs no one in, so it only fills an
+    empty database (demo data for a working shop is an administrator's, in the app)."""
+    held = []
+    with engine.connect() as conn:
+        for table, noun in _SHOP_TABLES:
+            count = int(conn.scalar(text(f"SELECT count(*) FROM {table}")) or 0)
+            if count:
+                held.append(f"{count:,} {noun}{'s' if count != 1 else ''}")
+    return ", ".join(held) or None
 
 
 def seed(engine: Engine, plan: SeedPlan, progress: Progress | None = None) -> str:

@@ -254,3 +254,31 @@ def test_seeder_writes_every_column_of_the_model(columns: tuple[str, ...], model
     table = model.__table__
     filled = {name for name, column in table.columns.items() if column.server_default is None}
     assert filled <= set(columns) <= set(table.columns.keys())
+
+
+def test_the_seed_command_refuses_a_database_that_holds_data(
+    engine: Engine, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``mechanic-desktop seed`` signs no one in: it fills only an empty database, never
+    a working shop's (demo data there is an administrator's, in the app)."""
+    from mechanic_desktop import app
+    from mechanic_desktop.domain.staff import Role
+    from mechanic_desktop.services import staff
+    from tests.unit.test_auth import FLOOR, GOOD
+
+    monkeypatch.delenv("MECHANIC_DATABASE_URL", raising=False)
+    url = engine.url.render_as_string(hide_password=False)
+    small = ["--customers", "3", "--tickets", "4", "--mechanics", "1", "--parts", "2"]
+    assert app.main(["seed", "--database-url", url, *small]) == 0  # empty: seeded
+    seeded = counts(engine)
+    assert seeded["customers"] == 3
+    capsys.readouterr()
+    assert app.main(["seed", "--database-url", url, *small]) == 2  # now it holds data
+    assert "already holds a shop's data (3 customers, 4 tickets, 2 parts, 1 mechanic)" in (
+        capsys.readouterr().err)
+    empty_tables(engine)
+    staff.create_first_admin(UnitOfWork(engine), staff.StaffData("boss", "Pat", Role.ADMIN),
+                             GOOD, GOOD, FLOOR)
+    assert app.main(["seed", "--database-url", url, *small]) == 2
+    assert "(1 staff account)" in capsys.readouterr().err
+    assert counts(engine)["customers"] == 0
