@@ -23,7 +23,7 @@ from mechanic_desktop.db.engine import describe
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.errors import LoginFailed
 from mechanic_desktop.domain.staff import Actor, Role
-from mechanic_desktop.services import auth, tickets
+from mechanic_desktop.services import audit, auth, tickets
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs.change_password import ChangePasswordDialog
 from mechanic_desktop.ui.dialogs.first_run import FirstRunDialog
@@ -190,7 +190,8 @@ def test_audit_page_newest_first_with_filters(
     page.entity_filter.setCurrentIndex(page.entity_filter.findData("staff"))
     page.action_filter.setCurrentIndex(page.action_filter.findData("lockout"))
     wait_column(qtbot, page, ["lockout"], 2)
-    assert column(page.model, 1) == ["fran"]
+    # A failed sign-in is no one's act: it is filed under the computer it came from.
+    assert column(page.model, 1) == [f"computer {audit.WORKSTATION}"]
     page.action_filter.setCurrentIndex(0)
     qtbot.waitUntil(lambda: page.who_filter.count() == 3, timeout=WAIT_MS)
     page.who_filter.setCurrentIndex(page.who_filter.findText("Pat Owner (boss)"))

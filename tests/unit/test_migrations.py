@@ -48,6 +48,7 @@ def _columns(engine: Engine) -> dict[str, list[str]]:
     return {
         t.name: [c["name"] for c in tables.get_columns(t.name)]
         for t in Base.metadata.sorted_tables
+        if tables.has_table(t.name)  # an older revision may lack a table too
     }
 
 
@@ -64,6 +65,7 @@ def _table_digest(
                 hashlib.sha256(repr(rows).encode()).hexdigest(),
             )
             for t in Base.metadata.sorted_tables
+            if t.name in columns
         }
 
 
