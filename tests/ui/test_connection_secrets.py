@@ -18,6 +18,7 @@ from PySide6.QtCore import QSettings, Qt
 from pytestqt.qtbot import QtBot
 
 from mechanic_desktop.db.engine import make_engine
+from mechanic_desktop.db.probe import ProbeKind, ProbeResult
 from mechanic_desktop.ui.connection_settings import (
     KEYRING_SERVICE,
     SSL_MODES,
@@ -237,3 +238,18 @@ def test_a_server_on_another_machine_must_offer_tls(
         "in the server's postgresql.conf or, only on a network you trust, set SSL to "
         "'disable'.")
     assert home.ssl_requests >= 1 and home.startups == 0 and home.passwords == []
+
+
+@pytest.mark.usefixtures("stored")
+def test_only_those_who_may_change_the_connection_are_offered_to_create_the_database(
+    qtbot: QtBot, settings: QSettings,
+) -> None:
+    missing = ProbeResult(ProbeKind.NO_DATABASE, "The server at 127.0.0.1 has no database "
+                          "named 'shop'.")
+    for authority, offered in ((Authority.VIEW, False), (Authority.RETYPE, True),
+                               (Authority.ADMIN, True)):
+        dialog = ConnectionDialog(settings, authority=authority, run_probe=lambda _u: missing)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        _test(qtbot, dialog)
+        assert dialog.create_button.isVisible() is offered, authority

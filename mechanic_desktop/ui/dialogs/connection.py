@@ -426,7 +426,8 @@ class ConnectionDialog(QDialog):
         if result.kind is ProbeKind.SCHEMA_OLD and not self.can_upgrade:
             text += " Ask an administrator to upgrade it (File → Connection… → Upgrade)."
         self._say(text, result.usable)
-        self.create_button.setVisible(result.kind is ProbeKind.NO_DATABASE)
+        self.create_button.setVisible(result.kind is ProbeKind.NO_DATABASE
+                                      and self.authority is not Authority.VIEW)
         self.upgrade_button.setVisible(result.kind is ProbeKind.SCHEMA_OLD and self.can_upgrade)
         self.probed.emit(result)
 
