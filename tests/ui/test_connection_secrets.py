@@ -200,6 +200,7 @@ def test_when_no_one_can_sign_in_a_change_needs_the_password_typed(
 ) -> None:
     saved = load_choice(settings)
     dialog = _dialog(qtbot, settings, Authority.RETYPE)
+    assert dialog.focusWidget() is dialog.password
     _retype(qtbot, dialog.host, "127.0.0.3")
     qtbot.mouseClick(dialog.use_button, Qt.MouseButton.LeftButton)
     assert dialog.result_text == RETYPE_NEEDED and dialog.isVisible()

@@ -216,6 +216,8 @@ class ConnectionDialog(QDialog):
         group.buttonToggled.connect(lambda *_: self._kind_changed())
         (self.shared_radio if choice.kind == "shared" else self.local_radio).setChecked(True)
         self._kind_changed()
+        if authority is Authority.RETYPE and choice.kind == "shared":
+            self.password.setFocus()  # what must be typed to change anything
         if authority is Authority.VIEW:
             fixed: tuple[QWidget, ...] = (
                 self.local_radio, self.shared_radio, self.path, self.choose_button, self.host,
