@@ -227,7 +227,7 @@ def _audit_attempt(uow: UnitOfWork, action: str, target: int | None, summary: st
     audit.record(uow, action, "staff", target, summary, anonymous=True)
 
 
-def check_current_password(
+def _check_current_password(
     uow: UnitOfWork,
     user: StaffUser,
     password: str,

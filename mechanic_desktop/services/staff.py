@@ -24,7 +24,7 @@ from mechanic_desktop.domain.validation import check_name
 from mechanic_desktop.services import audit
 from mechanic_desktop.services.auth import (
     DEFAULT_HASHER,
-    check_current_password,
+    _check_current_password,
     hash_new_password,
     to_actor,
 )
@@ -301,7 +301,7 @@ def change_own_password(
         user = require(
             uow.session.get(StaffUser, actor.id, with_for_update=True), "Staff account", actor.id
         )
-        check_current_password(uow, user, old, hasher=hasher)
+        _check_current_password(uow, user, old, hasher=hasher)
         if new == old:
             raise ValidationError.single(
                 "password", "Choose a password different from the old one."

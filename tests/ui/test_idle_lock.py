@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.staff import Actor, Role
-from mechanic_desktop.services import customers, staff
+from mechanic_desktop.services import auth, customers, staff
 from mechanic_desktop.services.staff import StaffData
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs.customer import CustomerDialog
@@ -188,7 +188,8 @@ def test_a_deactivated_account_stays_locked(
     qtbot.keyClicks(screen.password, GOOD)
     qtbot.keyClick(screen.password, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: screen.error_text != "", timeout=WAIT_MS)
-    assert "deactivated" in screen.error_text
+    # The same answer as any failure (issue 14 item 9): the lock screen names no account.
+    assert screen.error_text == auth.WRONG
     assert screen.isVisible() and session.window is window and not window.isVisible()
 
 
