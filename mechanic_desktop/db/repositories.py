@@ -1,7 +1,11 @@
 """Repositories: how each kind of record is found, added and listed.
 
-Services speak to these, never to SQL; the list queries here are keyset-paged and
-sorted and filtered in the database, so a table of a million rows costs one page.
+Services find, add and list records through these; the list queries here are
+keyset-paged and sorted and filtered in the database, so a table of a million rows costs
+one page. A service may still run a statement of its own on ``uow.session`` where the
+query is that service's own rule (a report's aggregate, a bulk CSV write); every write,
+ORM or Core, passes through the unit of work, whose change log names what it touched
+(Core writes here that name their rows carry ``NAMED``).
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 The DB worker is bound to the database the app has open; before anyone has signed in
 (no worker to run as), testing a connection or creating a database runs on a throwaway
 thread instead, and its result comes back to the GUI thread through a queued signal.
+Progress for long work has one mechanism, ``operations.Progress``, on the DB worker.
 """
 
 from __future__ import annotations
@@ -21,8 +22,6 @@ class BackgroundJob(QObject):
     """Runs ``fn`` in a daemon thread; ``done(result, error)`` arrives on the GUI thread."""
 
     _done = Signal(object, object)
-    #: (done, total) from the job's progress callback, delivered on the GUI thread.
-    progress = Signal(int, int)
 
     def __init__(
         self,
@@ -42,11 +41,6 @@ class BackgroundJob(QObject):
     def start(self) -> BackgroundJob:
         self._thread.start()
         return self
-
-    def report(self, done: int, total: int) -> None:
-        """Called from the job's thread; safe once the owner is gone."""
-        if shiboken6.isValid(self):
-            self.progress.emit(done, total)
 
     def _run(self) -> None:
         try:
