@@ -60,7 +60,8 @@ def read_only_table(
     """A table of whole rows, one selected at a time, never edited in place: no grid, no
     row numbers, no wrapping (long text ends in "…"), fixed-height rows and left-aligned
     headers. Columns take ``widths``; the last one takes the spare width, or column
-    ``stretch`` does (then the last keeps its width, so numbers stay at the edge)."""
+    ``stretch`` does (then the last keeps its width, so numbers stay at the edge). Tab
+    leaves the table for the next field instead of walking its cells."""
     table = QTableView(parent)
     table.setObjectName(name)
     table.setAccessibleName(accessible)
@@ -68,6 +69,7 @@ def read_only_table(
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setTabKeyNavigation(False)
     table.setAlternatingRowColors(True)
     table.setShowGrid(False)
     table.setWordWrap(False)

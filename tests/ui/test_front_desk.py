@@ -225,3 +225,27 @@ def test_leaving_the_editor_invoicing_and_closed_share_no_word(
     stems = [{w.lower().rstrip("d").rstrip("e") for w in text.split()} for text in words]
     assert words == ["Done", "Invoice", "Closed"]
     assert not (stems[0] & stems[1] or stems[0] & stems[2] or stems[1] & stems[2])
+
+
+def test_down_from_the_search_return_opens_tab_leaves_the_table(
+    qtbot: QtBot, shop: Shop, window: MainWindow
+) -> None:
+    """Find, arrow, open, with no mouse; and Tab walks fields, not a table's cells."""
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=WAIT_MS)
+    window.show_page(1)
+    page = window.current_page
+    qtbot.waitUntil(lambda: page.model.rowCount() == 2, timeout=WAIT_MS)
+    page.search.setFocus()
+    qtbot.keyClicks(page.search, "bob")
+    qtbot.waitUntil(lambda: page.model.loaded_rows == 1 and not page.model.loading,
+                    timeout=WAIT_MS)
+    qtbot.keyClick(page.search, Qt.Key.Key_Down)
+    assert page.table.hasFocus() and page.selected_row().name == "Bob Builder"
+    qtbot.keyClick(page.table, Qt.Key.Key_Tab)
+    assert not page.table.hasFocus()
+    page.table.setFocus()
+    qtbot.keyClick(page.table, Qt.Key.Key_Return)
+    dialog = wait_dialog(qtbot, page)
+    assert dialog.existing is not None and dialog.existing.name == "Bob Builder"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, Signal
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -92,6 +92,7 @@ class ListPage(QWidget):
         self.empty.setStyleSheet("color: palette(mid); font-size: 11pt;")
         self.empty.hide()
         self.table.viewport().installEventFilter(self)
+        self.search.installEventFilter(self)  # Down goes from the search into the list
 
         self.model.page_loaded.connect(self._page_loaded)
         self.model.modelReset.connect(self._update_status)
@@ -339,4 +340,16 @@ class ListPage(QWidget):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
             self._place_empty()
+        if (watched is self.search and isinstance(event, QKeyEvent)
+                and event.type() == QEvent.Type.KeyPress
+                and event.key() in (Qt.Key.Key_Down, Qt.Key.Key_PageDown)):
+            self._into_list()
+            return True
         return super().eventFilter(watched, event)
+
+    def _into_list(self) -> None:
+        """From the search box into the list, on the selected row (else the first), so
+        Return opens it: find, arrow, open, with no mouse."""
+        self.table.setFocus()
+        if self.model.rowCount() and self.selected_row() is None:
+            self.table.selectRow(0)
