@@ -15,10 +15,12 @@ from sqlalchemy import update
 
 from mechanic_desktop.db.models import ServiceTicket
 from mechanic_desktop.db.unit_of_work import UnitOfWork
+from mechanic_desktop.domain.staff import Role
 from mechanic_desktop.domain.status import TicketStatus
 from mechanic_desktop.services import customers, tickets
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs.customer import CustomerDialog
+from mechanic_desktop.ui.dialogs.staff import StaffDialog
 from mechanic_desktop.ui.dialogs.ticket import TicketDialog
 from mechanic_desktop.ui.dialogs.ticket_work import STATUS_VERBS
 from mechanic_desktop.ui.dialogs.vehicle import VehicleDialog
@@ -249,3 +251,18 @@ def test_down_from_the_search_return_opens_tab_leaves_the_table(
     qtbot.keyClick(page.table, Qt.Key.Key_Return)
     dialog = wait_dialog(qtbot, page)
     assert dialog.existing is not None and dialog.existing.name == "Bob Builder"
+
+
+def test_a_mechanics_account_links_the_mechanic_of_the_same_name(
+    qtbot: QtBot, ui: UiContext, shop: Shop
+) -> None:
+    dialog = StaffDialog(ui, None)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.mechanic.count() > 1, timeout=WAIT_MS)
+    qtbot.keyClicks(dialog.full_name, "Sam Wrench")
+    dialog.role.setCurrentIndex(dialog.role.findData(Role.MECHANIC.value))
+    assert dialog.mechanic.currentData() == shop.sam.id
+    dialog.role.setCurrentIndex(dialog.role.findData(Role.WRITER.value))
+    dialog.role.setCurrentIndex(dialog.role.findData(Role.MECHANIC.value))
+    assert dialog.mechanic.currentData() == shop.sam.id  # a chosen link is kept

@@ -51,6 +51,8 @@ class StaffDialog(EditorDialog):
             combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.add_field("mechanic_id", "&Mechanic:", self.mechanic, self._check_mechanic)
         self.role.currentIndexChanged.connect(self._role_changed)
+        self.full_name.textEdited.connect(
+            lambda _t: self._link_same_name() if self.chosen_role is Role.MECHANIC else None)
         if record is None:
             self.intro = intro_label(
                 self, "Give them a temporary password: they must choose their own the first "
@@ -85,6 +87,8 @@ class StaffDialog(EditorDialog):
     def _role_changed(self, *_: object) -> None:
         is_mechanic = self.chosen_role is Role.MECHANIC
         self.mechanic.setEnabled(is_mechanic)
+        if is_mechanic:
+            self._link_same_name()
         if is_mechanic and self.isVisible():
             self._edited("mechanic_id")  # say at once why Save is unavailable
         else:
@@ -96,6 +100,18 @@ class StaffDialog(EditorDialog):
                             alive(self, self._fill_mechanics),
                             alive(self, self.show_errors))
 
+    def _link_same_name(self) -> None:
+        """A mechanic's account: link the mechanic of the same name, if nobody has been
+        chosen yet (the usual case: the account is made for someone already on the crew)."""
+        if self.mechanic.currentData() is not None:
+            return
+        wanted = " ".join(self.full_name.text().split()).casefold()
+        for index in range(self.mechanic.count()):
+            name = self.mechanic.itemText(index).removesuffix(" (inactive)")
+            if wanted and " ".join(name.split()).casefold() == wanted:
+                self.mechanic.setCurrentIndex(index)
+                return
+
     def _fill_mechanics(self, page: Page[MechanicRow]) -> None:
         self.mechanic.blockSignals(True)
         self.mechanic.clear()
@@ -105,6 +121,8 @@ class StaffDialog(EditorDialog):
         index = self.mechanic.findData(self._linked) if self._linked is not None else 0
         self.mechanic.setCurrentIndex(max(index, 0))
         self.mechanic.blockSignals(False)
+        if self.chosen_role is Role.MECHANIC:
+            self._link_same_name()
         self.revalidate()
 
     def job(self) -> Operation[Any]:
