@@ -437,6 +437,9 @@ TICKETS = ListSpec(
             ServiceTicket.opened_at,
             ServiceTicket.promised_at,
             ServiceTicket.total,
+            # The shop's ticket-number prefix, so every list writes "RO-12" as documents
+            # do (one uncorrelated subquery, read once per page).
+            select(ShopSettings.ticket_prefix).where(ShopSettings.id == 1).scalar_subquery(),
         )
         .join(Customer, Customer.id == ServiceTicket.customer_id)
         .join(Vehicle, Vehicle.id == ServiceTicket.vehicle_id)

@@ -178,6 +178,8 @@ class TicketRow:
     promised_at: datetime | None
     mechanics: str
     total: Decimal
+    #: The number as the shop prints it ("RO-12"): the same in every list and document.
+    label: str = ""
 
 
 @dataclass(frozen=True, slots=True)

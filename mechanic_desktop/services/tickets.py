@@ -17,7 +17,7 @@ from mechanic_desktop.domain.validation import MAX_TEXT, clean_text
 from mechanic_desktop.services import audit
 from mechanic_desktop.services.common import FieldErrors, constraint_errors, require
 from mechanic_desktop.services.permissions import require as require_permission
-from mechanic_desktop.services.shop import ticket_label
+from mechanic_desktop.services.shop import DEFAULTS, ticket_label
 from mechanic_desktop.services.ticket_records import ticket_record, vehicle_title
 
 _NUMBER_RETRIES = 5
@@ -160,6 +160,7 @@ def list_tickets(uow: UnitOfWork, query: ListQuery) -> Page[TicketRow]:
                     promised_at=r[9],
                     mechanics=", ".join(names.get(r[0], [])),
                     total=r[10],
+                    label=f"{DEFAULTS.ticket_prefix if r[11] is None else r[11]}{r[1]}",
                 )
                 for r in rows
             ),

@@ -107,7 +107,7 @@ def test_customer_dialog_lists_vehicles_and_history(
     qtbot.waitUntil(lambda: dialog.vehicles.count() == 1 and dialog.history.count() == 1,
                     timeout=WAIT_MS)
     assert "F-150" in dialog.vehicles.item(0).text()
-    assert dialog.history.item(0).text().startswith(f"#{shop.ticket.number}")
+    assert dialog.history.item(0).text().startswith(f"RO-{shop.ticket.number} ")
     dialog.vehicles.setCurrentRow(0)
     qtbot.mouseClick(dialog.add_vehicle_button, Qt.MouseButton.LeftButton)
     assert dialog.vehicle_dialog is not None
@@ -165,7 +165,7 @@ def test_ticket_created_by_picking_customer_and_vehicle(
     dialog.promised_on.setChecked(True)
     record = _save(qtbot, dialog)
     assert record.promised_at is not None  # type: ignore[attr-defined]
-    wait_column(qtbot, page, [str(record.number), str(shop.ticket.number)])  # type: ignore[attr-defined]
+    wait_column(qtbot, page, [f"RO-{record.number}", f"RO-{shop.ticket.number}"])  # type: ignore[attr-defined]
     assert vehicles.get_vehicle(arrange, shop.car.id).odometer == 43000
 
 

@@ -60,7 +60,7 @@ def test_tickets_page_is_default_and_shows_rows(
 ) -> None:
     page = window.current_page
     assert page.key == "tickets"
-    wait_column(qtbot, page, [str(shop.ticket.number)])
+    wait_column(qtbot, page, [f"RO-{shop.ticket.number}"])
     assert column(page.model, 2) == ["Ada Lovelace"]
     assert column(page.model, 6) == ["Sam Wrench"]
     assert window.db_label.text() == window.db_label.text().strip() != ""
@@ -111,10 +111,10 @@ def test_quick_filters(qtbot: QtBot, shop: Shop, window: MainWindow) -> None:
     board.status_filter.setCurrentIndex(closed)
     wait_column(qtbot, board, [])
     board.status_filter.setCurrentIndex(1)  # active
-    wait_column(qtbot, board, [str(shop.ticket.number)])
+    wait_column(qtbot, board, [f"RO-{shop.ticket.number}"])
     qtbot.waitUntil(lambda: board.mechanic_filter.count() == 2, timeout=WAIT_MS)
     board.mechanic_filter.setCurrentIndex(1)
-    wait_column(qtbot, board, [str(shop.ticket.number)])
+    wait_column(qtbot, board, [f"RO-{shop.ticket.number}"])
 
 
 def test_keyboard_shortcuts(qtbot: QtBot, shop: Shop, window: MainWindow) -> None:
@@ -326,14 +326,14 @@ def test_tickets_filter_by_opened_date(
     _open(qtbot, window, "tickets")
     board = window.tickets_page
     board.refresh()  # the old ticket was written behind the window's back (F5)
-    both = sorted([str(old.number), str(shop.ticket.number)])
+    both = sorted([f"RO-{old.number}", f"RO-{shop.ticket.number}"])
 
     def shown() -> list[str]:
         return sorted(column(board.model)) if not board.model.loading else []
 
     qtbot.waitUntil(lambda: shown() == both, timeout=WAIT_MS)
     board.opened_filter.setCurrentIndex(board.opened_filter.findText("Last 30 days"))
-    wait_column(qtbot, board, [str(shop.ticket.number)])
+    wait_column(qtbot, board, [f"RO-{shop.ticket.number}"])
     board.opened_filter.setCurrentIndex(board.opened_filter.findText("Any time"))
     qtbot.waitUntil(lambda: shown() == both, timeout=WAIT_MS)
 

@@ -82,7 +82,7 @@ def _edit(arrange: UnitOfWork, record: CustomerRecord, **values: str) -> Custome
     data = customers.CustomerData(
         values.get("name", record.name), record.email or "", values.get("phone", record.phone),
         record.address, record.notes)
-    return customers.update_customer(arrange, record.id, data)
+    return customers.update_customer(arrange, record.id, data, record.version)
 
 
 def test_one_edited_row_of_a_thousand_is_the_only_row_read_again(

@@ -75,10 +75,10 @@ def test_mechanic_sees_only_their_open_tickets(
     assert window.findChild(QWidget, "auditPage") is None
     page = window.current_page
     assert page.key == "mytickets"
-    wait_column(qtbot, page, [str(shop.ticket.number)])
+    wait_column(qtbot, page, [f"RO-{shop.ticket.number}"])
     assert str(other.number) not in column(page.model)
     assert not window.new_action.isEnabled()
-    select(qtbot, page, str(shop.ticket.number))
+    select(qtbot, page, f"RO-{shop.ticket.number}")
     assert window.edit_action.isEnabled()  # status and hours are theirs to record
     assert not window.delete_action.isEnabled()
     assert window.user_label is not None and "Mechanic" in window.user_label.text()

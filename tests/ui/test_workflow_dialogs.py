@@ -209,10 +209,10 @@ def test_assign_from_the_tickets_page(
     qtbot: QtBot, shop: Shop, window: MainWindow, arrange: UnitOfWork
 ) -> None:
     page = window.tickets_page
-    wait_column(qtbot, page, [str(shop.ticket.number)])
+    wait_column(qtbot, page, [f"RO-{shop.ticket.number}"])
     qtbot.waitUntil(lambda: page.settings is not None, timeout=WAIT_MS)
     assert not page.assign_action.isEnabled()  # nothing selected yet
-    select(qtbot, page, str(shop.ticket.number))
+    select(qtbot, page, f"RO-{shop.ticket.number}")
     assert page.assign_action.isEnabled() and page.add_parts_action.isEnabled()
     page.assign_action.trigger()
     dialog = wait_dialog(qtbot, page)
@@ -238,8 +238,8 @@ def test_add_change_and_remove_parts_moves_stock(
     on_hand(qtbot, window, ["40", "4"])
     page = window.tickets_page
     window.show_page(0)
-    wait_column(qtbot, page, [str(shop.ticket.number)])
-    select(qtbot, page, str(shop.ticket.number))
+    wait_column(qtbot, page, [f"RO-{shop.ticket.number}"])
+    select(qtbot, page, f"RO-{shop.ticket.number}")
     window.edit_action.trigger()
     dialog = wait_dialog(qtbot, page)
     assert isinstance(dialog, TicketDialog)
@@ -397,7 +397,7 @@ def test_cancel_from_the_tickets_page_returns_parts(
     assert isinstance(page, TicketsPage)
     page.refresh()
     wait_column(qtbot, page, ["Open"], 1)
-    select(qtbot, page, str(shop.ticket.number))
+    select(qtbot, page, f"RO-{shop.ticket.number}")
     offered = [a.text() for a in page.status_menu.actions()]
     assert offered == ["Start work", "Cancel ticket…"]  # Complete is not a move from Open
     cancel = page.status_menu.actions()[1]
@@ -414,7 +414,7 @@ def test_cancel_from_the_tickets_page_returns_parts(
     wait_column(qtbot, page, ["Cancelled"], 1)
     on_hand(qtbot, window, ["40", "4"])
     window.show_page(0)
-    select(qtbot, page, str(shop.ticket.number))
+    select(qtbot, page, f"RO-{shop.ticket.number}")
     assert page.status_menu.actions() == [] and not page.status_button.isEnabled()
     assert not page.assign_action.isEnabled()
     assert "cancelled" in page.hint.text()
@@ -425,7 +425,7 @@ def test_status_change_from_the_list_refuses_a_stale_row(
 ) -> None:
     page = window.tickets_page
     wait_column(qtbot, page, ["Open"], 1)
-    select(qtbot, page, str(shop.ticket.number))
+    select(qtbot, page, f"RO-{shop.ticket.number}")
     start = page.status_menu.actions()[0]
     workflow.set_status(arrange, shop.ticket.id, "in_progress", shop.ticket.version)
     start.trigger()
@@ -567,7 +567,7 @@ def test_tickets_and_stock_pages_offer_row_actions(
     for page in (tickets_page, stock_page):
         assert unnamed_widgets(page) == []
     # Tickets are cancelled, never deleted.
-    select(qtbot, tickets_page, str(shop.ticket.number))
+    select(qtbot, tickets_page, f"RO-{shop.ticket.number}")
     assert not window.delete_action.isEnabled()
     # Right-click offers the same moves as the toolbar.
     rect = tickets_page.table.visualRect(tickets_page.model.index(0, 1))

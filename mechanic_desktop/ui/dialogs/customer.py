@@ -40,7 +40,7 @@ HISTORY_LIMIT = 100
 
 def history_text(row: TicketRow) -> str:
     return (
-        f"#{row.number}   {day(row.opened_at)}   {status_label(row.status)}   "
+        f"{row.label or f'#{row.number}'}   {day(row.opened_at)}   {status_label(row.status)}   "
         f"{row.vehicle_title}   {money(row.total)}"
     )
 

@@ -57,7 +57,7 @@ def _status_colour(row: TicketRow) -> QColor | None:
 TICKETS: TableSpec[TicketRow] = TableSpec(
     entity="ticket",
     columns=(
-        Column("No.", lambda r: str(r.number), "number", 70, RIGHT),
+        Column("No.", lambda r: r.label or str(r.number), "number", 80, RIGHT),
         Column("Status", lambda r: status_label(r.status), "status", 95,
                foreground=_status_colour),
         Column("Customer", lambda r: r.customer_name, None, 170),
