@@ -124,6 +124,14 @@ def _text_services(_folder: Path) -> None:
         _expect(QLocale("tr_TR").toUpper("i") == "İ", "locale case mapping")
 
 
+def _vin_maker(_folder: Path) -> None:
+    """vininfo's WMI table, imported when a VIN is first decoded (make from the VIN)."""
+    from mechanic_desktop.domain.vin_maker import manufacturer
+
+    manufacturer.cache_clear()
+    _expect(manufacturer("1G4AH59H45G118341") == "Buick", "the maker named by a VIN")
+
+
 def _credential_store(_folder: Path) -> None:
     import keyring
 
@@ -142,6 +150,7 @@ CHECKS: list[tuple[str, Callable[[Path], None]]] = [
     ("charts", _charts),
     ("icons", _icons),
     ("text services", _text_services),
+    ("VIN maker names", _vin_maker),
     ("credential store", _credential_store),
 ]
 
