@@ -66,13 +66,6 @@ class Changes:
     def ids(self, entity: str) -> frozenset[int]:
         return self.entities.get(entity, frozenset())
 
-    def merged(self, other: Changes) -> Changes:
-        combined = dict(self.entities)
-        for entity, ids in other.entities.items():
-            combined[entity] = combined.get(entity, frozenset()) | ids
-        return Changes(combined, self.by or other.by, self.remote or other.remote,
-                       self.all_of | other.all_of)
-
     def payload(self) -> Payload:
         """As NOTIFY sends it: ids sorted, None for "any row" (or too many to list)."""
         return {

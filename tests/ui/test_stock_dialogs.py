@@ -9,6 +9,7 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine
 
 from mechanic_desktop.db.unit_of_work import UnitOfWork
+from mechanic_desktop.domain.staff import Role
 from mechanic_desktop.services import parts, stock
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs.stock_moves import (
@@ -18,6 +19,7 @@ from mechanic_desktop.ui.dialogs.stock_moves import (
 )
 from mechanic_desktop.ui.main_window import MainWindow
 from mechanic_desktop.ui.pages.stock import StockPage
+from tests.ui.accounts import make_admin, make_signed_in
 from tests.ui.conftest import Shop
 from tests.ui.helpers import WAIT_MS, column, select, wait_column, wait_dialog
 from tests.ui.test_workflow_dialogs import unnamed_widgets
@@ -128,3 +130,18 @@ def test_a_failed_save_restores_the_dialogs_own_button_label(
     assert dialog.banner_text  # the refusal is shown…
     assert dialog.save_button.text() == "&Adjust"  # …and the button reads as before
     assert dialog.counted.text() == "7" and dialog.reason.text() == "shelf count"
+
+
+def test_a_writer_sees_why_a_count_correction_is_not_offered(
+    qtbot: QtBot, shop: Shop, window: MainWindow, ui: UiContext, arrange: UnitOfWork
+) -> None:
+    admin = make_admin(arrange)
+    writer = make_signed_in(arrange, admin, "desk", "Front Desk", Role.WRITER)
+    ui.sign_in(writer)
+    page = stock_page(qtbot, window)
+    select(qtbot, page, "OIL-5W30")
+    assert page.receive_action.isEnabled() and page.delivery_action.isEnabled()
+    assert not page.adjust_action.isEnabled()
+    assert page.adjust_action.toolTip() == (
+        "Service writers cannot correct stock counts; ask an administrator.")
+    assert "Book a delivery" in page.receive_action.toolTip()

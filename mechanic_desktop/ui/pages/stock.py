@@ -93,10 +93,23 @@ class StockPage(ListPage):
 
     def update_stock_actions(self) -> None:
         chosen = self.selected_part() is not None
-        self.receive_action.setEnabled(chosen and self.ui.can(Action.RECEIVE_STOCK))
-        self.adjust_action.setEnabled(chosen and self.ui.can(Action.ADJUST_STOCK))
+        self._allow(self.receive_action, Action.RECEIVE_STOCK, chosen)
+        self._allow(self.adjust_action, Action.ADJUST_STOCK, chosen)
         self.movements_action.setEnabled(chosen)
-        self.delivery_action.setEnabled(self.ui.can(Action.RECEIVE_STOCK))
+        self._allow(self.delivery_action, Action.RECEIVE_STOCK, True)
+
+    def _allow(self, action: QAction, needs: Action, ready: bool) -> None:
+        """Enabled when the role may (and a part is chosen where one is needed); a role
+        that may not finds the reason in the tooltip, as the service would say it."""
+        tip = action.property("tip")
+        if tip is None:
+            action.setProperty("tip", action.toolTip())
+            tip = action.toolTip()
+        allowed = self.ui.can(needs)
+        action.setEnabled(ready and allowed)
+        actor = self.ui.actor
+        action.setToolTip(str(tip) if allowed or actor is None else
+                          f"{actor.role.label}s cannot {needs.value}; ask an administrator.")
 
     def _context_menu(self, pos: QPoint) -> None:
         index = self.table.indexAt(pos)
