@@ -24,17 +24,21 @@ from mechanic_desktop.db.models import (
     Part,
     ServiceTicket,
     StockMovement,
+    TicketJob,
     TicketPart,
     Vehicle,
 )
 from mechanic_desktop.db.retry import with_retries
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.errors import DomainError, StaleRecord
+from mechanic_desktop.domain.jobs import AuthorisationMethod, JobStatus, amount_after
 from mechanic_desktop.domain.vin import VIN_ALPHABET, check_digit
 from mechanic_desktop.services import (
     customers,
+    jobs,
     mechanics,
     parts,
+    shop,
     stock,
     tickets,
     vehicles,
@@ -80,7 +84,8 @@ def desk(url: str, seconds: float, seed: int) -> dict[str, int]:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         action = rng.choice(
-            ["open", "add", "add", "change", "remove", "assign", "status", "receive", "adjust"]
+            ["open", "add", "add", "change", "remove", "assign", "status", "receive", "adjust",
+             "authorise", "authorise", "decline", "job"]
         )
         try:
             wrote = with_retries(
@@ -121,7 +126,8 @@ def _act(
     version = detail.ticket.version
     if action == "add":
         workflow.add_part_lines(
-            uow, ticket_id, [(rng.choice(part_ids), rng.randint(1, 3))], version
+            uow, ticket_id, [(rng.choice(part_ids), rng.randint(1, 3))], version,
+            rng.choice(detail.jobs).id if detail.jobs else None,
         )
     elif action == "change" and detail.parts:
         line = rng.choice(detail.parts)
@@ -130,7 +136,31 @@ def _act(
         workflow.remove_part_line(uow, rng.choice(detail.parts).id, version)
     elif action == "assign":
         minutes = {rng.choice(mechanic_ids): 15 * rng.randint(1, 16)}
-        workflow.assign_mechanics(uow, ticket_id, minutes, version)
+        workflow.assign_mechanics(uow, ticket_id, minutes, version,
+                                  rng.choice(detail.jobs).id if detail.jobs else None)
+    elif action == "authorise" and detail.jobs:
+        # The customer approves every job not declined, for what it then costs.
+        decisions = {j.id: JobStatus.APPROVED for j in detail.jobs
+                     if j.status in ("proposed", "approved")}
+        if not decisions:
+            return False
+        settings = shop.get_settings(uow)
+        amount = amount_after(detail, decisions, settings.tax_rate, settings.labor_taxed)
+        jobs.record_authorisation(uow, ticket_id, jobs.AuthorisationData(
+            decisions, "Soak Customer", AuthorisationMethod.IN_PERSON, amount), version)
+    elif action == "decline" and detail.jobs:
+        job = rng.choice(detail.jobs)
+        decisions = {job.id: rng.choice([JobStatus.DECLINED, JobStatus.DEFERRED])}
+        settings = shop.get_settings(uow)
+        amount = amount_after(detail, decisions, settings.tax_rate, settings.labor_taxed)
+        jobs.record_authorisation(uow, ticket_id, jobs.AuthorisationData(
+            decisions, "Soak Customer", AuthorisationMethod.PHONE, amount,
+            contact="(212) 555-0100"), version)
+    elif action == "job":
+        jobs.add_job(uow, ticket_id, jobs.JobData("Extra work"), version)
+        detail = workflow.get_ticket_detail(uow, ticket_id)
+        workflow.add_part_lines(uow, ticket_id, [(rng.choice(part_ids), 1)],
+                                detail.ticket.version, detail.jobs[-1].id)
     elif action == "status" and detail.allowed_next:
         workflow.set_status(uow, ticket_id, rng.choice(detail.allowed_next), version)
     elif action == "receive":
@@ -157,12 +187,18 @@ def check(url: str) -> dict[str, Any]:
         result["negative_stock"] = conn.scalar(
             select(func.count()).select_from(Part).where(Part.quantity_on_hand < 0)
         )
+        # Only lines taken from the shelf have movements (an estimate's have none).
         line_sums = dict(
             conn.execute(
-                select(TicketPart.ticket_id, func.sum(TicketPart.quantity)).group_by(
-                    TicketPart.ticket_id
-                )
+                select(TicketPart.ticket_id, func.sum(TicketPart.quantity))
+                .where(TicketPart.taken)
+                .group_by(TicketPart.ticket_id)
             ).all()
+        )
+        result["taken_not_approved"] = conn.scalar(
+            select(func.count()).select_from(TicketPart)
+            .join(TicketJob, TicketJob.id == TicketPart.job_id)
+            .where(TicketPart.taken, TicketJob.status != "approved")
         )
         movement_sums = dict(
             conn.execute(
@@ -188,9 +224,8 @@ def check(url: str) -> dict[str, Any]:
     totals_off = 0
     for tid in statuses:
         detail = workflow.get_ticket_detail(uow, tid)
-        lines = sum((p.line_total for p in detail.parts), start=0) + sum(
-            (m.line_total for m in detail.mechanics), start=0
-        )
+        approved = [j for j in detail.jobs if j.status == "approved"]
+        lines = sum((j.totals.parts + j.totals.labor for j in approved), start=0)
         if detail.ticket.parts_total + detail.ticket.labor_total != lines:
             totals_off += 1
     result["totals_mismatch"] = totals_off
@@ -200,6 +235,7 @@ def check(url: str) -> dict[str, Any]:
 
 ANOMALY_KEYS = (
     "negative_stock",
+    "taken_not_approved",
     "lines_without_movements",
     "cancelled_not_returned",
     "ledger_mismatch",

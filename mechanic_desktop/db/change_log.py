@@ -35,6 +35,8 @@ ENTITY_OF: dict[str, tuple[str, str]] = {
     models.ServiceTicket.__tablename__: ("ticket", "id"),
     models.TicketPart.__tablename__: ("ticket", "ticket_id"),
     models.TicketMechanic.__tablename__: ("ticket", "ticket_id"),
+    models.TicketJob.__tablename__: ("ticket", "ticket_id"),
+    models.Authorisation.__tablename__: ("ticket", "ticket_id"),
     models.StockMovement.__tablename__: ("part", "part_id"),
     models.StaffUser.__tablename__: ("staff", "id"),
     models.ShopSettings.__tablename__: ("settings", "id"),

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
@@ -25,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from mechanic_desktop.db.types import Decimal3, Money, UtcDateTime, utcnow
+from mechanic_desktop.domain.jobs import AuthorisationMethod, JobStatus
 from mechanic_desktop.domain.status import TicketStatus
 
 NAMING_CONVENTION = {
@@ -38,6 +40,9 @@ NAMING_CONVENTION = {
 STATUS_VALUES = ", ".join(f"'{s.value}'" for s in TicketStatus)
 STAFF_ROLES = ("admin", "writer", "mechanic")
 MOVEMENT_REASONS = ("initial", "ticket", "return", "receive", "adjust", "cancel")
+JOB_STATUSES = ", ".join(f"'{s.value}'" for s in JobStatus)
+DECISIONS = ", ".join(f"'{s.value}'" for s in JobStatus if s is not JobStatus.PROPOSED)
+METHODS = ", ".join(f"'{m.value}'" for m in AuthorisationMethod)
 
 
 class Base(DeclarativeBase):
@@ -166,6 +171,11 @@ class ServiceTicket(Timestamps, Base):
     labor_total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
     tax_total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
     total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    #: The amount (with tax) the customer's latest authorisation covers: when the total of
+    #: the approved jobs grows past it, a new authorisation is needed.
+    authorised_total: Mapped[Decimal] = mapped_column(
+        Money, default=Decimal("0.00"), server_default=text("0")
+    )
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     customer: Mapped[Customer] = relationship()
@@ -195,16 +205,47 @@ class ServiceTicket(Timestamps, Base):
     )
 
 
+class TicketJob(Timestamps, Base):
+    """One job of a repair order (brakes, timing belt): the customer's concern, the
+    mechanic's cause and correction, and whether the customer approved it. Its labour
+    and parts lines name it; only approved jobs count in the ticket's totals."""
+
+    __tablename__ = "ticket_jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("service_tickets.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    concern: Mapped[str] = mapped_column(Text, default="")
+    cause: Mapped[str] = mapped_column(Text, default="")
+    correction: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(10), default=JobStatus.PROPOSED.value)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        CheckConstraint("title <> ''", name="title_required"),
+        CheckConstraint(f"status IN ({JOB_STATUSES})", name="status_known"),
+        CheckConstraint("position > 0", name="position_positive"),
+        # Lines name (job, ticket) together, so a line can never sit on one ticket while
+        # its job belongs to another.
+        UniqueConstraint("id", "ticket_id", name="uq_ticket_jobs_id_ticket"),
+        Index("ix_ticket_jobs_ticket_id_position", "ticket_id", "position"),
+    )
+
+
 class TicketMechanic(Base):
-    """A mechanic on a ticket: time worked at the rate copied when assigned (so a later
-    rate change does not rewrite history)."""
+    """A mechanic's labour on one job: time at the rate copied when assigned (so a later
+    rate change does not rewrite history), and what was done (the operation)."""
 
     __tablename__ = "ticket_mechanics"
 
-    ticket_id: Mapped[int] = mapped_column(ForeignKey("service_tickets.id"), primary_key=True)
+    job_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     mechanic_id: Mapped[int] = mapped_column(
         ForeignKey("mechanics.id"), primary_key=True, index=True
     )
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("service_tickets.id"), index=True)
+    operation: Mapped[str] = mapped_column(Text, default="", server_default="")
     #: Time worked in whole minutes (0.25 h = 15); hours = minutes / 60.
     minutes: Mapped[int] = mapped_column(Integer, default=0)
     hourly_rate: Mapped[Decimal] = mapped_column(Money)
@@ -213,6 +254,10 @@ class TicketMechanic(Base):
     __table_args__ = (
         CheckConstraint("minutes >= 0 AND minutes <= 59994", name="minutes_range"),
         CheckConstraint("hourly_rate >= 0", name="rate_nonneg"),
+        ForeignKeyConstraint(
+            ["job_id", "ticket_id"], ["ticket_jobs.id", "ticket_jobs.ticket_id"],
+            name="fk_ticket_mechanics_job",
+        ),
         # The mechanic ranking reads time and rate per ticket from the index (SQLite).
         only_on("sqlite", Index(
             "ix_ticket_mechanics_work", "ticket_id", "mechanic_id", "minutes", "hourly_rate"
@@ -247,21 +292,71 @@ class Part(Timestamps, Base):
 
 
 class TicketPart(Base):
-    """A parts line: quantity taken from stock at the price of the day."""
+    """A parts line of one job at the price of the day. ``taken`` says whether its
+    quantity has left the shelf: only lines of approved jobs are taken, and an approved
+    job's line that the shelf could not cover waits "to order" (not taken)."""
 
     __tablename__ = "ticket_parts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    ticket_id: Mapped[int] = mapped_column(ForeignKey("service_tickets.id"))
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("service_tickets.id"), index=True)
+    job_id: Mapped[int] = mapped_column(Integer)
     part_id: Mapped[int] = mapped_column(ForeignKey("parts.id"), index=True)
     quantity: Mapped[int] = mapped_column(Integer)
     unit_price: Mapped[Decimal] = mapped_column(Money)
+    taken: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     added_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     __table_args__ = (
-        UniqueConstraint("ticket_id", "part_id"),
+        UniqueConstraint("job_id", "part_id"),
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint("unit_price >= 0", name="price_nonneg"),
+        ForeignKeyConstraint(
+            ["job_id", "ticket_id"], ["ticket_jobs.id", "ticket_jobs.ticket_id"],
+            name="fk_ticket_parts_job",
+        ),
+    )
+
+
+class Authorisation(Base):
+    """The customer's decision on some of a ticket's jobs: who, how, when, for how much
+    (with tax, the approved jobs' total after it), and who at the desk recorded it.
+    Never edited, only added: each prints on the work order and the invoice."""
+
+    __tablename__ = "authorisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("service_tickets.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    authorised_by: Mapped[str] = mapped_column(String(200))
+    method: Mapped[str] = mapped_column(String(10))
+    contact: Mapped[str] = mapped_column(String(254), default="")
+    authorised_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint("authorised_by <> ''", name="name_required"),
+        CheckConstraint(f"method IN ({METHODS})", name="method_known"),
+        CheckConstraint("amount >= 0", name="amount_nonneg"),
+    )
+
+
+class AuthorisationJob(Base):
+    """One job's decision within an authorisation, with the job's total at that time."""
+
+    __tablename__ = "authorisation_jobs"
+
+    authorisation_id: Mapped[int] = mapped_column(
+        ForeignKey("authorisations.id"), primary_key=True
+    )
+    job_id: Mapped[int] = mapped_column(ForeignKey("ticket_jobs.id"), primary_key=True)
+    decision: Mapped[str] = mapped_column(String(10))
+    job_total: Mapped[Decimal] = mapped_column(Money)
+
+    __table_args__ = (
+        CheckConstraint(f"decision IN ({DECISIONS})", name="decision_known"),
+        Index("ix_authorisation_jobs_job_id", "job_id"),
     )
 
 
@@ -362,10 +457,23 @@ class ShopSettings(Base):
     tax_rate: Mapped[Decimal] = mapped_column(Decimal3, default=Decimal("0"))
     labor_taxed: Mapped[bool] = mapped_column(Boolean, default=False)
     ticket_prefix: Mapped[str] = mapped_column(String(10), default="RO-")
+    #: How far (with tax) approved work may grow past the customer's authorisation before
+    #: the ticket asks for a new one.
+    authorisation_tolerance: Mapped[Decimal] = mapped_column(
+        Money, default=Decimal("0.00"), server_default=text("0")
+    )
+    #: Days an estimate's prices hold (printed on the estimate).
+    estimate_valid_days: Mapped[int] = mapped_column(
+        Integer, default=30, server_default=text("30")
+    )
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
         CheckConstraint("id = 1", name="single_row"),
         CheckConstraint("tax_rate >= 0", name="tax_nonneg"),
+        CheckConstraint("authorisation_tolerance >= 0", name="tolerance_nonneg"),
+        CheckConstraint(
+            "estimate_valid_days >= 1 AND estimate_valid_days <= 365", name="valid_days_range"
+        ),
     )

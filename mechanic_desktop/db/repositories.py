@@ -34,6 +34,8 @@ from sqlalchemy.orm import Session
 from mechanic_desktop.db import change_log
 from mechanic_desktop.db.models import (
     AuditEntry,
+    Authorisation,
+    AuthorisationJob,
     Base,
     Customer,
     Mechanic,
@@ -42,6 +44,7 @@ from mechanic_desktop.db.models import (
     ShopSettings,
     StaffUser,
     StockMovement,
+    TicketJob,
     TicketMechanic,
     TicketPart,
     Vehicle,
@@ -740,6 +743,45 @@ class WorkflowRepository:
 
     def part_line(self, line_id: int) -> TicketPart | None:
         return self.session.get(TicketPart, line_id)
+
+    def jobs(self, ticket_id: int) -> list[TicketJob]:
+        """The ticket's jobs in the order the customer sees them."""
+        return list(self.session.scalars(
+            select(TicketJob).where(TicketJob.ticket_id == ticket_id)
+            .order_by(TicketJob.position, TicketJob.id)
+        ))
+
+    def job(self, job_id: int) -> TicketJob | None:
+        return self.session.get(TicketJob, job_id)
+
+    def next_job_position(self, ticket_id: int) -> int:
+        last = self.session.scalar(
+            select(func.max(TicketJob.position)).where(TicketJob.ticket_id == ticket_id)
+        )
+        return int(last or 0) + 1
+
+    def authorisations(
+        self, ticket_id: int
+    ) -> list[tuple[Authorisation, str | None, list[tuple[str, str]]]]:
+        """The ticket's authorisations, oldest first, each with who recorded it and its
+        (job title, decision) pairs."""
+        rows = self.session.execute(
+            select(Authorisation, StaffUser.full_name)
+            .outerjoin(StaffUser, StaffUser.id == Authorisation.recorded_by)
+            .where(Authorisation.ticket_id == ticket_id)
+            .order_by(Authorisation.id)
+        ).all()
+        if not rows:
+            return []
+        decisions: dict[int, list[tuple[str, str]]] = {}
+        for auth_id, title, decision in self.session.execute(
+            select(AuthorisationJob.authorisation_id, TicketJob.title, AuthorisationJob.decision)
+            .join(TicketJob, TicketJob.id == AuthorisationJob.job_id)
+            .where(AuthorisationJob.authorisation_id.in_([r[0].id for r in rows]))
+            .order_by(AuthorisationJob.authorisation_id, TicketJob.position, TicketJob.id)
+        ):
+            decisions.setdefault(auth_id, []).append((title, decision))
+        return [(r[0], r[1], decisions.get(r[0].id, [])) for r in rows]
 
     def tickets_with_status(self, statuses: Sequence[str]) -> list[int]:
         return list(

@@ -22,7 +22,7 @@ from itertools import accumulate, islice
 from typing import Any, Protocol
 
 from faker import Faker
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, inspect, text
 from sqlalchemy.pool import PoolProxiedConnection
 
 from mechanic_desktop.domain.status import TicketStatus
@@ -174,17 +174,30 @@ PART_COLUMNS = (
 TICKET_COLUMNS = (
     "id", "number", "customer_id", "vehicle_id", "status", "description", "odometer_in",
     "opened_at", "promised_at", "completed_at", "closed_at", "parts_total", "labor_total",
-    "tax_total", "total", "version", "created_at", "updated_at",
+    "tax_total", "total", "version", "created_at", "updated_at", "authorised_total",
 )
-TICKET_MECHANIC_COLUMNS = ("ticket_id", "mechanic_id", "minutes", "hourly_rate", "assigned_at")
-TICKET_PART_COLUMNS = ("id", "ticket_id", "part_id", "quantity", "unit_price", "added_at")
+TICKET_MECHANIC_COLUMNS = (
+    "ticket_id", "mechanic_id", "minutes", "hourly_rate", "assigned_at", "job_id", "operation",
+)
+TICKET_PART_COLUMNS = (
+    "id", "ticket_id", "part_id", "quantity", "unit_price", "added_at", "job_id", "taken",
+)
+#: Columns that came with jobs (revision 0006): left out when seeding an older schema.
+JOB_ERA_COLUMNS = frozenset({"job_id", "operation", "taken", "authorised_total"})
+JOB_COLUMNS = (
+    "id", "ticket_id", "position", "title", "concern", "cause", "correction", "status",
+    "version", "created_at", "updated_at",
+)
 MOVEMENT_COLUMNS = (
     "id", "part_id", "quantity", "reason", "ticket_id", "staff_user_id", "note", "created_at",
 )
 SEEDED_TABLES = (
-    "customers", "vehicles", "mechanics", "parts", "service_tickets", "ticket_mechanics",
-    "ticket_parts", "stock_movements",
+    "customers", "vehicles", "mechanics", "parts", "service_tickets", "ticket_jobs",
+    "ticket_mechanics", "ticket_parts", "stock_movements",
 )
+#: Before jobs (revision 0006) a ticket's lines named only the ticket: the migration
+#: tests seed such databases too.
+PRE_JOB_TABLES = tuple(t for t in SEEDED_TABLES if t != "ticket_jobs")
 
 
 @dataclass
@@ -235,6 +248,8 @@ def _driver(raw: PoolProxiedConnection) -> Any:
 class _Sink(Protocol):
     """Where generated rows go: one open transaction on one backend."""
 
+    tables: Sequence[str]
+
     def money(self, cents: int) -> object: ...
     def flag(self, value: bool) -> object: ...
     def insert(self, table: str, columns: Sequence[str], rows: Iterable[Row]) -> None: ...
@@ -252,7 +267,8 @@ class _SqliteSink:
     """SQLite: one ``BEGIN IMMEDIATE`` transaction, no fsync and no per-row FK checks
     while loading (rows are consistent by construction); money as integer cents."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, tables: Sequence[str]) -> None:
+        self.tables = tables
         self.raw: PoolProxiedConnection = engine.raw_connection()
         self.conn: Any = _driver(self.raw)
         self.conn.execute("PRAGMA foreign_keys=OFF")
@@ -285,7 +301,7 @@ class _SqliteSink:
         self.conn.execute(sql)
 
     def drop_indexes(self) -> list[tuple[str, str]]:
-        tables = ", ".join(f"'{t}'" for t in SEEDED_TABLES)
+        tables = ", ".join(f"'{t}'" for t in self.tables)
         found = self.conn.execute(
             "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
             f"AND tbl_name IN ({tables}) ORDER BY name"
@@ -316,11 +332,12 @@ class _PostgresSink:
     """PostgreSQL: ``COPY ... FROM STDIN`` inside one transaction that first locks the
     seeded tables, so ids taken after ``max(id)`` cannot be taken by another desk."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, tables: Sequence[str]) -> None:
+        self.tables = tables
         self.raw: PoolProxiedConnection = engine.raw_connection()
         self.conn: Any = _driver(self.raw)
         self.cur: Any = self.conn.cursor()
-        self.cur.execute(f"LOCK TABLE {', '.join(SEEDED_TABLES)} IN SHARE ROW EXCLUSIVE MODE")
+        self.cur.execute(f"LOCK TABLE {', '.join(tables)} IN SHARE ROW EXCLUSIVE MODE")
 
     def money(self, cents: int) -> object:
         return f"{cents // 100}.{cents % 100:02d}"
@@ -348,7 +365,7 @@ class _PostgresSink:
 
     def drop_indexes(self) -> list[tuple[str, str]]:
         # Constraint indexes (primary keys, unique) stay: they guard the load itself.
-        tables = ", ".join(f"'{t}'::regclass" for t in SEEDED_TABLES)
+        tables = ", ".join(f"'{t}'::regclass" for t in self.tables)
         found = self.cur.execute(
             "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
             f"WHERE i.indrelid IN ({tables}) AND NOT EXISTS "
@@ -371,14 +388,14 @@ class _PostgresSink:
 
     def commit(self) -> None:
         # Rows were loaded with explicit ids: move the id sequences past them.
-        for table in SEEDED_TABLES:
+        for table in self.tables:
             if table != "ticket_mechanics":
                 self.cur.execute(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                     f"(SELECT max(id) FROM {table}))"
                 )
         self.conn.commit()
-        self.cur.execute(f"ANALYZE {', '.join(SEEDED_TABLES)}")
+        self.cur.execute(f"ANALYZE {', '.join(self.tables)}")
         self.conn.commit()
 
     def rollback(self) -> None:
@@ -389,11 +406,11 @@ class _PostgresSink:
         self.raw.close()
 
 
-def _open_sink(engine: Engine) -> _Sink:
+def _open_sink(engine: Engine, tables: Sequence[str]) -> _Sink:
     if engine.dialect.name == "postgresql":
-        return _PostgresSink(engine)
+        return _PostgresSink(engine, tables)
     if engine.dialect.name == "sqlite":
-        return _SqliteSink(engine)
+        return _SqliteSink(engine, tables)
     raise ValueError(f"seeding {engine.dialect.name} databases is not supported")
 
 
@@ -513,7 +530,10 @@ def _pick(rng: random.Random, table: Sequence[tuple[TicketStatus, float]]) -> Ti
 class _Loader:
     """Generates and writes one plan; holds the id bases and the per-vehicle schedule."""
 
-    def __init__(self, sink: _Sink, plan: SeedPlan, say: Progress) -> None:
+    def __init__(self, sink: _Sink, plan: SeedPlan, say: Progress, *, jobs: bool = True) -> None:
+        #: Whether the schema has jobs (revision 0006 on): each ticket then gets one
+        #: approved job, authorised for its total, holding its lines.
+        self.jobs = jobs
         self.sink = sink
         self.plan = plan
         self.say = say
@@ -529,7 +549,7 @@ class _Loader:
         self.today = LEAD_DAYS + self.span  # clock day of today (tickets end yesterday)
         self.now = self.today * DAY  # midnight UTC today: nothing is stamped later
         self.base = {t: int(sink.scalar(f"SELECT coalesce(max(id), 0) FROM {t}"))
-                     for t in SEEDED_TABLES if t != "ticket_mechanics"}
+                     for t in sink.tables if t != "ticket_mechanics"}
         self.base_number = int(sink.scalar("SELECT coalesce(max(number), 0) FROM service_tickets"))
 
     def note(self, what: str, done: int, total: int) -> None:
@@ -763,7 +783,9 @@ class _Loader:
         kinds = [k for k in range(len(PART_KINDS)) if k < n_parts]
         kind_weights = list(accumulate(PART_KINDS[k][4] for k in kinds))
         per_kind = [len(range(k, n_parts, len(PART_KINDS))) for k in range(len(PART_KINDS))]
+        jobs = self.jobs
         tickets: list[Row] = []
+        job_rows: list[Row] = []
         crew: list[Row] = []
         lines: list[Row] = []
         moves: list[Row] = []
@@ -810,7 +832,8 @@ class _Loader:
                 rate = self.rates[m]
                 # minutes / 60 × rate, rounded half-up to the cent, once per line
                 labor += (minutes * rate * 2 + 60) // 120
-                crew.append((tid, mbase + m + 1, minutes, money(rate), started_s))
+                crew.append((tid, mbase + m + 1, minutes, money(rate), started_s)
+                            + ((tid, "") if jobs else ()))
 
             parts_total = 0
             if n_parts:
@@ -828,28 +851,34 @@ class _Loader:
                     self.consumed[p] += qty
                     line_id += 1
                     move_id += 1
-                    lines.append((line_id, tid, pbase + p + 1, qty, money(price), started_s))
+                    lines.append((line_id, tid, pbase + p + 1, qty, money(price), started_s)
+                                 + ((tid, sink.flag(True)) if jobs else ()))
                     moves.append((move_id, pbase + p + 1, -qty, "ticket", tid, None, "",
                                   started_s))
 
             total = parts_total + labor
             odometer = self.odometer(v, day) if rng.random() < 0.95 else None
             last_change = closed if closed is not None else completed
+            description = self._description()
+            changed_s = fmt(last_change) if last_change is not None else opened_s
             tickets.append((
                 tid, self.base_number + i + 1, cbase + self.owner[v] + 1, vbase + v + 1,
-                status.value, self._description(), odometer, opened_s,
+                status.value, description, odometer, opened_s,
                 fmt(promised) if promised is not None else None,
                 fmt(completed) if completed is not None else None,
                 fmt(closed) if closed is not None else None,
                 money(parts_total), money(labor), money(0), money(total), 1, opened_s,
-                fmt(last_change) if last_change is not None else opened_s,
-            ))
+                changed_s,
+            ) + ((money(total),) if jobs else ()))
+            if jobs:
+                job_rows.append((tid, tid, 1, description.split(";")[0][:200], description,
+                                 "", "", "approved", 1, opened_s, changed_s))
             if len(tickets) >= plan.chunk_size:
-                self._flush(tickets, crew, lines, moves)
-                tickets, crew, lines, moves = [], [], [], []
+                self._flush(tickets, job_rows, crew, lines, moves)
+                tickets, job_rows, crew, lines, moves = [], [], [], [], []
                 self.note("tickets", i + 1, plan.tickets)
         if tickets:
-            self._flush(tickets, crew, lines, moves)
+            self._flush(tickets, job_rows, crew, lines, moves)
             self.note("tickets", plan.tickets, plan.tickets)
         self.counts.tickets = plan.tickets
 
@@ -868,16 +897,23 @@ class _Loader:
                 text += "; " + other[0].lower() + other[1:]
         return text
 
-    def _flush(self, tickets: list[Row], crew: list[Row], lines: list[Row],
-               moves: list[Row]) -> None:
+    def _flush(self, tickets: list[Row], job_rows: list[Row], crew: list[Row],
+               lines: list[Row], moves: list[Row]) -> None:
         sink = self.sink
-        sink.insert("service_tickets", TICKET_COLUMNS, tickets)
-        sink.insert("ticket_mechanics", TICKET_MECHANIC_COLUMNS, crew)
-        sink.insert("ticket_parts", TICKET_PART_COLUMNS, lines)
+        sink.insert("service_tickets", self._columns(TICKET_COLUMNS), tickets)
+        if self.jobs:
+            sink.insert("ticket_jobs", JOB_COLUMNS, job_rows)
+        sink.insert("ticket_mechanics", self._columns(TICKET_MECHANIC_COLUMNS), crew)
+        sink.insert("ticket_parts", self._columns(TICKET_PART_COLUMNS), lines)
         sink.insert("stock_movements", MOVEMENT_COLUMNS, moves)
         self.counts.ticket_mechanics += len(crew)
         self.counts.ticket_parts += len(lines)
         self.counts.stock_movements += len(moves)
+
+    def _columns(self, columns: Sequence[str]) -> Sequence[str]:
+        """``columns`` as the schema being seeded has them (no job columns before 0006);
+        the job-era columns come last in each list, as they do in each row."""
+        return columns if self.jobs else [c for c in columns if c not in JOB_ERA_COLUMNS]
 
     def opening_stock(self) -> None:
         """Book each part's opening stock (what tickets took plus what is left) and set
@@ -953,10 +989,11 @@ def seed(engine: Engine, plan: SeedPlan, progress: Progress | None = None) -> st
     plan.check()
     say: Progress = progress or (lambda _message: None)
     started = time.perf_counter()
-    sink = _open_sink(engine)
+    jobs = inspect(engine).has_table("ticket_jobs")
+    sink = _open_sink(engine, SEEDED_TABLES if jobs else PRE_JOB_TABLES)
     try:
         try:
-            counts = _Loader(sink, plan, say).run()
+            counts = _Loader(sink, plan, say, jobs=jobs).run()
             say("committing and analyzing")
             sink.commit()
         except BaseException:

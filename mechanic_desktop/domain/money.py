@@ -42,3 +42,8 @@ def parse_money(text: str | Decimal | int, field_label: str = "Amount") -> Decim
 def line_total(quantity: Decimal | int, unit_price: Decimal) -> Decimal:
     """Total of one line: quantity × unit price, rounded half-up to cents."""
     return to_cents(Decimal(quantity) * unit_price)
+
+
+def money_text(amount: Decimal) -> str:
+    """An amount as printed and shown: thousands separated, two decimals."""
+    return f"{amount:,.2f}"

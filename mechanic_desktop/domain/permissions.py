@@ -28,6 +28,8 @@ class Action(StrEnum):
     ASSIGN_WORK = "assign mechanics and parts to tickets"
     SET_STATUS = "change a ticket's status"
     LOG_HOURS = "record hours worked"
+    AUTHORISE_WORK = "record the customer's authorisation"
+    RECORD_FINDINGS = "record a job's cause and correction"
     RECEIVE_STOCK = "receive stock"
     ADJUST_STOCK = "correct stock counts"
     EDIT_PARTS = "edit parts and prices"
@@ -55,11 +57,13 @@ _WRITER = frozenset(
         Action.ASSIGN_WORK,
         Action.SET_STATUS,
         Action.LOG_HOURS,
+        Action.AUTHORISE_WORK,
+        Action.RECORD_FINDINGS,
         Action.RECEIVE_STOCK,
         Action.VIEW_REPORTS,
     }
 )
-_MECHANIC = frozenset({Action.SET_STATUS, Action.LOG_HOURS})
+_MECHANIC = frozenset({Action.SET_STATUS, Action.LOG_HOURS, Action.RECORD_FINDINGS})
 
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.ADMIN: frozenset(Action),

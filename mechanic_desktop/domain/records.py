@@ -192,6 +192,10 @@ class ShopSettingsRecord:
     labor_taxed: bool
     ticket_prefix: str
     version: int
+    #: Overrun (with tax) allowed past the customer's authorisation before a new one.
+    authorisation_tolerance: Decimal = Decimal("0.00")
+    #: Days an estimate's prices hold.
+    estimate_valid_days: int = 30
 
     def ticket_label(self, number: int) -> str:
         """How a ticket number is printed, e.g. 'RO-42'."""
@@ -208,6 +212,9 @@ class MechanicLineRecord:
     hourly_rate: Decimal
     line_total: Decimal
     active: bool
+    job_id: int = 0
+    #: What was done ("Replace front pads"); empty when the job's title says it.
+    operation: str = ""
 
     @property
     def hours(self) -> Decimal:
@@ -216,7 +223,8 @@ class MechanicLineRecord:
 
 @dataclass(frozen=True, slots=True)
 class PartLineRecord:
-    """A parts line: quantity taken from stock at the price of the day it was added."""
+    """A parts line at the price of the day it was added; ``taken`` once its quantity
+    has left the shelf (lines of approved jobs only)."""
 
     id: int
     part_id: int
@@ -225,6 +233,46 @@ class PartLineRecord:
     quantity: int
     unit_price: Decimal
     line_total: Decimal
+    job_id: int = 0
+    taken: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class JobRecord:
+    """One job of a ticket with its own lines and totals (tax on the job alone)."""
+
+    id: int
+    position: int
+    title: str
+    concern: str
+    cause: str
+    correction: str
+    #: A JobStatus value.
+    status: str
+    version: int
+    mechanics: tuple[MechanicLineRecord, ...]
+    parts: tuple[PartLineRecord, ...]
+    totals: Totals
+
+    @property
+    def approved(self) -> bool:
+        return self.status == "approved"
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorisationRecord:
+    """One recorded customer decision, as printed on the work order and invoice."""
+
+    id: int
+    authorised_at: datetime
+    authorised_by: str
+    #: An AuthorisationMethod value.
+    method: str
+    contact: str
+    amount: Decimal
+    recorded_by: str
+    #: (job title, JobStatus value) for each job decided.
+    decisions: tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,6 +291,14 @@ class TicketDetail:
     editable: bool
     #: Completed or closed: reopen_ticket can bring it back to work.
     reopenable: bool
+    jobs: tuple[JobRecord, ...] = ()
+    authorisations: tuple[AuthorisationRecord, ...] = ()
+    #: What the latest authorisation covers (with tax).
+    authorised_total: Decimal = Decimal("0.00")
+    #: How much more the customer must authorise before work goes on (0: nothing).
+    authorisation_needed: Decimal = Decimal("0.00")
+    #: Totals of the jobs still proposed or approved: what the estimate shows.
+    estimate: Totals | None = None
 
 
 @dataclass(frozen=True, slots=True)

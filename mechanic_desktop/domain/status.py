@@ -23,7 +23,7 @@ class TicketStatus(StrEnum):
 
 
 _LABELS = {
-    TicketStatus.OPEN: "Open",
+    TicketStatus.OPEN: "Estimate",
     TicketStatus.IN_PROGRESS: "In progress",
     TicketStatus.COMPLETED: "Completed",
     TicketStatus.CLOSED: "Closed",

@@ -1,4 +1,4 @@
-"""Printable documents as HTML: the work order for the bay and the customer's invoice.
+"""Printable documents as HTML: the estimate, the work order for the bay and the customer's invoice.
 
 Plain strings with no Qt, so their content is tested without a display; ui/documents.py
 lays them out as PDF. Every piece of text that staff or customers typed is escaped.
@@ -8,11 +8,13 @@ The work order carries no prices: it travels with the car through the shop.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from html import escape
 
-from mechanic_desktop.domain.records import ShopSettingsRecord, TicketDetail
+from mechanic_desktop.domain.jobs import AuthorisationMethod, JobStatus
+from mechanic_desktop.domain.money import money_text
+from mechanic_desktop.domain.records import JobRecord, ShopSettingsRecord, TicketDetail
 from mechanic_desktop.domain.status import TicketStatus
 from mechanic_desktop.domain.totals import hours_text, ticket_totals
 
@@ -35,11 +37,6 @@ def _e(text: object) -> str:
 
 def _multiline(text: str) -> str:
     return "<br>".join(_e(line) for line in text.splitlines()) or "&nbsp;"
-
-
-def money_text(amount: Decimal) -> str:
-    """An amount as printed: thousands separated, two decimals."""
-    return f"{amount:,.2f}"
 
 
 def percent_text(rate: Decimal) -> str:
@@ -100,9 +97,76 @@ def _vehicle_block(detail: TicketDetail) -> str:
     return f"<table>{cells}</table>"
 
 
+def _approved(detail: TicketDetail) -> list[JobRecord]:
+    return [j for j in detail.jobs if j.status == JobStatus.APPROVED.value]
+
+
+def _not_done(detail: TicketDetail) -> str:
+    """Declined and deferred jobs: on the record, billed nothing."""
+    rows = [j for j in detail.jobs
+            if j.status in (JobStatus.DECLINED.value, JobStatus.DEFERRED.value)]
+    if not rows:
+        return ""
+    items = "".join(
+        f"<li>{_e(j.title)} — {_e(JobStatus(j.status).label.lower())}"
+        f" (estimated {money_text(j.totals.total)}, not charged)</li>" for j in rows
+    )
+    return f"<h2>Declined and deferred work</h2><ul>{items}</ul>"
+
+
+def _authorisations(detail: TicketDetail) -> str:
+    """Every authorisation the customer gave, in the order given."""
+    if not detail.authorisations:
+        return ""
+    items = []
+    for a in detail.authorisations:
+        method = AuthorisationMethod(a.method)
+        how = method.label.lower() + (f" ({_e(a.contact)})" if a.contact else "")
+        said = ", ".join(f"{_e(title)} {_e(decision)}" for title, decision in a.decisions)
+        recorded = f"; recorded by {_e(a.recorded_by)}" if a.recorded_by else ""
+        items.append(
+            f"<li>{a.authorised_at.astimezone().strftime('%Y-%m-%d %H:%M')}: "
+            f"{_e(a.authorised_by)}, {how}, authorised {money_text(a.amount)} — "
+            f"{said}{recorded}</li>"
+        )
+    return "<h2>Authorisations</h2><ul>" + "".join(items) + "</ul>"
+
+
+def _job_heading(job: JobRecord, *, amount: bool) -> str:
+    total = f' <span class="muted">({money_text(job.totals.total)})</span>' if amount else ""
+    return f"<h2>{job.position}. {_e(job.title)}{total}</h2>"
+
+
+def _three_cs(job: JobRecord, *, blanks: bool) -> str:
+    """Concern, cause and correction; ``blanks`` leaves room to write them by hand."""
+    rows = []
+    for name, text in (("Concern", job.concern), ("Cause", job.cause),
+                       ("Correction", job.correction)):
+        if text:
+            rows.append(f"<p><b>{name}:</b> {_multiline(text)}</p>")
+        elif blanks and name != "Concern":
+            rows.append(f"<p><b>{name}:</b> ________________________________________</p>")
+    return "".join(rows)
+
+
+def _priced_lines(job: JobRecord) -> str:
+    labour = _table(
+        [("Labour", False), ("Hours", True), ("Rate", True), ("Amount", True)],
+        ((_e(m.operation or m.name), hours_text(m.minutes), money_text(m.hourly_rate),
+          money_text(m.line_total)) for m in job.mechanics),
+    ) if job.mechanics else ""
+    parts = _table(
+        [("SKU", False), ("Part", False), ("Qty", True), ("Unit price", True),
+         ("Amount", True)],
+        ((_e(p.sku), _e(p.name), str(p.quantity), money_text(p.unit_price),
+          money_text(p.line_total)) for p in job.parts),
+    ) if job.parts else ""
+    return labour + parts
+
+
 def work_order_html(detail: TicketDetail, settings: ShopSettingsRecord) -> str:
-    """The job sheet for the bay: vehicle, concern, who works on it, which parts; no
-    prices."""
+    """The job sheet for the bay: the approved jobs, each with its concern, who works on
+    it and which parts, and room for cause and correction; no prices."""
     t = detail.ticket
     label = settings.ticket_label(t.number)
     status = TicketStatus(t.status).label
@@ -114,41 +178,110 @@ def work_order_html(detail: TicketDetail, settings: ShopSettingsRecord) -> str:
         f"<h2>Work order {_e(label)}</h2>",
         f'<div class="muted">{_e(dates)} · {_e(status)}</div>',
         _vehicle_block(detail),
-        "<h2>Customer's concern</h2>",
-        f"<p>{_multiline(t.description)}</p>",
-        "<h2>Mechanics</h2>",
-        _table(
-            [("Mechanic", False), ("Hours", True)],
-            ((_e(m.name), hours_text(m.minutes)) for m in detail.mechanics),
-        ),
-        "<h2>Parts</h2>",
-        _table(
-            [("SKU", False), ("Part", False), ("Qty", True)],
-            ((_e(p.sku), _e(p.name), str(p.quantity)) for p in detail.parts),
-        ),
+    ]
+    approved = _approved(detail)
+    if not approved:
+        body.append('<p class="muted">No job is approved yet: record the customer\'s '
+                    "authorisation before work starts.</p>")
+    for job in approved:
+        body += [
+            _job_heading(job, amount=False),
+            _three_cs(job, blanks=True),
+            _table([("Mechanic", False), ("Hours", True)],
+                   ((_e(m.name), hours_text(m.minutes)) for m in job.mechanics)),
+            _table([("SKU", False), ("Part", False), ("Qty", True)],
+                   ((_e(p.sku), _e(p.name), str(p.quantity)
+                     + ("" if p.taken else " (to order)")) for p in job.parts)),
+        ]
+    body += [
+        _not_done(detail),
+        _authorisations(detail),
         "<h2>Notes</h2><p>&nbsp;</p><p>&nbsp;</p>",
         "<p>Mechanic's signature: ______________________</p>",
     ]
     return _page(f"Work order {label}", "".join(body))
 
 
-def _tax_label(detail: TicketDetail, settings: ShopSettingsRecord) -> str:
+def estimate_html(
+    detail: TicketDetail, settings: ShopSettingsRecord, today: datetime | None = None
+) -> str:
+    """The estimate the customer approves from: every job with its lines and total,
+    declined and deferred ones apart, the total of the work proposed, how long the
+    prices hold, and room for the customer's signature."""
+    t = detail.ticket
+    label = settings.ticket_label(t.number)
+    moment = (today or datetime.now().astimezone())
+    valid = (moment + timedelta(days=settings.estimate_valid_days)).strftime("%Y-%m-%d")
+    body = [
+        _shop_header(settings),
+        f"<h2>Estimate {_e(label)}</h2>",
+        f'<div class="muted">Date {_e(moment.strftime("%Y-%m-%d"))} · '
+        f"valid until {_e(valid)}</div>",
+        _vehicle_block(detail),
+    ]
+    offered = [j for j in detail.jobs
+               if j.status in (JobStatus.PROPOSED.value, JobStatus.APPROVED.value)]
+    for job in offered:
+        state = "" if job.status == JobStatus.PROPOSED.value else " — approved"
+        body += [
+            _job_heading(job, amount=True).replace("</h2>", f"{_e(state)}</h2>"),
+            _three_cs(job, blanks=False),
+            _priced_lines(job),
+            '<p class="muted">Approve ☐ &nbsp; Decline ☐ &nbsp; Defer ☐</p>',
+        ]
+    totals = detail.estimate
+    if totals is not None:
+        body.append(
+            '<table class="totals" align="right">'
+            + "".join(
+                f'<tr><td>{name}</td><td class="num" align="right">{value}</td></tr>'
+                for name, value in (
+                    ("Parts", money_text(totals.parts)),
+                    ("Labour", money_text(totals.labor)),
+                    (_tax_label(settings), money_text(totals.tax)),
+                    ("<b>Estimate total</b>", f"<b>{money_text(totals.total)}</b>"),
+                )
+            )
+            + "</table>"
+        )
+    body += [
+        _not_done(detail),
+        '<p style="clear: both">&nbsp;</p>',
+        "<p>I authorise the work marked approved above, up to the amount shown, and "
+        "understand that more work needs my further authorisation.</p>",
+        "<p>Customer's signature: ______________________ &nbsp; "
+        "Date: ____________</p>",
+    ]
+    return _page(f"Estimate {label}", "".join(body))
+
+
+def empty_jobs(detail: TicketDetail) -> list[str]:
+    """Titles of the proposed jobs with no line yet: an estimate would price them at
+    nothing, so it is not printed until they have lines or are removed."""
+    return [j.title for j in detail.jobs
+            if j.status == JobStatus.PROPOSED.value and not j.mechanics and not j.parts]
+
+
+def _tax_label(settings: ShopSettingsRecord, detail: TicketDetail | None = None) -> str:
     """Name the rate only when it is the one the ticket was taxed at (a finished ticket
     keeps the tax of its day even if the shop's rate has changed since)."""
-    today = ticket_totals(
-        [(m.minutes, m.hourly_rate) for m in detail.mechanics],
-        [(p.quantity, p.unit_price) for p in detail.parts],
-        settings.tax_rate,
-        settings.labor_taxed,
-    )
-    if today.tax == detail.totals.tax and settings.tax_rate:
-        return f"Tax ({percent_text(settings.tax_rate)}%)"
-    return "Tax"
+    if detail is not None:
+        approved = {j.id for j in _approved(detail)}
+        today = ticket_totals(
+            [(m.minutes, m.hourly_rate) for m in detail.mechanics if m.job_id in approved],
+            [(p.quantity, p.unit_price) for p in detail.parts if p.job_id in approved],
+            settings.tax_rate,
+            settings.labor_taxed,
+        )
+        if today.tax != detail.totals.tax:
+            return "Tax"
+    return f"Tax ({percent_text(settings.tax_rate)}%)" if settings.tax_rate else "Tax"
 
 
 def invoice_html(detail: TicketDetail, settings: ShopSettingsRecord) -> str:
-    """The customer's invoice: shop header, labour and parts lines with prices, tax and
-    the total (the amounts stored on the ticket)."""
+    """The customer's invoice: shop header, each approved job with its labour and parts
+    lines, tax and the total (the amounts stored on the ticket), what was declined, and
+    every authorisation given."""
     t = detail.ticket
     label = settings.ticket_label(t.number)
     totals = detail.totals
@@ -156,7 +289,7 @@ def invoice_html(detail: TicketDetail, settings: ShopSettingsRecord) -> str:
     total_rows = [
         ("Parts", money_text(totals.parts)),
         ("Labour", money_text(totals.labor)),
-        (_tax_label(detail, settings), money_text(totals.tax)),
+        (_tax_label(settings, detail), money_text(totals.tax)),
         ("<b>Total</b>", f"<b>{money_text(totals.total)}</b>"),
     ]
     body = [
@@ -164,42 +297,20 @@ def invoice_html(detail: TicketDetail, settings: ShopSettingsRecord) -> str:
         f"<h2>Invoice {_e(label)}</h2>",
         f'<div class="muted">Date {_e(date)}</div>',
         _vehicle_block(detail),
-        "<h2>Work requested</h2>",
-        f"<p>{_multiline(t.description)}</p>",
-        "<h2>Labour</h2>",
-        _table(
-            [("Mechanic", False), ("Hours", True), ("Rate", True), ("Amount", True)],
-            (
-                (
-                    _e(m.name),
-                    hours_text(m.minutes),
-                    money_text(m.hourly_rate),
-                    money_text(m.line_total),
-                )
-                for m in detail.mechanics
-            ),
-        ),
-        "<h2>Parts</h2>",
-        _table(
-            [("SKU", False), ("Part", False), ("Qty", True), ("Unit price", True),
-             ("Amount", True)],
-            (
-                (
-                    _e(p.sku),
-                    _e(p.name),
-                    str(p.quantity),
-                    money_text(p.unit_price),
-                    money_text(p.line_total),
-                )
-                for p in detail.parts
-            ),
-        ),
+    ]
+    for job in _approved(detail):
+        body += [_job_heading(job, amount=True), _three_cs(job, blanks=False),
+                 _priced_lines(job)]
+    body += [
         '<table class="totals" align="right">'
         + "".join(
             f'<tr><td>{name}</td><td class="num" align="right">{value}</td></tr>'
             for name, value in total_rows
         )
         + "</table>",
+        '<p style="clear: both">&nbsp;</p>',
+        _not_done(detail),
+        _authorisations(detail),
     ]
     if not settings.labor_taxed and settings.tax_rate:
         body.append('<p class="muted">Labour is not taxed.</p>')

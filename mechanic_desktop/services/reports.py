@@ -53,6 +53,7 @@ from mechanic_desktop.db.models import (
     Part,
     ServiceTicket,
     StockMovement,
+    TicketJob,
     TicketMechanic,
     TicketPart,
     Vehicle,
@@ -60,6 +61,7 @@ from mechanic_desktop.db.models import (
 from mechanic_desktop.db.types import Money, UtcDateTime, utcnow
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.errors import ValidationError
+from mechanic_desktop.domain.jobs import JobStatus
 from mechanic_desktop.domain.permissions import Action
 from mechanic_desktop.domain.status import ACTIVE_STATUSES, TicketStatus
 from mechanic_desktop.services.common import require
@@ -389,14 +391,15 @@ class Dashboard:
 
 def mechanic_ranking(uow: UnitOfWork, period: Period) -> list[MechanicRank]:
     """Mechanics by completed tickets in the period (then labour revenue, then name):
-    every active mechanic, and inactive ones who completed work in the period."""
+    every active mechanic, and inactive ones who completed work in the period. Only
+    approved jobs count: time on a declined or deferred job was never billed."""
     with uow:
         require_permission(uow, Action.VIEW_REVENUE)
         d = uow.dialect
         work = (
             select(
                 TicketMechanic.mechanic_id.label("mechanic_id"),
-                func.count(ServiceTicket.id).label("tickets"),
+                func.count(ServiceTicket.id.distinct()).label("tickets"),
                 func.sum(TicketMechanic.minutes).label("minutes"),
                 func.sum(labor_cents(d)).label("labor_cents"),
                 func.avg(
@@ -404,7 +407,9 @@ def mechanic_ranking(uow: UnitOfWork, period: Period) -> list[MechanicRank]:
                 ).label("avg_seconds"),
             )
             .join(ServiceTicket, ServiceTicket.id == TicketMechanic.ticket_id)
-            .where(_billed_in(period, uow.dialect))
+            .join(TicketJob, TicketJob.id == TicketMechanic.job_id)
+            .where(_billed_in(period, uow.dialect),
+                   TicketJob.status == JobStatus.APPROVED.value)
             .group_by(TicketMechanic.mechanic_id)
             .subquery()
         )
@@ -489,6 +494,7 @@ def parts_usage(
             .join(ServiceTicket, ServiceTicket.id == TicketPart.ticket_id)
             .where(
                 ServiceTicket.status != TicketStatus.CANCELLED.value,
+                TicketPart.taken,  # parts that left the shelf: approved jobs' only
                 TicketPart.added_at >= period.start,
                 TicketPart.added_at < period.end,
             )

@@ -55,11 +55,14 @@ class ShopSettingsData:
     tax_rate: str | Decimal = "0"
     labor_taxed: bool = False
     ticket_prefix: str = "RO-"
+    authorisation_tolerance: str | Decimal = "0"
+    estimate_valid_days: str | int = 30
 
 
 def to_record(s: ShopSettings) -> ShopSettingsRecord:
     return ShopSettingsRecord(
-        s.name, s.address, s.phone, s.tax_rate, s.labor_taxed, s.ticket_prefix, s.version
+        s.name, s.address, s.phone, s.tax_rate, s.labor_taxed, s.ticket_prefix, s.version,
+        s.authorisation_tolerance, s.estimate_valid_days,
     )
 
 
@@ -85,6 +88,8 @@ def settings_in(uow: UnitOfWork, create: bool) -> ShopSettingsRecord:
             tax_rate=DEFAULTS.tax_rate,
             labor_taxed=DEFAULTS.labor_taxed,
             ticket_prefix=DEFAULTS.ticket_prefix,
+            authorisation_tolerance=DEFAULTS.authorisation_tolerance,
+            estimate_valid_days=DEFAULTS.estimate_valid_days,
             version=1,
         )
         .on_conflict_do_nothing(index_elements=["id"])
@@ -155,8 +160,18 @@ def _validate(data: ShopSettingsData) -> dict[str, object]:
         errors.add(
             "ticket_prefix", f"Ticket prefix is too long (at most {MAX_PREFIX} characters)."
         )
+    tolerance = errors.money(
+        "authorisation_tolerance", data.authorisation_tolerance, "Authorisation tolerance"
+    )
+    valid_days = errors.integer(
+        "estimate_valid_days", data.estimate_valid_days, "Estimates valid for", 1, 365
+    )
+    if valid_days is None:
+        errors.add("estimate_valid_days", "Say for how many days estimates are valid (1 to 365).")
     errors.raise_if_any()
     return {
+        "authorisation_tolerance": tolerance,
+        "estimate_valid_days": valid_days,
         "name": name,
         "address": address,
         "phone": phone,

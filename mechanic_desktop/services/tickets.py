@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
-from mechanic_desktop.db.models import ServiceTicket
+from mechanic_desktop.db.models import ServiceTicket, TicketJob
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.errors import StaleRecord, ValidationError
+from mechanic_desktop.domain.jobs import JobStatus, title_from
 from mechanic_desktop.domain.permissions import Action
 from mechanic_desktop.domain.records import ListQuery, Page, TicketRecord, TicketRow
 from mechanic_desktop.domain.status import TicketStatus
@@ -97,6 +98,12 @@ def create_ticket(uow: UnitOfWork, data: TicketData) -> TicketRecord:
             uow.tickets.add(ticket)
             try:
                 uow.flush()
+                # A new ticket is an estimate of one job, the customer's concern.
+                description = str(values["description"])
+                uow.session.add(TicketJob(
+                    ticket_id=ticket.id, position=1, title=title_from(description),
+                    concern=description, status=JobStatus.PROPOSED.value,
+                ))
                 audit.record(uow, "create", "ticket", ticket.id, f"#{ticket.number}")
                 # Read everything the caller gets back before COMMIT: a query after it
                 # could fail and report an error for a ticket that was in fact saved.

@@ -18,16 +18,21 @@ back on the shelf; open a new ticket to resume the work).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 
 from sqlalchemy import select
 
-from mechanic_desktop.db.models import ServiceTicket, TicketMechanic, TicketPart
+from mechanic_desktop.db.models import ServiceTicket, TicketJob, TicketMechanic, TicketPart
 from mechanic_desktop.db.repositories import StockRepository, WorkflowRepository
 from mechanic_desktop.db.types import utcnow
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.errors import PermissionDenied, StaleRecord, ValidationError
+from mechanic_desktop.domain.jobs import JobStatus, authorisation_needed
+from mechanic_desktop.domain.money import money_text
 from mechanic_desktop.domain.permissions import Action, may_book_time, may_work_on, own_work_only
 from mechanic_desktop.domain.records import (
+    AuthorisationRecord,
+    JobRecord,
     MechanicLineRecord,
     PartLineRecord,
     ShopSettingsRecord,
@@ -79,21 +84,54 @@ def get_ticket_detail(uow: UnitOfWork, ticket_id: int) -> TicketDetail:
 
 def _detail(uow: UnitOfWork, ticket: ServiceTicket) -> TicketDetail:
     repo = WorkflowRepository(uow.session)
+    settings = settings_in(uow, create=False)
     mechanics = tuple(
         MechanicLineRecord(
             tm.mechanic_id, name, tm.minutes, tm.hourly_rate,
-            labor_line(tm.minutes, tm.hourly_rate), active,
+            labor_line(tm.minutes, tm.hourly_rate), active, tm.job_id, tm.operation,
         )
         for tm, name, active in repo.mechanic_lines(ticket.id)
     )
     parts = tuple(
         PartLineRecord(
             tp.id, tp.part_id, sku, name, tp.quantity, tp.unit_price,
-            parts_line(tp.quantity, tp.unit_price),
+            parts_line(tp.quantity, tp.unit_price), tp.job_id, tp.taken,
         )
         for tp, sku, name in repo.part_lines(ticket.id)
     )
+
+    def totals_of(job_ids: set[int]) -> Totals:
+        return ticket_totals(
+            [(m.minutes, m.hourly_rate) for m in mechanics if m.job_id in job_ids],
+            [(p.quantity, p.unit_price) for p in parts if p.job_id in job_ids],
+            settings.tax_rate, settings.labor_taxed,
+        )
+
+    rows = repo.jobs(ticket.id)
+    jobs = tuple(
+        JobRecord(
+            j.id, j.position, j.title, j.concern, j.cause, j.correction, j.status, j.version,
+            tuple(m for m in mechanics if m.job_id == j.id),
+            tuple(p for p in parts if p.job_id == j.id),
+            totals_of({j.id}),
+        )
+        for j in rows
+    )
+    estimate = totals_of({j.id for j in rows if j.status in _ESTIMATED})
+    authorisations = tuple(
+        AuthorisationRecord(
+            a.id, a.authorised_at, a.authorised_by, a.method, a.contact, a.amount,
+            recorded_by or "", tuple(decisions),
+        )
+        for a, recorded_by, decisions in repo.authorisations(ticket.id)
+    )
     status = TicketStatus(ticket.status)
+    needed = (
+        authorisation_needed(
+            ticket.total, ticket.authorised_total, settings.authorisation_tolerance
+        )
+        if status.is_active else Decimal("0.00")
+    )
     vehicle, customer = ticket.vehicle, ticket.customer
     return TicketDetail(
         ticket=ticket_record(ticket),
@@ -105,7 +143,16 @@ def _detail(uow: UnitOfWork, ticket: ServiceTicket) -> TicketDetail:
         allowed_next=tuple(s.value for s in allowed_next_statuses(status)),
         editable=status.is_active,
         reopenable=status in (TicketStatus.COMPLETED, TicketStatus.CLOSED),
+        jobs=jobs,
+        authorisations=authorisations,
+        authorised_total=ticket.authorised_total,
+        authorisation_needed=needed,
+        estimate=estimate,
     )
+
+
+#: Jobs an estimate prices (declined and deferred ones print apart, without a total).
+_ESTIMATED = (JobStatus.PROPOSED.value, JobStatus.APPROVED.value)
 
 
 # --- shared steps of every write ----------------------------------------------------------
@@ -167,13 +214,36 @@ def _lock_ticket(
     return ticket
 
 
+def _job_of(uow: UnitOfWork, ticket: ServiceTicket, job_id: int | None) -> TicketJob:
+    """The job a line goes on: ``job_id`` (one of this ticket's), or the ticket's first."""
+    repo = WorkflowRepository(uow.session)
+    if job_id is None:
+        jobs = repo.jobs(ticket.id)
+        if not jobs:
+            raise ValidationError.single(
+                "job", f"Ticket {ticket_label(uow, ticket.number)} has no job yet; add one first."
+            )
+        return jobs[0]
+    job = repo.job(job_id)
+    if job is None or job.ticket_id != ticket.id:
+        raise ValidationError.single(
+            "job", "That job was removed at another desk; reload the ticket."
+        )
+    return job
+
+
 def _recompute(uow: UnitOfWork, ticket: ServiceTicket, settings: ShopSettingsRecord) -> None:
-    """Set the ticket's total columns from its lines (each rounded once, at the line)."""
+    """Set the ticket's total columns from the lines of its approved jobs (each line
+    rounded once; tax once on the sum): declined, deferred and proposed work is billed
+    nothing."""
     uow.flush()
     repo = WorkflowRepository(uow.session)
+    approved = {j.id for j in repo.jobs(ticket.id) if JobStatus(j.status).counts}
     totals = ticket_totals(
-        [(tm.minutes, tm.hourly_rate) for tm, _, _ in repo.mechanic_lines(ticket.id)],
-        [(tp.quantity, tp.unit_price) for tp, _, _ in repo.part_lines(ticket.id)],
+        [(tm.minutes, tm.hourly_rate) for tm, _, _ in repo.mechanic_lines(ticket.id)
+         if tm.job_id in approved],
+        [(tp.quantity, tp.unit_price) for tp, _, _ in repo.part_lines(ticket.id)
+         if tp.job_id in approved],
         settings.tax_rate,
         settings.labor_taxed,
     )
@@ -247,8 +317,10 @@ def assign_mechanics(
     ticket_id: int,
     minutes_by_mechanic: Mapping[int, int],
     expected_version: int,
+    job_id: int | None = None,
 ) -> TicketDetail:
-    """Make the ticket's mechanics exactly ``minutes_by_mechanic`` (mechanic id → minutes).
+    """Make the job's mechanics exactly ``minutes_by_mechanic`` (mechanic id → minutes);
+    the job is ``job_id`` or, when None, the ticket's first.
 
     A newly assigned mechanic must be active and brings their current hourly rate, which
     the line keeps afterwards (a later rate change does not rewrite the ticket). Changing
@@ -257,8 +329,12 @@ def assign_mechanics(
     """
     with uow.writing():
         ticket = _lock_ticket(uow, ticket_id, expected_version, lines=True)
+        job = _job_of(uow, ticket, job_id)
         repo = WorkflowRepository(uow.session)
-        current = {tm.mechanic_id: (tm, name) for tm, name, _ in repo.mechanic_lines(ticket_id)}
+        current = {
+            tm.mechanic_id: (tm, name)
+            for tm, name, _ in repo.mechanic_lines(ticket_id) if tm.job_id == job.id
+        }
         added = [m for m in minutes_by_mechanic if m not in current]
         removed = [m for m in current if m not in minutes_by_mechanic]
         actor = require_permission(
@@ -308,6 +384,7 @@ def assign_mechanics(
             uow.session.add(
                 TicketMechanic(
                     ticket_id=ticket_id,
+                    job_id=job.id,
                     mechanic_id=mechanic_id,
                     minutes=minutes,
                     hourly_rate=rates[mechanic_id],
@@ -322,7 +399,7 @@ def assign_mechanics(
         if not changes:
             return _detail(uow, ticket)
         _recompute(uow, ticket, settings_in(uow, create=True))
-        return _save(uow, ticket, "mechanics", "; ".join(changes))
+        return _save(uow, ticket, "mechanics", f"{job.title}: " + "; ".join(changes))
 
 
 # --- parts ---------------------------------------------------------------------------------
@@ -359,12 +436,16 @@ def add_part_lines(
     ticket_id: int,
     items: Sequence[tuple[int, int]],
     expected_version: int | None = None,
+    job_id: int | None = None,
 ) -> TicketDetail:
-    """Take parts from stock onto the ticket: ``items`` are (part id, quantity).
+    """Put parts on a job (``job_id``, or the ticket's first): ``items`` are (part id,
+    quantity).
 
-    A part already on the ticket has its line's quantity raised (the line keeps the
-    price it was first added at); a new line copies the part's current price. If any
-    part is short, nothing is taken and the error names each short part.
+    A part already on the job has its line's quantity raised (the line keeps the price
+    it was first added at); a new line copies the part's current price. On an approved
+    job the parts are taken from the shelf at once; if any is short, nothing is taken
+    and the error names each short part. A proposed (estimate), declined or deferred
+    job's parts stay on the shelf until the job is approved.
     """
     with uow.writing():
         require_permission(uow, Action.ASSIGN_WORK)
@@ -374,9 +455,11 @@ def add_part_lines(
         if not wanted:
             raise ValidationError.single("quantity", "Choose at least one part to add.")
         ticket = _lock_ticket(uow, ticket_id, expected_version, lines=True)
+        job = _job_of(uow, ticket, job_id)
+        taking = JobStatus(job.status).counts
         repo, stock = WorkflowRepository(uow.session), StockRepository(uow.session)
         snapshots = stock.snapshots(list(wanted))
-        lines = {tp.part_id: tp for tp, _, _ in repo.part_lines(ticket_id)}
+        lines = {tp.part_id: tp for tp, _, _ in repo.part_lines(ticket_id) if tp.job_id == job.id}
         fields: dict[str, str] = {}
         for part_id, quantity in wanted.items():
             snap = snapshots.get(part_id)
@@ -384,7 +467,7 @@ def add_part_lines(
                 fields[f"quantity:{part_id}"] = (
                     f"Part #{part_id} no longer exists; it may have been deleted at another desk."
                 )
-            elif snap.quantity_on_hand < quantity:
+            elif taking and snap.quantity_on_hand < quantity:
                 fields[f"quantity:{part_id}"] = _short(snap.sku, snap.quantity_on_hand, quantity)
             elif part_id in lines and lines[part_id].quantity + quantity > MAX_LINE_QUANTITY:
                 fields[f"quantity:{part_id}"] = (
@@ -396,22 +479,25 @@ def add_part_lines(
         # Parts in id order, so two desks taking the same parts lock them in one order.
         for part_id in sorted(wanted):
             quantity, snap = wanted[part_id], snapshots[part_id]
-            _take(uow, stock, ticket, part_id, snap.sku, quantity)
             line = lines.get(part_id)
+            if taking and (line is None or line.taken):
+                _take(uow, stock, ticket, part_id, snap.sku, quantity)
             if line is not None:
                 line.quantity += quantity
             else:
                 uow.session.add(
                     TicketPart(
                         ticket_id=ticket_id,
+                        job_id=job.id,
                         part_id=part_id,
                         quantity=quantity,
                         unit_price=snap.unit_price,
+                        taken=taking,
                     )
                 )
             changes.append(f"{quantity} × {snap.sku}")
         _recompute(uow, ticket, settings_in(uow, create=True))
-        return _save(uow, ticket, "parts", "added " + ", ".join(changes))
+        return _save(uow, ticket, "parts", f"{job.title}: added " + ", ".join(changes))
 
 
 def change_part_quantity(
@@ -434,7 +520,9 @@ def change_part_quantity(
         difference = quantity - line.quantity
         if difference == 0:
             return _detail(uow, ticket)
-        if difference > 0:
+        if not line.taken:
+            pass  # an estimate's (or a waiting) line: nothing has left the shelf
+        elif difference > 0:
             _take(uow, stock, ticket, line.part_id, snap.sku, difference)
         else:
             stock.put(line.part_id, -difference)
@@ -444,7 +532,8 @@ def change_part_quantity(
             )
         if quantity == 0:
             uow.session.delete(line)
-            summary = f"removed {snap.sku} ({-difference} back to stock)"
+            summary = (f"removed {snap.sku} ({-difference} back to stock)" if line.taken
+                       else f"removed {snap.sku}")
         else:
             summary = f"{snap.sku} {line.quantity} → {quantity}"
             line.quantity = quantity
@@ -496,6 +585,39 @@ def _refusal(number: str, current: TicketStatus, new: TicketStatus) -> str:
     return f"Ticket {number} cannot go from {current.label} to {new.label}; it can go to {options}."
 
 
+def _check_work_may(uow: UnitOfWork, ticket: ServiceTicket, new: TicketStatus) -> None:
+    """Work starts only on approved jobs. A ticket completes (and so is invoiced) only
+    once each of its jobs is decided and while approved work has not grown past what the
+    customer authorised: a customer is never billed more than they agreed to."""
+    if new not in (TicketStatus.IN_PROGRESS, TicketStatus.COMPLETED):
+        return
+    label = ticket_label(uow, ticket.number)
+    jobs = WorkflowRepository(uow.session).jobs(ticket.id)
+    if not any(JobStatus(j.status).counts for j in jobs):
+        raise ValidationError.single(
+            "status", f"Ticket {label} has no approved job: record the customer's "
+            "authorisation before work starts."
+        )
+    if new is not TicketStatus.COMPLETED:
+        return
+    undecided = [j.title for j in jobs if j.status == JobStatus.PROPOSED.value]
+    if undecided:
+        raise ValidationError.single(
+            "status", f"Ticket {label} still has proposed work ({', '.join(undecided)}): "
+            "record whether the customer approves, declines or defers it first."
+        )
+    settings = settings_in(uow, create=True)
+    _recompute(uow, ticket, settings)
+    needed = authorisation_needed(
+        ticket.total, ticket.authorised_total, settings.authorisation_tolerance
+    )
+    if needed:
+        raise ValidationError.single(
+            "status", f"Ticket {label} needs the customer's authorisation for "
+            f"{money_text(needed)} more before it can be completed."
+        )
+
+
 def set_status(
     uow: UnitOfWork,
     ticket_id: int,
@@ -530,11 +652,15 @@ def set_status(
             label = ticket_label(uow, ticket.number)
             raise ValidationError.single("status", _refusal(label, current, new))
         summary = f"{current.label} → {new.label}"
+        _check_work_may(uow, ticket, new)
         if new is TicketStatus.CANCELLED:
             stock = StockRepository(uow.session)
             returned = []
             lines = WorkflowRepository(uow.session).part_lines(ticket_id)
-            for line, sku, _ in sorted(lines, key=lambda r: r[0].part_id):
+            for line, sku, _ in sorted(lines, key=lambda r: (r[0].part_id, r[0].id)):
+                if not line.taken:
+                    continue
+                line.taken = False
                 stock.put(line.part_id, line.quantity)
                 stock.record(
                     line.part_id, line.quantity, "cancel",

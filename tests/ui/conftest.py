@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from decimal import Decimal
 
 import pytest
 from PySide6.QtCore import QSettings
@@ -15,7 +14,6 @@ from sqlalchemy import Engine
 
 from mechanic_desktop.bootstrap import forbid_main_thread
 from mechanic_desktop.db.engine import describe
-from mechanic_desktop.db.models import TicketMechanic
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.records import (
     CustomerRecord,
@@ -24,11 +22,12 @@ from mechanic_desktop.domain.records import (
     TicketRecord,
     VehicleRecord,
 )
-from mechanic_desktop.services import customers, mechanics, parts, tickets, vehicles
+from mechanic_desktop.services import customers, mechanics, parts, tickets, vehicles, workflow
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.main_window import MainWindow
 from mechanic_desktop.ui.operations import DbWorker
 from mechanic_desktop.ui.prompts import Prompts
+from tests.unit import factories
 
 WAIT_MS = 5000
 
@@ -140,10 +139,10 @@ def make_shop(uow: UnitOfWork) -> Shop:
     ticket = tickets.create_ticket(
         uow, tickets.TicketData(ada.id, car.id, "Brakes squeal when cold", odometer_in=42000)
     )
-    with uow.writing():
-        uow.session.add(TicketMechanic(ticket_id=ticket.id, mechanic_id=sam.id,
-                                       hourly_rate=Decimal("95.50")))
-        uow.commit()
+    # Sam on the ticket's job at no hours yet, and the customer's go-ahead for it.
+    workflow.assign_mechanics(uow, ticket.id, {sam.id: 0}, ticket.version)
+    factories.authorise(uow, ticket.id, "Ada Lovelace")
+    ticket = tickets.get_ticket(uow, ticket.id)
     return Shop(ada, bob, car, sam, oil, filt, ticket)
 
 

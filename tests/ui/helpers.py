@@ -125,3 +125,43 @@ def save_shot(widget: QWidget, path: Path, *expected: str) -> None:
                      int(port.width() * ratio), int(port.height() * ratio))
         assert inked_share(image, area) > 0.002, f"{path.name}: a table's rows are blank"
     assert image.save(str(path))
+
+
+def job_lines(work: Any, kind: str, col: int = 0) -> list[str]:
+    """One column of the ticket editor's jobs tree, for the rows of ``kind`` ("job",
+    "labour", "part"), as shown. Column 0 of a line is cut to what names it: the
+    mechanic of a labour line, the SKU of a parts line."""
+    shown = []
+    for index in _tree_rows(work.jobs_model):
+        if index.data(Qt.ItemDataRole.UserRole) != kind:
+            continue
+        text = index.siblingAtColumn(col).data()
+        if col == 0 and kind == "labour":
+            text = text.removeprefix("Labour · ").split(" — ")[0]
+        elif col == 0 and kind == "part":
+            text = text.split(" · ")[0]
+        shown.append(text)
+    return shown
+
+
+def _tree_rows(model: QAbstractItemModel) -> list[QModelIndex]:
+    rows = []
+    for j in range(model.rowCount()):
+        top = model.index(j, 0)
+        rows.append(top)
+        rows += [model.index(i, 0, top) for i in range(model.rowCount(top))]
+    return rows
+
+
+def click_line(qtbot: QtBot, work: Any, kind: str, name: str) -> None:
+    """Click the jobs tree's row of ``kind`` whose first column starts with ``name``."""
+    tree = work.jobs_tree
+    for index in _tree_rows(work.jobs_model):
+        wanted = index.data(Qt.ItemDataRole.UserRole) == kind
+        if wanted and index.data().removeprefix("Labour · ").startswith(name):
+            tree.scrollTo(index)
+            qtbot.mouseClick(tree.viewport(), Qt.MouseButton.LeftButton,
+                             pos=tree.visualRect(index).center())
+            assert tree.currentIndex() == index
+            return
+    raise AssertionError(f"no {kind} row starting with {name!r}")

@@ -210,7 +210,7 @@ def test_ticket_edit_keeps_customer_and_vehicle(
     dialog = TicketDialog(ui, shop.ticket)
     qtbot.addWidget(dialog)
     qtbot.waitUntil(lambda: dialog.vehicle.currentData() == shop.car.id, timeout=WAIT_MS)
-    assert dialog.status.text() == "Open"
+    assert dialog.status.text() == "Estimate"
     assert dialog.vehicle.toolTip().endswith(f" · {shop.car.vin}")  # all of it, even if cut
     dialog.description.moveCursor(QTextCursor.MoveOperation.End)
     qtbot.keyClicks(dialog.description, " and rattles")

@@ -41,7 +41,7 @@ from mechanic_desktop.ui.dialogs.ticket import TicketDialog
 from mechanic_desktop.ui.dialogs.vehicle import VehicleDialog, describe_vin
 from tests.ui.accounts import make_admin, make_staff
 from tests.ui.conftest import Shop
-from tests.ui.helpers import WAIT_MS, column
+from tests.ui.helpers import WAIT_MS, job_lines
 from tests.ui.test_workflow_dialogs import choose_part
 
 OTHER = "Pat Owner"
@@ -206,7 +206,7 @@ def test_ticket_reload_shows_customer_vehicle_promise_status_and_lines(
     assert dialog.promised_on.isChecked() and dialog.promised.isEnabled()
     assert dialog.promised.dateTime().toString("yyyy-MM-dd HH:mm") == "2031-05-06 14:30"
     assert dialog.status.text() == "In progress"
-    assert column(work.part_model, 0) == ["FLT-100"]
+    assert job_lines(work, "part", 0) == ["FLT-100"]
     assert work.total_labels["parts"].text() == "17.00"
     assert dialog.unsaved_fields() == []
     fresh = tickets.get_ticket(arrange, shop.ticket.id)

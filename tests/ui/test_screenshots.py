@@ -19,10 +19,10 @@ from PySide6.QtCore import QSettings
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, select, update
 
 from mechanic_desktop.bootstrap import forbid_main_thread
-from mechanic_desktop.db.models import ServiceTicket, TicketMechanic
+from mechanic_desktop.db.models import ServiceTicket, TicketJob, TicketMechanic
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.services import customers, mechanics, parts, tickets, vehicles
 from mechanic_desktop.ui.context import UiContext
@@ -79,13 +79,17 @@ def fill(uow: UnitOfWork) -> dict[str, object]:
             odometer_in=50000 + i * 500))
         numbers.append(ticket)
         with uow.writing():
+            job = uow.session.scalar(select(TicketJob.id).where(TicketJob.ticket_id == ticket.id))
             uow.session.execute(update(ServiceTicket).where(ServiceTicket.id == ticket.id)
                                 .values(status=STATUSES[i % len(STATUSES)],
                                         total=Decimal(120 + 37 * i)))
-            uow.session.add(TicketMechanic(ticket_id=ticket.id, mechanic_id=crew[i % 3].id,
+            uow.session.execute(update(TicketJob).where(TicketJob.id == job)
+                                .values(status="approved"))
+            uow.session.add(TicketMechanic(ticket_id=ticket.id, job_id=job,
+                                           mechanic_id=crew[i % 3].id,
                                            hourly_rate=Decimal("95.50")))
             if i % 4 == 0:
-                uow.session.add(TicketMechanic(ticket_id=ticket.id,
+                uow.session.add(TicketMechanic(ticket_id=ticket.id, job_id=job,
                                                mechanic_id=crew[(i + 1) % 3].id,
                                                hourly_rate=Decimal("88.00")))
             uow.commit()

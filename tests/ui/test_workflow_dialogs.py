@@ -53,8 +53,18 @@ from mechanic_desktop.ui.pages.stock import StockPage
 from mechanic_desktop.ui.pages.tickets import TicketsPage
 from tests.conftest import empty_tables
 from tests.ui.conftest import FakePrompts, Shop
-from tests.ui.helpers import WAIT_MS, column, save_shot, select, wait_column, wait_dialog
+from tests.ui.helpers import (
+    WAIT_MS,
+    click_line,
+    column,
+    job_lines,
+    save_shot,
+    select,
+    wait_column,
+    wait_dialog,
+)
 from tests.ui.test_screenshots import fill
+from tests.unit import factories
 
 LEFT = Qt.MouseButton.LeftButton
 
@@ -159,7 +169,7 @@ def test_search_tick_mechanics_and_book_hours(
         arrange, mechanics.MechanicData("Alex Piston", hourly_rate="88.00"))
     dialog = open_ticket(qtbot, ui, shop)
     work = work_of(dialog)
-    assert column(work.mechanic_model, 0) == ["Sam Wrench"]
+    assert job_lines(work, "labour", 0) == ["Sam Wrench"]
     qtbot.mouseClick(work.assign_button, LEFT)
     assign = work.assign_dialog
     assert isinstance(assign, AssignMechanicsDialog)
@@ -186,10 +196,10 @@ def test_search_tick_mechanics_and_book_hours(
     qtbot.mouseClick(assign.save_button, LEFT)
     qtbot.waitUntil(lambda: len(work.detail.mechanics) == 2, timeout=WAIT_MS)
     assert closed(assign)
-    assert column(work.mechanic_model, 1) == ["1.5", "2"]
+    assert job_lines(work, "labour", 1) == ["1.5", "2"]
     assert work.total_labels["labor"].text() == "323.00"
     assert work.total_labels["total"].text() == "323.00"
-    qtmodeltester.check(work.mechanic_model)  # type: ignore[attr-defined]
+    qtmodeltester.check(work.jobs_tree.model())  # type: ignore[attr-defined]
 
     # Untick Sam (from the "On this ticket" side) and save again.
     qtbot.mouseClick(work.assign_button, LEFT)
@@ -277,12 +287,11 @@ def test_add_change_and_remove_parts_moves_stock(
     qtbot.mouseClick(basket.save_button, LEFT)
     qtbot.waitUntil(lambda: len(work.detail.parts) == 2, timeout=WAIT_MS)
     assert work.total_labels["parts"].text() == "51.48"  # 3 × 8.50 + 2 × 12.99
-    qtmodeltester.check(work.part_model)  # type: ignore[attr-defined]
+    qtmodeltester.check(work.jobs_tree.model())  # type: ignore[attr-defined]
     on_hand(qtbot, window, ["37", "2"])
 
     # One more oil on the line: taken from the shelf.
-    skus = column(work.part_model, 0)
-    work.part_table.selectRow(skus.index("OIL-5W30"))
+    click_line(qtbot, work, "part", "OIL-5W30")
     assert work.quantity.value() == 2
     work.quantity.selectAll()
     qtbot.keyClicks(work.quantity, "3")
@@ -292,7 +301,7 @@ def test_add_change_and_remove_parts_moves_stock(
     on_hand(qtbot, window, ["37", "1"])
 
     # Remove the filters: they go back on the shelf.
-    work.part_table.selectRow(column(work.part_model, 0).index("FLT-100"))
+    click_line(qtbot, work, "part", "FLT-100")
     prompts.answer = False
     qtbot.mouseClick(work.remove_button, LEFT)
     assert "go back to stock" in prompts.questions[-1][1]
@@ -317,7 +326,8 @@ def test_another_desk_takes_the_stock_first(
     # Meanwhile the other desk takes two of the four oils for another job.
     other = tickets.create_ticket(arrange, tickets.TicketData(
         shop.ada.id, shop.car.id, "Oil change"))
-    workflow.add_part_lines(arrange, other.id, [(shop.oil.id, 2)], other.version)
+    factories.authorise(arrange, other.id, "Ada Lovelace")
+    workflow.add_part_lines(arrange, other.id, [(shop.oil.id, 2)])
 
     qtbot.mouseClick(dialog.save_button, LEFT)
     qtbot.waitUntil(lambda: "Only 2 of OIL-5W30 left" in dialog.banner_text, timeout=WAIT_MS)
@@ -359,7 +369,7 @@ def test_walk_a_ticket_through_every_status(
     assert set(work.status_buttons) == {"in_progress", "cancelled"}  # no Complete yet
     assert work.status_buttons["in_progress"].text() == "Start work"
     move("in_progress", "In progress", {"open", "completed", "cancelled"})
-    move("open", "Open", {"in_progress", "cancelled"})
+    move("open", "Estimate", {"in_progress", "cancelled"})
     move("in_progress", "In progress", {"open", "completed", "cancelled"})
     move("completed", "Completed", {"closed", "reopen"})
     # A finished ticket is read-only: no line changes, no form edits — and looks it: the
@@ -396,10 +406,10 @@ def test_cancel_from_the_tickets_page_returns_parts(
     page = window.tickets_page
     assert isinstance(page, TicketsPage)
     page.refresh()
-    wait_column(qtbot, page, ["Open"], 1)
+    wait_column(qtbot, page, ["Estimate"], 1)
     select(qtbot, page, f"RO-{shop.ticket.number}")
     offered = [a.text() for a in page.status_menu.actions()]
-    assert offered == ["Start work", "Cancel ticket…"]  # Complete is not a move from Open
+    assert offered == ["Start work", "Cancel ticket…"]  # Complete is not a move from an estimate
     cancel = page.status_menu.actions()[1]
 
     prompts.answer = False
@@ -424,7 +434,7 @@ def test_status_change_from_the_list_refuses_a_stale_row(
     qtbot: QtBot, shop: Shop, window: MainWindow, arrange: UnitOfWork, prompts: FakePrompts
 ) -> None:
     page = window.tickets_page
-    wait_column(qtbot, page, ["Open"], 1)
+    wait_column(qtbot, page, ["Estimate"], 1)
     select(qtbot, page, f"RO-{shop.ticket.number}")
     start = page.status_menu.actions()[0]
     workflow.set_status(arrange, shop.ticket.id, "in_progress", shop.ticket.version)
@@ -454,15 +464,15 @@ def test_stale_ticket_reloads_and_keeps_typed_text(
     assert "What you typed here was kept" in dialog.banner_text
     assert dialog.isVisible()
     assert dialog.description.toPlainText() == "Brakes squeal when cold and rattles"
-    assert column(work.mechanic_model, 1) == ["1"]  # the other desk's hour is shown
+    assert job_lines(work, "labour", 1) == ["1"]  # the other desk's hour is shown
     assert work.total_labels["labor"].text() == "95.50"
 
     # And again, through a status button: the banner says so and the text stays.
     workflow.assign_mechanics(arrange, shop.ticket.id, {shop.sam.id: 120}, work.version)
     qtbot.mouseClick(work.status_buttons["in_progress"], LEFT)
-    qtbot.waitUntil(lambda: column(work.mechanic_model, 1) == ["2"], timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: job_lines(work, "labour", 1) == ["2"], timeout=WAIT_MS)
     assert "changed at another desk" in dialog.banner_text
-    assert dialog.status.text() == "Open"
+    assert dialog.status.text() == "Estimate"
     assert dialog.description.toPlainText().endswith("and rattles")
 
     with qtbot.waitSignal(dialog.saved, timeout=WAIT_MS):
@@ -645,7 +655,7 @@ def test_render_workflow_screens(
     editor.show()
     qtbot.waitUntil(lambda: editor.work is not None and editor.work.detail is not None,
                     timeout=WAIT_MS)
-    work_of(editor).part_table.selectRow(1)
+    click_line(qtbot, work_of(editor), "part", "")
     _shot(qtbot, editor, folder, "workflow-ticket", "Brakes squeal when cold",
           stock_rows[3].sku, crew[0].name)
     finished = TicketDialog(demo, tickets.get_ticket(arrange, done.id), window)

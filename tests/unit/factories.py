@@ -5,9 +5,24 @@ from __future__ import annotations
 import uuid
 
 from mechanic_desktop.db.unit_of_work import UnitOfWork
-from mechanic_desktop.domain.records import CustomerRecord, TicketRecord, VehicleRecord
+from mechanic_desktop.domain.jobs import AuthorisationMethod, JobStatus, amount_after
+from mechanic_desktop.domain.records import (
+    CustomerRecord,
+    TicketDetail,
+    TicketRecord,
+    VehicleRecord,
+)
 from mechanic_desktop.domain.staff import Actor, Role
-from mechanic_desktop.services import customers, mechanics, staff, tickets, vehicles
+from mechanic_desktop.services import (
+    customers,
+    jobs,
+    mechanics,
+    shop,
+    staff,
+    tickets,
+    vehicles,
+    workflow,
+)
 
 VINS = ["1M8GDM9AXKP042788", "1G4AH59H45G118341", "1FTMW1T88MFA00001"]
 
@@ -24,10 +39,30 @@ def vehicle(
     )
 
 
-def ticket(uow: UnitOfWork, name: str = "Ada Lovelace") -> TicketRecord:
+def ticket(
+    uow: UnitOfWork, name: str = "Ada Lovelace", *, approved: bool = True
+) -> TicketRecord:
+    """A ticket for a new customer's vehicle; its one job approved by the customer
+    (unless ``approved`` is False: an estimate)."""
     c = customer(uow, name)
     v = vehicle(uow, c.id)
-    return tickets.create_ticket(uow, tickets.TicketData(c.id, v.id, "Brakes squeal"))
+    record = tickets.create_ticket(uow, tickets.TicketData(c.id, v.id, "Brakes squeal"))
+    return authorise(uow, record.id).ticket if approved else record
+
+
+def authorise(uow: UnitOfWork, ticket_id: int, by: str = "Pat Customer") -> TicketDetail:
+    """The customer approves every job proposed (and again those approved), in person,
+    for what the approved work then costs (as a clerk reads it out)."""
+    detail = workflow.get_ticket_detail(uow, ticket_id)
+    decisions = {j.id: JobStatus.APPROVED for j in detail.jobs
+                 if j.status in ("proposed", "approved")}
+    settings = shop.get_settings(uow)
+    amount = amount_after(detail, decisions, settings.tax_rate, settings.labor_taxed)
+    return jobs.record_authorisation(
+        uow, ticket_id,
+        jobs.AuthorisationData(decisions, by, AuthorisationMethod.IN_PERSON, amount),
+        detail.ticket.version,
+    )
 
 
 def signed_in(uow: UnitOfWork, role: Role, username: str | None = None) -> Actor:

@@ -26,12 +26,16 @@ ON_HAND = 10
 
 
 def _tickets_on_one_vehicle(uow: UnitOfWork, count: int) -> list[int]:
+    """``count`` tickets whose one job the customer approved (so parts leave the shelf)."""
     c = factories.customer(uow)
     v = factories.vehicle(uow, c.id)
-    return [
+    made = [
         tickets.create_ticket(uow, tickets.TicketData(c.id, v.id, f"Job {i}")).id
         for i in range(count)
     ]
+    for ticket_id in made:
+        factories.authorise(uow, ticket_id)
+    return made
 
 
 def _race(engine: Engine, work: Callable[[UnitOfWork, int], None], threads: int) -> None:

@@ -26,6 +26,7 @@ from sqlalchemy import Engine
 import mechanic_desktop.services as services_package
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.errors import DomainError, PermissionDenied, RightsRevoked
+from mechanic_desktop.domain.jobs import AuthorisationMethod, JobStatus, amount_after
 from mechanic_desktop.domain.records import ListQuery
 from mechanic_desktop.domain.staff import Actor, Role
 from mechanic_desktop.services import (
@@ -33,6 +34,7 @@ from mechanic_desktop.services import (
     csv_import,
     customers,
     demo,
+    jobs,
     mechanics,
     parts,
     reports,
@@ -67,6 +69,8 @@ class World:
     spare_part: int
     doomed_part: int
     ticket: int
+    job: int  # the ticket's first job, which ``crew`` works on
+    spare_job: int  # a proposed job on the ticket, with no lines
     line: int
     spare_line: int
     open_ticket: int
@@ -108,16 +112,20 @@ def _world(engine: Engine, csv_dir: Path) -> World:
     detail = workflow.assign_mechanics(system, t.id, {crew.id: 60}, t.version)
     detail = workflow.add_part_lines(system, t.id, [(oil.id, 2), (pad.id, 1)])
     line, spare_line = detail.parts[0].id, detail.parts[1].id
+    detail = jobs.add_job(system, t.id, jobs.JobData("Wiper check"), detail.ticket.version)
+    job, spare_job = detail.jobs[0].id, detail.jobs[1].id
     other = tickets.create_ticket(system, tickets.TicketData(t.customer_id, t.vehicle_id, "Wipers"))
     done = tickets.create_ticket(system, tickets.TicketData(t.customer_id, t.vehicle_id, "Tyres"))
-    version = workflow.set_status(system, done.id, "in_progress", done.version).ticket.version
+    authorised = factories.authorise(system, done.id).ticket.version
+    version = workflow.set_status(system, done.id, "in_progress", authorised).ticket.version
     workflow.set_status(system, done.id, "completed", version)
     target = staff.create_staff(
         system, staff.StaffData("desk", "Front Desk", "writer"), GOOD, GOOD, FLOOR
     )
     return World(
         system, t.customer_id, bare.id, t.vehicle_id, bare_car.id, crew.id, helper.id,
-        spare.id, doomed.id, oil.id, spare_part.id, doomed_part.id, t.id, line, spare_line,
+        spare.id, doomed.id, oil.id, spare_part.id, doomed_part.id, t.id, job, spare_job,
+        line, spare_line,
         other.id, done.id, target.id, csv_dir,
     )
 
@@ -138,6 +146,23 @@ class Row:
 
 def _row(roles: set[Role], call: Call, refusal: str | None = None) -> Row:
     return Row(frozenset(roles), call, refusal)
+
+
+def _job_words(w: World, **changes: str) -> jobs.JobData:
+    """The ticket's first job as it reads now, with ``changes``."""
+    job = workflow.get_ticket_detail(w.system, w.ticket).jobs[0]
+    words = {"title": job.title, "concern": job.concern, "cause": job.cause,
+             "correction": job.correction} | changes
+    return jobs.JobData(**words)
+
+
+def _approve_all(w: World, ticket_id: int) -> jobs.AuthorisationData:
+    detail = workflow.get_ticket_detail(w.system, ticket_id)
+    decisions = {j.id: JobStatus.APPROVED for j in detail.jobs}
+    settings = shop.get_settings(w.system)
+    return jobs.AuthorisationData(
+        decisions, "Ada Lovelace", AuthorisationMethod.IN_PERSON,
+        amount_after(detail, decisions, settings.tax_rate, settings.labor_taxed))
 
 
 def _period() -> reports.Period:
@@ -197,6 +222,16 @@ CALLS: dict[str, Row] = {
         u, w.line, 3, w.ticket_version(w.ticket))),
     "workflow.remove_part_line": _row({A, W}, lambda u, w: workflow.remove_part_line(
         u, w.spare_line, w.ticket_version(w.ticket))),
+    "jobs.add_job": _row({A, W}, lambda u, w: jobs.add_job(
+        u, w.ticket, jobs.JobData("Alignment"), w.ticket_version(w.ticket))),
+    "jobs.update_job": _row({A, W}, lambda u, w: jobs.update_job(
+        u, w.job, jobs.JobData("Brakes, front"), w.ticket_version(w.ticket))),
+    "jobs.update_job: findings on an own job": _row({A, W, M}, lambda u, w: jobs.update_job(
+        u, w.job, _job_words(w, cause="Pads worn"), w.ticket_version(w.ticket))),
+    "jobs.remove_job": _row({A, W}, lambda u, w: jobs.remove_job(
+        u, w.spare_job, w.ticket_version(w.ticket))),
+    "jobs.record_authorisation": _row({A, W}, lambda u, w: jobs.record_authorisation(
+        u, w.open_ticket, _approve_all(w, w.open_ticket), w.ticket_version(w.open_ticket))),
     "workflow.set_status: start an own ticket": _row({A, W, M}, lambda u, w: workflow.set_status(
         u, w.ticket, "in_progress", w.ticket_version(w.ticket))),
     "workflow.set_status: cancel": _row({A, W}, lambda u, w: workflow.set_status(

@@ -19,6 +19,7 @@ from mechanic_desktop.db.models import (
     Part,
     ServiceTicket,
     StockMovement,
+    TicketJob,
     TicketMechanic,
     TicketPart,
     Vehicle,
@@ -95,12 +96,27 @@ def build_shop(engine: Engine) -> dict[str, int]:
             s.add(t)
             s.flush()
             ids[f"T{number}"] = t.id
+            job = TicketJob(ticket_id=t.id, position=1, title="Work requested",
+                            status="approved")
+            s.add(job)
+            s.flush()
+            ids[f"J{number}"] = job.id
+        # Work the customer declined on a billed ticket: it counts in no report.
+        declined = TicketJob(ticket_id=ids["T1"], position=2, title="Timing belt",
+                             status="declined")
+        s.add(declined)
+        s.flush()
+        s.add(TicketMechanic(ticket_id=ids["T1"], job_id=declined.id, mechanic_id=ids["Pat"],
+                             minutes=600, hourly_rate=D("88")))
+        s.add(TicketPart(ticket_id=ids["T1"], job_id=declined.id, part_id=ids["BRK-PAD"],
+                         quantity=5, unit_price=D("64.00"), added_at=at("2025-03-03"),
+                         taken=False))
         for ticket, mech, minutes, rate in (("T1", "Sam", 90, "95.50"), ("T1", "Alex", 45, "88"),
                                             ("T2", "Sam", 20, "95.50"), ("T2", "Pat", 1, "0.30"),
                                             ("T3", "Alex", 60, "88"), ("T4", "Sam", 30, "95.50"),
                                             ("T6", "Alex", 120, "88"), ("T7", "Alex", 15, "88")):
-            s.add(TicketMechanic(ticket_id=ids[ticket], mechanic_id=ids[mech], minutes=minutes,
-                                 hourly_rate=D(rate)))
+            s.add(TicketMechanic(ticket_id=ids[ticket], job_id=ids["J" + ticket[1:]],
+                                 mechanic_id=ids[mech], minutes=minutes, hourly_rate=D(rate)))
         for ticket, sku, qty, price, added in (
             ("T1", "OIL-5W30", 4, "12.99", "2025-03-03"),
             ("T2", "FLT-100", 2, "8.50", "2025-03-10"),
@@ -109,8 +125,9 @@ def build_shop(engine: Engine) -> dict[str, int]:
             ("T4", "FLT-100", 1, "8.50", "2025-03-01"),
             ("T6", "BRK-PAD", 1, "64.00", "2025-02-20"),
         ):
-            s.add(TicketPart(ticket_id=ids[ticket], part_id=ids[sku], quantity=qty,
-                             unit_price=D(price), added_at=at(added)))
+            s.add(TicketPart(ticket_id=ids[ticket], job_id=ids["J" + ticket[1:]],
+                             part_id=ids[sku], quantity=qty, unit_price=D(price),
+                             added_at=at(added), taken=ticket != "T3"))
         for sku, qty, reason, when, ticket in (
             ("OIL-5W30", 16, "initial", "2024-06-01", None),
             ("OIL-5W30", -4, "ticket", "2025-03-03", "T1"),
@@ -292,8 +309,11 @@ def test_ranking_counts_match_a_naive_count(
                               completed_at=done if billed else None)
             s.add(t)
             s.flush()
-            s.add_all(TicketMechanic(ticket_id=t.id, mechanic_id=crew[i].id, minutes=30,
-                                     hourly_rate=D("60")) for i in who)
+            job = TicketJob(ticket_id=t.id, position=1, title="Service", status="approved")
+            s.add(job)
+            s.flush()
+            s.add_all(TicketMechanic(ticket_id=t.id, job_id=job.id, mechanic_id=crew[i].id,
+                                     minutes=30, hourly_rate=D("60")) for i in who)
         s.commit()
     expected: Counter[str] = Counter()
     for status, offset, who in tickets:

@@ -16,6 +16,7 @@ from mechanic_desktop.db.models import (
     Part,
     ServiceTicket,
     StockMovement,
+    TicketJob,
     TicketMechanic,
     TicketPart,
     Vehicle,
@@ -244,6 +245,7 @@ def test_plan_must_be_consistent() -> None:
         (seed_module.TICKET_COLUMNS, ServiceTicket),
         (seed_module.TICKET_MECHANIC_COLUMNS, TicketMechanic),
         (seed_module.TICKET_PART_COLUMNS, TicketPart),
+        (seed_module.JOB_COLUMNS, TicketJob),
         (seed_module.MOVEMENT_COLUMNS, StockMovement),
     ],
 )

@@ -138,15 +138,11 @@ def test_mechanic_rules(uow: UnitOfWork) -> None:
 
 
 def test_mechanic_on_a_ticket_is_deactivated_not_deleted(uow: UnitOfWork) -> None:
-    from mechanic_desktop.db.models import TicketMechanic
+    from mechanic_desktop.services import workflow
 
     ticket = factories.ticket(uow)
     sam = mechanics.create_mechanic(uow, MechanicData("Sam Wrench", hourly_rate="90"))
-    with uow.writing():
-        uow.session.add(
-            TicketMechanic(ticket_id=ticket.id, mechanic_id=sam.id, hourly_rate=Decimal("90"))
-        )
-        uow.commit()
+    workflow.assign_mechanics(uow, ticket.id, {sam.id: 0}, ticket.version)
     with pytest.raises(DeleteRefused, match="Mark them inactive instead"):
         mechanics.delete_mechanic(uow, sam.id)
     assert not mechanics.set_mechanic_active(uow, sam.id, False).active

@@ -1,7 +1,10 @@
-"""Random sequences of desk work against a model, on both backends.
+"""Random sequences of desk work against a model, on both backends: two tickets of
+two jobs each, lines on either job, the customer approving, declining and deferring.
 
-After every step: stock never negative and equal to its ledger, each ticket's lines
-matching what its movements took from the shelf, and totals equal to the sum of lines.
+After every step: stock never negative and equal to its ledger; each ticket's movements
+took exactly the lines of its approved jobs off the shelf (nothing for a job that is
+not approved, everything back once cancelled); a line is ``taken`` exactly when its job
+is approved; and the ticket's totals are those of its approved jobs' lines.
 """
 
 from __future__ import annotations
@@ -20,23 +23,28 @@ from mechanic_desktop.db.models import (
     Part,
     ServiceTicket,
     StockMovement,
+    TicketJob,
     TicketMechanic,
     TicketPart,
 )
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.errors import StaleRecord, ValidationError
+from mechanic_desktop.domain.jobs import AuthorisationMethod, JobStatus, amount_after
 from mechanic_desktop.domain.records import TicketDetail
 from mechanic_desktop.domain.status import ALLOWED_TRANSITIONS, TicketStatus
 from mechanic_desktop.domain.totals import labor_line, parts_line, ticket_totals
-from mechanic_desktop.services import shop, stock, tickets, workflow
+from mechanic_desktop.services import jobs, shop, stock, tickets, workflow
 from tests.conftest import empty_tables
 from tests.unit import factories
 from tests.unit import workflow_factories as wf
 
 TICKETS = 2
 PARTS = 2
+JOBS = 2
 ticket_index = st.integers(0, TICKETS - 1)
 part_index = st.integers(0, PARTS - 1)
+job_index = st.integers(0, JOBS - 1)
+decision = st.sampled_from([None, JobStatus.APPROVED, JobStatus.DECLINED, JobStatus.DEFERRED])
 
 
 class WorkflowMachine(RuleBasedStateMachine):
@@ -57,13 +65,22 @@ class WorkflowMachine(RuleBasedStateMachine):
         self.on_hand = {p: 3 + 2 * i for i, p in enumerate(self.part_ids)}
         c = factories.customer(self.uow)
         v = factories.vehicle(self.uow, c.id)
-        self.ticket_ids = [
-            tickets.create_ticket(self.uow, tickets.TicketData(c.id, v.id, f"Job {i}")).id
-            for i in range(TICKETS)
-        ]
+        self.ticket_ids = []
+        self.job_ids: dict[int, list[int]] = {}
+        for i in range(TICKETS):
+            t = tickets.create_ticket(self.uow, tickets.TicketData(c.id, v.id, f"Job {i}"))
+            detail = jobs.add_job(self.uow, t.id, jobs.JobData("Second job"), t.version)
+            self.ticket_ids.append(t.id)
+            self.job_ids[t.id] = [j.id for j in detail.jobs]
         self.status = dict.fromkeys(self.ticket_ids, TicketStatus.OPEN)
-        self.lines: dict[int, dict[int, int]] = {t: {} for t in self.ticket_ids}
+        self.job_status = {j: JobStatus.PROPOSED for js in self.job_ids.values() for j in js}
+        #: ticket → (job, part) → quantity
+        self.lines: dict[int, dict[tuple[int, int], int]] = {t: {} for t in self.ticket_ids}
+        #: ticket → job → minutes of Sam's time
+        self.minutes: dict[int, dict[int, int]] = {t: {} for t in self.ticket_ids}
+        self.authorised = dict.fromkeys(self.ticket_ids, Decimal("0.00"))
         self.mechanic_id = wf.mechanic(self.uow, "Sam", "87.50").id
+        self.rate = Decimal("87.50")
 
     # --- helpers ---------------------------------------------------------------------
 
@@ -73,72 +90,140 @@ class WorkflowMachine(RuleBasedStateMachine):
     def active(self, t: int) -> bool:
         return self.status[t].is_active
 
+    def approved(self, j: int) -> bool:
+        return self.job_status[j] is JobStatus.APPROVED
+
+    def expected_total(self, t: int, statuses: dict[int, JobStatus] | None = None) -> Decimal:
+        """The approved jobs' total with tax, by the model's own lines."""
+        status = self.job_status | (statuses or {})
+        ok = {j for j in self.job_ids[t] if status[j] is JobStatus.APPROVED}
+        return ticket_totals(
+            [(m, self.rate) for j, m in self.minutes[t].items() if j in ok],
+            [(q, self.price(p)) for (j, p), q in self.lines[t].items() if j in ok],
+            self.settings.tax_rate, self.settings.labor_taxed,
+        ).total
+
+    def price(self, p: int) -> Decimal:
+        return Decimal(f"{7 + self.part_ids.index(p)}.35")
+
     # --- rules -----------------------------------------------------------------------
 
-    @rule(ti=ticket_index, pi=part_index, qty=st.integers(1, 4))
-    def add_line(self, ti: int, pi: int, qty: int) -> None:
+    @rule(ti=ticket_index, ji=job_index, pi=part_index, qty=st.integers(1, 4))
+    def add_line(self, ti: int, ji: int, pi: int, qty: int) -> None:
         t, p = self.ticket_ids[ti], self.part_ids[pi]
+        j = self.job_ids[t][ji]
         version = self.detail(t).ticket.version
-        if self.active(t) and self.on_hand[p] >= qty:
-            workflow.add_part_lines(self.uow, t, [(p, qty)], version)
-            self.on_hand[p] -= qty
-            self.lines[t][p] = self.lines[t].get(p, 0) + qty
+        taking = self.approved(j)
+        if self.active(t) and (not taking or self.on_hand[p] >= qty):
+            workflow.add_part_lines(self.uow, t, [(p, qty)], version, j)
+            if taking:
+                self.on_hand[p] -= qty
+            self.lines[t][(j, p)] = self.lines[t].get((j, p), 0) + qty
         else:
             with pytest.raises(ValidationError):
-                workflow.add_part_lines(self.uow, t, [(p, qty)], version)
+                workflow.add_part_lines(self.uow, t, [(p, qty)], version, j)
 
-    @rule(ti=ticket_index, pi=part_index, qty=st.integers(0, 6))
-    def change_quantity(self, ti: int, pi: int, qty: int) -> None:
+    @rule(ti=ticket_index, ji=job_index, pi=part_index, qty=st.integers(0, 6))
+    def change_quantity(self, ti: int, ji: int, pi: int, qty: int) -> None:
         t, p = self.ticket_ids[ti], self.part_ids[pi]
+        j = self.job_ids[t][ji]
         detail = self.detail(t)
-        line = next((ln for ln in detail.parts if ln.part_id == p), None)
+        line = next((ln for ln in detail.parts if (ln.job_id, ln.part_id) == (j, p)), None)
         if line is None:
             return
         more = qty - line.quantity
-        if self.active(t) and self.on_hand[p] >= more:
+        taking = self.approved(j)
+        if self.active(t) and (not taking or self.on_hand[p] >= more):
             workflow.change_part_quantity(self.uow, line.id, qty, detail.ticket.version)
-            self.on_hand[p] -= more
+            if taking:
+                self.on_hand[p] -= more
             if qty:
-                self.lines[t][p] = qty
+                self.lines[t][(j, p)] = qty
             else:
-                del self.lines[t][p]
+                del self.lines[t][(j, p)]
         else:
             with pytest.raises(ValidationError):
                 workflow.change_part_quantity(self.uow, line.id, qty, detail.ticket.version)
 
-    @rule(ti=ticket_index, pi=part_index)
-    def remove_line(self, ti: int, pi: int) -> None:
+    @rule(ti=ticket_index, ji=job_index, pi=part_index)
+    def remove_line(self, ti: int, ji: int, pi: int) -> None:
         t, p = self.ticket_ids[ti], self.part_ids[pi]
-        line = next((ln for ln in self.detail(t).parts if ln.part_id == p), None)
+        j = self.job_ids[t][ji]
+        line = next((ln for ln in self.detail(t).parts if (ln.job_id, ln.part_id) == (j, p)),
+                    None)
         if line is None:
             return
         if self.active(t):
             workflow.remove_part_line(self.uow, line.id)
-            self.on_hand[p] += self.lines[t].pop(p)
+            qty = self.lines[t].pop((j, p))
+            if self.approved(j):
+                self.on_hand[p] += qty
         else:
             with pytest.raises(ValidationError):
                 workflow.remove_part_line(self.uow, line.id)
 
-    @rule(ti=ticket_index, minutes=st.sampled_from([0, 15, 60, 135]))
-    def book_time(self, ti: int, minutes: int) -> None:
+    @rule(ti=ticket_index, ji=job_index, minutes=st.sampled_from([0, 15, 60, 135]))
+    def book_time(self, ti: int, ji: int, minutes: int) -> None:
         t = self.ticket_ids[ti]
+        j = self.job_ids[t][ji]
         version = self.detail(t).ticket.version
         if self.active(t):
-            workflow.assign_mechanics(self.uow, t, {self.mechanic_id: minutes}, version)
+            workflow.assign_mechanics(self.uow, t, {self.mechanic_id: minutes}, version, j)
+            self.minutes[t][j] = minutes
         else:
             with pytest.raises(ValidationError):
-                workflow.assign_mechanics(self.uow, t, {self.mechanic_id: minutes}, version)
+                workflow.assign_mechanics(self.uow, t, {self.mechanic_id: minutes}, version, j)
+
+    @rule(ti=ticket_index, first=decision, second=decision, wrong_amount=st.booleans())
+    def authorise(self, ti: int, first: JobStatus | None, second: JobStatus | None,
+                  wrong_amount: bool) -> None:
+        t = self.ticket_ids[ti]
+        chosen = {j: d for j, d in zip(self.job_ids[t], (first, second), strict=True)
+                  if d is not None}
+        detail = self.detail(t)
+        amount = amount_after(detail, chosen, self.settings.tax_rate, self.settings.labor_taxed)
+        assert amount == self.expected_total(t, chosen)
+        data = jobs.AuthorisationData(
+            chosen, "Pat Customer", AuthorisationMethod.IN_PERSON,
+            amount + (Decimal("0.01") if wrong_amount else 0))
+        newly = [j for j, d in chosen.items() if d is JobStatus.APPROVED and not self.approved(j)]
+        need: dict[int, int] = {}
+        for (j, p), q in self.lines[t].items():
+            if j in newly:
+                need[p] = need.get(p, 0) + q
+        short = any(self.on_hand[p] < q for p, q in need.items())
+        if not chosen or not self.active(t) or wrong_amount or short:
+            with pytest.raises(ValidationError):
+                jobs.record_authorisation(self.uow, t, data, detail.ticket.version)
+            return
+        jobs.record_authorisation(self.uow, t, data, detail.ticket.version)
+        for (j, p), q in self.lines[t].items():
+            if j in newly:
+                self.on_hand[p] -= q
+            elif j in chosen and self.approved(j) and chosen[j] is not JobStatus.APPROVED:
+                self.on_hand[p] += q
+        self.job_status |= chosen
+        self.authorised[t] = amount
 
     @rule(ti=ticket_index, new=st.sampled_from(list(TicketStatus)))
     def set_status(self, ti: int, new: TicketStatus) -> None:
         t = self.ticket_ids[ti]
         version = self.detail(t).ticket.version
         current = self.status[t]
-        if new is current or new in ALLOWED_TRANSITIONS[current]:
+        ours = self.job_ids[t]
+        allowed = new is current or new in ALLOWED_TRANSITIONS[current]
+        if new is not current and new in (TicketStatus.IN_PROGRESS, TicketStatus.COMPLETED):
+            allowed = allowed and any(self.approved(j) for j in ours)
+        if new is TicketStatus.COMPLETED and new is not current:
+            allowed = allowed and all(self.job_status[j] is not JobStatus.PROPOSED
+                                      for j in ours)
+            allowed = allowed and self.expected_total(t) <= self.authorised[t]
+        if allowed:
             workflow.set_status(self.uow, t, new, version)
             if new is TicketStatus.CANCELLED and current is not new:
-                for p, qty in self.lines[t].items():
-                    self.on_hand[p] += qty
+                for (j, p), qty in self.lines[t].items():
+                    if self.approved(j):
+                        self.on_hand[p] += qty
             self.status[t] = new
         else:
             with pytest.raises(ValidationError):
@@ -202,18 +287,20 @@ class WorkflowMachine(RuleBasedStateMachine):
             ).all():
                 if n:
                     moved[t][p] = -int(n)
-            lines: dict[int, list[tuple[int, int, Decimal]]] = {t: [] for t in self.ticket_ids}
-            for t, p, q, price in session.execute(
-                select(TicketPart.ticket_id, TicketPart.part_id, TicketPart.quantity,
-                       TicketPart.unit_price)
+            lines: dict[int, list[tuple[int, int, int, Decimal, bool]]] = {
+                t: [] for t in self.ticket_ids}
+            for t, j, p, q, price, taken in session.execute(
+                select(TicketPart.ticket_id, TicketPart.job_id, TicketPart.part_id,
+                       TicketPart.quantity, TicketPart.unit_price, TicketPart.taken)
             ).all():
-                lines[t].append((p, q, price))
-            labor: dict[int, list[tuple[int, Decimal]]] = {t: [] for t in self.ticket_ids}
-            for t, m, rate in session.execute(
-                select(TicketMechanic.ticket_id, TicketMechanic.minutes,
+                lines[t].append((j, p, q, price, taken))
+            labor: dict[int, list[tuple[int, int, Decimal]]] = {t: [] for t in self.ticket_ids}
+            for t, j, m, rate in session.execute(
+                select(TicketMechanic.ticket_id, TicketMechanic.job_id, TicketMechanic.minutes,
                        TicketMechanic.hourly_rate)
             ).all():
-                labor[t].append((m, rate))
+                labor[t].append((j, m, rate))
+            job_status = dict(session.execute(select(TicketJob.id, TicketJob.status)).all())
             rows = session.execute(
                 select(ServiceTicket.id, ServiceTicket.status, ServiceTicket.parts_total,
                        ServiceTicket.labor_total, ServiceTicket.tax_total, ServiceTicket.total)
@@ -222,21 +309,31 @@ class WorkflowMachine(RuleBasedStateMachine):
         assert on_hand == self.on_hand
         assert all(n >= 0 for n in on_hand.values())
         assert {p: int(ledger.get(p, 0)) for p in on_hand} == on_hand
+        assert {j: JobStatus(s) for j, s in job_status.items()} == self.job_status
         for t in self.ticket_ids:
             status, parts_total, labor_total, tax, total = ticket_rows[t]
             assert TicketStatus(status) is self.status[t]
-            quantities = {p: q for p, q, _ in lines[t]}
-            assert quantities == self.lines[t]
-            assert moved[t] == ({} if self.status[t] is TicketStatus.CANCELLED else quantities)
-            assert parts_total == sum((parts_line(q, u) for _, q, u in lines[t]), Decimal(0))
-            assert labor_total == sum((labor_line(m, r) for m, r in labor[t]), Decimal(0))
+            cancelled = self.status[t] is TicketStatus.CANCELLED
+            assert {(j, p): q for j, p, q, _, _ in lines[t]} == self.lines[t]
+            # A line is off the shelf exactly when its job is approved (none once cancelled).
+            for j, _, _, _, taken in lines[t]:
+                assert taken == (self.approved(j) and not cancelled)
+            taken_by_part: dict[int, int] = {}
+            for _j, p, q, _, taken in lines[t]:
+                if taken:
+                    taken_by_part[p] = taken_by_part.get(p, 0) + q
+            assert moved[t] == taken_by_part
+            ok = {j for j in self.job_ids[t] if self.approved(j)}
+            counted = [(q, u) for j, _, q, u, _ in lines[t] if j in ok]
+            time = [(m, r) for j, m, r in labor[t] if j in ok]
+            assert parts_total == sum((parts_line(q, u) for q, u in counted), Decimal(0))
+            assert labor_total == sum((labor_line(m, r) for m, r in time), Decimal(0))
             assert total == parts_total + labor_total + tax
             if self.status[t].is_active:
-                expected = ticket_totals(
-                    labor[t], [(q, u) for _, q, u in lines[t]],
-                    self.settings.tax_rate, self.settings.labor_taxed,
-                )
+                expected = ticket_totals(time, counted, self.settings.tax_rate,
+                                         self.settings.labor_taxed)
                 assert tax == expected.tax
+                assert total == self.expected_total(t)
 
 
 def test_random_desk_work_keeps_stock_and_tickets_consistent(engine: Engine) -> None:

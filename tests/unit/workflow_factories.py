@@ -25,11 +25,15 @@ from mechanic_desktop.services import mechanics, parts, tickets
 from tests.unit import factories
 
 
-def ticket(uow: UnitOfWork, name: str, vin: str) -> int:
-    """Another customer's ticket, on a vehicle of their own."""
+def ticket(uow: UnitOfWork, name: str, vin: str, *, approved: bool = True) -> int:
+    """Another customer's ticket, on a vehicle of their own; its one job approved by
+    the customer (unless ``approved`` is False: an estimate)."""
     c = factories.customer(uow, name)
     v = factories.vehicle(uow, c.id, vin)
-    return tickets.create_ticket(uow, tickets.TicketData(c.id, v.id, "Noise")).id
+    ticket_id = tickets.create_ticket(uow, tickets.TicketData(c.id, v.id, "Noise")).id
+    if approved:
+        factories.authorise(uow, ticket_id)
+    return ticket_id
 
 
 def part(
@@ -108,3 +112,4 @@ def movements(engine: Engine, ticket_id: int | None = None) -> list[tuple[Any, .
 
 def money(text: str) -> Decimal:
     return Decimal(text)
+

@@ -94,9 +94,10 @@ class AddPartsDialog(TicketLinesDialog):
         detail: TicketDetail | None = None,
         parent: QWidget | None = None,
         number_prefix: str = "",
+        job_id: int | None = None,
     ) -> None:
         super().__init__(ui, "addParts", "Add parts to ticket", ticket_id, detail, parent,
-                         number_prefix)
+                         number_prefix, job_id)
         self.setMinimumSize(820, 600)
         self.model = PagedTableModel(STOCK, parts.list_parts, ui.worker, self)
         self.basket = LinesModel(BASKET_COLUMNS, lambda b: b.part_id, self)
@@ -261,10 +262,12 @@ class AddPartsDialog(TicketLinesDialog):
 
     def job(self) -> Operation[TicketDetail]:
         ticket_id, version = self.ticket_id, self.version
+        job = self.job_record()
+        job_id = job.id if job is not None else None
         items = [(b.part_id, b.quantity) for b in self.basket.rows]
         assert version is not None  # Save is enabled only once the detail is loaded
 
         def run(uow: UnitOfWork) -> TicketDetail:
-            return workflow.add_part_lines(uow, ticket_id, items, version)
+            return workflow.add_part_lines(uow, ticket_id, items, version, job_id)
 
         return run

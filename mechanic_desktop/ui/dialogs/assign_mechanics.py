@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from mechanic_desktop.domain.errors import ValidationError
-from mechanic_desktop.domain.records import MechanicRow, TicketDetail
+from mechanic_desktop.domain.records import MechanicLineRecord, MechanicRow, TicketDetail
 from mechanic_desktop.domain.totals import MAX_MINUTES, MINUTES_STEP, hours_text, labor_line
 from mechanic_desktop.services import mechanics, workflow
 from mechanic_desktop.services.runner import Operation, UnitOfWork
@@ -146,9 +146,10 @@ class AssignMechanicsDialog(TicketLinesDialog):
         detail: TicketDetail | None = None,
         parent: QWidget | None = None,
         number_prefix: str = "",
+        job_id: int | None = None,
     ) -> None:
         super().__init__(ui, "assign", "Assign mechanics to ticket", ticket_id, detail, parent,
-                         number_prefix)
+                         number_prefix, job_id)
         self.setMinimumSize(860, 500)
         self.chosen: dict[int, Choice] = {}
         self.rows: dict[int, AssignedRow] = {}
@@ -217,20 +218,25 @@ class AssignMechanicsDialog(TicketLinesDialog):
 
     # -- the choice --------------------------------------------------------------------
 
+    def _lines(self) -> tuple[MechanicLineRecord, ...]:
+        """The mechanics on this dialog's job."""
+        job = self.job_record()
+        return job.mechanics if job is not None else ()
+
     def _set_detail(self, detail: TicketDetail, keep_picks: bool = False) -> None:
         super()._set_detail(detail, keep_picks)
-        self._before = {m.mechanic_id for m in detail.mechanics}
+        self._before = {m.mechanic_id for m in self._lines()}
         if keep_picks:
             # A reload after another desk's change: keep the user's ticks and hours, but
             # take the rates the lines now carry.
-            for line in detail.mechanics:
+            for line in self._lines():
                 if line.mechanic_id in self.chosen:
                     self.chosen[line.mechanic_id].rate = line.hourly_rate
         else:
             ticked = set(self.chosen)
             self.chosen = {
                 m.mechanic_id: Choice(m.mechanic_id, m.name, m.hourly_rate, m.minutes)
-                for m in detail.mechanics
+                for m in self._lines()
             }
             for mechanic_id in ticked | set(self.chosen):
                 self.model.row_changed(mechanic_id)
@@ -242,7 +248,7 @@ class AssignMechanicsDialog(TicketLinesDialog):
         if ticked and row.id not in self.chosen:
             rate = row.hourly_rate
             if self.detail is not None:  # a mechanic already on the ticket keeps their rate
-                rate = next((m.hourly_rate for m in self.detail.mechanics
+                rate = next((m.hourly_rate for m in self._lines()
                              if m.mechanic_id == row.id), rate)
             self.chosen[row.id] = Choice(row.id, row.name, rate, 0)
         elif not ticked:
@@ -321,10 +327,12 @@ class AssignMechanicsDialog(TicketLinesDialog):
 
     def job(self) -> Operation[TicketDetail]:
         ticket_id, version = self.ticket_id, self.version
+        job = self.job_record()
+        job_id = job.id if job is not None else None
         minutes = {mid: c.minutes for mid, c in self.chosen.items()}
         assert version is not None  # Save is enabled only once the detail is loaded
 
         def run(uow: UnitOfWork) -> TicketDetail:
-            return workflow.assign_mechanics(uow, ticket_id, minutes, version)
+            return workflow.assign_mechanics(uow, ticket_id, minutes, version, job_id)
 
         return run

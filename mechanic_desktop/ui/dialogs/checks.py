@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QLineEdit, QPlainTextEdit
 
 from mechanic_desktop.domain.money import parse_money
 from mechanic_desktop.domain.validation import check_email, check_name, check_phone
-from mechanic_desktop.ui.dialogs.form import Validator
+from mechanic_desktop.ui.dialogs.form import Validator, text_of
 
 
 def name(edit: QLineEdit, label: str = "Name") -> Validator:
@@ -51,5 +51,6 @@ def whole(
     return check
 
 
-def required_text(edit: QPlainTextEdit, message: str) -> Validator:
-    return lambda: None if edit.toPlainText().strip() else message
+def required_text(edit: QLineEdit | QPlainTextEdit, message: str) -> Validator:
+    """A field that must not be left empty (or only spaces)."""
+    return lambda: None if text_of(edit).strip() else message

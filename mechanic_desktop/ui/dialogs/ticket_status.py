@@ -29,14 +29,14 @@ from mechanic_desktop.ui.context import UiContext
 
 #: Button text for moving a ticket to each status (the lifecycle's verbs).
 STATUS_VERBS = {
-    TicketStatus.OPEN: "Back to open",
+    TicketStatus.OPEN: "Back to estimate",
     TicketStatus.IN_PROGRESS: "Start work",
     TicketStatus.COMPLETED: "Complete",
     TicketStatus.CLOSED: "Invoice",
     TicketStatus.CANCELLED: "Cancel ticket…",
 }
 STATUS_TIPS = {
-    TicketStatus.OPEN: "Put the ticket back in the queue (work has not started after all)",
+    TicketStatus.OPEN: "Work has not started after all: the ticket is an estimate again",
     TicketStatus.IN_PROGRESS: "A mechanic has started on the car",
     TicketStatus.COMPLETED: "The work is done; the lines become read-only",
     TicketStatus.CLOSED: "Invoice the customer as they collect the car: the ticket is Closed",

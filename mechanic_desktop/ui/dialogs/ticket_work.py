@@ -19,33 +19,42 @@ from PySide6.QtGui import QAction, QTextDocument
 from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QAbstractItemView,
     QFileDialog,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QMenu,
     QSpinBox,
     QToolButton,
+    QTreeView,
     QVBoxLayout,
     QWidget,
 )
 
 from mechanic_desktop.domain.errors import DomainError, StaleRecord
+from mechanic_desktop.domain.jobs import JobStatus
+from mechanic_desktop.domain.money import money_text
+from mechanic_desktop.domain.permissions import Action
 from mechanic_desktop.domain.records import (
-    MechanicLineRecord,
+    JobRecord,
     PartLineRecord,
     ShopSettingsRecord,
     TicketDetail,
 )
+from mechanic_desktop.domain.staff import Role
 from mechanic_desktop.domain.status import TicketStatus
 from mechanic_desktop.domain.totals import hours_text
-from mechanic_desktop.services import documents, shop, workflow
+from mechanic_desktop.services import documents, jobs, shop, workflow
 from mechanic_desktop.services.runner import Operation, UnitOfWork
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs.add_parts import AddPartsDialog
 from mechanic_desktop.ui.dialogs.assign_mechanics import AssignMechanicsDialog
+from mechanic_desktop.ui.dialogs.authorisation import AuthorisationDialog
 from mechanic_desktop.ui.dialogs.form import ERROR_STYLE, NOTE_STYLE, button
+from mechanic_desktop.ui.dialogs.job_editor import JobDialog
 from mechanic_desktop.ui.dialogs.ticket_status import (
     STATUS_TIPS,
     STATUS_VERBS,
@@ -57,10 +66,9 @@ from mechanic_desktop.ui.dialogs.ticket_status import (
     reopened_text,
     status_job,
 )
-from mechanic_desktop.ui.dialogs.work_common import compact_table
 from mechanic_desktop.ui.documents import write_pdf
-from mechanic_desktop.ui.models.columns import RIGHT, Column, money
-from mechanic_desktop.ui.models.lines import LinesModel
+from mechanic_desktop.ui.models.columns import money
+from mechanic_desktop.ui.models.jobs import ID_ROLE, JOB_ROLE, KIND_ROLE, JobsModel
 from mechanic_desktop.ui.operations import alive
 from mechanic_desktop.ui.screen_fit import fit_to_screen
 
@@ -73,20 +81,6 @@ def pdf_file_name(title: str) -> str:
     """
     return re.sub(r'[\\/:*?"<>|\s]+', "-", title).strip("-.").lower() + ".pdf"
 
-
-MECHANIC_COLUMNS: tuple[Column[MechanicLineRecord], ...] = (
-    Column("Mechanic", lambda m: m.name if m.active else f"{m.name} (inactive)", None, 170),
-    Column("Hours", lambda m: hours_text(m.minutes), None, 60, RIGHT),
-    Column("Rate", lambda m: money(m.hourly_rate), None, 70, RIGHT),
-    Column("Labour", lambda m: money(m.line_total), None, 80, RIGHT),
-)
-PART_COLUMNS: tuple[Column[PartLineRecord], ...] = (
-    Column("SKU", lambda p: p.sku, None, 95),
-    Column("Part", lambda p: p.name, None, 160, tooltip=lambda p: p.name),
-    Column("Qty", lambda p: f"{p.quantity:,}", None, 45, RIGHT),
-    Column("Unit price", lambda p: money(p.unit_price), None, 75, RIGHT),
-    Column("Amount", lambda p: money(p.line_total), None, 80, RIGHT),
-)
 
 ChoosePath = Callable[[QWidget, str], str | None]
 
@@ -119,6 +113,8 @@ class TicketWorkPanel(QWidget):
         self.choose_pdf_path: ChoosePath = ask_pdf_path
         self.assign_dialog: AssignMechanicsDialog | None = None
         self.parts_dialog: AddPartsDialog | None = None
+        self.job_dialog: JobDialog | None = None
+        self.authorisation_dialog: AuthorisationDialog | None = None
         self.reason_dialog: ReasonDialog | None = None
         self.preview: QPrintPreviewDialog | None = None
         self.printer: QPrinter | None = None
@@ -127,8 +123,7 @@ class TicketWorkPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.status_box = self._status_box()
-        layout.addWidget(self._mechanics_box(), 2)
-        layout.addWidget(self._parts_box(), 3)
+        layout.addWidget(self._jobs_box(), 1)
         layout.addLayout(self._totals())
         self.note = QLabel(self)
         self.note.setObjectName("ticketWorkNote")
@@ -150,40 +145,79 @@ class TicketWorkPanel(QWidget):
         self.status_buttons: dict[str, QAbstractButton] = {}
         return box
 
-    def _mechanics_box(self) -> QGroupBox:
-        box = QGroupBox("Mechanics", self)
-        box.setObjectName("ticketMechanicsBox")
+    def _jobs_box(self) -> QGroupBox:
+        box = QGroupBox("Jobs", self)
+        box.setObjectName("ticketJobsBox")
         layout = QVBoxLayout(box)
-        self.mechanic_model = LinesModel(MECHANIC_COLUMNS, lambda m: m.mechanic_id, self)
-        self.mechanic_table = compact_table(box, self.mechanic_model, MECHANIC_COLUMNS,
-                                            "ticketMechanicLines", "Mechanics on this ticket", 0)
-        layout.addWidget(self.mechanic_table, 1)
+        self.jobs_model = JobsModel(self)
+        tree = self.jobs_tree = QTreeView(box)
+        tree.setObjectName("ticketJobs")
+        tree.setAccessibleName("Jobs on this ticket")
+        tree.setModel(self.jobs_model)
+        tree.setRootIsDecorated(True)
+        tree.setUniformRowHeights(True)
+        tree.setAlternatingRowColors(True)
+        tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        tree.setTabKeyNavigation(False)  # Tab leaves the tree
+        header = tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column, width in ((1, 70), (2, 95), (3, 90), (4, 90)):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
+            tree.setColumnWidth(column, width)
+        selection = tree.selectionModel()
+        assert selection is not None
+        selection.currentChanged.connect(lambda *_: self._line_selected())
+        tree.activated.connect(lambda *_: self.edit_job())
+        layout.addWidget(tree, 1)
+
+        jobs_row = QHBoxLayout()
+        self.add_job_button = button(box, "Add &job…", "ticketAddJob")
+        self.add_job_button.setToolTip("Add another job (e.g. a timing belt) to the estimate")
+        self.add_job_button.clicked.connect(self.add_job)
+        self.edit_job_button = button(box, "&Edit job…", "ticketEditJob")
+        self.edit_job_button.setToolTip(
+            "The job's title, the customer's concern, the cause and the correction")
+        self.edit_job_button.clicked.connect(self.edit_job)
+        self.remove_job_button = button(box, "Remove jo&b", "ticketRemoveJob")
+        self.remove_job_button.setToolTip("Remove a proposed job and its lines")
+        self.remove_job_button.clicked.connect(self.remove_job)
+        self.authorise_button = button(box, "Record a&uthorisation…", "ticketAuthorise")
+        self.authorise_button.setToolTip(
+            "Record which jobs the customer approved, declined or deferred, how and when")
+        self.authorise_button.clicked.connect(
+            lambda _checked=False: self.record_authorisation(None))
+        self.decide_buttons: dict[JobStatus, QAbstractButton] = {}
+        for status, text, name in ((JobStatus.APPROVED, "Appro&ve…", "ticketApproveJob"),
+                                   (JobStatus.DECLINED, "Dec&line…", "ticketDeclineJob"),
+                                   (JobStatus.DEFERRED, "De&fer…", "ticketDeferJob")):
+            widget = button(box, text, name)
+            widget.setToolTip(f"{status.label[:-1]} the selected job: records the "
+                              "customer's authorisation")
+            widget.clicked.connect(lambda _c=False, s=status: self.decide(s))
+            self.decide_buttons[status] = widget
+        for widget in (self.add_job_button, self.edit_job_button, self.remove_job_button):
+            jobs_row.addWidget(widget)
+        jobs_row.addStretch(1)
+        for widget in (*self.decide_buttons.values(), self.authorise_button):
+            jobs_row.addWidget(widget)
+        layout.addLayout(jobs_row)
+
         row = QHBoxLayout()
         self.assign_button = button(box, "&Assign mechanics…", "ticketAssignMechanics")
-        self.assign_button.setToolTip("Choose who works on this ticket and their hours")
+        self.assign_button.setToolTip("Choose who works on the selected job and their hours")
         self.assign_button.clicked.connect(self.assign_mechanics)
         row.addWidget(self.assign_button)
-        self.mechanics_note = QLabel(box)
-        self.mechanics_note.setStyleSheet(NOTE_STYLE)
-        row.addWidget(self.mechanics_note, 1)
-        layout.addLayout(row)
-        return box
-
-    def _parts_box(self) -> QGroupBox:
-        box = QGroupBox("Parts", self)
-        box.setObjectName("ticketPartsBox")
-        layout = QVBoxLayout(box)
-        self.part_model = LinesModel(PART_COLUMNS, lambda p: p.id, self)
-        self.part_table = compact_table(box, self.part_model, PART_COLUMNS,
-                                        "ticketPartLines", "Parts on this ticket", 1)
-        self.part_table.selectionModel().selectionChanged.connect(self._part_selected)
-        layout.addWidget(self.part_table, 1)
-        row = QHBoxLayout()
         self.add_parts_button = button(box, "Add &parts…", "ticketAddParts")
-        self.add_parts_button.setToolTip("Take parts from stock onto this ticket")
+        self.add_parts_button.setToolTip(
+            "Put parts on the selected job (taken from stock once the job is approved)")
         self.add_parts_button.clicked.connect(self.add_parts)
         row.addWidget(self.add_parts_button)
-        row.addStretch(1)
+        self.mechanics_note = QLabel(box)
+        self.mechanics_note.setObjectName("ticketHoursNote")
+        self.mechanics_note.setStyleSheet(NOTE_STYLE)
+        row.addWidget(self.mechanics_note, 1)
         caption = QLabel("&Quantity:", box)
         self.quantity = QSpinBox(box)
         self.quantity.setObjectName("ticketLineQuantity")
@@ -194,14 +228,22 @@ class TicketWorkPanel(QWidget):
         row.addWidget(self.quantity)
         self.set_quantity_button = button(box, "&Set", "ticketSetQuantity")
         self.set_quantity_button.setToolTip(
-            "Change the selected line's quantity (more is taken from stock, fewer go back)")
+            "Change the selected line's quantity (on an approved job more is taken from "
+            "stock, fewer go back)")
         self.set_quantity_button.clicked.connect(self.set_quantity)
         row.addWidget(self.set_quantity_button)
         self.remove_button = button(box, "&Remove", "ticketRemovePart")
-        self.remove_button.setToolTip("Remove the selected line; its parts go back to stock")
+        self.remove_button.setToolTip("Remove the selected parts line (taken parts go back "
+                                      "to stock)")
         self.remove_button.clicked.connect(self.remove_line)
         row.addWidget(self.remove_button)
         layout.addLayout(row)
+
+        self.authorisation_note = QLabel(box)
+        self.authorisation_note.setObjectName("ticketAuthorisation")
+        self.authorisation_note.setWordWrap(True)
+        self.authorisation_note.setStyleSheet(NOTE_STYLE)
+        layout.addWidget(self.authorisation_note)
         return box
 
     def _totals(self) -> QHBoxLayout:
@@ -242,6 +284,10 @@ class TicketWorkPanel(QWidget):
         self.print_work_order_button = button(box, "Print &work order…", "ticketPrintWorkOrder")
         self.print_work_order_button.setToolTip("The job sheet for the bay (no prices)")
         self.print_work_order_button.clicked.connect(lambda: self.print_document("work_order"))
+        self.print_estimate_button = button(box, "Print es&timate…", "ticketPrintEstimate")
+        self.print_estimate_button.setToolTip(
+            "The estimate for the customer to approve: every job with its price")
+        self.print_estimate_button.clicked.connect(lambda: self.print_document("estimate"))
         self.print_invoice_button = button(box, "Print &invoice…", "ticketPrintInvoice")
         self.print_invoice_button.setToolTip("The customer's invoice, with a print preview")
         self.print_invoice_button.clicked.connect(lambda: self.print_document("invoice"))
@@ -259,11 +305,15 @@ class TicketWorkPanel(QWidget):
         self.export_work_order_action = QAction("Work order as PDF…", menu)
         self.export_work_order_action.setObjectName("ticketExportWorkOrder")
         self.export_work_order_action.triggered.connect(lambda: self.export_pdf("work_order"))
+        self.export_estimate_action = QAction("Estimate as PDF…", menu)
+        self.export_estimate_action.setObjectName("ticketExportEstimate")
+        self.export_estimate_action.triggered.connect(lambda: self.export_pdf("estimate"))
+        menu.addAction(self.export_estimate_action)
         menu.addAction(self.export_invoice_action)
         menu.addAction(self.export_work_order_action)
         self.export_button.setMenu(menu)
-        for widget in (self.print_work_order_button, self.print_invoice_button,
-                       self.export_button):
+        for widget in (self.print_estimate_button, self.print_work_order_button,
+                       self.print_invoice_button, self.export_button):
             row.addWidget(widget)
         return box
 
@@ -299,11 +349,7 @@ class TicketWorkPanel(QWidget):
             return
         self.busy = False
         self.detail = detail
-        chosen = self.selected_line()
-        self.mechanic_model.set_rows(detail.mechanics)
-        self.part_model.set_rows(detail.parts)
-        if chosen is not None and (row := self.part_model.row_of_id(chosen.id)) >= 0:
-            self.part_table.selectRow(row)
+        self._fill_tree(detail, self._current_key())
         totals = detail.totals
         for key, amount in (("parts", totals.parts), ("labor", totals.labor),
                             ("tax", totals.tax), ("total", totals.total)):
@@ -314,9 +360,52 @@ class TicketWorkPanel(QWidget):
         hours = sum(m.minutes for m in detail.mechanics)
         self.mechanics_note.setText(
             f"{hours_text(hours)} h booked" if detail.mechanics else "Nobody assigned yet")
+        self._show_authorisation(detail)
         self._fill_status(detail)
         self._update_buttons()
         self.loaded.emit(detail)
+
+    def _fill_tree(self, detail: TicketDetail, keep: tuple[str, int] | None) -> None:
+        tree, model = self.jobs_tree, self.jobs_model
+        model.set_jobs(detail.jobs)
+        tree.expandAll()
+        current = model.find(*keep) if keep is not None else model.index(0, 0)
+        if not current.isValid():
+            current = model.index(0, 0)
+        if current.isValid():
+            tree.setCurrentIndex(current)
+        self._line_selected()
+
+    def _current_key(self) -> tuple[str, int] | None:
+        index = self.jobs_tree.currentIndex()
+        if not index.isValid():
+            return None
+        return str(index.data(KIND_ROLE)), int(index.data(ID_ROLE) or 0)
+
+    def _show_authorisation(self, detail: TicketDetail) -> None:
+        """What the customer has authorised, or what they still must."""
+        note = self.authorisation_note
+        if detail.authorisation_needed:
+            note.setStyleSheet(ERROR_STYLE)
+            note.setText(
+                f"Authorisation needed: +{money_text(detail.authorisation_needed)} — the "
+                f"approved work now comes to {money_text(detail.totals.total)}, the "
+                f"customer authorised {money_text(detail.authorised_total)}.")
+            return
+        note.setStyleSheet(NOTE_STYLE)
+        if detail.authorisations:
+            last = detail.authorisations[-1]
+            count = len(detail.authorisations)
+            more = f" ({count} authorisations)" if count > 1 else ""
+            note.setText(
+                f"Authorised {money_text(last.amount)} by {last.authorised_by} "
+                f"({last.method.replace('_', ' ')}) on "
+                f"{last.authorised_at.astimezone().strftime('%Y-%m-%d %H:%M')}{more}.")
+        elif detail.estimate is not None and detail.estimate.total:
+            note.setText(f"Estimate {money_text(detail.estimate.total)}: not authorised "
+                         "by the customer yet.")
+        else:
+            note.setText("")
 
     def _fill_status(self, detail: TicketDetail) -> None:
         while self.status_layout.count():
@@ -342,30 +431,64 @@ class TicketWorkPanel(QWidget):
             self.status_buttons["reopen"] = widget
         self.status_layout.addStretch(1)
 
+    def _allowed(self, action: Action) -> bool:
+        return self.ui.can(action)
+
     def _update_buttons(self) -> None:
         detail = self.detail
         editable = detail is not None and detail.editable and not self.busy
-        self.assign_button.setEnabled(editable)
-        self.add_parts_button.setEnabled(editable)
+        job = self.selected_job()
         line = self.selected_line()
-        self.quantity.setEnabled(editable and line is not None)
-        self.set_quantity_button.setEnabled(editable and line is not None)
-        self.remove_button.setEnabled(editable and line is not None)
+        mechanic = self.ui.actor is not None and self.ui.actor.role is Role.MECHANIC
+        gates = (
+            (self.add_job_button, editable, Action.EDIT_TICKETS),
+            (self.edit_job_button, editable and job is not None, Action.RECORD_FINDINGS),
+            (self.remove_job_button,
+             editable and job is not None and job.status == JobStatus.PROPOSED.value,
+             Action.EDIT_TICKETS),
+            (self.authorise_button, editable and bool(detail and detail.jobs),
+             Action.AUTHORISE_WORK),
+            (self.assign_button, editable and job is not None, Action.LOG_HOURS),
+            (self.add_parts_button, editable and job is not None, Action.ASSIGN_WORK),
+            (self.quantity, editable and line is not None, Action.ASSIGN_WORK),
+            (self.set_quantity_button, editable and line is not None, Action.ASSIGN_WORK),
+            (self.remove_button, editable and line is not None, Action.ASSIGN_WORK),
+        )
+        for widget, usable, action in gates:
+            permitted = self._allowed(action)
+            widget.setEnabled(usable and permitted)
+            if not permitted:
+                role = self.ui.actor.role.label if self.ui.actor else "Your role"
+                widget.setToolTip(f"{role}s cannot {action.value}.")
+        for decision, widget in self.decide_buttons.items():
+            widget.setEnabled(editable and job is not None and job.status != decision.value
+                              and self._allowed(Action.AUTHORISE_WORK))
         for widget in self.status_buttons.values():
             widget.setEnabled(not self.busy)
         for widget in (self.print_work_order_button, self.print_invoice_button,
-                       self.export_button):
+                       self.print_estimate_button, self.export_button):
             widget.setEnabled(detail is not None)
+        if mechanic:
+            self.assign_button.setText("My &hours…")
         if detail is not None and not detail.editable:
             status = TicketStatus(detail.ticket.status)
             self.mechanics_note.setText(f"{status.label}: read-only")
 
-    def selected_line(self) -> PartLineRecord | None:
-        rows = self.part_table.selectionModel().selectedRows()
-        line = self.part_model.row_at(rows[0].row()) if rows else None
-        return line if isinstance(line, PartLineRecord) else None
+    def selected_job(self) -> JobRecord | None:
+        index = self.jobs_tree.currentIndex()
+        if not index.isValid() or self.detail is None:
+            return None
+        job_id = index.data(JOB_ROLE)
+        return next((j for j in self.detail.jobs if j.id == job_id), None)
 
-    def _part_selected(self) -> None:
+    def selected_line(self) -> PartLineRecord | None:
+        index = self.jobs_tree.currentIndex()
+        if not index.isValid() or self.detail is None or index.data(KIND_ROLE) != "part":
+            return None
+        line_id = index.data(ID_ROLE)
+        return next((p for p in self.detail.parts if p.id == line_id), None)
+
+    def _line_selected(self) -> None:
         line = self.selected_line()
         if line is not None:
             self.quantity.setValue(line.quantity)
@@ -442,32 +565,86 @@ class TicketWorkPanel(QWidget):
         line, version = self.selected_line(), self.version
         if line is None or version is None or self.busy:
             return
+        back = " They go back to stock." if line.taken else ""
         question = (f"Remove {line.quantity} × {line.sku} ({line.name}) from ticket "
-                    f"{self.label()}? They go back to stock.")
+                    f"{self.label()}?{back}")
         if not self.ui.prompts.confirm(self, "Remove part", question, "Remove"):
             return
         self._write(
             lambda uow: workflow.remove_part_line(uow, line.id, version),
-            f"Removed {line.sku}; {line.quantity} back in stock.",
+            f"Removed {line.sku}; {line.quantity} back in stock." if line.taken
+            else f"Removed {line.sku}.",
         )
 
     # -- other dialogs -----------------------------------------------------------------
 
     def assign_mechanics(self) -> None:
-        if self.detail is None or not self.detail.editable:
+        job = self.selected_job()
+        if self.detail is None or not self.detail.editable or job is None:
             return
         dialog = AssignMechanicsDialog(self.ui, self.ticket_id, self.detail, self.window(),
-                                       self._prefix())
+                                       self._prefix(), job.id)
         self._open_child(dialog)
         self.assign_dialog = dialog
 
     def add_parts(self) -> None:
-        if self.detail is None or not self.detail.editable:
+        job = self.selected_job()
+        if self.detail is None or not self.detail.editable or job is None:
             return
         dialog = AddPartsDialog(self.ui, self.ticket_id, self.detail, self.window(),
-                                self._prefix())
+                                self._prefix(), job.id)
         self._open_child(dialog)
         self.parts_dialog = dialog
+
+    def add_job(self) -> None:
+        if self.detail is None or not self.detail.editable or self.busy:
+            return
+        self._open_job_dialog(None)
+
+    def edit_job(self) -> None:
+        job = self.selected_job()
+        if self.detail is None or job is None or not self.detail.editable:
+            return
+        self._open_job_dialog(job)
+
+    def _open_job_dialog(self, job: JobRecord | None) -> None:
+        assert self.detail is not None
+        findings_only = self.ui.actor is not None and self.ui.actor.role is Role.MECHANIC
+        dialog = JobDialog(self.ui, self.ticket_id, self.detail.ticket.version, job,
+                           self.window(), label=self.label(), findings_only=findings_only)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.saved.connect(alive(self, self.apply))
+        self.job_dialog = dialog
+        dialog.open()
+
+    def remove_job(self) -> None:
+        job, version = self.selected_job(), self.version
+        if job is None or version is None or self.busy:
+            return
+        if not self.ui.prompts.confirm(
+                self, "Remove job", f"Remove the job “{job.title}” and its lines from "
+                f"ticket {self.label()}?", "Remove"):
+            return
+        job_id = job.id
+        self._write(lambda uow: jobs.remove_job(uow, job_id, version),
+                    f"Removed the job “{job.title}”.")
+
+    def decide(self, status: JobStatus) -> None:
+        """Approve, decline or defer the selected job: the authorisation dialog opens
+        with that decision chosen (who, how and the amount are still needed)."""
+        job = self.selected_job()
+        if job is not None:
+            self.record_authorisation({job.id: status})
+
+    def record_authorisation(self, preset: dict[int, JobStatus] | None = None) -> None:
+        if self.detail is None or self.settings is None or not self.detail.editable:
+            return
+        dialog = AuthorisationDialog(self.ui, self.detail, self.settings, self.window(),
+                                     preset=preset)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.saved.connect(alive(self, lambda d: self._written(d, "Authorisation recorded.")))
+        self.authorisation_dialog = dialog
+        dialog.open()
 
     def _prefix(self) -> str:
         return self.settings.ticket_prefix if self.settings else "#"
@@ -491,13 +668,25 @@ class TicketWorkPanel(QWidget):
             detail, settings = result
             self.settings = settings
             label = settings.ticket_label(detail.ticket.number)
-            if kind == "invoice":
+            if kind == "estimate":
+                empty = documents.empty_jobs(detail)
+                if empty:
+                    self._say_problem(
+                        f"“{empty[0]}” has no labour or parts yet: add what it involves, or "
+                        "remove the job, before printing the estimate.")
+                    return
+                then(documents.estimate_html(detail, settings), f"Estimate {label}")
+            elif kind == "invoice":
                 then(documents.invoice_html(detail, settings), f"Invoice {label}")
             else:
                 then(documents.work_order_html(detail, settings), f"Work order {label}")
 
         self.ui.worker.read(build, alive(self, ready),
                             alive(self, lambda error: self.problem.emit(str(error))))
+
+    def _say_problem(self, text: str) -> None:
+        self.note.setStyleSheet(ERROR_STYLE)
+        self.note.setText(text)
 
     def print_document(self, kind: str) -> None:
         self._document(kind, self._preview)

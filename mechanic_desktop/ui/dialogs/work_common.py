@@ -10,7 +10,7 @@ from PySide6.QtCore import QAbstractItemModel, QModelIndex, Signal
 from PySide6.QtWidgets import QLabel, QTableView, QVBoxLayout, QWidget
 
 from mechanic_desktop.domain.errors import StaleRecord
-from mechanic_desktop.domain.records import TicketDetail
+from mechanic_desktop.domain.records import JobRecord, TicketDetail
 from mechanic_desktop.services import workflow
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs.form import NOTE_STYLE, EditorDialog, line_edit
@@ -56,9 +56,12 @@ class TicketLinesDialog(EditorDialog):
         detail: TicketDetail | None,
         parent: QWidget | None,
         number_prefix: str = "",
+        job_id: int | None = None,
     ) -> None:
         super().__init__(ui, prefix, title, parent)
         self.ticket_id = ticket_id
+        #: The job the lines go on (None: the ticket's first).
+        self.job_id = job_id
         self.number_prefix = number_prefix
         self.detail: TicketDetail | None = None
         self.base_title = title
@@ -79,6 +82,13 @@ class TicketLinesDialog(EditorDialog):
     @property
     def version(self) -> int | None:
         return self.detail.ticket.version if self.detail is not None else None
+
+    def job_record(self) -> JobRecord | None:
+        """The job this dialog works on, as the detail shows it."""
+        if self.detail is None or not self.detail.jobs:
+            return None
+        wanted = self.job_id if self.job_id is not None else self.detail.jobs[0].id
+        return next((j for j in self.detail.jobs if j.id == wanted), None)
 
     def reload_record(self) -> None:
         """Reload pressed: the ticket as it is now replaces the user's picks."""
@@ -103,7 +113,9 @@ class TicketLinesDialog(EditorDialog):
         """Take a (fresh) detail; subclasses show what it says, or with ``keep_picks``
         keep the user's picks (to save again after another desk's change)."""
         self.detail = detail
-        self.setWindowTitle(f"{self.base_title} {self.label}")
+        job = self.job_record()
+        where = f" · {job.title}" if job is not None and len(detail.jobs) > 1 else ""
+        self.setWindowTitle(f"{self.base_title} {self.label}{where}")
         if not detail.editable:
             self._set_banner(
                 f"Ticket {self.label} is {detail.ticket.status.replace('_', ' ')}: "
