@@ -1,10 +1,12 @@
-"""How report values read as text: one rule for the tables (with thousands separators)
-and for CSV files (plain numbers a spreadsheet parses)."""
+"""How values read as text: report values, one rule for the tables (with thousands
+separators) and for CSV files (plain numbers a spreadsheet parses); and phone numbers,
+one format wherever one is shown (lists, editors, printed documents)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 
 
 def format_value(value: object, kind: str = "text", *, grouped: bool = True) -> str:
@@ -27,3 +29,26 @@ def format_value(value: object, kind: str = "text", *, grouped: bool = True) -> 
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
+
+
+@lru_cache(maxsize=4096)
+def phone_text(stored: str, region: str = "US") -> str:
+    """A phone number as shown: the shop's own country in national form ("(555)
+    123-4567"), others in international form ("+44 20 7946 0958"), an extension after
+    it ("ext. 12"). Phones are stored as typed (and searched by ``phone_digits``), so
+    555.123.4567 and 555-123-4567 both read (555) 123-4567; text that is not a possible
+    number reads as stored."""
+    if not stored:
+        return ""
+    import phonenumbers  # slow to import; most start-ups show no phone
+
+    try:
+        number = phonenumbers.parse(stored, region)
+    except phonenumbers.NumberParseException:
+        return stored
+    if not phonenumbers.is_possible_number(number):
+        return stored
+    style = (phonenumbers.PhoneNumberFormat.NATIONAL
+             if number.country_code == phonenumbers.country_code_for_region(region)
+             else phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return str(phonenumbers.format_number(number, style))

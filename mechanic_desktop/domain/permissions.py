@@ -11,7 +11,9 @@ role: a mechanic books time only for themselves and only on tickets they are ass
 to, and changes the status only of those tickets (``may_work_on``, ``may_book_time``).
 Reports need someone signed in; those that show money earned (revenue, labour revenue
 per mechanic, what customers were billed, parts revenue, the week's takings on the
-dashboard) are for administrators, as pay rates are.
+dashboard) are for administrators. Pay rates are read by those who assign work
+(administrators and service writers) and changed by administrators only; the services
+leave them out of what they send a mechanic.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ class Action(StrEnum):
     UPGRADE_SCHEMA = "upgrade a database's schema"
     VIEW_REPORTS = "read work-in-progress, stock and customer-history reports"
     VIEW_REVENUE = "read revenue reports"
+    VIEW_PAY_RATES = "see mechanics' pay rates"
 
 
 _WRITER = frozenset(
@@ -61,6 +64,7 @@ _WRITER = frozenset(
         Action.RECORD_FINDINGS,
         Action.RECEIVE_STOCK,
         Action.VIEW_REPORTS,
+        Action.VIEW_PAY_RATES,
     }
 )
 _MECHANIC = frozenset({Action.SET_STATUS, Action.LOG_HOURS, Action.RECORD_FINDINGS})
@@ -74,6 +78,12 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
 
 def allowed(role: Role, action: Action) -> bool:
     return action in ROLE_ACTIONS[role]
+
+
+def refusal(role: Role, action: Action) -> str:
+    """Why ``role`` may not do ``action``, in the words the services refuse it with and
+    the window's disabled controls show."""
+    return f"{role.label}s cannot {action.value}; ask an administrator."
 
 
 def own_work_only(role: Role) -> bool:

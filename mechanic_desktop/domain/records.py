@@ -100,7 +100,8 @@ class MechanicRecord:
     name: str
     email: str | None
     phone: str
-    hourly_rate: Decimal
+    #: None: not sent to this reader (a mechanic sees no pay rates).
+    hourly_rate: Decimal | None
     active: bool
     version: int = 1
 

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from html import escape
 
+from mechanic_desktop.domain.formatting import phone_text
 from mechanic_desktop.domain.jobs import AuthorisationMethod, JobStatus
 from mechanic_desktop.domain.money import money_text
 from mechanic_desktop.domain.records import JobRecord, ShopSettingsRecord, TicketDetail
@@ -80,7 +81,7 @@ def _shop_header(settings: ShopSettingsRecord) -> str:
     if settings.address:
         lines.append(f'<div class="muted">{_multiline(settings.address)}</div>')
     if settings.phone:
-        lines.append(f'<div class="muted">Phone: {_e(settings.phone)}</div>')
+        lines.append(f'<div class="muted">Phone: {_e(phone_text(settings.phone))}</div>')
     return "".join(lines)
 
 
@@ -88,7 +89,7 @@ def _vehicle_block(detail: TicketDetail) -> str:
     t = detail.ticket
     rows = [
         ("Customer", _e(t.customer_name)),
-        ("Phone", _e(detail.customer_phone)),
+        ("Phone", _e(phone_text(detail.customer_phone))),
         ("Vehicle", _e(t.vehicle_title)),
         ("VIN", _e(detail.vehicle_vin)),
         ("Odometer in", f"{t.odometer_in:,}" if t.odometer_in is not None else "—"),

@@ -9,7 +9,7 @@ from decimal import Decimal
 from mechanic_desktop.db.models import Mechanic
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.errors import DeleteRefused
-from mechanic_desktop.domain.permissions import Action
+from mechanic_desktop.domain.permissions import Action, allowed
 from mechanic_desktop.domain.records import ListQuery, MechanicRecord, MechanicRow, Page
 from mechanic_desktop.domain.validation import (
     check_email,
@@ -26,6 +26,7 @@ from mechanic_desktop.services.common import (
     paged,
     require,
 )
+from mechanic_desktop.services.permissions import current_actor
 from mechanic_desktop.services.permissions import require as require_permission
 
 
@@ -63,8 +64,19 @@ def _validate(uow: UnitOfWork, data: MechanicData, current_id: int | None) -> di
     }
 
 
-def to_record(m: Mechanic) -> MechanicRecord:
-    return MechanicRecord(m.id, m.name, m.email, m.phone, m.hourly_rate, m.active, m.version)
+def to_record(m: Mechanic, with_rate: bool = True) -> MechanicRecord:
+    """``with_rate`` False: the pay rate is left out (None), for a reader who may not see
+    it."""
+    rate = m.hourly_rate if with_rate else None
+    return MechanicRecord(m.id, m.name, m.email, m.phone, rate, m.active, m.version)
+
+
+def _sees_pay_rates(uow: UnitOfWork) -> bool:
+    """Whether the signed-in account, with the role the database holds now, may see pay
+    rates (the program's own work, with nobody signed in, may). Call it inside the
+    read's transaction."""
+    actor = current_actor(uow)
+    return actor is None or allowed(actor.role, Action.VIEW_PAY_RATES)
 
 
 def create_mechanic(uow: UnitOfWork, data: MechanicData) -> MechanicRecord:
@@ -108,8 +120,10 @@ def set_mechanic_active(uow: UnitOfWork, mechanic_id: int, active: bool) -> Mech
 
 
 def get_mechanic(uow: UnitOfWork, mechanic_id: int) -> MechanicRecord:
+    """The mechanic's record; their pay rate only for a reader who may see it."""
     with uow:
-        return to_record(require(uow.mechanics.get(mechanic_id), "Mechanic", mechanic_id))
+        mechanic = require(uow.mechanics.get(mechanic_id), "Mechanic", mechanic_id)
+        return to_record(mechanic, _sees_pay_rates(uow))
 
 
 def delete_mechanic(uow: UnitOfWork, mechanic_id: int) -> None:

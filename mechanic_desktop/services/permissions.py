@@ -14,7 +14,7 @@ from sqlalchemy import select
 from mechanic_desktop.db.models import StaffUser
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.errors import PermissionDenied, RightsRevoked
-from mechanic_desktop.domain.permissions import Action, allowed
+from mechanic_desktop.domain.permissions import Action, allowed, refusal
 from mechanic_desktop.domain.staff import Actor, Role
 
 
@@ -72,4 +72,4 @@ def require(uow: UnitOfWork, action: Action) -> Actor | None:
     assert actor is not None
     if allowed(actor.role, action):
         return actor
-    raise PermissionDenied(f"{actor.role.label}s cannot {action.value}; ask an administrator.")
+    raise PermissionDenied(refusal(actor.role, action))

@@ -69,18 +69,8 @@ def areas_for(actor: Actor | None) -> tuple[Area, ...]:
     return tuple(a for a in ALL if actor.role in a.roles)
 
 
-def may(actor: Actor | None, action: Action | None) -> bool:
-    if action is None:
-        return False
-    return actor is None or allowed(actor.role, action)
-
-
 def may_open(actor: Actor | None, area: Area) -> bool:
     return actor is None or any(allowed(actor.role, a) for a in area.open)
-
-
-def may_delete(actor: Actor | None, page: ListPage) -> bool:
-    return page.can_delete and may(actor, Action.DELETE_RECORDS)
 
 
 def restrict(page: ListPage, area: Area, actor: Actor | None) -> None:

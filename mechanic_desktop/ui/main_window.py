@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMenu,
     QSplitter,
     QStackedWidget,
     QToolBar,
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from mechanic_desktop.domain.changes import Changes
+from mechanic_desktop.domain.permissions import Action
 from mechanic_desktop.domain.staff import Actor
 from mechanic_desktop.ui import access, icons
 from mechanic_desktop.ui.context import UiContext
@@ -26,6 +28,7 @@ from mechanic_desktop.ui.dialogs.export_csv import install_data_actions
 from mechanic_desktop.ui.pages.list_page import ListPage
 from mechanic_desktop.ui.pages.reports import with_reports
 from mechanic_desktop.ui.pages.tickets import TicketsPage
+from mechanic_desktop.ui.permission_gate import gate, show_reasons
 from mechanic_desktop.ui.screen_fit import restore_geometry, save_geometry
 from mechanic_desktop.ui.window_actions import window_action
 
@@ -207,11 +210,18 @@ class MainWindow(QMainWindow):
         return lambda: self.show_page(index)
 
     def _update_actions(self) -> None:
-        page = self.current_page
+        """New, Edit and Delete as the page showing and the signed-in role allow: what
+        the role may not do is disabled, and its tooltip says why."""
+        index = self.stack.currentIndex()
+        if not 0 <= index < len(self.areas):
+            return
+        area, page = self.areas[index], self.pages[index]
         selected = page.selected_row() is not None
-        self.edit_action.setEnabled(selected)
-        self.delete_action.setEnabled(selected and page.can_delete)
-        self._apply_role()
+        gate(self.new_action, self.ui, area.new or (), ready=area.new is not None)
+        gate(self.edit_action, self.ui, area.open,
+             ready=selected and (bool(area.open) or self.actor is None))
+        gate(self.delete_action, self.ui, Action.DELETE_RECORDS,
+             ready=selected and page.can_delete)
 
     # -- status bar --------------------------------------------------------------------
 
@@ -281,18 +291,6 @@ class MainWindow(QMainWindow):
         self.password_dialog = dialog
         dialog.open()
 
-    def _apply_role(self) -> None:
-        """Disable what the signed-in role may not do on the page showing."""
-        index = self.stack.currentIndex()
-        if not 0 <= index < len(self.areas):
-            return
-        area, page = self.areas[index], self.pages[index]
-        self.new_action.setEnabled(access.may(self.actor, area.new))
-        if not access.may_open(self.actor, area):
-            self.edit_action.setEnabled(False)
-        if not access.may_delete(self.actor, page):
-            self.delete_action.setEnabled(False)
-
     # -- settings ----------------------------------------------------------------------
 
     def restore_settings(self) -> None:
@@ -327,16 +325,16 @@ class MainWindow(QMainWindow):
 
     def _make_shop_menu(self) -> None:
         """Settings → Shop settings…: name and address for printouts, tax, ticket prefix."""
-        from mechanic_desktop.domain.permissions import Action
-
         self.shop_settings_dialog: QWidget | None = None
         self.shop_settings_action = self._action(
             "shopSettingsAction", "&Shop settings…", self.open_shop_settings,
             tip="Shop name and address for printouts, sales tax, ticket number prefix")
-        self.shop_settings_action.setEnabled(self.ui.can(Action.EDIT_SETTINGS))
+        gate(self.shop_settings_action, self.ui, Action.EDIT_SETTINGS)
         menu = self.menuBar().addMenu("&Settings")
         menu.setObjectName("settingsMenu")
         menu.addAction(self.shop_settings_action)
+        for menu in self.menuBar().findChildren(QMenu):
+            show_reasons(menu)  # a disabled entry's tooltip says why
 
     def open_shop_settings(self) -> None:
         """Read the settings on the worker, then open the dialog (kept local to this

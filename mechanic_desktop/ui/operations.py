@@ -117,16 +117,30 @@ class DbWorker(QObject):
     #: A job was refused with ``RightsRevoked``: the signed-in account was deactivated or
     #: its role changed; the session locks its windows back to sign-in. Carries the error.
     rights_revoked = Signal(object)
+    #: Someone signed in or out (carries the new actor, or None): what each control
+    #: offers is decided again (``ui/permission_gate.py``).
+    actor_changed = Signal(object)
 
     def __init__(self, uow: UnitOfWork, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._uow = uow
-        #: Who is signed in; every operation asked for from now on runs as them.
-        self.actor: Actor | None = None
+        self._actor: Actor | None = None
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db-worker")
         self._pending = 0
         self._closed = False
         self._finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+
+    @property
+    def actor(self) -> Actor | None:
+        """Who is signed in; every operation asked for from now on runs as them."""
+        return self._actor
+
+    @actor.setter
+    def actor(self, actor: Actor | None) -> None:
+        changed = actor != self._actor
+        self._actor = actor
+        if changed:
+            self.actor_changed.emit(actor)
 
     @property
     def pending(self) -> int:

@@ -241,7 +241,8 @@ def test_backup_and_restore_are_for_administrators_even_past_the_menu(
                               choose_target=lambda *_: str(target),
                               choose_source=lambda *_: str(target))
     assert not actions.backup_action.isEnabled()
-    assert actions.backup_action.toolTip() == "Only an administrator may back up the shop's data"
+    assert actions.backup_action.toolTip() == (
+        "Mechanics cannot back up the shop's data; ask an administrator.")
     assert not actions.restore_action.isEnabled()
     actions.back_up()
     qtbot.waitUntil(lambda: bool(prompts.notices), timeout=WAIT_MS)

@@ -243,3 +243,30 @@ def test_mechanic_and_part_dialogs_save(
     _save(qtbot, part)
     assert parts.get_part(arrange, shop.oil.id).sku == "OIL-5W30-Q"
     assert customers.count_customers(arrange) == 2
+
+
+def test_phones_show_formatted_in_the_list_and_editor_and_stay_as_typed(
+    qtbot: QtBot, ui: UiContext, shop: Shop, arrange: UnitOfWork, window: MainWindow
+) -> None:
+    """Stored as typed (searched by digits), shown in one format: the customers list and
+    the editor read (555) 246-8100; saving another field leaves the stored text alone."""
+    cy = customers.create_customer(arrange, customers.CustomerData("Cy Dots", "", "555.246.8100"))
+    window.show_page([p.key for p in window.pages].index("customers"))
+    page = window.current_page
+    wait_column(qtbot, page, ["(555) 123-4567", "(555) 987-6543", "(555) 246-8100"], col=1)
+    dialog = CustomerDialog(ui, customers.get_customer(arrange, cy.id))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.phone.text() == "(555) 246-8100"
+    dialog.notes.setFocus()
+    qtbot.keyClicks(dialog.notes, "Calls after five")
+    _save(qtbot, dialog)
+    assert customers.get_customer(arrange, cy.id).phone == "555.246.8100"
+    dialog = CustomerDialog(ui, customers.get_customer(arrange, cy.id))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.phone.setFocus()
+    dialog.phone.selectAll()
+    qtbot.keyClicks(dialog.phone, "+44 20 7946 0958")
+    _save(qtbot, dialog)
+    wait_column(qtbot, page, ["(555) 123-4567", "(555) 987-6543", "+44 20 7946 0958"], col=1)

@@ -89,7 +89,7 @@ def test_customer_reload_shows_every_field(
     reload_after_change(qtbot, dialog, "customer", shop.ada.id)
     assert (dialog.name.text(), dialog.email.text(), dialog.phone.text(),
             dialog.address.toPlainText(), dialog.notes.toPlainText()) == (
-        "Ada King", "ada@king.example", "555-000-1111", "1 New Street\nCambridge",
+        "Ada King", "ada@king.example", "(555) 000-1111", "1 New Street\nCambridge",
         "Call after 5")
     assert dialog.windowTitle() == "Ada King"
     save(qtbot, dialog)
@@ -137,7 +137,7 @@ def test_mechanic_reload_shows_rate_and_active(
     reload_after_change(qtbot, dialog, "mechanic", shop.sam.id)
     assert (dialog.name.text(), dialog.email.text(), dialog.phone.text(),
             dialog.rate.text(), dialog.active.isChecked()) == (
-        "Samantha Wrench", "sam@example.com", "555-444-3333", "101.25", False)
+        "Samantha Wrench", "sam@example.com", "(555) 444-3333", "101.25", False)
     assert dialog.windowTitle() == "Samantha Wrench"
     save(qtbot, dialog)
     now = mechanics.get_mechanic(arrange, shop.sam.id)
@@ -261,7 +261,7 @@ def test_shop_settings_reload_keeps_the_tax_rate_exact(
     assert (dialog.name.text(), dialog.address.toPlainText(), dialog.phone.text(),
             dialog.tax_rate.text(), dialog.labor_taxed.isChecked(),
             dialog.prefix_edit.text()) == (
-        "Bolt Garage", "1 Main St", "555-000-1111", "8.875", True, "WO-")
+        "Bolt Garage", "1 Main St", "(555) 000-1111", "8.875", True, "WO-")
     assert not dialog.tax_note.isVisibleTo(dialog)  # nothing here differs from the shop's
     assert dialog.prefix_note.text().startswith("Tickets are labelled WO-42")
 

@@ -84,3 +84,12 @@ def test_empty_lines_and_percent_text() -> None:
     assert [percent_text(D(x)) for x in ("8.875", "8.500", "8.000", "0.000")] == [
         "8.875", "8.5", "8", "0"
     ]
+
+
+def test_phones_print_formatted_whatever_was_typed() -> None:
+    """Stored as typed (555.123.4567), printed in one format: (555) 123-4567."""
+    ticket = replace(detail(), customer_phone="555.123.4567")
+    settings = replace(SETTINGS, phone="+44 20 7946 0958")
+    for html in (work_order_html(ticket, settings), invoice_html(ticket, settings)):
+        assert "(555) 123-4567" in html and "555.123.4567" not in html
+        assert "Phone: +44 20 7946 0958" in html

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from mechanic_desktop.domain.formatting import phone_text
 from mechanic_desktop.domain.money import line_total, parse_money, to_cents
 from mechanic_desktop.domain.validation import (
     check_email,
@@ -75,3 +76,19 @@ def test_phone() -> None:
     assert check_phone("(555) 123-4567") == ("(555) 123-4567", None)
     assert check_phone("12")[1] == "Phone has the wrong number of digits."
     assert check_phone("call me")[1] is not None
+
+
+@pytest.mark.parametrize(("stored", "shown"), [
+    ("555-123-4567", "(555) 123-4567"),
+    ("555.123.4567", "(555) 123-4567"),
+    ("(555)1234567", "(555) 123-4567"),
+    ("+1 555 123 4567", "(555) 123-4567"),
+    ("5551234567 x12", "(555) 123-4567 ext. 12"),
+    ("+44 20 7946 0958", "+44 20 7946 0958"),
+    ("0044 20 7946 0958", "0044 20 7946 0958"),  # not a US number: left as typed
+    ("12", "12"),
+    ("call the shop", "call the shop"),
+    ("", ""),
+])
+def test_phones_read_in_one_format(stored: str, shown: str) -> None:
+    assert phone_text(stored) == shown

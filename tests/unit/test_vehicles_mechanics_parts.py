@@ -233,3 +233,19 @@ def test_each_mechanic_counts_only_their_own_open_tickets(uow: UnitOfWork) -> No
     workflow.assign_mechanics(uow, ticket.id, {sam.id: 60}, ticket.version)
     counts = {r.name: r.open_tickets for r in mechanics.list_mechanics(uow, ListQuery()).rows}
     assert counts == {"Idle Ida": 0, "Sam Wrench": 1}
+
+
+def test_a_mechanic_reads_a_mechanic_without_the_pay_rate(uow: UnitOfWork) -> None:
+    """The rate is left out by the service, by the role the database holds now: a
+    mechanic's window never receives it; a service writer's (who assigns work) does."""
+    from mechanic_desktop.domain.staff import Role
+
+    sam = mechanics.create_mechanic(uow, MechanicData("Sam Wrench", hourly_rate="95.50"))
+    for role, rate in ((Role.MECHANIC, None), (Role.WRITER, Decimal("95.50")),
+                       (Role.ADMIN, Decimal("95.50"))):
+        uow.actor = factories.signed_in(uow, role)
+        try:
+            record = mechanics.get_mechanic(uow, sam.id)
+        finally:
+            uow.actor = None
+        assert (record.name, record.hourly_rate) == ("Sam Wrench", rate), role

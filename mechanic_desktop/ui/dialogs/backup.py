@@ -37,6 +37,7 @@ from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs.connection import Authority, ChooseFile, ConnectionDialog
 from mechanic_desktop.ui.dialogs.form import ERROR_STYLE, NOTE_STYLE
 from mechanic_desktop.ui.operations import DbWorker, Progress, alive
+from mechanic_desktop.ui.permission_gate import gate
 from mechanic_desktop.ui.window_actions import add_to_file_menu, window_action
 
 #: ``choose(parent, caption, suggested_path) -> path or None``; tests answer directly.
@@ -187,11 +188,8 @@ class DatabaseActions(QObject):
             "restoreAction", "&Restore…", self.restore,
             "Replace the shop's data by a backup copy")
         # The service refuses anyway; the menu only saves a pointless click.
-        for action, needs in ((self.backup_action, Action.BACK_UP),
-                              (self.restore_action, Action.RESTORE_BACKUP)):
-            action.setEnabled(ui.can(needs))
-            if not action.isEnabled():
-                action.setToolTip(f"Only an administrator may {needs.value}")
+        gate(self.backup_action, ui, Action.BACK_UP)
+        gate(self.restore_action, ui, Action.RESTORE_BACKUP)
         add_to_file_menu(self.window, (self.connection_action, self.backup_action,
                                        self.restore_action))
 

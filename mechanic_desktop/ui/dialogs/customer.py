@@ -16,6 +16,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mechanic_desktop.domain.formatting import phone_text
+from mechanic_desktop.domain.permissions import Action
 from mechanic_desktop.domain.records import (
     CustomerRecord,
     ListQuery,
@@ -27,13 +29,21 @@ from mechanic_desktop.services import customers, tickets, vehicles
 from mechanic_desktop.services.runner import Operation, UnitOfWork
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs import checks
-from mechanic_desktop.ui.dialogs.form import EditorDialog, button, line_edit, note_label
+from mechanic_desktop.ui.dialogs.form import (
+    EditorDialog,
+    button,
+    line_edit,
+    note_label,
+    phone_as_typed,
+    phone_edit,
+)
 from mechanic_desktop.ui.dialogs.ticket import TicketDialog
 from mechanic_desktop.ui.dialogs.vehicle import VehicleDialog
 from mechanic_desktop.ui.item_views import activate_on_return
 from mechanic_desktop.ui.models.columns import day, money
 from mechanic_desktop.ui.models.tables import status_label
 from mechanic_desktop.ui.operations import alive
+from mechanic_desktop.ui.permission_gate import gate
 
 HISTORY_LIMIT = 100
 
@@ -46,6 +56,8 @@ def history_text(row: TicketRow) -> str:
 
 
 class CustomerDialog(EditorDialog):
+    needs = Action.EDIT_CUSTOMERS
+
     def __init__(
         self, ui: UiContext, record: CustomerRecord | None = None, parent: QWidget | None = None
     ) -> None:
@@ -60,8 +72,9 @@ class CustomerDialog(EditorDialog):
         self.add_field("name", "&Name:", self.name, checks.name(self.name))
         self.email = line_edit(self, (r.email or "") if r else "", "optional", 254)
         self.add_field("email", "&E-mail:", self.email, checks.email(self.email))
-        self.phone = line_edit(self, r.phone if r else "", "e.g. 555-123-4567", 40)
-        self.add_field("phone", "&Phone:", self.phone, checks.phone(self.phone))
+        self.phone = phone_edit(self, r.phone if r else "", "e.g. 555-123-4567")
+        self.add_field("phone", "&Phone:", self.phone, checks.phone(self.phone),
+                       shown=phone_text)
         self.address = QPlainTextEdit(r.address if r else "", self)
         self.address.setTabChangesFocus(True)
         self.address.setFixedHeight(self.fontMetrics().lineSpacing() * 3 + 12)
@@ -96,7 +109,9 @@ class CustomerDialog(EditorDialog):
         layout.addWidget(self.vehicles_note)
         buttons = QHBoxLayout()
         self.add_vehicle_button = button(box, "&Add vehicle…", "customerAddVehicle")
+        self.add_vehicle_button.setToolTip("Add a vehicle of this customer")
         self.add_vehicle_button.clicked.connect(self.add_vehicle)
+        gate(self.add_vehicle_button, self.ui, Action.EDIT_CUSTOMERS)
         self.edit_vehicle_button = button(box, "Edit &vehicle…", "customerEditVehicle")
         self.edit_vehicle_button.clicked.connect(self.edit_vehicle)
         buttons.addWidget(self.add_vehicle_button)
@@ -129,6 +144,7 @@ class CustomerDialog(EditorDialog):
         self.new_ticket_button.setToolTip("Open a ticket for this customer (Ctrl+T); a new "
                                           "customer is saved first")
         self.new_ticket_button.clicked.connect(self.new_ticket)
+        gate(self.new_ticket_button, self.ui, Action.EDIT_TICKETS)
         buttons.addWidget(self.new_ticket_button)
         buttons.addStretch(1)
         layout.addLayout(buttons)
@@ -248,7 +264,8 @@ class CustomerDialog(EditorDialog):
 
     def job(self) -> Operation[Any]:
         data = customers.CustomerData(
-            name=self.name.text(), email=self.email.text(), phone=self.phone.text(),
+            name=self.name.text(), email=self.email.text(),
+            phone=phone_as_typed(self.phone, self.existing.phone if self.existing else ""),
             address=self.address.toPlainText(), notes=self.notes.toPlainText(),
         )
         existing = self.existing

@@ -15,10 +15,12 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QWidget
 
+from mechanic_desktop.domain.permissions import Action
 from mechanic_desktop.services import csv_export
 from mechanic_desktop.services.csv_import import Kind
 from mechanic_desktop.ui.operations import Progress, alive
 from mechanic_desktop.ui.pages.reports import ReportsPage, SaveChooser, choose_save_file
+from mechanic_desktop.ui.permission_gate import gate
 from mechanic_desktop.ui.window_actions import add_to_file_menu, window_action
 
 if TYPE_CHECKING:
@@ -90,6 +92,8 @@ class DataActions(QObject):
         self.import_parts_action = self._action(
             "importPartsAction", "Import &parts…", lambda: self.import_csv("parts"), "",
             "Add or update parts from a CSV file")
+        gate(self.import_customers_action, window.ui, Action.EDIT_CUSTOMERS)
+        gate(self.import_parts_action, window.ui, Action.EDIT_PARTS)
         add_to_file_menu(window, (self.import_customers_action, self.import_parts_action,
                                   self.export_action))
         for page in window.pages:

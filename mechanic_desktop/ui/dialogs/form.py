@@ -53,10 +53,13 @@ from PySide6.QtWidgets import (
 
 from mechanic_desktop.domain.changes import Changes
 from mechanic_desktop.domain.errors import DomainError, StaleRecord, ValidationError
+from mechanic_desktop.domain.formatting import phone_text
+from mechanic_desktop.domain.validation import MAX_PHONE
 from mechanic_desktop.services.runner import Operation
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.models.paged_model import PagedTableModel
 from mechanic_desktop.ui.operations import alive
+from mechanic_desktop.ui.permission_gate import Needs, gate
 
 Validator = Callable[[], str | None]
 
@@ -103,6 +106,9 @@ class EditorDialog(QDialog):
 
     #: The record the service returned after a successful save.
     saved = Signal(object)
+    #: What saving needs (``domain.permissions``): a role that may not finds Save
+    #: disabled, its tooltip saying why. Empty: the subclass decides.
+    needs: Needs = ()
 
     def __init__(self, ui: UiContext, prefix: str, title: str, parent: QWidget | None) -> None:
         super().__init__(parent)
@@ -444,7 +450,11 @@ class EditorDialog(QDialog):
         for field in self._fields.values():
             message = field.server_error or (errors.get(field.name) if field.touched else None)
             self._show(field, message)
-        self.save_button.setEnabled(not errors and not self._saving and self.form_ready())
+        ready = not errors and not self._saving and self.form_ready()
+        if self.needs:
+            gate(self.save_button, self.ui, self.needs, ready=ready)
+        else:
+            self.save_button.setEnabled(ready)
         self._fit_height()
 
     def _fit_height(self) -> None:
@@ -583,6 +593,19 @@ def note_label(parent: QWidget) -> QLabel:
 
 #: Widget property holding a line edit's character limit, checked by the form.
 MAX_CHARS = "maxChars"
+
+
+def phone_edit(parent: QWidget, stored: str, placeholder: str) -> QLineEdit:
+    """A phone field showing the stored number formatted (``domain.formatting``); add it
+    with ``shown=phone_text`` so a reload shows it so too."""
+    return line_edit(parent, phone_text(stored), placeholder, MAX_PHONE)
+
+
+def phone_as_typed(edit: QLineEdit, stored: str) -> str:
+    """What a phone field saves: the number as stored while the field still shows it
+    formatted (saving other fields leaves it as it was), else what was typed."""
+    text = edit.text()
+    return stored if stored and text == phone_text(stored) else text
 
 
 def line_edit(

@@ -7,6 +7,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QLabel, QWidget
 
+from mechanic_desktop.domain.permissions import Action
 from mechanic_desktop.domain.records import PartRecord
 from mechanic_desktop.services import parts
 from mechanic_desktop.services.runner import Operation, UnitOfWork
@@ -16,6 +17,8 @@ from mechanic_desktop.ui.dialogs.form import EditorDialog, line_edit
 
 
 class PartDialog(EditorDialog):
+    needs = Action.EDIT_PARTS
+
     def __init__(
         self, ui: UiContext, record: PartRecord | None = None, parent: QWidget | None = None
     ) -> None:

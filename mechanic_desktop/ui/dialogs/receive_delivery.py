@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from mechanic_desktop.domain.errors import DomainError
+from mechanic_desktop.domain.permissions import Action
 from mechanic_desktop.domain.records import PartRecord
 from mechanic_desktop.services import stock
 from mechanic_desktop.services.runner import Operation
@@ -60,6 +61,8 @@ class _ReturnAdds(QObject):
 
 
 class ReceiveDeliveryDialog(EditorDialog):
+    needs = Action.RECEIVE_STOCK
+
     def __init__(self, ui: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(ui, "delivery", "Receive a delivery", parent)
         self.setMinimumSize(760, 520)

@@ -13,13 +13,22 @@ from typing import Any
 from PySide6.QtWidgets import QCheckBox, QPlainTextEdit, QWidget
 
 from mechanic_desktop.domain.errors import StaleRecord
+from mechanic_desktop.domain.formatting import phone_text
+from mechanic_desktop.domain.permissions import Action
 from mechanic_desktop.domain.records import ShopSettingsRecord
 from mechanic_desktop.services import shop, workflow
 from mechanic_desktop.services.documents import percent_text
 from mechanic_desktop.services.runner import Operation
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs import checks
-from mechanic_desktop.ui.dialogs.form import WARNING_STYLE, EditorDialog, line_edit, note_label
+from mechanic_desktop.ui.dialogs.form import (
+    WARNING_STYLE,
+    EditorDialog,
+    line_edit,
+    note_label,
+    phone_as_typed,
+    phone_edit,
+)
 from mechanic_desktop.ui.operations import alive
 
 
@@ -39,6 +48,8 @@ def _rate_error(text: str) -> str | None:
 
 
 class ShopSettingsDialog(EditorDialog):
+    needs = Action.EDIT_SETTINGS
+
     def __init__(
         self, ui: UiContext, record: ShopSettingsRecord, parent: QWidget | None = None
     ) -> None:
@@ -52,8 +63,9 @@ class ShopSettingsDialog(EditorDialog):
         self.address.setPlaceholderText("Street, town, postcode")
         self.address.setFixedHeight(self.fontMetrics().lineSpacing() * 3 + 12)
         self.add_field("address", "&Address:", self.address)
-        self.phone = line_edit(self, record.phone, "optional", 40)
-        self.add_field("phone", "&Phone:", self.phone, checks.phone(self.phone))
+        self.phone = phone_edit(self, record.phone, "optional")
+        self.add_field("phone", "&Phone:", self.phone, checks.phone(self.phone),
+                       shown=phone_text)
 
         self.tax_rate = line_edit(self, percent_text(record.tax_rate), "e.g. 8.875", 8)
         self.add_field("tax_rate", "Sales &tax (%):", self.tax_rate,
@@ -94,7 +106,8 @@ class ShopSettingsDialog(EditorDialog):
 
     def job(self) -> Operation[Any]:
         data = shop.ShopSettingsData(
-            name=self.name.text(), address=self.address.toPlainText(), phone=self.phone.text(),
+            name=self.name.text(), address=self.address.toPlainText(),
+            phone=phone_as_typed(self.phone, self.existing.phone),
             tax_rate=self.tax_rate.text(), labor_taxed=self.labor_taxed.isChecked(),
             ticket_prefix=self.prefix_edit.text(),
         )

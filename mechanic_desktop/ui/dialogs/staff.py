@@ -7,6 +7,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QComboBox, QSizePolicy, QWidget
 
+from mechanic_desktop.domain.permissions import Action
 from mechanic_desktop.domain.records import ListQuery, MechanicRow, Page
 from mechanic_desktop.domain.staff import Role
 from mechanic_desktop.services import mechanics, staff
@@ -26,6 +27,8 @@ NOT_A_MECHANIC = "— not a mechanic —"
 
 class StaffDialog(EditorDialog):
     """New account (with a temporary password) or an existing one's details."""
+
+    needs = Action.MANAGE_STAFF
 
     def __init__(
         self, ui: UiContext, record: StaffRow | None = None, parent: QWidget | None = None
@@ -141,6 +144,8 @@ class StaffDialog(EditorDialog):
 
 class ResetPasswordDialog(EditorDialog):
     """A temporary password for someone who forgot theirs; it also lifts a lockout."""
+
+    needs = Action.MANAGE_STAFF
 
     def __init__(self, ui: UiContext, record: StaffRow, parent: QWidget | None = None) -> None:
         super().__init__(ui, "resetPassword", f"Reset password — {record.full_name}", parent)

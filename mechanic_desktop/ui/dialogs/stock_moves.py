@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from mechanic_desktop.domain.changes import Changes
+from mechanic_desktop.domain.permissions import Action
 from mechanic_desktop.domain.records import PartRecord, PartRow, StockMovementRow
 from mechanic_desktop.services import parts, stock
 from mechanic_desktop.services.runner import Operation
@@ -80,6 +81,8 @@ def read_on_hand(
 class ReceiveStockDialog(EditorDialog):
     """Book a delivery: how many arrived, and a note (supplier, delivery note)."""
 
+    needs = Action.RECEIVE_STOCK
+
     def __init__(self, ui: UiContext, part: PartLike, parent: QWidget | None = None) -> None:
         super().__init__(ui, "receive", f"Receive stock: {part.sku}", parent)
         self.part = part
@@ -120,6 +123,8 @@ class ReceiveStockDialog(EditorDialog):
 
 class AdjustStockDialog(EditorDialog):
     """Correct on-hand to what was counted on the shelf, saying why."""
+
+    needs = Action.ADJUST_STOCK
 
     def __init__(self, ui: UiContext, part: PartLike, parent: QWidget | None = None) -> None:
         super().__init__(ui, "adjust", f"Adjust count: {part.sku}", parent)

@@ -6,6 +6,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QWidget
 
+from mechanic_desktop.domain.permissions import Action
 from mechanic_desktop.domain.records import VehicleRecord
 from mechanic_desktop.domain.vin import check_vin
 from mechanic_desktop.domain.vin_maker import manufacturer
@@ -51,6 +52,8 @@ FILLED = "filledFromVin"
 
 
 class VehicleDialog(EditorDialog):
+    needs = Action.EDIT_CUSTOMERS
+
     def __init__(
         self, ui: UiContext, customer_id: int, record: VehicleRecord | None = None,
         parent: QWidget | None = None,

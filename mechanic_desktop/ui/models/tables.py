@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from PySide6.QtGui import QColor, QIcon
 from PySide6.QtWidgets import QApplication, QStyle
 
+from mechanic_desktop.domain.formatting import phone_text
 from mechanic_desktop.domain.records import CustomerRow, MechanicRow, PartRow, TicketRow
 from mechanic_desktop.domain.status import TicketStatus
 from mechanic_desktop.ui.models.columns import (
@@ -78,7 +79,7 @@ CUSTOMERS: TableSpec[CustomerRow] = TableSpec(
     entity="customer",
     columns=(
         Column("Name", lambda r: r.name, "name", 240),
-        Column("Phone", lambda r: r.phone, "phone", 150),
+        Column("Phone", lambda r: phone_text(r.phone), "phone", 150),
         Column("E-mail", lambda r: r.email or "", None, 260),
         Column("Vehicles", lambda r: count(r.vehicle_count), None, 80, RIGHT),
         Column("Open tickets", lambda r: count(r.open_tickets), None, 100, RIGHT),
@@ -91,7 +92,7 @@ MECHANICS: TableSpec[MechanicRow] = TableSpec(
     entity="mechanic",
     columns=(
         Column("Name", lambda r: r.name, "name", 240),
-        Column("Phone", lambda r: r.phone, None, 150),
+        Column("Phone", lambda r: phone_text(r.phone), None, 150),
         Column("Hourly rate", lambda r: money(r.hourly_rate), "rate", 110, RIGHT),
         Column("Active", lambda r: "Yes" if r.active else "No", None, 70, CENTER,
                foreground=lambda r: None if r.active else QColor(130, 130, 130)),

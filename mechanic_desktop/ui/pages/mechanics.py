@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QCheckBox, QDialog, QWidget
 
 from mechanic_desktop.domain.errors import DeleteRefused
+from mechanic_desktop.domain.permissions import Action
 from mechanic_desktop.services import mechanics
 from mechanic_desktop.services.runner import Operation
 from mechanic_desktop.ui.context import UiContext
@@ -14,6 +16,7 @@ from mechanic_desktop.ui.dialogs.mechanic import MechanicDialog
 from mechanic_desktop.ui.models.tables import MECHANICS
 from mechanic_desktop.ui.operations import alive
 from mechanic_desktop.ui.pages.list_page import ListPage
+from mechanic_desktop.ui.permission_gate import ColumnGate
 
 
 class MechanicsPage(ListPage):
@@ -25,6 +28,12 @@ class MechanicsPage(ListPage):
 
     def __init__(self, ui: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(ui, MECHANICS, mechanics.list_mechanics, parent)
+        rate = next(i for i, c in enumerate(MECHANICS.columns) if c.sort_key == "rate")
+        self.rate_column = ColumnGate(self.table, rate, ui, Action.VIEW_PAY_RATES)
+
+    def restore_state(self, settings: QSettings) -> None:
+        super().restore_state(settings)
+        self.rate_column.apply()  # the saved header may be another role's
 
     def add_filters(self) -> None:
         self.active_only = QCheckBox("Active only", self)

@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QDialog, QPushButton, QWidget
 
+from mechanic_desktop.domain.permissions import Action
 from mechanic_desktop.services import staff
 from mechanic_desktop.services.runner import Operation
 from mechanic_desktop.services.staff import StaffRow
@@ -21,6 +22,7 @@ from mechanic_desktop.ui.dialogs.staff import ResetPasswordDialog, StaffDialog
 from mechanic_desktop.ui.models.columns import CENTER, Column, TableSpec
 from mechanic_desktop.ui.operations import alive
 from mechanic_desktop.ui.pages.list_page import ListPage
+from mechanic_desktop.ui.permission_gate import gate
 
 GREY = QColor(130, 130, 130)
 RED = QColor(179, 38, 30)
@@ -83,9 +85,10 @@ class StaffPage(ListPage):
 
     def _update_buttons(self) -> None:
         row = self.selected_staff()
-        self.reset_button.setEnabled(row is not None)
-        self.unlock_button.setEnabled(row is not None and row.locked)
-        self.active_button.setEnabled(row is not None)
+        gate(self.reset_button, self.ui, Action.MANAGE_STAFF, ready=row is not None)
+        gate(self.unlock_button, self.ui, Action.MANAGE_STAFF,
+             ready=row is not None and row.locked)
+        gate(self.active_button, self.ui, Action.MANAGE_STAFF, ready=row is not None)
         label = "Reac&tivate" if row is not None and not row.active else "&Deactivate"
         self.active_button.setText(label)
         self.active_button.setAccessibleName(label.replace("&", ""))

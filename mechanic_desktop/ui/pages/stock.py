@@ -29,6 +29,7 @@ from mechanic_desktop.ui.models.tables import PARTS
 from mechanic_desktop.ui.operations import alive
 from mechanic_desktop.ui.pages.list_page import ListPage
 from mechanic_desktop.ui.pages.tickets import name_tool_button
+from mechanic_desktop.ui.permission_gate import gate, show_reasons
 
 
 class StockPage(ListPage):
@@ -92,24 +93,13 @@ class StockPage(ListPage):
         return row if isinstance(row, PartRow) else None
 
     def update_stock_actions(self) -> None:
-        chosen = self.selected_part() is not None
-        self._allow(self.receive_action, Action.RECEIVE_STOCK, chosen)
-        self._allow(self.adjust_action, Action.ADJUST_STOCK, chosen)
-        self.movements_action.setEnabled(chosen)
-        self._allow(self.delivery_action, Action.RECEIVE_STOCK, True)
-
-    def _allow(self, action: QAction, needs: Action, ready: bool) -> None:
         """Enabled when the role may (and a part is chosen where one is needed); a role
         that may not finds the reason in the tooltip, as the service would say it."""
-        tip = action.property("tip")
-        if tip is None:
-            action.setProperty("tip", action.toolTip())
-            tip = action.toolTip()
-        allowed = self.ui.can(needs)
-        action.setEnabled(ready and allowed)
-        actor = self.ui.actor
-        action.setToolTip(str(tip) if allowed or actor is None else
-                          f"{actor.role.label}s cannot {needs.value}; ask an administrator.")
+        chosen = self.selected_part() is not None
+        gate(self.receive_action, self.ui, Action.RECEIVE_STOCK, ready=chosen)
+        gate(self.adjust_action, self.ui, Action.ADJUST_STOCK, ready=chosen)
+        self.movements_action.setEnabled(chosen)
+        gate(self.delivery_action, self.ui, Action.RECEIVE_STOCK)
 
     def _context_menu(self, pos: QPoint) -> None:
         index = self.table.indexAt(pos)
@@ -118,8 +108,10 @@ class StockPage(ListPage):
         self.table.selectRow(index.row())
         menu = QMenu(self)
         menu.setObjectName("stockContextMenu")
+        show_reasons(menu)
         edit = menu.addAction("&Edit part…")
         edit.triggered.connect(lambda _c=False: self.edit_selected())
+        gate(edit, self.ui, Action.EDIT_PARTS)
         menu.addSeparator()
         for action in (self.receive_action, self.adjust_action, self.movements_action):
             menu.addAction(action)
