@@ -1,5 +1,6 @@
-"""Work order and invoice HTML: what each shows, what the work order leaves out, and
-that typed text cannot inject markup."""
+"""Estimate, work order and invoice HTML: what each shows, what the work order leaves
+out, how declined work and authorisations print, and that typed text cannot inject
+markup."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from mechanic_desktop.domain.records import (
+    AuthorisationRecord,
+    JobRecord,
     MechanicLineRecord,
     PartLineRecord,
     ShopSettingsRecord,
@@ -15,7 +18,13 @@ from mechanic_desktop.domain.records import (
     TicketRecord,
 )
 from mechanic_desktop.domain.totals import Totals
-from mechanic_desktop.services.documents import invoice_html, percent_text, work_order_html
+from mechanic_desktop.services.documents import (
+    empty_jobs,
+    estimate_html,
+    invoice_html,
+    percent_text,
+    work_order_html,
+)
 
 D = Decimal
 NOW = datetime(2030, 5, 6, 12, 0, tzinfo=UTC)
@@ -35,16 +44,33 @@ def detail(**ticket_changes: object) -> TicketDetail:
         total=D("171.54"), version=5,
     )
     ticket = replace(ticket, **ticket_changes)  # type: ignore[arg-type]
+    sam = MechanicLineRecord(1, "Sam O'Wrench", 75, D("85.00"), D("106.25"), True, 1)
+    pads = PartLineRecord(1, 1, "BRK-01", "Pads <front>", 3, D("19.99"), D("59.97"), 1)
+    belt = PartLineRecord(2, 2, "TB-900", "Timing belt kit", 1, D("890.00"), D("890.00"), 2,
+                          taken=False)
+    totals = Totals(D("59.97"), D("106.25"), D("5.32"), D("171.54"))
+    brakes = JobRecord(1, 1, "Brakes squeal & pull left", ticket.description, "Pads worn",
+                       "", "approved", 1, (sam,), (pads,), totals)
+    timing = JobRecord(2, 2, "Timing belt", "Due at 100k", "", "", "declined", 1, (), (belt,),
+                       Totals(D("890.00"), D("0.00"), D("78.99"), D("968.99")))
+    said = AuthorisationRecord(1, NOW, "Ada Lovelace", "phone", "(212) 555-0100",
+                               D("171.54"), "Jane Desk",
+                               (("Brakes squeal & pull left", "approved"),
+                                ("Timing belt", "declined")))
     return TicketDetail(
         ticket=ticket,
         vehicle_vin="1M8GDM9AXKP042788",
         customer_phone="555-123-4567",
-        mechanics=(MechanicLineRecord(1, "Sam O'Wrench", 75, D("85.00"), D("106.25"), True),),
-        parts=(PartLineRecord(1, 1, "BRK-01", "Pads <front>", 3, D("19.99"), D("59.97")),),
-        totals=Totals(D("59.97"), D("106.25"), D("5.32"), D("171.54")),
+        mechanics=(sam,),
+        parts=(pads, belt),
+        totals=totals,
         allowed_next=("closed",),
         editable=False,
         reopenable=True,
+        jobs=(brakes, timing),
+        authorisations=(said,),
+        authorised_total=D("171.54"),
+        estimate=totals,
     )
 
 
@@ -53,8 +79,32 @@ def test_work_order_shows_the_job_and_no_prices() -> None:
     for text in ("Work order RO-42", "1M8GDM9AXKP042788", "91,234", "2019 Ford F-150",
                  "BRK-01", "Pads &lt;front&gt;", "Sam O&#x27;Wrench", "1.25"):
         assert text in html
-    for price in ("19.99", "59.97", "85.00", "106.25", "5.32", "171.54", "Total", "Tax"):
+    for price in ("19.99", "59.97", "85.00", "106.25", "5.32", "Total", "Tax"):
         assert price not in html
+    # Only approved work goes to the bay; the declined job is listed as such.
+    assert "TB-900" not in html and "Timing belt — declined" in html
+    assert "Cause:</b> Pads worn" in html and "Correction:</b> ____" in html
+
+
+def test_estimate_prices_every_job_and_leaves_room_to_sign() -> None:
+    estimate = replace(detail(), jobs=tuple(replace(j, status="proposed")
+                                            for j in detail().jobs))
+    html = estimate_html(estimate, SETTINGS, today=NOW)
+    for text in ("Estimate RO-42", "valid until 2030-06-05", "1. Brakes squeal &amp; pull left",
+                 "(171.54)", "2. Timing belt", "(968.99)", "TB-900", "Estimate total",
+                 "Customer's signature", "Approve ☐"):
+        assert text in html
+    assert empty_jobs(estimate) == []
+    bare = replace(estimate, jobs=(replace(estimate.jobs[1], mechanics=(), parts=()),))
+    assert empty_jobs(bare) == ["Timing belt"]
+
+
+def test_invoice_bills_approved_jobs_and_prints_every_authorisation() -> None:
+    html = invoice_html(detail(), SETTINGS)
+    assert "890.00" not in html.split("Declined and deferred work")[0]
+    assert "Timing belt — declined (estimated 968.99, not charged)" in html
+    assert ("Ada Lovelace, phone ((212) 555-0100), authorised 171.54 — Brakes squeal &amp; "
+            "pull left approved, Timing belt declined; recorded by Jane Desk") in html
 
 
 def test_invoice_shows_lines_tax_and_totals() -> None:
@@ -79,7 +129,8 @@ def test_invoice_names_the_rate_only_when_it_was_the_one_applied() -> None:
 
 
 def test_empty_lines_and_percent_text() -> None:
-    empty = replace(detail(), mechanics=(), parts=())
+    job = replace(detail().jobs[0], mechanics=(), parts=())
+    empty = replace(detail(), mechanics=(), parts=(), jobs=(job,))
     assert work_order_html(empty, SETTINGS).count(">None<") == 2
     assert [percent_text(D(x)) for x in ("8.875", "8.500", "8.000", "0.000")] == [
         "8.875", "8.5", "8", "0"
