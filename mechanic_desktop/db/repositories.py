@@ -20,13 +20,13 @@ from sqlalchemy import (
     Select,
     SQLColumnExpression,
     Table,
+    and_,
     exists,
     false,
     func,
-    literal_column,
+    not_,
     or_,
     select,
-    table,
     update,
 )
 from sqlalchemy.orm import Session
@@ -48,20 +48,23 @@ from mechanic_desktop.db.models import (
 )
 from mechanic_desktop.db.paging import (
     SortKey,
-    contains,
     keyset_page,
     starts_with,
     word_starts_with,
 )
+from mechanic_desktop.db.search import fragment, has_word, word_prefix
 from mechanic_desktop.domain.errors import ValidationError
 from mechanic_desktop.domain.records import ListQuery
 from mechanic_desktop.domain.staff import Role
 from mechanic_desktop.domain.status import ACTIVE_STATUSES
 from mechanic_desktop.domain.validation import (
     check_search,
+    is_phone_like,
     name_part_matches,
     phone_digits,
+    phone_search_digits,
     search_key,
+    search_terms,
 )
 
 #: Execution options of a Core write whose rows the repository names itself (change_log).
@@ -74,14 +77,33 @@ _ACTIVE = [s.value for s in ACTIVE_STATUSES]
 
 
 @dataclass(frozen=True)
+class Ranked:
+    """A search's matches in two groups, listed one after the other, each in the list's
+    own order: ``first`` the exact and prefix matches (what search always matched),
+    then ``rest``, the other matches (a word inside a name, digits inside a phone
+    number). A row in both is listed once, in ``first``.
+
+    Each group is its own keyset-paged query over the list's sort index, so paging stays
+    exact and cheap; the cursor carries the group it stopped in. (One ORDER BY of a
+    rank expression would sort every match on every page instead.)"""
+
+    first: ColumnElement[bool]
+    rest: ColumnElement[bool] | None
+
+
+SearchResult = ColumnElement[bool] | Ranked | None
+
+
+@dataclass(frozen=True)
 class ListSpec:
     """How one table lists: its columns, its search, its sorts and its quick filters."""
 
     base: Callable[[], AnySelect]
     sorts: dict[str, tuple[SQLColumnExpression[Any], ...]]
     default_sort: str
-    #: (session, text) → condition; the session lets a search look ids up first.
-    search: Callable[[Session, str], ColumnElement[bool] | None]
+    #: (session, text) → condition, or ``Ranked`` groups; the session lets a search look
+    #: ids up first.
+    search: Callable[[Session, str], SearchResult]
     filters: dict[str, Callable[[Any], ColumnElement[bool] | None]]
     #: The listed table's primary key, for ``ListQuery.ids``.
     id_column: SQLColumnExpression[int]
@@ -101,10 +123,7 @@ def fetch_page(
     text, problem = check_search(query.search)
     if problem is not None:
         raise ValidationError.single("search", problem)
-    if text:
-        condition = spec.search(session, text)
-        if condition is not None:
-            stmt = stmt.where(condition)
+    found = spec.search(session, text) if text else None
     for name, value in query.filters.items():
         make = spec.filters.get(name)
         if make is None:
@@ -115,12 +134,36 @@ def fetch_page(
     if query.ids is not None:
         stmt = stmt.where(cast("ColumnElement[int]", spec.id_column).in_(sorted(query.ids)))
     limit = max(1, min(query.limit, 1000))
-    rows = session.execute(keyset_page(stmt, key, query.cursor, limit)).all()
-    more = len(rows) > limit
-    rows = rows[:limit]
     width = len(columns)
-    cursor = tuple(rows[-1][-width:]) if more and rows else None
-    return [r[:-width] for r in rows], cursor
+
+    def rows_of(
+        condition: ColumnElement[bool] | None, cursor: Sequence[Any] | None, n: int
+    ) -> list[Any]:
+        where = stmt if condition is None else stmt.where(condition)
+        return list(session.execute(keyset_page(where, key, cursor, n)).all())
+
+    if not isinstance(found, Ranked):
+        rows = rows_of(found, query.cursor, limit)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        cursor = tuple(rows[-1][-width:]) if more and rows else None
+        return [r[:-width] for r in rows], cursor
+    if found.rest is None:
+        groups: list[ColumnElement[bool]] = [found.first]
+    else:
+        groups = [found.first, and_(found.rest, not_(found.first))]
+    start, after = (query.cursor[0], query.cursor[1:]) if query.cursor else (0, None)
+    tagged: list[tuple[int, Any]] = []
+    for group in range(int(start), len(groups)):
+        got = rows_of(groups[group], after, limit - len(tagged))
+        tagged += [(group, r) for r in got]
+        after = None
+        if len(tagged) > limit:
+            break
+    more = len(tagged) > limit
+    tagged = tagged[:limit]
+    cursor = (tagged[-1][0], *tagged[-1][1][-width:]) if more and tagged else None
+    return [r[:-width] for _, r in tagged], cursor
 
 
 class Repository(Generic[M]):
@@ -161,7 +204,21 @@ def dialect_of(session: Session) -> str:
 MATCH_CAP = 3000
 
 
-def _customer_search(session: Session, text: str) -> ColumnElement[bool]:
+def _all_terms(
+    text: str, term_matches: Callable[[str], ColumnElement[bool] | None]
+) -> ColumnElement[bool] | None:
+    """Rows matching every term of ``text`` somewhere ("bush 5519": a name word and a
+    phone run); terms no index can look up (punctuation alone) are left out, and a
+    one-character search matches as it always did, by prefix only (None)."""
+    if len(text) < 2:
+        return None
+    conditions = [c for c in map(term_matches, search_terms(text)) if c is not None]
+    return and_(*conditions) if conditions else None
+
+
+def _customer_prefix(text: str) -> ColumnElement[bool]:
+    """Name or surname starting with the search, phone starting with its digits, e-mail
+    starting with it: the first group of a customer search."""
     key = search_key(text)
     conditions = [
         starts_with(Customer.name_key, key),
@@ -171,8 +228,37 @@ def _customer_search(session: Session, text: str) -> ColumnElement[bool]:
     if len(digits) >= 3 and len(digits) >= len(text.replace(" ", "")) - 4:
         conditions.append(starts_with(Customer.phone_digits, digits))
     if "@" in text:
-        conditions.append(starts_with(cast("SQLColumnExpression[str]", Customer.email), key))
+        email = cast("SQLColumnExpression[str]", Customer.email)
+        conditions.append(Customer.email.is_not(None) & starts_with(email, key))
     return or_(*conditions)
+
+
+def _customer_term(
+    session: Session, term: str, *, their_vehicles: bool = True
+) -> ColumnElement[bool] | None:
+    """A customer matching one search term: a run of digits in the phone (a term typed
+    as a phone number looks nowhere else); else a word of the name starting with it, or
+    the term inside the e-mail, or inside a plate or VIN of one of their vehicles."""
+    if is_phone_like(term):
+        return fragment(session, Customer.phone_digits, Customer.id, "customers_contact_fts",
+                        "phone_digits", phone_search_digits(term))
+    key = search_key(term)
+    email = cast("SQLColumnExpression[str]", Customer.email)
+    conditions = [
+        word_prefix(session, Customer.name_key, Customer.id, "customers_name_fts", key),
+        fragment(session, email, Customer.id, "customers_contact_fts", "email", key),
+    ]
+    vehicle = _vehicle_fragment(session, term) if their_vehicles else None
+    if vehicle is not None:
+        conditions.append(Customer.id.in_(select(Vehicle.customer_id).where(vehicle)))
+    found = [c for c in conditions if c is not None]
+    return or_(*found) if found else None
+
+
+def _customer_search(session: Session, text: str) -> Ranked:
+    return Ranked(
+        _customer_prefix(text), _all_terms(text, lambda term: _customer_term(session, term))
+    )
 
 
 CUSTOMERS = ListSpec(
@@ -214,25 +300,24 @@ class CustomerRepository(Repository[Customer]):
         return fetch_page(self.session, CUSTOMERS, query)
 
 
-def _vin_fragment(session: Session, fragment: str) -> ColumnElement[bool]:
-    """VIN contains ``fragment``: trigram index on PostgreSQL, FTS5 trigram table on SQLite
-    (fragments of three or more characters; shorter ones scan)."""
-    vin_chars = "".join(c for c in fragment if c.isalnum())
-    if dialect_of(session) == "sqlite" and len(vin_chars) >= 3:
-        matches: Select[Any] = (
-            select(literal_column("rowid"))
-            .select_from(table("vehicles_vin_fts"))
-            .where(literal_column("vehicles_vin_fts").op("MATCH")(f'"{vin_chars}"'))
-        )
-        return Vehicle.id.in_(matches)
-    return contains(Vehicle.vin, fragment)
+def _vehicle_fragment(session: Session, text: str) -> ColumnElement[bool] | None:
+    """Plate or VIN contains ``text`` (letters and digits only, three or more): trigram
+    indexes on PostgreSQL, FTS5 trigram tables on SQLite."""
+    chars = "".join(c for c in text.upper() if c.isalnum())
+    found = [
+        fragment(session, Vehicle.vin, Vehicle.id, "vehicles_vin_fts", "vin", chars),
+        fragment(session, Vehicle.plate, Vehicle.id, "vehicles_plate_fts", "plate", chars),
+    ]
+    conditions = [c for c in found if c is not None]
+    return or_(*conditions) if conditions else None
 
 
-def _vehicle_search(session: Session, text: str) -> ColumnElement[bool]:
+def _vehicle_search(session: Session, text: str) -> Ranked:
+    """Plate or VIN starting with the search first, then plates and VINs holding it."""
     upper = text.strip().upper().replace(" ", "")
-    return or_(
-        starts_with(Vehicle.plate, upper),
-        _vin_fragment(session, upper),
+    return Ranked(
+        or_(starts_with(Vehicle.plate, upper), starts_with(Vehicle.vin, upper)),
+        _vehicle_fragment(session, upper),
     )
 
 
@@ -286,6 +371,17 @@ class VehicleRepository(Repository[Vehicle]):
         return fetch_page(self.session, VEHICLES, query)
 
 
+def _name_parts(column: SQLColumnExpression[str], text: str) -> Ranked:
+    """Names starting with the search first, then names with a word starting with each
+    of its words ("wren sam" finds "Sam Wrench"). For the short lists (mechanics, staff):
+    LIKE without an index."""
+    key = search_key(text)
+    return Ranked(
+        starts_with(column, key),
+        and_(*(word_starts_with(column, word) for word in key.split(" "))),
+    )
+
+
 MECHANICS = ListSpec(
     base=lambda: select(
         Mechanic.id,
@@ -314,7 +410,7 @@ MECHANICS = ListSpec(
         "rate": (Mechanic.hourly_rate, Mechanic.id),
     },
     default_sort="name",
-    search=lambda _session, text: word_starts_with(Mechanic.name_key, search_key(text)),
+    search=lambda _session, text: _name_parts(Mechanic.name_key, text),
     filters={"active_only": lambda v: Mechanic.active.is_(True) if v else None},
     id_column=Mechanic.id,
 )
@@ -335,10 +431,26 @@ class MechanicRepository(Repository[Mechanic]):
         return fetch_page(self.session, MECHANICS, query)
 
 
-def _part_search(session: Session, text: str) -> ColumnElement[bool]:
-    return or_(
-        starts_with(Part.sku, text.strip().upper()),
-        starts_with(Part.name_key, search_key(text)),
+def _part_term(session: Session, term: str) -> ColumnElement[bool] | None:
+    """A part matching one search term: a word of its name (the brand is the first)
+    starting with it, or the SKU holding it. (Parts have no supplier part number.)"""
+    conditions = [
+        word_prefix(session, Part.name_key, Part.id, "parts_name_fts", search_key(term)),
+        fragment(session, Part.sku, Part.id, "parts_sku_fts", "sku", term.upper()),
+    ]
+    found = [c for c in conditions if c is not None]
+    return or_(*found) if found else None
+
+
+def _part_search(session: Session, text: str) -> Ranked:
+    """SKU or name starting with the search first; then every word of it found in a
+    name word's start or inside the SKU ("brake front", "000123")."""
+    return Ranked(
+        or_(
+            starts_with(Part.sku, text.strip().upper()),
+            starts_with(Part.name_key, search_key(text)),
+        ),
+        _all_terms(text, lambda term: _part_term(session, term)),
     )
 
 
@@ -391,17 +503,56 @@ def _ids_or_subquery(
     return target.in_(ids)
 
 
-def _ticket_search(session: Session, text: str) -> ColumnElement[bool]:
-    """Ticket number, customer name or surname prefix, or plate prefix.
+def _ticket_number(session: Session, text: str) -> int | None:
+    """The ticket number typed, with or without the shop's prefix ("RO-12", "12", "#12")."""
+    stripped = text.strip()
+    prefix = session.scalar(select(ShopSettings.ticket_prefix).where(ShopSettings.id == 1))
+    for mark in (prefix or "", "#"):
+        if mark and stripped.casefold().startswith(mark.casefold()):
+            stripped = stripped[len(mark):].strip()
+    if stripped and all(c in "0123456789" for c in stripped):  # not "¹" or "٣"
+        return int(stripped[:9])
+    return None
+
+
+def _ticket_term(session: Session, term: str) -> ColumnElement[bool] | None:
+    """A ticket matching one search term: its customer does (as the customers list
+    finds them, less their other vehicles), its vehicle's plate or VIN holds it, or a
+    word of its description starts with it."""
+    if not has_word(term):
+        return None  # punctuation alone: left out, as in the other lists
+    by_customer = _customer_term(session, term, their_vehicles=False)
+    conditions = [
+        None if by_customer is None else _ids_or_subquery(
+            session, ServiceTicket.customer_id, select(Customer.id).where(by_customer)
+        ),
+        word_prefix(session, ServiceTicket.description, ServiceTicket.id,
+                    "service_tickets_fts", term.lower(), any_case=True),
+    ]
+    vehicle = _vehicle_fragment(session, term)
+    if vehicle is not None:
+        conditions.append(
+            _ids_or_subquery(session, ServiceTicket.vehicle_id, select(Vehicle.id).where(vehicle))
+        )
+    # TODO(jobs): words of the ticket's job titles belong here too, once tickets have jobs
+    # (issue 18 item 3): ``word_prefix`` over the job title's own index, as
+    # ``ServiceTicket.id.in_(select(Job.ticket_id).where(...))``.
+    found = [c for c in conditions if c is not None]
+    return or_(*found) if found else false()
+
+
+def _ticket_search(session: Session, text: str) -> Ranked:
+    """First the ticket with that number, tickets of customers whose name or surname
+    starts with the search, and of vehicles whose plate does; then the tickets matching
+    every word of it (customer, plate or VIN fragment, description words).
 
     Matching customers and vehicles are looked up first, so the ticket query filters on
     its own indexed columns instead of walking a million tickets through a join.
     """
-    stripped = text.strip().lstrip("#")
     conditions: list[ColumnElement[bool]] = []
-    digits = "".join(c for c in stripped if c in "0123456789")  # not "¹" or "٣"
-    if digits and digits == stripped.lstrip("Tt-"):
-        conditions.append(ServiceTicket.number == int(digits[:9]))
+    number = _ticket_number(session, text)
+    if number is not None:
+        conditions.append(ServiceTicket.number == number)
     key = search_key(text)
     by_customer = _ids_or_subquery(
         session,
@@ -413,14 +564,15 @@ def _ticket_search(session: Session, text: str) -> ColumnElement[bool]:
             )
         ),
     )
-    plate = stripped.upper().replace(" ", "")
+    plate = text.strip().lstrip("#").upper().replace(" ", "")
     by_vehicle = _ids_or_subquery(
         session,
         ServiceTicket.vehicle_id,
         select(Vehicle.id).where(starts_with(Vehicle.plate, plate)),
     )
     conditions += [c for c in (by_customer, by_vehicle) if c is not None]
-    return or_(*conditions) if conditions else false()
+    first = or_(*conditions) if conditions else false()
+    return Ranked(first, _all_terms(text, lambda term: _ticket_term(session, term)))
 
 
 TICKETS = ListSpec(
@@ -504,10 +656,9 @@ def _staff_search(_session: Session, text: str) -> ColumnElement[bool]:
     folds ASCII letters only (a shop has tens of accounts; no index is wanted)."""
     key = search_key(text)
     roles = [role.value for role in Role if name_part_matches(role.label, key)]
-    conditions = [
-        word_starts_with(func.lower(StaffUser.full_name), key),
-        starts_with(StaffUser.username, key),
-    ]
+    name = _name_parts(func.lower(StaffUser.full_name), text)
+    conditions = [name.rest if name.rest is not None else name.first,
+                  starts_with(StaffUser.username, key)]
     if roles:
         conditions.append(StaffUser.role.in_(roles))
     return or_(*conditions)
