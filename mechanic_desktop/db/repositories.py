@@ -10,6 +10,7 @@ ORM or Core, passes through the unit of work, whose change log names what it tou
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, cast
@@ -237,17 +238,19 @@ def _customer_term(
     session: Session, term: str, *, their_vehicles: bool = True
 ) -> ColumnElement[bool] | None:
     """A customer matching one search term: a run of digits in the phone (a term typed
-    as a phone number looks nowhere else); else a word of the name starting with it, or
-    the term inside the e-mail, or inside a plate or VIN of one of their vehicles."""
+    as a phone number); else a word of the name starting with it or the term inside the
+    e-mail; and either way the term inside a plate or VIN of one of their vehicles (for
+    digits alone from six on, a VIN's last six: four digits are a phone's)."""
     if is_phone_like(term):
-        return fragment(session, Customer.phone_digits, Customer.id, "customers_contact_fts",
-                        "phone_digits", phone_search_digits(term))
-    key = search_key(term)
-    email = cast("SQLColumnExpression[str]", Customer.email)
-    conditions = [
-        word_prefix(session, Customer.name_key, Customer.id, "customers_name_fts", key),
-        fragment(session, email, Customer.id, "customers_contact_fts", "email", key),
-    ]
+        conditions = [fragment(session, Customer.phone_digits, Customer.id,
+                               "customers_contact_fts", "phone_digits", phone_search_digits(term))]
+    else:
+        key = search_key(term)
+        email = cast("SQLColumnExpression[str]", Customer.email)
+        conditions = [
+            word_prefix(session, Customer.name_key, Customer.id, "customers_name_fts", key),
+            fragment(session, email, Customer.id, "customers_contact_fts", "email", key),
+        ]
     vehicle = _vehicle_fragment(session, term) if their_vehicles else None
     if vehicle is not None:
         conditions.append(Customer.id.in_(select(Vehicle.customer_id).where(vehicle)))
@@ -300,10 +303,17 @@ class CustomerRepository(Repository[Customer]):
         return fetch_page(self.session, CUSTOMERS, query)
 
 
+#: Digits alone shorter than this are a phone number's, not a plate's or VIN's.
+VIN_DIGITS = 6
+
+
 def _vehicle_fragment(session: Session, text: str) -> ColumnElement[bool] | None:
-    """Plate or VIN contains ``text`` (letters and digits only, three or more): trigram
-    indexes on PostgreSQL, FTS5 trigram tables on SQLite."""
+    """Plate or VIN contains ``text`` (letters and digits only, three or more; digits
+    alone, ``VIN_DIGITS`` or more): trigram indexes on PostgreSQL, FTS5 trigram tables
+    on SQLite."""
     chars = "".join(c for c in text.upper() if c.isalnum())
+    if chars.isdigit() and len(chars) < VIN_DIGITS:
+        return None
     found = [
         fragment(session, Vehicle.vin, Vehicle.id, "vehicles_vin_fts", "vin", chars),
         fragment(session, Vehicle.plate, Vehicle.id, "vehicles_plate_fts", "plate", chars),
@@ -503,16 +513,21 @@ def _ids_or_subquery(
     return target.in_(ids)
 
 
+#: A ticket number as typed: "12", "#12", "RO-12", "ro 12", "WO#12" (not "ABC123",
+#: which is a plate).
+_TICKET_NUMBER = re.compile(r"(?:[^\W\d_]{1,8}[-/#\s]+|#\s*)?([0-9]{1,9})")
+
+
 def _ticket_number(session: Session, text: str) -> int | None:
-    """The ticket number typed, with or without the shop's prefix ("RO-12", "12", "#12")."""
+    """The ticket number typed, with or without the shop's prefix (any letters before
+    it are taken for one; a prefix of another shape is read from the settings)."""
     stripped = text.strip()
-    prefix = session.scalar(select(ShopSettings.ticket_prefix).where(ShopSettings.id == 1))
-    for mark in (prefix or "", "#"):
-        if mark and stripped.casefold().startswith(mark.casefold()):
-            stripped = stripped[len(mark):].strip()
-    if stripped and all(c in "0123456789" for c in stripped):  # not "¹" or "٣"
-        return int(stripped[:9])
-    return None
+    found = _TICKET_NUMBER.fullmatch(stripped)
+    if found is None and any(c in "0123456789" for c in stripped):
+        prefix = session.scalar(select(ShopSettings.ticket_prefix).where(ShopSettings.id == 1))
+        if prefix and stripped.casefold().startswith(prefix.casefold()):
+            found = _TICKET_NUMBER.fullmatch(stripped[len(prefix):].strip())
+    return int(found.group(1)) if found else None
 
 
 def _ticket_term(session: Session, term: str) -> ColumnElement[bool] | None:

@@ -46,7 +46,7 @@ def search_key(text: str) -> str:
 
 
 #: A search typed as a phone number: digits and the punctuation phones are written with.
-_PHONE_LIKE = re.compile(r"\+?[0-9][0-9 ().\-/]*")
+_PHONE_LIKE = re.compile(r"[0-9 ().+\-/]+")
 
 
 def is_phone_like(text: str) -> bool:
