@@ -89,7 +89,9 @@ class Ranked:
     rank expression would sort every match on every page instead.)"""
 
     first: ColumnElement[bool]
-    rest: ColumnElement[bool] | None
+    #: Made only when the first group runs out within a page (a common prefix fills
+    #: pages without the look-ups the rest needs).
+    rest: Callable[[], ColumnElement[bool] | None] | None
 
 
 SearchResult = ColumnElement[bool] | Ranked | None
@@ -149,14 +151,21 @@ def fetch_page(
         rows = rows[:limit]
         cursor = tuple(rows[-1][-width:]) if more and rows else None
         return [r[:-width] for r in rows], cursor
-    if found.rest is None:
-        groups: list[ColumnElement[bool]] = [found.first]
-    else:
-        groups = [found.first, and_(found.rest, not_(found.first))]
+    first, make_rest = found.first, found.rest
+
+    def group_condition(group: int) -> ColumnElement[bool] | None:
+        if group == 0:
+            return first
+        rest = make_rest() if make_rest is not None else None
+        return None if rest is None else and_(rest, not_(first))
+
     start, after = (query.cursor[0], query.cursor[1:]) if query.cursor else (0, None)
     tagged: list[tuple[int, Any]] = []
-    for group in range(int(start), len(groups)):
-        got = rows_of(groups[group], after, limit - len(tagged))
+    for group in range(int(start), 2):
+        condition = group_condition(group)
+        if condition is None:
+            break
+        got = rows_of(condition, after, limit - len(tagged))
         tagged += [(group, r) for r in got]
         after = None
         if len(tagged) > limit:
@@ -207,14 +216,18 @@ MATCH_CAP = 3000
 
 def _all_terms(
     text: str, term_matches: Callable[[str], ColumnElement[bool] | None]
-) -> ColumnElement[bool] | None:
+) -> Callable[[], ColumnElement[bool] | None] | None:
     """Rows matching every term of ``text`` somewhere ("bush 5519": a name word and a
-    phone run); terms no index can look up (punctuation alone) are left out, and a
-    one-character search matches as it always did, by prefix only (None)."""
+    phone run), made when asked for; terms no index can look up (punctuation alone) are
+    left out, and a one-character search matches as it always did, by prefix only."""
     if len(text) < 2:
         return None
-    conditions = [c for c in map(term_matches, search_terms(text)) if c is not None]
-    return and_(*conditions) if conditions else None
+
+    def every_term() -> ColumnElement[bool] | None:
+        conditions = [c for c in map(term_matches, search_terms(text)) if c is not None]
+        return and_(*conditions) if conditions else None
+
+    return every_term
 
 
 def _customer_prefix(text: str) -> ColumnElement[bool]:
@@ -253,7 +266,11 @@ def _customer_term(
         ]
     vehicle = _vehicle_fragment(session, term) if their_vehicles else None
     if vehicle is not None:
-        conditions.append(Customer.id.in_(select(Vehicle.customer_id).where(vehicle)))
+        # Looked up first: an id list keeps the OR one bitmap of index scans on
+        # PostgreSQL (a subquery in it made the planner walk the whole name index).
+        conditions.append(_ids_or_subquery(
+            session, Customer.id, select(Vehicle.customer_id).where(vehicle)
+        ))
     found = [c for c in conditions if c is not None]
     return or_(*found) if found else None
 
@@ -307,12 +324,14 @@ class CustomerRepository(Repository[Customer]):
 VIN_DIGITS = 6
 
 
-def _vehicle_fragment(session: Session, text: str) -> ColumnElement[bool] | None:
+def _vehicle_fragment(
+    session: Session, text: str, *, least_digits: int = VIN_DIGITS
+) -> ColumnElement[bool] | None:
     """Plate or VIN contains ``text`` (letters and digits only, three or more; digits
-    alone, ``VIN_DIGITS`` or more): trigram indexes on PostgreSQL, FTS5 trigram tables
+    alone, ``least_digits`` or more): trigram indexes on PostgreSQL, FTS5 trigram tables
     on SQLite."""
     chars = "".join(c for c in text.upper() if c.isalnum())
-    if chars.isdigit() and len(chars) < VIN_DIGITS:
+    if chars.isdigit() and len(chars) < least_digits:
         return None
     found = [
         fragment(session, Vehicle.vin, Vehicle.id, "vehicles_vin_fts", "vin", chars),
@@ -327,7 +346,7 @@ def _vehicle_search(session: Session, text: str) -> Ranked:
     upper = text.strip().upper().replace(" ", "")
     return Ranked(
         or_(starts_with(Vehicle.plate, upper), starts_with(Vehicle.vin, upper)),
-        _vehicle_fragment(session, upper),
+        lambda: _vehicle_fragment(session, upper, least_digits=0),  # no phones here
     )
 
 
@@ -388,7 +407,7 @@ def _name_parts(column: SQLColumnExpression[str], text: str) -> Ranked:
     key = search_key(text)
     return Ranked(
         starts_with(column, key),
-        and_(*(word_starts_with(column, word) for word in key.split(" "))),
+        lambda: and_(*(word_starts_with(column, word) for word in key.split(" "))),
     )
 
 
@@ -671,9 +690,9 @@ def _staff_search(_session: Session, text: str) -> ColumnElement[bool]:
     folds ASCII letters only (a shop has tens of accounts; no index is wanted)."""
     key = search_key(text)
     roles = [role.value for role in Role if name_part_matches(role.label, key)]
-    name = _name_parts(func.lower(StaffUser.full_name), text)
-    conditions = [name.rest if name.rest is not None else name.first,
-                  starts_with(StaffUser.username, key)]
+    name = and_(*(word_starts_with(func.lower(StaffUser.full_name), word)
+                  for word in key.split(" ")))
+    conditions = [name, starts_with(StaffUser.username, key)]
     if roles:
         conditions.append(StaffUser.role.in_(roles))
     return or_(*conditions)

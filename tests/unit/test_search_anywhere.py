@@ -208,3 +208,18 @@ def test_staff_by_several_name_parts(uow: UnitOfWork) -> None:
     rows = staff.list_staff(uow, ListQuery(search="kim staff")).rows
     assert [r.username for r in rows] == ["kim"]
     assert staff.list_staff(uow, ListQuery(search="staff zed")).rows == ()
+
+
+def test_vehicles_by_plate_and_vin_fragments_prefix_first(shop: UnitOfWork) -> None:
+    def plates(text: str) -> list[str]:
+        rows = vehicles.list_vehicles(shop, ListQuery(search=text, sort="plate")).rows
+        return [r.plate for r in rows]
+
+    assert plates("4455") == ["LMN4455"]  # digits alone: no phone numbers in this list
+    assert plates("abc") == ["7ABC123"]
+    assert plates("7") == ["7ABC123"]  # one character: a prefix, as before
+    assert plates(VINS[1][:4]) == ["XYZ9876"]  # the start of a VIN
+    owner = customers.list_customers(shop, ListQuery(search="george")).rows[0].id
+    vehicles.create_vehicle(shop, VehicleData(owner, "1HGCM82633A004352", plate="ABC7777"))
+    # A plate starting so first, though "7ABC123" sorts before it.
+    assert plates("abc") == ["ABC7777", "7ABC123"]
