@@ -565,7 +565,7 @@ def _ticket_term(session: Session, term: str) -> ColumnElement[bool] | None:
             session, ServiceTicket.customer_id, select(Customer.id).where(by_customer)
         ),
         word_prefix(session, ServiceTicket.description, ServiceTicket.id,
-                    "service_tickets_fts", term.lower(), any_case=True),
+                    "service_tickets_fts", term.lower(), any_case=True, scan_over=MATCH_CAP),
     ]
     vehicle = _vehicle_fragment(session, term)
     if vehicle is not None:

@@ -20,7 +20,15 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, SQLColumnExpression, literal_column, select, table
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    SQLColumnExpression,
+    func,
+    literal_column,
+    select,
+    table,
+)
 from sqlalchemy.orm import Session
 
 from mechanic_desktop.db.paging import contains
@@ -64,17 +72,32 @@ def word_prefix(
     term: str,
     *,
     any_case: bool = False,
+    scan_over: int | None = None,
 ) -> ColumnElement[bool] | None:
     """Some word of ``column`` starts with ``term`` (None if ``term`` has no letter or
-    digit). ``term`` is already in the column's case unless ``any_case``."""
+    digit). ``term`` is already in the column's case unless ``any_case``.
+
+    ``scan_over``: on SQLite, when more rows than this match (a common word of ticket
+    descriptions), the list walks its own sort index and checks each row against the
+    matches, instead of fetching every match and sorting them all for one page.
+    PostgreSQL's planner makes that choice itself from its statistics."""
     if not has_word(term):
         return None
     if is_sqlite(session):
         # A phrase whose last token is a prefix: "o'b" is the token "o" then one
         # starting with "b", as the tokenizer splits "o'brien".
+        rowids = _fts_rowids(fts_table, _fts_string(term) + "*")
+        target = id_column
+        if scan_over is not None:
+            seen = session.scalar(
+                select(func.count()).select_from(rowids.limit(scan_over + 1).subquery())
+            )
+            if (seen or 0) > scan_over:
+                # Not the bare key, so SQLite cannot drive the query from the matches.
+                target = cast("ColumnElement[int]", id_column) + 0
+        found = _id_in(target, rowids)
         # The tokenizer drops punctuation ("a%" is the token "a"): the column must then
         # hold the term as typed too.
-        found = _id_in(id_column, _fts_rowids(fts_table, _fts_string(term) + "*"))
         return found if term.isalnum() else found & contains(column, term)
     pattern = "\\m" + "".join(c if c.isalnum() else "\\" + c for c in term)
     result: ColumnElement[bool] = column.op("~*" if any_case else "~")(pattern)
