@@ -292,7 +292,19 @@ class _SqliteSink:
         ).fetchall()
         for name, _ in found:
             self.conn.execute(f'DROP INDEX "{name}"')
-        return [(str(name), str(sql)) for name, sql in found]
+        rebuild = [(str(name), str(sql)) for name, sql in found]
+        # The search tables (FTS5, migrations 0001 and 0007) are filled by a trigger per
+        # row; one 'rebuild' each at the end reads their tables once instead.
+        triggers = self.conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%_fts_a_' "
+            f"AND tbl_name IN ({tables}) ORDER BY name"
+        ).fetchall()
+        for name, _ in triggers:
+            self.conn.execute(f'DROP TRIGGER "{name}"')
+        rebuild += [(str(name), str(sql)) for name, sql in triggers]
+        for fts in sorted({str(name)[:-3] for name, _ in triggers}):
+            rebuild.append((fts, f"INSERT INTO {fts}({fts}) VALUES ('rebuild')"))
+        return rebuild
 
     def commit(self) -> None:
         self.conn.execute("COMMIT")
