@@ -10,7 +10,6 @@ ORM or Core, passes through the unit of work, whose change log names what it tou
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, cast
@@ -536,21 +535,35 @@ def _ids_or_subquery(
     return target.in_(ids)
 
 
-#: A ticket number as typed: "12", "#12", "RO-12", "ro 12", "WO#12" (not "ABC123",
-#: which is a plate).
-_TICKET_NUMBER = re.compile(r"(?:[^\W\d_]{1,8}[-/#\s]+|#\s*)?([0-9]{1,9})")
+#: The prefix a shop without settings prints (the settings row's default).
+_DEFAULT_PREFIX = str(getattr(cast("Table", ShopSettings.__table__).c.ticket_prefix.default,
+                              "arg", "RO-"))
 
 
-def _ticket_number(session: Session, text: str) -> int | None:
-    """The ticket number typed, with or without the shop's prefix (any letters before
-    it are taken for one; a prefix of another shape is read from the settings)."""
+def _ascii_number(text: str) -> int | None:
+    digits = text.strip()
+    if digits and all(c in "0123456789" for c in digits):  # not "¹" or "٣"
+        return int(digits[:9])
+    return None
+
+
+def _ticket_number(session: Session, text: str) -> tuple[int, bool] | None:
+    """The ticket number typed, and whether it was marked as one: with the shop's
+    prefix ("RO-12", "ro 12", "RO12") or "#" ("#12"); digits alone are unmarked."""
     stripped = text.strip()
-    found = _TICKET_NUMBER.fullmatch(stripped)
-    if found is None and any(c in "0123456789" for c in stripped):
-        prefix = session.scalar(select(ShopSettings.ticket_prefix).where(ShopSettings.id == 1))
-        if prefix and stripped.casefold().startswith(prefix.casefold()):
-            found = _TICKET_NUMBER.fullmatch(stripped[len(prefix):].strip())
-    return int(found.group(1)) if found else None
+    number = _ascii_number(stripped)
+    if number is not None:
+        return number, False
+    if not any(c in "0123456789" for c in stripped):
+        return None
+    prefix = session.scalar(select(ShopSettings.ticket_prefix).where(ShopSettings.id == 1))
+    prefix = prefix if prefix is not None else _DEFAULT_PREFIX
+    for mark in (prefix, prefix.rstrip("-/#.: "), "#"):
+        if mark and stripped.casefold().startswith(mark.casefold()):
+            number = _ascii_number(stripped[len(mark):].lstrip("#-/.: "))
+            if number is not None:
+                return number, True
+    return None
 
 
 def _ticket_term(session: Session, term: str) -> ColumnElement[bool] | None:
@@ -588,8 +601,11 @@ def _ticket_search(session: Session, text: str) -> Ranked:
     its own indexed columns instead of walking a million tickets through a join.
     """
     conditions: list[ColumnElement[bool]] = []
-    number = _ticket_number(session, text)
-    if number is not None:
+    typed = _ticket_number(session, text)
+    if typed is not None:
+        number, marked = typed
+        if marked:  # "#12", "RO-12": a ticket number and nothing else
+            return Ranked(ServiceTicket.number == number, None)
         conditions.append(ServiceTicket.number == number)
     key = search_key(text)
     by_customer = _ids_or_subquery(

@@ -172,6 +172,23 @@ def test_tickets_by_number_with_or_without_the_prefix(shop: UnitOfWork) -> None:
     for text in ("2", "#2", "RO-2", "ro-2", "RO 2", "RO-#2"):
         assert _numbers(shop, text) == [2], text
     assert _numbers(shop, "ABC12") == [1]  # a plate, not ticket 12
+    # Digits alone are also a phone's; marked as a number, only the ticket.
+    assert _numbers(shop, "5519") == [1, 3]
+    assert _numbers(shop, "#5519") == []
+
+
+def test_tickets_by_number_with_the_shops_own_prefix(shop: UnitOfWork) -> None:
+    from mechanic_desktop.db.repositories import WorkflowRepository
+    from mechanic_desktop.services.shop import settings_in
+
+    with shop.writing():
+        settings_in(shop, create=True)
+        row = WorkflowRepository(shop.session).settings()
+        assert row is not None
+        row.ticket_prefix = "2026/"
+        shop.commit()
+    for text in ("2026/2", "2026 / 2", "#2", "2"):
+        assert _numbers(shop, text) == [2], text
 
 
 @pytest.mark.parametrize("cap", [1, 3000])
