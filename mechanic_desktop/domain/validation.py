@@ -79,8 +79,8 @@ def search_terms(text: str) -> list[str]:
 
 def name_part_matches(name: str, text: str) -> bool:
     """Whether a search for ``text`` finds ``name``: some word of the name starts with it
-    ("wren" and "sam w" find "Sam Wrench"; "rench" does not). Mechanics and staff are found
-    this way; customers by their first or last word, over indexes."""
+    ("wren" and "sam w" find "Sam Wrench"; "rench" does not). Staff roles are matched
+    this way in Python; names in lists are searched in SQL (``db/search.py``)."""
     key, name_key = search_key(text), search_key(name)
     return name_key.startswith(key) or f" {key}" in name_key
 
