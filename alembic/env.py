@@ -19,11 +19,12 @@ def include_object(
     obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
 ) -> bool:
     """Backend-specific structures: indexes for one backend only (models.only_on, e.g.
-    PostgreSQL's trigram indexes), and SQLite's FTS5 table for VIN fragments (and its
-    shadow tables), which lives outside the models."""
+    PostgreSQL's trigram indexes), and SQLite's FTS5 search tables (``*_fts``, migrations
+    0001 and 0007, and their ``*_fts_*`` shadow tables), which live outside the models."""
     if type_ == "index" and not reflected and obj.info.get("only_on"):
         return bool(context.get_bind().dialect.name == obj.info["only_on"])
-    return not (type_ == "table" and reflected and (name or "").startswith("vehicles_vin_fts"))
+    name = name or ""
+    return not (type_ == "table" and reflected and (name.endswith("_fts") or "_fts_" in name))
 
 
 def run_on(connection: Connection) -> None:

@@ -24,12 +24,12 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
-from mechanic_desktop.db.models import Customer, ServiceTicket, StaffUser, Vehicle
+from mechanic_desktop.db.models import Customer, Part, ServiceTicket, StaffUser, Vehicle
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.errors import LoginFailed
 from mechanic_desktop.domain.records import ListQuery
 from mechanic_desktop.domain.staff import Role
-from mechanic_desktop.services import auth, customers, staff, tickets, vehicles
+from mechanic_desktop.services import auth, customers, parts, staff, tickets, vehicles
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = 200  # rows per page, as the UI's paged table model asks
@@ -124,13 +124,14 @@ def first_page(b: Bench) -> Result:
 @dataclass(frozen=True)
 class Search:
     label: str
-    area: str  # customers | vehicles | tickets
+    area: str  # customers | vehicles | tickets | parts
     text: str
 
 
 def searches(engine: Engine) -> list[Search]:
-    """Twenty searches a front desk types, with values taken from the seeded data at
-    fixed fractions of the table so every run asks the same questions."""
+    """The searches a front desk types (prefixes, and words and digits inside fields),
+    with values taken from the seeded data at fixed fractions of the table so every run
+    asks the same questions."""
     with engine.connect() as conn:
         n_customers = int(conn.scalar(select(func.max(Customer.id))) or 1)
         n_vehicles = int(conn.scalar(select(func.max(Vehicle.id))) or 1)
@@ -154,6 +155,17 @@ def searches(engine: Engine) -> list[Search]:
 
         c = [customer(f) for f in (0.11, 0.29, 0.47, 0.63, 0.81, 0.97)]
         v = [vehicle(f) for f in (0.13, 0.37, 0.59, 0.71, 0.89)]
+        # The surname most customers share: the slowest kind of ticket search.
+        common = conn.scalar(
+            select(Customer.surname_key)
+            .group_by(Customer.surname_key)
+            .order_by(func.count().desc(), Customer.surname_key)
+            .limit(1)
+        ) or c[0].surname_key
+        # A part name of four words or more ("moog brake pad set, front").
+        names = conn.scalars(select(Part.name_key).order_by(Part.id).limit(200)).all()
+        long_name = next((n for n in names if len(n.split()) >= 4), names[0] if names else "a b")
+        words = [w.strip(",") for w in long_name.split()]
     found = [
         Search("customer name prefix (3 letters)", "customers", c[0].name_key[:3]),
         Search("customer name prefix (5 letters)", "customers", c[1].name_key[:5]),
@@ -175,6 +187,14 @@ def searches(engine: Engine) -> list[Search]:
         Search("tickets by customer name prefix", "tickets", c[1].name_key[:5]),
         Search("tickets by plate", "tickets", v[3].plate),
         Search("tickets by customer full name", "tickets", c[2].name_key),
+        # Inside fields (issue 18): digits at the end of a phone, a word in the middle of
+        # a part's name, a common surname on tickets, two words narrowing.
+        Search("customer phone, last 4 digits", "customers", c[1].phone_digits[-4:]),
+        Search("part name, a word in the middle", "parts", words[2]),
+        Search("tickets by the commonest surname", "tickets", common),
+        Search("customer, surname + last 4 of phone", "customers",
+               f"{c[3].surname_key} {c[3].phone_digits[-4:]}"),
+        Search("part name, 2 words", "parts", f"{words[1]} {words[-1]}"),
     ]
     return found
 
@@ -185,23 +205,69 @@ def run_search(uow: UnitOfWork, search: Search) -> int:
         return len(customers.list_customers(uow, query).rows)
     if search.area == "vehicles":
         return len(vehicles.list_vehicles(uow, query).rows)
+    if search.area == "parts":
+        return len(parts.list_parts(uow, query).rows)
     query = ListQuery(search=search.text, sort="opened", descending=True, limit=PAGE)
     return len(tickets.list_tickets(uow, query).rows)
 
 
-@metric("search_p95_ms", "ms", 20, "95th percentile of 20 searches (median of runs each)")
+SEARCH_TARGET_MS = 20
+
+
+def explain_slowest_statement(b: Bench, search: Search) -> str:
+    """The statement that took longest when ``search`` ran once more, with the plan the
+    database chose for it (PostgreSQL: as executed, with timings)."""
+    from sqlalchemy import event
+
+    timings: list[tuple[float, str, Any]] = []
+    started: list[float] = []
+
+    def before(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        started.append(time.perf_counter())
+
+    def after(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        timings.append(((time.perf_counter() - started.pop()) * 1000, statement, parameters))
+
+    event.listen(b.engine, "before_cursor_execute", before)
+    event.listen(b.engine, "after_cursor_execute", after)
+    try:
+        run_search(b.uow, search)
+    finally:
+        event.remove(b.engine, "before_cursor_execute", before)
+        event.remove(b.engine, "after_cursor_execute", after)
+    selects = [t for t in timings if t[1].lstrip().upper().startswith("SELECT")]
+    if not selects:
+        return "(no statement ran)"
+    ms, statement, parameters = max(selects, key=lambda t: t[0])
+    explain = ("EXPLAIN QUERY PLAN " if b.backend == "sqlite"
+               else "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ")
+    raw = b.engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute(explain + statement, parameters)
+        plan = "\n".join("    " + " ".join(str(c) for c in row[-1:]) for row in cursor.fetchall())
+    finally:
+        raw.close()
+    return f"{ms:.1f} ms: {' '.join(statement.split())[:600]}\n  plan:\n{plan}"
+
+
+@metric("search_p95_ms", "ms", SEARCH_TARGET_MS,
+        "95th percentile of the front desk's searches (median of runs each)")
 def search_p95(b: Bench) -> Result:
     results: list[dict[str, Any]] = []
-    for s in searches(b.engine):
+    found = searches(b.engine)
+    for s in found:
         ms = median_ms(partial(run_search, b.uow, s), max(3, b.repetitions // 2))
         results.append({"label": s.label, "area": s.area, "text": s.text,
                         "rows": run_search(b.uow, s), "ms": round(ms, 2)})
     b.memo["searches"] = results
-    slowest = max(results, key=lambda r: r["ms"])
-    return Result(
-        p95([r["ms"] for r in results]),
-        f"slowest: {slowest['label']} '{slowest['text']}' {slowest['ms']:.1f} ms",
-    )
+    at = max(range(len(results)), key=lambda i: results[i]["ms"])
+    slowest = results[at]
+    value = p95([r["ms"] for r in results])
+    note = f"slowest: {slowest['label']} '{slowest['text']}' {slowest['ms']:.1f} ms"
+    if value > SEARCH_TARGET_MS:
+        note += "\n  its slowest statement, " + explain_slowest_statement(b, found[at])
+    return Result(value, note)
 
 
 @metric("sort_ms", "ms", 50, "tickets, first page sorted by status")

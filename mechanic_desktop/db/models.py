@@ -57,7 +57,8 @@ def only_on(dialect: str, index: Index) -> Index:
 
 
 def trigram_index(name: str, column: str) -> Index:
-    """A PostgreSQL trigram index for contains-search; SQLite gets none."""
+    """A PostgreSQL trigram index for contains-search and word starts (``db/search.py``);
+    SQLite gets an FTS5 table instead, made by the migrations (``SQLITE_FTS`` in 0007)."""
     return only_on(
         "postgresql",
         Index(name, column, postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"}),
@@ -102,6 +103,8 @@ class Customer(Timestamps, Base):
         Index("ix_customers_surname_key", "surname_key"),
         Index("ix_customers_phone_digits", "phone_digits"),
         trigram_index("ix_customers_name_key_trgm", "name_key"),
+        trigram_index("ix_customers_phone_digits_trgm", "phone_digits"),
+        trigram_index("ix_customers_email_trgm", "email"),
     )
 
 
@@ -128,6 +131,7 @@ class Vehicle(Timestamps, Base):
         CheckConstraint("odometer IS NULL OR odometer >= 0", name="odometer_nonneg"),
         Index("ix_vehicles_plate", "plate"),
         trigram_index("ix_vehicles_vin_trgm", "vin"),
+        trigram_index("ix_vehicles_plate_trgm", "plate"),
     )
 
 
@@ -288,6 +292,7 @@ class Part(Timestamps, Base):
         CheckConstraint("reorder_level >= 0", name="reorder_nonneg"),
         Index("ix_parts_name_key_id", "name_key", "id"),
         trigram_index("ix_parts_name_key_trgm", "name_key"),
+        trigram_index("ix_parts_sku_trgm", "sku"),
     )
 
 

@@ -300,15 +300,27 @@ class _SqliteSink:
     def execute(self, sql: str) -> None:
         self.conn.execute(sql)
 
-    def drop_indexes(self) -> list[tuple[str, str]]:
+    def _drop(self, kind: str, only: str) -> list[tuple[str, str]]:
+        """Drop the seeded tables' ``kind`` objects (index, trigger) matching ``only``;
+        their names and the SQL that makes them again."""
         tables = ", ".join(f"'{t}'" for t in self.tables)
         found = self.conn.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-            f"AND tbl_name IN ({tables}) ORDER BY name"
+            "SELECT name, sql FROM sqlite_master WHERE type = ? AND sql IS NOT NULL "
+            f"AND name LIKE ? AND tbl_name IN ({tables}) ORDER BY name", (kind, only)
         ).fetchall()
         for name, _ in found:
-            self.conn.execute(f'DROP INDEX "{name}"')
+            self.conn.execute(f'DROP {kind.upper()} "{name}"')
         return [(str(name), str(sql)) for name, sql in found]
+
+    def drop_indexes(self) -> list[tuple[str, str]]:
+        rebuild = self._drop("index", "%")
+        # The search tables (FTS5, migrations 0001 and 0007) are filled by a trigger per
+        # row; one 'rebuild' each at the end reads their tables once instead.
+        triggers = self._drop("trigger", "%_fts_a_")
+        rebuild += triggers
+        for fts in sorted({name[:-3] for name, _ in triggers}):
+            rebuild.append((fts, f"INSERT INTO {fts}({fts}) VALUES ('rebuild')"))
+        return rebuild
 
     def commit(self) -> None:
         self.conn.execute("COMMIT")

@@ -45,10 +45,42 @@ def search_key(text: str) -> str:
     return clean_line(text).casefold()
 
 
+#: A search typed as a phone number: digits and the punctuation phones are written with.
+_PHONE_LIKE = re.compile(r"[0-9 ().+\-/]+")
+
+
+def is_phone_like(text: str) -> bool:
+    """Whether ``text`` reads as (part of) a phone number: three digits or more, with
+    nothing but phone punctuation between them ("5519", "(929) 352-5519", "+1 929")."""
+    return bool(_PHONE_LIKE.fullmatch(text)) and len(phone_digits(text)) >= 3
+
+
+def phone_search_digits(text: str) -> str:
+    """The digits a phone search looks for inside stored numbers: the country code is
+    left out (a "+1 929 352 5519" typed finds "(929) 352-5519" stored, and the reverse
+    holds anyway, the stored number containing the national one)."""
+    digits = phone_digits(text)
+    if text.lstrip().startswith("+1") or (len(digits) == 11 and digits.startswith("1")):
+        return digits[1:]
+    return digits
+
+
+def search_terms(text: str) -> list[str]:
+    """The words a search narrows by, each of which a row must match somewhere
+    ("bush 5519": a name word and a phone run). A search typed as a phone number is one
+    term, its spaces being punctuation ("929 352 5519")."""
+    cleaned = clean_line(text)
+    if not cleaned:
+        return []
+    if is_phone_like(cleaned):
+        return [cleaned]
+    return cleaned.split(" ")
+
+
 def name_part_matches(name: str, text: str) -> bool:
     """Whether a search for ``text`` finds ``name``: some word of the name starts with it
-    ("wren" and "sam w" find "Sam Wrench"; "rench" does not). Mechanics and staff are found
-    this way; customers by their first or last word, over indexes."""
+    ("wren" and "sam w" find "Sam Wrench"; "rench" does not). Staff roles are matched
+    this way in Python; names in lists are searched in SQL (``db/search.py``)."""
     key, name_key = search_key(text), search_key(name)
     return name_key.startswith(key) or f" {key}" in name_key
 

@@ -755,3 +755,33 @@ def test_render_workflow_screens(
 )
 def test_pdf_file_names_are_valid_on_every_platform(title: str, name: str) -> None:
     assert pdf_file_name(title) == name
+
+
+def test_add_parts_finds_a_word_inside_a_part_name_without_waiting(
+    qtbot: QtBot, ui: UiContext, shop: Shop, arrange: UnitOfWork, qtmodeltester: object,
+    tmp_path: Path,
+) -> None:
+    """Typing "brake" finds "Moog Brake pad set, front" (a word inside the name), two
+    words narrow, a SKU fragment is found anywhere; the search runs on the DB worker
+    (each keystroke returns at once) and the list still follows Qt's model rules."""
+    for sku, name in [("BPF-000005", "Moog Brake pad set, front"),
+                      ("BPR-000006", "Moog Brake pad set, rear")]:
+        parts.create_part(arrange, parts.PartData(sku, name, "49.90", "30", 0, 6))
+    dialog = AddPartsDialog(ui, shop.ticket.id)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.detail is not None, timeout=WAIT_MS)
+    loaded(qtbot, dialog.model)
+    dialog.search.clear()
+    qtbot.keyClicks(dialog.search, "brake")
+    assert dialog.model.search_pending or dialog.model.loading  # not answered in the slot
+    loaded(qtbot, dialog.model)
+    assert column(dialog.model, 1) == ["Moog Brake pad set, front", "Moog Brake pad set, rear"]
+    qtmodeltester.check(dialog.model)  # type: ignore[attr-defined]
+    save_shot(dialog, tmp_path / "add-parts-brake.png", "Moog Brake pad set, front")
+    search(qtbot, dialog, "brake front")
+    assert column(dialog.model, 1) == ["Moog Brake pad set, front"]
+    search(qtbot, dialog, "5w3")  # inside the SKU "OIL-5W30"
+    assert column(dialog.model) == ["OIL-5W30"]
+    search(qtbot, dialog, "filter")  # the last word of "Oil filter"
+    assert column(dialog.model) == ["FLT-100"]

@@ -7,7 +7,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import Engine, func, inspect, select
+from sqlalchemy import Engine, func, inspect, select, text
 
 from mechanic_desktop.db import seed as seed_module
 from mechanic_desktop.db.models import (
@@ -200,11 +200,31 @@ def test_large_load_rebuilds_the_indexes_it_dropped(
             keys |= {str(k["name"]) for k in inspector.get_foreign_keys(table)}
         return indexes, keys
 
-    before = schema()
+    def triggers() -> set[str]:
+        with engine.connect() as conn:
+            if engine.dialect.name != "sqlite":
+                return set()
+            return set(conn.scalars(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")))
+
+    before, kept = schema(), triggers()
     monkeypatch.setattr(seed_module, "DEFER_INDEXES_FROM", 100)
     seed(engine, SeedPlan(customers=30, tickets=200, mechanics=3, parts=20, random_seed=3))
     assert schema() == before
+    assert triggers() == kept  # the search tables' triggers (SQLite) are back
     check_invariants(engine)
+    # The search indexes were rebuilt: every customer is found by a word of the name
+    # and the last digits of the phone, and a new one is indexed as it is added.
+    uow = UnitOfWork(engine)
+    with engine.connect() as conn:
+        rows = conn.execute(select(Customer.id, Customer.name_key, Customer.phone_digits)).all()
+    for row in rows[:10]:
+        found = customers.list_customers(uow, ListQuery(search=row.name_key.split()[-1])).rows
+        assert row.id in {r.id for r in found}
+        found = customers.list_customers(uow, ListQuery(search=row.phone_digits[-4:])).rows
+        assert row.id in {r.id for r in found}
+    customers.create_customer(uow, customers.CustomerData("Zed Quillfeather"))
+    assert [r.name for r in customers.list_customers(uow, ListQuery(search="quillf")).rows] == [
+        "Zed Quillfeather"]
 
 
 def test_same_seed_same_data(engine: Engine) -> None:

@@ -1,0 +1,250 @@
+"""Search anywhere in a field (issue 18), on SQLite (FTS5) and PostgreSQL (pg_trgm):
+words of names and descriptions by prefix, fragments of phones, e-mails, plates, VINs
+and SKUs, several words narrowing, exact and prefix matches listed first."""
+
+from __future__ import annotations
+
+import pytest
+
+from mechanic_desktop.db.unit_of_work import UnitOfWork
+from mechanic_desktop.domain.records import ListQuery
+from mechanic_desktop.domain.validation import search_terms
+from mechanic_desktop.services import customers, parts, staff, tickets, vehicles
+from mechanic_desktop.services.customers import CustomerData
+from mechanic_desktop.services.parts import PartData
+from mechanic_desktop.services.tickets import TicketData
+from mechanic_desktop.services.vehicles import VehicleData
+from tests.unit import factories
+
+VINS = factories.VINS
+
+
+def _customer_names(uow: UnitOfWork, text: str, limit: int = 200) -> list[str]:
+    rows = customers.list_customers(uow, ListQuery(search=text, limit=limit)).rows
+    return [r.name for r in rows]
+
+
+@pytest.fixture
+def shop(uow: UnitOfWork) -> UnitOfWork:
+    """Four customers, three with a car, and one ticket each."""
+    people = [
+        ("George Bush", "george@example.com", "(929) 352-5519", VINS[0], "7ABC123",
+         "Brakes squeal"),
+        ("Mary Ann Collier", "mac@gmail.com", "212-555-0100", VINS[1], "XYZ9876",
+         "Oil change; check wiper blades"),
+        ("Kate Smith", "kate.bushnell@work.org", "(929) 352-5519", VINS[2], "LMN4455",
+         "Front brake pads worn"),
+    ]
+    for name, email, phone, vin, plate, description in people:
+        c = customers.create_customer(uow, CustomerData(name, email, phone))
+        v = vehicles.create_vehicle(uow, VehicleData(c.id, vin, "Ford", "F-150", None, plate))
+        tickets.create_ticket(uow, TicketData(c.id, v.id, description))
+    customers.create_customer(uow, CustomerData("Collier Auto Body LLC", "", "718-000-1234"))
+    return uow
+
+
+def test_terms_a_phone_number_is_one_and_words_are_several() -> None:
+    assert search_terms("(929) 352-5519") == ["(929) 352-5519"]
+    assert search_terms(" bush   5519 ") == ["bush", "5519"]
+    assert search_terms("") == []
+
+
+def test_customers_by_the_last_digits_of_their_phone(shop: UnitOfWork) -> None:
+    assert _customer_names(shop, "5519") == ["George Bush", "Kate Smith"]
+    assert _customer_names(shop, "352-55") == ["George Bush", "Kate Smith"]
+    assert _customer_names(shop, "555 0100") == ["Mary Ann Collier"]
+    # The country code is no part of the search, typed or stored.
+    assert _customer_names(shop, "+1 (929) 352-5519") == ["George Bush", "Kate Smith"]
+    assert _customer_names(shop, "0001234") == ["Collier Auto Body LLC"]
+    assert _customer_names(shop, "5520") == []
+
+
+def test_customers_by_any_word_of_the_name_prefix_matches_first(shop: UnitOfWork) -> None:
+    assert _customer_names(shop, "ann") == ["Mary Ann Collier"]  # a middle name
+    assert _customer_names(shop, "auto") == ["Collier Auto Body LLC"]  # a company's word
+    # Name or surname starting so first (in name order), then other words.
+    assert _customer_names(shop, "coll") == ["Collier Auto Body LLC", "Mary Ann Collier"]
+    assert _customer_names(shop, "body") == ["Collier Auto Body LLC"]
+    assert _customer_names(shop, "lier") == []  # inside a word: not a word start
+    assert _customer_names(shop, "a") == []  # one character: a prefix, as before
+
+
+def test_customers_by_any_part_of_the_email(shop: UnitOfWork) -> None:
+    assert _customer_names(shop, "gmail") == ["Mary Ann Collier"]
+    # "bush" is a name word of one and inside the other's e-mail: the name first.
+    assert _customer_names(shop, "bush") == ["George Bush", "Kate Smith"]
+    assert _customer_names(shop, "shnell@wo") == ["Kate Smith"]
+
+
+def test_customers_by_plate_and_vin_fragments_of_their_cars(shop: UnitOfWork) -> None:
+    assert _customer_names(shop, "abc1") == ["George Bush"]
+    # Digits alone are a phone number; from six on (a VIN's last six) a VIN or plate too.
+    assert _customer_names(shop, "9876") == []
+    assert _customer_names(shop, VINS[0][-6:]) == ["George Bush"]
+    assert _customer_names(shop, "xyz98") == ["Mary Ann Collier"]
+    assert _customer_names(shop, VINS[2][-7:].lower()) == ["Kate Smith"]
+    assert _customer_names(shop, "n44") == ["Kate Smith"]
+
+
+def test_several_words_narrow_the_customers(shop: UnitOfWork) -> None:
+    assert _customer_names(shop, "bush 5519") == ["George Bush", "Kate Smith"]
+    assert _customer_names(shop, "george 5519") == ["George Bush"]
+    assert _customer_names(shop, "5519 kate") == ["Kate Smith"]
+    assert _customer_names(shop, "collier ann") == ["Mary Ann Collier"]
+    assert _customer_names(shop, "collier zed") == []
+    assert _customer_names(shop, "smith & co") == []  # "&" is left out, "co" narrows
+    assert _customer_names(shop, "kate &") == ["Kate Smith"]
+
+
+def test_wildcards_stay_literal_in_fragments(shop: UnitOfWork) -> None:
+    customers.create_customer(shop, CustomerData("Tires 100% Ltd", "a_b@x.com"))
+    assert _customer_names(shop, "100%") == ["Tires 100% Ltd"]
+    assert _customer_names(shop, "a_b") == ["Tires 100% Ltd"]
+    assert _customer_names(shop, "%%%") == []
+    assert _customer_names(shop, "___") == []
+
+
+def test_pages_run_through_both_groups_once_each_in_order(shop: UnitOfWork) -> None:
+    for i in range(5):
+        customers.create_customer(shop, CustomerData(f"Colliers Garage {i}"))
+        customers.create_customer(shop, CustomerData(f"Ann Colliery {i}"))
+    whole = _customer_names(shop, "collier")
+    # First the names or surnames starting so, then the other words starting so.
+    assert whole == ["Collier Auto Body LLC", *(f"Colliers Garage {i}" for i in range(5)),
+                     "Mary Ann Collier", *(f"Ann Colliery {i}" for i in range(5))]
+    seen: list[str] = []
+    query = ListQuery(search="collier", limit=3)
+    while True:
+        page = customers.list_customers(shop, query)
+        seen += [r.name for r in page.rows]
+        if page.next_cursor is None:
+            break
+        query = ListQuery(search="collier", limit=3, cursor=page.next_cursor)
+    assert seen == whole
+
+
+def test_the_index_follows_edits_and_deletes(shop: UnitOfWork) -> None:
+    c = customers.create_customer(shop, CustomerData("Zed Quill", "", "646-111-2233"))
+    assert _customer_names(shop, "quill") == ["Zed Quill"]
+    customers.update_customer(shop, c.id, CustomerData("Zed Pennant", "zq@ink.net",
+                                                       "646-999-8877"), c.version)
+    assert _customer_names(shop, "quill") == []
+    assert _customer_names(shop, "pennant") == ["Zed Pennant"]
+    assert _customer_names(shop, "2233") == []
+    assert _customer_names(shop, "9988") == ["Zed Pennant"]
+    assert _customer_names(shop, "ink.n") == ["Zed Pennant"]
+    customers.delete_customer(shop, c.id)
+    assert _customer_names(shop, "pennant") == []
+
+
+def _part_names(uow: UnitOfWork, text: str) -> list[str]:
+    return [r.name for r in parts.list_parts(uow, ListQuery(search=text, sort="name")).rows]
+
+
+def test_parts_by_any_word_of_the_name_and_sku_fragments(uow: UnitOfWork) -> None:
+    for sku, name in [("BPF-000005", "Moog Brake pad set, front"),
+                      ("BPR-000006", "Moog Brake pad set, rear"),
+                      ("ROT-000123", "ACDelco Brake rotor, front"),
+                      ("OIL-000001", "Bosch Oil filter")]:
+        parts.create_part(uow, PartData(sku, name, "10"))
+    assert _part_names(uow, "brake") == ["ACDelco Brake rotor, front",
+                                         "Moog Brake pad set, front", "Moog Brake pad set, rear"]
+    assert _part_names(uow, "brake front") == ["ACDelco Brake rotor, front",
+                                               "Moog Brake pad set, front"]
+    assert _part_names(uow, "front moog") == ["Moog Brake pad set, front"]
+    assert _part_names(uow, "moog") == ["Moog Brake pad set, front", "Moog Brake pad set, rear"]
+    assert _part_names(uow, "rotor") == ["ACDelco Brake rotor, front"]
+    assert _part_names(uow, "0001") == ["ACDelco Brake rotor, front", "Bosch Oil filter"]
+    assert _part_names(uow, "r-00") == ["Moog Brake pad set, rear"]
+    assert _part_names(uow, "otor") == []
+    # The SKU or name starting so comes first, then the rest, each in name order.
+    assert _part_names(uow, "bpf") == ["Moog Brake pad set, front"]
+    rows = parts.list_parts(uow, ListQuery(search="oil", sort="name")).rows
+    assert [r.name for r in rows] == ["Bosch Oil filter"]
+
+
+def _numbers(uow: UnitOfWork, text: str) -> list[int]:
+    rows = tickets.list_tickets(uow, ListQuery(search=text, sort="number")).rows
+    return [r.number for r in rows]
+
+
+def test_tickets_by_number_with_or_without_the_prefix(shop: UnitOfWork) -> None:
+    for text in ("2", "#2", "RO-2", "ro-2", "RO 2", "RO-#2"):
+        assert _numbers(shop, text) == [2], text
+    assert _numbers(shop, "ABC12") == [1]  # a plate, not ticket 12
+    # Digits alone are also a phone's; marked as a number, only the ticket.
+    assert _numbers(shop, "5519") == [1, 3]
+    assert _numbers(shop, "#5519") == []
+
+
+def test_tickets_by_number_with_the_shops_own_prefix(shop: UnitOfWork) -> None:
+    from mechanic_desktop.db.repositories import WorkflowRepository
+    from mechanic_desktop.services.shop import settings_in
+
+    with shop.writing():
+        settings_in(shop, create=True)
+        row = WorkflowRepository(shop.session).settings()
+        assert row is not None
+        row.ticket_prefix = "2026/"
+        shop.commit()
+    for text in ("2026/2", "2026 / 2", "#2", "2"):
+        assert _numbers(shop, text) == [2], text
+
+
+@pytest.mark.parametrize("cap", [1, 3000])
+def test_tickets_by_customer_plate_vin_and_description(
+    shop: UnitOfWork, cap: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Few or many matches (a common word walks the list's own order on SQLite, and
+    customers are filtered by subquery instead of ids): the same answers."""
+    from mechanic_desktop.db import repositories
+
+    monkeypatch.setattr(repositories, "MATCH_CAP", cap)
+    assert _numbers(shop, "ann") == [2]  # the customer's middle name
+    assert _numbers(shop, "5519") == [1, 3]  # the customer's phone
+    assert _numbers(shop, "gmail") == [2]  # the customer's e-mail
+    assert _numbers(shop, "abc12") == [1]  # the car's plate
+    assert _numbers(shop, VINS[1][-6:]) == [2]  # the car's VIN
+    assert _numbers(shop, "squeal") == [1]  # a word of the description
+    assert _numbers(shop, "wiper") == [2]
+    assert _numbers(shop, "brake") == [1, 3]  # "Brakes" and "brake": words starting so
+    assert _numbers(shop, "brakes") == [1]
+    assert _numbers(shop, "ake") == []
+
+
+def test_several_words_narrow_the_tickets(shop: UnitOfWork) -> None:
+    assert _numbers(shop, "bush 5519") == [1, 3]
+    assert _numbers(shop, "bush brake") == [1, 3]
+    assert _numbers(shop, "george brake") == [1]
+    assert _numbers(shop, "kate front") == [3]
+    assert _numbers(shop, "kate squeal") == []
+
+
+def test_tickets_list_the_prefix_group_first(shop: UnitOfWork) -> None:
+    """Newest first within each group: a surname starting "bush" before an e-mail."""
+    rows = tickets.list_tickets(shop, ListQuery(search="bush", sort="opened", descending=True))
+    assert [r.number for r in rows.rows] == [1, 3]
+
+
+def test_staff_by_several_name_parts(uow: UnitOfWork) -> None:
+    from mechanic_desktop.domain.staff import Role
+
+    factories.signed_in(uow, Role.WRITER, "kim")
+    rows = staff.list_staff(uow, ListQuery(search="kim staff")).rows
+    assert [r.username for r in rows] == ["kim"]
+    assert staff.list_staff(uow, ListQuery(search="staff zed")).rows == ()
+
+
+def test_vehicles_by_plate_and_vin_fragments_prefix_first(shop: UnitOfWork) -> None:
+    def plates(text: str) -> list[str]:
+        rows = vehicles.list_vehicles(shop, ListQuery(search=text, sort="plate")).rows
+        return [r.plate for r in rows]
+
+    assert plates("4455") == ["LMN4455"]  # digits alone: no phone numbers in this list
+    assert plates("abc") == ["7ABC123"]
+    assert plates("7") == ["7ABC123"]  # one character: a prefix, as before
+    assert plates(VINS[1][:4]) == ["XYZ9876"]  # the start of a VIN
+    owner = customers.list_customers(shop, ListQuery(search="george")).rows[0].id
+    vehicles.create_vehicle(shop, VehicleData(owner, "1HGCM82633A004352", plate="ABC7777"))
+    # A plate starting so first, though "7ABC123" sorts before it.
+    assert plates("abc") == ["ABC7777", "7ABC123"]
