@@ -11,9 +11,11 @@ first line of its description as the title and the whole description as the conc
 The job is approved and the ticket's ``authorised_total`` is its total: that work was
 agreed before jobs existed, and its parts have already left the shelf (``taken``).
 
-A mechanic may now work on several jobs of one ticket, so ``ticket_mechanics`` is keyed
-by (job, mechanic); SQLite rebuilds the two line tables for the new keys (nothing refers
-to them), PostgreSQL alters them in place.
+A mechanic may now work on several jobs of one ticket, and a labour line may have no
+mechanic yet (a canned job's labour, billed at the shop's new ``labor_rate``), so
+``ticket_mechanics`` gets its own id, a nullable mechanic and one line per (job,
+mechanic); SQLite rebuilds the two line tables for the new keys (nothing refers to
+them), PostgreSQL alters them in place.
 
 Revision ID: 0006
 Revises: 0005
@@ -55,6 +57,10 @@ def upgrade() -> None:
         batch.add_column(sa.Column(
             "estimate_valid_days", sa.Integer(), nullable=False, server_default=sa.text("30")
         ))
+        batch.add_column(sa.Column(
+            "labor_rate", MONEY, nullable=False, server_default=sa.text("0")
+        ))
+        batch.create_check_constraint("labor_rate_nonneg", "labor_rate >= 0")
         batch.create_check_constraint(
             "tolerance_nonneg", "authorisation_tolerance >= 0"
         )
@@ -112,11 +118,19 @@ def upgrade() -> None:
         "operation", sa.Text(), nullable=False, server_default=""
     ))
     op.execute("UPDATE ticket_mechanics SET job_id = ticket_id")
+    if dialect == "postgresql":
+        # SERIAL numbers the rows already there.
+        op.execute("ALTER TABLE ticket_mechanics ADD COLUMN id SERIAL NOT NULL")
     with op.batch_alter_table("ticket_mechanics", recreate="always" if dialect == "sqlite"
                               else "auto") as batch:
-        batch.alter_column("job_id", existing_type=sa.Integer(), nullable=False)
+        if dialect == "sqlite":
+            # The copy leaves it out: INTEGER PRIMARY KEY numbers each row.
+            batch.add_column(sa.Column("id", sa.Integer(), nullable=False))
         batch.drop_constraint("pk_ticket_mechanics", type_="primary")
-        batch.create_primary_key("pk_ticket_mechanics", ["job_id", "mechanic_id"])
+        batch.alter_column("job_id", existing_type=sa.Integer(), nullable=False)
+        batch.alter_column("mechanic_id", existing_type=sa.Integer(), nullable=True)
+        batch.create_primary_key("pk_ticket_mechanics", ["id"])
+        batch.create_unique_constraint("uq_ticket_mechanics_job_id", ["job_id", "mechanic_id"])
         batch.create_foreign_key(
             "fk_ticket_mechanics_job", "ticket_jobs", ["job_id", "ticket_id"],
             ["id", "ticket_id"],
@@ -192,7 +206,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     """Back to one flat list of lines per ticket. Lines of a ticket's other jobs fold
     into it: a mechanic's time on several jobs adds up, and parts of the same kind
-    merge into one line at the first line's price."""
+    merge into one line at the first line's price; labour with no mechanic is lost."""
     dialect = op.get_bind().dialect.name
     op.drop_table("authorisation_jobs")
     op.drop_table("authorisations")
@@ -230,13 +244,17 @@ def downgrade() -> None:
         "FROM ticket_mechanics o WHERE o.ticket_id = ticket_mechanics.ticket_id "
         "AND o.mechanic_id = ticket_mechanics.mechanic_id)"
     )
+    op.execute("DELETE FROM ticket_mechanics WHERE mechanic_id IS NULL")
     with op.batch_alter_table("ticket_mechanics", recreate="always" if dialect == "sqlite"
                               else "auto") as batch:
         batch.drop_constraint("fk_ticket_mechanics_job", type_="foreignkey")
+        batch.drop_constraint("uq_ticket_mechanics_job_id", type_="unique")
         batch.drop_constraint("pk_ticket_mechanics", type_="primary")
+        batch.alter_column("mechanic_id", existing_type=sa.Integer(), nullable=False)
         batch.create_primary_key("pk_ticket_mechanics", ["ticket_id", "mechanic_id"])
         batch.drop_column("operation")
         batch.drop_column("job_id")
+        batch.drop_column("id")
 
     op.drop_index("ix_ticket_jobs_ticket_id_position", table_name="ticket_jobs")
     op.drop_table("ticket_jobs")
@@ -244,5 +262,7 @@ def downgrade() -> None:
     with op.batch_alter_table("shop_settings") as batch:
         batch.drop_constraint("valid_days_range", type_="check")
         batch.drop_constraint("tolerance_nonneg", type_="check")
+        batch.drop_constraint("labor_rate_nonneg", type_="check")
+        batch.drop_column("labor_rate")
         batch.drop_column("estimate_valid_days")
         batch.drop_column("authorisation_tolerance")

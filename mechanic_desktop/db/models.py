@@ -239,15 +239,16 @@ class TicketJob(Timestamps, Base):
 
 
 class TicketMechanic(Base):
-    """A mechanic's labour on one job: time at the rate copied when assigned (so a later
-    rate change does not rewrite history), and what was done (the operation)."""
+    """A labour line of one job: time at the rate copied when the line was made (so a
+    later rate change does not rewrite history) and what is done (the operation). The
+    mechanic doing it may not be chosen yet (a canned job's labour, billed at the shop's
+    labour rate); a mechanic has at most one line per job."""
 
     __tablename__ = "ticket_mechanics"
 
-    job_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    mechanic_id: Mapped[int] = mapped_column(
-        ForeignKey("mechanics.id"), primary_key=True, index=True
-    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(Integer)
+    mechanic_id: Mapped[int | None] = mapped_column(ForeignKey("mechanics.id"), index=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("service_tickets.id"), index=True)
     operation: Mapped[str] = mapped_column(Text, default="", server_default="")
     #: Time worked in whole minutes (0.25 h = 15); hours = minutes / 60.
@@ -258,6 +259,7 @@ class TicketMechanic(Base):
     __table_args__ = (
         CheckConstraint("minutes >= 0 AND minutes <= 59994", name="minutes_range"),
         CheckConstraint("hourly_rate >= 0", name="rate_nonneg"),
+        UniqueConstraint("job_id", "mechanic_id"),
         ForeignKeyConstraint(
             ["job_id", "ticket_id"], ["ticket_jobs.id", "ticket_jobs.ticket_id"],
             name="fk_ticket_mechanics_job",
@@ -462,6 +464,11 @@ class ShopSettings(Base):
     tax_rate: Mapped[Decimal] = mapped_column(Decimal3, default=Decimal("0"))
     labor_taxed: Mapped[bool] = mapped_column(Boolean, default=False)
     ticket_prefix: Mapped[str] = mapped_column(String(10), default="RO-")
+    #: What an hour of labour is billed at when no mechanic's own rate applies yet (a
+    #: canned job's labour, before someone is assigned to it).
+    labor_rate: Mapped[Decimal] = mapped_column(
+        Money, default=Decimal("0.00"), server_default=text("0")
+    )
     #: How far (with tax) approved work may grow past the customer's authorisation before
     #: the ticket asks for a new one.
     authorisation_tolerance: Mapped[Decimal] = mapped_column(
@@ -478,6 +485,7 @@ class ShopSettings(Base):
         CheckConstraint("id = 1", name="single_row"),
         CheckConstraint("tax_rate >= 0", name="tax_nonneg"),
         CheckConstraint("authorisation_tolerance >= 0", name="tolerance_nonneg"),
+        CheckConstraint("labor_rate >= 0", name="labor_rate_nonneg"),
         CheckConstraint(
             "estimate_valid_days >= 1 AND estimate_valid_days <= 365", name="valid_days_range"
         ),

@@ -928,21 +928,29 @@ class WorkflowRepository:
         return self.session.get(ServiceTicket, ticket_id, with_for_update=True)
 
     def mechanic_lines(self, ticket_id: int) -> list[tuple[TicketMechanic, str, bool]]:
+        """The ticket's labour lines with their mechanic's name and whether they are
+        active; a line nobody is assigned to yet comes last, named ""."""
         rows = self.session.execute(
             select(TicketMechanic, Mechanic.name, Mechanic.active)
-            .join(Mechanic, Mechanic.id == TicketMechanic.mechanic_id)
+            .outerjoin(Mechanic, Mechanic.id == TicketMechanic.mechanic_id)
             .where(TicketMechanic.ticket_id == ticket_id)
-            .order_by(Mechanic.name_key, Mechanic.id)
+            .order_by(Mechanic.id.is_(None), Mechanic.name_key, Mechanic.id, TicketMechanic.id)
         ).all()
-        return [(r[0], r[1], r[2]) for r in rows]
+        return [(r[0], r[1] or "", r[2] if r[2] is not None else True) for r in rows]
 
     def mechanic_ids(self, ticket_id: int) -> set[int]:
         """Who is assigned to the ticket (a mechanic works only on their own)."""
         return set(
             self.session.scalars(
-                select(TicketMechanic.mechanic_id).where(TicketMechanic.ticket_id == ticket_id)
+                select(TicketMechanic.mechanic_id).where(
+                    TicketMechanic.ticket_id == ticket_id,
+                    TicketMechanic.mechanic_id.is_not(None),
+                )
             )
         )
+
+    def labour_line(self, line_id: int) -> TicketMechanic | None:
+        return self.session.get(TicketMechanic, line_id)
 
     def part_lines(self, ticket_id: int) -> list[tuple[TicketPart, str, str]]:
         rows = self.session.execute(

@@ -197,6 +197,8 @@ class ShopSettingsRecord:
     authorisation_tolerance: Decimal = Decimal("0.00")
     #: Days an estimate's prices hold.
     estimate_valid_days: int = 30
+    #: An hour of labour nobody is assigned to yet (a canned job's) is billed at this.
+    labor_rate: Decimal = Decimal("0.00")
 
     def ticket_label(self, number: int) -> str:
         """How a ticket number is printed, e.g. 'RO-42'."""
@@ -205,9 +207,10 @@ class ShopSettingsRecord:
 
 @dataclass(frozen=True, slots=True)
 class MechanicLineRecord:
-    """A mechanic on a ticket: time booked at the rate copied when first assigned."""
+    """A labour line: a mechanic's time on a job at the rate copied when the line was
+    made; ``mechanic_id`` None (and ``name`` "") while nobody is assigned to it."""
 
-    mechanic_id: int
+    mechanic_id: int | None
     name: str
     minutes: int
     hourly_rate: Decimal
@@ -216,6 +219,7 @@ class MechanicLineRecord:
     job_id: int = 0
     #: What was done ("Replace front pads"); empty when the job's title says it.
     operation: str = ""
+    line_id: int = 0
 
     @property
     def hours(self) -> Decimal:

@@ -13,7 +13,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from mechanic_desktop.db.models import Authorisation, AuthorisationJob, TicketJob
+from mechanic_desktop.db.models import (
+    Authorisation,
+    AuthorisationJob,
+    TicketJob,
+    TicketMechanic,
+)
 from mechanic_desktop.db.repositories import StockRepository, WorkflowRepository
 from mechanic_desktop.db.types import utcnow
 from mechanic_desktop.db.unit_of_work import UnitOfWork
@@ -28,6 +33,7 @@ from mechanic_desktop.domain.jobs import (
 from mechanic_desktop.domain.money import money_text, parse_money
 from mechanic_desktop.domain.permissions import Action, own_work_only
 from mechanic_desktop.domain.records import TicketDetail
+from mechanic_desktop.domain.totals import hours_text
 from mechanic_desktop.domain.validation import (
     MAX_TEXT,
     check_email,
@@ -45,6 +51,7 @@ from mechanic_desktop.services.workflow import (
     _recompute,
     _save,
     _take,
+    check_minutes,
 )
 
 MAX_NAME = 200
@@ -289,3 +296,88 @@ def record_authorisation(
         if moved:
             summary += "; " + ", ".join(moved)
         return _save(uow, ticket, "authorise", summary)
+
+
+# --- labour lines nobody is assigned to yet ------------------------------------------------
+
+
+def add_labour(
+    uow: UnitOfWork,
+    ticket_id: int,
+    job_id: int,
+    operation: str,
+    minutes: int,
+    expected_version: int,
+) -> TicketDetail:
+    """Put labour on a job before anyone is assigned to it (e.g. "Replace front pads,
+    1.5 h"): billed at the shop's labour rate until it is given to a mechanic."""
+    with uow.writing():
+        require_permission(uow, Action.ASSIGN_WORK)
+        text = clean_line(operation)
+        if not text:
+            raise ValidationError.single("operation", "Say what the labour is, e.g. "
+                                         "\"Replace front pads and rotors\".")
+        if len(text) > MAX_TITLE:
+            raise ValidationError.single(
+                "operation", f"That is too long (at most {MAX_TITLE} characters).")
+        _, message = check_minutes(minutes, text)
+        if message:
+            raise ValidationError.single("minutes", message)
+        ticket = _lock_ticket(uow, ticket_id, expected_version, lines=True)
+        job = _job_of(uow, ticket, job_id)
+        settings = settings_in(uow, create=True)
+        uow.session.add(TicketMechanic(
+            ticket_id=ticket.id, job_id=job.id, mechanic_id=None, operation=text,
+            minutes=minutes, hourly_rate=settings.labor_rate,
+        ))
+        _recompute(uow, ticket, settings)
+        return _save(uow, ticket, "mechanics",
+                     f"{job.title}: labour {text} ({hours_text(minutes)} h)")
+
+
+def assign_labour(
+    uow: UnitOfWork, line_id: int, mechanic_id: int, expected_version: int
+) -> TicketDetail:
+    """Give a labour line nobody has yet to a mechanic; it keeps its hours and rate (the
+    price the customer was shown)."""
+    with uow.writing():
+        require_permission(uow, Action.ASSIGN_WORK)
+        repo = WorkflowRepository(uow.session)
+        line = repo.labour_line(line_id)
+        if line is None:
+            raise ValidationError.single("mechanic", "That labour line was removed at "
+                                         "another desk; reload the ticket.")
+        ticket = _lock_ticket(uow, line.ticket_id, expected_version, lines=True)
+        if line.mechanic_id is not None:
+            raise ValidationError.single("mechanic", "That labour already has a mechanic.")
+        mechanic = uow.mechanics.get(mechanic_id)
+        if mechanic is None or not mechanic.active:
+            raise ValidationError.single(
+                "mechanic", "Choose an active mechanic: "
+                + ("that one no longer exists." if mechanic is None
+                   else f"{mechanic.name} is inactive."))
+        if any(tm.job_id == line.job_id and tm.mechanic_id == mechanic_id
+               for tm, _, _ in repo.mechanic_lines(ticket.id)):
+            raise ValidationError.single(
+                "mechanic", f"{mechanic.name} already has time on this job: book the "
+                "hours there, or remove this line.")
+        line.mechanic_id = mechanic_id
+        return _save(uow, ticket, "mechanics",
+                     f"labour {line.operation or '#' + str(line.id)} given to {mechanic.name}")
+
+
+def remove_labour(uow: UnitOfWork, line_id: int, expected_version: int) -> TicketDetail:
+    """Remove a labour line (a mechanic's lines are removed by unticking them in
+    Assign mechanics, this removes any one line)."""
+    with uow.writing():
+        require_permission(uow, Action.ASSIGN_WORK)
+        repo = WorkflowRepository(uow.session)
+        line = repo.labour_line(line_id)
+        if line is None:
+            raise ValidationError.single("mechanic", "That labour line was already removed "
+                                         "at another desk; reload the ticket.")
+        ticket = _lock_ticket(uow, line.ticket_id, expected_version, lines=True)
+        what = line.operation or f"#{line.id}"
+        uow.session.delete(line)
+        _recompute(uow, ticket, settings_in(uow, create=True))
+        return _save(uow, ticket, "mechanics", f"removed labour {what}")

@@ -57,12 +57,13 @@ class ShopSettingsData:
     ticket_prefix: str = "RO-"
     authorisation_tolerance: str | Decimal = "0"
     estimate_valid_days: str | int = 30
+    labor_rate: str | Decimal = "0"
 
 
 def to_record(s: ShopSettings) -> ShopSettingsRecord:
     return ShopSettingsRecord(
         s.name, s.address, s.phone, s.tax_rate, s.labor_taxed, s.ticket_prefix, s.version,
-        s.authorisation_tolerance, s.estimate_valid_days,
+        s.authorisation_tolerance, s.estimate_valid_days, s.labor_rate,
     )
 
 
@@ -90,6 +91,7 @@ def settings_in(uow: UnitOfWork, create: bool) -> ShopSettingsRecord:
             ticket_prefix=DEFAULTS.ticket_prefix,
             authorisation_tolerance=DEFAULTS.authorisation_tolerance,
             estimate_valid_days=DEFAULTS.estimate_valid_days,
+            labor_rate=DEFAULTS.labor_rate,
             version=1,
         )
         .on_conflict_do_nothing(index_elements=["id"])
@@ -168,8 +170,10 @@ def _validate(data: ShopSettingsData) -> dict[str, object]:
     )
     if valid_days is None:
         errors.add("estimate_valid_days", "Say for how many days estimates are valid (1 to 365).")
+    labor_rate = errors.money("labor_rate", data.labor_rate, "Labour rate")
     errors.raise_if_any()
     return {
+        "labor_rate": labor_rate,
         "authorisation_tolerance": tolerance,
         "estimate_valid_days": valid_days,
         "name": name,

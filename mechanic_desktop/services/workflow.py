@@ -88,7 +88,7 @@ def _detail(uow: UnitOfWork, ticket: ServiceTicket) -> TicketDetail:
     mechanics = tuple(
         MechanicLineRecord(
             tm.mechanic_id, name, tm.minutes, tm.hourly_rate,
-            labor_line(tm.minutes, tm.hourly_rate), active, tm.job_id, tm.operation,
+            labor_line(tm.minutes, tm.hourly_rate), active, tm.job_id, tm.operation, tm.id,
         )
         for tm, name, active in repo.mechanic_lines(ticket.id)
     )
@@ -333,7 +333,8 @@ def assign_mechanics(
         repo = WorkflowRepository(uow.session)
         current = {
             tm.mechanic_id: (tm, name)
-            for tm, name, _ in repo.mechanic_lines(ticket_id) if tm.job_id == job.id
+            for tm, name, _ in repo.mechanic_lines(ticket_id)
+            if tm.job_id == job.id and tm.mechanic_id is not None
         }
         added = [m for m in minutes_by_mechanic if m not in current]
         removed = [m for m in current if m not in minutes_by_mechanic]

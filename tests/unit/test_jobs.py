@@ -245,3 +245,31 @@ def test_cancelling_returns_only_what_was_taken(uow: UnitOfWork) -> None:
     detail = workflow.set_status(uow, detail.ticket.id, "cancelled", detail.ticket.version)
     pad, belt = detail.jobs[0].parts[0].part_id, detail.jobs[1].parts[0].part_id
     assert (_on_hand(uow, pad), _on_hand(uow, belt)) == (10, 1)
+
+
+def test_labour_before_anyone_is_assigned_then_given_to_a_mechanic(uow: UnitOfWork) -> None:
+    workflow.update_settings(uow, shop.ShopSettingsData("Shop", labor_rate="120.00"), 1)
+    detail, _, timing = _estimate(uow)
+    detail = jobs.add_labour(uow, detail.ticket.id, timing, "Replace timing belt", 150,
+                             detail.ticket.version)
+    [line] = detail.jobs[1].mechanics
+    assert (line.mechanic_id, line.name, line.operation, line.hourly_rate, line.line_total) == (
+        None, "", "Replace timing belt", D("120.00"), D("300.00"))
+    assert detail.jobs[1].totals.total == D("600.00")
+    with pytest.raises(ValidationError, match="Say what the labour is"):
+        jobs.add_labour(uow, detail.ticket.id, timing, " ", 60, detail.ticket.version)
+    with pytest.raises(ValidationError, match="quarter hours"):
+        jobs.add_labour(uow, detail.ticket.id, timing, "Belt", 10, detail.ticket.version)
+    sam = detail.jobs[0].mechanics[0].mechanic_id
+    assert sam is not None
+    detail = jobs.assign_labour(uow, line.line_id, sam, detail.ticket.version)
+    given = detail.jobs[1].mechanics[0]
+    # Sam now does it, at the price the customer was shown.
+    assert (given.name, given.minutes, given.hourly_rate) == ("Sam Wrench", 150, D("120.00"))
+    detail = jobs.add_labour(uow, detail.ticket.id, timing, "Tensioner", 15,
+                             detail.ticket.version)
+    spare = next(m for m in detail.jobs[1].mechanics if m.mechanic_id is None)
+    with pytest.raises(ValidationError, match="already has time on this job"):
+        jobs.assign_labour(uow, spare.line_id, sam, detail.ticket.version)
+    detail = jobs.remove_labour(uow, spare.line_id, detail.ticket.version)
+    assert [m.operation for m in detail.jobs[1].mechanics] == ["Replace timing belt"]

@@ -156,6 +156,25 @@ def _job_words(w: World, **changes: str) -> jobs.JobData:
     return jobs.JobData(**words)
 
 
+def _unassigned(w: World) -> int:
+    """The ticket's labour line that nobody is assigned to (added by an earlier row, or
+    here when that row was refused to this role)."""
+    lines = [m for m in workflow.get_ticket_detail(w.system, w.ticket).mechanics
+             if m.mechanic_id is None]
+    if not lines:
+        jobs.add_labour(w.system, w.ticket, w.spare_job, "Check wipers", 15,
+                        w.ticket_version(w.ticket))
+        return _unassigned(w)
+    return lines[0].line_id
+
+
+def _labour_of(w: World, mechanic_id: int) -> int:
+    """A labour line to remove: ``mechanic_id``'s, or the unassigned one."""
+    lines = workflow.get_ticket_detail(w.system, w.ticket).mechanics
+    return next((m.line_id for m in lines if m.mechanic_id == mechanic_id), None) \
+        or _unassigned(w)
+
+
 def _approve_all(w: World, ticket_id: int) -> jobs.AuthorisationData:
     detail = workflow.get_ticket_detail(w.system, ticket_id)
     decisions = {j.id: JobStatus.APPROVED for j in detail.jobs}
@@ -228,6 +247,12 @@ CALLS: dict[str, Row] = {
         u, w.job, jobs.JobData("Brakes, front"), w.ticket_version(w.ticket))),
     "jobs.update_job: findings on an own job": _row({A, W, M}, lambda u, w: jobs.update_job(
         u, w.job, _job_words(w, cause="Pads worn"), w.ticket_version(w.ticket))),
+    "jobs.add_labour": _row({A, W}, lambda u, w: jobs.add_labour(
+        u, w.ticket, w.spare_job, "Check wipers", 15, w.ticket_version(w.ticket))),
+    "jobs.assign_labour": _row({A, W}, lambda u, w: jobs.assign_labour(
+        u, _unassigned(w), w.helper, w.ticket_version(w.ticket))),
+    "jobs.remove_labour": _row({A, W}, lambda u, w: jobs.remove_labour(
+        u, _labour_of(w, w.helper), w.ticket_version(w.ticket))),
     "jobs.remove_job": _row({A, W}, lambda u, w: jobs.remove_job(
         u, w.spare_job, w.ticket_version(w.ticket))),
     "jobs.record_authorisation": _row({A, W}, lambda u, w: jobs.record_authorisation(

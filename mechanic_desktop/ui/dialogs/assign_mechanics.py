@@ -218,25 +218,27 @@ class AssignMechanicsDialog(TicketLinesDialog):
 
     # -- the choice --------------------------------------------------------------------
 
-    def _lines(self) -> tuple[MechanicLineRecord, ...]:
-        """The mechanics on this dialog's job."""
+    def _lines(self) -> list[tuple[int, MechanicLineRecord]]:
+        """The mechanics on this dialog's job (labour nobody is assigned to is not
+        theirs to tick), with their ids."""
         job = self.job_record()
-        return job.mechanics if job is not None else ()
+        lines = job.mechanics if job is not None else ()
+        return [(m.mechanic_id, m) for m in lines if m.mechanic_id is not None]
 
     def _set_detail(self, detail: TicketDetail, keep_picks: bool = False) -> None:
         super()._set_detail(detail, keep_picks)
-        self._before = {m.mechanic_id for m in self._lines()}
+        self._before = {mechanic_id for mechanic_id, _ in self._lines()}
         if keep_picks:
             # A reload after another desk's change: keep the user's ticks and hours, but
             # take the rates the lines now carry.
-            for line in self._lines():
-                if line.mechanic_id in self.chosen:
-                    self.chosen[line.mechanic_id].rate = line.hourly_rate
+            for mechanic_id, line in self._lines():
+                if mechanic_id in self.chosen:
+                    self.chosen[mechanic_id].rate = line.hourly_rate
         else:
             ticked = set(self.chosen)
             self.chosen = {
-                m.mechanic_id: Choice(m.mechanic_id, m.name, m.hourly_rate, m.minutes)
-                for m in self._lines()
+                mechanic_id: Choice(mechanic_id, m.name, m.hourly_rate, m.minutes)
+                for mechanic_id, m in self._lines()
             }
             for mechanic_id in ticked | set(self.chosen):
                 self.model.row_changed(mechanic_id)
@@ -248,7 +250,7 @@ class AssignMechanicsDialog(TicketLinesDialog):
         if ticked and row.id not in self.chosen:
             rate = row.hourly_rate
             if self.detail is not None:  # a mechanic already on the ticket keeps their rate
-                rate = next((m.hourly_rate for m in self._lines()
+                rate = next((m.hourly_rate for _, m in self._lines()
                              if m.mechanic_id == row.id), rate)
             self.chosen[row.id] = Choice(row.id, row.name, rate, 0)
         elif not ticked:

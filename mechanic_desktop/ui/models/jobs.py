@@ -56,8 +56,9 @@ def job_row(job: JobRecord) -> Row:
 
 def line_rows(job: JobRecord) -> list[Row]:
     rows = [
-        Row("labour", m.mechanic_id, job.id,
-            ("Labour · " + m.name + (f" — {m.operation}" if m.operation else ""),
+        Row("labour", m.line_id, job.id,
+            ("Labour · " + (m.name or "Unassigned")
+             + (f" — {m.operation}" if m.operation else ""),
              hours_text(m.minutes), money(m.hourly_rate), money(m.line_total), ""))
         for m in job.mechanics
     ]
