@@ -2,7 +2,8 @@
 
 Customers are found by any word of the name, any run of digits of the phone, any part
 of the e-mail; parts by any word of the name and any part of the SKU; tickets by words
-of the description; vehicles by any part of the plate (``db/search.py``).
+of the description and of their jobs' titles; vehicles by any part of the plate
+(``db/search.py``).
 
 PostgreSQL: ``pg_trgm`` GIN indexes on the columns that had none (names and ticket
 descriptions had them since 0001; a word-start regular expression uses them too).
@@ -30,6 +31,7 @@ TRIGRAM_INDEXES = (
     ("ix_customers_email_trgm", "customers", "email"),
     ("ix_vehicles_plate_trgm", "vehicles", "plate"),
     ("ix_parts_sku_trgm", "parts", "sku"),
+    ("ix_ticket_jobs_title_trgm", "ticket_jobs", "title"),
 )
 
 #: (FTS5 table, base table, columns, tokenizer options)
@@ -42,6 +44,7 @@ SQLITE_FTS = (
     ("parts_name_fts", "parts", ("name_key",), WORDS),
     ("parts_sku_fts", "parts", ("sku",), TRIGRAMS),
     ("service_tickets_fts", "service_tickets", ("description",), WORDS),
+    ("ticket_jobs_fts", "ticket_jobs", ("title",), WORDS),
 )
 
 

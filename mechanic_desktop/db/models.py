@@ -235,6 +235,7 @@ class TicketJob(Timestamps, Base):
         # its job belongs to another.
         UniqueConstraint("id", "ticket_id", name="uq_ticket_jobs_id_ticket"),
         Index("ix_ticket_jobs_ticket_id_position", "ticket_id", "position"),
+        trigram_index("ix_ticket_jobs_title_trgm", "title"),
     )
 
 

@@ -572,7 +572,7 @@ def _ticket_number(session: Session, text: str) -> tuple[int, bool] | None:
 def _ticket_term(session: Session, term: str) -> ColumnElement[bool] | None:
     """A ticket matching one search term: its customer does (as the customers list
     finds them, less their other vehicles), its vehicle's plate or VIN holds it, or a
-    word of its description starts with it."""
+    word of its description or of one of its jobs' titles starts with it."""
     if not has_word(term):
         return None  # punctuation alone: left out, as in the other lists
     by_customer = _customer_term(session, term, their_vehicles=False)
@@ -588,9 +588,10 @@ def _ticket_term(session: Session, term: str) -> ColumnElement[bool] | None:
         conditions.append(
             _ids_or_subquery(session, ServiceTicket.vehicle_id, select(Vehicle.id).where(vehicle))
         )
-    # TODO(jobs): words of the ticket's job titles belong here too, once tickets have jobs
-    # (issue 18 item 3): ``word_prefix`` over the job title's own index, as
-    # ``ServiceTicket.id.in_(select(Job.ticket_id).where(...))``.
+    by_job = word_prefix(session, TicketJob.title, TicketJob.id, "ticket_jobs_fts",
+                         term.lower(), any_case=True)
+    if by_job is not None:
+        conditions.append(ServiceTicket.id.in_(select(TicketJob.ticket_id).where(by_job)))
     found = [c for c in conditions if c is not None]
     return or_(*found) if found else false()
 

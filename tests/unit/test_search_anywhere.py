@@ -248,3 +248,15 @@ def test_vehicles_by_plate_and_vin_fragments_prefix_first(shop: UnitOfWork) -> N
     vehicles.create_vehicle(shop, VehicleData(owner, "1HGCM82633A004352", plate="ABC7777"))
     # A plate starting so first, though "7ABC123" sorts before it.
     assert plates("abc") == ["ABC7777", "7ABC123"]
+
+
+def test_tickets_by_a_word_of_a_job_title(shop: UnitOfWork) -> None:
+    """A job added to ticket 2 ("Timing belt") finds it; the description does not say so."""
+    from mechanic_desktop.services import jobs
+
+    record = tickets.get_ticket(shop, 2)
+    jobs.add_job(shop, 2, jobs.JobData("Timing belt and water pump"), record.version)
+    assert _numbers(shop, "timing") == [2]
+    assert _numbers(shop, "pump") == [2]
+    assert _numbers(shop, "timing collier") == [2]
+    assert _numbers(shop, "iming") == []
