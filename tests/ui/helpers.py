@@ -130,14 +130,14 @@ def save_shot(widget: QWidget, path: Path, *expected: str) -> None:
 def job_lines(work: Any, kind: str, col: int = 0) -> list[str]:
     """One column of the ticket editor's jobs tree, for the rows of ``kind`` ("job",
     "labour", "part"), as shown. Column 0 of a line is cut to what names it: the
-    mechanic of a labour line, the SKU of a parts line."""
+    mechanic of a labour line ("unassigned" when nobody), the SKU of a parts line."""
     shown = []
     for index in _tree_rows(work.jobs_model):
         if index.data(Qt.ItemDataRole.UserRole) != kind:
             continue
         text = index.siblingAtColumn(col).data()
         if col == 0 and kind == "labour":
-            text = text.removeprefix("Labour · ").split(" — ")[0]
+            text = text.rsplit(" — ", 1)[-1]
         elif col == 0 and kind == "part":
             text = text.split(" · ")[0]
         shown.append(text)
@@ -158,7 +158,7 @@ def click_line(qtbot: QtBot, work: Any, kind: str, name: str) -> None:
     tree = work.jobs_tree
     for index in _tree_rows(work.jobs_model):
         wanted = index.data(Qt.ItemDataRole.UserRole) == kind
-        if wanted and index.data().removeprefix("Labour · ").startswith(name):
+        if wanted and index.data().startswith(name):
             tree.scrollTo(index)
             qtbot.mouseClick(tree.viewport(), Qt.MouseButton.LeftButton,
                              pos=tree.visualRect(index).center())

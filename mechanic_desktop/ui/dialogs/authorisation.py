@@ -15,6 +15,7 @@ from decimal import Decimal
 from PySide6.QtWidgets import QComboBox, QGridLayout, QGroupBox, QLabel, QWidget
 
 from mechanic_desktop.domain.errors import StaleRecord, ValidationError
+from mechanic_desktop.domain.formatting import phone_text
 from mechanic_desktop.domain.jobs import AuthorisationMethod, JobStatus, amount_after
 from mechanic_desktop.domain.money import money_text
 from mechanic_desktop.domain.records import ShopSettingsRecord, TicketDetail
@@ -69,7 +70,7 @@ class AuthorisationDialog(EditorDialog):
             self.method.addItem(method.label, method.value)
         self.method.setCurrentIndex(self.method.findData(AuthorisationMethod.PHONE.value))
         self.add_field("method", "&How:", self.method)
-        self.contact = line_edit(self, detail.customer_phone, "", jobs.MAX_CONTACT)
+        self.contact = line_edit(self, phone_text(detail.customer_phone), "", jobs.MAX_CONTACT)
         self.add_field("contact", "&Reached at:", self.contact, self._check_contact)
         self.amount = QLabel(self)
         self.amount.setObjectName("authoriseAmount")
@@ -145,7 +146,7 @@ class AuthorisationDialog(EditorDialog):
             self.contact.clear()
         elif method in (AuthorisationMethod.PHONE, AuthorisationMethod.TEXT) and \
                 not self.contact.text():
-            self.contact.setText(self.detail.customer_phone)
+            self.contact.setText(phone_text(self.detail.customer_phone))
         self.revalidate()
 
     def _check_contact(self) -> str | None:

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QMenu,
+    QSizePolicy,
     QSpinBox,
     QToolButton,
     QTreeView,
@@ -40,6 +41,7 @@ from mechanic_desktop.domain.money import money_text
 from mechanic_desktop.domain.permissions import Action
 from mechanic_desktop.domain.records import (
     JobRecord,
+    MechanicLineRecord,
     PartLineRecord,
     ShopSettingsRecord,
     TicketDetail,
@@ -53,8 +55,9 @@ from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs.add_parts import AddPartsDialog
 from mechanic_desktop.ui.dialogs.assign_mechanics import AssignMechanicsDialog
 from mechanic_desktop.ui.dialogs.authorisation import AuthorisationDialog
-from mechanic_desktop.ui.dialogs.form import ERROR_STYLE, NOTE_STYLE, button
+from mechanic_desktop.ui.dialogs.form import ERROR_STYLE, NOTE_STYLE, EditorDialog, button
 from mechanic_desktop.ui.dialogs.job_editor import JobDialog
+from mechanic_desktop.ui.dialogs.labour import AddLabourDialog, GiveLabourDialog
 from mechanic_desktop.ui.dialogs.ticket_status import (
     STATUS_TIPS,
     STATUS_VERBS,
@@ -114,6 +117,7 @@ class TicketWorkPanel(QWidget):
         self.assign_dialog: AssignMechanicsDialog | None = None
         self.parts_dialog: AddPartsDialog | None = None
         self.job_dialog: JobDialog | None = None
+        self.labour_dialog: EditorDialog | None = None
         self.authorisation_dialog: AuthorisationDialog | None = None
         self.reason_dialog: ReasonDialog | None = None
         self.preview: QPrintPreviewDialog | None = None
@@ -163,7 +167,7 @@ class TicketWorkPanel(QWidget):
         header = tree.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((1, 70), (2, 95), (3, 90), (4, 90)):
+        for column, width in ((1, 55), (2, 80), (3, 75), (4, 72)):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
             tree.setColumnWidth(column, width)
         selection = tree.selectionModel()
@@ -200,20 +204,35 @@ class TicketWorkPanel(QWidget):
         for widget in (self.add_job_button, self.edit_job_button, self.remove_job_button):
             jobs_row.addWidget(widget)
         jobs_row.addStretch(1)
-        for widget in (*self.decide_buttons.values(), self.authorise_button):
-            jobs_row.addWidget(widget)
         layout.addLayout(jobs_row)
+        decide_row = QHBoxLayout()
+        for widget in (*self.decide_buttons.values(), self.authorise_button):
+            decide_row.addWidget(widget)
+        decide_row.addStretch(1)
+        layout.addLayout(decide_row)
 
         row = QHBoxLayout()
         self.assign_button = button(box, "&Assign mechanics…", "ticketAssignMechanics")
         self.assign_button.setToolTip("Choose who works on the selected job and their hours")
         self.assign_button.clicked.connect(self.assign_mechanics)
         row.addWidget(self.assign_button)
+        self.add_labour_button = button(box, "Add la&bour…", "ticketAddLabour")
+        self.add_labour_button.setToolTip(
+            "Labour on the selected job before anyone is assigned to it (shop labour rate)")
+        self.add_labour_button.clicked.connect(self.add_labour)
+        row.addWidget(self.add_labour_button)
+        self.give_button = button(box, "&Give to…", "ticketGiveLabour")
+        self.give_button.setToolTip("Choose the mechanic who does the selected labour")
+        self.give_button.clicked.connect(self.give_labour)
+        row.addWidget(self.give_button)
         self.add_parts_button = button(box, "Add &parts…", "ticketAddParts")
         self.add_parts_button.setToolTip(
             "Put parts on the selected job (taken from stock once the job is approved)")
         self.add_parts_button.clicked.connect(self.add_parts)
         row.addWidget(self.add_parts_button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        row = QHBoxLayout()
         self.mechanics_note = QLabel(box)
         self.mechanics_note.setObjectName("ticketHoursNote")
         self.mechanics_note.setStyleSheet(NOTE_STYLE)
@@ -233,8 +252,8 @@ class TicketWorkPanel(QWidget):
         self.set_quantity_button.clicked.connect(self.set_quantity)
         row.addWidget(self.set_quantity_button)
         self.remove_button = button(box, "&Remove", "ticketRemovePart")
-        self.remove_button.setToolTip("Remove the selected parts line (taken parts go back "
-                                      "to stock)")
+        self.remove_button.setToolTip("Remove the selected parts or labour line (taken parts "
+                                      "go back to stock)")
         self.remove_button.clicked.connect(self.remove_line)
         row.addWidget(self.remove_button)
         layout.addLayout(row)
@@ -243,6 +262,11 @@ class TicketWorkPanel(QWidget):
         self.authorisation_note.setObjectName("ticketAuthorisation")
         self.authorisation_note.setWordWrap(True)
         self.authorisation_note.setStyleSheet(NOTE_STYLE)
+        self.authorisation_note.setSizePolicy(QSizePolicy.Policy.Preferred,
+                                              QSizePolicy.Policy.Minimum)
+        # Room for two lines, so a wrapped sentence is never cut.
+        self.authorisation_note.setMinimumHeight(
+            self.authorisation_note.fontMetrics().lineSpacing() * 2 + 4)
         layout.addWidget(self.authorisation_note)
         return box
 
@@ -388,9 +412,9 @@ class TicketWorkPanel(QWidget):
         if detail.authorisation_needed:
             note.setStyleSheet(ERROR_STYLE)
             note.setText(
-                f"Authorisation needed: +{money_text(detail.authorisation_needed)} — the "
-                f"approved work now comes to {money_text(detail.totals.total)}, the "
-                f"customer authorised {money_text(detail.authorised_total)}.")
+                f"Authorisation needed: +{money_text(detail.authorisation_needed)} (approved "
+                f"work {money_text(detail.totals.total)}, authorised "
+                f"{money_text(detail.authorised_total)}).")
             return
         note.setStyleSheet(NOTE_STYLE)
         if detail.authorisations:
@@ -439,6 +463,7 @@ class TicketWorkPanel(QWidget):
         editable = detail is not None and detail.editable and not self.busy
         job = self.selected_job()
         line = self.selected_line()
+        labour = self.selected_labour()
         mechanic = self.ui.actor is not None and self.ui.actor.role is Role.MECHANIC
         gates = (
             (self.add_job_button, editable, Action.EDIT_TICKETS),
@@ -450,9 +475,13 @@ class TicketWorkPanel(QWidget):
              Action.AUTHORISE_WORK),
             (self.assign_button, editable and job is not None, Action.LOG_HOURS),
             (self.add_parts_button, editable and job is not None, Action.ASSIGN_WORK),
+            (self.add_labour_button, editable and job is not None, Action.ASSIGN_WORK),
+            (self.give_button, editable and labour is not None and labour.mechanic_id is None,
+             Action.ASSIGN_WORK),
             (self.quantity, editable and line is not None, Action.ASSIGN_WORK),
             (self.set_quantity_button, editable and line is not None, Action.ASSIGN_WORK),
-            (self.remove_button, editable and line is not None, Action.ASSIGN_WORK),
+            (self.remove_button, editable and (line is not None or labour is not None),
+             Action.ASSIGN_WORK),
         )
         for widget, usable, action in gates:
             permitted = self._allowed(action)
@@ -487,6 +516,13 @@ class TicketWorkPanel(QWidget):
             return None
         line_id = index.data(ID_ROLE)
         return next((p for p in self.detail.parts if p.id == line_id), None)
+
+    def selected_labour(self) -> MechanicLineRecord | None:
+        index = self.jobs_tree.currentIndex()
+        if not index.isValid() or self.detail is None or index.data(KIND_ROLE) != "labour":
+            return None
+        line_id = index.data(ID_ROLE)
+        return next((m for m in self.detail.mechanics if m.line_id == line_id), None)
 
     def _line_selected(self) -> None:
         line = self.selected_line()
@@ -563,6 +599,10 @@ class TicketWorkPanel(QWidget):
 
     def remove_line(self) -> None:
         line, version = self.selected_line(), self.version
+        labour = self.selected_labour()
+        if labour is not None and version is not None and not self.busy:
+            self._remove_labour(labour, version)
+            return
         if line is None or version is None or self.busy:
             return
         back = " They go back to stock." if line.taken else ""
@@ -576,7 +616,40 @@ class TicketWorkPanel(QWidget):
             else f"Removed {line.sku}.",
         )
 
+    def _remove_labour(self, labour: MechanicLineRecord, version: int) -> None:
+        what = labour.operation or "labour"
+        who = f" ({labour.name})" if labour.name else ""
+        if not self.ui.prompts.confirm(
+                self, "Remove labour", f"Remove {what}{who}, {hours_text(labour.minutes)} h, "
+                f"from ticket {self.label()}?", "Remove"):
+            return
+        line_id = labour.line_id
+        self._write(lambda uow: jobs.remove_labour(uow, line_id, version),
+                    f"Removed {what}{who}.")
+
     # -- other dialogs -----------------------------------------------------------------
+
+    def add_labour(self) -> None:
+        job = self.selected_job()
+        if self.detail is None or job is None or not self.detail.editable:
+            return
+        rate = self.settings.labor_rate if self.settings else Decimal(0)
+        self._open_ticket_dialog(AddLabourDialog(
+            self.ui, self.ticket_id, self.detail.ticket.version, job, rate, self.window()))
+
+    def give_labour(self) -> None:
+        labour = self.selected_labour()
+        if self.detail is None or labour is None or labour.mechanic_id is not None:
+            return
+        self._open_ticket_dialog(GiveLabourDialog(
+            self.ui, self.ticket_id, self.detail.ticket.version, labour, self.window()))
+
+    def _open_ticket_dialog(self, dialog: EditorDialog) -> None:
+        """A small dialog that writes to this ticket and hands back its detail."""
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.saved.connect(alive(self, self.apply))
+        self.labour_dialog = dialog
+        dialog.open()
 
     def assign_mechanics(self) -> None:
         job = self.selected_job()

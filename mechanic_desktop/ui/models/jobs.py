@@ -57,8 +57,7 @@ def job_row(job: JobRecord) -> Row:
 def line_rows(job: JobRecord) -> list[Row]:
     rows = [
         Row("labour", m.line_id, job.id,
-            ("Labour · " + (m.name or "Unassigned")
-             + (f" — {m.operation}" if m.operation else ""),
+            (f"{m.operation or 'Labour'} — {m.name or 'unassigned'}",
              hours_text(m.minutes), money(m.hourly_rate), money(m.line_total), ""))
         for m in job.mechanics
     ]

@@ -1,0 +1,182 @@
+"""The estimate-to-invoice path driven as a service writer would, on both backends: a new
+ticket, a second job, labour and parts on each, the estimate printed, a phone
+authorisation approving one job and declining the other, work started (only the approved
+job's parts leave the shelf), an hour more asking for a new authorisation, then
+completion."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
+from pytestqt.qtbot import QtBot
+
+from mechanic_desktop.db.unit_of_work import UnitOfWork
+from mechanic_desktop.services import parts, tickets, workflow
+from mechanic_desktop.services import shop as shop_service
+from mechanic_desktop.ui.context import UiContext
+from mechanic_desktop.ui.dialogs.add_parts import AddPartsDialog
+from mechanic_desktop.ui.dialogs.authorisation import AuthorisationDialog
+from mechanic_desktop.ui.dialogs.job_editor import JobDialog
+from mechanic_desktop.ui.dialogs.labour import AddLabourDialog
+from mechanic_desktop.ui.dialogs.ticket import TicketDialog
+from mechanic_desktop.ui.dialogs.ticket_work import TicketWorkPanel
+from tests.ui.conftest import Shop
+from tests.ui.helpers import WAIT_MS, click_line, job_lines, save_shot, visible_text
+
+LEFT = Qt.MouseButton.LeftButton
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def _loaded(qtbot: QtBot, dialog: AddPartsDialog) -> None:
+    qtbot.waitUntil(lambda: dialog.model.loaded_once and not dialog.model.loading
+                    and not dialog.model.search_pending, timeout=WAIT_MS)
+
+
+def _add_part(qtbot: QtBot, work: TicketWorkPanel, text: str, quantity: int) -> None:
+    qtbot.mouseClick(work.add_parts_button, LEFT)
+    dialog = work.parts_dialog
+    assert isinstance(dialog, AddPartsDialog)
+    qtbot.waitUntil(lambda: dialog.detail is not None, timeout=WAIT_MS)
+    qtbot.keyClicks(dialog.search, text)
+    _loaded(qtbot, dialog)
+    table = dialog.table
+    qtbot.mouseClick(table.viewport(), LEFT,
+                     pos=table.visualRect(dialog.model.index(0, 0)).center())
+    dialog.quantity.selectAll()
+    qtbot.keyClicks(dialog.quantity, str(quantity))
+    qtbot.keyClick(dialog.quantity, Qt.Key.Key_Return)  # into the basket
+    assert dialog.basket.rows, (dialog.banner_text, dialog.stock_note.text())
+    with qtbot.waitSignal(dialog.saved, timeout=WAIT_MS):
+        qtbot.mouseClick(dialog.save_button, LEFT)
+
+
+def _add_labour(qtbot: QtBot, work: TicketWorkPanel, what: str, hours: str) -> None:
+    qtbot.mouseClick(work.add_labour_button, LEFT)
+    dialog = work.labour_dialog
+    assert isinstance(dialog, AddLabourDialog)
+    qtbot.keyClicks(dialog.operation, what)
+    dialog.hours.selectAll()
+    qtbot.keyClicks(dialog.hours, hours)
+    with qtbot.waitSignal(dialog.saved, timeout=WAIT_MS):
+        qtbot.keyClick(dialog.operation, Qt.Key.Key_Return)
+
+
+def _authorise(qtbot: QtBot, work: TicketWorkPanel, decline: str | None) -> AuthorisationDialog:
+    qtbot.mouseClick(work.authorise_button, LEFT)
+    dialog = work.authorisation_dialog
+    assert isinstance(dialog, AuthorisationDialog)
+    qtbot.waitUntil(dialog.isVisible, timeout=WAIT_MS)
+    if decline is not None:
+        job = next(j for j in dialog.detail.jobs if j.title == decline)
+        combo = dialog.decision[job.id]
+        combo.setFocus()
+        while combo.currentData() != "declined":
+            qtbot.keyClick(combo, Qt.Key.Key_Down)
+    return dialog
+
+
+def test_estimate_authorise_work_and_complete(
+    qtbot: QtBot, ui: UiContext, shop: Shop, arrange: UnitOfWork, tmp_path: Path
+) -> None:
+    settings = shop_service.get_settings(arrange)
+    workflow.update_settings(arrange, shop_service.ShopSettingsData(
+        "Bolt Garage", "1 Main St", "555-000-1111", "8.875", False, "RO-",
+        labor_rate="120.00"), settings.version)
+
+    # New ticket: the customer's only car is chosen, the concern typed, saved.
+    new = TicketDialog(ui)
+    qtbot.addWidget(new)
+    new.show()
+    qtbot.keyClicks(new.customer_search, "love")
+    qtbot.waitUntil(lambda: new.vehicle.currentData() == shop.car.id, timeout=WAIT_MS)
+    qtbot.keyClicks(new.description, "Brakes grind when stopping")
+    with qtbot.waitSignal(new.saved, timeout=WAIT_MS) as saved:
+        qtbot.mouseClick(new.save_button, LEFT)
+    record = saved.args[0]
+    dialog = TicketDialog(ui, tickets.get_ticket(arrange, record.id))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.work is not None and dialog.work.detail is not None,
+                    timeout=WAIT_MS)
+    work = dialog.work
+    assert isinstance(work, TicketWorkPanel)
+    assert dialog.status.text() == "Estimate"
+    assert job_lines(work, "job", 0) == ["1. Brakes grind when stopping"]
+    assert job_lines(work, "job", 4) == ["Proposed"]
+
+    # The brakes job: an hour and a half of labour and a filter (stand-in for pads).
+    _add_labour(qtbot, work, "Replace front pads", "1.5")
+    _add_part(qtbot, work, "flt", 2)
+    # A second job, the timing belt, with its own parts.
+    qtbot.mouseClick(work.add_job_button, LEFT)
+    job_dialog = work.job_dialog
+    assert isinstance(job_dialog, JobDialog)
+    qtbot.keyClicks(job_dialog.title, "Timing belt")
+    with qtbot.waitSignal(job_dialog.saved, timeout=WAIT_MS):
+        qtbot.keyClick(job_dialog.title, Qt.Key.Key_Return)
+    click_line(qtbot, work, "job", "2. Timing belt")
+    _add_part(qtbot, work, "oil-", 3)
+    # 1.5 h × 120 + 2 × 8.50 + 8.875 % of 17.00; 3 × 12.99 + tax.
+    assert job_lines(work, "job", 3) == ["198.51", "42.43"]
+    assert job_lines(work, "part", 4) == ["On shelf", "On shelf"]
+    assert parts.get_part(arrange, shop.filter.id).quantity_on_hand == 40
+    assert work.total_labels["total"].text() == "0.00"  # nothing approved yet
+    assert "Estimate 240.94: not authorised" in work.authorisation_note.text()
+
+    # The estimate, as the customer gets it.
+    if shutil.which("pdftotext"):
+        def choose(_parent: QWidget, suggested: str) -> str:
+            return str(tmp_path / suggested)
+
+        work.choose_pdf_path = choose
+        work.export_estimate_action.trigger()
+        qtbot.waitUntil(lambda: work.last_pdf is not None, timeout=WAIT_MS)
+        text = subprocess.run(["pdftotext", "-layout", str(work.last_pdf), "-"],
+                              capture_output=True, encoding="utf-8", check=True).stdout
+        for expected in ("Estimate RO-", "Brakes grind when stopping", "Timing belt",
+                         "Replace front pads", "Estimate total", "240.94",
+                         "Customer's signature"):
+            assert expected in text, expected
+
+    # The customer phones: yes to the brakes, no to the belt.
+    auth = _authorise(qtbot, work, decline="Timing belt")
+    assert auth.authorised_by.text() == "Ada Lovelace"
+    assert auth.method.currentText() == "Phone" and auth.contact.text() == "(555) 123-4567"
+    assert auth.amount.text() == "198.51"
+    save_shot(auth, tmp_path / "authorisation.png", "Record authorisation", "Timing belt",
+              "198.51")
+    with qtbot.waitSignal(auth.saved, timeout=WAIT_MS):
+        qtbot.mouseClick(auth.save_button, LEFT)
+    qtbot.waitUntil(lambda: job_lines(work, "job", 4) == ["Approved", "Declined"],
+                    timeout=WAIT_MS)
+    assert work.total_labels["total"].text() == "198.51"
+    assert parts.get_part(arrange, shop.filter.id).quantity_on_hand == 38  # taken
+    assert parts.get_part(arrange, shop.oil.id).quantity_on_hand == 4  # declined: not taken
+    assert "Authorised 198.51 by Ada Lovelace (phone)" in work.authorisation_note.text()
+
+    # Work starts; one more hour on the brakes needs the customer's yes again.
+    qtbot.mouseClick(work.status_buttons["in_progress"], LEFT)
+    qtbot.waitUntil(lambda: dialog.status.text() == "In progress", timeout=WAIT_MS)
+    click_line(qtbot, work, "job", "1. Brakes")
+    _add_labour(qtbot, work, "Bleed brakes", "1")
+    qtbot.waitUntil(lambda: "Authorisation needed: +120.00" in work.authorisation_note.text(),
+                    timeout=WAIT_MS)
+    save_shot(dialog, tmp_path / "ticket-jobs.png", "Authorisation needed: +120.00",
+              "1. Brakes grind when stopping", "2. Timing belt")
+    qtbot.mouseClick(work.status_buttons["completed"], LEFT)
+    qtbot.waitUntil(lambda: "needs the customer's authorisation for 120.00" in dialog.banner_text
+                    or "120.00" in work.note.text(), timeout=WAIT_MS)
+    again = _authorise(qtbot, work, decline=None)
+    assert again.amount.text() == "318.51"
+    with qtbot.waitSignal(again.saved, timeout=WAIT_MS):
+        qtbot.mouseClick(again.save_button, LEFT)
+    qtbot.waitUntil(lambda: "(2 authorisations)" in work.authorisation_note.text(),
+                    timeout=WAIT_MS)
+    qtbot.mouseClick(work.status_buttons["completed"], LEFT)
+    qtbot.waitUntil(lambda: dialog.status.text() == "Completed", timeout=WAIT_MS)
+    assert work.total_labels["total"].text() == "318.51"
+    assert "Timing belt" in visible_text(dialog)
