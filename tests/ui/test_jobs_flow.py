@@ -6,6 +6,7 @@ completion."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -28,7 +29,6 @@ from tests.ui.conftest import Shop
 from tests.ui.helpers import WAIT_MS, click_line, job_lines, save_shot, visible_text
 
 LEFT = Qt.MouseButton.LeftButton
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def _loaded(qtbot: QtBot, dialog: AddPartsDialog) -> None:
@@ -79,9 +79,12 @@ def _authorise(qtbot: QtBot, work: TicketWorkPanel, decline: str | None) -> Auth
     return dialog
 
 
-def test_estimate_authorise_work_and_complete(
+def test_estimate_authorise_work_and_complete_then_render(
     qtbot: QtBot, ui: UiContext, shop: Shop, arrange: UnitOfWork, tmp_path: Path
 ) -> None:
+    """Also the README's pictures of the job editor, the authorisation dialog and the
+    estimate (``make screenshots`` keeps them, through MD_SHOTS_DIR)."""
+    folder = Path(os.environ.get("MD_SHOTS_DIR") or tmp_path)
     settings = shop_service.get_settings(arrange)
     workflow.update_settings(arrange, shop_service.ShopSettingsData(
         "Bolt Garage", "1 Main St", "555-000-1111", "8.875", False, "RO-",
@@ -135,6 +138,9 @@ def test_estimate_authorise_work_and_complete(
         work.choose_pdf_path = choose
         work.export_estimate_action.trigger()
         qtbot.waitUntil(lambda: work.last_pdf is not None, timeout=WAIT_MS)
+        if shutil.which("pdftoppm"):
+            subprocess.run(["pdftoppm", "-png", "-r", "70", "-singlefile", str(work.last_pdf),
+                            str(folder / "jobs-estimate-pdf")], check=True)
         text = subprocess.run(["pdftotext", "-layout", str(work.last_pdf), "-"],
                               capture_output=True, encoding="utf-8", check=True).stdout
         for expected in ("Estimate RO-", "Brakes grind when stopping", "Timing belt",
@@ -147,7 +153,7 @@ def test_estimate_authorise_work_and_complete(
     assert auth.authorised_by.text() == "Ada Lovelace"
     assert auth.method.currentText() == "Phone" and auth.contact.text() == "(555) 123-4567"
     assert auth.amount.text() == "198.51"
-    save_shot(auth, tmp_path / "authorisation.png", "Record authorisation", "Timing belt",
+    save_shot(auth, folder / "jobs-authorisation.png", "Record authorisation", "Timing belt",
               "198.51")
     with qtbot.waitSignal(auth.saved, timeout=WAIT_MS):
         qtbot.mouseClick(auth.save_button, LEFT)
@@ -165,7 +171,7 @@ def test_estimate_authorise_work_and_complete(
     _add_labour(qtbot, work, "Bleed brakes", "1")
     qtbot.waitUntil(lambda: "Authorisation needed: +120.00" in work.authorisation_note.text(),
                     timeout=WAIT_MS)
-    save_shot(dialog, tmp_path / "ticket-jobs.png", "Authorisation needed: +120.00",
+    save_shot(dialog, folder / "jobs-ticket-editor.png", "Authorisation needed: +120.00",
               "1. Brakes grind when stopping", "2. Timing belt")
     qtbot.mouseClick(work.status_buttons["completed"], LEFT)
     qtbot.waitUntil(lambda: "needs the customer's authorisation for 120.00" in dialog.banner_text
