@@ -102,7 +102,7 @@ def _approved(detail: TicketDetail) -> list[JobRecord]:
     return [j for j in detail.jobs if j.status == JobStatus.APPROVED.value]
 
 
-def _not_done(detail: TicketDetail) -> str:
+def _not_done(detail: TicketDetail, *, prices: bool = True) -> str:
     """Declined and deferred jobs: on the record, billed nothing."""
     rows = [j for j in detail.jobs
             if j.status in (JobStatus.DECLINED.value, JobStatus.DEFERRED.value)]
@@ -110,13 +110,15 @@ def _not_done(detail: TicketDetail) -> str:
         return ""
     items = "".join(
         f"<li>{_e(j.title)} — {_e(JobStatus(j.status).label.lower())}"
-        f" (estimated {money_text(j.totals.total)}, not charged)</li>" for j in rows
+        + (f" (estimated {money_text(j.totals.total)}, not charged)" if prices else "")
+        + "</li>" for j in rows
     )
     return f"<h2>Declined and deferred work</h2><ul>{items}</ul>"
 
 
-def _authorisations(detail: TicketDetail) -> str:
-    """Every authorisation the customer gave, in the order given."""
+def _authorisations(detail: TicketDetail, *, prices: bool = True) -> str:
+    """Every authorisation the customer gave, in the order given (without its amount on
+    the work order, which carries no prices)."""
     if not detail.authorisations:
         return ""
     items = []
@@ -125,9 +127,10 @@ def _authorisations(detail: TicketDetail) -> str:
         how = method.label.lower() + (f" ({_e(a.contact)})" if a.contact else "")
         said = ", ".join(f"{_e(title)} {_e(decision)}" for title, decision in a.decisions)
         recorded = f"; recorded by {_e(a.recorded_by)}" if a.recorded_by else ""
+        amount = f" {money_text(a.amount)}" if prices else ""
         items.append(
             f"<li>{a.authorised_at.astimezone().strftime('%Y-%m-%d %H:%M')}: "
-            f"{_e(a.authorised_by)}, {how}, authorised {money_text(a.amount)} — "
+            f"{_e(a.authorised_by)}, {how}, authorised{amount} — "
             f"{said}{recorded}</li>"
         )
     return "<h2>Authorisations</h2><ul>" + "".join(items) + "</ul>"
@@ -195,8 +198,8 @@ def work_order_html(detail: TicketDetail, settings: ShopSettingsRecord) -> str:
                      + ("" if p.taken else " (to order)")) for p in job.parts)),
         ]
     body += [
-        _not_done(detail),
-        _authorisations(detail),
+        _not_done(detail, prices=False),
+        _authorisations(detail, prices=False),
         "<h2>Notes</h2><p>&nbsp;</p><p>&nbsp;</p>",
         "<p>Mechanic's signature: ______________________</p>",
     ]

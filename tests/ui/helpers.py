@@ -85,8 +85,12 @@ def visible_text(widget: QWidget) -> str:
             columns = range(1 if flat else model.columnCount(root))
             parts += [str(model.headerData(c, Qt.Orientation.Horizontal) or "")
                       for c in columns]
-            parts += [str(model.index(r, c).data() or "") for r in range(model.rowCount(root))
-                      for c in columns]
+            for r in range(model.rowCount(root)):
+                row = model.index(r, 0)
+                parts += [str(model.index(r, c).data() or "") for c in columns]
+                if not flat:  # a tree's lines below its row, as an expanded tree shows them
+                    parts += [str(model.index(i, c, row).data() or "")
+                              for i in range(model.rowCount(row)) for c in columns]
     return "\n".join(p for p in parts if p)
 
 

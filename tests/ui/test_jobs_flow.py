@@ -96,6 +96,8 @@ def test_estimate_authorise_work_and_complete_then_render(
     new.show()
     qtbot.keyClicks(new.customer_search, "love")
     qtbot.waitUntil(lambda: new.vehicle.currentData() == shop.car.id, timeout=WAIT_MS)
+    item = new.customer_list.item(0)
+    assert item is not None and item.text() == "Ada Lovelace   (555) 123-4567"
     qtbot.keyClicks(new.description, "Brakes grind when stopping")
     with qtbot.waitSignal(new.saved, timeout=WAIT_MS) as saved:
         qtbot.mouseClick(new.save_button, LEFT)

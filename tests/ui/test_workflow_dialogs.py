@@ -631,6 +631,7 @@ def test_render_workflow_screens(
         detail.ticket.customer_id, detail.ticket.vehicle_id, "Replace wiper blades"))
     d2 = workflow.assign_mechanics(arrange, done.id, {crew[2].id: 30}, done.version)
     d2 = workflow.add_part_lines(arrange, done.id, [(stock_rows[7].id, 2)], d2.ticket.version)
+    d2 = factories.authorise(arrange, done.id)
     d2 = workflow.set_status(arrange, done.id, "in_progress", d2.ticket.version)
     workflow.set_status(arrange, done.id, "completed", d2.ticket.version)
 

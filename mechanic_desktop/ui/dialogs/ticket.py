@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from mechanic_desktop.domain.errors import StaleRecord, ValidationError
+from mechanic_desktop.domain.formatting import phone_text
 from mechanic_desktop.domain.records import (
     CustomerRow,
     ListQuery,
@@ -409,7 +410,7 @@ class TicketDialog(EditorDialog):
         self.customer_list.blockSignals(True)
         self.customer_list.clear()
         for row in page.rows:
-            text = f"{row.name}   {row.phone}" if row.phone else row.name
+            text = f"{row.name}   {phone_text(row.phone)}" if row.phone else row.name
             item = QListWidgetItem(text, self.customer_list)
             item.setData(Qt.ItemDataRole.UserRole, row.id)
             if row.id == chosen:
