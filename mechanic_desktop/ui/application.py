@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
-from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox
+from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QWidget
 
 from mechanic_desktop import bootstrap
 from mechanic_desktop.config import database_url, log_dir, settings_file, url_given_outside
@@ -30,6 +30,26 @@ if TYPE_CHECKING:
     from mechanic_desktop.ui.live_updates import LiveUpdates
 
 APP_NAME = "MechanicDesktop"
+
+
+class FirstWindowWatcher(QObject):
+    """Quits the app once the first window a person sees (sign-in or first run) has
+    painted (start-up timing without ``--user``)."""
+
+    def __init__(self, window: QWidget, app: QApplication, started: float) -> None:
+        super().__init__(window)
+        self.app = app
+        self.started = started
+        self.done = False
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if not self.done and event.type() == QEvent.Type.Paint:
+            self.done = True
+            elapsed = (time.perf_counter() - self.started) * 1000
+            print(f"first window painted after {elapsed:.0f} ms", flush=True)
+            QTimer.singleShot(0, self.app.quit)
+        return False
 
 
 class FirstPaintWatcher(QObject):
@@ -221,6 +241,14 @@ def _run_once(
             QTimer.singleShot(0, lambda: offer_demo_data(window, ui))
 
     session.window_opened.connect(window_opened)
+    if getattr(args, "exit_after_first_paint", False) and not user:
+        watching: list[FirstWindowWatcher] = []
+
+        def dialog_shown(dialog: QWidget) -> None:
+            if not watching:
+                watching.append(FirstWindowWatcher(dialog, app, started))
+
+        session.dialog_shown.connect(dialog_shown)
     shared.start()
     if user and password is not None:
         session.start_with_password(user, password)

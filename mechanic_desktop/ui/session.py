@@ -46,6 +46,8 @@ class Session(QObject):
     finished = Signal(int)
     #: Reopen the app on this database URL (a new connection chosen, or a restore done).
     reconnect_requested = Signal(str)
+    #: A sign-in window (login, first run, forced password change) was shown.
+    dialog_shown = Signal(object)
 
     def __init__(
         self,
@@ -129,6 +131,7 @@ class Session(QObject):
         dialog.finished.connect(dialog.deleteLater)
         dialog.show()
         dialog.activateWindow()
+        self.dialog_shown.emit(dialog)
 
     def _signed_in(self, sign_in: SignIn) -> None:
         actor = sign_in.actor
