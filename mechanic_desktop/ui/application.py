@@ -252,7 +252,8 @@ def _run_once(
     shared_made: list[SharedDatabase] = []
 
     def shared() -> SharedDatabase:
-        """Made with the first main window (live updates need the unit of work)."""
+        """Made after the sign-in warm-up, else with the first main window (live updates
+        need the unit of work, which the warm-up makes on the worker)."""
         if not shared_made:
             shared_made.append(SharedDatabase(ui, context))
             shared_made[0].start()
@@ -284,6 +285,7 @@ def _run_once(
         def warm_up(dialog: QWidget) -> None:
             if not warming:  # the first sign-in window: load the rest while it waits
                 warming.append(WarmUp(dialog, worker))
+                warming[0].done.connect(shared)  # and start watching the connection
 
         session.dialog_shown.connect(warm_up)
     if user and password is not None:
