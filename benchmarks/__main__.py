@@ -129,23 +129,54 @@ def print_table(results: dict[str, Any]) -> None:
                 print(f"{b} {name}: {figure['note']}")
 
 
+#: A 1-minute load average above this (runnable processes, all cores) means others were
+#: busy on the machine: the figures, start-up ones above all, then read slower than they are.
+BUSY_LOAD = 1.0
+
+
+def load_average() -> float | None:
+    """The 1-minute load average (None where the platform has none, e.g. Windows)."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except (AttributeError, OSError):
+        return None
+
+
+def load_line(results: dict[str, Any]) -> str:
+    """``load average 0.31 at start, 0.52 at end``, with a warning when either was high."""
+    start, end = results["load_average"]["start"], results["load_average"]["end"]
+    if start is None or end is None:
+        return "load average: not known on this platform"
+    line = f"load average {start:.2f} at start, {end:.2f} at end"
+    if max(start, end) > BUSY_LOAD:
+        line += (f" — WARNING: above {BUSY_LOAD:g}, the machine was busy; figures (start-up "
+                 "above all) read slower than on a quiet machine")
+    return line
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     where = cache.urls(args.scale)
+    started_load = load_average()
+    say(f"load average at start: {started_load}")
     results: dict[str, Any] = {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "scale": args.scale,
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                     "platform": platform.platform()},
         "backends": {},
+        "load_average": {"start": started_load, "end": None},
     }
     if args.package:
         bundle.package(say)
     for backend in args.backend or ["sqlite", "postgresql"]:
         results["backends"][backend] = measure_backend(backend, where[backend], args)
+    results["load_average"]["end"] = load_average()
     RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    print(load_line(results))
     print_table(results)
+    print(load_line(results))
     print(f"written {RESULTS}")
     return 0
 

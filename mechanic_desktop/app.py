@@ -25,7 +25,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--exit-after-first-paint",
         action="store_true",
-        help="quit once the main window shows its first page (start-up measurements)",
+        help="quit once the main window shows its first page (with --user), or else once "
+        "the first window (sign-in or first run) has painted (start-up measurements)",
     )
     parser.add_argument(
         "--user",

@@ -2,37 +2,67 @@
 
 Nothing else builds engines; the UI receives the ``AppContext`` and hands its unit of
 work to service calls it runs on the DB worker.
+
+The unit of work (and with it the ORM, every model and the repositories, a third of the
+app's start-up) is made when first asked for: the app asks on its DB worker, after the
+sign-in window has shown.
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 
 from mechanic_desktop.db.engine import check_connection, describe, make_engine, parse_url
 from mechanic_desktop.db.local_files import DatabaseLock, lock_database, network_share_reason
 from mechanic_desktop.db.migrations import upgrade
-from mechanic_desktop.db.unit_of_work import SessionGuard, UnitOfWork
 from mechanic_desktop.domain.errors import DatabaseUnavailable
+
+if TYPE_CHECKING:
+    from mechanic_desktop.db.unit_of_work import SessionGuard, UnitOfWork
 
 
 @dataclass
 class AppContext:
     url: URL
     engine: Engine
-    uow: UnitOfWork
+    #: The unit of work if already made; else ``uow`` makes it on first use.
+    made_uow: UnitOfWork | None = None
     backup: Path | None = None
     #: Held while the app has a SQLite file open: one running app per file.
     lock: DatabaseLock | None = None
+    guard: SessionGuard | None = None
+    require_actor: bool = False
+    _making: threading.Lock = field(default_factory=threading.Lock, repr=False,
+                                    compare=False)
+
+    @property
+    def uow(self) -> UnitOfWork:
+        """The unit of work, made (importing the ORM and the models) on first use, from
+        whichever thread asks first."""
+        with self._making:
+            if self.made_uow is None:
+                from mechanic_desktop.db.unit_of_work import UnitOfWork
+
+                self.made_uow = UnitOfWork(self.engine, guard=self.guard,
+                                           require_actor=self.require_actor)
+            return self.made_uow
 
     @property
     def description(self) -> str:
         return describe(self.url)
+
+    def has_staff(self) -> bool:
+        """Whether any account exists yet (else the first run creates one): one plain
+        query, so the first window can be chosen before the ORM is loaded."""
+        with self.engine.connect() as conn:
+            return conn.execute(text("SELECT 1 FROM staff_users LIMIT 1")).first() is not None
 
     def close(self) -> None:
         self.engine.dispose()
@@ -85,8 +115,7 @@ def connect(
         if held is not None:
             held.release()
         raise
-    uow = UnitOfWork(engine, guard=guard, require_actor=require_actor)
-    return AppContext(parsed, engine, uow, backup, held)
+    return AppContext(parsed, engine, None, backup, held, guard, require_actor)
 
 
 def _upgrade(engine: Engine) -> Path | None:

@@ -29,9 +29,8 @@ from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.errors import AccountLocked, LoginFailed, ValidationError
 from mechanic_desktop.domain.staff import Actor, Role
 from mechanic_desktop.services import audit
+from mechanic_desktop.services.password_policy import DEFAULT_HASHER, MAX_PASSWORD, MIN_PASSWORD
 
-MIN_PASSWORD = 10
-MAX_PASSWORD = 128
 FREE_FAILURES = 5
 FIRST_LOCK = timedelta(seconds=30)
 LONGEST_LOCK = timedelta(minutes=15)
@@ -42,8 +41,6 @@ MAX_GUESSES_FIRST_HOUR = 12
 
 Clock = Callable[[], datetime]
 
-#: argon2-cffi's default profile: argon2id, 64 MiB, t=3, p=4 (above OWASP's floor).
-DEFAULT_HASHER = PasswordHasher()
 #: A throw-away hash per hasher profile (see ``_spend_a_check``).
 _DUMMY_HASHES: dict[tuple[int, int, int], str] = {}
 

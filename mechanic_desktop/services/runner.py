@@ -10,19 +10,32 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from mechanic_desktop.db.retry import with_retries
-from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.changes import Changes
 from mechanic_desktop.domain.staff import Actor
+
+if TYPE_CHECKING:
+    # Only named here: the UI imports this module before its first window, and the unit
+    # of work (the ORM and every model) loads afterwards, on the DB worker (start-up).
+    from mechanic_desktop.db.unit_of_work import UnitOfWork
 
 __all__ = ["Operation", "Outcome", "UnitOfWork", "run"]
 
 T = TypeVar("T")
 
 #: One user action's database work: services called with the unit of work.
-Operation = Callable[[UnitOfWork], T]
+Operation = Callable[["UnitOfWork"], T]
+
+
+def __getattr__(name: str) -> Any:
+    """``runner.UnitOfWork`` still names the unit of work, imported when first asked for."""
+    if name == "UnitOfWork":
+        from mechanic_desktop.db.unit_of_work import UnitOfWork
+
+        return UnitOfWork
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)

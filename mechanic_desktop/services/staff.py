@@ -23,7 +23,6 @@ from mechanic_desktop.domain.staff import Actor, Role
 from mechanic_desktop.domain.validation import check_name
 from mechanic_desktop.services import audit
 from mechanic_desktop.services.auth import (
-    DEFAULT_HASHER,
     _check_current_password,
     hash_new_password,
     to_actor,
@@ -34,6 +33,7 @@ from mechanic_desktop.services.common import (
     constraint_errors,
     require,
 )
+from mechanic_desktop.services.password_policy import DEFAULT_HASHER
 from mechanic_desktop.services.permissions import current_actor
 from mechanic_desktop.services.permissions import require as require_permission
 

@@ -1,5 +1,10 @@
 """Start the GUI: the QApplication, the database connection, the DB worker, signing in,
-then the window of whoever signed in."""
+then the window of whoever signed in.
+
+Start-up shows the sign-in window first and loads the rest while the password is typed
+(``ui.warm_up``): this module imports the main window, the pages and the database layer
+only where they are used.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
-from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox
+from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QWidget
 
 from mechanic_desktop import bootstrap
 from mechanic_desktop.config import database_url, log_dir, settings_file, url_given_outside
@@ -19,17 +24,37 @@ from mechanic_desktop.domain.staff import Role
 from mechanic_desktop.ui.connection_settings import saved_url
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.crash_reporter import CrashReporter
-from mechanic_desktop.ui.demo_offer import offer_demo_data
-from mechanic_desktop.ui.main_window import MainWindow
 from mechanic_desktop.ui.operations import DbWorker
-from mechanic_desktop.ui.pages.list_page import ListPage
 from mechanic_desktop.ui.session import PASSWORD_ENV, Session, read_password
+from mechanic_desktop.ui.warm_up import WarmUp
 
 if TYPE_CHECKING:
     from mechanic_desktop.ui.dialogs.backup import DatabaseActions
     from mechanic_desktop.ui.live_updates import LiveUpdates
+    from mechanic_desktop.ui.main_window import MainWindow
+    from mechanic_desktop.ui.pages.list_page import ListPage
 
 APP_NAME = "MechanicDesktop"
+
+
+class FirstWindowWatcher(QObject):
+    """Quits the app once the first window a person sees (sign-in or first run) has
+    painted (start-up timing without ``--user``)."""
+
+    def __init__(self, window: QWidget, app: QApplication, started: float) -> None:
+        super().__init__(window)
+        self.app = app
+        self.started = started
+        self.done = False
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if not self.done and event.type() == QEvent.Type.Paint:
+            self.done = True
+            elapsed = (time.perf_counter() - self.started) * 1000
+            print(f"first window painted after {elapsed:.0f} ms", flush=True)
+            QTimer.singleShot(0, self.app.quit)
+        return False
 
 
 class FirstPaintWatcher(QObject):
@@ -110,6 +135,21 @@ def run_gui(url: str, args: argparse.Namespace) -> int:
             url, from_saved = reopen_on, True
     finally:
         reporter.uninstall()
+
+
+def _needs_first_admin(context: bootstrap.AppContext) -> bool | None:
+    """Whether to show the first run rather than sign-in, asked with one plain query
+    before the ORM is loaded; None (ask on the worker) if that query fails."""
+    try:
+        return not context.has_staff()
+    except Exception:  # the worker's query then says what is wrong
+        return None
+
+
+def _offer_demo_data(window: MainWindow, ui: UiContext) -> None:
+    from mechanic_desktop.ui.demo_offer import offer_demo_data
+
+    offer_demo_data(window, ui)
 
 
 def _restored_from_backup(url: str, problem: DatabaseUnavailable) -> bool:
@@ -194,7 +234,8 @@ def _run_once(
         print(f"mechanic-desktop: No password for '{user}': set {PASSWORD_ENV} or give it "
               "on standard input.", file=sys.stderr)
         return 2, None
-    worker = DbWorker(context.uow)
+    # The unit of work is made on the worker, by its first job (see ui.warm_up).
+    worker = DbWorker(make_uow=lambda: context.uow)
     ui = UiContext(worker)
     session = Session(ui, context.description, settings)
     # The session decides when the app ends: closing a sign-in dialog on the way to the
@@ -208,28 +249,54 @@ def _run_once(
         app.exit(REOPEN)
 
     session.reconnect_requested.connect(reopen)
-    shared = SharedDatabase(ui, context)
+    shared_made: list[SharedDatabase] = []
+
+    def shared() -> SharedDatabase:
+        """Made after the sign-in warm-up, else with the first main window (live updates
+        need the unit of work, which the warm-up makes on the worker)."""
+        if not shared_made:
+            shared_made.append(SharedDatabase(ui, context))
+            shared_made[0].start()
+        return shared_made[0]
+
     offered: list[bool] = []
 
     def window_opened(window: MainWindow) -> None:
-        shared.equip(window, settings, reopen)
+        shared().equip(window, settings, reopen)
         if getattr(args, "exit_after_first_paint", False):
             FirstPaintWatcher(window.current_page, app, started)
         elif (not getattr(args, "no_demo_offer", False) and not offered
               and window.actor is not None and window.actor.role is Role.ADMIN):
             offered.append(True)
-            QTimer.singleShot(0, lambda: offer_demo_data(window, ui))
+            QTimer.singleShot(0, lambda: _offer_demo_data(window, ui))
 
     session.window_opened.connect(window_opened)
-    shared.start()
+    if getattr(args, "exit_after_first_paint", False) and not user:
+        watching: list[FirstWindowWatcher] = []
+
+        def dialog_shown(dialog: QWidget) -> None:
+            if not watching:
+                watching.append(FirstWindowWatcher(dialog, app, started))
+
+        session.dialog_shown.connect(dialog_shown)
+    else:
+        warming: list[WarmUp] = []
+
+        def warm_up(dialog: QWidget) -> None:
+            if not warming:  # the first sign-in window: load the rest while it waits
+                warming.append(WarmUp(dialog, worker))
+                warming[0].done.connect(shared)  # and start watching the connection
+
+        session.dialog_shown.connect(warm_up)
     if user and password is not None:
         session.start_with_password(user, password)
     else:
-        session.start()
+        session.start(_needs_first_admin(context))
     try:
         code = app.exec()
     finally:
-        shared.stop()
+        for made in shared_made:
+            made.stop()
         session.close()
         worker.shutdown(wait=True)
         context.close()

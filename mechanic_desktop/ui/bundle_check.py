@@ -132,6 +132,28 @@ def _vin_maker(_folder: Path) -> None:
     _expect(manufacturer("1G4AH59H45G118341") == "Buick", "the maker named by a VIN")
 
 
+def _first_use_modules(_folder: Path) -> None:
+    """Every page and dialog, imported when its area or editor is first opened, and the
+    modules the sign-in window's warm-up loads (see ``ui.warm_up``)."""
+    import importlib
+    import pkgutil
+
+    from mechanic_desktop.ui import dialogs, pages
+    from mechanic_desktop.ui.warm_up import WINDOW_STEPS
+
+    found = set()
+    for package in (pages, dialogs):
+        for module in pkgutil.iter_modules(package.__path__):
+            importlib.import_module(f"{package.__name__}.{module.name}")
+            found.add(module.name)
+    _expect({"tickets", "reports", "audit", "ticket", "import_csv", "backup"} <= found,
+            f"pages and dialogs found: {sorted(found)}")
+    for step in WINDOW_STEPS:
+        step()
+    for name in ("services.csv_export", "services.csv_import", "services.reports"):
+        importlib.import_module(f"mechanic_desktop.{name}")
+
+
 def _credential_store(_folder: Path) -> None:
     import keyring
 
@@ -152,6 +174,7 @@ CHECKS: list[tuple[str, Callable[[Path], None]]] = [
     ("text services", _text_services),
     ("VIN maker names", _vin_maker),
     ("credential store", _credential_store),
+    ("pages and dialogs", _first_use_modules),
 ]
 
 

@@ -9,7 +9,7 @@ from argon2 import PasswordHasher
 
 from mechanic_desktop.domain.permissions import Action, allowed
 from mechanic_desktop.domain.staff import Actor
-from mechanic_desktop.services.auth import DEFAULT_HASHER
+from mechanic_desktop.services.password_policy import DEFAULT_HASHER
 from mechanic_desktop.ui.operations import DbWorker
 from mechanic_desktop.ui.prompts import Prompts
 

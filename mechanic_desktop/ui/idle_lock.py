@@ -18,6 +18,8 @@ off (``idle_ms_for``).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import shiboken6
 from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeyEvent
@@ -37,12 +39,16 @@ from PySide6.QtWidgets import (
 from mechanic_desktop.domain.errors import DomainError
 from mechanic_desktop.domain.permissions import Action, allowed
 from mechanic_desktop.domain.staff import Actor
-from mechanic_desktop.services import auth
-from mechanic_desktop.services.auth import SignIn
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs.form import ERROR_STYLE
 from mechanic_desktop.ui.dialogs.passwords import password_edit
 from mechanic_desktop.ui.operations import alive
+
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
+
+    from mechanic_desktop.services.auth import SignIn
+    from mechanic_desktop.services.runner import UnitOfWork
 
 SETTINGS_KEY = "security/idle_lock_minutes"
 DEFAULT_MINUTES = 15
@@ -53,6 +59,13 @@ INPUT_EVENTS = frozenset({
     QEvent.Type.MouseMove, QEvent.Type.Wheel, QEvent.Type.TouchBegin, QEvent.Type.TouchUpdate,
     QEvent.Type.TabletPress,
 })
+
+
+def _login(uow: UnitOfWork, username: str, password: str, hasher: PasswordHasher) -> SignIn:
+    """``auth.login``, imported on the DB worker where it runs (see ``services.runner``)."""
+    from mechanic_desktop.services import auth
+
+    return auth.login(uow, username, password, hasher=hasher)
 
 
 def idle_ms_from(settings: QSettings) -> int:
@@ -188,7 +201,7 @@ class LockScreen(QDialog):
         self._update()
         self.unlock_button.setText("Checking…")
         self.ui.worker.write(
-            lambda uow: auth.login(uow, username, password, hasher=hasher),
+            lambda uow: _login(uow, username, password, hasher),
             alive(self, self._checked), alive(self, self._failed),
         )
 

@@ -1,9 +1,14 @@
 """The main window: a side bar of areas (Tickets first), one page each, shared actions,
-and a status bar saying where the data lives and how many rows are shown."""
+and a status bar saying where the data lives and how many rows are shown.
+
+A page is built when its area is first shown (start-up builds only the first one and
+imports no other page's module); ``pages`` builds them all, for code that needs every one.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 from PySide6.QtCore import QByteArray, QEvent, QSettings, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -26,7 +31,6 @@ from mechanic_desktop.ui import access, icons
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs.export_csv import install_data_actions
 from mechanic_desktop.ui.pages.list_page import ListPage
-from mechanic_desktop.ui.pages.reports import with_reports
 from mechanic_desktop.ui.pages.tickets import TicketsPage
 from mechanic_desktop.ui.permission_gate import gate, show_reasons
 from mechanic_desktop.ui.screen_fit import restore_geometry, save_geometry
@@ -41,6 +45,8 @@ PAGE_TYPES: tuple[tuple[str, Callable[[UiContext, QWidget], ListPage]], ...] = t
 class MainWindow(QMainWindow):
     #: The signed-in person chose Sign out (the session shows the sign-in dialog again).
     sign_out_requested = Signal()
+    #: An area's page was built (on its first showing, or by ``pages``).
+    page_built = Signal(object)
 
     def __init__(
         self,
@@ -55,7 +61,6 @@ class MainWindow(QMainWindow):
         #: Who is signed in; None (tests, tools) shows every area as before sign-in existed.
         self.actor = actor
         self.areas = access.areas_for(actor)
-        self.areas = with_reports(self.areas, actor)  # Reports area: ui/pages/reports.py
         self.settings = settings if settings is not None else QSettings()
         self.setObjectName("mainWindow")
         self.setWindowTitle("Mechanic Desktop")
@@ -68,19 +73,14 @@ class MainWindow(QMainWindow):
         self.sidebar.setSpacing(2)
         self.stack = QStackedWidget(self)
         self.stack.setObjectName("pages")
-        self.pages: list[ListPage] = []
+        #: Each area's page once built; until then an empty stand-in holds its place.
+        self._pages: list[ListPage | None] = []
         for area in self.areas:
-            title, icon = area.title, area.icon
-            page = area.factory(ui, self.stack)
-            access.restrict(page, area, actor)
-            self.pages.append(page)
-            self.stack.addWidget(page)
-            item = QListWidgetItem(title, self.sidebar)
-            icons.apply(item, icon)
+            self._pages.append(None)
+            self.stack.addWidget(QWidget(self.stack))
+            item = QListWidgetItem(area.title, self.sidebar)
+            icons.apply(item, area.icon)
             item.setSizeHint(QSize(0, 34))
-            page.status_changed.connect(self._page_status)
-            page.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
-            page.selection_changed.connect(self._update_actions)
         self.sidebar.setMinimumWidth(120)
         self.sidebar.setMaximumWidth(260)
         self.sidebar.currentRowChanged.connect(self._show_page)
@@ -108,32 +108,65 @@ class MainWindow(QMainWindow):
     # -- pages -------------------------------------------------------------------------
 
     @property
+    def pages(self) -> list[ListPage]:
+        """Every area's page, building those not shown yet."""
+        return [self.page_at(i) for i in range(len(self.areas))]
+
+    def built_pages(self) -> list[ListPage]:
+        return [p for p in self._pages if p is not None]
+
+    def page_at(self, index: int) -> ListPage:
+        """The page of area ``index``, built (and its saved state restored) on first use."""
+        page = self._pages[index]
+        if page is not None:
+            return page
+        area = self.areas[index]
+        page = area.factory(self.ui, self.stack)
+        self._pages[index] = page  # first: what follows may ask for this page again
+        access.restrict(page, area, self.actor)
+        page.status_changed.connect(self._page_status)
+        page.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        page.selection_changed.connect(self._update_actions)
+        page.restore_state(self.settings)
+        current = self.stack.currentWidget()
+        stand_in = self.stack.widget(index)
+        assert stand_in is not None
+        self.stack.removeWidget(stand_in)
+        self.stack.insertWidget(index, page)
+        if current is not stand_in and current is not None:
+            self.stack.setCurrentWidget(current)
+        stand_in.deleteLater()
+        self.page_built.emit(page)
+        return page
+
+    @property
     def current_page(self) -> ListPage:
-        return self.pages[self.stack.currentIndex()]
+        return self.page_at(max(0, self.sidebar.currentRow()))
 
     def page(self, key: str) -> ListPage:
-        return next(p for p in self.pages if p.key == key)
+        return self.page_at(self.index_of(key))
+
+    def index_of(self, key: str) -> int:
+        return next(i for i, area in enumerate(self.areas) if area.key == key)
 
     @property
     def tickets_page(self) -> TicketsPage:
-        page = self.pages[0]
-        assert isinstance(page, TicketsPage)
-        return page
+        return cast(TicketsPage, self.page_at(0))
 
     def show_page(self, index: int) -> None:
         self.sidebar.setCurrentRow(index)
 
     def _show_page(self, index: int) -> None:
-        if not 0 <= index < len(self.pages):
+        if not 0 <= index < len(self.areas):
             return
+        page = self.page_at(index)
         self.stack.setCurrentIndex(index)
-        page = self.pages[index]
         page.start()
         self._page_status(page.status_text(), page)
         self._update_actions()
 
     def on_changed(self, changes: Changes) -> None:
-        for page in self.pages:
+        for page in self.built_pages():  # one built later reads the rows fresh
             page.on_changed(changes)
 
     # -- actions -----------------------------------------------------------------------
@@ -215,7 +248,7 @@ class MainWindow(QMainWindow):
         index = self.stack.currentIndex()
         if not 0 <= index < len(self.areas):
             return
-        area, page = self.areas[index], self.pages[index]
+        area, page = self.areas[index], self.page_at(index)
         selected = page.selected_row() is not None
         gate(self.new_action, self.ui, area.new or (), ready=area.new is not None)
         gate(self.edit_action, self.ui, area.open,
@@ -299,14 +332,14 @@ class MainWindow(QMainWindow):
         splitter = s.value("window/splitter")
         if isinstance(splitter, QByteArray | bytes):
             self.splitter.restoreState(QByteArray(splitter))
-        for page in self.pages:
+        for page in self.built_pages():  # the others restore theirs when built
             page.restore_state(s)
 
     def save_settings(self) -> None:
         s = self.settings
         save_geometry(self, s, "window")
         s.setValue("window/splitter", self.splitter.saveState())
-        for page in self.pages:
+        for page in self.built_pages():  # a page never built kept its saved state
             page.save_state(s)
         s.sync()
 

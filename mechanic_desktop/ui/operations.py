@@ -15,7 +15,7 @@ import traceback
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal, Slot
@@ -24,7 +24,10 @@ from PySide6.QtWidgets import QProgressDialog, QWidget
 from mechanic_desktop.domain.errors import DatabaseUnavailable, DomainError, SchemaTooNew
 from mechanic_desktop.domain.staff import Actor
 from mechanic_desktop.services import runner
-from mechanic_desktop.services.runner import Operation, UnitOfWork
+from mechanic_desktop.services.runner import Operation
+
+if TYPE_CHECKING:
+    from mechanic_desktop.services.runner import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -121,9 +124,15 @@ class DbWorker(QObject):
     #: offers is decided again (``ui/permission_gate.py``).
     actor_changed = Signal(object)
 
-    def __init__(self, uow: UnitOfWork, parent: QObject | None = None) -> None:
+    def __init__(self, uow: UnitOfWork | None = None, parent: QObject | None = None, *,
+                 make_uow: Callable[[], UnitOfWork] | None = None) -> None:
+        """``uow``, or ``make_uow`` to make it when first needed (on the worker thread,
+        for start-up: see ``bootstrap.AppContext``)."""
         super().__init__(parent)
+        if uow is None and make_uow is None:
+            raise ValueError("DbWorker needs a unit of work or a way to make one")
         self._uow = uow
+        self._make_uow = make_uow
         self._actor: Actor | None = None
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db-worker")
         self._pending = 0
@@ -149,7 +158,14 @@ class DbWorker(QObject):
     @property
     def origin(self) -> str:
         """Tags this app's NOTIFY payloads, so its own listener skips its own writes."""
-        return self._uow.origin
+        return self._held().origin
+
+    def _held(self) -> UnitOfWork:
+        """The unit of work, made on first use when the worker was given ``make_uow``."""
+        if self._uow is None:
+            assert self._make_uow is not None
+            self._uow = self._make_uow()
+        return self._uow
 
     def read(
         self,
@@ -180,7 +196,7 @@ class DbWorker(QObject):
         return self._pool.submit(self._run, job)
 
     def _run(self, job: _Job[Any]) -> None:
-        outcome = runner.run(self._uow, job.op, job.actor, write=job.write)
+        outcome = runner.run(self._held(), job.op, job.actor, write=job.write)
         if outcome.error is not None and not _is_expected(outcome.error):
             log.error("database operation failed:\n%s", "".join(
                 traceback.format_exception(outcome.error)))

@@ -6,6 +6,10 @@ administrator must be changed before the main window opens. The window's role de
 its areas; Sign out (or "Sign in as someone else" on the lock screen) closes it and asks
 again. ``--user`` signs in without dialogs but with the same check — there is no way in
 without a password.
+
+The sign-in window shows before the database layer (the ORM, the models, the services)
+and the main window's modules are imported: this module names them only where they are
+used, and ``warm_up`` loads them while the person types (start-up time).
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import os
 import sys
 import time
 from collections.abc import MutableMapping
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import shiboken6
 from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, Signal
@@ -22,16 +26,16 @@ from PySide6.QtWidgets import QDialog, QWidget
 
 from mechanic_desktop.domain.errors import DomainError
 from mechanic_desktop.domain.staff import Actor
-from mechanic_desktop.services import auth
-from mechanic_desktop.services.auth import SignIn
-from mechanic_desktop.services.runner import UnitOfWork
 from mechanic_desktop.ui.context import UiContext
-from mechanic_desktop.ui.dialogs.change_password import ChangePasswordDialog
-from mechanic_desktop.ui.dialogs.first_run import FirstRunDialog
 from mechanic_desktop.ui.dialogs.login import LoginDialog
-from mechanic_desktop.ui.idle_lock import IdleLock, idle_ms_for, idle_ms_from
-from mechanic_desktop.ui.main_window import MainWindow
+from mechanic_desktop.ui.idle_lock import idle_ms_for, idle_ms_from
 from mechanic_desktop.ui.operations import alive
+
+if TYPE_CHECKING:
+    from mechanic_desktop.services.auth import SignIn
+    from mechanic_desktop.services.runner import UnitOfWork
+    from mechanic_desktop.ui.idle_lock import IdleLock
+    from mechanic_desktop.ui.main_window import MainWindow
 
 LAST_USER_KEY = "session/last_user"
 PASSWORD_ENV = "MECHANIC_PASSWORD"
@@ -46,6 +50,8 @@ class Session(QObject):
     finished = Signal(int)
     #: Reopen the app on this database URL (a new connection chosen, or a restore done).
     reconnect_requested = Signal(str)
+    #: A sign-in window (login, first run, forced password change) was shown.
+    dialog_shown = Signal(object)
 
     def __init__(
         self,
@@ -75,9 +81,13 @@ class Session(QObject):
 
     # -- interactive -------------------------------------------------------------------
 
-    def start(self) -> None:
-        """Ask the database whether it has staff yet, then show the fitting dialog."""
-        self.ui.worker.read(auth.needs_first_admin, alive(self, self._ask),
+    def start(self, first: bool | None = None) -> None:
+        """Show the first-run dialog if the database has no staff yet (``first``, when
+        the caller knows; else asked on the worker), otherwise the sign-in dialog."""
+        if first is not None:
+            self._ask(first)
+            return
+        self.ui.worker.read(_needs_first_admin, alive(self, self._ask),
                             alive(self, self._cannot_start))
 
     def _ask(self, first: bool) -> None:
@@ -91,6 +101,9 @@ class Session(QObject):
         self.finished.emit(2)
 
     def _show_first_run(self) -> None:
+        from mechanic_desktop.services.auth import SignIn
+        from mechanic_desktop.ui.dialogs.first_run import FirstRunDialog
+
         dialog = FirstRunDialog(self.ui, self.description)
         dialog.accepted.connect(
             lambda: self._signed_in(SignIn(dialog.actor, False)) if dialog.actor else None)
@@ -129,6 +142,7 @@ class Session(QObject):
         dialog.finished.connect(dialog.deleteLater)
         dialog.show()
         dialog.activateWindow()
+        self.dialog_shown.emit(dialog)
 
     def _signed_in(self, sign_in: SignIn) -> None:
         actor = sign_in.actor
@@ -137,6 +151,8 @@ class Session(QObject):
         if not sign_in.must_change_password:
             self.open_window(actor)
             return
+        from mechanic_desktop.ui.dialogs.change_password import ChangePasswordDialog
+
         dialog = ChangePasswordDialog(self.ui, actor, forced=True)
         dialog.accepted.connect(lambda: self.open_window(actor))
         dialog.rejected.connect(self._declined_new_password)
@@ -161,6 +177,8 @@ class Session(QObject):
         stdout, stderr = out or sys.stdout, err or sys.stderr
 
         def check(uow: UnitOfWork) -> tuple[SignIn, float]:
+            from mechanic_desktop.services import auth
+
             started = time.perf_counter()
             result = auth.login(uow, username, password, hasher=hasher)
             return result, (time.perf_counter() - started) * 1000
@@ -189,6 +207,9 @@ class Session(QObject):
     # -- the window --------------------------------------------------------------------
 
     def open_window(self, actor: Actor) -> MainWindow:
+        from mechanic_desktop.ui.idle_lock import IdleLock
+        from mechanic_desktop.ui.main_window import MainWindow
+
         self.dialog = None
         window = MainWindow(self.ui, self.description, self.settings, actor=actor)
         window.sign_out_requested.connect(self.sign_out)
@@ -272,6 +293,12 @@ class Session(QObject):
             dialog.blockSignals(True)
             dialog.close()
             dialog.deleteLater()
+
+
+def _needs_first_admin(uow: UnitOfWork) -> bool:
+    from mechanic_desktop.services import auth
+
+    return auth.needs_first_admin(uow)
 
 
 def read_password(username: str, stdin: TextIO | None = None,

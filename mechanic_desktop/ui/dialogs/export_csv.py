@@ -4,6 +4,9 @@ A table page is exported as it is filtered and sorted, every row (not just those
 loaded), streamed page by page on the DB worker behind a cancellable progress dialog.
 File choices go through ``choose_save`` / ``choose_open``, which tests replace so no
 native dialog ever blocks them.
+
+The actions are installed with every main window, so this module imports the CSV
+services and the Reports page only when an export or import runs (start-up time).
 """
 
 from __future__ import annotations
@@ -13,27 +16,32 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtWidgets import QWidget
 
 from mechanic_desktop.domain.permissions import Action
-from mechanic_desktop.services import csv_export
-from mechanic_desktop.services.csv_import import Kind
+from mechanic_desktop.ui.file_choosers import (
+    OpenChooser,
+    SaveChooser,
+    choose_open_file,
+    choose_save_file,
+)
 from mechanic_desktop.ui.operations import Progress, alive
-from mechanic_desktop.ui.pages.reports import ReportsPage, SaveChooser, choose_save_file
 from mechanic_desktop.ui.permission_gate import gate
 from mechanic_desktop.ui.window_actions import add_to_file_menu, window_action
 
 if TYPE_CHECKING:
+    from mechanic_desktop.services.csv_import import Kind
     from mechanic_desktop.ui.main_window import MainWindow
-
-#: (parent, caption) → chosen path, or None when cancelled.
-OpenChooser = Callable[[QWidget | None, str], str | None]
+    from mechanic_desktop.ui.pages.reports import ReportsPage
 
 
-def choose_open_file(parent: QWidget | None, caption: str) -> str | None:
-    path, _filter = QFileDialog.getOpenFileName(
-        parent, caption, "", "CSV files (*.csv *.txt);;All files (*)")
-    return path or None
+def reports_page(page: object) -> ReportsPage | None:
+    """``page`` as the Reports page, if it is that (whose module is loaded by then)."""
+    if getattr(page, "key", None) != "reports":
+        return None
+    from mechanic_desktop.ui.pages.reports import ReportsPage
+
+    return page if isinstance(page, ReportsPage) else None
 
 
 class ListExport(QObject):
@@ -43,6 +51,8 @@ class ListExport(QObject):
 
     def __init__(self, page: Any, path: str, parent: QWidget) -> None:
         super().__init__(parent)
+        from mechanic_desktop.services import csv_export
+
         model = page.model
         fetch = model._fetch
         query = model.query
@@ -96,11 +106,17 @@ class DataActions(QObject):
         gate(self.import_parts_action, window.ui, Action.EDIT_PARTS)
         add_to_file_menu(window, (self.import_customers_action, self.import_parts_action,
                                   self.export_action))
-        for page in window.pages:
-            if isinstance(page, ReportsPage):
-                page.choose_save = lambda parent, caption, name: self.choose_save(  # noqa: PLW0108 - late-bound, tests swap it
-                    parent, caption, name)
-                page.jump_requested.connect(self.jump)
+        for page in window.built_pages():
+            self._wire(page)
+        window.page_built.connect(self._wire)
+
+    def _wire(self, page: object) -> None:
+        """The Reports page saves through ``choose_save`` and jumps to filtered lists."""
+        reports = reports_page(page)
+        if reports is not None:
+            reports.choose_save = lambda parent, caption, name: self.choose_save(  # noqa: PLW0108 - late-bound, tests swap it
+                parent, caption, name)
+            reports.jump_requested.connect(self.jump)
 
     def _action(self, name: str, text: str, slot: Callable[[], None], keys: str,
                 tip: str) -> QAction:
@@ -113,8 +129,9 @@ class DataActions(QObject):
 
     def export_current(self) -> None:
         page = self.window.current_page
-        if isinstance(page, ReportsPage):
-            page.export_current()
+        reports = reports_page(page)
+        if reports is not None:
+            reports.export_current()
             return
         suggested = f"{page.key}.csv"
         path = self.choose_save(self.window, f"Export {page.plural} as CSV", suggested)
@@ -125,6 +142,8 @@ class DataActions(QObject):
         self.export = export
 
     def _exported(self, path: str, result: object) -> None:
+        from mechanic_desktop.services import csv_export
+
         if isinstance(result, int):
             self._say(f"Saved {result:,} rows to {path}.")
         elif isinstance(result, csv_export.ExportCancelled):
@@ -151,7 +170,7 @@ class DataActions(QObject):
 
     def jump(self, key: str, name: str, value: object) -> None:
         """Show the list page ``key`` with its quick filter ``name`` set to ``value``."""
-        keys = [p.key for p in self.window.pages]
+        keys = [area.key for area in self.window.areas]
         if key not in keys:
             return
         self.window.show_page(keys.index(key))

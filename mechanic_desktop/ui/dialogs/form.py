@@ -57,7 +57,6 @@ from mechanic_desktop.domain.formatting import phone_text
 from mechanic_desktop.domain.validation import MAX_PHONE
 from mechanic_desktop.services.runner import Operation
 from mechanic_desktop.ui.context import UiContext
-from mechanic_desktop.ui.models.paged_model import PagedTableModel
 from mechanic_desktop.ui.operations import alive
 from mechanic_desktop.ui.permission_gate import Needs, gate
 
@@ -241,6 +240,9 @@ class EditorDialog(QDialog):
     def on_changes(self, changes: Changes) -> None:
         """Refresh tables listing what changed; tell about another desk's change to the
         record being edited (never about this app's own saves)."""
+        # Imported here: the sign-in window (a form) shows before the table models load.
+        from mechanic_desktop.ui.models.paged_model import PagedTableModel
+
         for model in self.findChildren(PagedTableModel):
             if changes.touches(model.spec.entity) and not model.refresh_changed(changes):
                 model.refresh()

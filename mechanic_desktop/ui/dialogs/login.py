@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -21,12 +22,14 @@ from PySide6.QtWidgets import (
 )
 
 from mechanic_desktop.domain.errors import DomainError
-from mechanic_desktop.services import auth
-from mechanic_desktop.services.auth import SignIn
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs.form import ERROR_STYLE, NOTE_STYLE
 from mechanic_desktop.ui.dialogs.passwords import password_edit
 from mechanic_desktop.ui.operations import alive
+
+if TYPE_CHECKING:
+    from mechanic_desktop.services.auth import SignIn
+    from mechanic_desktop.services.runner import UnitOfWork
 
 CHANGE_CONNECTION = (
     "Mechanic Desktop opens the database named on its command line (--database-url), or "
@@ -149,8 +152,15 @@ class LoginDialog(QDialog):
         self._update()
         self.sign_in_button.setText("Signing in…")
         self.error.hide()
+        def check(uow: UnitOfWork) -> SignIn:
+            # Imported here, on the DB worker: the window shows before the database
+            # layer has loaded (start-up time).
+            from mechanic_desktop.services import auth
+
+            return auth.login(uow, name, password, hasher=hasher)
+
         self.ui.worker.write(
-            lambda uow: auth.login(uow, name, password, hasher=hasher),
+            check,
             alive(self, self._signed_in),
             alive(self, self._failed),
         )

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from PySide6.QtWidgets import QLineEdit, QWidget
 
-from mechanic_desktop.services.auth import MAX_PASSWORD, MIN_PASSWORD, password_problem
+from mechanic_desktop.services.password_policy import MAX_PASSWORD, MIN_PASSWORD
 from mechanic_desktop.ui.dialogs.form import EditorDialog, note_label
 
 DIFFER = "The two passwords differ."
@@ -38,6 +38,8 @@ def add_new_password(
     confirm = password_edit(dialog, "type it again")
 
     def check_password() -> str | None:
+        from mechanic_desktop.services.auth import password_problem
+
         text = password.text()
         if old is not None and text and text == old.text():
             return "Choose a password different from the old one."

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -30,9 +30,11 @@ from PySide6.QtWidgets import QApplication
 
 from mechanic_desktop.domain.changes import Changes
 from mechanic_desktop.domain.records import ListQuery, Page
-from mechanic_desktop.services.runner import UnitOfWork
 from mechanic_desktop.ui.models.columns import TableSpec, cell_data, header_data
 from mechanic_desktop.ui.operations import DbWorker, alive
+
+if TYPE_CHECKING:
+    from mechanic_desktop.services.runner import UnitOfWork
 
 PAGE_SIZE = 200
 #: Most rows a refresh re-reads in one query (the services cap a page at 1000).
@@ -46,7 +48,7 @@ LOADING_TEXT = "Loading…"
 ROW_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
 AnyIndex = QModelIndex | QPersistentModelIndex
-FetchPage = Callable[[UnitOfWork, ListQuery], Page[Any]]
+FetchPage = Callable[["UnitOfWork", ListQuery], Page[Any]]
 
 
 def _is_empty(value: Any) -> bool:

@@ -9,7 +9,6 @@ from PySide6.QtWidgets import QDialog, QWidget
 from mechanic_desktop.services import customers
 from mechanic_desktop.services.runner import Operation
 from mechanic_desktop.ui.context import UiContext
-from mechanic_desktop.ui.dialogs.customer import CustomerDialog
 from mechanic_desktop.ui.models.tables import CUSTOMERS
 from mechanic_desktop.ui.pages.list_page import ListPage
 
@@ -25,6 +24,8 @@ class CustomersPage(ListPage):
         super().__init__(ui, CUSTOMERS, customers.list_customers, parent)
 
     def make_dialog(self, record: Any | None) -> QDialog:
+        from mechanic_desktop.ui.dialogs.customer import CustomerDialog
+
         return CustomerDialog(self.ui, record, self.window())
 
     def load_record(self, row_id: int) -> Operation[Any]:

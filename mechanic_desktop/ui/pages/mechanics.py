@@ -12,7 +12,6 @@ from mechanic_desktop.domain.permissions import Action
 from mechanic_desktop.services import mechanics
 from mechanic_desktop.services.runner import Operation
 from mechanic_desktop.ui.context import UiContext
-from mechanic_desktop.ui.dialogs.mechanic import MechanicDialog
 from mechanic_desktop.ui.models.tables import MECHANICS
 from mechanic_desktop.ui.operations import alive
 from mechanic_desktop.ui.pages.list_page import ListPage
@@ -45,6 +44,8 @@ class MechanicsPage(ListPage):
         self.filters.addWidget(self.active_only)
 
     def make_dialog(self, record: Any | None) -> QDialog:
+        from mechanic_desktop.ui.dialogs.mechanic import MechanicDialog
+
         return MechanicDialog(self.ui, record, self.window())
 
     def load_record(self, row_id: int) -> Operation[Any]:

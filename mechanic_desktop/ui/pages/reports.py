@@ -13,13 +13,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, cast
+from typing import Any
 
 from PySide6.QtCore import QDate, QSettings, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -32,34 +31,24 @@ from PySide6.QtWidgets import (
 )
 
 from mechanic_desktop.domain.changes import Changes
-from mechanic_desktop.domain.permissions import Action
-from mechanic_desktop.domain.staff import Actor, Role
 from mechanic_desktop.domain.status import TicketStatus
 from mechanic_desktop.services import csv_export, reports
 from mechanic_desktop.services.reports import Column, Grain, Period
 from mechanic_desktop.services.runner import UnitOfWork
-from mechanic_desktop.ui import access, icons
+from mechanic_desktop.ui import icons
 from mechanic_desktop.ui.charts import RankingChart, RevenueChart
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dates import EARLIEST
+from mechanic_desktop.ui.file_choosers import SaveChooser, choose_save_file
 from mechanic_desktop.ui.item_views import activate_on_return, read_only_table
 from mechanic_desktop.ui.models.report_models import ReportTableModel, display
 from mechanic_desktop.ui.operations import alive
-
-#: (parent, caption, suggested file name) → chosen path, or None when cancelled.
-SaveChooser = Callable[[QWidget | None, str, str], str | None]
 
 PERIOD_CHOICES = (("This week", "this_week"), ("This month", "this_month"),
                   ("Last month", "last_month"), ("This year", "this_year"),
                   ("Custom…", "custom"))
 USAGE_CHOICES = (("Top parts by quantity", "by_quantity"), ("Top parts by revenue", "by_revenue"),
                  ("No movement for 12 months", "idle"))
-
-
-def choose_save_file(parent: QWidget | None, caption: str, suggested: str) -> str | None:
-    path, _filter = QFileDialog.getSaveFileName(parent, caption, suggested,
-                                                "CSV files (*.csv);;All files (*)")
-    return path or None
 
 
 @dataclass
@@ -539,20 +528,3 @@ class ReportsPage(QWidget):
         self.last_export = path
         self.message.emit(f"Saved {rows:,} rows to {path}.")
 
-
-REPORTS = access.Area(
-    "Reports", cast("access.PageFactory", ReportsPage), "reports",
-    None, frozenset({Action.EDIT_SETTINGS}), frozenset({Role.ADMIN}),
-)
-
-
-def with_reports(areas: tuple[access.Area, ...], actor: Actor | None
-                 ) -> tuple[access.Area, ...]:
-    """``areas`` with Reports after the record areas (after Stock; before Staff and Audit
-    trail), if ``actor`` may read reports. A window nobody signed in to (tools, older
-    tests) keeps its four areas unchanged."""
-    if actor is None or actor.role not in REPORTS.roles:
-        return areas
-    titles = [a.title for a in areas]
-    at = titles.index(access.STOCK.title) + 1 if access.STOCK.title in titles else len(areas)
-    return (*areas[:at], REPORTS, *areas[at:])

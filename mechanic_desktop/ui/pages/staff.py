@@ -18,7 +18,6 @@ from mechanic_desktop.services.runner import Operation
 from mechanic_desktop.services.staff import StaffRow
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs.form import button
-from mechanic_desktop.ui.dialogs.staff import ResetPasswordDialog, StaffDialog
 from mechanic_desktop.ui.models.columns import CENTER, Column, TableSpec
 from mechanic_desktop.ui.operations import alive
 from mechanic_desktop.ui.pages.list_page import ListPage
@@ -96,6 +95,8 @@ class StaffPage(ListPage):
     # -- the area's dialogs ------------------------------------------------------------
 
     def make_dialog(self, record: Any | None) -> QDialog:
+        from mechanic_desktop.ui.dialogs.staff import StaffDialog
+
         return StaffDialog(self.ui, record, self.window())
 
     def load_record(self, row_id: int) -> Operation[Any]:
@@ -112,6 +113,8 @@ class StaffPage(ListPage):
         row = self.selected_staff()
         if row is None:
             return
+        from mechanic_desktop.ui.dialogs.staff import ResetPasswordDialog
+
         dialog = ResetPasswordDialog(self.ui, row, self.window())
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.saved.connect(lambda saved: self._done(

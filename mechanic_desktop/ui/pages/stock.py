@@ -7,7 +7,7 @@ receive a delivery, correct a count, and read the part's ledger.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QAction, QKeySequence
@@ -18,18 +18,18 @@ from mechanic_desktop.domain.records import PartRow
 from mechanic_desktop.services import parts
 from mechanic_desktop.services.runner import Operation
 from mechanic_desktop.ui.context import UiContext
-from mechanic_desktop.ui.dialogs.part import PartDialog
-from mechanic_desktop.ui.dialogs.receive_delivery import ReceiveDeliveryDialog
-from mechanic_desktop.ui.dialogs.stock_moves import (
-    AdjustStockDialog,
-    MovementsDialog,
-    ReceiveStockDialog,
-)
 from mechanic_desktop.ui.models.tables import PARTS
 from mechanic_desktop.ui.operations import alive
 from mechanic_desktop.ui.pages.list_page import ListPage
 from mechanic_desktop.ui.pages.tickets import name_tool_button
 from mechanic_desktop.ui.permission_gate import gate, show_reasons
+
+if TYPE_CHECKING:  # the dialogs are imported when first opened (start-up time)
+    from mechanic_desktop.ui.dialogs.stock_moves import (
+        AdjustStockDialog,
+        MovementsDialog,
+        ReceiveStockDialog,
+    )
 
 
 class StockPage(ListPage):
@@ -121,10 +121,14 @@ class StockPage(ListPage):
     def receive_stock(self) -> None:
         part = self.selected_part()
         if part is not None:
+            from mechanic_desktop.ui.dialogs.stock_moves import ReceiveStockDialog
+
             self._open_stock_dialog(ReceiveStockDialog(self.ui, part, self.window()))
 
     def receive_delivery(self) -> None:
         """Several parts at once, each with the unit cost on the delivery note."""
+        from mechanic_desktop.ui.dialogs.receive_delivery import ReceiveDeliveryDialog
+
         dialog = ReceiveDeliveryDialog(self.ui, self.window())
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.saved.connect(alive(self, lambda records: self.message.emit(
@@ -135,6 +139,8 @@ class StockPage(ListPage):
     def adjust_stock(self) -> None:
         part = self.selected_part()
         if part is not None:
+            from mechanic_desktop.ui.dialogs.stock_moves import AdjustStockDialog
+
             self._open_stock_dialog(AdjustStockDialog(self.ui, part, self.window()))
 
     def _open_stock_dialog(self, dialog: ReceiveStockDialog | AdjustStockDialog) -> None:
@@ -150,6 +156,8 @@ class StockPage(ListPage):
         part = self.selected_part()
         if part is None:
             return
+        from mechanic_desktop.ui.dialogs.stock_moves import MovementsDialog
+
         dialog = MovementsDialog(self.ui, part, self.window())
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.movements = dialog
@@ -167,6 +175,8 @@ class StockPage(ListPage):
         return str(record.sku)
 
     def make_dialog(self, record: Any | None) -> QDialog:
+        from mechanic_desktop.ui.dialogs.part import PartDialog
+
         return PartDialog(self.ui, record, self.window())
 
     def load_record(self, row_id: int) -> Operation[Any]:

@@ -38,9 +38,6 @@ from mechanic_desktop.domain.status import ACTIVE_STATUSES, TicketStatus
 from mechanic_desktop.services import mechanics, shop, tickets, workflow
 from mechanic_desktop.services.runner import Operation
 from mechanic_desktop.ui.context import UiContext
-from mechanic_desktop.ui.dialogs.add_parts import AddPartsDialog
-from mechanic_desktop.ui.dialogs.assign_mechanics import AssignMechanicsDialog
-from mechanic_desktop.ui.dialogs.ticket import TicketDialog
 from mechanic_desktop.ui.dialogs.ticket_status import (
     STATUS_TIPS,
     STATUS_VERBS,
@@ -268,6 +265,8 @@ class TicketsPage(ListPage):
         row = self.selected_ticket()
         if row is None or not TicketStatus(row.status).is_active:
             return
+        from mechanic_desktop.ui.dialogs.assign_mechanics import AssignMechanicsDialog
+
         self._open_work(AssignMechanicsDialog(self.ui, row.id, None, self.window(),
                                               self._prefix()))
 
@@ -275,6 +274,8 @@ class TicketsPage(ListPage):
         row = self.selected_ticket()
         if row is None or not TicketStatus(row.status).is_active:
             return
+        from mechanic_desktop.ui.dialogs.add_parts import AddPartsDialog
+
         self._open_work(AddPartsDialog(self.ui, row.id, None, self.window(), self._prefix()))
 
     def _prefix(self) -> str:
@@ -363,6 +364,8 @@ class TicketsPage(ListPage):
         return f"#{record.number}"
 
     def make_dialog(self, record: Any | None) -> QDialog:
+        from mechanic_desktop.ui.dialogs.ticket import TicketDialog
+
         return TicketDialog(self.ui, record, self.window())
 
     def load_record(self, row_id: int) -> Operation[Any]:
