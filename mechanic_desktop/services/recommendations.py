@@ -58,6 +58,7 @@ from mechanic_desktop.services import audit
 from mechanic_desktop.services.common import constraint_errors
 from mechanic_desktop.services.jobs import _put_unassigned_labour
 from mechanic_desktop.services.permissions import require as require_permission
+from mechanic_desktop.services.reports import Column
 from mechanic_desktop.services.shop import settings_in
 from mechanic_desktop.services.workflow import _lock_ticket, _recompute, _save
 
@@ -336,3 +337,17 @@ def dismiss_recommendation(uow: UnitOfWork, job_id: int) -> list[Recommendation]
             remaining = _vehicle_open(uow, origin.vehicle_id)
             uow.commit()
         return remaining
+
+
+#: How the follow-up report is shown and exported (Reports → Follow-up calls).
+FOLLOW_UP_COLUMNS = (
+    Column("Decided", lambda r: r.decided_at, "date"),
+    Column("Age (days)", lambda r: int(r.age_days), "int"),
+    Column("Customer", lambda r: r.customer_name),
+    Column("Phone", lambda r: r.phone),
+    Column("Vehicle", lambda r: r.vehicle),
+    Column("Job", lambda r: r.title),
+    Column("Decision", lambda r: JobStatus(r.status).label),
+    Column("Quoted", lambda r: r.total, "money"),
+    Column("Ticket", lambda r: r.ticket_label),
+)
