@@ -24,9 +24,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Select,
-    String,
     and_,
-    cast,
     exists,
     func,
     literal_column,
@@ -58,7 +56,7 @@ from mechanic_desktop.services import audit
 from mechanic_desktop.services.common import constraint_errors
 from mechanic_desktop.services.jobs import _put_unassigned_labour
 from mechanic_desktop.services.permissions import require as require_permission
-from mechanic_desktop.services.reports import Column
+from mechanic_desktop.services.reports import Column, _vehicle_title
 from mechanic_desktop.services.shop import settings_in
 from mechanic_desktop.services.workflow import _lock_ticket, _recompute, _save
 
@@ -175,13 +173,6 @@ def vehicle_recommendations(uow: UnitOfWork, vehicle_id: int) -> list[Recommenda
     """The vehicle's open recommendations, newest first."""
     with uow:
         return _vehicle_open(uow, vehicle_id)
-
-
-def _vehicle_title() -> ColumnElement[str]:
-    return func.trim(
-        func.coalesce(cast(Vehicle.year, String), "") + " " + Vehicle.make + " "
-        + Vehicle.model + " " + Vehicle.plate
-    )
 
 
 def follow_up_calls(

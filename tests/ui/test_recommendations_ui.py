@@ -41,6 +41,14 @@ def _second_visit(arrange: UnitOfWork) -> tuple[TicketDetail, TicketRecord]:
     return detail, tickets.get_ticket(arrange, _next_ticket(arrange, detail))
 
 
+def _editor(qtbot: QtBot, ui: UiContext, record: TicketRecord) -> TicketDialog:
+    dialog = TicketDialog(ui, record)
+    qtbot.addWidget(dialog)
+    dialog.resize(1200, 720)
+    dialog.show()
+    return dialog
+
+
 def _offered(qtbot: QtBot, dialog: TicketDialog) -> RecommendationsBox:
     box = dialog.recommended
     qtbot.waitUntil(lambda: box.isVisible() and bool(box.add_buttons), timeout=WAIT_MS)
@@ -58,10 +66,7 @@ def test_the_next_ticket_offers_the_declined_job_and_adds_it(
 ) -> None:
     detail, second = _second_visit(arrange)
     timing = detail.jobs[1].id
-    dialog = TicketDialog(ui, second)
-    qtbot.addWidget(dialog)
-    dialog.resize(1200, 720)
-    dialog.show()
+    dialog = _editor(qtbot, ui, second)
     box = _offered(qtbot, dialog)
     offer = box.findChild(QWidget, f"recommendation{timing}")
     assert offer is not None
@@ -117,9 +122,7 @@ def test_dismissing_asks_then_stops_offering_it(
     qtbot: QtBot, ui: UiContext, arrange: UnitOfWork, prompts: FakePrompts
 ) -> None:
     detail, second = _second_visit(arrange)
-    dialog = TicketDialog(ui, second)
-    qtbot.addWidget(dialog)
-    dialog.show()
+    dialog = _editor(qtbot, ui, second)
     box = _offered(qtbot, dialog)
     timing = detail.jobs[1].id
     prompts.answer = False
@@ -139,9 +142,7 @@ def test_another_desk_took_it_first(
 ) -> None:
     detail, second = _second_visit(arrange)
     timing = detail.jobs[1].id
-    dialog = TicketDialog(ui, second)
-    qtbot.addWidget(dialog)
-    dialog.show()
+    dialog = _editor(qtbot, ui, second)
     box = _offered(qtbot, dialog)
     third = _next_ticket(arrange, detail, "Noise")  # the other desk's ticket
     recommendations.add_recommended_job(arrange, third, timing,
