@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from mechanic_desktop.db.engine import describe
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.records import TicketDetail, TicketRecord
-from mechanic_desktop.services import recommendations, tickets
+from mechanic_desktop.services import recommendations, tickets, workflow
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs.recommendations_box import RecommendationsBox
 from mechanic_desktop.ui.dialogs.ticket import TicketDialog
@@ -26,6 +26,7 @@ from mechanic_desktop.ui.pages.reports import ReportsPage
 from tests.ui.accounts import make_admin
 from tests.ui.conftest import FakePrompts
 from tests.ui.helpers import WAIT_MS, column, job_lines, save_shot
+from tests.unit import factories
 from tests.unit.test_recommendations import _declined, _next_ticket
 
 
@@ -93,7 +94,7 @@ def test_the_next_ticket_offers_the_declined_job_and_adds_it(
 
 
 def test_a_new_ticket_is_saved_first_then_gets_the_job(
-    qtbot: QtBot, ui: UiContext, arrange: UnitOfWork
+    qtbot: QtBot, ui: UiContext, arrange: UnitOfWork, tmp_path: Path
 ) -> None:
     detail, _, _ = _declined(arrange)
     record = detail.ticket
@@ -104,6 +105,9 @@ def test_a_new_ticket_is_saved_first_then_gets_the_job(
     successors: list[TicketDialog] = []
     dialog.continued.connect(successors.append)
     qtbot.keyClicks(dialog.description, "Annual service")
+    qtbot.wait(30)
+    save_shot(dialog, _shots(tmp_path) / "ticket-new-recommended-work.png",
+              "Recommended work on this vehicle", "Add to this ticket")
     qtbot.mouseClick(_button(box, f"recommendationAdd{detail.jobs[1].id}"),
                      Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: bool(successors), timeout=WAIT_MS)
@@ -189,3 +193,18 @@ def test_follow_up_report_on_the_reports_page(
     qtbot.wait(30)
     save_shot(window, _shots(tmp_path) / "reports-follow-up.png", "Follow-up calls",
               "Timing belt", "(555) 123-4567")
+
+
+def test_a_finished_ticket_offers_nothing(
+    qtbot: QtBot, ui: UiContext, arrange: UnitOfWork
+) -> None:
+    _, second = _second_visit(arrange)
+    version = factories.authorise(arrange, second.id).ticket.version
+    version = workflow.set_status(arrange, second.id, "in_progress", version).ticket.version
+    workflow.set_status(arrange, second.id, "completed", version)
+    dialog = _editor(qtbot, ui, second)
+    work = dialog.work
+    assert work is not None
+    qtbot.waitUntil(lambda: work.detail is not None and ui.worker.pending == 0,
+                    timeout=WAIT_MS)
+    assert not dialog.recommended.isVisible() and dialog.recommended.add_buttons == {}
