@@ -43,6 +43,8 @@ MOVEMENT_REASONS = ("initial", "ticket", "return", "receive", "adjust", "cancel"
 JOB_STATUSES = ", ".join(f"'{s.value}'" for s in JobStatus)
 DECISIONS = ", ".join(f"'{s.value}'" for s in JobStatus if s is not JobStatus.PROPOSED)
 METHODS = ", ".join(f"'{m.value}'" for m in AuthorisationMethod)
+#: A job that is recommended work on its vehicle (unless another job took it up).
+OPEN_RECOMMENDATION = "status IN ('declined', 'deferred') AND dismissed_at IS NULL"
 
 
 class Base(DeclarativeBase):
@@ -225,6 +227,12 @@ class TicketJob(Timestamps, Base):
     correction: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(10), default=JobStatus.PROPOSED.value)
     version: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
+    #: The declined or deferred job (of an earlier ticket for the vehicle) this one was
+    #: made from: that recommendation is taken up. At most one job takes up each.
+    follow_up_of: Mapped[int | None] = mapped_column(ForeignKey("ticket_jobs.id"))
+    #: A declined or deferred job the customer said no to for good: no longer recommended.
+    dismissed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    dismissed_by: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
@@ -236,6 +244,11 @@ class TicketJob(Timestamps, Base):
         UniqueConstraint("id", "ticket_id", name="uq_ticket_jobs_id_ticket"),
         Index("ix_ticket_jobs_ticket_id_position", "ticket_id", "position"),
         trigram_index("ix_ticket_jobs_title_trgm", "title"),
+        Index("uq_ticket_jobs_follow_up_of", "follow_up_of", unique=True),
+        # The vehicle's recommended work: declined and deferred jobs not dismissed (a few
+        # per cent of all jobs), so the follow-up report never scans the whole table.
+        Index("ix_ticket_jobs_recommended", "ticket_id",
+              sqlite_where=text(OPEN_RECOMMENDATION), postgresql_where=text(OPEN_RECOMMENDATION)),
     )
 
 

@@ -21,6 +21,9 @@ from mechanic_desktop.domain.records import ListQuery, Page
 T = TypeVar("T")
 R = TypeVar("R")
 
+_TAKEN_UP = ("That recommended job was just added to a ticket at another desk; the list "
+             "has been refreshed.")
+
 #: Constraint name fragment → (field, message) for violations a race can still cause.
 _CONSTRAINT_MESSAGES = {
     "uq_customers_email": ("email", "Another customer already has this e-mail."),
@@ -33,6 +36,8 @@ _CONSTRAINT_MESSAGES = {
     ),
     "uq_staff_users_username": ("username", "That user name is taken."),
     "uq_service_tickets_number": ("number", "That ticket number was just taken; save again."),
+    "uq_ticket_jobs_follow_up_of": ("recommendation", _TAKEN_UP),
+    "ticket_jobs.follow_up_of": ("recommendation", _TAKEN_UP),  # SQLite names the column
     "on_hand_nonneg": ("quantity_on_hand", "Not enough stock on hand."),
     "price_nonneg": ("unit_price", "Price cannot be negative."),
 }

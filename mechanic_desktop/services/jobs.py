@@ -32,7 +32,7 @@ from mechanic_desktop.domain.jobs import (
 )
 from mechanic_desktop.domain.money import money_text, parse_money
 from mechanic_desktop.domain.permissions import Action, own_work_only
-from mechanic_desktop.domain.records import TicketDetail
+from mechanic_desktop.domain.records import ShopSettingsRecord, TicketDetail
 from mechanic_desktop.domain.totals import hours_text
 from mechanic_desktop.domain.validation import (
     MAX_TEXT,
@@ -313,26 +313,42 @@ def add_labour(
     1.5 h"): billed at the shop's labour rate until it is given to a mechanic."""
     with uow.writing():
         require_permission(uow, Action.ASSIGN_WORK)
-        text = clean_line(operation)
-        if not text:
-            raise ValidationError.single("operation", "Say what the labour is, e.g. "
-                                         "\"Replace front pads and rotors\".")
-        if len(text) > MAX_TITLE:
-            raise ValidationError.single(
-                "operation", f"That is too long (at most {MAX_TITLE} characters).")
-        _, message = check_minutes(minutes, text)
-        if message:
-            raise ValidationError.single("minutes", message)
+        text = check_labour(operation, minutes)
         ticket = _lock_ticket(uow, ticket_id, expected_version, lines=True)
         job = _job_of(uow, ticket, job_id)
         settings = settings_in(uow, create=True)
-        uow.session.add(TicketMechanic(
-            ticket_id=ticket.id, job_id=job.id, mechanic_id=None, operation=text,
-            minutes=minutes, hourly_rate=settings.labor_rate,
-        ))
+        _put_unassigned_labour(uow, job, text, minutes, settings)
         _recompute(uow, ticket, settings)
         return _save(uow, ticket, "mechanics",
                      f"{job.title}: labour {text} ({hours_text(minutes)} h)")
+
+
+def check_labour(operation: str, minutes: int) -> str:
+    """The operation text of a labour line, cleaned; refused with the field's message
+    when it is empty or too long, or the minutes are not a quarter-hour count."""
+    text = clean_line(operation)
+    if not text:
+        raise ValidationError.single("operation", "Say what the labour is, e.g. "
+                                     "\"Replace front pads and rotors\".")
+    if len(text) > MAX_TITLE:
+        raise ValidationError.single(
+            "operation", f"That is too long (at most {MAX_TITLE} characters).")
+    _, message = check_minutes(minutes, text)
+    if message:
+        raise ValidationError.single("minutes", message)
+    return text
+
+
+def _put_unassigned_labour(
+    uow: UnitOfWork, job: TicketJob, operation: str, minutes: int,
+    settings: ShopSettingsRecord,
+) -> None:
+    """Add a labour line nobody is assigned to yet on ``job`` (inside the caller's
+    locked write), billed at the shop's labour rate of today."""
+    uow.session.add(TicketMechanic(
+        ticket_id=job.ticket_id, job_id=job.id, mechanic_id=None, operation=operation,
+        minutes=minutes, hourly_rate=settings.labor_rate,
+    ))
 
 
 def assign_labour(

@@ -37,6 +37,7 @@ from mechanic_desktop.services import (
     jobs,
     mechanics,
     parts,
+    recommendations,
     reports,
     shop,
     staff,
@@ -184,6 +185,20 @@ def _approve_all(w: World, ticket_id: int) -> jobs.AuthorisationData:
         amount_after(detail, decisions, settings.tax_rate, settings.labor_taxed))
 
 
+def _recommended(w: World) -> int:
+    """A job declined on another ticket for the vehicle, still recommended (declined
+    here, as the system, when no earlier row left one open)."""
+    found = recommendations.vehicle_recommendations(w.system, w.vehicle)
+    if found:
+        return found[0].job_id
+    made = tickets.create_ticket(w.system, tickets.TicketData(w.customer, w.vehicle, "Belt"))
+    detail = workflow.get_ticket_detail(w.system, made.id)
+    jobs.record_authorisation(w.system, made.id, jobs.AuthorisationData(
+        {detail.jobs[0].id: JobStatus.DECLINED}, "Ada Lovelace", AuthorisationMethod.IN_PERSON,
+        "0.00"), made.version)
+    return detail.jobs[0].id
+
+
 def _period() -> reports.Period:
     return reports.PERIODS["this_year"]()
 
@@ -257,6 +272,13 @@ CALLS: dict[str, Row] = {
         u, w.spare_job, w.ticket_version(w.ticket))),
     "jobs.record_authorisation": _row({A, W}, lambda u, w: jobs.record_authorisation(
         u, w.open_ticket, _approve_all(w, w.open_ticket), w.ticket_version(w.open_ticket))),
+    "recommendations.add_recommended_job": _row({A, W}, lambda u, w: (
+        recommendations.add_recommended_job(u, w.open_ticket, _recommended(w),
+                                            w.ticket_version(w.open_ticket)))),
+    "recommendations.dismiss_recommendation": _row({A, W}, lambda u, w: (
+        recommendations.dismiss_recommendation(u, _recommended(w)))),
+    "recommendations.follow_up_calls": _row({A, W}, lambda u, w: (
+        recommendations.follow_up_calls(u))),
     "workflow.set_status: start an own ticket": _row({A, W, M}, lambda u, w: workflow.set_status(
         u, w.ticket, "in_progress", w.ticket_version(w.ticket))),
     "workflow.set_status: cancel": _row({A, W}, lambda u, w: workflow.set_status(
@@ -319,6 +341,8 @@ OPEN_READS: dict[str, Call] = {
     "tickets.get_ticket": lambda u, w: tickets.get_ticket(u, w.ticket),
     "tickets.list_tickets": lambda u, w: tickets.list_tickets(u, ListQuery()),
     "workflow.get_ticket_detail": lambda u, w: workflow.get_ticket_detail(u, w.ticket),
+    "recommendations.vehicle_recommendations": lambda u, w: (
+        recommendations.vehicle_recommendations(u, w.vehicle)),
     "shop.get_settings": lambda u, w: shop.get_settings(u),
     "demo.is_empty": lambda u, w: demo.is_empty(u),
 }

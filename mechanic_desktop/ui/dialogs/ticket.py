@@ -44,6 +44,7 @@ from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dates import EARLIEST, DateTimeField
 from mechanic_desktop.ui.dialogs import checks
 from mechanic_desktop.ui.dialogs.form import BASE_STYLE, EditorDialog, button, line_edit, note_label
+from mechanic_desktop.ui.dialogs.recommendations_box import RecommendationsBox
 from mechanic_desktop.ui.dialogs.ticket_work import TicketWorkPanel
 from mechanic_desktop.ui.dialogs.vehicle import VehicleDialog
 from mechanic_desktop.ui.models.tables import status_label
@@ -119,10 +120,17 @@ class TicketDialog(EditorDialog):
         )
         self.add_field("odometer_in", "&Odometer in:", self.odometer,
                        checks.whole(self.odometer, "Odometer"))
+        self.recommended = RecommendationsBox(ui, self)
         if self.work is None:
+            self.recommended.wanted.connect(lambda job_id: self._save_then_work("recommended",
+                                                                                job_id))
+            self.vehicle.currentIndexChanged.connect(
+                lambda _i: self.recommended.set_vehicle(self.vehicle.currentData()))
+            self.extra.addWidget(self.recommended)
             self.extra.addWidget(self._lines_placeholder())
             self.extra.addStretch(1)
         else:
+            self.recommended.attach(self.work)
             self._add_work(self.work)
 
         self._search_timer = QTimer(self)
@@ -223,22 +231,25 @@ class TicketDialog(EditorDialog):
         layout.addLayout(row)
         return box
 
-    def _save_then_work(self, action: str) -> None:
+    def _save_then_work(self, action: str, job_id: int = 0) -> None:
         """Save the new ticket, then carry on in its full editor with the chosen
-        dialog open: the user never saves, closes and reopens to add its first line."""
-        what = "assign mechanics" if action == "assign" else "add parts"
-        self.save_first(lambda record: self._continue_as(record, action), what)
+        dialog open (or the recommended job ``job_id`` added): the user never saves,
+        closes and reopens to add its first line."""
+        what = {"assign": "assign mechanics", "parts": "add parts"}.get(
+            action, "add the recommended job")
+        self.save_first(lambda record: self._continue_as(record, action, job_id), what)
 
     def saved_in_place(self, record: Any) -> None:
         """The full editor takes over (``_continue_as``): this one only keeps the id."""
         self.existing = record
 
-    def _continue_as(self, record: TicketRecord, action: str) -> None:
+    def _continue_as(self, record: TicketRecord, action: str, job_id: int = 0) -> None:
         successor = TicketDialog(self.ui, record, self.parentWidget())
         successor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         work = successor.work
         assert work is not None
-        opener = work.assign_mechanics if action == "assign" else work.add_parts
+        opener = {"assign": work.assign_mechanics, "parts": work.add_parts}.get(
+            action, lambda: successor.recommended.add_when_offered(job_id))
 
         def first_load(_detail: object) -> None:
             work.loaded.disconnect(first_load)
@@ -273,6 +284,7 @@ class TicketDialog(EditorDialog):
         layout.takeAt(index)
         left = QVBoxLayout()
         left.addLayout(self.form)
+        left.addWidget(self.recommended)
         left.addStretch(1)
         columns = QHBoxLayout()
         columns.setSpacing(16)

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 
 from mechanic_desktop.domain.changes import Changes
 from mechanic_desktop.domain.status import TicketStatus
-from mechanic_desktop.services import csv_export, reports
+from mechanic_desktop.services import csv_export, recommendations, reports
 from mechanic_desktop.services.reports import Column, Grain, Period
 from mechanic_desktop.services.runner import UnitOfWork
 from mechanic_desktop.ui import icons
@@ -271,6 +271,11 @@ class ReportsPage(QWidget):
             reports.customer_totals, None, side=side)
         customers_tab.table.selectionModel().currentRowChanged.connect(
             lambda current, _prev: self._load_history(current.row()))
+        self.follow_up_summary = QLabel(self)
+        self.follow_up_summary.setObjectName("followUpSummary")
+        self._add_tab("follow_up", "Follow-up calls", recommendations.FOLLOW_UP_COLUMNS,
+                      lambda uow, _p: recommendations.follow_up_calls(uow),
+                      self._show_follow_up, above=self.follow_up_summary)
 
     # -- the list-page interface the window uses -----------------------------------------------
 
@@ -475,6 +480,20 @@ class ReportsPage(QWidget):
         self.wip_summary.setText(
             f"{wip.total_tickets:,} open tickets worth {display(wip.total_value, 'money')}: "
             + "; ".join(parts) + shown)
+
+    def _show_follow_up(self, report: recommendations.FollowUpReport) -> None:
+        self.tab("follow_up").model.set_rows(report.rows)
+        if not report.open_count:
+            self.follow_up_summary.setText("No recommended work is waiting: every declined or "
+                                           "deferred job was taken up or dismissed.")
+            return
+        shown = ("" if len(report.rows) == report.open_count
+                 else f" — the oldest {len(report.rows):,} are listed")
+        jobs, are = ("job", "is") if report.open_count == 1 else ("jobs", "are")
+        self.follow_up_summary.setText(
+            f"{report.open_count:,} declined or deferred {jobs} quoted at "
+            f"{display(report.open_value, 'money')} {are} still recommended, the longest "
+            f"waiting first: call the customers{shown}.")
 
     def _load_history(self, row: int) -> None:
         customer = self.tab("customers").model.row_at(row)
