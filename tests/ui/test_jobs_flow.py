@@ -2,7 +2,7 @@
 ticket, a second job, labour and parts on each, the estimate printed, a phone
 authorisation approving one job and declining the other, work started (only the approved
 job's parts leave the shelf), an hour more asking for a new authorisation, then
-completion."""
+completion; and the car's next ticket offering the declined job."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from mechanic_desktop.db.unit_of_work import UnitOfWork
@@ -188,3 +188,29 @@ def test_estimate_authorise_work_and_complete_then_render(
     qtbot.waitUntil(lambda: dialog.status.text() == "Completed", timeout=WAIT_MS)
     assert work.total_labels["total"].text() == "318.51"
     assert "Timing belt" in visible_text(dialog)
+
+    # The car comes back: its next ticket offers the declined belt.
+    second = TicketDialog(ui)
+    qtbot.addWidget(second)
+    second.show()
+    qtbot.keyClicks(second.customer_search, "love")
+    qtbot.waitUntil(lambda: second.vehicle.currentData() == shop.car.id, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: bool(second.recommended.offers), timeout=WAIT_MS)
+    [offer] = second.recommended.offers
+    assert offer.title == "Timing belt"
+    assert "Declined" in visible_text(second) and "Timing belt, 42.43" in visible_text(second)
+    qtbot.keyClicks(second.description, "Oil change")
+    qtbot.mouseClick(second.recommended.add_buttons[offer.job_id], LEFT)
+
+    def the_new_ticket() -> TicketDialog | None:
+        """The editor the new ticket continued in, once it shows both jobs."""
+        return next((w for w in QApplication.topLevelWidgets()
+                     if isinstance(w, TicketDialog) and w.isVisible() and w.work is not None
+                     and w.work.ticket_id != record.id and w.work.detail is not None
+                     and len(w.work.detail.jobs) == 2), None)
+
+    qtbot.waitUntil(lambda: the_new_ticket() is not None, timeout=WAIT_MS)
+    follow = the_new_ticket()
+    assert follow is not None and follow.work is not None and follow.work.detail is not None
+    assert [j.title for j in follow.work.detail.jobs] == ["Oil change", "Timing belt"]
+    assert [j.status for j in follow.work.detail.jobs] == ["proposed", "proposed"]
