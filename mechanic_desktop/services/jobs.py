@@ -12,10 +12,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Protocol
 
 from mechanic_desktop.db.models import (
     Authorisation,
     AuthorisationJob,
+    ServiceTicket,
     TicketJob,
     TicketMechanic,
 )
@@ -81,6 +83,20 @@ class AuthorisationData:
     authorised_at: datetime | None = None
 
 
+class _OnTicket(Protocol):
+    ticket_id: int
+
+
+def _lock_owner(
+    uow: UnitOfWork, row: _OnTicket | None, field: str, gone: str, expected_version: int
+) -> ServiceTicket:
+    """The ticket of a job or line the desk acted on, locked and version-checked; or the
+    sentence for a row another desk removed meanwhile."""
+    if row is None:
+        raise ValidationError.single(field, gone)
+    return _lock_ticket(uow, row.ticket_id, expected_version, lines=True)
+
+
 def _check_job(data: JobData) -> dict[str, str]:
     errors = FieldErrors()
     title = clean_line(data.title)
@@ -123,11 +139,8 @@ def update_job(
         actor = require_permission(uow, Action.RECORD_FINDINGS)
         values = _check_job(data)
         repo = WorkflowRepository(uow.session)
-        owner = repo.job(job_id)
-        if owner is None:
-            raise ValidationError.single("title", "That job was removed at another desk; "
-                                         "reload the ticket.")
-        ticket = _lock_ticket(uow, owner.ticket_id, expected_version, lines=True)
+        ticket = _lock_owner(uow, repo.job(job_id), "title", "That job was removed at "
+                             "another desk; reload the ticket.", expected_version)
         job = _job_of(uow, ticket, job_id)
         if actor is not None and own_work_only(actor.role):
             on_job = any(tm.mechanic_id == actor.mechanic_id and tm.job_id == job.id
@@ -158,11 +171,8 @@ def remove_job(uow: UnitOfWork, job_id: int, expected_version: int) -> TicketDet
     with uow.writing():
         require_permission(uow, Action.EDIT_TICKETS)
         repo = WorkflowRepository(uow.session)
-        owner = repo.job(job_id)
-        if owner is None:
-            raise ValidationError.single("job", "That job was already removed at another "
-                                         "desk; reload the ticket.")
-        ticket = _lock_ticket(uow, owner.ticket_id, expected_version, lines=True)
+        ticket = _lock_owner(uow, repo.job(job_id), "job", "That job was already removed "
+                             "at another desk; reload the ticket.", expected_version)
         job = _job_of(uow, ticket, job_id)
         if job.status != JobStatus.PROPOSED.value:
             raise ValidationError.single(
@@ -360,10 +370,9 @@ def assign_labour(
         require_permission(uow, Action.ASSIGN_WORK)
         repo = WorkflowRepository(uow.session)
         line = repo.labour_line(line_id)
-        if line is None:
-            raise ValidationError.single("mechanic", "That labour line was removed at "
-                                         "another desk; reload the ticket.")
-        ticket = _lock_ticket(uow, line.ticket_id, expected_version, lines=True)
+        ticket = _lock_owner(uow, line, "mechanic", "That labour line was removed at "
+                             "another desk; reload the ticket.", expected_version)
+        assert line is not None
         if line.mechanic_id is not None:
             raise ValidationError.single("mechanic", "That labour already has a mechanic.")
         mechanic = uow.mechanics.get(mechanic_id)
@@ -389,10 +398,9 @@ def remove_labour(uow: UnitOfWork, line_id: int, expected_version: int) -> Ticke
         require_permission(uow, Action.ASSIGN_WORK)
         repo = WorkflowRepository(uow.session)
         line = repo.labour_line(line_id)
-        if line is None:
-            raise ValidationError.single("mechanic", "That labour line was already removed "
-                                         "at another desk; reload the ticket.")
-        ticket = _lock_ticket(uow, line.ticket_id, expected_version, lines=True)
+        ticket = _lock_owner(uow, line, "mechanic", "That labour line was already removed "
+                             "at another desk; reload the ticket.", expected_version)
+        assert line is not None
         what = line.operation or f"#{line.id}"
         uow.session.delete(line)
         _recompute(uow, ticket, settings_in(uow, create=True))
