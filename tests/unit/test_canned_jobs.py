@@ -10,6 +10,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import Engine, event
 
+from mechanic_desktop.db.seed import SeedPlan, seed
+from mechanic_desktop.db.starter_jobs import STARTER_JOBS
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.canned_jobs import CannedLine, LineKind
 from mechanic_desktop.domain.errors import PermissionDenied, StaleRecord, ValidationError
@@ -200,8 +202,8 @@ def test_adding_a_canned_job_is_a_few_statements(engine: Engine) -> None:
     for canned in (small, big):
         statements: list[str] = []
 
-        def count(*args: object) -> None:
-            statements.append(str(args[2]))
+        def count(*args: object, into: list[str] = statements) -> None:
+            into.append(str(args[2]))
 
         version = workflow.get_ticket_detail(uow, ticket.id).ticket.version
         event.listen(engine, "before_cursor_execute", count)
@@ -220,3 +222,21 @@ def test_adding_a_canned_job_is_a_few_statements(engine: Engine) -> None:
         assert (small_inserts, big_inserts) == (4, 4), counts
     else:
         assert (small_inserts, big_inserts) == (4 + 2, 12 + 2), counts
+
+
+def test_demo_data_brings_the_starter_library(engine: Engine) -> None:
+    seed(engine, SeedPlan(customers=6, tickets=30, mechanics=2, parts=60, random_seed=3))
+    # Seeding again appends a shop's worth of rows but no second library.
+    seed(engine, SeedPlan(customers=2, tickets=5, mechanics=1, parts=30, random_seed=4))
+    uow = UnitOfWork(engine)
+    rows = canned_jobs.list_canned_jobs(uow, ListQuery(filters={"active": True})).rows
+    assert len(rows) == len(STARTER_JOBS) == 20
+    assert all(r.minutes > 0 and r.parts > 0 and r.total > 0 for r in rows)
+    [brakes] = canned_jobs.list_canned_jobs(uow, ListQuery(search="front brake")).rows
+    record = canned_jobs.get_canned_job(uow, brakes.id)
+    assert [(line.sku[:4], line.quantity) for line in record.lines[1:]] == [
+        ("BPF-", 1), ("ROT-", 2)]
+    ticket = factories.ticket(uow)
+    added = canned_jobs.add_canned_job(uow, ticket.id, brakes.id, ticket.version)
+    job = next(j for j in added.detail.jobs if j.id == added.job_id)
+    assert (len(job.mechanics), len(job.parts)) == (1, 2)
