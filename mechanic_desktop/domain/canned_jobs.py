@@ -69,6 +69,8 @@ class CannedJobRow:
     parts: int
     #: Today's price with tax; parts that no longer exist count nothing.
     total: Decimal
+    #: Part lines whose part no longer exists (not added to a ticket).
+    gone: int = 0
 
 
 def price_today(

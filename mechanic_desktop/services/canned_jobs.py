@@ -114,6 +114,7 @@ def list_canned_jobs(uow: UnitOfWork, query: ListQuery) -> Page[CannedJobRow]:
                 canned_id, name, concern, bool(active),
                 sum(line.minutes for line in mine if line.is_labour),
                 sum(1 for line in mine if not line.is_labour), price.total,
+                sum(1 for line in mine if not line.is_labour and line.unit_price is None),
             ))
         return Page(tuple(out), cursor)
 

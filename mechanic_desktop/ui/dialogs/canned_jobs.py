@@ -138,6 +138,7 @@ class CannedJobPicker(TicketLinesDialog):
             table_accessible="Canned jobs", stretch=0, note_name="cannedPickNote",
             empty=("No canned job matches “{search}”.",
                    "The library has no canned jobs yet (Settings → Canned jobs…)."))
+        self.pick_note.setMinimumHeight(self.fontMetrics().lineSpacing() * 2 + 6)
         side.addWidget(self.pick_note)
         self.extra.addLayout(side, 1)
         _down_moves_to(self.search, self.table)
@@ -158,10 +159,12 @@ class CannedJobPicker(TicketLinesDialog):
             self.pick_note.setText("Type to filter; Down to the list; Return adds the job.")
         else:
             parts = f"{row.parts} part{'s' if row.parts != 1 else ''}" if row.parts else "no parts"
+            if row.gone:
+                parts += f" ({row.gone} no longer in the catalogue: left out)"
             self.pick_note.setText(
                 f"{row.name}: {_hours(row.minutes)} labour, {parts} — {money(row.total)} "
-                "today with tax. Added as a proposed job (parts stay on the shelf until "
-                "the customer approves it).")
+                "today with tax. Added as a proposed job: its parts stay on the shelf "
+                "until the customer approves it.")
         self.revalidate()
 
     def picks_shown(self) -> None:
