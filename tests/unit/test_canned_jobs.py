@@ -235,8 +235,8 @@ def test_demo_data_brings_the_starter_library(engine: Engine) -> None:
     [brakes] = canned_jobs.list_canned_jobs(uow, ListQuery(search="front brake")).rows
     record = canned_jobs.get_canned_job(uow, brakes.id)
     assert [(line.sku[:4], line.quantity) for line in record.lines[1:]] == [
-        ("BPF-", 1), ("ROT-", 2)]
+        ("BPF-", 1), ("ROT-", 2), ("BFL-", 1)]
     ticket = factories.ticket(uow)
     added = canned_jobs.add_canned_job(uow, ticket.id, brakes.id, ticket.version)
     job = next(j for j in added.detail.jobs if j.id == added.job_id)
-    assert (len(job.mechanics), len(job.parts)) == (1, 2)
+    assert (len(job.mechanics), len(job.parts)) == (1, 3)
