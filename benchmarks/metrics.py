@@ -585,6 +585,20 @@ def add_part_p95(b: Bench) -> Result:
                   {"samples": len(times), **counts})
 
 
+@metric("add_canned_job_p95_ms", "ms", 30,
+        "add the starter library's 4-line brake job (labour, pads, rotors, brake fluid) to "
+        "an open ticket via add_canned_job (one transaction, version checked), 95th "
+        "percentile of 100 after 10 warm-up; target 30 SQLite / 50 PostgreSQL",
+        targets={"sqlite": 30, "postgresql": 50})
+def add_canned_job_p95(b: Bench) -> Result:
+    from benchmarks import write_ops
+
+    times, counts = write_ops.add_canned_job_samples(_signed_in(b))
+    return Result(p95(times), f"median {statistics.median(times):.1f} ms, max "
+                  f"{max(times):.1f} ms; a {counts['lines']}-line job, each removed again "
+                  "untimed", {"samples": len(times), **counts})
+
+
 def _contended(b: Bench) -> dict[str, Any]:
     from benchmarks import write_ops
 

@@ -37,7 +37,8 @@ from mechanic_desktop.db.models import Part, ServiceTicket, Vehicle
 from mechanic_desktop.db.retry import with_retries
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.errors import DomainError, StaleRecord, ValidationError
-from mechanic_desktop.services import stock, tickets, workflow
+from mechanic_desktop.domain.records import ListQuery
+from mechanic_desktop.services import canned_jobs, jobs, stock, tickets, workflow
 
 ROOT = Path(__file__).resolve().parents[1]
 ACTIVE = ("open", "in_progress")
@@ -80,6 +81,41 @@ def add_part_samples(
         else:
             workflow.remove_part_line(uow, line.id, after.ticket.version)
         counts["raised" if part_id in had else "new"] += 1
+        if counts["warm"] < warm_up:
+            counts["warm"] += 1
+        else:
+            times.append(elapsed)
+    return times, dict(counts)
+
+
+def add_canned_job_samples(
+    uow: UnitOfWork, samples: int = 100, warm_up: int = 10, seed: int = 12,
+    name: str = "Front brake pads and rotors",
+) -> tuple[list[float], dict[str, int]]:
+    """Wall times (ms) of ``add_canned_job`` adding the starter library's brake job
+    (4 lines: labour, pads, two rotors, brake fluid) to seeded active tickets. Each
+    added job is removed again (untimed), so the tickets end as they began."""
+    rng = random.Random(seed)
+    found = canned_jobs.list_canned_jobs(uow, ListQuery(search=name)).rows
+    canned = next((r for r in found if r.name == name), None)
+    if canned is None:
+        raise LookupError(f"the seeded library has no canned job {name!r}")
+    lines = len(canned_jobs.get_canned_job(uow, canned.id).lines)
+    with uow:
+        ticket_ids = list(uow.session.scalars(
+            select(ServiceTicket.id).where(ServiceTicket.status.in_(ACTIVE))
+            .order_by(ServiceTicket.id.desc()).limit(500)))
+    if not ticket_ids:
+        raise LookupError("no open ticket in the seeded data")
+    times: list[float] = []
+    counts: Counter[str] = Counter(lines=lines)
+    while len(times) < samples:
+        ticket_id = rng.choice(ticket_ids)
+        before = workflow.get_ticket_detail(uow, ticket_id)  # the desk opens the ticket
+        started = time.perf_counter()
+        added = canned_jobs.add_canned_job(uow, ticket_id, canned.id, before.ticket.version)
+        elapsed = (time.perf_counter() - started) * 1000
+        jobs.remove_job(uow, added.job_id, added.detail.ticket.version)
         if counts["warm"] < warm_up:
             counts["warm"] += 1
         else:

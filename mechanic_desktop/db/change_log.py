@@ -41,6 +41,8 @@ ENTITY_OF: dict[str, tuple[str, str]] = {
     models.StaffUser.__tablename__: ("staff", "id"),
     models.ShopSettings.__tablename__: ("settings", "id"),
     models.AuditEntry.__tablename__: ("audit", "id"),
+    models.CannedJob.__tablename__: ("canned_job", "id"),
+    models.CannedJobLine.__tablename__: ("canned_job", "canned_job_id"),
 }
 
 _PENDING = "change_log"

@@ -45,6 +45,7 @@ DECISIONS = ", ".join(f"'{s.value}'" for s in JobStatus if s is not JobStatus.PR
 METHODS = ", ".join(f"'{m.value}'" for m in AuthorisationMethod)
 #: A job that is recommended work on its vehicle (unless another job took it up).
 OPEN_RECOMMENDATION = "status IN ('declined', 'deferred') AND dismissed_at IS NULL"
+CANNED_KINDS = "'labour', 'part'"
 
 
 class Base(DeclarativeBase):
@@ -378,6 +379,58 @@ class AuthorisationJob(Base):
     __table_args__ = (
         CheckConstraint(f"decision IN ({DECISIONS})", name="decision_known"),
         Index("ix_authorisation_jobs_job_id", "job_id"),
+    )
+
+
+class CannedJob(Timestamps, Base):
+    """A named job of the shop's library ("Front brake pads and rotors"): the
+    customer's concern and the labour and parts it usually takes. Adding it to a ticket
+    copies it as a proposed job at the day's prices; tickets never refer back to it."""
+
+    __tablename__ = "canned_jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    name_key: Mapped[str] = mapped_column(keyed_text(200))
+    concern: Mapped[str] = mapped_column(Text, default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        CheckConstraint("name <> ''", name="name_required"),
+        Index("ix_canned_jobs_name_key_id", "name_key", "id"),
+    )
+
+
+class CannedJobLine(Base):
+    """One line of a canned job: labour (an operation and its minutes) or a part (by
+    id, with the SKU it had when chosen, so a deleted part can still be named)."""
+
+    __tablename__ = "canned_job_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    canned_job_id: Mapped[int] = mapped_column(ForeignKey("canned_jobs.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(10))
+    operation: Mapped[str] = mapped_column(Text, default="")
+    minutes: Mapped[int | None] = mapped_column(Integer)
+    part_id: Mapped[int | None] = mapped_column(
+        ForeignKey("parts.id", ondelete="SET NULL"), index=True
+    )
+    sku: Mapped[str] = mapped_column(String(40), default="")
+    quantity: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (
+        CheckConstraint(f"kind IN ({CANNED_KINDS})", name="kind_known"),
+        CheckConstraint(
+            "(kind = 'labour' AND operation <> '' AND minutes >= 0 AND minutes <= 59994 "
+            "AND part_id IS NULL AND quantity IS NULL) OR "
+            "(kind = 'part' AND sku <> '' AND quantity > 0 AND quantity <= 10000 "
+            "AND minutes IS NULL)",
+            name="line_shape",
+        ),
+        Index("ix_canned_job_lines_canned_job_id_position", "canned_job_id", "position"),
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Generic, TypeVar, cast
 
 from sqlalchemy import (
@@ -41,6 +42,8 @@ from mechanic_desktop.db.models import (
     Authorisation,
     AuthorisationJob,
     Base,
+    CannedJob,
+    CannedJobLine,
     Customer,
     Mechanic,
     Part,
@@ -1026,3 +1029,44 @@ class WorkflowRepository:
             .limit(1)
         ).first()
         return (row[0], row[1]) if row is not None else None
+
+
+# --------------------------------------------------------------------------- canned jobs
+
+CANNED_JOBS = ListSpec(
+    base=lambda: select(CannedJob.id, CannedJob.name, CannedJob.concern, CannedJob.active),
+    sorts={"name": (CannedJob.name_key, CannedJob.id)},
+    default_sort="name",
+    search=lambda _session, text: _name_parts(CannedJob.name_key, text),
+    filters={"active": lambda v: CannedJob.active.is_(True) if v else None},
+    id_column=CannedJob.id,
+)
+
+
+class CannedJobRepository(Repository[CannedJob]):
+    """The library of canned jobs (a few hundred rows at most: no FTS)."""
+
+    model = CannedJob
+
+    def page(self, query: ListQuery) -> tuple[list[Any], tuple[Any, ...] | None]:
+        return fetch_page(self.session, CANNED_JOBS, query)
+
+    def by_name(self, name: str) -> CannedJob | None:
+        return self.session.scalar(select(CannedJob).where(CannedJob.name == name))
+
+    def lines(
+        self, canned_ids: Sequence[int]
+    ) -> list[tuple[CannedJobLine, str | None, str | None, Decimal | None]]:
+        """The jobs' lines in order, each with its part's SKU, name and price today
+        (None when the part is gone): one query for any number of jobs."""
+        if not canned_ids:
+            return []
+        return [
+            (r[0], r[1], r[2], r[3]) for r in self.session.execute(
+                select(CannedJobLine, Part.sku, Part.name, Part.unit_price)
+                .outerjoin(Part, Part.id == CannedJobLine.part_id)
+                .where(CannedJobLine.canned_job_id.in_(sorted(set(canned_ids))))
+                .order_by(CannedJobLine.canned_job_id, CannedJobLine.position,
+                          CannedJobLine.id)
+            )
+        ]

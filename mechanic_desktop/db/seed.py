@@ -191,6 +191,15 @@ JOB_COLUMNS = (
 MOVEMENT_COLUMNS = (
     "id", "part_id", "quantity", "reason", "ticket_id", "staff_user_id", "note", "created_at",
 )
+CANNED_JOB_COLUMNS = (
+    "id", "name", "name_key", "concern", "active", "version", "created_at", "updated_at",
+)
+CANNED_LINE_COLUMNS = (
+    "id", "canned_job_id", "position", "kind", "operation", "minutes", "part_id", "sku",
+    "quantity",
+)
+#: The library of canned jobs (revision 0008), seeded where the schema has it.
+CANNED_TABLES = ("canned_jobs", "canned_job_lines")
 SEEDED_TABLES = (
     "customers", "vehicles", "mechanics", "parts", "service_tickets", "ticket_jobs",
     "ticket_mechanics", "ticket_parts", "stock_movements",
@@ -740,6 +749,7 @@ class _Loader:
         stamp = self.clock.fmt(self.part_created)
         self.prices: list[int] = []
         self.reorder: list[int] = []
+        self.skus: list[str] = []
         rows: list[Row] = []
         for p in range(plan.parts):
             pid = base + p + 1
@@ -751,6 +761,7 @@ class _Loader:
             while sku in taken:
                 sku += "X"
             taken.add(sku)
+            self.skus.append(sku)
             price = rng.randrange(low * 100, high * 100 + 1, 25) - 1
             cost = price * rng.randrange(45, 76) // 100
             reorder = rng.randrange(2, 16)
@@ -761,6 +772,45 @@ class _Loader:
         sink.insert("parts", PART_COLUMNS, rows)
         self.counts.parts = plan.parts
         self.note("parts", plan.parts, plan.parts)
+
+    def canned_jobs(self) -> None:
+        """The starter library (``starter_jobs``): each part is the first catalogue
+        entry of its kind this run made; a job whose kind it did not make, or whose
+        name the library already has, is left out. Draws nothing from the random
+        stream, so the rest of the data is the same with or without it."""
+        from mechanic_desktop.db.starter_jobs import STARTER_JOBS
+
+        sink = self.sink
+        if "canned_jobs" not in sink.tables:
+            return
+        have = sink.strings("SELECT name FROM canned_jobs")
+        codes = [kind[0] for kind in PART_KINDS]
+        pbase = self.base["parts"]
+        job_id, line_id = self.base["canned_jobs"], self.base["canned_job_lines"]
+        stamp = self.clock.fmt(self.part_created)
+        jobs: list[Row] = []
+        lines: list[Row] = []
+        for name, concern, labour, parts in STARTER_JOBS:
+            kinds = [codes.index(code) for code, _ in parts]
+            if name in have or any(k >= self.plan.parts for k in kinds):
+                continue
+            job_id += 1
+            jobs.append((job_id, name, search_key(name), concern, sink.flag(True), 1,
+                         stamp, stamp))
+            position = 0
+            for operation, minutes in labour:
+                position += 1
+                line_id += 1
+                lines.append((line_id, job_id, position, "labour", operation, minutes,
+                              None, "", None))
+            for k, (_, quantity) in zip(kinds, parts, strict=True):
+                position += 1
+                line_id += 1
+                lines.append((line_id, job_id, position, "part", "", None, pbase + k + 1,
+                              self.skus[k], quantity))
+        sink.insert("canned_jobs", CANNED_JOB_COLUMNS, jobs)
+        sink.insert("canned_job_lines", CANNED_LINE_COLUMNS, lines)
+        self.note("canned jobs", len(jobs), len(STARTER_JOBS))
 
     # -- tickets and their lines
 
@@ -965,6 +1015,7 @@ class _Loader:
         self.vehicles()
         self.mechanics()
         self.parts()
+        self.canned_jobs()
         if self.plan.tickets:
             self.tickets()
         else:
@@ -1001,8 +1052,12 @@ def seed(engine: Engine, plan: SeedPlan, progress: Progress | None = None) -> st
     plan.check()
     say: Progress = progress or (lambda _message: None)
     started = time.perf_counter()
-    jobs = inspect(engine).has_table("ticket_jobs")
-    sink = _open_sink(engine, SEEDED_TABLES if jobs else PRE_JOB_TABLES)
+    inspector = inspect(engine)
+    jobs = inspector.has_table("ticket_jobs")
+    tables = SEEDED_TABLES if jobs else PRE_JOB_TABLES
+    if inspector.has_table("canned_jobs"):
+        tables += CANNED_TABLES
+    sink = _open_sink(engine, tables)
     try:
         try:
             counts = _Loader(sink, plan, say, jobs=jobs).run()

@@ -15,7 +15,7 @@ from typing import Any
 
 #: Every entity a view may show; a reconnect re-queries them all (``Changes.everything``).
 ALL_ENTITIES = ("customer", "vehicle", "mechanic", "part", "ticket", "staff", "settings",
-                "audit")
+                "audit", "canned_job")
 
 #: Beyond this many ids an entity is sent as "any row" (NOTIFY payloads stay < 8000 bytes).
 MAX_IDS = 200

@@ -39,6 +39,7 @@ class Action(StrEnum):
     DELETE_RECORDS = "delete records"
     MANAGE_STAFF = "manage staff accounts"
     EDIT_SETTINGS = "change shop settings"
+    MANAGE_CANNED_JOBS = "manage the library of canned jobs"
     VIEW_AUDIT = "read the audit trail"
     REOPEN_TICKETS = "reopen completed tickets"
     LOAD_DEMO_DATA = "fill the database with demo data"

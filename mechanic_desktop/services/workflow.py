@@ -23,7 +23,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from mechanic_desktop.db.models import ServiceTicket, TicketJob, TicketMechanic, TicketPart
-from mechanic_desktop.db.repositories import StockRepository, WorkflowRepository
+from mechanic_desktop.db.repositories import PartSnapshot, StockRepository, WorkflowRepository
 from mechanic_desktop.db.types import utcnow
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.errors import PermissionDenied, StaleRecord, ValidationError
@@ -476,29 +476,46 @@ def add_part_lines(
                 )
         if fields:
             raise ValidationError(fields)
-        changes = []
-        # Parts in id order, so two desks taking the same parts lock them in one order.
-        for part_id in sorted(wanted):
-            quantity, snap = wanted[part_id], snapshots[part_id]
-            line = lines.get(part_id)
-            if taking and (line is None or line.taken):
-                _take(uow, stock, ticket, part_id, snap.sku, quantity)
-            if line is not None:
-                line.quantity += quantity
-            else:
-                uow.session.add(
-                    TicketPart(
-                        ticket_id=ticket_id,
-                        job_id=job.id,
-                        part_id=part_id,
-                        quantity=quantity,
-                        unit_price=snap.unit_price,
-                        taken=taking,
-                    )
-                )
-            changes.append(f"{quantity} × {snap.sku}")
+        changes = _put_parts(uow, stock, ticket, job, wanted, snapshots, lines)
         _recompute(uow, ticket, settings_in(uow, create=True))
         return _save(uow, ticket, "parts", f"{job.title}: added " + ", ".join(changes))
+
+
+def _put_parts(
+    uow: UnitOfWork,
+    stock: StockRepository,
+    ticket: ServiceTicket,
+    job: TicketJob,
+    wanted: Mapping[int, int],
+    snapshots: Mapping[int, PartSnapshot],
+    lines: Mapping[int, TicketPart],
+) -> list[str]:
+    """Put checked ``wanted`` (part id → quantity) on ``job``: a part already on it
+    (``lines``) has its quantity raised, a new line copies today's price; an approved
+    job takes them from the shelf. Returns "2 × SKU" for each."""
+    taking = JobStatus(job.status).counts
+    changes = []
+    # Parts in id order, so two desks taking the same parts lock them in one order.
+    for part_id in sorted(wanted):
+        quantity, snap = wanted[part_id], snapshots[part_id]
+        line = lines.get(part_id)
+        if taking and (line is None or line.taken):
+            _take(uow, stock, ticket, part_id, snap.sku, quantity)
+        if line is not None:
+            line.quantity += quantity
+        else:
+            uow.session.add(
+                TicketPart(
+                    ticket_id=ticket.id,
+                    job_id=job.id,
+                    part_id=part_id,
+                    quantity=quantity,
+                    unit_price=snap.unit_price,
+                    taken=taking,
+                )
+            )
+        changes.append(f"{quantity} × {snap.sku}")
+    return changes
 
 
 def change_part_quantity(

@@ -363,11 +363,25 @@ class MainWindow(QMainWindow):
             "shopSettingsAction", "&Shop settings…", self.open_shop_settings,
             tip="Shop name and address for printouts, sales tax, ticket number prefix")
         gate(self.shop_settings_action, self.ui, Action.EDIT_SETTINGS)
+        self.canned_jobs_dialog: QWidget | None = None
+        self.canned_jobs_action = self._action(
+            "cannedJobsAction", "&Canned jobs…", self.open_canned_jobs, ("Ctrl+Shift+J",),
+            tip="The library of jobs added to tickets in one step (brakes, oil change…)")
         menu = self.menuBar().addMenu("&Settings")
         menu.setObjectName("settingsMenu")
         menu.addAction(self.shop_settings_action)
+        menu.addAction(self.canned_jobs_action)
         for menu in self.menuBar().findChildren(QMenu):
             show_reasons(menu)  # a disabled entry's tooltip says why
+
+    def open_canned_jobs(self) -> None:
+        """Settings → Canned jobs…: administrators keep the library, others may look."""
+        from mechanic_desktop.ui.dialogs.canned_jobs import CannedJobsDialog
+
+        dialog = CannedJobsDialog(self.ui, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.canned_jobs_dialog = dialog
+        dialog.open()
 
     def open_shop_settings(self) -> None:
         """Read the settings on the worker, then open the dialog (kept local to this

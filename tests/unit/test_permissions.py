@@ -25,12 +25,14 @@ from sqlalchemy import Engine
 
 import mechanic_desktop.services as services_package
 from mechanic_desktop.db.unit_of_work import UnitOfWork
+from mechanic_desktop.domain.canned_jobs import CannedLine, LineKind
 from mechanic_desktop.domain.errors import DomainError, PermissionDenied, RightsRevoked
 from mechanic_desktop.domain.jobs import AuthorisationMethod, JobStatus, amount_after
 from mechanic_desktop.domain.records import ListQuery
 from mechanic_desktop.domain.staff import Actor, Role
 from mechanic_desktop.services import (
     audit,
+    canned_jobs,
     csv_import,
     customers,
     demo,
@@ -199,6 +201,20 @@ def _recommended(w: World) -> int:
     return detail.jobs[0].id
 
 
+def _canned(w: World, name: str = "Wiper blades") -> int:
+    """The library's job called ``name`` (made here when a refused row did not)."""
+    found = canned_jobs.list_canned_jobs(w.system, ListQuery(search=name)).rows
+    if found:
+        return found[0].id
+    return canned_jobs.create_canned_job(w.system, _canned_data(w, name)).id
+
+
+def _canned_data(w: World, name: str, concern: str = "") -> canned_jobs.CannedJobData:
+    return canned_jobs.CannedJobData(name, concern, [
+        CannedLine(LineKind.LABOUR, "Fit blades", 15),
+        CannedLine(LineKind.PART, part_id=w.part, quantity=1)])
+
+
 def _period() -> reports.Period:
     return reports.PERIODS["this_year"]()
 
@@ -270,6 +286,17 @@ CALLS: dict[str, Row] = {
         u, _labour_of(w, w.helper), w.ticket_version(w.ticket))),
     "jobs.remove_job": _row({A, W}, lambda u, w: jobs.remove_job(
         u, w.spare_job, w.ticket_version(w.ticket))),
+    "canned_jobs.create_canned_job": _row({A}, lambda u, w: canned_jobs.create_canned_job(
+        u, _canned_data(w, "Alignment check"))),
+    "canned_jobs.update_canned_job": _row({A}, lambda u, w: canned_jobs.update_canned_job(
+        u, (c := _canned(w)), _canned_data(w, "Wiper blades", "Smears"),
+        canned_jobs.get_canned_job(w.system, c).version)),
+    "canned_jobs.set_canned_job_active": _row(
+        {A}, lambda u, w: canned_jobs.set_canned_job_active(u, _canned(w), True)),
+    "canned_jobs.add_canned_job": _row({A, W}, lambda u, w: canned_jobs.add_canned_job(
+        u, w.open_ticket, _canned(w), w.ticket_version(w.open_ticket))),
+    "canned_jobs.delete_canned_job": _row({A}, lambda u, w: canned_jobs.delete_canned_job(
+        u, _canned(w, "Alignment check"))),
     "jobs.record_authorisation": _row({A, W}, lambda u, w: jobs.record_authorisation(
         u, w.open_ticket, _approve_all(w, w.open_ticket), w.ticket_version(w.open_ticket))),
     "recommendations.add_recommended_job": _row({A, W}, lambda u, w: (
@@ -345,6 +372,8 @@ OPEN_READS: dict[str, Call] = {
         recommendations.vehicle_recommendations(u, w.vehicle)),
     "shop.get_settings": lambda u, w: shop.get_settings(u),
     "demo.is_empty": lambda u, w: demo.is_empty(u),
+    "canned_jobs.list_canned_jobs": lambda u, w: canned_jobs.list_canned_jobs(u, ListQuery()),
+    "canned_jobs.get_canned_job": lambda u, w: canned_jobs.get_canned_job(u, _canned(w)),
 }
 
 #: Functions that take the unit of work but are no role-checked entry point, and why.

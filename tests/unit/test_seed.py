@@ -11,6 +11,8 @@ from sqlalchemy import Engine, func, inspect, select, text
 
 from mechanic_desktop.db import seed as seed_module
 from mechanic_desktop.db.models import (
+    CannedJob,
+    CannedJobLine,
     Customer,
     Mechanic,
     Part,
@@ -267,6 +269,8 @@ def test_plan_must_be_consistent() -> None:
         (seed_module.TICKET_PART_COLUMNS, TicketPart),
         (seed_module.JOB_COLUMNS, TicketJob),
         (seed_module.MOVEMENT_COLUMNS, StockMovement),
+        (seed_module.CANNED_JOB_COLUMNS, CannedJob),
+        (seed_module.CANNED_LINE_COLUMNS, CannedJobLine),
     ],
 )
 def test_seeder_writes_every_column_of_the_model(columns: tuple[str, ...], model: type) -> None:

@@ -568,6 +568,7 @@ class EditorDialog(QDialog):
 def _fetcher(entity: str) -> Callable[[Any, int], Any] | None:
     """The service call that reads one record of ``entity`` (for Reload)."""
     from mechanic_desktop.services import (
+        canned_jobs,
         customers,
         mechanics,
         parts,
@@ -582,6 +583,7 @@ def _fetcher(entity: str) -> Callable[[Any, int], Any] | None:
         "mechanic": mechanics.get_mechanic, "part": parts.get_part,
         "ticket": tickets.get_ticket, "staff": staff.get_staff,
         "settings": lambda uow, _id: shop.get_settings(uow),
+        "canned_job": canned_jobs.get_canned_job,
     }
     return getters.get(entity)
 

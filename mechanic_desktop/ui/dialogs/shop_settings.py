@@ -1,5 +1,7 @@
 """Shop settings: the name and address printed on work orders and invoices, the sales
-tax rule, and how ticket numbers are labelled (e.g. RO-42).
+tax rule, the labour rate of work nobody is assigned to yet, how far approved work may
+outgrow the customer's authorisation, how long estimates hold, and how ticket numbers
+are labelled (e.g. RO-42).
 
 Changing the tax rule re-prices every ticket still being worked on, so the dialog says
 so before the user saves; finished tickets keep the tax they were invoiced with.
@@ -10,7 +12,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from PySide6.QtWidgets import QCheckBox, QPlainTextEdit, QWidget
+from PySide6.QtWidgets import QCheckBox, QLabel, QPlainTextEdit, QWidget
 
 from mechanic_desktop.domain.errors import StaleRecord
 from mechanic_desktop.domain.formatting import phone_text
@@ -47,6 +49,16 @@ def _rate_error(text: str) -> str | None:
     return None
 
 
+def _amount(value: Decimal) -> str:
+    return f"{value:.2f}"
+
+
+def _note(parent: QWidget, text: str) -> QLabel:
+    label = note_label(parent)
+    label.setText(text)
+    return label
+
+
 class ShopSettingsDialog(EditorDialog):
     needs = Action.EDIT_SETTINGS
 
@@ -75,6 +87,21 @@ class ShopSettingsDialog(EditorDialog):
         self.tax_note = note_label(self)
         self.tax_note.setStyleSheet(WARNING_STYLE)
         self.add_field("labor_taxed", "&Labour:", self.labor_taxed, note=self.tax_note)
+        self.labor_rate = line_edit(self, f"{record.labor_rate:.2f}", "e.g. 120.00", 16)
+        self.add_field("labor_rate", "Labour &rate (per hour):", self.labor_rate,
+                       checks.money(self.labor_rate, "Labour rate"), shown=_amount,
+                       note=_note(self, "Canned jobs' labour is priced at this until a "
+                                  "mechanic is assigned to it."))
+        self.tolerance = line_edit(self, f"{record.authorisation_tolerance:.2f}", "e.g. 25.00",
+                                   16)
+        self.add_field("authorisation_tolerance", "Authorisation t&olerance:", self.tolerance,
+                       checks.money(self.tolerance, "Authorisation tolerance"), shown=_amount,
+                       note=_note(self, "Approved work may grow this much (with tax) past "
+                                  "the customer's authorisation before a new one is needed."))
+        self.valid_days = line_edit(self, str(record.estimate_valid_days), "1 to 365", 3)
+        self.add_field("estimate_valid_days", "Estimates &valid for (days):", self.valid_days,
+                       checks.whole(self.valid_days, "Estimates valid for", 1, 365,
+                                    required=True), shown=str)
         self.prefix_edit = line_edit(self, record.ticket_prefix, "e.g. RO-", shop.MAX_PREFIX)
         self.prefix_note = note_label(self)
         self.add_field("ticket_prefix", "Ticket &prefix:", self.prefix_edit, note=self.prefix_note)
@@ -110,6 +137,9 @@ class ShopSettingsDialog(EditorDialog):
             phone=phone_as_typed(self.phone, self.existing.phone),
             tax_rate=self.tax_rate.text(), labor_taxed=self.labor_taxed.isChecked(),
             ticket_prefix=self.prefix_edit.text(),
+            labor_rate=self.labor_rate.text(),
+            authorisation_tolerance=self.tolerance.text(),
+            estimate_valid_days=self.valid_days.text(),
         )
         version = self.existing.version
         return lambda uow: workflow.update_settings(uow, data, version)

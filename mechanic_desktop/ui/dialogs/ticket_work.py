@@ -50,6 +50,7 @@ from mechanic_desktop.domain.staff import Role
 from mechanic_desktop.domain.status import TicketStatus
 from mechanic_desktop.domain.totals import hours_text
 from mechanic_desktop.services import documents, jobs, shop, workflow
+from mechanic_desktop.services.canned_jobs import CannedJobAdded
 from mechanic_desktop.services.runner import Operation, UnitOfWork
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs.add_parts import AddPartsDialog
@@ -180,6 +181,10 @@ class TicketWorkPanel(QWidget):
         self.add_job_button = button(box, "Add &job…", "ticketAddJob")
         self.add_job_button.setToolTip("Add another job (e.g. a timing belt) to the estimate")
         self.add_job_button.clicked.connect(self.add_job)
+        self.add_canned_button = button(box, "Add &canned job…", "ticketAddCannedJob")
+        self.add_canned_button.setToolTip(
+            "Add a job from the shop's library (labour and parts at today's prices)")
+        self.add_canned_button.clicked.connect(self.add_canned_job)
         self.edit_job_button = button(box, "&Edit job…", "ticketEditJob")
         self.edit_job_button.setToolTip(
             "The job's title, the customer's concern, the cause and the correction")
@@ -201,7 +206,8 @@ class TicketWorkPanel(QWidget):
                               "customer's authorisation")
             widget.clicked.connect(lambda _c=False, s=status: self.decide(s))
             self.decide_buttons[status] = widget
-        for widget in (self.add_job_button, self.edit_job_button, self.remove_job_button):
+        for widget in (self.add_job_button, self.add_canned_button, self.edit_job_button,
+                       self.remove_job_button):
             jobs_row.addWidget(widget)
         jobs_row.addStretch(1)
         layout.addLayout(jobs_row)
@@ -467,6 +473,7 @@ class TicketWorkPanel(QWidget):
         mechanic = self.ui.actor is not None and self.ui.actor.role is Role.MECHANIC
         gates = (
             (self.add_job_button, editable, Action.EDIT_TICKETS),
+            (self.add_canned_button, editable, Action.ASSIGN_WORK),
             (self.edit_job_button, editable and job is not None, Action.RECORD_FINDINGS),
             (self.remove_job_button,
              editable and job is not None and job.status == JobStatus.PROPOSED.value,
@@ -673,6 +680,30 @@ class TicketWorkPanel(QWidget):
         if self.detail is None or not self.detail.editable or self.busy:
             return
         self._open_job_dialog(None)
+
+    def add_canned_job(self) -> None:
+        """Pick a job from the library (``CannedJobPicker``); the new job is selected
+        and what could not be added (a part gone) is said in the note line."""
+        if self.detail is None or not self.detail.editable or self.busy:
+            return
+        from mechanic_desktop.ui.dialogs.canned_jobs import CannedJobPicker
+
+        def added(result: CannedJobAdded) -> None:
+            self.apply(result.detail)
+            index = self.jobs_model.find("job", result.job_id)
+            if index.isValid():
+                self.jobs_tree.setCurrentIndex(index)
+            title = next((j.title for j in result.detail.jobs if j.id == result.job_id), "")
+            self.note.setStyleSheet(ERROR_STYLE if result.notes else NOTE_STYLE)
+            self.note.setText(" ".join((f"Added the job “{title}”.", *result.notes)))
+
+        dialog = CannedJobPicker(self.ui, self.ticket_id, self.detail, self.window(),
+                                 self._prefix())
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.saved.connect(alive(self, added))
+        dialog.reloaded.connect(alive(self, self.apply))
+        self.canned_dialog = dialog
+        dialog.open()
 
     def edit_job(self) -> None:
         job = self.selected_job()
