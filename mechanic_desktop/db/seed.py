@@ -182,11 +182,9 @@ TICKET_MECHANIC_COLUMNS = (
 TICKET_PART_COLUMNS = (
     "id", "ticket_id", "part_id", "quantity", "unit_price", "added_at", "job_id", "taken",
 )
-#: Columns that came with jobs (revision 0006): left out when seeding an older schema.
-JOB_ERA_COLUMNS = frozenset({"job_id", "operation", "taken", "authorised_total"})
 JOB_COLUMNS = (
     "id", "ticket_id", "position", "title", "concern", "cause", "correction", "status",
-    "version", "created_at", "updated_at",
+    "version", "created_at", "updated_at", "follow_up_of", "dismissed_at", "dismissed_by",
 )
 MOVEMENT_COLUMNS = (
     "id", "part_id", "quantity", "reason", "ticket_id", "staff_user_id", "note", "created_at",
@@ -551,7 +549,12 @@ def _pick(rng: random.Random, table: Sequence[tuple[TicketStatus, float]]) -> Ti
 class _Loader:
     """Generates and writes one plan; holds the id bases and the per-vehicle schedule."""
 
-    def __init__(self, sink: _Sink, plan: SeedPlan, say: Progress, *, jobs: bool = True) -> None:
+    def __init__(
+        self, sink: _Sink, plan: SeedPlan, say: Progress, *, jobs: bool = True,
+        present: dict[str, set[str]] | None = None,
+    ) -> None:
+        #: Each seeded table's columns in the schema being seeded (None: all of them).
+        self.present = present or {}
         #: Whether the schema has jobs (revision 0006 on): each ticket then gets one
         #: approved job, authorised for its total, holding its lines.
         self.jobs = jobs
@@ -894,8 +897,7 @@ class _Loader:
                 rate = self.rates[m]
                 # minutes / 60 × rate, rounded half-up to the cent, once per line
                 labor += (minutes * rate * 2 + 60) // 120
-                crew.append((tid, mbase + m + 1, minutes, money(rate), started_s)
-                            + ((tid, "") if jobs else ()))
+                crew.append((tid, mbase + m + 1, minutes, money(rate), started_s, tid, ""))
 
             parts_total = 0
             if n_parts:
@@ -913,8 +915,8 @@ class _Loader:
                     self.consumed[p] += qty
                     line_id += 1
                     move_id += 1
-                    lines.append((line_id, tid, pbase + p + 1, qty, money(price), started_s)
-                                 + ((tid, sink.flag(True)) if jobs else ()))
+                    lines.append((line_id, tid, pbase + p + 1, qty, money(price), started_s,
+                                  tid, sink.flag(True)))
                     moves.append((move_id, pbase + p + 1, -qty, "ticket", tid, None, "",
                                   started_s))
 
@@ -930,11 +932,11 @@ class _Loader:
                 fmt(completed) if completed is not None else None,
                 fmt(closed) if closed is not None else None,
                 money(parts_total), money(labor), money(0), money(total), 1, opened_s,
-                changed_s,
-            ) + ((money(total),) if jobs else ()))
+                changed_s, money(total),
+            ))
             if jobs:
                 job_rows.append((tid, tid, 1, description.split(";")[0][:200], description,
-                                 "", "", "approved", 1, opened_s, changed_s))
+                                 "", "", "approved", 1, opened_s, changed_s, None, None, None))
             if len(tickets) >= plan.chunk_size:
                 self._flush(tickets, job_rows, crew, lines, moves)
                 tickets, job_rows, crew, lines, moves = [], [], [], [], []
@@ -961,21 +963,26 @@ class _Loader:
 
     def _flush(self, tickets: list[Row], job_rows: list[Row], crew: list[Row],
                lines: list[Row], moves: list[Row]) -> None:
-        sink = self.sink
-        sink.insert("service_tickets", self._columns(TICKET_COLUMNS), tickets)
+        self._insert("service_tickets", TICKET_COLUMNS, tickets)
         if self.jobs:
-            sink.insert("ticket_jobs", JOB_COLUMNS, job_rows)
-        sink.insert("ticket_mechanics", self._columns(TICKET_MECHANIC_COLUMNS), crew)
-        sink.insert("ticket_parts", self._columns(TICKET_PART_COLUMNS), lines)
-        sink.insert("stock_movements", MOVEMENT_COLUMNS, moves)
+            self._insert("ticket_jobs", JOB_COLUMNS, job_rows)
+        self._insert("ticket_mechanics", TICKET_MECHANIC_COLUMNS, crew)
+        self._insert("ticket_parts", TICKET_PART_COLUMNS, lines)
+        self._insert("stock_movements", MOVEMENT_COLUMNS, moves)
         self.counts.ticket_mechanics += len(crew)
         self.counts.ticket_parts += len(lines)
         self.counts.stock_movements += len(moves)
 
-    def _columns(self, columns: Sequence[str]) -> Sequence[str]:
-        """``columns`` as the schema being seeded has them (no job columns before 0006);
-        the job-era columns come last in each list, as they do in each row."""
-        return columns if self.jobs else [c for c in columns if c not in JOB_ERA_COLUMNS]
+    def _insert(self, table: str, columns: Sequence[str], rows: list[Row]) -> None:
+        """Write ``rows`` into the columns the schema being seeded has: the migration
+        tests seed older revisions too, which lack the newer columns (left out here)."""
+        have = self.present.get(table)
+        if have is None or have.issuperset(columns):
+            self.sink.insert(table, columns, rows)
+            return
+        keep = [i for i, c in enumerate(columns) if c in have]
+        self.sink.insert(table, [columns[i] for i in keep],
+                         [tuple(row[i] for i in keep) for row in rows])
 
     def opening_stock(self) -> None:
         """Book each part's opening stock (what tickets took plus what is left) and set
@@ -1060,7 +1067,8 @@ def seed(engine: Engine, plan: SeedPlan, progress: Progress | None = None) -> st
     sink = _open_sink(engine, tables)
     try:
         try:
-            counts = _Loader(sink, plan, say, jobs=jobs).run()
+            present = {t: {c["name"] for c in inspector.get_columns(t)} for t in tables}
+            counts = _Loader(sink, plan, say, jobs=jobs, present=present).run()
             say("committing and analyzing")
             sink.commit()
         except BaseException:
