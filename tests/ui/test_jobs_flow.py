@@ -1,8 +1,8 @@
 """The estimate-to-invoice path driven as a service writer would, on both backends: a new
-ticket, a second job, labour and parts on each, the estimate printed, a phone
-authorisation approving one job and declining the other, work started (only the approved
-job's parts leave the shelf), an hour more asking for a new authorisation, then
-completion; and the car's next ticket offering the declined job."""
+ticket, a canned job from the library and a custom job, labour and parts, the estimate
+printed, a phone authorisation approving two jobs and declining the third, work started
+(only the approved jobs' parts leave the shelf), an hour more asking for a new
+authorisation, then completion; and the car's next ticket offering the declined job."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from mechanic_desktop.db.unit_of_work import UnitOfWork
-from mechanic_desktop.services import parts, tickets, workflow
+from mechanic_desktop.services import canned_jobs, parts, tickets, workflow
 from mechanic_desktop.services import shop as shop_service
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs.add_parts import AddPartsDialog
@@ -89,6 +89,9 @@ def test_estimate_authorise_work_and_complete_then_render(
     workflow.update_settings(arrange, shop_service.ShopSettingsData(
         "Bolt Garage", "1 Main St", "555-000-1111", "8.875", False, "RO-",
         labor_rate="120.00"), settings.version)
+    canned_jobs.create_canned_job(arrange, canned_jobs.CannedJobData(
+        "Brake fluid flush", "Soft pedal", [
+            canned_jobs.CannedLine(canned_jobs.LineKind.LABOUR, "Flush brake fluid", 45)]))
 
     # New ticket: the customer's only car is chosen, the concern typed, saved.
     new = TicketDialog(ui)
@@ -116,21 +119,33 @@ def test_estimate_authorise_work_and_complete_then_render(
     # The brakes job: an hour and a half of labour and a filter (stand-in for pads).
     _add_labour(qtbot, work, "Replace front pads", "1.5")
     _add_part(qtbot, work, "flt", 2)
-    # A second job, the timing belt, with its own parts.
+    # A canned job from the library, found by a word and picked with the keyboard.
+    qtbot.mouseClick(work.add_canned_button, LEFT)
+    picker = work.canned_dialog
+    assert picker is not None
+    qtbot.waitUntil(picker.isVisible, timeout=WAIT_MS)
+    qtbot.keyClicks(picker.search, "flush")
+    qtbot.waitUntil(lambda: picker.model.rowCount() == 1 and not picker.model.loading
+                    and not picker.model.search_pending, timeout=WAIT_MS)
+    qtbot.keyClick(picker.search, Qt.Key.Key_Down)
+    with qtbot.waitSignal(picker.saved, timeout=WAIT_MS):
+        qtbot.keyClick(picker.table, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: len(job_lines(work, "job")) == 2, timeout=WAIT_MS)
+    # A custom job, the timing belt, with its own parts.
     qtbot.mouseClick(work.add_job_button, LEFT)
     job_dialog = work.job_dialog
     assert isinstance(job_dialog, JobDialog)
     qtbot.keyClicks(job_dialog.title, "Timing belt")
     with qtbot.waitSignal(job_dialog.saved, timeout=WAIT_MS):
         qtbot.keyClick(job_dialog.title, Qt.Key.Key_Return)
-    click_line(qtbot, work, "job", "2. Timing belt")
+    click_line(qtbot, work, "job", "3. Timing belt")
     _add_part(qtbot, work, "oil-", 3)
-    # 1.5 h × 120 + 2 × 8.50 + 8.875 % of 17.00; 3 × 12.99 + tax.
-    assert job_lines(work, "job", 3) == ["198.51", "42.43"]
+    # 1.5 h × 120 + 2 × 8.50 + 8.875 % of 17.00; 0.75 h × 120; 3 × 12.99 + tax.
+    assert job_lines(work, "job", 3) == ["198.51", "90.00", "42.43"]
     assert job_lines(work, "part", 4) == ["On shelf", "On shelf"]
     assert parts.get_part(arrange, shop.filter.id).quantity_on_hand == 40
     assert work.total_labels["total"].text() == "0.00"  # nothing approved yet
-    assert "Estimate 240.94: not authorised" in work.authorisation_note.text()
+    assert "Estimate 330.94: not authorised" in work.authorisation_note.text()
 
     # The estimate, as the customer gets it.
     if shutil.which("pdftotext"):
@@ -146,7 +161,7 @@ def test_estimate_authorise_work_and_complete_then_render(
         text = subprocess.run(["pdftotext", "-layout", str(work.last_pdf), "-"],
                               capture_output=True, encoding="utf-8", check=True).stdout
         for expected in ("Estimate RO-", "Brakes grind when stopping", "Timing belt",
-                         "Replace front pads", "Estimate total", "240.94",
+                         "Replace front pads", "Estimate total", "330.94", "Soft pedal",
                          "Customer's signature"):
             assert expected in text, expected
 
@@ -154,17 +169,17 @@ def test_estimate_authorise_work_and_complete_then_render(
     auth = _authorise(qtbot, work, decline="Timing belt")
     assert auth.authorised_by.text() == "Ada Lovelace"
     assert auth.method.currentText() == "Phone" and auth.contact.text() == "(555) 123-4567"
-    assert auth.amount.text() == "198.51"
+    assert auth.amount.text() == "288.51"
     save_shot(auth, folder / "jobs-authorisation.png", "Record authorisation", "Timing belt",
-              "198.51")
+              "288.51")
     with qtbot.waitSignal(auth.saved, timeout=WAIT_MS):
         qtbot.mouseClick(auth.save_button, LEFT)
-    qtbot.waitUntil(lambda: job_lines(work, "job", 4) == ["Approved", "Declined"],
+    qtbot.waitUntil(lambda: job_lines(work, "job", 4) == ["Approved", "Approved", "Declined"],
                     timeout=WAIT_MS)
-    assert work.total_labels["total"].text() == "198.51"
+    assert work.total_labels["total"].text() == "288.51"
     assert parts.get_part(arrange, shop.filter.id).quantity_on_hand == 38  # taken
     assert parts.get_part(arrange, shop.oil.id).quantity_on_hand == 4  # declined: not taken
-    assert "Authorised 198.51 by Ada Lovelace (phone)" in work.authorisation_note.text()
+    assert "Authorised 288.51 by Ada Lovelace (phone)" in work.authorisation_note.text()
 
     # Work starts; one more hour on the brakes needs the customer's yes again.
     qtbot.mouseClick(work.status_buttons["in_progress"], LEFT)
@@ -174,19 +189,19 @@ def test_estimate_authorise_work_and_complete_then_render(
     qtbot.waitUntil(lambda: "Authorisation needed: +120.00" in work.authorisation_note.text(),
                     timeout=WAIT_MS)
     save_shot(dialog, folder / "jobs-ticket-editor.png", "Authorisation needed: +120.00",
-              "1. Brakes grind when stopping", "2. Timing belt")
+              "1. Brakes grind when stopping", "2. Brake fluid flush", "3. Timing belt")
     qtbot.mouseClick(work.status_buttons["completed"], LEFT)
     qtbot.waitUntil(lambda: "needs the customer's authorisation for 120.00" in dialog.banner_text
                     or "120.00" in work.note.text(), timeout=WAIT_MS)
     again = _authorise(qtbot, work, decline=None)
-    assert again.amount.text() == "318.51"
+    assert again.amount.text() == "408.51"
     with qtbot.waitSignal(again.saved, timeout=WAIT_MS):
         qtbot.mouseClick(again.save_button, LEFT)
     qtbot.waitUntil(lambda: "(2 authorisations)" in work.authorisation_note.text(),
                     timeout=WAIT_MS)
     qtbot.mouseClick(work.status_buttons["completed"], LEFT)
     qtbot.waitUntil(lambda: dialog.status.text() == "Completed", timeout=WAIT_MS)
-    assert work.total_labels["total"].text() == "318.51"
+    assert work.total_labels["total"].text() == "408.51"
     assert "Timing belt" in visible_text(dialog)
 
     # The car comes back: its next ticket offers the declined belt.

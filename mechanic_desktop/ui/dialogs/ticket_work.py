@@ -181,7 +181,7 @@ class TicketWorkPanel(QWidget):
         self.add_job_button = button(box, "Add &job…", "ticketAddJob")
         self.add_job_button.setToolTip("Add another job (e.g. a timing belt) to the estimate")
         self.add_job_button.clicked.connect(self.add_job)
-        self.add_canned_button = button(box, "Add &canned job…", "ticketAddCannedJob")
+        self.add_canned_button = button(box, "Add ca&nned job…", "ticketAddCannedJob")
         self.add_canned_button.setToolTip(
             "Add a job from the shop's library (labour and parts at today's prices)")
         self.add_canned_button.clicked.connect(self.add_canned_job)
@@ -189,7 +189,7 @@ class TicketWorkPanel(QWidget):
         self.edit_job_button.setToolTip(
             "The job's title, the customer's concern, the cause and the correction")
         self.edit_job_button.clicked.connect(self.edit_job)
-        self.remove_job_button = button(box, "Remove jo&b", "ticketRemoveJob")
+        self.remove_job_button = button(box, "Re&move job", "ticketRemoveJob")
         self.remove_job_button.setToolTip("Remove a proposed job and its lines")
         self.remove_job_button.clicked.connect(self.remove_job)
         self.authorise_button = button(box, "Record a&uthorisation…", "ticketAuthorise")
