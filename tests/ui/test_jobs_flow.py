@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
 from mechanic_desktop.db.unit_of_work import UnitOfWork
@@ -229,3 +229,28 @@ def test_estimate_authorise_work_and_complete_then_render(
     assert follow is not None and follow.work is not None and follow.work.detail is not None
     assert [j.title for j in follow.work.detail.jobs] == ["Oil change", "Timing belt"]
     assert [j.status for j in follow.work.detail.jobs] == ["proposed", "proposed"]
+
+
+def _mnemonics(root: QWidget) -> list[str]:
+    """The Alt letters of the buttons and field labels a person sees on ``root``."""
+    found = []
+    for child in root.findChildren(QWidget):
+        text = child.text() if isinstance(child, QAbstractButton | QLabel) else ""
+        if child.isVisible() and "&" in text.replace("&&", ""):
+            found.append(text.replace("&&", "")[text.replace("&&", "").index("&") + 1].lower())
+    return found
+
+
+def test_every_alt_letter_of_the_ticket_editor_is_its_own(
+    qtbot: QtBot, ui: UiContext, shop: Shop
+) -> None:
+    """Alt plus a letter does one thing: no two visible controls share their letter."""
+    dialog = TicketDialog(ui, shop.ticket)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.work is not None and dialog.work.detail is not None,
+                    timeout=WAIT_MS)
+    letters = _mnemonics(dialog)
+    assert len(letters) > 15
+    shared = sorted({c for c in letters if letters.count(c) > 1})
+    assert shared == [], shared

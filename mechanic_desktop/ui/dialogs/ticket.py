@@ -113,7 +113,7 @@ class TicketDialog(EditorDialog):
                 self.description, "Describe the customer's concern or the work requested."
             ),
         )
-        self.add_field("promised_at", "&Promised:", self._promised_picker(record))
+        self.add_field("promised_at", "Pro&mised:", self._promised_picker(record))
         self.odometer = line_edit(
             self, str(record.odometer_in) if record and record.odometer_in is not None else "",
             "miles on arrival", 9,
@@ -183,7 +183,7 @@ class TicketDialog(EditorDialog):
         # description, never the VIN, and the whole of it is one hover away.
         self.vehicle.currentTextChanged.connect(self.vehicle.setToolTip)
         layout.addWidget(self.vehicle, 1)
-        self.add_vehicle_button = button(box, "Add &vehicle…", "ticketAddVehicle")
+        self.add_vehicle_button = button(box, "Add ve&hicle…", "ticketAddVehicle")
         self.add_vehicle_button.clicked.connect(self.add_vehicle)
         layout.addWidget(self.add_vehicle_button)
         return box

@@ -189,7 +189,7 @@ class TicketWorkPanel(QWidget):
         self.edit_job_button.setToolTip(
             "The job's title, the customer's concern, the cause and the correction")
         self.edit_job_button.clicked.connect(self.edit_job)
-        self.remove_job_button = button(box, "Re&move job", "ticketRemoveJob")
+        self.remove_job_button = button(box, "Remove job", "ticketRemoveJob")
         self.remove_job_button.setToolTip("Remove a proposed job and its lines")
         self.remove_job_button.clicked.connect(self.remove_job)
         self.authorise_button = button(box, "Record a&uthorisation…", "ticketAuthorise")
@@ -198,7 +198,7 @@ class TicketWorkPanel(QWidget):
         self.authorise_button.clicked.connect(
             lambda _checked=False: self.record_authorisation(None))
         self.decide_buttons: dict[JobStatus, QAbstractButton] = {}
-        for status, text, name in ((JobStatus.APPROVED, "Appro&ve…", "ticketApproveJob"),
+        for status, text, name in ((JobStatus.APPROVED, "Approve…", "ticketApproveJob"),
                                    (JobStatus.DECLINED, "Dec&line…", "ticketDeclineJob"),
                                    (JobStatus.DEFERRED, "De&fer…", "ticketDeferJob")):
             widget = button(box, text, name)
