@@ -73,6 +73,9 @@ def settings_in(uow: UnitOfWork, create: bool) -> ShopSettingsRecord:
     repo = WorkflowRepository(uow.session)
     row = repo.settings()
     if row is not None:
+        # Held for the transaction: the session keeps rows only while referenced, and
+        # one write reads the settings several times.
+        uow.session.info["shop_settings_row"] = row
         return to_record(row)
     if not create:
         return DEFAULTS

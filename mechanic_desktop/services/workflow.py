@@ -82,22 +82,41 @@ def get_ticket_detail(uow: UnitOfWork, ticket_id: int) -> TicketDetail:
         return _detail(uow, ticket)
 
 
+#: ``session.info`` key of the lines ``_recompute`` just read: (ticket id, jobs, labour
+#: lines, parts lines). ``_save`` hands them to ``_detail`` instead of reading them again.
+_FRESH_LINES = "workflow.fresh_lines"
+_LINE_TYPES = (TicketJob, TicketMechanic, TicketPart)
+
+
+def _lines(uow: UnitOfWork, ticket_id: int) -> tuple[
+    list[TicketJob], list[tuple[TicketMechanic, str, bool]], list[tuple[TicketPart, str, str]]
+]:
+    """The ticket's jobs and lines: those ``_recompute`` read a moment ago when no line
+    changed since (one write reads them once), else from the database."""
+    fresh = uow.session.info.pop(_FRESH_LINES, None)
+    if fresh is not None and fresh[0] == ticket_id:
+        return fresh[1], fresh[2], fresh[3]
+    repo = WorkflowRepository(uow.session)
+    return repo.jobs(ticket_id), repo.mechanic_lines(ticket_id), repo.part_lines(ticket_id)
+
+
 def _detail(uow: UnitOfWork, ticket: ServiceTicket) -> TicketDetail:
     repo = WorkflowRepository(uow.session)
     settings = settings_in(uow, create=False)
+    job_rows, labour_rows, part_rows = _lines(uow, ticket.id)
     mechanics = tuple(
         MechanicLineRecord(
             tm.mechanic_id, name, tm.minutes, tm.hourly_rate,
             labor_line(tm.minutes, tm.hourly_rate), active, tm.job_id, tm.operation, tm.id,
         )
-        for tm, name, active in repo.mechanic_lines(ticket.id)
+        for tm, name, active in labour_rows
     )
     parts = tuple(
         PartLineRecord(
             tp.id, tp.part_id, sku, name, tp.quantity, tp.unit_price,
             parts_line(tp.quantity, tp.unit_price), tp.job_id, tp.taken,
         )
-        for tp, sku, name in repo.part_lines(ticket.id)
+        for tp, sku, name in part_rows
     )
 
     def totals_of(job_ids: set[int]) -> Totals:
@@ -107,7 +126,7 @@ def _detail(uow: UnitOfWork, ticket: ServiceTicket) -> TicketDetail:
             settings.tax_rate, settings.labor_taxed,
         )
 
-    rows = repo.jobs(ticket.id)
+    rows = job_rows
     jobs = tuple(
         JobRecord(
             j.id, j.position, j.title, j.concern, j.cause, j.correction, j.status, j.version,
@@ -237,16 +256,16 @@ def _recompute(uow: UnitOfWork, ticket: ServiceTicket, settings: ShopSettingsRec
     rounded once; tax once on the sum): declined, deferred and proposed work is billed
     nothing."""
     uow.flush()
-    repo = WorkflowRepository(uow.session)
-    approved = {j.id for j in repo.jobs(ticket.id) if JobStatus(j.status).counts}
+    uow.session.info.pop(_FRESH_LINES, None)
+    jobs, labour, parts = _lines(uow, ticket.id)
+    approved = {j.id for j in jobs if JobStatus(j.status).counts}
     totals = ticket_totals(
-        [(tm.minutes, tm.hourly_rate) for tm, _, _ in repo.mechanic_lines(ticket.id)
-         if tm.job_id in approved],
-        [(tp.quantity, tp.unit_price) for tp, _, _ in repo.part_lines(ticket.id)
-         if tp.job_id in approved],
+        [(tm.minutes, tm.hourly_rate) for tm, _, _ in labour if tm.job_id in approved],
+        [(tp.quantity, tp.unit_price) for tp, _, _ in parts if tp.job_id in approved],
         settings.tax_rate,
         settings.labor_taxed,
     )
+    uow.session.info[_FRESH_LINES] = (ticket.id, jobs, labour, parts)
     ticket.parts_total = totals.parts
     ticket.labor_total = totals.labor
     ticket.tax_total = totals.tax
@@ -256,6 +275,9 @@ def _recompute(uow: UnitOfWork, ticket: ServiceTicket, settings: ShopSettingsRec
 def _save(uow: UnitOfWork, ticket: ServiceTicket, action: str, summary: str) -> TicketDetail:
     """Bump the ticket's version (even when only its lines changed), record who did what,
     commit, and hand back the fresh detail."""
+    session = uow.session
+    if any(isinstance(o, _LINE_TYPES) for o in (*session.new, *session.dirty, *session.deleted)):
+        session.info.pop(_FRESH_LINES, None)  # lines changed after the totals were set
     ticket.updated_at = utcnow()
     audit.record(uow, action, "ticket", ticket.id, f"Ticket {ticket.number}: {summary}")
     with constraint_errors():
