@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from mechanic_desktop.db import repositories
 from mechanic_desktop.db.models import (
     AuditEntry,
+    CannedJob,
     Customer,
     Mechanic,
     Part,
@@ -104,6 +105,11 @@ def _staff(s: Session, i: int, k: int, n: int) -> object:
                      password_hash="x", role=ROLES[k])
 
 
+def _canned(s: Session, i: int, k: int, n: int) -> object:
+    # Names are unique; the sort key (a search key: case and accents folded) can repeat.
+    return CannedJob(name=f"Job {k} #{n - i}", name_key=f"job {k}")
+
+
 def _add(s: Session, obj: Any) -> Any:
     s.add(obj)
     s.flush()
@@ -137,6 +143,7 @@ TABLES = {
     }),
     "MOVEMENTS": Table(repositories.MOVEMENTS, _movement, {"created": lambda i, k: k}),
     "AUDIT": Table(audit.AUDIT, _audit, {"at": lambda i, k: k}),
+    "CANNED_JOBS": Table(repositories.CANNED_JOBS, _canned, {"name": lambda i, k: k}),
     "STAFF": Table(repositories.STAFF, _staff, {
         "username": lambda i, k: -i,
         "full_name": lambda i, k: k,
