@@ -37,6 +37,7 @@ depends_on: str | Sequence[str] | None = None
 MONEY = mechanic_desktop.db.types.Decimal2(precision=12, scale=2)
 WHEN = mechanic_desktop.db.types.UtcDateTime()
 DEFAULT_TITLE = "Work requested"
+WORK = ["ticket_id", "mechanic_id", "minutes", "hourly_rate"]
 
 
 def _first_line(dialect: str) -> str:
@@ -136,6 +137,11 @@ def upgrade() -> None:
             ["id", "ticket_id"],
         )
     op.create_index("ix_ticket_mechanics_ticket_id", "ticket_mechanics", ["ticket_id"])
+    if dialect == "sqlite":
+        # The ranking's covering index (0003) now carries the job, whose status decides
+        # whether the time was billed.
+        op.drop_index("ix_ticket_mechanics_work", table_name="ticket_mechanics")
+        op.create_index("ix_ticket_mechanics_work", "ticket_mechanics", WORK + ["job_id"])
 
     op.add_column("ticket_parts", sa.Column("job_id", sa.Integer(), nullable=True))
     op.add_column("ticket_parts", sa.Column(
@@ -231,6 +237,9 @@ def downgrade() -> None:
         batch.drop_column("job_id")
 
     op.drop_index("ix_ticket_mechanics_ticket_id", table_name="ticket_mechanics")
+    if dialect == "sqlite":
+        op.drop_index("ix_ticket_mechanics_work", table_name="ticket_mechanics")
+        op.create_index("ix_ticket_mechanics_work", "ticket_mechanics", WORK)
     op.execute(
         "UPDATE ticket_mechanics SET minutes = (SELECT sum(o.minutes) FROM ticket_mechanics o "
         "WHERE o.ticket_id = ticket_mechanics.ticket_id "

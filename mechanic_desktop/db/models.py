@@ -279,9 +279,11 @@ class TicketMechanic(Base):
             ["job_id", "ticket_id"], ["ticket_jobs.id", "ticket_jobs.ticket_id"],
             name="fk_ticket_mechanics_job",
         ),
-        # The mechanic ranking reads time and rate per ticket from the index (SQLite).
+        # The mechanic ranking reads time, rate and job per ticket from the index
+        # (SQLite); the job's status says whether the time was billed.
         only_on("sqlite", Index(
-            "ix_ticket_mechanics_work", "ticket_id", "mechanic_id", "minutes", "hourly_rate"
+            "ix_ticket_mechanics_work", "ticket_id", "mechanic_id", "minutes", "hourly_rate",
+            "job_id",
         )),
     )
 
