@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from mechanic_desktop.db.types import Decimal3, Money, UtcDateTime, utcnow
+from mechanic_desktop.domain.billing import PaymentMethod
 from mechanic_desktop.domain.jobs import AuthorisationMethod, JobStatus
 from mechanic_desktop.domain.status import TicketStatus
 
@@ -43,6 +44,7 @@ MOVEMENT_REASONS = ("initial", "ticket", "return", "receive", "adjust", "cancel"
 JOB_STATUSES = ", ".join(f"'{s.value}'" for s in JobStatus)
 DECISIONS = ", ".join(f"'{s.value}'" for s in JobStatus if s is not JobStatus.PROPOSED)
 METHODS = ", ".join(f"'{m.value}'" for m in AuthorisationMethod)
+PAYMENT_METHODS = ", ".join(f"'{m.value}'" for m in PaymentMethod)
 #: A job that is recommended work on its vehicle (unless another job took it up).
 OPEN_RECOMMENDATION = "status IN ('declined', 'deferred') AND dismissed_at IS NULL"
 CANNED_KINDS = "'labour', 'part'"
@@ -533,6 +535,12 @@ class ShopSettings(Base):
     tax_rate: Mapped[Decimal] = mapped_column(Decimal3, default=Decimal("0"))
     labor_taxed: Mapped[bool] = mapped_column(Boolean, default=False)
     ticket_prefix: Mapped[str] = mapped_column(String(10), default="RO-")
+    invoice_prefix: Mapped[str] = mapped_column(
+        String(10), default="INV-", server_default=text("'INV-'")
+    )
+    credit_note_prefix: Mapped[str] = mapped_column(
+        String(10), default="CN-", server_default=text("'CN-'")
+    )
     #: What an hour of labour is billed at when no mechanic's own rate applies yet (a
     #: canned job's labour, before someone is assigned to it).
     labor_rate: Mapped[Decimal] = mapped_column(
@@ -558,4 +566,95 @@ class ShopSettings(Base):
         CheckConstraint(
             "estimate_valid_days >= 1 AND estimate_valid_days <= 365", name="valid_days_range"
         ),
+    )
+
+
+class DocumentCounter(Base):
+    """The last number given out of a gapless sequence ("invoice", "credit_note"). A
+    posting locks its row (PostgreSQL ``FOR UPDATE``; SQLite's BEGIN IMMEDIATE already
+    serialises writers) and raises it in the same transaction as the document: a
+    rolled-back posting gives its number back, so numbers have no gaps and no twins."""
+
+    __tablename__ = "document_counters"
+
+    name: Mapped[str] = mapped_column(String(20), primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (CheckConstraint("last_number >= 0", name="last_nonneg"),)
+
+
+class Invoice(Base):
+    """A posted invoice: its number, when and by whom, its totals (for sums and
+    reports) and ``snapshot``, the frozen document (JSON: lines, prices, tax, customer,
+    vehicle, authorisations as they were). Never updated or deleted; a credit note
+    cancels it."""
+
+    __tablename__ = "invoices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, unique=True)
+    label: Mapped[str] = mapped_column(String(30))
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("service_tickets.id"), index=True)
+    posted_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    posted_by: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    parts_total: Mapped[Decimal] = mapped_column(Money)
+    labor_total: Mapped[Decimal] = mapped_column(Money)
+    tax_total: Mapped[Decimal] = mapped_column(Money)
+    total: Mapped[Decimal] = mapped_column(Money)
+    #: Closed by an administrator with a balance still due: the customer owes it.
+    on_account: Mapped[bool] = mapped_column(Boolean, default=False)
+    snapshot: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (
+        CheckConstraint("number > 0", name="number_positive"),
+        CheckConstraint(
+            "parts_total >= 0 AND labor_total >= 0 AND tax_total >= 0 AND total >= 0",
+            name="totals_nonneg",
+        ),
+    )
+
+
+class CreditNote(Base):
+    """Cancels one posted invoice in full (at most one per invoice), with the reason."""
+
+    __tablename__ = "credit_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, unique=True)
+    label: Mapped[str] = mapped_column(String(30))
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), unique=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("service_tickets.id"), index=True)
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    issued_by: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    reason: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (
+        CheckConstraint("number > 0", name="number_positive"),
+        CheckConstraint("amount >= 0", name="amount_nonneg"),
+        CheckConstraint("reason <> ''", name="reason_required"),
+    )
+
+
+class Payment(Base):
+    """Money taken for a ticket (a deposit before its invoice, or against it); a refund
+    is a negative entry with its reason. Entries are added, never edited."""
+
+    __tablename__ = "payments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("service_tickets.id"), index=True)
+    taken_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    method: Mapped[str] = mapped_column(String(20))
+    reference: Mapped[str] = mapped_column(String(40), default="")
+    taken_by: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (
+        CheckConstraint("amount <> 0", name="amount_nonzero"),
+        CheckConstraint(f"method IN ({PAYMENT_METHODS})", name="method_known"),
+        CheckConstraint("amount > 0 OR reason <> ''", name="refund_reason"),
+        Index("ix_payments_taken_at", "taken_at"),
     )

@@ -11,7 +11,9 @@ role: a mechanic books time only for themselves and only on tickets they are ass
 to, and changes the status only of those tickets (``may_work_on``, ``may_book_time``).
 Reports need someone signed in; those that show money earned (revenue, labour revenue
 per mechanic, what customers were billed, parts revenue, the week's takings on the
-dashboard) are for administrators. Pay rates are read by those who assign work
+dashboard) are for administrators. Invoicing and taking payments belong to the front desk
+(administrators and service writers); refunds and closing a ticket whose balance is
+still due ("on account") to administrators. Pay rates are read by those who assign work
 (administrators and service writers) and changed by administrators only; the services
 leave them out of what they send a mechanic.
 """
@@ -52,6 +54,10 @@ class Action(StrEnum):
     VIEW_REPORTS = "read work-in-progress, stock and customer-history reports"
     VIEW_REVENUE = "read revenue reports"
     VIEW_PAY_RATES = "see mechanics' pay rates"
+    POST_INVOICES = "invoice customers (post invoices)"
+    TAKE_PAYMENTS = "take payments"
+    REFUND_PAYMENTS = "refund payments"
+    CLOSE_ON_ACCOUNT = "close a ticket with a balance due (on account)"
 
 
 _WRITER = frozenset(
@@ -66,6 +72,8 @@ _WRITER = frozenset(
         Action.RECEIVE_STOCK,
         Action.VIEW_REPORTS,
         Action.VIEW_PAY_RATES,
+        Action.POST_INVOICES,
+        Action.TAKE_PAYMENTS,
     }
 )
 _MECHANIC = frozenset({Action.SET_STATUS, Action.LOG_HOURS, Action.RECORD_FINDINGS})

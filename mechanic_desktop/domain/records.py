@@ -8,6 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
+from mechanic_desktop.domain.billing import BillingRecord
 from mechanic_desktop.domain.totals import Totals
 
 T = TypeVar("T")
@@ -199,6 +200,9 @@ class ShopSettingsRecord:
     estimate_valid_days: int = 30
     #: An hour of labour nobody is assigned to yet (a canned job's) is billed at this.
     labor_rate: Decimal = Decimal("0.00")
+    #: Printed before invoice and credit-note numbers ("INV-7", "CN-2").
+    invoice_prefix: str = "INV-"
+    credit_note_prefix: str = "CN-"
 
     def ticket_label(self, number: int) -> str:
         """How a ticket number is printed, e.g. 'RO-42'."""
@@ -304,6 +308,8 @@ class TicketDetail:
     authorisation_needed: Decimal = Decimal("0.00")
     #: Totals of the jobs still proposed or approved: what the estimate shows.
     estimate: Totals | None = None
+    #: Posted invoices, credit notes, payments and the balance due.
+    billing: BillingRecord = field(default_factory=BillingRecord)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,9 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from html import escape
+from typing import Any
 
+from mechanic_desktop.domain.billing import ZERO, BillingRecord, CreditNoteRecord
 from mechanic_desktop.domain.formatting import phone_text
 from mechanic_desktop.domain.jobs import AuthorisationMethod, JobStatus
 from mechanic_desktop.domain.money import money_text
@@ -282,40 +284,211 @@ def _tax_label(settings: ShopSettingsRecord, detail: TicketDetail | None = None)
     return f"Tax ({percent_text(settings.tax_rate)}%)" if settings.tax_rate else "Tax"
 
 
-def invoice_html(detail: TicketDetail, settings: ShopSettingsRecord) -> str:
-    """The customer's invoice: shop header, each approved job with its labour and parts
-    lines, tax and the total (the amounts stored on the ticket), what was declined, and
-    every authorisation given."""
+#: The layout of a frozen invoice (``invoice_snapshot``); a later layout keeps reading 1.
+SNAPSHOT_VERSION = 1
+
+
+def _when(moment: datetime) -> str:
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def invoice_snapshot(
+    detail: TicketDetail,
+    settings: ShopSettingsRecord,
+    *,
+    label: str | None = None,
+    customer_address: str = "",
+    posted_at: datetime | None = None,
+    posted_by: str = "",
+) -> dict[str, Any]:
+    """Everything an invoice prints, as plain JSON values (amounts as strings, dates as
+    printed): what ``invoices.snapshot`` keeps, so a posted invoice prints the same
+    whatever later happens to parts, prices, customers or the shop's settings."""
     t = detail.ticket
-    label = settings.ticket_label(t.number)
-    totals = detail.totals
-    date = _date(t.closed_at or t.completed_at or datetime.now().astimezone())
+    ticket_label = settings.ticket_label(t.number)
+    date = posted_at or t.closed_at or t.completed_at or datetime.now().astimezone()
+    return {
+        "version": SNAPSHOT_VERSION,
+        "label": label or ticket_label,
+        "ticket_label": ticket_label,
+        "posted": posted_at is not None,
+        "date": _date(date),
+        "posted_by": posted_by,
+        "shop": {"name": settings.name, "address": settings.address, "phone": settings.phone},
+        "customer": {"name": t.customer_name, "address": customer_address,
+                     "phone": detail.customer_phone},
+        "vehicle": {"title": t.vehicle_title, "vin": detail.vehicle_vin,
+                    "odometer_in": t.odometer_in},
+        "jobs": [
+            {
+                "position": j.position, "title": j.title, "concern": j.concern,
+                "cause": j.cause, "correction": j.correction, "total": str(j.totals.total),
+                "labour": [{"what": m.operation or m.name, "hours": hours_text(m.minutes),
+                            "rate": str(m.hourly_rate), "amount": str(m.line_total)}
+                           for m in j.mechanics],
+                "parts": [{"sku": p.sku, "name": p.name, "quantity": p.quantity,
+                           "unit_price": str(p.unit_price), "amount": str(p.line_total)}
+                          for p in j.parts],
+            }
+            for j in _approved(detail)
+        ],
+        "not_done": [
+            {"title": j.title, "status": JobStatus(j.status).label.lower(),
+             "estimated": str(j.totals.total)}
+            for j in detail.jobs
+            if j.status in (JobStatus.DECLINED.value, JobStatus.DEFERRED.value)
+        ],
+        "authorisations": [
+            {"at": _when(a.authorised_at), "by": a.authorised_by,
+             "method": AuthorisationMethod(a.method).label.lower(), "contact": a.contact,
+             "amount": str(a.amount), "decisions": [list(d) for d in a.decisions],
+             "recorded_by": a.recorded_by}
+            for a in detail.authorisations
+        ],
+        "totals": {"parts": str(detail.totals.parts), "labor": str(detail.totals.labor),
+                   "tax": str(detail.totals.tax), "total": str(detail.totals.total)},
+        "tax_label": _tax_label(settings, detail),
+        "labour_untaxed": bool(not settings.labor_taxed and settings.tax_rate),
+    }
+
+
+def _m(text: str) -> str:
+    return money_text(Decimal(text))
+
+
+def _snapshot_jobs(snap: dict[str, Any]) -> list[str]:
+    body = []
+    for job in snap["jobs"]:
+        body.append(f"<h2>{job['position']}. {_e(job['title'])} "
+                    f'<span class="muted">({_m(job["total"])})</span></h2>')
+        for name, key in (("Concern", "concern"), ("Cause", "cause"),
+                          ("Correction", "correction")):
+            if job[key]:
+                body.append(f"<p><b>{name}:</b> {_multiline(job[key])}</p>")
+        if job["labour"]:
+            body.append(_table(
+                [("Labour", False), ("Hours", True), ("Rate", True), ("Amount", True)],
+                ((_e(m["what"]), m["hours"], _m(m["rate"]), _m(m["amount"]))
+                 for m in job["labour"])))
+        if job["parts"]:
+            body.append(_table(
+                [("SKU", False), ("Part", False), ("Qty", True), ("Unit price", True),
+                 ("Amount", True)],
+                ((_e(p["sku"]), _e(p["name"]), str(p["quantity"]), _m(p["unit_price"]),
+                  _m(p["amount"])) for p in job["parts"])))
+    return body
+
+
+def _snapshot_header(snap: dict[str, Any], title: str, date_line: str) -> list[str]:
+    shop, customer, vehicle = snap["shop"], snap["customer"], snap["vehicle"]
+    header = [f"<h1>{_e(shop['name'])}</h1>"]
+    if shop["address"]:
+        header.append(f'<div class="muted">{_multiline(shop["address"])}</div>')
+    if shop["phone"]:
+        header.append(f'<div class="muted">Phone: {_e(phone_text(shop["phone"]))}</div>')
+    rows = [("Customer", _e(customer["name"]))]
+    if customer["address"]:
+        rows.append(("Address", _multiline(customer["address"])))
+    odometer = vehicle["odometer_in"]
+    rows += [
+        ("Phone", _e(phone_text(customer["phone"]))),
+        ("Vehicle", _e(vehicle["title"])),
+        ("VIN", _e(vehicle["vin"])),
+        ("Odometer in", f"{odometer:,}" if odometer is not None else "—"),
+    ]
+    cells = "".join(f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in rows)
+    return [*header, f"<h2>{_e(title)}</h2>", f'<div class="muted">{_e(date_line)}</div>',
+            f"<table>{cells}</table>"]
+
+
+def _totals_table(rows: Sequence[tuple[str, str]]) -> str:
+    return ('<table class="totals" align="right">' + "".join(
+        f'<tr><td>{name}</td><td class="num" align="right">{value}</td></tr>'
+        for name, value in rows) + "</table>")
+
+
+def _payments(billing: BillingRecord) -> str:
+    """Payments taken (refunds negative) and what is still due."""
+    if not billing.payments:
+        return ""
+    table = _table(
+        [("Date", False), ("Payment", False), ("Amount", True)],
+        ((_date(p.taken_at), _e(p.method_text + (f" — refund: {p.reason}" if p.is_refund
+                                                  else "")),
+          money_text(p.amount)) for p in billing.payments))
+    return "<h2>Payments</h2>" + table
+
+
+def _balance_rows(billing: BillingRecord) -> list[tuple[str, str]]:
+    return [("Paid", money_text(billing.paid)),
+            ("<b>Balance due</b>", f"<b>{money_text(max(billing.balance, ZERO))}</b>")]
+
+
+def snapshot_html(snap: dict[str, Any], billing: BillingRecord | None = None) -> str:
+    """An invoice from its snapshot (posted, or a draft of the ticket as it is now), with
+    the payments taken so far and the balance due when ``billing`` is given."""
+    totals = snap["totals"]
+    title = f"Invoice {snap['label']}"
+    date_line = f"Date {snap['date']}"
+    if snap["label"] != snap["ticket_label"]:
+        date_line += f" · ticket {snap['ticket_label']}"
+    if not snap["posted"]:
+        date_line += " · not posted yet"
     total_rows = [
-        ("Parts", money_text(totals.parts)),
-        ("Labour", money_text(totals.labor)),
-        (_tax_label(settings, detail), money_text(totals.tax)),
-        ("<b>Total</b>", f"<b>{money_text(totals.total)}</b>"),
+        ("Parts", _m(totals["parts"])),
+        ("Labour", _m(totals["labor"])),
+        (_e(snap["tax_label"]), _m(totals["tax"])),
+        ("<b>Total</b>", f"<b>{_m(totals['total'])}</b>"),
     ]
-    body = [
-        _shop_header(settings),
-        f"<h2>Invoice {_e(label)}</h2>",
-        f'<div class="muted">Date {_e(date)}</div>',
-        _vehicle_block(detail),
-    ]
-    for job in _approved(detail):
-        body += [_job_heading(job, amount=True), _three_cs(job, blanks=False),
-                 _priced_lines(job)]
-    body += [
-        '<table class="totals" align="right">'
-        + "".join(
-            f'<tr><td>{name}</td><td class="num" align="right">{value}</td></tr>'
-            for name, value in total_rows
-        )
-        + "</table>",
-        '<p style="clear: both">&nbsp;</p>',
-        _not_done(detail),
-        _authorisations(detail),
-    ]
-    if not settings.labor_taxed and settings.tax_rate:
+    if billing is not None and billing.payments:
+        total_rows += _balance_rows(billing)
+    body = _snapshot_header(snap, title, date_line) + _snapshot_jobs(snap)
+    body += [_totals_table(total_rows), '<p style="clear: both">&nbsp;</p>']
+    if billing is not None:
+        body.append(_payments(billing))
+    if snap["not_done"]:
+        skipped = "".join(f"<li>{_e(j['title'])} — {_e(j['status'])} (estimated "
+                          f"{_m(j['estimated'])}, not charged)</li>" for j in snap["not_done"])
+        body.append(f"<h2>Declined and deferred work</h2><ul>{skipped}</ul>")
+    if snap["authorisations"]:
+        items = []
+        for a in snap["authorisations"]:
+            how = _e(a["method"]) + (f" ({_e(a['contact'])})" if a["contact"] else "")
+            said = ", ".join(f"{_e(title)} {_e(decision)}" for title, decision in a["decisions"])
+            recorded = f"; recorded by {_e(a['recorded_by'])}" if a["recorded_by"] else ""
+            items.append(f"<li>{_e(a['at'])}: {_e(a['by'])}, {how}, authorised "
+                         f"{_m(a['amount'])} — {said}{recorded}</li>")
+        body.append("<h2>Authorisations</h2><ul>" + "".join(items) + "</ul>")
+    if snap["labour_untaxed"]:
         body.append('<p class="muted">Labour is not taxed.</p>')
-    return _page(f"Invoice {label}", "".join(body))
+    return _page(title, "".join(body))
+
+
+def invoice_html(
+    detail: TicketDetail, settings: ShopSettingsRecord, customer_address: str = ""
+) -> str:
+    """The customer's invoice as the ticket stands (before it is posted): shop header,
+    each approved job with its labour and parts lines, tax and the total (the amounts
+    stored on the ticket), what was declined, every authorisation given, and any
+    deposit taken. A posted invoice prints from its snapshot instead."""
+    snap = invoice_snapshot(detail, settings, customer_address=customer_address)
+    return snapshot_html(snap, detail.billing)
+
+
+def credit_note_html(snap: dict[str, Any], note: CreditNoteRecord) -> str:
+    """A credit note cancelling a posted invoice in full: the invoice's header and lines
+    (from its snapshot), the amount credited and why."""
+    title = f"Credit note {note.label}"
+    date_line = (f"Date {_date(note.issued_at)} · credits invoice {note.invoice_label} of "
+                 f"{snap['date']} · ticket {snap['ticket_label']}")
+    body = _snapshot_header(snap, title, date_line)
+    body.append(f"<p><b>Reason:</b> {_multiline(note.reason)}</p>")
+    body += _snapshot_jobs(snap)
+    body += [
+        _totals_table([("Invoice total", _m(snap["totals"]["total"])),
+                       ("<b>Credited</b>", f"<b>{money_text(note.amount)}</b>")]),
+        '<p style="clear: both">&nbsp;</p>',
+        f'<p class="muted">Invoice {_e(note.invoice_label)} is cancelled in full by this '
+        "credit note.</p>",
+    ]
+    return _page(title, "".join(body))

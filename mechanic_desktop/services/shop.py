@@ -58,12 +58,15 @@ class ShopSettingsData:
     authorisation_tolerance: str | Decimal = "0"
     estimate_valid_days: str | int = 30
     labor_rate: str | Decimal = "0"
+    invoice_prefix: str = "INV-"
+    credit_note_prefix: str = "CN-"
 
 
 def to_record(s: ShopSettings) -> ShopSettingsRecord:
     return ShopSettingsRecord(
         s.name, s.address, s.phone, s.tax_rate, s.labor_taxed, s.ticket_prefix, s.version,
         s.authorisation_tolerance, s.estimate_valid_days, s.labor_rate,
+        s.invoice_prefix, s.credit_note_prefix,
     )
 
 
@@ -95,6 +98,8 @@ def settings_in(uow: UnitOfWork, create: bool) -> ShopSettingsRecord:
             authorisation_tolerance=DEFAULTS.authorisation_tolerance,
             estimate_valid_days=DEFAULTS.estimate_valid_days,
             labor_rate=DEFAULTS.labor_rate,
+            invoice_prefix=DEFAULTS.invoice_prefix,
+            credit_note_prefix=DEFAULTS.credit_note_prefix,
             version=1,
         )
         .on_conflict_do_nothing(index_elements=["id"])
@@ -174,6 +179,12 @@ def _validate(data: ShopSettingsData) -> dict[str, object]:
     if valid_days is None:
         errors.add("estimate_valid_days", "Say for how many days estimates are valid (1 to 365).")
     labor_rate = errors.money("labor_rate", data.labor_rate, "Labour rate")
+    prefixes = {}
+    for field, label in (("invoice_prefix", "Invoice prefix"),
+                         ("credit_note_prefix", "Credit note prefix")):
+        prefixes[field] = clean_line(getattr(data, field))
+        if len(prefixes[field]) > MAX_PREFIX:
+            errors.add(field, f"{label} is too long (at most {MAX_PREFIX} characters).")
     errors.raise_if_any()
     return {
         "labor_rate": labor_rate,
@@ -185,6 +196,7 @@ def _validate(data: ShopSettingsData) -> dict[str, object]:
         "tax_rate": rate,
         "labor_taxed": bool(data.labor_taxed),
         "ticket_prefix": prefix,
+        **prefixes,
     }
 
 

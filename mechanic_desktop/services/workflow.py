@@ -50,7 +50,7 @@ from mechanic_desktop.domain.totals import (
     ticket_totals,
 )
 from mechanic_desktop.domain.validation import clean_text
-from mechanic_desktop.services import audit
+from mechanic_desktop.services import audit, invoicing
 from mechanic_desktop.services.common import constraint_errors, require, stale
 from mechanic_desktop.services.permissions import require as require_permission
 from mechanic_desktop.services.shop import (
@@ -167,6 +167,7 @@ def _detail(uow: UnitOfWork, ticket: ServiceTicket) -> TicketDetail:
         authorised_total=ticket.authorised_total,
         authorisation_needed=needed,
         estimate=estimate,
+        billing=invoicing.billing_in(uow, ticket),
     )
 
 
@@ -665,10 +666,14 @@ def set_status(
     expected_version: int | None,
     *,
     seen_status: str | None = None,
+    on_account: bool = False,
 ) -> TicketDetail:
     """Move the ticket along Open → In progress → Completed → Closed (or cancel it while
     open or in progress). Completing and closing stamp their time; cancelling returns
-    every part to stock.
+    every part to stock; closing posts the invoice (``invoicing``).
+
+    A ticket closes with a balance due only ``on_account``, by an administrator (the
+    customer owes it); otherwise payment is taken first.
 
     The caller's copy is checked by its version (an editor), or by the status a list row
     showed (``seen_status``; the version is then None): one of them is required.
@@ -679,9 +684,9 @@ def set_status(
     except ValueError:
         raise ValidationError.single("status", f"'{new_status}' is not a ticket status.") from None
     with uow.writing():
-        actor = require_permission(
-            uow, Action.EDIT_TICKETS if new is TicketStatus.CANCELLED else Action.SET_STATUS
-        )
+        actor = require_permission(uow, {
+            TicketStatus.CANCELLED: Action.EDIT_TICKETS, TicketStatus.CLOSED: Action.POST_INVOICES,
+        }.get(new, Action.SET_STATUS))
         ticket = _lock_ticket(uow, ticket_id, expected_version, lines=False,
                               seen_status=seen_status)
         _own_ticket_only(uow, actor, ticket, "change the status of")
@@ -717,7 +722,28 @@ def set_status(
         elif new is TicketStatus.CLOSED:
             ticket.closed_at = utcnow()
         ticket.status = new.value
+        if new is TicketStatus.CLOSED:
+            summary += _post(uow, ticket, on_account)
         return _save(uow, ticket, "status", summary)
+
+
+def _post(uow: UnitOfWork, ticket: ServiceTicket, on_account: bool) -> str:
+    """Post the closing ticket's invoice; refuse a balance due unless an administrator
+    closes it on account. Returns what the audit trail adds."""
+    settings = settings_in(uow, create=True)
+    uow.flush()
+    detail = _detail(uow, ticket)
+    due = detail.totals.total - detail.billing.paid
+    if due > 0:
+        if not on_account:
+            raise ValidationError.single(
+                "status", f"Ticket {ticket_label(uow, ticket.number)} has "
+                f"{money_text(due)} still to pay: take the payment before invoicing, or an "
+                "administrator closes it on account (the customer then owes it).")
+        require_permission(uow, Action.CLOSE_ON_ACCOUNT)
+    invoice = invoicing.post_invoice(uow, ticket, detail, settings, on_account=due > 0)
+    account = f", on account ({money_text(due)} due)" if due > 0 else ""
+    return f"; invoice {invoice.label} posted, {money_text(invoice.total)}{account}"
 
 
 def reopen_ticket(
@@ -727,10 +753,15 @@ def reopen_ticket(
     expected_version: int | None,
     *,
     seen_status: str | None = None,
+    credit_note: bool = False,
 ) -> TicketDetail:
     """Bring a completed or closed ticket back to In progress, recording who did it and
     why (its invoice may already be in the customer's hands). The copy is checked as by
-    ``set_status``."""
+    ``set_status``.
+
+    A posted invoice never changes: reopening its ticket issues a credit note for all of
+    it (``credit_note`` says the user agreed), in the same transaction; closing the
+    ticket again posts a new invoice."""
     _require_copy(expected_version, seen_status)
     with uow.writing():
         require_permission(uow, Action.REOPEN_TICKETS)
@@ -753,8 +784,20 @@ def reopen_ticket(
                 f"Ticket {ticket_label(uow, ticket.number)} is {current.label.lower()}; only "
                 "completed or closed tickets need reopening.",
             )
+        summary = f"reopened (was {current.label.lower()}): {text}"
+        invoice = invoicing.standing_invoice(uow, ticket.id)
+        if invoice is not None:
+            if not credit_note:
+                raise ValidationError.single(
+                    "credit_note", f"Invoice {invoice.label} of ticket "
+                    f"{ticket_label(uow, ticket.number)} is posted and cannot change: "
+                    f"reopening issues a credit note for all of it "
+                    f"({money_text(invoice.total)}). Confirm to go on.")
+            note = invoicing.issue_credit_note(
+                uow, invoice, settings_in(uow, create=True), text)
+            summary += f"; credit note {note.label} cancels invoice {invoice.label}"
         ticket.status = TicketStatus.IN_PROGRESS.value
         ticket.completed_at = None
         ticket.closed_at = None
         _recompute(uow, ticket, settings_in(uow, create=True))
-        return _save(uow, ticket, "reopen", f"reopened (was {current.label.lower()}): {text}")
+        return _save(uow, ticket, "reopen", summary)

@@ -1,0 +1,198 @@
+"""Posted invoices and credit notes: numbers from gapless sequences, frozen documents.
+
+Closing a completed ticket (``workflow.set_status``) posts its invoice inside the same
+transaction: the next number of the shop's invoice sequence, the date, who posted it,
+its totals and a frozen copy of the document (``documents.invoice_snapshot``, stored as
+JSON). Nothing ever updates or deletes an invoice; reopening the ticket
+(``workflow.reopen_ticket``) issues a credit note for the whole invoice, from a sequence
+of its own, and closing it again posts a new invoice. (Partial credit notes are for
+later.)
+
+Why one JSON column rather than invoice-line tables: the snapshot is read only whole
+(to print or show it), never searched or summed line by line, and it holds things of
+many shapes (jobs, lines, authorisations, the customer's address as it was); the
+amounts that are summed (totals, tax) are columns of their own.
+
+Gapless: each sequence is one row of ``document_counters``, locked ``FOR UPDATE`` on
+PostgreSQL (SQLite's BEGIN IMMEDIATE already serialises writers) and raised in the
+posting transaction, so a posting that rolls back gives its number back and two desks
+posting at once queue on the row.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from mechanic_desktop.db import change_log
+from mechanic_desktop.db.models import (
+    CreditNote,
+    DocumentCounter,
+    Invoice,
+    Payment,
+    ServiceTicket,
+    StaffUser,
+)
+from mechanic_desktop.db.types import utcnow
+from mechanic_desktop.db.unit_of_work import UnitOfWork
+from mechanic_desktop.domain.billing import (
+    ZERO,
+    BillingRecord,
+    CreditNoteRecord,
+    InvoiceRecord,
+    PaymentRecord,
+)
+from mechanic_desktop.domain.errors import NotFound
+from mechanic_desktop.domain.records import ShopSettingsRecord, TicketDetail
+from mechanic_desktop.domain.status import TicketStatus
+from mechanic_desktop.services.documents import invoice_snapshot
+
+INVOICE, CREDIT_NOTE = "invoice", "credit_note"
+
+
+def next_number(uow: UnitOfWork, sequence: str) -> int:
+    """The next number of ``sequence``, taken inside the caller's write transaction."""
+    session = uow.session
+    dialect_insert = postgresql_insert if uow.dialect == "postgresql" else sqlite_insert
+    session.execute(
+        dialect_insert(DocumentCounter)
+        .values(name=sequence, last_number=0)
+        .on_conflict_do_nothing(index_elements=["name"])
+        .execution_options(**{change_log.NAMES_ITS_ROWS: True})
+    )
+    last = session.execute(
+        select(DocumentCounter.last_number)
+        .where(DocumentCounter.name == sequence)
+        .with_for_update()
+    ).scalar_one()
+    session.execute(
+        update(DocumentCounter)
+        .where(DocumentCounter.name == sequence)
+        .values(last_number=last + 1)
+        .execution_options(**{change_log.NAMES_ITS_ROWS: True})
+    )
+    return int(last) + 1
+
+
+def _names(uow: UnitOfWork, ids: set[int | None]) -> dict[int | None, str]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = uow.session.execute(
+        select(StaffUser.id, StaffUser.full_name).where(StaffUser.id.in_(wanted))
+    )
+    return dict(rows.tuples())
+
+
+def billing_in(uow: UnitOfWork, ticket: ServiceTicket) -> BillingRecord:
+    """The ticket's invoices, credit notes, payments and balance, inside the caller's
+    transaction. Billed is Σ invoices − Σ credit notes once an invoice stands; before
+    that (or after its credit note) the ticket's current total, nothing if cancelled."""
+    session = uow.session
+    invoices = session.scalars(
+        select(Invoice).where(Invoice.ticket_id == ticket.id).order_by(Invoice.id)
+    ).all()
+    notes = session.scalars(
+        select(CreditNote).where(CreditNote.ticket_id == ticket.id).order_by(CreditNote.id)
+    ).all()
+    payments = session.scalars(
+        select(Payment).where(Payment.ticket_id == ticket.id).order_by(Payment.id)
+    ).all()
+    names = _names(uow, {p.taken_by for p in payments})
+    credited = {n.invoice_id: n.label for n in notes}
+    labels = {i.id: i.label for i in invoices}
+    invoice_records = tuple(
+        InvoiceRecord(i.id, i.label, i.posted_at, i.total, i.on_account, credited.get(i.id, ""))
+        for i in invoices
+    )
+    standing = any(not i.credited_by for i in invoice_records)
+    if standing:
+        billed = sum((i.total for i in invoices), ZERO) - sum((n.amount for n in notes), ZERO)
+    elif ticket.status == TicketStatus.CANCELLED.value:
+        billed = ZERO
+    else:
+        billed = ticket.total
+    return BillingRecord(
+        invoices=invoice_records,
+        credit_notes=tuple(
+            CreditNoteRecord(n.id, n.label, n.invoice_id, labels.get(n.invoice_id, ""),
+                             n.issued_at, n.amount, n.reason)
+            for n in notes
+        ),
+        payments=tuple(
+            PaymentRecord(p.id, p.taken_at, p.amount, p.method, p.reference,
+                          names.get(p.taken_by, ""), p.note, p.reason)
+            for p in payments
+        ),
+        billed=billed,
+        paid=sum((p.amount for p in payments), ZERO),
+    )
+
+
+def standing_invoice(uow: UnitOfWork, ticket_id: int) -> Invoice | None:
+    """The ticket's posted invoice that no credit note cancels (at most one)."""
+    return uow.session.scalars(
+        select(Invoice)
+        .where(Invoice.ticket_id == ticket_id)
+        .where(~select(CreditNote.id).where(CreditNote.invoice_id == Invoice.id).exists())
+        .order_by(Invoice.id.desc())
+    ).first()
+
+
+def post_invoice(
+    uow: UnitOfWork,
+    ticket: ServiceTicket,
+    detail: TicketDetail,
+    settings: ShopSettingsRecord,
+    *,
+    on_account: bool,
+) -> Invoice:
+    """Post the invoice of ``ticket`` (its lines as ``detail`` shows them) inside the
+    caller's write transaction, which has locked the ticket and checked the rules."""
+    number = next_number(uow, INVOICE)
+    label = f"{settings.invoice_prefix}{number}"
+    posted_at = utcnow()
+    actor = uow.actor
+    snapshot = invoice_snapshot(
+        detail, settings, label=label, customer_address=ticket.customer.address,
+        posted_at=posted_at, posted_by=actor.full_name if actor is not None else "",
+    )
+    invoice = Invoice(
+        number=number, label=label, ticket_id=ticket.id, posted_at=posted_at,
+        posted_by=uow.actor_id, parts_total=detail.totals.parts,
+        labor_total=detail.totals.labor, tax_total=detail.totals.tax,
+        total=detail.totals.total, on_account=on_account,
+        snapshot=json.dumps(snapshot, ensure_ascii=False, sort_keys=True),
+    )
+    uow.session.add(invoice)
+    uow.flush()
+    return invoice
+
+
+def issue_credit_note(
+    uow: UnitOfWork, invoice: Invoice, settings: ShopSettingsRecord, reason: str
+) -> CreditNote:
+    """Credit ``invoice`` in full inside the caller's write transaction."""
+    number = next_number(uow, CREDIT_NOTE)
+    note = CreditNote(
+        number=number, label=f"{settings.credit_note_prefix}{number}",
+        invoice_id=invoice.id, ticket_id=invoice.ticket_id, issued_at=utcnow(),
+        issued_by=uow.actor_id, amount=invoice.total, reason=reason,
+    )
+    uow.session.add(note)
+    uow.flush()
+    return note
+
+
+def get_invoice_snapshot(uow: UnitOfWork, invoice_id: int) -> dict[str, Any]:
+    """A posted invoice's frozen document, exactly as it was posted."""
+    with uow:
+        text = uow.session.scalar(select(Invoice.snapshot).where(Invoice.id == invoice_id))
+        if text is None:
+            raise NotFound(f"Invoice #{invoice_id} does not exist.")
+        return dict(json.loads(text))
+
