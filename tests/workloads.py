@@ -162,7 +162,8 @@ def _act(
         workflow.add_part_lines(uow, ticket_id, [(rng.choice(part_ids), 1)],
                                 detail.ticket.version, detail.jobs[-1].id)
     elif action == "status" and detail.allowed_next:
-        workflow.set_status(uow, ticket_id, rng.choice(detail.allowed_next), version)
+        workflow.set_status(uow, ticket_id, rng.choice(detail.allowed_next), version,
+                            on_account=True)
     elif action == "receive":
         stock.receive_stock(uow, rng.choice(part_ids), rng.randint(1, 5), "delivery")
     elif action == "adjust":

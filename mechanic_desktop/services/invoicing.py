@@ -85,7 +85,7 @@ def _names(uow: UnitOfWork, ids: set[int | None]) -> dict[int | None, str]:
     rows = uow.session.execute(
         select(StaffUser.id, StaffUser.full_name).where(StaffUser.id.in_(wanted))
     )
-    return dict(rows.tuples())
+    return {row.id: row.full_name for row in rows}
 
 
 def billing_in(uow: UnitOfWork, ticket: ServiceTicket) -> BillingRecord:

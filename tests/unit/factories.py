@@ -85,3 +85,19 @@ def signed_in(uow: UnitOfWork, role: Role, username: str | None = None) -> Actor
     finally:
         uow.actor = before
     return Actor(row.id, row.username, row.full_name, role, mechanic_id)
+
+
+def completed(
+    uow: UnitOfWork, customer_id: int, vehicle_id: int, part_id: int | None = None,
+    quantity: int = 1, description: str = "Battery",
+) -> TicketDetail:
+    """A completed ticket for the customer's car: its one job approved, with
+    ``quantity`` of ``part_id`` on it (none: a ticket that bills nothing)."""
+    made = tickets.create_ticket(uow, tickets.TicketData(customer_id, vehicle_id, description))
+    detail = workflow.get_ticket_detail(uow, made.id)
+    if part_id is not None:
+        workflow.add_part_lines(uow, made.id, [(part_id, quantity)], detail.ticket.version,
+                                detail.jobs[0].id)
+    version = authorise(uow, made.id).ticket.version
+    version = workflow.set_status(uow, made.id, "in_progress", version).ticket.version
+    return workflow.set_status(uow, made.id, "completed", version)

@@ -36,9 +36,11 @@ from mechanic_desktop.services import (
     csv_import,
     customers,
     demo,
+    invoicing,
     jobs,
     mechanics,
     parts,
+    payments,
     recommendations,
     reports,
     shop,
@@ -80,6 +82,8 @@ class World:
     completed_ticket: int
     staff_user: int
     csv_dir: Path
+    owed: int = 0  # a completed ticket billing 5.00 (one oil)
+    settled: int = 0  # a completed ticket billing nothing
 
     def ticket_version(self, ticket_id: int) -> int:
         return tickets.get_ticket(self.system, ticket_id).version
@@ -130,6 +134,8 @@ def _world(engine: Engine, csv_dir: Path) -> World:
         spare.id, doomed.id, oil.id, spare_part.id, doomed_part.id, t.id, job, spare_job,
         line, spare_line,
         other.id, done.id, target.id, csv_dir,
+        factories.completed(system, t.customer_id, t.vehicle_id, oil.id).ticket.id,
+        factories.completed(system, t.customer_id, t.vehicle_id).ticket.id,
     )
 
 
@@ -213,6 +219,15 @@ def _canned_data(w: World, name: str, concern: str = "") -> canned_jobs.CannedJo
     return canned_jobs.CannedJobData(name, concern, [
         CannedLine(LineKind.LABOUR, "Fit blades", 15),
         CannedLine(LineKind.PART, part_id=w.part, quantity=1)])
+
+
+def _an_invoice(w: World) -> int:
+    """A posted invoice (``settled``'s, closed here as the system when no row did)."""
+    posted = workflow.get_ticket_detail(w.system, w.settled).billing.invoices
+    if posted:
+        return posted[0].id
+    workflow.set_status(w.system, w.settled, "closed", w.ticket_version(w.settled))
+    return _an_invoice(w)
 
 
 def _period() -> reports.Period:
@@ -312,6 +327,18 @@ CALLS: dict[str, Row] = {
         u, w.open_ticket, "cancelled", w.ticket_version(w.open_ticket))),
     "workflow.reopen_ticket": _row({A}, lambda u, w: workflow.reopen_ticket(
         u, w.completed_ticket, "Noise came back", w.ticket_version(w.completed_ticket))),
+    "payments.take_payment": _row({A, W}, lambda u, w: payments.take_payment(
+        u, w.owed, payments.PaymentData("1.00", "cash"), w.ticket_version(w.owed))),
+    "workflow.set_status: invoice a paid ticket": _row({A, W}, lambda u, w: (
+        workflow.set_status(u, w.settled, "closed", w.ticket_version(w.settled)))),
+    "workflow.set_status: invoice on account": _row({A}, lambda u, w: workflow.set_status(
+        u, w.owed, "closed", w.ticket_version(w.owed), on_account=True)),
+    "payments.refund_payment": _row({A}, lambda u, w: payments.refund_payment(
+        u, w.owed, payments.RefundData("1.00", "cash", "Paid twice"),
+        w.ticket_version(w.owed))),
+    "workflow.reopen_ticket: crediting its invoice": _row({A}, lambda u, w: (
+        workflow.reopen_ticket(u, w.owed, "Wrong battery", w.ticket_version(w.owed),
+                               credit_note=True))),
     "workflow.update_settings": _row({A}, lambda u, w: workflow.update_settings(
         u, shop.ShopSettingsData("Bolt & Nut"), shop.get_settings(w.system).version)),
     "staff.create_staff": _row({A}, lambda u, w: staff.create_staff(
@@ -371,6 +398,8 @@ OPEN_READS: dict[str, Call] = {
     "recommendations.vehicle_recommendations": lambda u, w: (
         recommendations.vehicle_recommendations(u, w.vehicle)),
     "shop.get_settings": lambda u, w: shop.get_settings(u),
+    "invoicing.get_invoice_snapshot": lambda u, w: invoicing.get_invoice_snapshot(
+        u, _an_invoice(w)),
     "demo.is_empty": lambda u, w: demo.is_empty(u),
     "canned_jobs.list_canned_jobs": lambda u, w: canned_jobs.list_canned_jobs(u, ListQuery()),
     "canned_jobs.get_canned_job": lambda u, w: canned_jobs.get_canned_job(u, _canned(w)),
@@ -391,6 +420,11 @@ NOT_ROLE_CHECKED = {
     "shop.settings_in": "reads settings inside the caller's transaction",
     "shop.ticket_label": "formats a number inside the caller's transaction",
     "shop.store_settings": "a step of workflow.update_settings' checked transaction",
+    "invoicing.next_number": "a step of a posting's checked transaction",
+    "invoicing.billing_in": "reads a ticket's billing inside the caller's transaction",
+    "invoicing.standing_invoice": "reads inside workflow.reopen_ticket's transaction",
+    "invoicing.post_invoice": "a step of workflow.set_status' checked transaction",
+    "invoicing.issue_credit_note": "a step of workflow.reopen_ticket's checked transaction",
     "runner.run": "runs another service call (checked there) for the signed-in actor",
     "csv_export.export_file": "audits an export of rows the open reads above returned",
     "maintenance.location": "where the open database lives (no data)",

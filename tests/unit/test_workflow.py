@@ -237,7 +237,8 @@ def test_lifecycle_stamps_times_and_freezes_lines(uow: UnitOfWork) -> None:
         workflow.remove_part_line(uow, detail.parts[0].id)
     with pytest.raises(ValidationError, match="read-only"):
         workflow.assign_mechanics(uow, ticket_id, {}, detail.ticket.version)
-    detail = workflow.set_status(uow, ticket_id, "closed", detail.ticket.version)
+    detail = workflow.set_status(uow, ticket_id, "closed", detail.ticket.version,
+                                 on_account=True)
     assert detail.ticket.status == "closed" and detail.ticket.closed_at is not None
     assert detail.allowed_next == ()
 
@@ -260,7 +261,8 @@ def test_illegal_moves_are_refused_with_the_reason(
 ) -> None:
     ticket_id = _open_ticket(uow)
     for step in path:
-        workflow.set_status(uow, ticket_id, step, _version(uow, ticket_id))
+        workflow.set_status(uow, ticket_id, step, _version(uow, ticket_id),
+                            on_account=step == "closed")
     before = wf.state(engine)
     with pytest.raises(ValidationError, match=message):
         workflow.set_status(uow, ticket_id, target, _version(uow, ticket_id))
@@ -316,12 +318,19 @@ def test_reopening_is_explicit_and_recorded(engine: Engine) -> None:
     uow = UnitOfWork(engine, actor=jane)
     ticket_id = _open_ticket(uow)
     for step in ("in_progress", "completed", "closed"):
-        workflow.set_status(uow, ticket_id, step, _version(uow, ticket_id))
+        workflow.set_status(uow, ticket_id, step, _version(uow, ticket_id),
+                            on_account=step == "closed")
     with pytest.raises(ValidationError, match="Say why the ticket is being reopened"):
         workflow.reopen_ticket(uow, ticket_id, "  ", _version(uow, ticket_id))
+    with pytest.raises(ValidationError, match=r"Invoice INV-1 of ticket RO-\d+ is posted and "
+                       "cannot change: reopening issues a credit note"):
+        workflow.reopen_ticket(uow, ticket_id, "noise", _version(uow, ticket_id))
     detail = workflow.reopen_ticket(
-        uow, ticket_id, "Customer reports the squeal is back", _version(uow, ticket_id)
+        uow, ticket_id, "Customer reports the squeal is back", _version(uow, ticket_id),
+        credit_note=True,
     )
+    assert [(n.label, n.invoice_label) for n in detail.billing.credit_notes] == [
+        ("CN-1", "INV-1")]
     assert detail.ticket.status == "in_progress"
     assert detail.ticket.completed_at is None and detail.ticket.closed_at is None
     assert detail.editable
@@ -333,6 +342,7 @@ def test_reopening_is_explicit_and_recorded(engine: Engine) -> None:
         assert entry.staff_user_id == jane.id
         assert "Customer reports the squeal is back" in entry.summary
         assert "was closed" in entry.summary
+        assert "credit note CN-1 cancels invoice INV-1" in entry.summary
     with pytest.raises(ValidationError, match="only completed or closed tickets need reopening"):
         workflow.reopen_ticket(uow, ticket_id, "again", detail.ticket.version)
 

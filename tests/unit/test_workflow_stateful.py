@@ -219,7 +219,7 @@ class WorkflowMachine(RuleBasedStateMachine):
                                       for j in ours)
             allowed = allowed and self.expected_total(t) <= self.authorised[t]
         if allowed:
-            workflow.set_status(self.uow, t, new, version)
+            workflow.set_status(self.uow, t, new, version, on_account=True)
             if new is TicketStatus.CANCELLED and current is not new:
                 for (j, p), qty in self.lines[t].items():
                     if self.approved(j):
@@ -234,7 +234,8 @@ class WorkflowMachine(RuleBasedStateMachine):
         t = self.ticket_ids[ti]
         version = self.detail(t).ticket.version
         if self.status[t] in (TicketStatus.COMPLETED, TicketStatus.CLOSED):
-            workflow.reopen_ticket(self.uow, t, "Customer came back", version)
+            workflow.reopen_ticket(self.uow, t, "Customer came back", version,
+                                   credit_note=True)
             self.status[t] = TicketStatus.IN_PROGRESS
         else:
             with pytest.raises(ValidationError):
