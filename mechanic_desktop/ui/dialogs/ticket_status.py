@@ -55,7 +55,8 @@ class ReasonDialog(QDialog):
         layout = QVBoxLayout(self)
         intro = QLabel(
             f"Ticket {label} goes back to In progress so its lines can change again. Its "
-            "invoice may already be with the customer: say why it is reopened.", self)
+            "invoice may already be with the customer: say why it is reopened. A posted "
+            "invoice is cancelled by a credit note (the reason is printed on it).", self)
         intro.setWordWrap(True)
         layout.addWidget(intro)
         self.reason = QPlainTextEdit(self)
@@ -113,20 +114,22 @@ def ask_reopen_reason(parent: QWidget, label: str, then: Callable[[str], None]) 
 
 def status_job(
     ticket_id: int, status: TicketStatus, *,
-    version: int | None = None, seen_status: str | None = None,
+    version: int | None = None, seen_status: str | None = None, on_account: bool = False,
 ) -> Operation[TicketDetail]:
     """The operation for a status move (see the module for ``version``/``seen_status``)."""
     return lambda uow: workflow.set_status(uow, ticket_id, status, version,
-                                           seen_status=seen_status)
+                                           seen_status=seen_status, on_account=on_account)
 
 
 def reopen_job(
     ticket_id: int, reason: str, *,
-    version: int | None = None, seen_status: str | None = None,
+    version: int | None = None, seen_status: str | None = None, credit_note: bool = True,
 ) -> Operation[TicketDetail]:
-    """The operation for reopening, with its reason (the copy checked as above)."""
+    """The operation for reopening, with its reason (the copy checked as above). A
+    posted invoice is credited (``credit_note``): the reason dialog says so."""
     return lambda uow: workflow.reopen_ticket(uow, ticket_id, reason, version,
-                                              seen_status=seen_status)
+                                              seen_status=seen_status,
+                                              credit_note=credit_note)
 
 
 def moved_text(status: TicketStatus, label: str) -> str:

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QTextDocument
@@ -59,6 +60,13 @@ from mechanic_desktop.ui.dialogs.authorisation import AuthorisationDialog
 from mechanic_desktop.ui.dialogs.form import ERROR_STYLE, NOTE_STYLE, EditorDialog, button
 from mechanic_desktop.ui.dialogs.job_editor import JobDialog
 from mechanic_desktop.ui.dialogs.labour import AddLabourDialog, GiveLabourDialog
+from mechanic_desktop.ui.dialogs.ticket_payments import (
+    PaymentsBox,
+    ask_credit_note,
+    ask_on_account,
+    invoice_document,
+    posted_snapshot,
+)
 from mechanic_desktop.ui.dialogs.ticket_status import (
     STATUS_TIPS,
     STATUS_VERBS,
@@ -129,7 +137,13 @@ class TicketWorkPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         self.status_box = self._status_box()
         layout.addWidget(self._jobs_box(), 1)
-        layout.addLayout(self._totals())
+        totals = self._totals()
+        self.payments_box = PaymentsBox(ui, self)
+        self.payments_box.saved.connect(lambda d: self._written(d, "Payment recorded."))
+        self.payments_box.problem.connect(self.problem.emit)
+        self.payments_box.show_document = self._preview
+        totals.insertWidget(0, self.payments_box, 3)
+        layout.addLayout(totals)
         self.note = QLabel(self)
         self.note.setObjectName("ticketWorkNote")
         self.note.setWordWrap(True)
@@ -391,6 +405,7 @@ class TicketWorkPanel(QWidget):
         self.mechanics_note.setText(
             f"{hours_text(hours)} h booked" if detail.mechanics else "Nobody assigned yet")
         self._show_authorisation(detail)
+        self.payments_box.show_detail(detail, self.settings)
         self._fill_status(detail)
         self._update_buttons()
         self.loaded.emit(detail)
@@ -577,11 +592,17 @@ class TicketWorkPanel(QWidget):
         if status is TicketStatus.CANCELLED and not confirm_cancel(
                 self.ui, self, label, pieces=sum(p.quantity for p in detail.parts)):
             return
-        self._write(status_job(self.ticket_id, status, version=version),
+        on_account = (ask_on_account(self.ui, self, detail, label)
+                      if status is TicketStatus.CLOSED else False)
+        if on_account is None:
+            return
+        self._write(status_job(self.ticket_id, status, version=version, on_account=on_account),
                     moved_text(status, label))
 
     def reopen(self) -> None:
         if self.detail is None or not self.detail.reopenable:
+            return
+        if ask_credit_note(self.ui, self, self.detail, self.label()) is None:
             return
         self.reason_dialog = ask_reopen_reason(self, self.label(), self._reopen)
 
@@ -765,11 +786,12 @@ class TicketWorkPanel(QWidget):
         """Read the ticket as it is now, then hand its HTML and title to ``then``."""
         ticket_id = self.ticket_id
 
-        def build(uow: UnitOfWork) -> tuple[TicketDetail, ShopSettingsRecord]:
-            return workflow.get_ticket_detail(uow, ticket_id), shop.get_settings(uow)
+        def build(uow: UnitOfWork) -> tuple[TicketDetail, ShopSettingsRecord, Any]:
+            detail = workflow.get_ticket_detail(uow, ticket_id)
+            return detail, shop.get_settings(uow), posted_snapshot(uow, detail)
 
-        def ready(result: tuple[TicketDetail, ShopSettingsRecord]) -> None:
-            detail, settings = result
+        def ready(result: tuple[TicketDetail, ShopSettingsRecord, Any]) -> None:
+            detail, settings, posted = result
             self.settings = settings
             label = settings.ticket_label(detail.ticket.number)
             if kind == "estimate":
@@ -781,7 +803,7 @@ class TicketWorkPanel(QWidget):
                     return
                 then(documents.estimate_html(detail, settings), f"Estimate {label}")
             elif kind == "invoice":
-                then(documents.invoice_html(detail, settings), f"Invoice {label}")
+                then(*invoice_document(detail, settings, posted))
             else:
                 then(documents.work_order_html(detail, settings), f"Work order {label}")
 

@@ -1,0 +1,310 @@
+"""Money in the ticket editor: where the ticket stands (Unpaid, Partially paid, Paid and
+the balance due), its posted invoice and credit notes, the payments taken, and the
+"Take payment…" dialog (keyboard first: the amount is the balance due, the method and
+a reference, Enter records). Administrators also refund, with a reason.
+
+The box talks to the services through operations only; what a write hands back (the
+ticket's fresh detail) goes out by ``saved`` for the editor's panel to show.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mechanic_desktop.domain.billing import (
+    MAX_NOTE,
+    MAX_REFERENCE,
+    PaymentMethod,
+    PaymentState,
+    check_reference,
+    parse_amount,
+)
+from mechanic_desktop.domain.errors import StaleRecord
+from mechanic_desktop.domain.money import money_text
+from mechanic_desktop.domain.permissions import Action
+from mechanic_desktop.domain.records import ShopSettingsRecord, TicketDetail
+from mechanic_desktop.services import documents, invoicing, payments, workflow
+from mechanic_desktop.services.runner import Operation, UnitOfWork
+from mechanic_desktop.ui.context import UiContext
+from mechanic_desktop.ui.dialogs import checks
+from mechanic_desktop.ui.dialogs.form import NOTE_STYLE, EditorDialog, button, line_edit
+from mechanic_desktop.ui.operations import alive
+
+_REFERENCE_HINTS = {
+    PaymentMethod.CASH: "",
+    PaymentMethod.CARD: "last four digits, e.g. 4242",
+    PaymentMethod.CHEQUE: "cheque number",
+    PaymentMethod.BANK_TRANSFER: "transfer reference (optional)",
+}
+
+
+class PaymentDialog(EditorDialog):
+    """Take a payment (or, ``refund``, give money back) on one ticket."""
+
+    def __init__(self, ui: UiContext, detail: TicketDetail, label: str, *,
+                 refund: bool = False, parent: QWidget | None = None) -> None:
+        what = "Refund" if refund else "Take payment"
+        super().__init__(ui, "refund" if refund else "payment", f"{what}: ticket {label}",
+                         parent)
+        self.ticket_id = detail.ticket.id
+        self.version = detail.ticket.version
+        self.refund = refund
+        billing = detail.billing
+        due = billing.paid if refund else max(billing.balance, Decimal(0))
+        self.amount = line_edit(self, f"{due:.2f}" if due > 0 else "", "e.g. 120.00")
+        self.amount.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.add_field("amount", "&Amount:", self.amount, self._amount_problem)
+        self.method = QComboBox(self)
+        for method in PaymentMethod:
+            self.method.addItem(method.label, method.value)
+        self.add_field("method", "&Method:", self.method)
+        self.reference = line_edit(self, "", "", MAX_REFERENCE)
+        self.add_field("reference", "&Reference:", self.reference, self._reference_problem)
+        if refund:
+            self.reason = line_edit(self, "", "e.g. paid twice", MAX_NOTE)
+            self.add_field("reason", "Reaso&n:", self.reason,
+                           checks.required_text(self.reason, "Say why the money is given back."))
+        self.note = line_edit(self, "", "optional", MAX_NOTE)
+        self.add_field("note", "N&ote:", self.note)
+        standing = (f"Refund up to {money_text(billing.paid)} (what was paid)." if refund
+                    else f"{billing.state.value}: {money_text(billing.balance)} due of "
+                    f"{money_text(billing.billed)}" + (
+                        "" if billing.invoice else " (before the invoice: a deposit)") + ".")
+        self.standing = QLabel(standing, self)
+        self.standing.setObjectName(f"{self.prefix}Standing")
+        self.standing.setStyleSheet(NOTE_STYLE)
+        self.form.addRow("", self.standing)
+        self.method.currentIndexChanged.connect(self._method_changed)
+        self.save_button.setText("&Refund" if refund else "&Record payment")
+        self._method_changed()
+        self.amount.selectAll()
+        self.amount.setFocus()
+
+    def _method(self) -> PaymentMethod:
+        return PaymentMethod(self.method.currentData())
+
+    def _method_changed(self) -> None:
+        self.reference.setPlaceholderText(_REFERENCE_HINTS[self._method()])
+        self.reference.setEnabled(self._method() is not PaymentMethod.CASH)
+        if self._method() is PaymentMethod.CASH:
+            self.reference.clear()
+        self.revalidate()
+
+    def _amount_problem(self) -> str | None:
+        try:
+            parse_amount(self.amount.text())
+        except ValueError as exc:
+            return str(exc)
+        return None
+
+    def _reference_problem(self) -> str | None:
+        return check_reference(self._method(), self.reference.text().strip())
+
+    def on_stale(self, error: StaleRecord) -> None:
+        ticket_id = self.ticket_id
+        self.ui.worker.read(lambda uow: workflow.get_ticket_detail(uow, ticket_id),
+                            alive(self, self._fresh), alive(self, self.show_errors))
+
+    def _fresh(self, detail: Any) -> None:
+        if isinstance(detail, TicketDetail):
+            self.version = detail.ticket.version
+            self._set_banner(
+                "Another desk changed this ticket meanwhile (now "
+                f"{money_text(detail.billing.balance)} due). What you entered is kept: "
+                "check the amount and record it again.")
+
+    def job(self) -> Operation[TicketDetail]:
+        ticket_id, version = self.ticket_id, self.version
+        amount, method = self.amount.text(), str(self.method.currentData())
+        reference, note = self.reference.text(), self.note.text()
+        if self.refund:
+            data = payments.RefundData(amount, method, self.reason.text(), reference, note)
+            return lambda uow: payments.refund_payment(uow, ticket_id, data, version)
+        paid = payments.PaymentData(amount, method, reference, note)
+        return lambda uow: payments.take_payment(uow, ticket_id, paid, version)
+
+
+class PaymentsBox(QGroupBox):
+    """The ticket's money: state and balance, invoice, credit notes, payments."""
+
+    #: A payment or refund was recorded: carries the ticket's fresh detail.
+    saved = Signal(object)
+    #: A write or a read failed: the sentence to show.
+    problem = Signal(str)
+
+    def __init__(self, ui: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__("Payments", parent)
+        self.ui = ui
+        self.setObjectName("ticketPayments")
+        self.detail: TicketDetail | None = None
+        self.label = ""
+        self.dialog: PaymentDialog | None = None
+        #: Shows a document (html, title): the panel's print preview.
+        self.show_document: Callable[[str, str], None] = lambda html, title: None
+        layout = QVBoxLayout(self)
+        self.state = QLabel("—", self)
+        self.state.setObjectName("ticketPaymentState")
+        self.state.setAccessibleName("Payment state")
+        font = self.state.font()
+        font.setBold(True)
+        self.state.setFont(font)
+        layout.addWidget(self.state)
+        self.invoice = QLabel(self)
+        self.invoice.setObjectName("ticketInvoiceState")
+        self.invoice.setWordWrap(True)
+        self.invoice.setStyleSheet(NOTE_STYLE)
+        layout.addWidget(self.invoice)
+        self.list = QTreeWidget(self)
+        self.list.setObjectName("ticketPaymentList")
+        self.list.setAccessibleName("Payments taken")
+        self.list.setRootIsDecorated(False)
+        self.list.setHeaderLabels(["Date", "Method", "Amount", "Taken by", "Note"])
+        self.list.setColumnWidth(0, 80)
+        self.list.setColumnWidth(1, 110)
+        self.list.setColumnWidth(2, 75)
+        self.list.header().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        self.list.setMaximumHeight(self.fontMetrics().lineSpacing() * 6)
+        layout.addWidget(self.list)
+        row = QHBoxLayout()
+        self.take_button = button(self, "Take pa&yment…", "ticketTakePayment")
+        self.take_button.setToolTip(
+            "Record money received: a deposit before the invoice, or against it")
+        self.take_button.clicked.connect(lambda: self.open_dialog(refund=False))
+        self.refund_button = button(self, "Re&fund…", "ticketRefund")
+        self.refund_button.setToolTip("Give money back (administrators), saying why")
+        self.refund_button.clicked.connect(lambda: self.open_dialog(refund=True))
+        self.credit_button = button(self, "Print credit note…", "ticketPrintCreditNote")
+        self.credit_button.setToolTip("The latest credit note, cancelling a posted invoice")
+        self.credit_button.clicked.connect(self.print_credit_note)
+        for widget in (self.take_button, self.refund_button, self.credit_button):
+            row.addWidget(widget)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self._update()
+
+    def show_detail(self, detail: TicketDetail, settings: ShopSettingsRecord | None) -> None:
+        self.detail = detail
+        number = detail.ticket.number
+        self.label = settings.ticket_label(number) if settings else f"#{number}"
+        billing = detail.billing
+        self.state.setText(billing.summary())
+        self.state.setStyleSheet(
+            "color: #7f1d1d;" if billing.state in (PaymentState.UNPAID,
+                                                   PaymentState.PARTLY_PAID) else "")
+        lines = []
+        for invoice in billing.invoices:
+            when = invoice.posted_at.astimezone().strftime("%Y-%m-%d")
+            text = f"Invoice {invoice.label} posted {when}: {money_text(invoice.total)}"
+            if invoice.credited_by:
+                text += f", cancelled by credit note {invoice.credited_by}"
+            elif invoice.on_account:
+                text += " — on account: the customer owes what is not paid"
+            lines.append(text)
+        self.invoice.setText("\n".join(lines) or "No invoice posted yet: payments taken now "
+                             "are deposits.")
+        self.list.clear()
+        for p in billing.payments:
+            item = QTreeWidgetItem([
+                p.taken_at.astimezone().strftime("%Y-%m-%d"),
+                p.method_text + (" (refund)" if p.is_refund else ""),
+                money_text(p.amount), p.taken_by, p.reason or p.note,
+            ])
+            item.setTextAlignment(2, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            self.list.addTopLevelItem(item)
+        self._update()
+
+    def _update(self) -> None:
+        detail = self.detail
+        cancelled = detail is not None and detail.ticket.status == "cancelled"
+        self.take_button.setEnabled(detail is not None and not cancelled
+                                    and self.ui.can(Action.TAKE_PAYMENTS))
+        self.refund_button.setVisible(self.ui.can(Action.REFUND_PAYMENTS))
+        self.refund_button.setEnabled(detail is not None and detail.billing.paid > 0)
+        self.credit_button.setVisible(detail is not None and bool(detail.billing.credit_notes))
+
+    def open_dialog(self, *, refund: bool) -> None:
+        if self.detail is None:
+            return
+        dialog = PaymentDialog(self.ui, self.detail, self.label, refund=refund,
+                               parent=self.window())
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.saved.connect(alive(self, self.saved.emit))
+        self.dialog = dialog
+        dialog.open()
+
+    def print_credit_note(self) -> None:
+        if self.detail is None or not self.detail.billing.credit_notes:
+            return
+        note = self.detail.billing.credit_notes[-1]
+        invoice_id = note.invoice_id
+        self.ui.worker.read(
+            lambda uow: invoicing.get_invoice_snapshot(uow, invoice_id),
+            alive(self, lambda snap: self.show_document(
+                documents.credit_note_html(snap, note), f"Credit note {note.label}")),
+            alive(self, lambda error: self.problem.emit(str(error))))
+
+
+
+def posted_snapshot(uow: UnitOfWork, detail: TicketDetail) -> dict[str, Any] | None:
+    """(An operation step) the ticket's standing invoice as posted, if there is one."""
+    invoice = detail.billing.invoice
+    return invoicing.get_invoice_snapshot(uow, invoice.id) if invoice is not None else None
+
+
+def invoice_document(detail: TicketDetail, settings: ShopSettingsRecord,
+                     snapshot: dict[str, Any] | None) -> tuple[str, str]:
+    """The invoice to print and its title: the posted one from its snapshot (with the
+    payments so far and the balance due), else a draft of the ticket as it stands."""
+    if snapshot is not None:
+        return documents.snapshot_html(snapshot, detail.billing), f"Invoice {snapshot['label']}"
+    label = settings.ticket_label(detail.ticket.number)
+    return documents.invoice_html(detail, settings), f"Invoice {label}"
+
+
+def ask_on_account(ui: UiContext, parent: QWidget, detail: TicketDetail,
+                   label: str) -> bool | None:
+    """Before invoicing: with a balance due, an administrator is asked whether to close
+    on account (None: they said no). Others go ahead; the service says what to do."""
+    due = detail.totals.total - detail.billing.paid
+    if due <= 0 or not ui.can(Action.CLOSE_ON_ACCOUNT):
+        return False
+    question = (
+        f"Ticket {label} still has {money_text(due)} to pay. Invoice it on account? The "
+        f"invoice is posted and the ticket closed; the customer owes {money_text(due)}, "
+        "which stays due (take it later with Take payment).")
+    if not ui.prompts.confirm(parent, f"Invoice {label} on account", question,
+                              "Invoice on account"):
+        return None
+    return True
+
+
+def ask_credit_note(ui: UiContext, parent: QWidget, detail: TicketDetail,
+                    label: str) -> bool | None:
+    """Before reopening: a posted invoice is cancelled by a credit note, if the user
+    agrees (None: they did not). False: there is no posted invoice."""
+    invoice = detail.billing.invoice
+    if invoice is None:
+        return False
+    question = (
+        f"Invoice {invoice.label} ({money_text(invoice.total)}) is posted and cannot change. "
+        f"Reopening ticket {label} issues a credit note cancelling all of it; closing the "
+        "ticket again posts a new invoice. Payments taken stay on the ticket.")
+    if not ui.prompts.confirm(parent, f"Reopen ticket {label}", question,
+                              "Issue credit note"):
+        return None
+    return True
