@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QGroupBox,
@@ -92,8 +93,12 @@ class PaymentDialog(EditorDialog):
         self.method.currentIndexChanged.connect(self._method_changed)
         self.save_button.setText("&Refund" if refund else "&Record payment")
         self._method_changed()
-        self.amount.selectAll()
         self.amount.setFocus()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """The balance is selected: typing another amount replaces it."""
+        super().showEvent(event)
+        self.amount.selectAll()
 
     def _method(self) -> PaymentMethod:
         return PaymentMethod(self.method.currentData())
@@ -174,10 +179,13 @@ class PaymentsBox(QGroupBox):
         self.list.setAccessibleName("Payments taken")
         self.list.setRootIsDecorated(False)
         self.list.setHeaderLabels(["Date", "Method", "Amount", "Taken by", "Note"])
-        self.list.setColumnWidth(0, 80)
-        self.list.setColumnWidth(1, 110)
-        self.list.setColumnWidth(2, 75)
-        self.list.header().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        header = self.list.header()
+        header.setStretchLastSection(False)
+        for column, width in enumerate((78, 105, 70, 95)):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            self.list.setColumnWidth(column, width)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         self.list.setMaximumHeight(self.fontMetrics().lineSpacing() * 6)
         layout.addWidget(self.list)
         row = QHBoxLayout()
@@ -213,7 +221,8 @@ class PaymentsBox(QGroupBox):
             if invoice.credited_by:
                 text += f", cancelled by credit note {invoice.credited_by}"
             elif invoice.on_account:
-                text += " — on account: the customer owes what is not paid"
+                text += (" — on account: the customer owes the balance"
+                         if billing.balance > 0 else " — on account, since paid")
             lines.append(text)
         self.invoice.setText("\n".join(lines) or "No invoice posted yet: payments taken now "
                              "are deposits.")

@@ -142,7 +142,7 @@ class TicketWorkPanel(QWidget):
         self.payments_box.saved.connect(lambda d: self._written(d, "Payment recorded."))
         self.payments_box.problem.connect(self.problem.emit)
         self.payments_box.show_document = self._preview
-        totals.insertWidget(0, self.payments_box, 3)
+        totals.insertWidget(0, self.payments_box, 20)
         layout.addLayout(totals)
         self.note = QLabel(self)
         self.note.setObjectName("ticketWorkNote")
@@ -317,6 +317,7 @@ class TicketWorkPanel(QWidget):
             if key == "tax":
                 self.tax_caption = name
         row.addLayout(grid)
+        row.setAlignment(grid, Qt.AlignmentFlag.AlignTop)
         return row
 
     def _print_row(self) -> QWidget:
