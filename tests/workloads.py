@@ -12,6 +12,7 @@ import random
 import sys
 import time
 from collections import Counter
+from decimal import Decimal
 from functools import partial
 from typing import Any
 
@@ -20,8 +21,11 @@ from sqlalchemy import func, select, text
 from mechanic_desktop.db.engine import make_engine
 from mechanic_desktop.db.models import (
     AuditEntry,
+    CreditNote,
+    Invoice,
     Mechanic,
     Part,
+    Payment,
     ServiceTicket,
     StockMovement,
     TicketJob,
@@ -38,6 +42,7 @@ from mechanic_desktop.services import (
     jobs,
     mechanics,
     parts,
+    payments,
     shop,
     stock,
     tickets,
@@ -85,7 +90,7 @@ def desk(url: str, seconds: float, seed: int) -> dict[str, int]:
     while time.monotonic() < deadline:
         action = rng.choice(
             ["open", "add", "add", "change", "remove", "assign", "status", "receive", "adjust",
-             "authorise", "authorise", "decline", "job"]
+             "authorise", "authorise", "decline", "job", "post", "pay"]
         )
         try:
             wrote = with_retries(
@@ -100,11 +105,13 @@ def desk(url: str, seconds: float, seed: int) -> dict[str, int]:
     return dict(counts)
 
 
-def _ticket_ids(uow: UnitOfWork, active: bool = True) -> list[int]:
+def _ticket_ids(
+    uow: UnitOfWork, active: bool = True, statuses: tuple[str, ...] = ("open", "in_progress")
+) -> list[int]:
     with uow:
         stmt = select(ServiceTicket.id)
         if active:
-            stmt = stmt.where(ServiceTicket.status.in_(["open", "in_progress"]))
+            stmt = stmt.where(ServiceTicket.status.in_(statuses))
         return list(uow.session.scalars(stmt.order_by(ServiceTicket.id.desc()).limit(30)))
 
 
@@ -117,6 +124,8 @@ def _act(
     mechanic_ids: list[int],
 ) -> bool:
     """Do one piece of desk work; False when there was nothing to do (no write)."""
+    if action in ("post", "pay"):
+        return _money(uow, rng, action)
     if action == "open" or not _ticket_ids(uow):
         vehicle_id, customer_id = rng.choice(vehicle_rows)
         tickets.create_ticket(uow, tickets.TicketData(customer_id, vehicle_id, "Soak job"))
@@ -177,6 +186,38 @@ def _act(
     return True
 
 
+def _money(uow: UnitOfWork, rng: random.Random, action: str) -> bool:
+    """Post a completed ticket's invoice (paid first, or on account), or take a payment
+    (now and then a refund) on a recent ticket."""
+    wanted = ("completed",) if action == "post" else ("open", "in_progress", "completed",
+                                                      "closed")
+    found = _ticket_ids(uow, statuses=wanted)
+    if not found:
+        return False
+    ticket_id = rng.choice(found)
+    detail = workflow.get_ticket_detail(uow, ticket_id)
+    due = detail.billing.balance
+    if action == "post":
+        if due > 0 and rng.random() < 0.5:
+            detail = payments.take_payment(uow, ticket_id, payments.PaymentData(due, "cash"),
+                                           detail.ticket.version)
+        workflow.set_status(uow, ticket_id, "closed", detail.ticket.version, on_account=True)
+    elif detail.billing.paid > 0 and rng.random() < 0.2:
+        payments.refund_payment(uow, ticket_id, payments.RefundData(
+            min(detail.billing.paid, Decimal("5.00")), "cash", "Soak refund"),
+            detail.ticket.version)
+    else:
+        amount = due if due > 0 and rng.random() < 0.5 else Decimal(rng.randint(1, 5000)) / 100
+        payments.take_payment(uow, ticket_id, payments.PaymentData(amount, "card", "4242"),
+                              detail.ticket.version)
+    return True
+
+
+def _gaps(numbers: list[int]) -> int:
+    """How far ``numbers`` are from 1..N (gaps and duplicates)."""
+    return len(set(range(1, len(numbers) + 1)) ^ set(numbers)) + len(numbers) - len(set(numbers))
+
+
 def check(url: str) -> dict[str, Any]:
     """The invariants: returns the anomalies found (all zero when sound)."""
     engine = make_engine(url)
@@ -220,16 +261,28 @@ def check(url: str) -> dict[str, Any]:
             if status == "cancelled" and movement_sums.get(tid, 0) != 0
         )
         result["audit_rows"] = conn.scalar(select(func.count()).select_from(AuditEntry))
+        result["invoice_number_gaps"] = _gaps(list(conn.scalars(select(Invoice.number))))
+        result["credit_note_number_gaps"] = _gaps(list(conn.scalars(select(CreditNote.number))))
+        result["invoices"] = conn.scalar(select(func.count()).select_from(Invoice))
+        result["payments"] = conn.scalar(select(func.count()).select_from(Payment))
+        paid = conn.execute(select(Payment.ticket_id, func.sum(Payment.amount))
+                            .group_by(Payment.ticket_id)).all()
+        result["negative_paid"] = sum(1 for _, total in paid if total < 0)
         result["tickets"] = len(statuses)
     result["ledger_mismatch"] = len(stock.stock_discrepancies(uow))
-    totals_off = 0
+    totals_off = invoice_off = 0
     for tid in statuses:
         detail = workflow.get_ticket_detail(uow, tid)
+        invoice = detail.billing.invoice
+        if invoice is not None and (detail.ticket.status != "closed"
+                                    or invoice.total != detail.ticket.total):
+            invoice_off += 1
         approved = [j for j in detail.jobs if j.status == "approved"]
         lines = sum((j.totals.parts + j.totals.labor for j in approved), start=0)
         if detail.ticket.parts_total + detail.ticket.labor_total != lines:
             totals_off += 1
     result["totals_mismatch"] = totals_off
+    result["invoice_mismatch"] = invoice_off
     engine.dispose()
     return result
 
@@ -241,6 +294,10 @@ ANOMALY_KEYS = (
     "cancelled_not_returned",
     "ledger_mismatch",
     "totals_mismatch",
+    "invoice_number_gaps",
+    "credit_note_number_gaps",
+    "negative_paid",
+    "invoice_mismatch",
 )
 
 
