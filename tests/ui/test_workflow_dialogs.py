@@ -529,6 +529,10 @@ def test_print_preview_and_invoice_pdf(
 def test_shop_settings_from_the_menu(
     qtbot: QtBot, shop: Shop, window: MainWindow, arrange: UnitOfWork
 ) -> None:
+    before = shop_service.get_settings(arrange)
+    workflow.update_settings(arrange, shop_service.ShopSettingsData(
+        before.name, labor_rate="95.00", estimate_valid_days=14, credit_note_prefix="CR-",
+        authorisation_tolerance="10.00"), before.version)
     window.shop_settings_action.trigger()
     qtbot.waitUntil(lambda: isinstance(window.shop_settings_dialog, ShopSettingsDialog)
                     and window.shop_settings_dialog.isVisible(), timeout=WAIT_MS)
@@ -545,10 +549,16 @@ def test_shop_settings_from_the_menu(
     dialog.prefix_edit.selectAll()
     qtbot.keyClicks(dialog.prefix_edit, "JOB-")
     assert "JOB-42" in dialog.prefix_note.text()
+    dialog.invoice_prefix.selectAll()
+    qtbot.keyClicks(dialog.invoice_prefix, "F-")
+    assert "F-1, F-2" in dialog.invoice_note.text()
     with qtbot.waitSignal(dialog.saved, timeout=WAIT_MS):
         qtbot.mouseClick(dialog.save_button, LEFT)
     saved = shop_service.get_settings(arrange)
-    assert (saved.tax_rate, saved.ticket_prefix) == (7.25, "JOB-")
+    assert (saved.tax_rate, saved.ticket_prefix, saved.invoice_prefix) == (7.25, "JOB-", "F-")
+    # What the dialog does not show is kept, not reset to the defaults.
+    assert (saved.labor_rate, saved.estimate_valid_days, saved.credit_note_prefix,
+            saved.authorisation_tolerance) == (95, 14, "CR-", 10)
     page = window.tickets_page
     qtbot.waitUntil(lambda: page.label(7) == "JOB-7", timeout=WAIT_MS)
 

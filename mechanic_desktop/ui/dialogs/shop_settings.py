@@ -105,7 +105,14 @@ class ShopSettingsDialog(EditorDialog):
         self.prefix_edit = line_edit(self, record.ticket_prefix, "e.g. RO-", shop.MAX_PREFIX)
         self.prefix_note = note_label(self)
         self.add_field("ticket_prefix", "Ticket &prefix:", self.prefix_edit, note=self.prefix_note)
-        for signal in (self.tax_rate.textChanged, self.prefix_edit.textChanged):
+        self.invoice_prefix = line_edit(self, record.invoice_prefix, "e.g. INV-",
+                                        shop.MAX_PREFIX)
+        self.invoice_prefix.setObjectName("settingsInvoicePrefix")
+        self.invoice_note = note_label(self)
+        self.add_field("invoice_prefix", "&Invoice prefix:", self.invoice_prefix,
+                       note=self.invoice_note)
+        for signal in (self.tax_rate.textChanged, self.prefix_edit.textChanged,
+                       self.invoice_prefix.textChanged):
             signal.connect(lambda _t: self._notes())
         self.labor_taxed.toggled.connect(lambda _c: self._notes())
         self._notes()
@@ -114,6 +121,9 @@ class ShopSettingsDialog(EditorDialog):
     def _notes(self) -> None:
         prefix = self.prefix_edit.text().strip()
         self.prefix_note.setText(f"Tickets are labelled {prefix}42, {prefix}43… on printouts.")
+        invoice = self.invoice_prefix.text().strip()
+        self.invoice_note.setText(f"Invoices are numbered {invoice}1, {invoice}2… without gaps "
+                                  "(posted invoices keep their number).")
         r = self.existing
         changed = (self.tax_rate.text().strip().rstrip("%").strip()
                    != percent_text(r.tax_rate) or self.labor_taxed.isChecked()
@@ -140,6 +150,9 @@ class ShopSettingsDialog(EditorDialog):
             labor_rate=self.labor_rate.text(),
             authorisation_tolerance=self.tolerance.text(),
             estimate_valid_days=self.valid_days.text(),
+            invoice_prefix=self.invoice_prefix.text(),
+            # Not in this dialog: saved as it is (not reset to the default).
+            credit_note_prefix=self.existing.credit_note_prefix,
         )
         version = self.existing.version
         return lambda uow: workflow.update_settings(uow, data, version)
