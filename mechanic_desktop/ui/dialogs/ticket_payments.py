@@ -35,15 +35,15 @@ from mechanic_desktop.domain.billing import (
     check_reference,
     parse_amount,
 )
-from mechanic_desktop.domain.errors import StaleRecord
 from mechanic_desktop.domain.money import money_text
 from mechanic_desktop.domain.permissions import Action
 from mechanic_desktop.domain.records import ShopSettingsRecord, TicketDetail
-from mechanic_desktop.services import documents, invoicing, payments, workflow
+from mechanic_desktop.services import documents, invoicing, payments
 from mechanic_desktop.services.runner import Operation, UnitOfWork
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs import checks
-from mechanic_desktop.ui.dialogs.form import NOTE_STYLE, EditorDialog, button, line_edit
+from mechanic_desktop.ui.dialogs.form import NOTE_STYLE, button, line_edit
+from mechanic_desktop.ui.dialogs.labour import _TicketWrite
 from mechanic_desktop.ui.operations import alive
 
 _REFERENCE_HINTS = {
@@ -54,16 +54,14 @@ _REFERENCE_HINTS = {
 }
 
 
-class PaymentDialog(EditorDialog):
+class PaymentDialog(_TicketWrite):
     """Take a payment (or, ``refund``, give money back) on one ticket."""
 
     def __init__(self, ui: UiContext, detail: TicketDetail, label: str, *,
                  refund: bool = False, parent: QWidget | None = None) -> None:
         what = "Refund" if refund else "Take payment"
         super().__init__(ui, "refund" if refund else "payment", f"{what}: ticket {label}",
-                         parent)
-        self.ticket_id = detail.ticket.id
-        self.version = detail.ticket.version
+                         detail.ticket.id, detail.ticket.version, parent)
         self.refund = refund
         billing = detail.billing
         due = billing.paid if refund else max(billing.balance, Decimal(0))
@@ -119,11 +117,6 @@ class PaymentDialog(EditorDialog):
 
     def _reference_problem(self) -> str | None:
         return check_reference(self._method(), self.reference.text().strip())
-
-    def on_stale(self, error: StaleRecord) -> None:
-        ticket_id = self.ticket_id
-        self.ui.worker.read(lambda uow: workflow.get_ticket_detail(uow, ticket_id),
-                            alive(self, self._fresh), alive(self, self.show_errors))
 
     def _fresh(self, detail: Any) -> None:
         if isinstance(detail, TicketDetail):
