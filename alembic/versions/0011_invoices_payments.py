@@ -7,8 +7,8 @@ reason). ``document_counters`` holds the last number of each gapless sequence, l
 by the posting transaction. Tickets closed before this revision have no invoice: they
 print as they did and reopen without a credit note.
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-07 02:30:00
 """
 
@@ -19,8 +19,8 @@ from alembic import op
 
 import mechanic_desktop.db.types
 
-revision: str = "0010"
-down_revision: str | None = "0009"
+revision: str = "0011"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
