@@ -76,6 +76,8 @@ def test_invoice_then_card_and_cash_payments_then_reopen_with_a_credit_note(
     qtbot.keyClicks(pay.reference, "42")
     qtbot.keyClick(pay.reference, ENTER)
     assert pay.isVisible() and "last four digits" in pay.error_of("reference")
+    qtbot.wait(30)
+    save_shot(pay, folder / "take-payment.png", "Record payment", "Unpaid", "last four digits")
     qtbot.keyClicks(pay.reference, "42")
     qtbot.keyClick(pay.reference, ENTER)
     qtbot.waitUntil(lambda: closed(pay), timeout=WAIT_MS)

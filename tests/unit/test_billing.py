@@ -10,12 +10,13 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from mechanic_desktop.db.models import CreditNote, DocumentCounter, Invoice, Payment
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.billing import PaymentState
-from mechanic_desktop.domain.errors import PermissionDenied, ValidationError
+from mechanic_desktop.domain.errors import PermissionDenied, StaleRecord, ValidationError
 from mechanic_desktop.domain.records import TicketDetail
 from mechanic_desktop.domain.staff import Role
 from mechanic_desktop.services import (
@@ -272,3 +273,28 @@ def test_a_writer_invoices_and_takes_payment_a_mechanic_does_neither(uow: UnitOf
     detail = _close(uow, _pay(uow, detail, "55.00"))
     assert detail.billing.payments[0].taken_by.startswith("Staff writer-")
     assert tickets.get_ticket(uow, detail.ticket.id).status == "closed"
+
+
+def test_a_payment_on_a_stale_copy_is_refused(uow: UnitOfWork, engine: Engine) -> None:
+    """The balance a desk showed is the one it pays: another desk's payment since makes
+    the copy stale, and nothing is written."""
+    detail = _completed(uow)
+    _pay(uow, detail, "55.00")  # the other desk
+    before = _counts(engine)
+    with pytest.raises(StaleRecord):
+        _pay(uow, detail, "55.00")
+    assert _counts(engine) == before
+
+
+def test_the_database_refuses_a_zero_payment_and_a_refund_without_reason(
+    uow: UnitOfWork, engine: Engine
+) -> None:
+    """Behind the services: a bug still cannot store a payment of nothing, an unknown
+    method, or a refund that says nothing of why."""
+    ticket_id = _completed(uow).ticket.id
+    for values in ({"amount": D("0.00")}, {"amount": D("-1.00")}, {"method": "barter"}):
+        with Session(engine) as s:
+            s.add(Payment(**({"ticket_id": ticket_id, "amount": D("1.00"), "method": "cash"}
+                             | values)))
+            with pytest.raises(IntegrityError):
+                s.commit()
