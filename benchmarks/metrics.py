@@ -599,6 +599,20 @@ def add_canned_job_p95(b: Bench) -> Result:
                   "untimed", {"samples": len(times), **counts})
 
 
+@metric("post_invoice_p95_ms", "ms", 30,
+        "close a completed ticket, posting its invoice (gapless number under the counter "
+        "row's lock, frozen snapshot), 95th percentile of 100 after 10 warm-up; each is "
+        "credited and completed again untimed; target 30 SQLite / 50 PostgreSQL",
+        targets={"sqlite": 30, "postgresql": 50})
+def post_invoice_p95(b: Bench) -> Result:
+    from benchmarks import write_ops
+
+    times, counts = write_ops.post_invoice_samples(_signed_in(b))
+    return Result(p95(times), f"median {statistics.median(times):.1f} ms, max "
+                  f"{max(times):.1f} ms; {counts['lines'] / (len(times) + counts['warm']):.1f} "
+                  "lines a ticket", {"samples": len(times), **counts})
+
+
 def _contended(b: Bench) -> dict[str, Any]:
     from benchmarks import write_ops
 

@@ -123,6 +123,48 @@ def add_canned_job_samples(
     return times, dict(counts)
 
 
+def post_invoice_samples(
+    uow: UnitOfWork, samples: int = 100, warm_up: int = 10, seed: int = 13,
+) -> tuple[list[float], dict[str, int]]:
+    """Wall times (ms) of closing a seeded completed ticket, which posts its invoice
+    (next number under the counter's row lock, snapshot of the lines, on account: the
+    seeded tickets have no payments). Each is reopened with a credit note and completed
+    again (untimed), so the ticket ends completed as it began; the invoices and credit
+    notes stay (posted documents are never deleted)."""
+    rng = random.Random(seed)
+    with uow:
+        ticket_ids = list(uow.session.scalars(
+            select(ServiceTicket.id).where(ServiceTicket.status == "completed")
+            .order_by(ServiceTicket.id.desc()).limit(500)))
+    if not ticket_ids:
+        raise LookupError("no completed ticket in the seeded data")
+    times: list[float] = []
+    counts: Counter[str] = Counter()
+    while len(times) < samples:
+        ticket_id = rng.choice(ticket_ids)
+        before = workflow.get_ticket_detail(uow, ticket_id)  # the desk opens the ticket
+        started = time.perf_counter()
+        try:
+            closed = workflow.set_status(uow, ticket_id, "closed", before.ticket.version,
+                                         on_account=True)
+        except ValidationError:
+            counts["refused"] += 1  # e.g. a seeded ticket whose work outgrew its authorisation
+            ticket_ids.remove(ticket_id)
+            if not ticket_ids:
+                raise
+            continue
+        elapsed = (time.perf_counter() - started) * 1000
+        reopened = workflow.reopen_ticket(uow, ticket_id, "bench", closed.ticket.version,
+                                          credit_note=True)
+        workflow.set_status(uow, ticket_id, "completed", reopened.ticket.version)
+        counts["lines"] += len(closed.parts) + len(closed.mechanics)
+        if counts["warm"] < warm_up:
+            counts["warm"] += 1
+        else:
+            times.append(elapsed)
+    return times, dict(counts)
+
+
 # --------------------------------------------------------------------------- scratch PG
 
 
