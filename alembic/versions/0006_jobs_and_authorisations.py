@@ -141,7 +141,7 @@ def upgrade() -> None:
         # The ranking's covering index (0003) now carries the job, whose status decides
         # whether the time was billed.
         op.drop_index("ix_ticket_mechanics_work", table_name="ticket_mechanics")
-        op.create_index("ix_ticket_mechanics_work", "ticket_mechanics", WORK + ["job_id"])
+        op.create_index("ix_ticket_mechanics_work", "ticket_mechanics", [*WORK, "job_id"])
 
     op.add_column("ticket_parts", sa.Column("job_id", sa.Integer(), nullable=True))
     op.add_column("ticket_parts", sa.Column(
