@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
 from mechanic_desktop.db.unit_of_work import UnitOfWork
+from mechanic_desktop.domain.staff import Role
 from mechanic_desktop.services import canned_jobs, parts, tickets, workflow
 from mechanic_desktop.services import shop as shop_service
 from mechanic_desktop.ui.context import UiContext
@@ -25,6 +26,7 @@ from mechanic_desktop.ui.dialogs.job_editor import JobDialog
 from mechanic_desktop.ui.dialogs.labour import AddLabourDialog
 from mechanic_desktop.ui.dialogs.ticket import TicketDialog
 from mechanic_desktop.ui.dialogs.ticket_work import TicketWorkPanel
+from tests.ui.accounts import make_admin, make_signed_in
 from tests.ui.conftest import Shop
 from tests.ui.helpers import WAIT_MS, click_line, job_lines, save_shot, visible_text
 
@@ -254,3 +256,39 @@ def test_every_alt_letter_of_the_ticket_editor_is_its_own(
     assert len(letters) > 15
     shared = sorted({c for c in letters if letters.count(c) > 1})
     assert shared == [], shared
+
+
+def test_a_mechanic_on_the_ticket_records_findings_and_hours_and_nothing_else(
+    qtbot: QtBot, ui: UiContext, shop: Shop, arrange: UnitOfWork
+) -> None:
+    """Sam works the ticket: Edit job (his findings) and his hours are his; the rest is
+    disabled, each control saying why in the service's words."""
+    admin = make_admin(arrange)
+    sam = make_signed_in(arrange, admin, "sam", "Sam Wrench", Role.MECHANIC, shop.sam.id)
+    ui.sign_in(sam)
+    dialog = TicketDialog(ui, tickets.get_ticket(arrange, shop.ticket.id))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.work is not None and dialog.work.detail is not None,
+                    timeout=WAIT_MS)
+    work = dialog.work
+    assert isinstance(work, TicketWorkPanel)
+    assert work.edit_job_button.isEnabled() and work.assign_button.isEnabled()
+    assert work.assign_button.text().replace("&", "") == "My hours…"
+    for widget in (work.add_job_button, work.add_labour_button, work.add_parts_button,
+                   work.authorise_button, work.status_buttons["cancelled"]):
+        assert not widget.isEnabled(), widget.objectName()
+    assert work.add_job_button.toolTip() == (
+        "Mechanics cannot open and edit tickets; ask an administrator.")
+    assert work.authorise_button.toolTip() == (
+        "Mechanics cannot record the customer's authorisation; ask an administrator.")
+    # His findings, through the job dialog: title and concern are the writer's.
+    qtbot.mouseClick(work.edit_job_button, LEFT)
+    job_dialog = work.job_dialog
+    assert isinstance(job_dialog, JobDialog)
+    assert job_dialog.title.isReadOnly() and job_dialog.concern.isReadOnly()
+    qtbot.keyClicks(job_dialog.cause, "Pads worn to 2 mm")
+    with qtbot.waitSignal(job_dialog.saved, timeout=WAIT_MS):
+        qtbot.mouseClick(job_dialog.save_button, LEFT)
+    assert workflow.get_ticket_detail(arrange, shop.ticket.id).jobs[0].cause == (
+        "Pads worn to 2 mm")

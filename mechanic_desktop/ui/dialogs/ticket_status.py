@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mechanic_desktop.domain.permissions import Action
 from mechanic_desktop.domain.records import TicketDetail
 from mechanic_desktop.domain.status import TicketStatus
 from mechanic_desktop.services import workflow
@@ -42,6 +43,17 @@ STATUS_TIPS = {
     TicketStatus.CLOSED: "Invoice the customer as they collect the car: the ticket is Closed",
     TicketStatus.CANCELLED: "Stop the job; every part on it goes back to stock",
 }
+
+#: What each move needs (``domain.permissions``): the editor disables the others, saying
+#: why, as the service would refuse them.
+STATUS_NEEDS = {
+    TicketStatus.OPEN: Action.SET_STATUS,
+    TicketStatus.IN_PROGRESS: Action.SET_STATUS,
+    TicketStatus.COMPLETED: Action.SET_STATUS,
+    TicketStatus.CLOSED: Action.POST_INVOICES,
+    TicketStatus.CANCELLED: Action.EDIT_TICKETS,
+}
+
 
 class ReasonDialog(QDialog):
     """Asks why a finished ticket is reopened (the answer goes into the audit trail)."""

@@ -68,6 +68,7 @@ from mechanic_desktop.ui.dialogs.ticket_payments import (
     posted_snapshot,
 )
 from mechanic_desktop.ui.dialogs.ticket_status import (
+    STATUS_NEEDS,
     STATUS_TIPS,
     STATUS_VERBS,
     ReasonDialog,
@@ -82,6 +83,7 @@ from mechanic_desktop.ui.documents import write_pdf
 from mechanic_desktop.ui.models.columns import money
 from mechanic_desktop.ui.models.jobs import ID_ROLE, JOB_ROLE, KIND_ROLE, JobsModel
 from mechanic_desktop.ui.operations import alive
+from mechanic_desktop.ui.permission_gate import reason
 from mechanic_desktop.ui.screen_fit import fit_to_screen
 
 
@@ -477,9 +479,13 @@ class TicketWorkPanel(QWidget):
             self.status_buttons["reopen"] = widget
         self.status_layout.addStretch(1)
 
-    def _allowed(self, action: Action) -> bool:
-        return self.ui.can(action)
-
+    def _gate(self, widget: QWidget, usable: bool, action: Action) -> None:
+        """Enable ``widget`` when it is usable now and the role may do ``action``; else,
+        for the role, say why in its tooltip (the words the service refuses with)."""
+        why = reason(self.ui, action)
+        widget.setEnabled(usable and why is None)
+        if why is not None:
+            widget.setToolTip(why)
     def _update_buttons(self) -> None:
         detail = self.detail
         editable = detail is not None and detail.editable and not self.busy
@@ -507,16 +513,13 @@ class TicketWorkPanel(QWidget):
              Action.ASSIGN_WORK),
         )
         for widget, usable, action in gates:
-            permitted = self._allowed(action)
-            widget.setEnabled(usable and permitted)
-            if not permitted:
-                role = self.ui.actor.role.label if self.ui.actor else "Your role"
-                widget.setToolTip(f"{role}s cannot {action.value}.")
+            self._gate(widget, usable, action)
         for decision, widget in self.decide_buttons.items():
-            widget.setEnabled(editable and job is not None and job.status != decision.value
-                              and self._allowed(Action.AUTHORISE_WORK))
-        for widget in self.status_buttons.values():
-            widget.setEnabled(not self.busy)
+            self._gate(widget, editable and job is not None and job.status != decision.value,
+                       Action.AUTHORISE_WORK)
+        for key, widget in self.status_buttons.items():
+            self._gate(widget, not self.busy, Action.REOPEN_TICKETS if key == "reopen"
+                       else STATUS_NEEDS[TicketStatus(key)])
         for widget in (self.print_work_order_button, self.print_invoice_button,
                        self.print_estimate_button, self.export_button):
             widget.setEnabled(detail is not None)
