@@ -319,8 +319,10 @@ class Part(Timestamps, Base):
 
 class TicketPart(Base):
     """A parts line of one job at the price of the day. ``taken`` says whether its
-    quantity has left the shelf: only lines of approved jobs are taken, and an approved
-    job's line that the shelf could not cover waits "to order" (not taken)."""
+    quantity has left the shelf: only lines of approved jobs are taken. ``ordered`` marks
+    the part of an approved job's quantity the shelf could not cover, put on special
+    order: never taken, it waits until the stock arrives and is taken from it. A job has
+    at most one ordinary and one ordered line of each part."""
 
     __tablename__ = "ticket_parts"
 
@@ -331,10 +333,12 @@ class TicketPart(Base):
     quantity: Mapped[int] = mapped_column(Integer)
     unit_price: Mapped[Decimal] = mapped_column(Money)
     taken: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    ordered: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     added_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     __table_args__ = (
-        UniqueConstraint("job_id", "part_id"),
+        UniqueConstraint("job_id", "part_id", "ordered"),
+        CheckConstraint("NOT (ordered AND taken)", name="ordered_not_taken"),
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint("unit_price >= 0", name="price_nonneg"),
         ForeignKeyConstraint(

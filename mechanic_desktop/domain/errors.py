@@ -25,6 +25,27 @@ class ValidationError(DomainError):
         return cls({field: message})
 
 
+class ShortStock(ValidationError):
+    """Parts of an approved job the shelf cannot cover: ``short`` maps each part id to
+    (SKU, on hand, wanted), so a desk can offer to put the rest on special order."""
+
+    def __init__(self, short: Mapping[int, tuple[str, int, int]]) -> None:
+        self.short = dict(short)
+        super().__init__({
+            f"quantity:{part_id}": f"Only {left} of {sku} left; cannot take {wanted}."
+            for part_id, (sku, left, wanted) in self.short.items()
+        })
+
+    def offer(self) -> str:
+        """The question a desk asks: take what the shelf has, order the rest?"""
+        return " ".join(
+            f"Only {left} of {sku} left for {wanted} wanted: "
+            + (f"take those {left} and put the other {wanted - left} on special order?"
+               if left else f"put all {wanted} on special order?")
+            for sku, left, wanted in self.short.values()
+        )
+
+
 class NotFound(DomainError):
     """The record asked for does not exist (any more)."""
 

@@ -233,7 +233,8 @@ class MechanicLineRecord:
 @dataclass(frozen=True, slots=True)
 class PartLineRecord:
     """A parts line at the price of the day it was added; ``taken`` once its quantity
-    has left the shelf (lines of approved jobs only)."""
+    has left the shelf (lines of approved jobs only); ``ordered`` while it waits on
+    special order for stock the shelf did not have."""
 
     id: int
     part_id: int
@@ -244,6 +245,7 @@ class PartLineRecord:
     line_total: Decimal
     job_id: int = 0
     taken: bool = True
+    ordered: bool = False
 
 
 @dataclass(frozen=True, slots=True)

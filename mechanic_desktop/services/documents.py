@@ -197,7 +197,7 @@ def work_order_html(detail: TicketDetail, settings: ShopSettingsRecord) -> str:
                    ((_e(m.name), hours_text(m.minutes)) for m in job.mechanics)),
             _table([("SKU", False), ("Part", False), ("Qty", True)],
                    ((_e(p.sku), _e(p.name), str(p.quantity)
-                     + ("" if p.taken else " (to order)")) for p in job.parts)),
+                     + (" (to order)" if p.ordered else "")) for p in job.parts)),
         ]
     body += [
         _not_done(detail, prices=False),

@@ -24,7 +24,7 @@ from mechanic_desktop.db.models import (
 from mechanic_desktop.db.repositories import StockRepository, WorkflowRepository
 from mechanic_desktop.db.types import utcnow
 from mechanic_desktop.db.unit_of_work import UnitOfWork
-from mechanic_desktop.domain.errors import PermissionDenied, ValidationError
+from mechanic_desktop.domain.errors import PermissionDenied, ShortStock, ValidationError
 from mechanic_desktop.domain.jobs import (
     DECISIONS,
     MAX_TITLE,
@@ -48,8 +48,10 @@ from mechanic_desktop.services.permissions import require as require_permission
 from mechanic_desktop.services.shop import settings_in
 from mechanic_desktop.services.workflow import (
     _detail,
+    _fold_ordered,
     _job_of,
     _lock_ticket,
+    _put_on_order,
     _recompute,
     _save,
     _take,
@@ -81,6 +83,8 @@ class AuthorisationData:
     amount: Decimal | str
     contact: str = ""
     authorised_at: datetime | None = None
+    #: Approve even where the shelf is short: take what it has, order the rest.
+    special_order: bool = False
 
 
 class _OnTicket(Protocol):
@@ -245,7 +249,9 @@ def record_authorisation(
 ) -> TicketDetail:
     """Record the customer's decision on some jobs and apply it in one transaction:
     approved jobs take their parts from the shelf (if one is short, nothing is
-    recorded and the message names it), jobs no longer approved put theirs back, the
+    recorded and :class:`ShortStock` names it — unless ``data.special_order``: then
+    what the shelf has is taken and the rest put on special order), jobs no longer
+    approved put theirs back (and wait for no special order), the
     totals follow, and the ticket's authorised amount becomes ``data.amount`` — which
     must be what the approved jobs now cost, as the clerk read it to the customer."""
     with uow.writing():
@@ -270,20 +276,51 @@ def record_authorisation(
                 "was read out. Read the new amount to the customer."
             )
         moved = []
+        ordered = {(tp.job_id, tp.part_id): tp for tp, _, _ in part_lines if tp.ordered}
+        approving = [(tp, sku) for tp, sku, _ in part_lines
+                     if decisions.get(tp.job_id) is JobStatus.APPROVED
+                     and not tp.taken and not tp.ordered]
+        on_hand = stock.snapshots([tp.part_id for tp, _ in approving])
+        wanted: dict[int, int] = {}
+        for tp, _ in approving:
+            wanted[tp.part_id] = wanted.get(tp.part_id, 0) + tp.quantity
+        short = {p: (on_hand[p].sku, max(0, on_hand[p].quantity_on_hand), n)
+                 for p, n in wanted.items() if on_hand[p].quantity_on_hand < n}
+        if short and not data.special_order:
+            raise ShortStock(short)
         for line, sku, _ in sorted(part_lines, key=lambda r: (r[0].part_id, r[0].id)):
             decision = decisions.get(line.job_id)
-            if decision is None:
+            if decision is None or line.ordered:
                 continue
             if decision is JobStatus.APPROVED and not line.taken:
-                _take(uow, stock, ticket, line.part_id, sku, line.quantity)
+                left = max(0, stock.snapshots([line.part_id])[line.part_id].quantity_on_hand)
+                from_shelf = min(left, line.quantity)
+                rest = line.quantity - from_shelf
+                if from_shelf:
+                    _take(uow, stock, ticket, line.part_id, sku, from_shelf)
+                    moved.append(f"took {from_shelf} × {sku}")
+                if rest:
+                    moved.append(f"{rest} × {sku} on special order")
+                    sibling = ordered.get((line.job_id, line.part_id))
+                    if not from_shelf:  # all of it waits: the line is the order
+                        if sibling is None:
+                            line.ordered = True
+                        else:
+                            sibling.quantity += rest
+                            uow.session.delete(line)
+                        continue
+                    line.quantity = from_shelf
+                    _put_on_order(uow, line, sibling, rest)
                 line.taken = True
-                moved.append(f"took {line.quantity} × {sku}")
             elif decision is not JobStatus.APPROVED and line.taken:
                 stock.put(line.part_id, line.quantity)
                 stock.record(line.part_id, line.quantity, "return", ticket_id=ticket.id,
                              staff_user_id=uow.actor_id)
                 line.taken = False
                 moved.append(f"returned {line.quantity} × {sku}")
+        _fold_ordered(uow, [tp for tp, _, _ in part_lines
+                            if decisions.get(tp.job_id, JobStatus.APPROVED)
+                            is not JobStatus.APPROVED])
         job_totals = {j.id: j.totals.total for j in detail_before.jobs}
         auth = Authorisation(
             ticket_id=ticket.id, amount=amount, authorised_by=name, method=method.value,

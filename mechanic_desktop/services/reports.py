@@ -309,6 +309,8 @@ class LowStockLine:
     used_90_days: int
     suggested: int
     unit_cost: Decimal
+    #: Units on special order for approved jobs of open tickets (in ``suggested``).
+    for_tickets: int = 0
 
     @property
     def order_cost(self) -> Decimal:
@@ -545,9 +547,10 @@ def suggested_order(on_hand: int, reorder_level: int, used_90_days: int) -> int:
 
 
 def low_stock(uow: UnitOfWork, now: datetime | None = None) -> list[LowStockLine]:
-    """Parts at or below their reorder level (as the Stock page's filter), with the net
-    quantity used on tickets in the last 90 days and a suggested order
-    (:func:`suggested_order`)."""
+    """Parts at or below their reorder level (as the Stock page's filter), and parts on
+    special order for open tickets, with the net quantity used on tickets in the last 90
+    days and a suggested order (:func:`suggested_order`, plus what the tickets wait
+    for: a line waits until it is taken from stock)."""
     moment = now or utcnow()
     with uow:
         require_permission(uow, Action.VIEW_REPORTS)
@@ -560,15 +563,24 @@ def low_stock(uow: UnitOfWork, now: datetime | None = None) -> list[LowStockLine
             )
             .scalar_subquery()
         )
+        waiting = (
+            select(TicketPart.part_id, func.sum(TicketPart.quantity).label("n"))
+            .join(ServiceTicket, ServiceTicket.id == TicketPart.ticket_id)
+            .where(TicketPart.ordered, ServiceTicket.status.in_(ACTIVE))
+            .group_by(TicketPart.part_id)
+            .subquery()
+        )
         rows = uow.session.execute(
             select(Part.id, Part.sku, Part.name, Part.quantity_on_hand, Part.reorder_level,
-                   used, Part.unit_cost)
-            .where(Part.quantity_on_hand <= Part.reorder_level)
+                   used, Part.unit_cost, waiting.c.n)
+            .outerjoin(waiting, waiting.c.part_id == Part.id)
+            .where(or_(Part.quantity_on_hand <= Part.reorder_level, waiting.c.n > 0))
             .order_by(Part.sku)
         ).all()
     return [
         LowStockLine(r[0], r[1], r[2], r[3], r[4], max(0, int(r[5] or 0)),
-                     suggested_order(r[3], r[4], int(r[5] or 0)), r[6])
+                     suggested_order(r[3], r[4], int(r[5] or 0)) + int(r[7] or 0), r[6],
+                     int(r[7] or 0))
         for r in rows
     ]
 
@@ -731,6 +743,7 @@ LOW_STOCK_COLUMNS = (
     Column("On hand", lambda r: r.on_hand, "int"),
     Column("Reorder level", lambda r: r.reorder_level, "int"),
     Column("Used (90 days)", lambda r: r.used_90_days, "int"),
+    Column("On order for tickets", lambda r: r.for_tickets, "int"),
     Column("Suggested order", lambda r: r.suggested, "int"),
     Column("Unit cost", lambda r: r.unit_cost, "money"),
     Column("Order cost", lambda r: r.order_cost, "money"),

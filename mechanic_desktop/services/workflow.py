@@ -26,7 +26,12 @@ from mechanic_desktop.db.models import ServiceTicket, TicketJob, TicketMechanic,
 from mechanic_desktop.db.repositories import PartSnapshot, StockRepository, WorkflowRepository
 from mechanic_desktop.db.types import utcnow
 from mechanic_desktop.db.unit_of_work import UnitOfWork
-from mechanic_desktop.domain.errors import PermissionDenied, StaleRecord, ValidationError
+from mechanic_desktop.domain.errors import (
+    PermissionDenied,
+    ShortStock,
+    StaleRecord,
+    ValidationError,
+)
 from mechanic_desktop.domain.jobs import JobStatus, authorisation_needed
 from mechanic_desktop.domain.money import money_text
 from mechanic_desktop.domain.permissions import Action, may_book_time, may_work_on, own_work_only
@@ -114,7 +119,7 @@ def _detail(uow: UnitOfWork, ticket: ServiceTicket) -> TicketDetail:
     parts = tuple(
         PartLineRecord(
             tp.id, tp.part_id, sku, name, tp.quantity, tp.unit_price,
-            parts_line(tp.quantity, tp.unit_price), tp.job_id, tp.taken,
+            parts_line(tp.quantity, tp.unit_price), tp.job_id, tp.taken, tp.ordered,
         )
         for tp, sku, name in part_rows
     )
@@ -429,8 +434,33 @@ def assign_mechanics(
 # --- parts ---------------------------------------------------------------------------------
 
 
-def _short(sku: str, on_hand: int, wanted: int) -> str:
-    return f"Only {on_hand} of {sku} left; cannot take {wanted}."
+def _put_on_order(
+    uow: UnitOfWork, line: TicketPart, ordered: TicketPart | None, quantity: int
+) -> None:
+    """Put ``quantity`` of ``line``'s part on special order on its job: onto the job's
+    ordered line of that part (``ordered``) or a new one at ``line``'s price."""
+    if ordered is not None:
+        ordered.quantity += quantity
+    else:
+        uow.session.add(TicketPart(
+            ticket_id=line.ticket_id, job_id=line.job_id, part_id=line.part_id,
+            quantity=quantity, unit_price=line.unit_price, taken=False, ordered=True,
+        ))
+
+
+def _fold_ordered(uow: UnitOfWork, lines: Sequence[TicketPart]) -> None:
+    """A job no longer approved (or a cancelled ticket) waits for nothing: each ordered
+    line folds into its job's ordinary line of the part (or becomes it)."""
+    ordinary = {(tp.job_id, tp.part_id): tp for tp in lines if not tp.ordered}
+    for tp in lines:
+        if not tp.ordered:
+            continue
+        into = ordinary.get((tp.job_id, tp.part_id))
+        if into is None:
+            tp.ordered = False
+        else:
+            into.quantity += tp.quantity
+            uow.session.delete(tp)
 
 
 def _check_quantity(quantity: object, minimum: int) -> int:
@@ -451,7 +481,7 @@ def _take(
     if stock.take(part_id, n) is None:
         fresh = stock.snapshots([part_id]).get(part_id)
         left = fresh.quantity_on_hand if fresh is not None else 0
-        raise ValidationError.single(f"quantity:{part_id}", _short(sku, left, n))
+        raise ShortStock({part_id: (sku, max(0, left), n)})
     stock.record(part_id, -n, "ticket", ticket_id=ticket.id, staff_user_id=uow.actor_id)
 
 
@@ -461,6 +491,7 @@ def add_part_lines(
     items: Sequence[tuple[int, int]],
     expected_version: int | None = None,
     job_id: int | None = None,
+    special_order: bool = False,
 ) -> TicketDetail:
     """Put parts on a job (``job_id``, or the ticket's first): ``items`` are (part id,
     quantity).
@@ -468,8 +499,11 @@ def add_part_lines(
     A part already on the job has its line's quantity raised (the line keeps the price
     it was first added at); a new line copies the part's current price. On an approved
     job the parts are taken from the shelf at once; if any is short, nothing is taken
-    and the error names each short part. A proposed (estimate), declined or deferred
-    job's parts stay on the shelf until the job is approved.
+    and the error (:class:`ShortStock`) names each short part — unless
+    ``special_order``: then what the shelf has is taken and the rest goes on the job's
+    ordered line of the part, to be taken when it arrives (``take_ordered_line``). A
+    proposed (estimate), declined or deferred job's parts stay on the shelf until the
+    job is approved.
     """
     with uow.writing():
         require_permission(uow, Action.ASSIGN_WORK)
@@ -483,23 +517,28 @@ def add_part_lines(
         taking = JobStatus(job.status).counts
         repo, stock = WorkflowRepository(uow.session), StockRepository(uow.session)
         snapshots = stock.snapshots(list(wanted))
-        lines = {tp.part_id: tp for tp, _, _ in repo.part_lines(ticket_id) if tp.job_id == job.id}
+        lines = {(tp.part_id, tp.ordered): tp
+                 for tp, _, _ in repo.part_lines(ticket_id) if tp.job_id == job.id}
         fields: dict[str, str] = {}
+        short: dict[int, tuple[str, int, int]] = {}
         for part_id, quantity in wanted.items():
             snap = snapshots.get(part_id)
+            on_job = sum(tp.quantity for (p, _), tp in lines.items() if p == part_id)
             if snap is None:
                 fields[f"quantity:{part_id}"] = (
                     f"Part #{part_id} no longer exists; it may have been deleted at another desk."
                 )
-            elif taking and snap.quantity_on_hand < quantity:
-                fields[f"quantity:{part_id}"] = _short(snap.sku, snap.quantity_on_hand, quantity)
-            elif part_id in lines and lines[part_id].quantity + quantity > MAX_LINE_QUANTITY:
+            elif on_job + quantity > MAX_LINE_QUANTITY:
                 fields[f"quantity:{part_id}"] = (
                     f"A line holds at most {MAX_LINE_QUANTITY:,} of {snap.sku}."
                 )
+            elif taking and snap.quantity_on_hand < quantity and not special_order:
+                short[part_id] = (snap.sku, max(0, snap.quantity_on_hand), quantity)
         if fields:
             raise ValidationError(fields)
-        changes = _put_parts(uow, stock, ticket, job, wanted, snapshots, lines)
+        if short:
+            raise ShortStock(short)
+        changes = _put_parts(uow, stock, ticket, job, wanted, snapshots, lines, special_order)
         _recompute(uow, ticket, settings_in(uow, create=True))
         return _save(uow, ticket, "parts", f"{job.title}: added " + ", ".join(changes))
 
@@ -511,33 +550,37 @@ def _put_parts(
     job: TicketJob,
     wanted: Mapping[int, int],
     snapshots: Mapping[int, PartSnapshot],
-    lines: Mapping[int, TicketPart],
+    lines: Mapping[tuple[int, bool], TicketPart],
+    special_order: bool = False,
 ) -> list[str]:
     """Put checked ``wanted`` (part id → quantity) on ``job``: a part already on it
-    (``lines``) has its quantity raised, a new line copies today's price; an approved
-    job takes them from the shelf. Returns "2 × SKU" for each."""
+    (``lines``, by part id and whether on special order) has its quantity raised, a new
+    line copies today's price; an approved job takes them from the shelf, and with
+    ``special_order`` what the shelf lacks goes on the job's ordered line of the part.
+    Returns "2 × SKU" for each."""
     taking = JobStatus(job.status).counts
     changes = []
     # Parts in id order, so two desks taking the same parts lock them in one order.
     for part_id in sorted(wanted):
         quantity, snap = wanted[part_id], snapshots[part_id]
-        line = lines.get(part_id)
-        if taking and (line is None or line.taken):
-            _take(uow, stock, ticket, part_id, snap.sku, quantity)
-        if line is not None:
-            line.quantity += quantity
+        line = lines.get((part_id, False))
+        from_shelf = quantity
+        if taking and special_order:
+            from_shelf = min(quantity, max(0, snap.quantity_on_hand))
+        if from_shelf and taking:
+            _take(uow, stock, ticket, part_id, snap.sku, from_shelf)
+        if line is None:
+            line = TicketPart(ticket_id=ticket.id, job_id=job.id, part_id=part_id,
+                              quantity=from_shelf, unit_price=snap.unit_price, taken=taking)
+            if from_shelf:
+                uow.session.add(line)
         else:
-            uow.session.add(
-                TicketPart(
-                    ticket_id=ticket.id,
-                    job_id=job.id,
-                    part_id=part_id,
-                    quantity=quantity,
-                    unit_price=snap.unit_price,
-                    taken=taking,
-                )
-            )
-        changes.append(f"{quantity} × {snap.sku}")
+            line.quantity += from_shelf
+        rest = quantity - from_shelf
+        if rest:
+            _put_on_order(uow, line, lines.get((part_id, True)), rest)
+        changes.append(f"{quantity} × {snap.sku}"
+                       + (f" ({rest} on special order)" if rest else ""))
     return changes
 
 
@@ -580,6 +623,40 @@ def change_part_quantity(
             line.quantity = quantity
         _recompute(uow, ticket, settings_in(uow, create=True))
         return _save(uow, ticket, "parts", summary)
+
+
+def take_ordered_line(
+    uow: UnitOfWork, line_id: int, expected_version: int | None = None
+) -> TicketDetail:
+    """The stock of a line on special order has arrived: take its whole quantity from
+    the shelf for the job (refused, naming what is there, while it is short). The line
+    joins the job's ordinary line of the part, or becomes it."""
+    with uow.writing():
+        require_permission(uow, Action.ASSIGN_WORK)
+        owner = uow.session.scalar(select(TicketPart.ticket_id).where(TicketPart.id == line_id))
+        if owner is None:
+            raise _line_gone(line_id)
+        ticket = _lock_ticket(uow, owner, expected_version, lines=True)
+        repo = WorkflowRepository(uow.session)
+        line = repo.part_line(line_id)
+        if line is None:
+            raise _line_gone(line_id)
+        stock = StockRepository(uow.session)
+        sku = stock.snapshots([line.part_id])[line.part_id].sku
+        if not line.ordered:
+            raise ValidationError.single(
+                "quantity", f"{sku} on this job is not on special order; nothing to take.")
+        _take(uow, stock, ticket, line.part_id, sku, line.quantity)
+        ordinary = next((tp for tp, _, _ in repo.part_lines(ticket.id)
+                         if tp.job_id == line.job_id and tp.part_id == line.part_id
+                         and not tp.ordered), None)
+        if ordinary is None:
+            line.ordered, line.taken = False, True
+        else:
+            ordinary.quantity += line.quantity
+            uow.session.delete(line)
+        return _save(uow, ticket, "parts",
+                     f"took {line.quantity} × {sku} from stock (had been on special order)")
 
 
 def remove_part_line(
@@ -641,6 +718,14 @@ def _check_work_may(uow: UnitOfWork, ticket: ServiceTicket, new: TicketStatus) -
         )
     if new is not TicketStatus.COMPLETED:
         return
+    waiting = [f"{tp.quantity} × {sku}" for tp, sku, _ in
+               WorkflowRepository(uow.session).part_lines(ticket.id) if tp.ordered]
+    if waiting:
+        raise ValidationError.single(
+            "status", f"Ticket {label} waits for parts on special order "
+            f"({', '.join(waiting)}): take them from stock when they arrive (Take from "
+            "stock on the line), or remove them, before completing it."
+        )
     undecided = [j.title for j in jobs if j.status == JobStatus.PROPOSED.value]
     if undecided:
         raise ValidationError.single(
@@ -712,6 +797,7 @@ def set_status(
                     ticket_id=ticket.id, staff_user_id=uow.actor_id,
                 )
                 returned.append(f"{line.quantity} × {sku}")
+            _fold_ordered(uow, [tp for tp, _, _ in lines])  # after: they were never taken
             if returned:
                 summary += "; back to stock: " + ", ".join(returned)
         else:

@@ -285,6 +285,8 @@ CALLS: dict[str, Row] = {
         u, w.ticket, [(w.part, 1)], w.ticket_version(w.ticket))),
     "workflow.change_part_quantity": _row({A, W}, lambda u, w: workflow.change_part_quantity(
         u, w.line, 3, w.ticket_version(w.ticket))),
+    "workflow.take_ordered_line": _row({A, W}, lambda u, w: workflow.take_ordered_line(
+        u, w.line, w.ticket_version(w.ticket)), refusal="not on special order"),
     "workflow.remove_part_line": _row({A, W}, lambda u, w: workflow.remove_part_line(
         u, w.spare_line, w.ticket_version(w.ticket))),
     "jobs.add_job": _row({A, W}, lambda u, w: jobs.add_job(

@@ -3,8 +3,10 @@ two jobs each, lines on either job, the customer approving, declining and deferr
 
 After every step: stock never negative and equal to its ledger; each ticket's movements
 took exactly the lines of its approved jobs off the shelf (nothing for a job that is
-not approved, everything back once cancelled); a line is ``taken`` exactly when its job
-is approved; and the ticket's totals are those of its approved jobs' lines.
+not approved, everything back once cancelled); a line is ``taken`` only when its job is
+approved, and a line of an approved job is either taken or on special order (what the
+shelf could not cover, which nothing else takes and only an approved job has); and the
+ticket's totals are those of its approved jobs' lines, special orders included.
 """
 
 from __future__ import annotations
@@ -74,8 +76,9 @@ class WorkflowMachine(RuleBasedStateMachine):
             self.job_ids[t.id] = [j.id for j in detail.jobs]
         self.status = dict.fromkeys(self.ticket_ids, TicketStatus.OPEN)
         self.job_status = {j: JobStatus.PROPOSED for js in self.job_ids.values() for j in js}
-        #: ticket → (job, part) → quantity
-        self.lines: dict[int, dict[tuple[int, int], int]] = {t: {} for t in self.ticket_ids}
+        #: ticket → (job, part, on special order) → quantity
+        self.lines: dict[int, dict[tuple[int, int, bool], int]] = {
+            t: {} for t in self.ticket_ids}
         #: ticket → job → minutes of Sam's time
         self.minutes: dict[int, dict[int, int]] = {t: {} for t in self.ticket_ids}
         self.authorised = dict.fromkeys(self.ticket_ids, Decimal("0.00"))
@@ -99,64 +102,81 @@ class WorkflowMachine(RuleBasedStateMachine):
         ok = {j for j in self.job_ids[t] if status[j] is JobStatus.APPROVED}
         return ticket_totals(
             [(m, self.rate) for j, m in self.minutes[t].items() if j in ok],
-            [(q, self.price(p)) for (j, p), q in self.lines[t].items() if j in ok],
+            [(q, self.price(p)) for (j, p, _), q in self.lines[t].items() if j in ok],
             self.settings.tax_rate, self.settings.labor_taxed,
         ).total
 
     def price(self, p: int) -> Decimal:
         return Decimal(f"{7 + self.part_ids.index(p)}.35")
 
+    def put(self, t: int, key: tuple[int, int, bool], qty: int) -> None:
+        if qty:
+            self.lines[t][key] = self.lines[t].get(key, 0) + qty
+
+    def fold_ordered(self, t: int, job_ids: list[int]) -> None:
+        """The service folds a job's special orders into its ordinary lines."""
+        for (j, p, ordered), q in list(self.lines[t].items()):
+            if ordered and j in job_ids:
+                del self.lines[t][(j, p, True)]
+                self.put(t, (j, p, False), q)
+
     # --- rules -----------------------------------------------------------------------
 
-    @rule(ti=ticket_index, ji=job_index, pi=part_index, qty=st.integers(1, 4))
-    def add_line(self, ti: int, ji: int, pi: int, qty: int) -> None:
+    @rule(ti=ticket_index, ji=job_index, pi=part_index, qty=st.integers(1, 4),
+          special=st.booleans())
+    def add_line(self, ti: int, ji: int, pi: int, qty: int, special: bool) -> None:
         t, p = self.ticket_ids[ti], self.part_ids[pi]
         j = self.job_ids[t][ji]
         version = self.detail(t).ticket.version
         taking = self.approved(j)
-        if self.active(t) and (not taking or self.on_hand[p] >= qty):
-            workflow.add_part_lines(self.uow, t, [(p, qty)], version, j)
+        if self.active(t) and (not taking or special or self.on_hand[p] >= qty):
+            workflow.add_part_lines(self.uow, t, [(p, qty)], version, j, special_order=special)
+            from_shelf = min(qty, self.on_hand[p]) if taking else qty
             if taking:
-                self.on_hand[p] -= qty
-            self.lines[t][(j, p)] = self.lines[t].get((j, p), 0) + qty
+                self.on_hand[p] -= from_shelf
+            self.put(t, (j, p, False), from_shelf)
+            self.put(t, (j, p, True), qty - from_shelf)
         else:
             with pytest.raises(ValidationError):
-                workflow.add_part_lines(self.uow, t, [(p, qty)], version, j)
+                workflow.add_part_lines(self.uow, t, [(p, qty)], version, j,
+                                        special_order=special)
 
-    @rule(ti=ticket_index, ji=job_index, pi=part_index, qty=st.integers(0, 6))
-    def change_quantity(self, ti: int, ji: int, pi: int, qty: int) -> None:
+    @rule(ti=ticket_index, ji=job_index, pi=part_index, qty=st.integers(0, 6),
+          ordered=st.booleans())
+    def change_quantity(self, ti: int, ji: int, pi: int, qty: int, ordered: bool) -> None:
         t, p = self.ticket_ids[ti], self.part_ids[pi]
         j = self.job_ids[t][ji]
         detail = self.detail(t)
-        line = next((ln for ln in detail.parts if (ln.job_id, ln.part_id) == (j, p)), None)
+        line = next((ln for ln in detail.parts
+                     if (ln.job_id, ln.part_id, ln.ordered) == (j, p, ordered)), None)
         if line is None:
             return
         more = qty - line.quantity
-        taking = self.approved(j)
+        taking = self.approved(j) and not ordered
         if self.active(t) and (not taking or self.on_hand[p] >= more):
             workflow.change_part_quantity(self.uow, line.id, qty, detail.ticket.version)
             if taking:
                 self.on_hand[p] -= more
             if qty:
-                self.lines[t][(j, p)] = qty
+                self.lines[t][(j, p, ordered)] = qty
             else:
-                del self.lines[t][(j, p)]
+                del self.lines[t][(j, p, ordered)]
         else:
             with pytest.raises(ValidationError):
                 workflow.change_part_quantity(self.uow, line.id, qty, detail.ticket.version)
 
-    @rule(ti=ticket_index, ji=job_index, pi=part_index)
-    def remove_line(self, ti: int, ji: int, pi: int) -> None:
+    @rule(ti=ticket_index, ji=job_index, pi=part_index, ordered=st.booleans())
+    def remove_line(self, ti: int, ji: int, pi: int, ordered: bool) -> None:
         t, p = self.ticket_ids[ti], self.part_ids[pi]
         j = self.job_ids[t][ji]
-        line = next((ln for ln in self.detail(t).parts if (ln.job_id, ln.part_id) == (j, p)),
-                    None)
+        line = next((ln for ln in self.detail(t).parts
+                     if (ln.job_id, ln.part_id, ln.ordered) == (j, p, ordered)), None)
         if line is None:
             return
         if self.active(t):
             workflow.remove_part_line(self.uow, line.id)
-            qty = self.lines[t].pop((j, p))
-            if self.approved(j):
+            qty = self.lines[t].pop((j, p, ordered))
+            if self.approved(j) and not ordered:
                 self.on_hand[p] += qty
         else:
             with pytest.raises(ValidationError):
@@ -174,9 +194,28 @@ class WorkflowMachine(RuleBasedStateMachine):
             with pytest.raises(ValidationError):
                 workflow.assign_mechanics(self.uow, t, {self.mechanic_id: minutes}, version, j)
 
-    @rule(ti=ticket_index, first=decision, second=decision, wrong_amount=st.booleans())
+    @rule(ti=ticket_index, ji=job_index, pi=part_index)
+    def take_ordered(self, ti: int, ji: int, pi: int) -> None:
+        t, p = self.ticket_ids[ti], self.part_ids[pi]
+        j = self.job_ids[t][ji]
+        detail = self.detail(t)
+        line = next((ln for ln in detail.parts
+                     if (ln.job_id, ln.part_id, ln.ordered) == (j, p, True)), None)
+        if line is None:
+            return
+        if self.active(t) and self.on_hand[p] >= line.quantity:
+            workflow.take_ordered_line(self.uow, line.id, detail.ticket.version)
+            self.on_hand[p] -= line.quantity
+            del self.lines[t][(j, p, True)]
+            self.put(t, (j, p, False), line.quantity)
+        else:
+            with pytest.raises(ValidationError):
+                workflow.take_ordered_line(self.uow, line.id, detail.ticket.version)
+
+    @rule(ti=ticket_index, first=decision, second=decision, wrong_amount=st.booleans(),
+          special=st.booleans())
     def authorise(self, ti: int, first: JobStatus | None, second: JobStatus | None,
-                  wrong_amount: bool) -> None:
+                  wrong_amount: bool, special: bool) -> None:
         t = self.ticket_ids[ti]
         chosen = {j: d for j, d in zip(self.job_ids[t], (first, second), strict=True)
                   if d is not None}
@@ -185,23 +224,33 @@ class WorkflowMachine(RuleBasedStateMachine):
         assert amount == self.expected_total(t, chosen)
         data = jobs.AuthorisationData(
             chosen, "Pat Customer", AuthorisationMethod.IN_PERSON,
-            amount + (Decimal("0.01") if wrong_amount else 0))
+            amount + (Decimal("0.01") if wrong_amount else 0), special_order=special)
         newly = [j for j, d in chosen.items() if d is JobStatus.APPROVED and not self.approved(j)]
         need: dict[int, int] = {}
-        for (j, p), q in self.lines[t].items():
+        for (j, p, _), q in self.lines[t].items():
             if j in newly:
                 need[p] = need.get(p, 0) + q
         short = any(self.on_hand[p] < q for p, q in need.items())
-        if not chosen or not self.active(t) or wrong_amount or short:
+        if not chosen or not self.active(t) or wrong_amount or (short and not special):
             with pytest.raises(ValidationError):
                 jobs.record_authorisation(self.uow, t, data, detail.ticket.version)
             return
         jobs.record_authorisation(self.uow, t, data, detail.ticket.version)
-        for (j, p), q in self.lines[t].items():
+        # The service takes in (part, line id) order; what the shelf lacks is ordered.
+        for ln in sorted(detail.parts, key=lambda ln: (ln.part_id, ln.id)):
+            j, p = ln.job_id, ln.part_id
             if j in newly:
-                self.on_hand[p] -= q
-            elif j in chosen and self.approved(j) and chosen[j] is not JobStatus.APPROVED:
-                self.on_hand[p] += q
+                from_shelf = min(ln.quantity, self.on_hand[p])
+                self.on_hand[p] -= from_shelf
+                if from_shelf < ln.quantity:
+                    self.lines[t][(j, p, False)] -= ln.quantity - from_shelf
+                    if not self.lines[t][(j, p, False)]:
+                        del self.lines[t][(j, p, False)]
+                    self.put(t, (j, p, True), ln.quantity - from_shelf)
+            elif (j in chosen and self.approved(j) and chosen[j] is not JobStatus.APPROVED
+                  and not ln.ordered):
+                self.on_hand[p] += ln.quantity
+        self.fold_ordered(t, [j for j, d in chosen.items() if d is not JobStatus.APPROVED])
         self.job_status |= chosen
         self.authorised[t] = amount
 
@@ -218,12 +267,14 @@ class WorkflowMachine(RuleBasedStateMachine):
             allowed = allowed and all(self.job_status[j] is not JobStatus.PROPOSED
                                       for j in ours)
             allowed = allowed and self.expected_total(t) <= self.authorised[t]
+            allowed = allowed and not any(o for _, _, o in self.lines[t])
         if allowed:
             workflow.set_status(self.uow, t, new, version, on_account=True)
             if new is TicketStatus.CANCELLED and current is not new:
-                for (j, p), qty in self.lines[t].items():
-                    if self.approved(j):
+                for (j, p, ordered), qty in self.lines[t].items():
+                    if self.approved(j) and not ordered:
                         self.on_hand[p] += qty
+                self.fold_ordered(t, ours)
             self.status[t] = new
         else:
             with pytest.raises(ValidationError):
@@ -288,13 +339,14 @@ class WorkflowMachine(RuleBasedStateMachine):
             ).all():
                 if n:
                     moved[t][p] = -int(n)
-            lines: dict[int, list[tuple[int, int, int, Decimal, bool]]] = {
+            lines: dict[int, list[tuple[int, int, int, Decimal, bool, bool]]] = {
                 t: [] for t in self.ticket_ids}
-            for t, j, p, q, price, taken in session.execute(
+            for t, j, p, q, price, taken, ordered in session.execute(
                 select(TicketPart.ticket_id, TicketPart.job_id, TicketPart.part_id,
-                       TicketPart.quantity, TicketPart.unit_price, TicketPart.taken)
+                       TicketPart.quantity, TicketPart.unit_price, TicketPart.taken,
+                       TicketPart.ordered)
             ).all():
-                lines[t].append((j, p, q, price, taken))
+                lines[t].append((j, p, q, price, taken, ordered))
             labor: dict[int, list[tuple[int, int, Decimal]]] = {t: [] for t in self.ticket_ids}
             for t, j, m, rate in session.execute(
                 select(TicketMechanic.ticket_id, TicketMechanic.job_id, TicketMechanic.minutes,
@@ -315,17 +367,19 @@ class WorkflowMachine(RuleBasedStateMachine):
             status, parts_total, labor_total, tax, total = ticket_rows[t]
             assert TicketStatus(status) is self.status[t]
             cancelled = self.status[t] is TicketStatus.CANCELLED
-            assert {(j, p): q for j, p, q, _, _ in lines[t]} == self.lines[t]
-            # A line is off the shelf exactly when its job is approved (none once cancelled).
-            for j, _, _, _, taken in lines[t]:
-                assert taken == (self.approved(j) and not cancelled)
+            assert {(j, p, o): q for j, p, q, _, _, o in lines[t]} == self.lines[t]
+            # Taken ⇒ the job is approved; an approved job's line is taken or on special
+            # order, never both; nothing is either once cancelled.
+            for j, _, _, _, taken, ordered in lines[t]:
+                assert not (taken and ordered)
+                assert taken + ordered == (self.approved(j) and not cancelled)
             taken_by_part: dict[int, int] = {}
-            for _j, p, q, _, taken in lines[t]:
+            for _j, p, q, _, taken, _ in lines[t]:
                 if taken:
                     taken_by_part[p] = taken_by_part.get(p, 0) + q
             assert moved[t] == taken_by_part
             ok = {j for j in self.job_ids[t] if self.approved(j)}
-            counted = [(q, u) for j, _, q, u, _ in lines[t] if j in ok]
+            counted = [(q, u) for j, _, q, u, _, _ in lines[t] if j in ok]
             time = [(m, r) for j, m, r in labor[t] if j in ok]
             assert parts_total == sum((parts_line(q, u) for q, u in counted), Decimal(0))
             assert labor_total == sum((labor_line(m, r) for m, r in time), Decimal(0))

@@ -32,11 +32,12 @@ Index = QModelIndex | QPersistentModelIndex
 
 
 def part_state(line: PartLineRecord, job: JobRecord) -> str:
-    """Where a parts line's units are: taken for the job, still on the shelf (an
-    estimate's), or to be ordered (an approved job's line the shelf could not cover)."""
+    """Where a parts line's units are: taken for the job, on special order (what the
+    shelf could not cover when the job was approved), or still on the shelf (an
+    estimate's, or a declined job's)."""
     if line.taken:
         return "Taken"
-    return "To order" if job.status == JobStatus.APPROVED.value else "On shelf"
+    return "To order" if line.ordered else "On shelf"
 
 
 @dataclass(frozen=True, slots=True)

@@ -248,7 +248,8 @@ class ReportsPage(QWidget):
         self.purchase_button.setAccessibleName("Export purchase list")
         self.purchase_button.setToolTip(
             "Save SKU, suggested quantity and cost of every low-stock part as CSV, to order "
-            "from. Suggested = reorder level + 30 days of the last 90 days' usage − on hand.")
+            "from. Suggested = reorder level + 30 days of the last 90 days' usage − on hand, "
+            "+ what open tickets wait for on special order.")
         self.purchase_button.clicked.connect(self.export_purchase_list)
         self._add_tab("low_stock", "Low stock", reports.LOW_STOCK_COLUMNS,
                       lambda uow, _p: reports.low_stock(uow), None, above=self.purchase_button)
