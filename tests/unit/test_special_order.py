@@ -70,7 +70,7 @@ def test_ordered_stock_is_taken_when_it_arrives(uow: UnitOfWork) -> None:
     pad = wf.part(uow, "BRK-01", on_hand=1)
     detail = workflow.add_part_lines(uow, ticket.id, [(pad.id, 4)], special_order=True)
     ordered = next(p for p in detail.parts if p.ordered)
-    with pytest.raises(ShortStock, match="Only 0 of BRK-01 left; cannot take 3."):
+    with pytest.raises(ShortStock, match=r"Only 0 of BRK-01 left; cannot take 3\."):
         workflow.take_ordered_line(uow, ordered.id)
     stock.receive_stock(uow, pad.id, 5, "delivery")
     detail = workflow.take_ordered_line(uow, ordered.id)
@@ -108,7 +108,7 @@ def test_approving_short_work_offers_the_order_and_declining_folds_it(
     pad = wf.part(uow, "BRK-01", on_hand=1)
     detail = workflow.add_part_lines(uow, record.id, [(pad.id, 4)])
     assert _lines(detail) == [("BRK-01", 4, False, False)]
-    with pytest.raises(ShortStock, match="Only 1 of BRK-01 left; cannot take 4."):
+    with pytest.raises(ShortStock, match=r"Only 1 of BRK-01 left; cannot take 4\."):
         _decide(uow, detail, JobStatus.APPROVED)
     assert workflow.get_ticket_detail(uow, record.id).jobs[0].status == "proposed"
     detail = _decide(uow, detail, JobStatus.APPROVED, special=True)

@@ -1,9 +1,12 @@
 """Add parts: find stock by SKU or name, see what is on the shelf and its price, put a
 quantity of each into a basket, and take the whole basket in one ``add_part_lines``.
 
-If another desk took the stock meanwhile, the service refuses the whole basket and
-names each short part; the dialog stays open with the basket as it was, marks those
-lines and re-reads the on-hand counts, so the user can lower a quantity and try again.
+An approved job takes its parts from the shelf at once. Asking for more than the shelf
+holds is allowed: the basket line says how many are short and the dialog offers, under
+its banner, to take what there is and put the rest on special order. If another desk
+took the stock meanwhile, the service refuses the whole basket and names each short
+part; the dialog stays open with the basket as it was, marks those lines, re-reads the
+on-hand counts and makes the same offer, so the user can accept it or lower a quantity.
 """
 
 from __future__ import annotations
@@ -22,13 +25,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mechanic_desktop.domain.errors import ValidationError
+from mechanic_desktop.domain.errors import ShortStock, ValidationError
+from mechanic_desktop.domain.jobs import JobStatus
 from mechanic_desktop.domain.records import PartRow, TicketDetail
 from mechanic_desktop.domain.totals import parts_line
 from mechanic_desktop.services import parts, workflow
 from mechanic_desktop.services.runner import Operation, UnitOfWork
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs.form import button, run_on_return
+from mechanic_desktop.ui.dialogs.special_order import SpecialOrderOffer
 from mechanic_desktop.ui.dialogs.work_common import TicketLinesDialog, compact_table
 from mechanic_desktop.ui.models.columns import RIGHT, Column, TableSpec, money
 from mechanic_desktop.ui.models.lines import LinesModel
@@ -99,6 +104,10 @@ class AddPartsDialog(TicketLinesDialog):
         super().__init__(ui, "addParts", "Add parts to ticket", ticket_id, detail, parent,
                          number_prefix, job_id)
         self.setMinimumSize(820, 600)
+        #: The user accepted the offer: short parts are taken in part, the rest ordered.
+        self.special_order = False
+        self.offer = SpecialOrderOffer(self, "addParts", self.layout_, self.banner)
+        self.offer.accepted.connect(self._order_the_rest)
         self.model = PagedTableModel(STOCK, parts.list_parts, ui.worker, self)
         self.basket = LinesModel(BASKET_COLUMNS, lambda b: b.part_id, self)
         self.extra.addLayout(self._stock_side(), 3)
@@ -125,7 +134,7 @@ class AddPartsDialog(TicketLinesDialog):
         self.quantity = QSpinBox(self)
         self.quantity.setObjectName("addPartsQuantity")
         self.quantity.setAccessibleName("Quantity to add")
-        self.quantity.setToolTip("At most what is on the shelf")
+        self.quantity.setToolTip("More than the shelf holds is offered as a special order")
         self.quantity.setRange(1, 1)
         self.quantity.setMinimumWidth(80)
         run_on_return(self.quantity, self.add_to_basket)
@@ -190,9 +199,10 @@ class AddPartsDialog(TicketLinesDialog):
                     f"{part.sku}: all {part.quantity_on_hand:,} on the shelf are in the basket")
             else:
                 self.stock_note.setText(f"{part.sku}: {left:,} available")
-            self.quantity.setRange(1, max(1, left))
-            self.quantity.setEnabled(left > 0)
-            self.add_button.setEnabled(left > 0)
+            room = workflow.MAX_LINE_QUANTITY - taken
+            self.quantity.setRange(1, max(1, room))
+            self.quantity.setEnabled(room > 0)
+            self.add_button.setEnabled(room > 0)
         self._update_buttons()
 
     def pick(self, index: QModelIndex) -> None:
@@ -229,7 +239,33 @@ class AddPartsDialog(TicketLinesDialog):
         self.mark_changed()
         self._part_chosen()
 
+    def _takes_now(self) -> bool:
+        """The job is approved: what goes in the basket leaves the shelf on saving."""
+        job = self.job_record()
+        return job is not None and job.status == JobStatus.APPROVED.value
+
+    def _short_lines(self, lines: list[BasketLine]) -> list[BasketLine]:
+        """Mark lines wanting more than the shelf holds (an approved job's only); offer
+        to order the rest."""
+        if not self._takes_now():
+            return lines
+        short = {b.part_id: (b.sku, max(0, b.on_hand), b.quantity)
+                 for b in lines if b.quantity > b.on_hand}
+        if short and not self.special_order:
+            self.offer.offer(ShortStock(short))
+        elif not short:
+            self.offer.hide()
+        return [replace(b, problem=b.problem or (
+            f"Only {max(0, b.on_hand):,} on the shelf: {b.quantity - max(0, b.on_hand):,} "
+            "to special order") if b.part_id in short else b.problem) for b in lines]
+
+    def _order_the_rest(self) -> None:
+        self.special_order = True
+        self.offer.hide()
+        self.save()
+
     def _set_basket(self, lines: list[BasketLine]) -> None:
+        lines = self._short_lines(lines)
         self.basket.set_rows(lines)
         total = sum((b.amount for b in lines), Decimal("0.00"))
         pieces = sum(b.quantity for b in lines)
@@ -249,6 +285,9 @@ class AddPartsDialog(TicketLinesDialog):
     def show_errors(self, error: BaseException) -> None:
         """A short part is marked in the basket; its message also goes to the banner."""
         problems: dict[int, str] = {}
+        self.special_order = False
+        if isinstance(error, ShortStock):
+            self.offer.offer(error)
         if isinstance(error, ValidationError):
             for key, message in error.fields.items():
                 _, _, raw = key.partition(":")
@@ -265,9 +304,11 @@ class AddPartsDialog(TicketLinesDialog):
         job = self.job_record()
         job_id = job.id if job is not None else None
         items = [(b.part_id, b.quantity) for b in self.basket.rows]
+        special = self.special_order
         assert version is not None  # Save is enabled only once the detail is loaded
 
         def run(uow: UnitOfWork) -> TicketDetail:
-            return workflow.add_part_lines(uow, ticket_id, items, version, job_id)
+            return workflow.add_part_lines(uow, ticket_id, items, version, job_id,
+                                           special_order=special)
 
         return run

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from PySide6.QtWidgets import QComboBox, QGridLayout, QGroupBox, QLabel, QWidget
 
-from mechanic_desktop.domain.errors import StaleRecord, ValidationError
+from mechanic_desktop.domain.errors import ShortStock, StaleRecord, ValidationError
 from mechanic_desktop.domain.formatting import phone_text
 from mechanic_desktop.domain.jobs import AuthorisationMethod, JobStatus, amount_after
 from mechanic_desktop.domain.money import money_text
@@ -24,6 +24,7 @@ from mechanic_desktop.services.runner import Operation, UnitOfWork
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs import checks
 from mechanic_desktop.ui.dialogs.form import ERROR_STYLE, EditorDialog, line_edit
+from mechanic_desktop.ui.dialogs.special_order import SpecialOrderOffer
 from mechanic_desktop.ui.operations import alive
 
 #: The decision combo's entries: (text, JobStatus value or "" for no decision).
@@ -59,6 +60,10 @@ class AuthorisationDialog(EditorDialog):
         self.jobs_error.setWordWrap(True)
         self.jobs_error.hide()
         self.form.addRow(self.jobs_error)
+        #: Accepted the offer: approve with what the shelf lacks on special order.
+        self.special_order = False
+        self.offer = SpecialOrderOffer(self, "authorise", self.layout_, self.banner)
+        self.offer.accepted.connect(self._order_the_rest)
         self._fill_jobs(detail, preset or self._default_preset(detail))
 
         self.authorised_by = line_edit(self, detail.ticket.customer_name,
@@ -176,6 +181,7 @@ class AuthorisationDialog(EditorDialog):
         data = jobs.AuthorisationData(
             self.decisions(), self.authorised_by.text(), method, self.amount_due(),
             contact=self.contact.text() if method.contact_label else "",
+            special_order=self.special_order,
         )
         ticket_id, version = self.detail.ticket.id, self.detail.ticket.version
 
@@ -184,8 +190,16 @@ class AuthorisationDialog(EditorDialog):
 
         return run
 
+    def _order_the_rest(self) -> None:
+        self.special_order = True
+        self.offer.hide()
+        self.save()
+
     def show_errors(self, error: BaseException) -> None:
         super().show_errors(error)
+        self.special_order = False
+        if isinstance(error, ShortStock):
+            self.offer.offer(error)
         if isinstance(error, ValidationError):
             for key in ("jobs", "amount"):
                 if key in error.fields:

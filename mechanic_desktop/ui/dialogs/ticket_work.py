@@ -273,6 +273,12 @@ class TicketWorkPanel(QWidget):
             "stock, fewer go back)")
         self.set_quantity_button.clicked.connect(self.set_quantity)
         row.addWidget(self.set_quantity_button)
+        self.take_button = button(box, "&Take from stock", "ticketTakeOrdered")
+        self.take_button.setToolTip("The special order arrived: take the selected \"To "
+                                    "order\" line's parts from stock")
+        self.take_button.clicked.connect(self.take_ordered)
+        self.take_button.hide()  # shown for a line on special order
+        row.addWidget(self.take_button)
         self.remove_button = button(box, "&Remove", "ticketRemovePart")
         self.remove_button.setToolTip("Remove the selected parts or labour line (taken parts "
                                       "go back to stock)")
@@ -511,7 +517,10 @@ class TicketWorkPanel(QWidget):
             (self.set_quantity_button, editable and line is not None, Action.ASSIGN_WORK),
             (self.remove_button, editable and (line is not None or labour is not None),
              Action.ASSIGN_WORK),
+            (self.take_button, editable and line is not None and line.ordered,
+             Action.ASSIGN_WORK),
         )
+        self.take_button.setVisible(line is not None and line.ordered)
         for widget, usable, action in gates:
             self._gate(widget, usable, action)
         for decision, widget in self.decide_buttons.items():
@@ -628,6 +637,13 @@ class TicketWorkPanel(QWidget):
             lambda uow: workflow.change_part_quantity(uow, line.id, quantity, version),
             f"{line.sku}: {line.quantity} → {quantity}.",
         )
+
+    def take_ordered(self) -> None:
+        line, version = self.selected_line(), self.version
+        if line is None or not line.ordered or version is None or self.busy:
+            return
+        self._write(lambda uow: workflow.take_ordered_line(uow, line.id, version),
+                    f"Took {line.quantity} × {line.sku} from stock for the job.")
 
     def remove_line(self) -> None:
         line, version = self.selected_line(), self.version
