@@ -84,6 +84,9 @@ class MainWindow(QMainWindow):
         self.sidebar.setMinimumWidth(120)
         self.sidebar.setMaximumWidth(260)
         self.sidebar.currentRowChanged.connect(self._show_page)
+        # A page chosen with the mouse (or Ctrl+1…) is for typing a search into at once;
+        # arrow keys in the sidebar keep the focus there, to walk on.
+        self.sidebar.itemClicked.connect(lambda _item: self.current_page.focus_search())
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setObjectName("mainSplitter")
@@ -240,7 +243,11 @@ class MainWindow(QMainWindow):
         self.close()
 
     def _go_to(self, index: int) -> Callable[[], None]:
-        return lambda: self.show_page(index)
+        def go() -> None:
+            self.show_page(index)
+            self.current_page.focus_search()
+
+        return go
 
     def _update_actions(self) -> None:
         """New, Edit and Delete as the page showing and the signed-in role allow: what

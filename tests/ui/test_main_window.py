@@ -132,6 +132,31 @@ def test_keyboard_shortcuts(qtbot: QtBot, shop: Shop, window: MainWindow) -> Non
     dialog.reject()
 
 
+def test_a_page_chosen_is_ready_for_typing_a_search(
+    qtbot: QtBot, shop: Shop, window: MainWindow
+) -> None:
+    """Found walking the app under a window manager: a click on Customers left the focus
+    in the sidebar, so the name typed next went nowhere. A click or Ctrl+number puts it
+    in the page's search box; arrow keys in the sidebar keep it there, to walk on."""
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=WAIT_MS)
+    sidebar = window.sidebar
+    item = sidebar.item(1)
+    assert item is not None
+    qtbot.mouseClick(sidebar.viewport(), Qt.MouseButton.LeftButton,
+                     pos=sidebar.visualItemRect(item).center())
+    assert window.current_page.key == "customers"
+    qtbot.waitUntil(window.current_page.search.hasFocus, timeout=WAIT_MS)
+    qtbot.keyClicks(window.current_page.search, "love")
+    assert window.current_page.search.text() == "love"
+    qtbot.keyClick(window, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(window.current_page.search.hasFocus, timeout=WAIT_MS)
+    sidebar.setFocus()
+    qtbot.waitUntil(sidebar.hasFocus, timeout=WAIT_MS)
+    qtbot.keyClick(sidebar, Qt.Key.Key_Up)
+    assert window.current_page.key == "mechanics" and sidebar.hasFocus()
+
+
 def test_create_customer_through_the_dialog(
     qtbot: QtBot, shop: Shop, window: MainWindow
 ) -> None:
