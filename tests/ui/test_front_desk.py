@@ -36,6 +36,7 @@ from mechanic_desktop.ui.theme import overdue_colour
 from mechanic_desktop.ui.vehicle_combo import VehicleCombo
 from tests.ui.conftest import Shop
 from tests.ui.helpers import WAIT_MS, wait_dialog
+from tests.unit import factories
 
 
 def test_a_valid_vin_fills_make_and_year_but_never_what_was_typed(
@@ -86,6 +87,9 @@ def test_new_ticket_from_the_customer_record_and_history_opens(
     assert isinstance(ticket, TicketDialog) and ticket.existing is None
     qtbot.waitUntil(lambda: ticket.vehicle.currentData() == shop.car.id, timeout=WAIT_MS)
     assert ticket.customer_id == shop.ada.id
+    # Customer and car chosen: the focus is past them, on the concern (it stayed in the
+    # customer search box, where typing would have replaced the customer).
+    assert ticket.focusWidget() is ticket.description
     qtbot.keyClicks(ticket.description, "Wipers smear")
     with qtbot.waitSignal(ticket.saved, timeout=WAIT_MS):
         qtbot.mouseClick(ticket.save_button, Qt.MouseButton.LeftButton)
@@ -96,6 +100,18 @@ def test_new_ticket_from_the_customer_record_and_history_opens(
                     and customer.ticket_dialog is not ticket, timeout=WAIT_MS)
     opened = customer.ticket_dialog
     assert opened.existing is not None and opened.existing.description == "Wipers smear"
+
+
+def test_new_ticket_for_a_customer_with_two_cars_waits_on_the_vehicle(
+    qtbot: QtBot, ui: UiContext, shop: Shop, arrange: UnitOfWork
+) -> None:
+    factories.vehicle(arrange, shop.ada.id, factories.VINS[1])
+    ticket = TicketDialog(ui, for_customer=(shop.ada.id, shop.ada.name))
+    qtbot.addWidget(ticket)
+    ticket.show()
+    qtbot.waitUntil(lambda: ticket.vehicle.count() == 2, timeout=WAIT_MS)
+    assert ticket.vehicle.currentIndex() == -1
+    assert ticket.focusWidget() is ticket.vehicle
 
 
 def test_new_ticket_on_a_new_customer_saves_them_first(

@@ -133,6 +133,7 @@ class TicketDialog(EditorDialog):
             self.recommended.attach(self.work)
             self._add_work(self.work)
 
+        self._focus_past_customer = False
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(SEARCH_DELAY_MS)
@@ -143,6 +144,9 @@ class TicketDialog(EditorDialog):
             self._baseline = self._form_values()
         elif for_customer is not None:
             self._show_customer(*for_customer, None)
+            #: The customer is chosen: once their vehicles are listed, the focus goes on
+            #: to the vehicle (several) or the concern (one).
+            self._focus_past_customer = True
         else:
             self._search_customers()
         self.revalidate()
@@ -488,6 +492,12 @@ class TicketDialog(EditorDialog):
         else:
             self.vehicle.setCurrentIndex(-1)
         self.revalidate()
+        if self._focus_past_customer:
+            self._focus_past_customer = False
+            focused = self.focusWidget()
+            if focused is None or focused is self.customer_search:
+                target = self.vehicle if self.vehicle.currentIndex() < 0 else self.description
+                target.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _offer_last_reading(self) -> None:
         """The odometer field shows the chosen vehicle's last reading (it cannot go below
