@@ -112,6 +112,14 @@ def test_new_ticket_for_a_customer_with_two_cars_waits_on_the_vehicle(
     qtbot.waitUntil(lambda: ticket.vehicle.count() == 2, timeout=WAIT_MS)
     assert ticket.vehicle.currentIndex() == -1
     assert ticket.focusWidget() is ticket.vehicle
+    ticket.activateWindow()
+    qtbot.waitUntil(ticket.isActiveWindow, timeout=WAIT_MS)
+    qtbot.keyClick(ticket.vehicle, Qt.Key.Key_Down)
+    qtbot.keyClick(ticket.vehicle, Qt.Key.Key_Tab)  # past Add vehicle, to the concern
+    assert ticket.focusWidget() is ticket.description
+    qtbot.keyClicks(ticket.description, "Brakes grind when stopping")
+    assert ticket.description.toPlainText() == "Brakes grind when stopping"
+    assert ticket.vehicle.currentIndex() == 0 and ticket.vehicle_dialog is None
 
 
 def test_new_ticket_on_a_new_customer_saves_them_first(

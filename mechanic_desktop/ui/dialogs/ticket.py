@@ -189,6 +189,9 @@ class TicketDialog(EditorDialog):
         layout.addWidget(self.vehicle, 1)
         self.add_vehicle_button = button(box, "Add ve&hicle…", "ticketAddVehicle")
         self.add_vehicle_button.clicked.connect(self.add_vehicle)
+        # Tab goes from the vehicle straight on to the concern: typed there after a Tab,
+        # its first space pressed this button (Alt+V or a click still do).
+        self.add_vehicle_button.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         layout.addWidget(self.add_vehicle_button)
         return box
 
