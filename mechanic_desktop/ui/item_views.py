@@ -23,9 +23,10 @@ class ReturnActivates(QObject):
     view handle the key as it would (as on the other platforms, the key then goes on to
     the parent: a dialog's default button still sees it)."""
 
-    def __init__(self, view: QAbstractItemView) -> None:
+    def __init__(self, view: QAbstractItemView, swallow: bool = False) -> None:
         super().__init__(view)
         self.view = view
+        self.swallow = swallow
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if (
@@ -38,13 +39,20 @@ class ReturnActivates(QObject):
             index = self.view.currentIndex()
             if index.isValid():
                 self.view.activated.emit(index)
+                return self.swallow
         return False
 
 
-def activate_on_return(view: QAbstractItemView, platform: str = sys.platform) -> None:
-    """Make Return activate ``view``'s current row where Qt does not (macOS)."""
-    if platform == "darwin":
-        view.installEventFilter(ReturnActivates(view))
+def activate_on_return(
+    view: QAbstractItemView, platform: str = sys.platform, *, swallow: bool = False
+) -> None:
+    """Make Return activate ``view``'s current row where Qt does not (macOS).
+
+    ``swallow``: on every platform, Return that opens a row goes no further — for a list
+    in an editor, whose default button would otherwise also take it (Save, closing the
+    editor and what the row opened with it)."""
+    if platform == "darwin" or swallow:
+        view.installEventFilter(ReturnActivates(view, swallow))
 
 
 def read_only_table(

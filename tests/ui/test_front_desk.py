@@ -100,6 +100,9 @@ def test_new_ticket_from_the_customer_record_and_history_opens(
                     and customer.ticket_dialog is not ticket, timeout=WAIT_MS)
     opened = customer.ticket_dialog
     assert opened.existing is not None and opened.existing.description == "Wipers smear"
+    # Return opened the ticket only: the record stays open (it also pressed the record's
+    # Save once, which closed it and the ticket with it; found walking the app).
+    assert customer.isVisible() and opened.isVisible()
 
 
 def test_new_ticket_for_a_customer_with_two_cars_waits_on_the_vehicle(

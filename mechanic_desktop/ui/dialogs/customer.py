@@ -131,7 +131,7 @@ class CustomerDialog(EditorDialog):
         self.history.setAccessibleName("Service history")
         self.history.setToolTip("Double-click a ticket, or press Return, to open it")
         self.history.itemActivated.connect(lambda _item: self.open_history_ticket())
-        activate_on_return(self.history)
+        activate_on_return(self.history, swallow=True)
         layout.addWidget(self.history)
         self.history_note = note_label(box)
         self.history_note.setText(
