@@ -9,7 +9,7 @@ lists would ignore Return although their tooltips and the manual promise it.
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QAbstractItemModel, QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent
@@ -41,6 +41,25 @@ class ReturnActivates(QObject):
                 self.view.activated.emit(index)
                 return self.swallow
         return False
+
+
+class _DownEnters(QObject):
+    def __init__(self, box: QWidget, into: Callable[[], object]) -> None:
+        super().__init__(box)
+        self.into = into
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent)
+                and event.key() in (Qt.Key.Key_Down, Qt.Key.Key_PageDown)):
+            self.into()
+            return True
+        return False
+
+
+def down_enters(box: QWidget, into: Callable[[], object]) -> None:
+    """Down (or Page Down) in a search ``box`` runs ``into``: into the list it narrows,
+    on its first row, so find → arrow → Return needs no mouse."""
+    box.installEventFilter(_DownEnters(box, into))
 
 
 def activate_on_return(

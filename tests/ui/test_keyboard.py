@@ -26,7 +26,7 @@ from mechanic_desktop.ui.dialogs.vehicle import VehicleDialog
 from tests.ui.accounts import make_admin
 from tests.ui.conftest import Shop
 from tests.ui.helpers import WAIT_MS
-from tests.ui.test_workflow_dialogs import search
+from tests.ui.test_workflow_dialogs import idle, search
 
 
 def opened(qtbot: QtBot, dialog: QDialog) -> QDialog:
@@ -133,4 +133,34 @@ def test_return_in_the_quantity_box_adds_to_the_basket(
     qtbot.keyClick(focused(), Qt.Key.Key_Return)
     assert [(b.sku, b.quantity) for b in dialog.basket.rows] == [("OIL-5W30", 3)]  # type: ignore[attr-defined]
     assert dialog.isVisible()  # Return added to the basket; it did not save
+    assert workflow.get_ticket_detail(arrange, shop.ticket.id).parts == ()
+
+
+def test_add_parts_by_keyboard_alone(
+    qtbot: QtBot, ui: UiContext, shop: Shop, arrange: UnitOfWork
+) -> None:
+    """Found walking the app: Down in Add parts' search did nothing, and Return on a row
+    added it and also pressed Add to ticket. Now: type, Down (onto the first row), Tab,
+    a quantity, Return (into the basket); Return on a row adds it again; nothing is
+    saved until Add to ticket."""
+    dialog = opened(qtbot, AddPartsDialog(ui, shop.ticket.id))
+    assert isinstance(dialog, AddPartsDialog)
+    qtbot.waitUntil(lambda: dialog.detail is not None, timeout=WAIT_MS)
+    search(qtbot, dialog, "oil-")
+    assert focused() is dialog.search
+    qtbot.keyClick(focused(), Qt.Key.Key_Down)
+    assert focused() is dialog.table
+    part = dialog.chosen_part()
+    assert part is not None and part.sku == "OIL-5W30"
+    qtbot.keyClick(focused(), Qt.Key.Key_Tab)
+    assert focused() is dialog.quantity
+    qtbot.keyClick(focused(), Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(focused(), "2")
+    qtbot.keyClick(focused(), Qt.Key.Key_Return)
+    assert focused() is dialog.table
+    dialog.quantity.setValue(1)
+    qtbot.keyClick(focused(), Qt.Key.Key_Return)  # the row again: one more
+    assert [(b.sku, b.quantity) for b in dialog.basket.rows] == [("OIL-5W30", 3)]
+    idle(qtbot, ui)
+    assert dialog.isVisible() and dialog.save_button.text() == "&Add to ticket"
     assert workflow.get_ticket_detail(arrange, shop.ticket.id).parts == ()

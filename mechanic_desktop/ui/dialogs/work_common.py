@@ -14,7 +14,7 @@ from mechanic_desktop.domain.records import JobRecord, TicketDetail
 from mechanic_desktop.services import workflow
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs.form import NOTE_STYLE, EditorDialog, line_edit
-from mechanic_desktop.ui.item_views import activate_on_return, read_only_table
+from mechanic_desktop.ui.item_views import activate_on_return, down_enters, read_only_table
 from mechanic_desktop.ui.models.columns import Column
 from mechanic_desktop.ui.models.paged_model import PagedTableModel
 from mechanic_desktop.ui.operations import alive
@@ -152,10 +152,11 @@ class TicketLinesDialog(EditorDialog):
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(model.set_search)
         self.search.returnPressed.connect(self._search_entered)
+        down_enters(self.search, self._into_table)
         side.addWidget(self.search)
         self.table = compact_table(self, model, columns, table_name, table_accessible, stretch)
         self.table.activated.connect(self.pick)
-        activate_on_return(self.table)
+        activate_on_return(self.table, swallow=True)
         side.addWidget(self.table, 1)
         self.pick_note = QLabel(self)
         self.pick_note.setObjectName(note_name)
@@ -182,8 +183,11 @@ class TicketLinesDialog(EditorDialog):
                                else self._empty[1])
 
     def _search_entered(self) -> None:
+        self._pick_model.set_search_now(self.search.text())
+        self._into_table()
+
+    def _into_table(self) -> None:
         model = self._pick_model
-        model.set_search_now(self.search.text())
         self.table.setFocus()
         if model.rowCount() and not self.table.selectionModel().hasSelection():
             self.table.setCurrentIndex(model.index(0, 0))
