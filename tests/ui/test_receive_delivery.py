@@ -53,6 +53,26 @@ def test_a_delivery_of_several_parts_by_scanning(
     assert parts.get_part(arrange, shop.filter.id).unit_cost == Decimal("6.10")
 
 
+def test_sku_tab_count_return_adds_the_line(
+    qtbot: QtBot, ui: UiContext, shop: Shop, arrange: UnitOfWork
+) -> None:
+    """Found walking the app: SKU, Tab, a count, Return booked the delivery then and
+    there (the count box let Return through to Receive). It adds the line."""
+    dialog = ReceiveDeliveryDialog(ui)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    before = parts.get_part(arrange, shop.oil.id).quantity_on_hand
+    qtbot.keyClicks(dialog.sku, shop.oil.sku)
+    dialog.quantity.setFocus()
+    dialog.quantity.selectAll()
+    qtbot.keyClicks(dialog.quantity, "5")
+    qtbot.keyClick(dialog.quantity, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: len(dialog.lines) == 1, timeout=WAIT_MS)
+    assert dialog.lines[0].quantity == 5 and dialog.isVisible()
+    assert dialog.summary.text() == "1 part, 5 units"
+    assert parts.get_part(arrange, shop.oil.id).quantity_on_hand == before
+
+
 def test_a_bad_count_books_nothing_and_says_which_line(
     qtbot: QtBot, ui: UiContext, shop: Shop, arrange: UnitOfWork
 ) -> None:

@@ -46,7 +46,8 @@ class _Line:
 
 
 class _ReturnAdds(QObject):
-    """Return in the SKU box adds the line (and never presses the dialog's Receive)."""
+    """Return in the SKU, count or cost box adds the line (and never presses the
+    dialog's Receive)."""
 
     def __init__(self, dialog: ReceiveDeliveryDialog) -> None:
         super().__init__(dialog)
@@ -91,7 +92,7 @@ class ReceiveDeliveryDialog(EditorDialog):
         self.add_field("sku", "&SKU:", row)
         self.sku.setObjectName("deliverySkuInput")
         self.sku.setAccessibleName("SKU")
-        for box in (self.sku, self.cost):
+        for box in (self.sku, self.quantity, self.cost):
             box.installEventFilter(_ReturnAdds(self))
         self.note = line_edit(self, "", "supplier, delivery note number… (optional)",
                               stock.MAX_NOTE)
@@ -183,7 +184,7 @@ class ReceiveDeliveryDialog(EditorDialog):
         self._filling = False
         units = sum(line.quantity for line in self.lines)
         self.summary.setText(f"{len(self.lines)} part{'s' if len(self.lines) != 1 else ''}, "
-                             f"{units:,} units" if self.lines else
+                             f"{units:,} unit{'s' if units != 1 else ''}" if self.lines else
                              "Nothing yet: scan or type the first SKU.")
         self.remove_button.setEnabled(bool(self.lines))
         self.revalidate()
