@@ -71,6 +71,10 @@ def test_sku_tab_count_return_adds_the_line(
     assert dialog.lines[0].quantity == 5 and dialog.isVisible()
     assert dialog.summary.text() == "1 part, 5 units"
     assert parts.get_part(arrange, shop.oil.id).quantity_on_hand == before
+    # Alt+R is Receive's alone (Remove line took it too, so it only moved the focus).
+    with qtbot.waitSignal(dialog.saved, timeout=WAIT_MS):
+        qtbot.keyClick(dialog, Qt.Key.Key_R, Qt.KeyboardModifier.AltModifier)
+    assert parts.get_part(arrange, shop.oil.id).quantity_on_hand == before + 5
 
 
 def test_a_bad_count_books_nothing_and_says_which_line(

@@ -114,7 +114,7 @@ class ReceiveDeliveryDialog(EditorDialog):
         self.summary = note_label(self)
         self.summary.setObjectName("deliverySummary")
         self.extra.addWidget(self.summary)
-        self.remove_button = button(self, "&Remove line", "deliveryRemove")
+        self.remove_button = button(self, "Re&move line", "deliveryRemove")
         self.remove_button.clicked.connect(self.remove_selected)
         self.extra.addWidget(self.remove_button, 0, Qt.AlignmentFlag.AlignLeft)
         self.save_button.setText("&Receive")
