@@ -92,7 +92,9 @@ def test_more_oil_than_on_the_shelf_goes_on_special_order(
     index = next(i for i in _part_rows(work) if i.siblingAtColumn(4).data() == "To order")
     qtbot.mouseClick(tree.viewport(), LEFT, pos=tree.visualRect(index).center())
     assert work.take_button.isVisible() and work.take_button.isEnabled()
-    qtbot.mouseClick(work.take_button, LEFT)
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=WAIT_MS)
+    qtbot.keyClick(dialog, Qt.Key.Key_K, Qt.KeyboardModifier.AltModifier)  # Ta&ke
     qtbot.waitUntil(lambda: job_lines(work, "part", 4) == ["Taken"], timeout=WAIT_MS)
     assert job_lines(work, "part", 1) == ["6"]
     assert parts.get_part(arrange, shop.oil.id).quantity_on_hand == 10

@@ -273,7 +273,7 @@ class TicketWorkPanel(QWidget):
             "stock, fewer go back)")
         self.set_quantity_button.clicked.connect(self.set_quantity)
         row.addWidget(self.set_quantity_button)
-        self.take_button = button(box, "&Take from stock", "ticketTakeOrdered")
+        self.take_button = button(box, "Ta&ke from stock", "ticketTakeOrdered")
         self.take_button.setToolTip("The special order arrived: take the selected \"To "
                                     "order\" line's parts from stock")
         self.take_button.clicked.connect(self.take_ordered)
