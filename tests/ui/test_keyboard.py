@@ -164,3 +164,4 @@ def test_add_parts_by_keyboard_alone(
     idle(qtbot, ui)
     assert dialog.isVisible() and dialog.save_button.text() == "&Add to ticket"
     assert workflow.get_ticket_detail(arrange, shop.ticket.id).parts == ()
+

@@ -190,7 +190,7 @@ class TicketDialog(EditorDialog):
         self.add_vehicle_button = button(box, "Add ve&hicle…", "ticketAddVehicle")
         self.add_vehicle_button.clicked.connect(self.add_vehicle)
         # Tab goes from the vehicle straight on to the concern: typed there after a Tab,
-        # its first space pressed this button (Alt+V or a click still do).
+        # its first space pressed this button (Alt+H or a click still do).
         self.add_vehicle_button.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         layout.addWidget(self.add_vehicle_button)
         return box
