@@ -256,6 +256,12 @@ def test_every_alt_letter_of_the_ticket_editor_is_its_own(
     assert len(letters) > 15
     shared = sorted({c for c in letters if letters.count(c) > 1})
     assert shared == [], shared
+    # The new-ticket form too (Assign mechanics shared M with Promised there).
+    new = TicketDialog(ui, for_customer=(shop.ada.id, shop.ada.name))
+    qtbot.addWidget(new)
+    new.show()
+    letters = _mnemonics(new)
+    assert sorted({c for c in letters if letters.count(c) > 1}) == []
 
 
 def test_a_mechanic_on_the_ticket_records_findings_and_hours_and_nothing_else(

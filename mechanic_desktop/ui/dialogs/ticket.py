@@ -228,7 +228,7 @@ class TicketDialog(EditorDialog):
                      "opens with its lines, status and printing.")
         layout.addWidget(note)
         row = QHBoxLayout()
-        self.first_assign_button = button(box, "Assign &mechanics…", "ticketFirstAssign")
+        self.first_assign_button = button(box, "&Assign mechanics…", "ticketFirstAssign")
         self.first_assign_button.clicked.connect(lambda: self._save_then_work("assign"))
         self.first_parts_button = button(box, "Add pa&rts…", "ticketFirstParts")
         self.first_parts_button.clicked.connect(lambda: self._save_then_work("parts"))
