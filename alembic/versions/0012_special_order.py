@@ -7,8 +7,8 @@ at most one ordinary and one ordered line of a part: the unique key gains ``orde
 and a check keeps an ordered line from being taken. SQLite rebuilds the table for the
 new key (as 0006 did); PostgreSQL alters it in place.
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-07 02:30:00
 """
 
@@ -18,8 +18,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0011"
-down_revision: str | None = "0010"
+revision: str = "0012"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
