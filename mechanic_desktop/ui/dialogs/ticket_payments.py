@@ -186,7 +186,7 @@ class PaymentsBox(QGroupBox):
         self.take_button.setToolTip(
             "Record money received: a deposit before the invoice, or against it")
         self.take_button.clicked.connect(lambda: self.open_dialog(refund=False))
-        self.refund_button = button(self, "Re&fund…", "ticketRefund")
+        self.refund_button = button(self, "Refund…", "ticketRefund")
         self.refund_button.setToolTip("Give money back (administrators), saying why")
         self.refund_button.clicked.connect(lambda: self.open_dialog(refund=True))
         self.credit_button = button(self, "Print credit note…", "ticketPrintCreditNote")
