@@ -37,7 +37,7 @@ def upgrade() -> None:
         batch.drop_constraint("uq_ticket_parts_job_id", type_="unique")
         batch.create_unique_constraint("uq_ticket_parts_job_id",
                                        ["job_id", "part_id", "ordered"])
-        batch.create_check_constraint("ck_ticket_parts_ordered_not_taken",
+        batch.create_check_constraint("ordered_not_taken",
                                       "NOT (ordered AND taken)")
 
 
@@ -57,7 +57,7 @@ def downgrade() -> None:
         " AND NOT o.ordered)"
     )
     with _batch() as batch:
-        batch.drop_constraint("ck_ticket_parts_ordered_not_taken", type_="check")
+        batch.drop_constraint("ordered_not_taken", type_="check")
         batch.drop_constraint("uq_ticket_parts_job_id", type_="unique")
         batch.create_unique_constraint("uq_ticket_parts_job_id", ["job_id", "part_id"])
         batch.drop_column("ordered")

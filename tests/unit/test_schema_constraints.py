@@ -72,7 +72,9 @@ def test_migrated_constraints_are_the_models(engine: Engine, model_engine: Engin
     expected = _constraints(model_engine)
     # Not vacuous: the catalogue really reports the model's constraints on this backend.
     assert "ck_parts_on_hand_nonneg" in expected["parts.check"]
-    assert expected["ticket_parts.unique"] == {"uq_ticket_parts_job_id": "job_id, part_id"}
+    assert expected["ticket_parts.unique"] == {
+        "uq_ticket_parts_job_id": "job_id, part_id, ordered"
+    }
     declared = {
         f"{table.name}.check": {str(c.name) for c in table.constraints
                                 if isinstance(c, CheckConstraint)}
