@@ -112,7 +112,8 @@ class MechanicRow:
     id: int
     name: str
     phone: str
-    hourly_rate: Decimal
+    #: None for a reader who may not see pay rates (a mechanic).
+    hourly_rate: Decimal | None
     active: bool
     open_tickets: int
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from mechanic_desktop.db.models import Mechanic
 from mechanic_desktop.db.unit_of_work import UnitOfWork
@@ -143,4 +144,12 @@ def delete_mechanic(uow: UnitOfWork, mechanic_id: int) -> None:
 
 
 def list_mechanics(uow: UnitOfWork, query: ListQuery) -> Page[MechanicRow]:
-    return paged(uow, lambda u, q: u.mechanics.page(q), query, lambda r: MechanicRow(*r))
+    """A page of mechanics; their pay rates only for a reader who may see them."""
+
+    def fetch(u: UnitOfWork, q: ListQuery) -> tuple[list[Any], tuple[Any, ...] | None]:
+        rows, cursor = u.mechanics.page(q)
+        if not _sees_pay_rates(u):
+            rows = [(*r[:3], None, *r[4:]) for r in rows]
+        return rows, cursor
+
+    return paged(uow, fetch, query, lambda r: MechanicRow(*r))

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QGroupBox,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -79,10 +80,12 @@ def visible_text(widget: QWidget) -> str:
             parts.append(child.title())
         elif isinstance(child, QTabBar):
             parts += [child.tabText(i).replace("&", "") for i in range(child.count())]
-        elif isinstance(child, QAbstractItemView) and child.model() is not None:
+        elif isinstance(child, QAbstractItemView) and child.model() is not None \
+                and not isinstance(child, QHeaderView):  # its view shows the cells
             model, root = child.model(), QModelIndex()
             flat = isinstance(model, QAbstractListModel)  # its columnCount is private
-            columns = range(1 if flat else model.columnCount(root))
+            hidden = getattr(child, "isColumnHidden", lambda _c: False)
+            columns = [c for c in range(1 if flat else model.columnCount(root)) if not hidden(c)]
             parts += [str(model.headerData(c, Qt.Orientation.Horizontal) or "")
                       for c in columns]
             for r in range(model.rowCount(root)):

@@ -288,6 +288,10 @@ def test_a_mechanic_on_the_ticket_records_findings_and_hours_and_nothing_else(
         "Mechanics cannot open and edit tickets; ask an administrator.")
     assert work.authorise_button.toolTip() == (
         "Mechanics cannot record the customer's authorisation; ask an administrator.")
+    # No money: his rate is his pay (the work order carries no prices either).
+    assert work.jobs_tree.isColumnHidden(2) and work.jobs_tree.isColumnHidden(3)
+    assert not work.total_labels["total"].isVisible() and not work.payments_box.isVisible()
+    assert "95.50" not in visible_text(dialog)
     # His findings, through the job dialog: title and concern are the writer's.
     qtbot.mouseClick(work.edit_job_button, LEFT)
     job_dialog = work.job_dialog

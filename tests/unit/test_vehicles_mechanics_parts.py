@@ -247,6 +247,8 @@ def test_a_mechanic_reads_a_mechanic_without_the_pay_rate(uow: UnitOfWork) -> No
         uow.actor = factories.signed_in(uow, role)
         try:
             record = mechanics.get_mechanic(uow, sam.id)
+            listed = mechanics.list_mechanics(uow, ListQuery(search="sam")).rows
         finally:
             uow.actor = None
         assert (record.name, record.hourly_rate) == ("Sam Wrench", rate), role
+        assert [(r.name, r.hourly_rate) for r in listed] == [("Sam Wrench", rate)], role

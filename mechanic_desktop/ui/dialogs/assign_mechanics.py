@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from mechanic_desktop.domain.errors import ValidationError
+from mechanic_desktop.domain.permissions import Action
 from mechanic_desktop.domain.records import MechanicLineRecord, MechanicRow, TicketDetail
 from mechanic_desktop.domain.totals import MAX_MINUTES, MINUTES_STEP, hours_text, labor_line
 from mechanic_desktop.services import mechanics, workflow
@@ -34,6 +35,7 @@ from mechanic_desktop.ui.dialogs.form import ERROR_STYLE, NOTE_STYLE, button
 from mechanic_desktop.ui.dialogs.work_common import TicketLinesDialog
 from mechanic_desktop.ui.models.columns import RIGHT, Column, TableSpec, money
 from mechanic_desktop.ui.models.lines import CheckablePagedModel
+from mechanic_desktop.ui.permission_gate import reason
 
 MAX_HOURS = MAX_MINUTES / 60
 HOURS_STEP = MINUTES_STEP / 60
@@ -120,6 +122,8 @@ class AssignedRow(QWidget):
         self.error.hide()
         grid.addWidget(self.error, 2, 0, 1, 3)
         grid.setColumnStretch(1, 1)
+        # A mechanic booking their hours sees no rate (theirs is their pay).
+        self.amount.setVisible(reason(dialog.ui, Action.VIEW_PAY_RATES) is None)
         self.show_amount()
 
     def _snap(self) -> None:
@@ -212,6 +216,7 @@ class AssignMechanicsDialog(TicketLinesDialog):
         font = self.labor_total.font()
         font.setBold(True)
         self.labor_total.setFont(font)
+        self.labor_total.setVisible(reason(self.ui, Action.VIEW_PAY_RATES) is None)
         total.addWidget(self.labor_total)
         layout.addLayout(total)
         return box
@@ -248,7 +253,7 @@ class AssignMechanicsDialog(TicketLinesDialog):
         if not isinstance(row, MechanicRow):
             return
         if ticked and row.id not in self.chosen:
-            rate = row.hourly_rate
+            rate = row.hourly_rate if row.hourly_rate is not None else Decimal(0)
             if self.detail is not None:  # a mechanic already on the ticket keeps their rate
                 rate = next((m.hourly_rate for _, m in self._lines()
                              if m.mechanic_id == row.id), rate)

@@ -153,9 +153,21 @@ class TicketWorkPanel(QWidget):
         self.note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.note)
         self.print_row = self._print_row()
+        self._show_money()
+        ui.worker.actor_changed.connect(alive(self, lambda _actor: self._show_money()))
         self._update_buttons()
 
     # -- building ----------------------------------------------------------------------
+
+    def _show_money(self) -> None:
+        """Rates, amounts, totals and payments only for those who may see pay rates: a
+        labour line's rate is the mechanic's own, so a mechanic's editor shows hours
+        and parts and no money, as the work order does."""
+        shown = reason(self.ui, Action.VIEW_PAY_RATES) is None
+        self.jobs_tree.setColumnHidden(2, not shown)
+        self.jobs_tree.setColumnHidden(3, not shown)
+        for widget in (*self.money_widgets, self.payments_box, self.authorisation_note):
+            widget.setVisible(shown)
 
     def _status_box(self) -> QWidget:
         """The status buttons; the editor puts them beside the status text."""
@@ -305,6 +317,7 @@ class TicketWorkPanel(QWidget):
         grid.setHorizontalSpacing(16)
         grid.setVerticalSpacing(2)
         self.total_labels: dict[str, QLabel] = {}
+        self.money_widgets: list[QWidget] = []
         for i, (key, caption) in enumerate((("parts", "Parts"), ("labor", "Labour"),
                                             ("tax", "Tax"), ("total", "Total"))):
             name = QLabel(caption, self)
@@ -321,6 +334,7 @@ class TicketWorkPanel(QWidget):
                     label.setFont(font)
             grid.addWidget(name, i, 0)
             grid.addWidget(value, i, 1)
+            self.money_widgets += [name, value]
             self.total_labels[key] = value
             if key == "tax":
                 self.tax_caption = name
