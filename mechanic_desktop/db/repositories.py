@@ -594,7 +594,11 @@ def _ticket_term(session: Session, term: str) -> ColumnElement[bool] | None:
     by_job = word_prefix(session, TicketJob.title, TicketJob.id, "ticket_jobs_fts",
                          term.lower(), any_case=True)
     if by_job is not None:
-        conditions.append(ServiceTicket.id.in_(select(TicketJob.ticket_id).where(by_job)))
+        # Looked up first, as the customers are: an IN subquery inside the OR would keep
+        # PostgreSQL from combining the other conditions' indexes (a 1 s walk of every
+        # ticket for "elizabeth lozano" at 1M tickets).
+        conditions.append(_ids_or_subquery(
+            session, ServiceTicket.id, select(TicketJob.ticket_id).where(by_job)))
     found = [c for c in conditions if c is not None]
     return or_(*found) if found else false()
 
