@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 
+from mechanic_desktop.db.repositories import WorkflowRepository
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.changes import ALL_ENTITIES
 from mechanic_desktop.domain.errors import DomainError
 from mechanic_desktop.domain.permissions import Action
 from mechanic_desktop.services import audit
 from mechanic_desktop.services.permissions import require as require_permission
+from mechanic_desktop.services.shop import settings_in
 
 DEMO_CUSTOMERS = 200
 DEMO_TICKETS = 1000
@@ -18,6 +21,10 @@ DEMO_TICKETS = 1000
 def is_empty(uow: UnitOfWork) -> bool:
     with uow:
         return uow.customers.count() == 0
+
+
+#: The labour rate a demo shop bills an hour nobody is assigned to yet at.
+DEMO_LABOUR_RATE = Decimal("120.00")
 
 
 def add_demo_data(
@@ -40,6 +47,12 @@ def add_demo_data(
         # so the committed change set (and NOTIFY) says every list may have new rows.
         for entity in ALL_ENTITIES:
             uow.record_all(entity)
+        # Canned jobs price their labour at the shop's labour rate: a demo shop has one
+        # (the tax rate stays as it is: the demo tickets were priced without tax).
+        settings_in(uow, create=True)
+        row = WorkflowRepository(uow.session).settings()
+        if row is not None and not row.labor_rate:
+            row.labor_rate = DEMO_LABOUR_RATE
         audit.record(uow, "demo data", "database", None, report.splitlines()[-1][:200])
         uow.commit()
     return report

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.errors import DomainError, PermissionDenied
 from mechanic_desktop.domain.records import ListQuery
 from mechanic_desktop.domain.staff import Role
-from mechanic_desktop.services import customers, demo, tickets
+from mechanic_desktop.services import customers, demo, shop, tickets
 from tests.unit import factories
 
 
@@ -18,6 +20,9 @@ def test_admin_fills_an_empty_database_once(uow: UnitOfWork) -> None:
     assert "15" in report and lines
     assert customers.count_customers(uow) == 15
     assert len(tickets.list_tickets(uow, ListQuery(limit=100)).rows) == 40
+    # A demo shop bills its canned jobs' labour at a rate, not at 0.00; no tax is made up.
+    settings = shop.get_settings(uow)
+    assert (settings.labor_rate, settings.tax_rate) == (Decimal("120.00"), Decimal("0"))
     with pytest.raises(DomainError, match="only into an empty database"):
         demo.add_demo_data(uow, customers=5, tickets=5)
     assert customers.count_customers(uow) == 15

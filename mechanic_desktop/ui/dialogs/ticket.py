@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from PySide6.QtCore import QDate, QDateTime, Qt, QTime, QTimer, Signal
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -385,6 +386,11 @@ class TicketDialog(EditorDialog):
             box.setReadOnly(not editable)
             box.setProperty(BASE_STYLE, read_only)
             box.setStyleSheet(read_only)
+        # A text box paints its viewport from the palette's Base, not the style sheet.
+        palette = self.description.palette()
+        palette.setColor(QPalette.ColorRole.Base, self.palette().color(
+            QPalette.ColorRole.Base if editable else QPalette.ColorRole.Window))
+        self.description.setPalette(palette)
         self.save_button.setToolTip(
             "Save the customer, vehicle, description and dates" if editable
             else "A finished ticket is read-only: Reopen it to change it")
