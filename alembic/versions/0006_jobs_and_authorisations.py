@@ -102,6 +102,11 @@ def upgrade() -> None:
     op.create_index(
         "ix_ticket_jobs_ticket_id_position", "ticket_jobs", ["ticket_id", "position"]
     )
+    op.create_index(
+        "ix_ticket_jobs_not_approved", "ticket_jobs", ["id"],
+        postgresql_where=sa.text("status <> 'approved'"),
+        sqlite_where=sa.text("status <> 'approved'"),
+    )
     op.execute(
         "INSERT INTO ticket_jobs (id, ticket_id, position, title, concern, cause, correction,"
         " status, version, created_at, updated_at) "
@@ -265,6 +270,7 @@ def downgrade() -> None:
         batch.drop_column("job_id")
         batch.drop_column("id")
 
+    op.drop_index("ix_ticket_jobs_not_approved", table_name="ticket_jobs")
     op.drop_index("ix_ticket_jobs_ticket_id_position", table_name="ticket_jobs")
     op.drop_table("ticket_jobs")
     op.drop_column("service_tickets", "authorised_total")

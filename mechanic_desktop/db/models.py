@@ -246,6 +246,11 @@ class TicketJob(Timestamps, Base):
         # its job belongs to another.
         UniqueConstraint("id", "ticket_id", name="uq_ticket_jobs_id_ticket"),
         Index("ix_ticket_jobs_ticket_id_position", "ticket_id", "position"),
+        # The jobs that bill nothing (declined, deferred, proposed): few, and what the
+        # mechanic ranking leaves out.
+        Index("ix_ticket_jobs_not_approved", "id",
+              postgresql_where=text("status <> 'approved'"),
+              sqlite_where=text("status <> 'approved'")),
         trigram_index("ix_ticket_jobs_title_trgm", "title"),
         Index("uq_ticket_jobs_follow_up_of", "follow_up_of", unique=True),
         # The vehicle's recommended work: declined and deferred jobs not dismissed (a few
