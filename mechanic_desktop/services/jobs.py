@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Protocol
 
@@ -244,6 +244,28 @@ def _check_authorisation(data: AuthorisationData) -> tuple[
     return decisions, name, method, contact, amount
 
 
+#: A time typed as "now" is not refused as future while the clerk finishes the dialog.
+CLOCK_GRACE = timedelta(minutes=5)
+
+
+def _authorised_when(typed: datetime | None, opened_at: datetime) -> datetime:
+    """When the customer decided: ``typed`` (a phone call taken before it was recorded)
+    or now; never later than now, never before the ticket was opened."""
+    now = datetime.now(UTC)
+    if typed is None:
+        return now
+    when = typed if typed.tzinfo is not None else typed.replace(tzinfo=UTC)
+    if when > now + CLOCK_GRACE:
+        raise ValidationError.single(
+            "authorised_at", "That time is still to come: say when the customer decided.")
+    opened = opened_at if opened_at.tzinfo is not None else opened_at.replace(tzinfo=UTC)
+    if when < opened - CLOCK_GRACE:
+        raise ValidationError.single(
+            "authorised_at", "That is before the ticket was opened "
+            f"({opened.astimezone().strftime('%Y-%m-%d %H:%M')}).")
+    return when
+
+
 def record_authorisation(
     uow: UnitOfWork, ticket_id: int, data: AuthorisationData, expected_version: int
 ) -> TicketDetail:
@@ -258,6 +280,7 @@ def record_authorisation(
         require_permission(uow, Action.AUTHORISE_WORK)
         decisions, name, method, contact, amount = _check_authorisation(data)
         ticket = _lock_ticket(uow, ticket_id, expected_version, lines=True)
+        when = _authorised_when(data.authorised_at, ticket.opened_at)
         repo, stock = WorkflowRepository(uow.session), StockRepository(uow.session)
         jobs = {j.id: j for j in repo.jobs(ticket.id)}
         missing = [job_id for job_id in decisions if job_id not in jobs]
@@ -324,7 +347,7 @@ def record_authorisation(
         job_totals = {j.id: j.totals.total for j in detail_before.jobs}
         auth = Authorisation(
             ticket_id=ticket.id, amount=amount, authorised_by=name, method=method.value,
-            contact=contact, authorised_at=data.authorised_at or datetime.now(UTC),
+            contact=contact, authorised_at=when,
             recorded_by=uow.actor_id, recorded_at=utcnow(),
         )
         uow.session.add(auth)

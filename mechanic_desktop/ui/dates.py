@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QDate
+from datetime import datetime
+
+from PySide6.QtCore import QDate, QDateTime, QTime
 from PySide6.QtWidgets import QDateTimeEdit, QWidget
 
 #: The earliest date any field offers. A shop's records start long after it, and Windows
@@ -24,3 +26,16 @@ class DateTimeField(QDateTimeEdit):
 
     def focusNextPrevChild(self, next: bool) -> bool:
         return QWidget.focusNextPrevChild(self, next)
+
+
+def to_local(when: datetime) -> QDateTime:
+    """An aware datetime as the field shows it: local time, to the minute."""
+    local = when.astimezone().replace(tzinfo=None)
+    return QDateTime(QDate(local.year, local.month, local.day), QTime(local.hour, local.minute))
+
+
+def from_local(value: QDateTime) -> datetime:
+    """A QDateTime typed in local time, as an aware datetime."""
+    result = value.toPython()
+    assert isinstance(result, datetime)
+    return result.astimezone()

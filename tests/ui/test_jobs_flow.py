@@ -87,6 +87,7 @@ def test_estimate_authorise_work_and_complete_then_render(
     """Also the README's pictures of the job editor, the authorisation dialog and the
     estimate (``make screenshots`` keeps them, through MD_SHOTS_DIR)."""
     folder = Path(os.environ.get("MD_SHOTS_DIR") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
     settings = shop_service.get_settings(arrange)
     workflow.update_settings(arrange, shop_service.ShopSettingsData(
         "Bolt Garage", "1 Main St", "555-000-1111", "8.875", False, "RO-",

@@ -40,6 +40,7 @@ def test_more_oil_than_on_the_shelf_goes_on_special_order(
     qtbot: QtBot, ui: UiContext, shop: Shop, arrange: UnitOfWork, tmp_path: Path
 ) -> None:
     folder = Path(os.environ.get("MD_SHOTS_DIR") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
     dialog, work = _editor(qtbot, ui, arrange, shop.ticket.id)
     qtbot.mouseClick(work.add_parts_button, LEFT)
     add = work.parts_dialog

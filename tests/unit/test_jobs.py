@@ -4,6 +4,7 @@ work asks for a new one; two desks deciding at once cannot both win."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -273,3 +274,29 @@ def test_labour_before_anyone_is_assigned_then_given_to_a_mechanic(uow: UnitOfWo
         jobs.assign_labour(uow, spare.line_id, sam, detail.ticket.version)
     detail = jobs.remove_labour(uow, spare.line_id, detail.ticket.version)
     assert [m.operation for m in detail.jobs[1].mechanics] == ["Replace timing belt"]
+
+
+def test_an_authorisation_taken_earlier_keeps_its_time_and_none_is_in_the_future(
+    uow: UnitOfWork, engine: Engine
+) -> None:
+    """A call at 10:02 recorded at 10:30 says 10:02; a time still to come, or before the
+    ticket was opened, is refused and nothing is recorded."""
+    detail, brakes, timing = _estimate(uow)
+    decisions = {brakes: APPROVED, timing: DECLINED}
+    settings = shop.get_settings(uow)
+    amount = amount_after(detail, decisions, settings.tax_rate, settings.labor_taxed)
+
+    def data(when: datetime) -> jobs.AuthorisationData:
+        return jobs.AuthorisationData(decisions, "Pat Customer", AuthorisationMethod.IN_PERSON,
+                                      amount, authorised_at=when)
+
+    before = wf.state(engine)
+    for when, message in ((datetime.now(UTC) + timedelta(hours=1), "still to come"),
+                          (detail.ticket.opened_at - timedelta(days=1), "before the ticket")):
+        with pytest.raises(ValidationError, match=message):
+            jobs.record_authorisation(uow, detail.ticket.id, data(when), detail.ticket.version)
+    assert wf.state(engine) == before
+    earlier = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=28)
+    earlier = max(earlier, detail.ticket.opened_at.astimezone(UTC))
+    done = jobs.record_authorisation(uow, detail.ticket.id, data(earlier), detail.ticket.version)
+    assert done.authorisations[0].authorised_at.astimezone(UTC) == earlier

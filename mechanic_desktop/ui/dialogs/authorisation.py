@@ -10,6 +10,7 @@ keeps every choice and word typed, and shows the new amount to read out.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from PySide6.QtWidgets import QComboBox, QGridLayout, QGroupBox, QLabel, QWidget
@@ -22,6 +23,7 @@ from mechanic_desktop.domain.records import ShopSettingsRecord, TicketDetail
 from mechanic_desktop.services import jobs, workflow
 from mechanic_desktop.services.runner import Operation, UnitOfWork
 from mechanic_desktop.ui.context import UiContext
+from mechanic_desktop.ui.dates import EARLIEST, DateTimeField, to_local
 from mechanic_desktop.ui.dialogs import checks
 from mechanic_desktop.ui.dialogs.form import ERROR_STYLE, EditorDialog, line_edit
 from mechanic_desktop.ui.dialogs.special_order import SpecialOrderOffer
@@ -76,7 +78,14 @@ class AuthorisationDialog(EditorDialog):
         self.method.setCurrentIndex(self.method.findData(AuthorisationMethod.PHONE.value))
         self.add_field("method", "&How:", self.method)
         self.contact = line_edit(self, phone_text(detail.customer_phone), "", jobs.MAX_CONTACT)
-        self.add_field("contact", "&Reached at:", self.contact, self._check_contact)
+        self.add_field("contact", "Reached a&t:", self.contact, self._check_contact)
+        self.when = DateTimeField(self)
+        self.when.setDisplayFormat("yyyy-MM-dd HH:mm")
+        self.when.setCalendarPopup(True)
+        self.when.setMinimumDate(EARLIEST)
+        self.when.setDateTime(to_local(datetime.now(UTC)))
+        self.when.setToolTip("When the customer decided (a call taken earlier: its time)")
+        self.add_field("authorised_at", "&When:", self.when)
         self.amount = QLabel(self)
         self.amount.setObjectName("authoriseAmount")
         self.amount.setAccessibleName("Amount authorised")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from PySide6.QtCore import QDate, QDateTime, Qt, QTime, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -42,7 +42,7 @@ from mechanic_desktop.domain.status import TicketStatus
 from mechanic_desktop.services import customers, tickets, vehicles
 from mechanic_desktop.services.runner import Operation, UnitOfWork
 from mechanic_desktop.ui.context import UiContext
-from mechanic_desktop.ui.dates import EARLIEST, DateTimeField
+from mechanic_desktop.ui.dates import EARLIEST, DateTimeField, from_local, to_local
 from mechanic_desktop.ui.dialogs import checks
 from mechanic_desktop.ui.dialogs.form import BASE_STYLE, EditorDialog, button, line_edit, note_label
 from mechanic_desktop.ui.dialogs.recommendations_box import RecommendationsBox
@@ -55,17 +55,6 @@ from mechanic_desktop.ui.vehicle_combo import VehicleCombo
 PICKER_LIMIT = 20
 SEARCH_DELAY_MS = 150
 
-
-def _local(when: datetime) -> QDateTime:
-    local = when.astimezone().replace(tzinfo=None)
-    return QDateTime(QDate(local.year, local.month, local.day), QTime(local.hour, local.minute))
-
-
-def _aware(value: QDateTime) -> datetime:
-    """A QDateTime typed in local time, as an aware datetime."""
-    result = value.toPython()
-    assert isinstance(result, datetime)
-    return result.astimezone()
 
 
 #: How a text box of a finished ticket is drawn (read-only, and looking it).
@@ -211,7 +200,7 @@ class TicketDialog(EditorDialog):
         self.promised.setMinimumDate(EARLIEST)
         when = record.promised_at if record and record.promised_at else None
         default = datetime.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
-        self.promised.setDateTime(_local(when or default.astimezone()))
+        self.promised.setDateTime(to_local(when or default.astimezone()))
         self.promised_on.setChecked(when is not None)
         self.promised.setEnabled(when is not None)
         self.promised_on.toggled.connect(self.promised.setEnabled)
@@ -347,9 +336,9 @@ class TicketDialog(EditorDialog):
         if "promised_at" not in unsaved:
             self.promised_on.setChecked(record.promised_at is not None)
             if record.promised_at is not None:
-                self.promised.setDateTime(_local(record.promised_at))
+                self.promised.setDateTime(to_local(record.promised_at))
         odometer = "" if record.odometer_in is None else str(record.odometer_in)
-        promised = (_local(record.promised_at).toString("yyyy-MM-dd HH:mm")
+        promised = (to_local(record.promised_at).toString("yyyy-MM-dd HH:mm")
                     if record.promised_at is not None else "")
         self._baseline = {"description": record.description, "odometer_in": odometer,
                           "promised_at": promised}
@@ -537,7 +526,7 @@ class TicketDialog(EditorDialog):
 
     def job(self) -> Operation[Any]:
         promised = (
-            _aware(self.promised.dateTime())
+            from_local(self.promised.dateTime())
             if self.promised_on.isChecked()
             else None
         )
