@@ -43,9 +43,11 @@ class FakePrompts(Prompts):
         #: What "Discard changes?" answers, and the forms it was asked about.
         self.discard_answer = "discard"
         self.discard_asked: list[str] = []
+        self.discard_could_save: list[bool] = []
 
-    def _discard(self, _parent: QWidget | None, what: str) -> str:
+    def _discard(self, _parent: QWidget | None, what: str, can_save: bool) -> str:
         self.discard_asked.append(what)
+        self.discard_could_save.append(can_save)
         return self.discard_answer
 
     def _confirm(self, _parent: QWidget | None, title: str, text: str, accept: str) -> bool:

@@ -6,8 +6,9 @@ answered; then what is on screen (and in the database) is read back.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from mechanic_desktop.db.unit_of_work import UnitOfWork
@@ -17,6 +18,7 @@ from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs.customer import CustomerDialog
 from mechanic_desktop.ui.dialogs.mechanic import MechanicDialog
 from mechanic_desktop.ui.dialogs.ticket import TicketDialog
+from mechanic_desktop.ui.prompts import ask_discard
 from tests.ui.conftest import FakePrompts, Shop
 from tests.ui.helpers import WAIT_MS
 
@@ -99,3 +101,51 @@ def test_tab_leaves_the_promised_time_for_the_odometer(
     assert focused is dialog.odometer
     qtbot.keyClicks(focused, "43000")
     assert dialog.odometer.text() == "43000" and dialog.promised.dateTime() == before
+
+
+def test_a_form_that_cannot_be_saved_yet_says_so_when_escape_asks(
+    qtbot: QtBot, ui: UiContext, prompts: FakePrompts, shop: Shop
+) -> None:
+    """An invalid form used to be asked "Save?" with Save as the default: Enter bounced
+    back to the form with the same error, and people learned to press Discard."""
+    dialog = CustomerDialog(ui, shop.ada)
+    _open(qtbot, dialog)
+    dialog.name.setFocus()
+    dialog.name.selectAll()
+    qtbot.keyClick(dialog.name, Qt.Key.Key_Delete)  # a customer needs a name
+    assert not dialog.save_button.isEnabled()
+    prompts.discard_answer = "keep"
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    assert prompts.discard_could_save == [False]
+    qtbot.keyClicks(dialog.name, "Ada Again")
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    assert prompts.discard_could_save == [False, True]
+
+
+def _answer_box(qtbot: QtBot, press: Qt.Key, seen: dict[str, object]) -> None:
+    """Read the real question box once it is up, then press ``press`` in it."""
+    def answer() -> None:
+        box = QApplication.activeModalWidget()
+        assert isinstance(box, QMessageBox)
+        seen["buttons"] = sorted(b.text().replace("&", "") for b in box.buttons())
+        default = box.defaultButton()
+        seen["default"] = default.text().replace("&", "") if default else ""
+        seen["text"] = box.text()
+        qtbot.keyClick(box, press)
+    QTimer.singleShot(0, answer)
+
+
+@pytest.mark.parametrize(("can_save", "buttons", "default", "enter"), [
+    (True, ["Discard", "Keep editing", "Save"], "Save", "save"),
+    (False, ["Discard", "Keep editing"], "Keep editing", "keep"),
+])
+def test_the_question_offers_save_only_when_the_form_can_be_saved(
+    qtbot: QtBot, can_save: bool, buttons: list[str], default: str, enter: str
+) -> None:
+    seen: dict[str, object] = {}
+    _answer_box(qtbot, Qt.Key.Key_Return, seen)
+    assert ask_discard(None, "Edit customer", can_save) == enter
+    assert seen["buttons"] == buttons and seen["default"] == default
+    assert ("can't be saved" in str(seen["text"])) is not can_save
+    _answer_box(qtbot, Qt.Key.Key_Escape, seen)
+    assert ask_discard(None, "Edit customer", can_save) == "keep"

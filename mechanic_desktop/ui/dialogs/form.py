@@ -408,7 +408,8 @@ class EditorDialog(QDialog):
         if not self.changed_by_user or self._saving:
             super().reject()
             return
-        answer = self.ui.prompts.discard(self, self.windowTitle())
+        answer = self.ui.prompts.discard(self, self.windowTitle(),
+                                         self.save_button.isEnabled())
         if answer == "discard":
             super().reject()
         elif answer == "save":
