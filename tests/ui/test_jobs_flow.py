@@ -303,3 +303,26 @@ def test_a_mechanic_on_the_ticket_records_findings_and_hours_and_nothing_else(
         qtbot.mouseClick(job_dialog.save_button, LEFT)
     assert workflow.get_ticket_detail(arrange, shop.ticket.id).jobs[0].cause == (
         "Pads worn to 2 mm")
+
+
+def test_the_buttons_come_back_with_their_own_tips_when_an_administrator_signs_in(
+    qtbot: QtBot, ui: UiContext, shop: Shop, arrange: UnitOfWork
+) -> None:
+    """A mechanic's refusals are not left behind on the buttons for the next person at
+    the desk: each gets back its own tooltip, enabled."""
+    admin = make_admin(arrange)
+    sam = make_signed_in(arrange, admin, "sam", "Sam Wrench", Role.MECHANIC, shop.sam.id)
+    ui.sign_in(sam)
+    dialog = TicketDialog(ui, tickets.get_ticket(arrange, shop.ticket.id))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.work is not None and dialog.work.detail is not None,
+                    timeout=WAIT_MS)
+    work = dialog.work
+    assert isinstance(work, TicketWorkPanel)
+    assert not work.add_job_button.isEnabled()
+    ui.sign_in(admin)
+    assert work.add_job_button.isEnabled() and work.authorise_button.isEnabled()
+    assert work.add_job_button.toolTip() == (
+        "Add another job (e.g. a timing belt) to the estimate")
+    assert "ask an administrator" not in work.authorise_button.toolTip()

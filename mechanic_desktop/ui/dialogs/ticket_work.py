@@ -83,7 +83,7 @@ from mechanic_desktop.ui.documents import write_pdf
 from mechanic_desktop.ui.models.columns import money
 from mechanic_desktop.ui.models.jobs import ID_ROLE, JOB_ROLE, KIND_ROLE, JobsModel
 from mechanic_desktop.ui.operations import alive
-from mechanic_desktop.ui.permission_gate import reason
+from mechanic_desktop.ui.permission_gate import gate, reason
 from mechanic_desktop.ui.screen_fit import fit_to_screen
 
 
@@ -501,11 +501,11 @@ class TicketWorkPanel(QWidget):
 
     def _gate(self, widget: QWidget, usable: bool, action: Action) -> None:
         """Enable ``widget`` when it is usable now and the role may do ``action``; else,
-        for the role, say why in its tooltip (the words the service refuses with)."""
-        why = reason(self.ui, action)
-        widget.setEnabled(usable and why is None)
-        if why is not None:
-            widget.setToolTip(why)
+        for the role, say why in its tooltip (the words the service refuses with). The
+        shared gate keeps the button's own tooltip and gives it back when the role may
+        again (an administrator signing in at the same desk)."""
+        gate(widget, self.ui, action, ready=usable)
+
     def _update_buttons(self) -> None:
         detail = self.detail
         editable = detail is not None and detail.editable and not self.busy
