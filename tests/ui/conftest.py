@@ -153,11 +153,13 @@ def shop(arrange: UnitOfWork) -> Shop:
     return make_shop(arrange)
 
 
-#: The offscreen platform says this whenever a top-level window is shown; it is noise.
-OFFSCREEN_NOISE = "This plugin does not support propagateSizeHints"
+#: The offscreen platform says these whenever a top-level window is shown or brought
+#: forward (it has no window stack); they are noise.
+OFFSCREEN_NOISE = ("This plugin does not support propagateSizeHints",
+                   "This plugin does not support raise")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/ui/" in str(item.path).replace("\\", "/"):
-            item.add_marker(pytest.mark.qt_log_ignore(OFFSCREEN_NOISE))
+            item.add_marker(pytest.mark.qt_log_ignore(*OFFSCREEN_NOISE))

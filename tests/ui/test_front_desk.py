@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from PySide6.QtCore import QRect, QSettings, Qt
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import update
 
@@ -293,3 +293,33 @@ def test_a_mechanics_account_links_the_mechanic_of_the_same_name(
     dialog.role.setCurrentIndex(dialog.role.findData(Role.WRITER.value))
     dialog.role.setCurrentIndex(dialog.role.findData(Role.MECHANIC.value))
     assert dialog.mechanic.currentData() == shop.sam.id  # a chosen link is kept
+
+
+def test_a_ticket_stays_open_beside_the_list_and_opens_once(
+    qtbot: QtBot, shop: Shop, window: MainWindow
+) -> None:
+    """The ticket editor no longer locks the main window: with a repair order on
+    screen the writer can still search the lists (receive a delivery, find another
+    customer); opening the same ticket again brings its editor forward, not a second."""
+    window.show()
+    page = window.tickets_page
+    qtbot.waitUntil(lambda: page.model.rowCount() >= 1, timeout=WAIT_MS)
+    page.table.setFocus()
+    page.table.selectRow(0)
+    page.edit_selected()
+    editor = wait_dialog(qtbot, page)
+    assert isinstance(editor, TicketDialog) and editor.existing is not None
+    assert not editor.isModal() and QApplication.activeModalWidget() is None
+    window.show_page(1)  # customers, while the ticket is open
+    customers_page = window.current_page
+    assert customers_page.isEnabled()
+    customers_page.search.setFocus()
+    qtbot.keyClicks(customers_page.search, "bob")
+    qtbot.waitUntil(lambda: customers_page.model.loaded_rows == 1, timeout=WAIT_MS)
+    assert editor.isVisible()
+    page.table.selectRow(0)
+    page.edit_selected()  # the same ticket again
+    qtbot.wait(200)
+    assert page.dialog is editor and editor.isVisible()
+    assert [w for w in QApplication.topLevelWidgets()
+            if isinstance(w, TicketDialog) and w.isVisible()] == [editor]

@@ -254,7 +254,8 @@ class TicketDialog(EditorDialog):
 
         work.loaded.connect(first_load)
         self.continued.emit(successor)
-        successor.open()
+        successor.setWindowModality(self.windowModality())  # as modal as this one was
+        successor.show()
         self.accept()
 
     def _status_row(self, work: TicketWorkPanel) -> QWidget:

@@ -214,7 +214,12 @@ class ListPage(QWidget):
         )
 
     def _open(self, record: Any | None) -> None:
-        self._track(self.make_dialog(record)).open()
+        self._present(self._track(self.make_dialog(record)))
+
+    def _present(self, dialog: QDialog) -> None:
+        """Show an editor: window-modal by default (a short form, finished or dropped
+        before going on). A page whose editors stay open beside the list overrides it."""
+        dialog.open()
 
     def _track(self, dialog: QDialog) -> QDialog:
         """Follow an editor's saves, and the editor it continues in (a new ticket saved by

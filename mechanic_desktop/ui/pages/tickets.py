@@ -108,6 +108,8 @@ class TicketsPage(ListPage):
         super().__init__(ui, TICKETS, tickets.list_tickets, parent)
         self.settings: ShopSettingsRecord | None = None
         self.reason_dialog: ReasonDialog | None = None
+        #: The open ticket editors by ticket id (see ``_open``).
+        self._editors: dict[int, QDialog] = {}
         self._make_ticket_actions()
         self.selection_changed.connect(self.update_ticket_actions)
         self.model.page_loaded.connect(lambda _n: self.update_ticket_actions())
@@ -367,6 +369,36 @@ class TicketsPage(ListPage):
         from mechanic_desktop.ui.dialogs.ticket import TicketDialog
 
         return TicketDialog(self.ui, record, self.window())
+
+    def _open(self, record: Any | None) -> None:
+        """A ticket already open in an editor comes to the front instead of opening
+        twice (two editors of one ticket would only refuse each other's saves)."""
+        editor = self._editors.get(getattr(record, "id", None))
+        if editor is None:
+            super()._open(record)
+            return
+        editor.showNormal()
+        editor.raise_()
+        editor.activateWindow()
+
+    def _present(self, dialog: QDialog) -> None:
+        """A ticket editor stays open beside the main window, not over it: a service
+        writer with a customer at the counter receives a delivery, looks up another
+        ticket or takes a call while the repair order is still on screen."""
+        self._follow(dialog)
+        dialog.setWindowModality(Qt.WindowModality.NonModal)
+        dialog.show()
+
+    def _follow(self, dialog: QDialog) -> None:
+        """Remember which ticket ``dialog`` edits (and the full editor a new ticket
+        continues in), forgetting it when the editor closes."""
+        ticket_id = getattr(getattr(dialog, "existing", None), "id", None)
+        if ticket_id is not None:
+            self._editors[ticket_id] = dialog
+            dialog.destroyed.connect(lambda *_: self._editors.pop(ticket_id, None))
+        continued = getattr(dialog, "continued", None)
+        if continued is not None:
+            continued.connect(self._follow)
 
     def load_record(self, row_id: int) -> Operation[Any]:
         return lambda uow: tickets.get_ticket(uow, row_id)
