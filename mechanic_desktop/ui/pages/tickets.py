@@ -373,7 +373,8 @@ class TicketsPage(ListPage):
     def _open(self, record: Any | None) -> None:
         """A ticket already open in an editor comes to the front instead of opening
         twice (two editors of one ticket would only refuse each other's saves)."""
-        editor = self._editors.get(getattr(record, "id", None))
+        ticket_id = getattr(record, "id", None)
+        editor = self._editors.get(ticket_id) if isinstance(ticket_id, int) else None
         if editor is None:
             super()._open(record)
             return
