@@ -7,12 +7,14 @@ a duplicate VIN or a ticket without its customer. History is never cascade-delet
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -293,6 +295,31 @@ class TicketMechanic(Base):
             "job_id",
         )),
     )
+
+
+class MechanicWorkDay(Base):
+    """One mechanic's billed work completed on one UTC day: the mechanic ranking's
+    figures summed ahead (a year's report reads ~365 × mechanics rows, not every labour
+    line of a year). Only billed tickets (completed or closed) and approved jobs count,
+    as in the ranking. Never written by the app: triggers on ``service_tickets``,
+    ``ticket_mechanics`` and ``ticket_jobs`` recount a day from those tables whenever a
+    change touches a billed ticket, inside the same transaction (migration 0017), so it
+    always equals :func:`mechanic_desktop.db.mechanic_work.billed_work` grouped by day."""
+
+    __tablename__ = "mechanic_work_days"
+
+    completed_on: Mapped[date] = mapped_column(Date, primary_key=True)
+    mechanic_id: Mapped[int] = mapped_column(
+        ForeignKey("mechanics.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: Tickets with at least one line of this mechanic on an approved job.
+    tickets: Mapped[int] = mapped_column(Integer)
+    lines: Mapped[int] = mapped_column(Integer)
+    minutes: Mapped[int] = mapped_column(BigInteger)
+    #: Labour in whole cents, each line rounded half-up as ``domain.totals.labor_line``.
+    labor_cents: Mapped[int] = mapped_column(BigInteger)
+    #: Σ over the lines of their ticket's opened → completed time, whole milliseconds.
+    milliseconds: Mapped[int] = mapped_column(BigInteger)
 
 
 class Part(Timestamps, Base):

@@ -34,7 +34,6 @@ from typing import Any, Literal
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
-    Float,
     Numeric,
     String,
     and_,
@@ -45,23 +44,23 @@ from sqlalchemy import (
     or_,
     select,
     type_coerce,
+    union_all,
 )
 
+from mechanic_desktop.db.mechanic_work import billed_work, whole_days
 from mechanic_desktop.db.models import (
     Customer,
     Mechanic,
+    MechanicWorkDay,
     Part,
     ServiceTicket,
     StockMovement,
-    TicketJob,
-    TicketMechanic,
     TicketPart,
     Vehicle,
 )
 from mechanic_desktop.db.types import Money, UtcDateTime, utcnow
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.errors import ValidationError
-from mechanic_desktop.domain.jobs import JobStatus
 from mechanic_desktop.domain.permissions import Action
 from mechanic_desktop.domain.status import ACTIVE_STATUSES, TicketStatus
 from mechanic_desktop.services.common import require
@@ -191,20 +190,6 @@ def money_from_cents(expr: Any, dialect: str) -> ColumnElement[Decimal]:
     if dialect == "sqlite":
         return type_coerce(expr, Money)
     return type_coerce(cast(expr, Numeric(20, 2)) / 100, Money)
-
-
-def labor_cents(dialect: str) -> ColumnElement[int]:
-    """One labour line in cents, as ``domain.totals.labor_line`` rounds it:
-    (2 · minutes · rate¢ + 60) div 120 is minutes · rate¢ / 60 rounded half-up."""
-    rate = cents(TicketMechanic.hourly_rate, dialect)
-    minutes = cast(TicketMechanic.minutes, BigInteger)
-    return (minutes * rate * 2 + 60) // 120
-
-
-def seconds_between(earlier: Any, later: Any, dialect: str) -> ColumnElement[float]:
-    if dialect == "sqlite":
-        return cast((func.julianday(later) - func.julianday(earlier)) * 86400.0, Float)
-    return cast(func.extract("epoch", later - earlier), Float)
 
 
 def date_bucket(column: Any, grain: Grain, offset_minutes: int, dialect: str) -> Any:
@@ -391,50 +376,60 @@ class Dashboard:
 # --- the reports ----------------------------------------------------------------------------
 
 
+def _work_in(period: Period, dialect: str) -> Any:
+    """Per mechanic: tickets, lines, minutes, labour cents and turnaround milliseconds
+    of billed work completed in the period. Whole UTC days come summed from
+    ``mechanic_work_days`` (kept by triggers); the partial first and last days (a local
+    midnight is not a UTC one) from the labour lines themselves."""
+    days = whole_days(period.start, period.end)
+    if days is None:
+        return billed_work(dialect, ServiceTicket.completed_at >= period.start,
+                           ServiceTicket.completed_at < period.end)
+    first, last = days
+    edges = billed_work(dialect, or_(
+        and_(ServiceTicket.completed_at >= period.start, ServiceTicket.completed_at < first),
+        and_(ServiceTicket.completed_at >= last, ServiceTicket.completed_at < period.end),
+    ))
+    summed = select(
+        MechanicWorkDay.mechanic_id,
+        *(func.sum(c).label(c.key) for c in (
+            MechanicWorkDay.tickets, MechanicWorkDay.lines, MechanicWorkDay.minutes,
+            MechanicWorkDay.labor_cents, MechanicWorkDay.milliseconds)),
+    ).where(
+        MechanicWorkDay.completed_on >= first.date(), MechanicWorkDay.completed_on < last.date()
+    ).group_by(MechanicWorkDay.mechanic_id)
+    both = union_all(edges, summed).subquery()
+    return select(
+        both.c.mechanic_id,
+        *(func.sum(both.c[name]).label(name)
+          for name in ("tickets", "lines", "minutes", "labor_cents", "milliseconds")),
+    ).group_by(both.c.mechanic_id)
+
+
 def mechanic_ranking(uow: UnitOfWork, period: Period) -> list[MechanicRank]:
     """Mechanics by completed tickets in the period (then labour revenue, then name):
     every active mechanic, and inactive ones who completed work in the period. Only
-    approved jobs count: time on a declined or deferred job was never billed."""
+    approved jobs count: time on a declined or deferred job was never billed. The
+    average is per labour line, of its ticket's opened → completed time."""
     with uow:
         require_permission(uow, Action.VIEW_REVENUE)
         d = uow.dialect
-        work = (
-            select(
-                TicketMechanic.mechanic_id.label("mechanic_id"),
-                func.count(ServiceTicket.id.distinct()).label("tickets"),
-                func.sum(TicketMechanic.minutes).label("minutes"),
-                func.sum(labor_cents(d)).label("labor_cents"),
-                func.avg(
-                    seconds_between(ServiceTicket.opened_at, ServiceTicket.completed_at, d)
-                ).label("avg_seconds"),
-            )
-            .join(ServiceTicket, ServiceTicket.id == TicketMechanic.ticket_id)
-            .where(_billed_in(period, uow.dialect),
-                   # Time on a declined, deferred or proposed job was never billed. Few
-                   # jobs are not approved (a partial index holds them): leaving their
-                   # lines out costs one small hashed set, where a join would look up
-                   # every line's job.
-                   TicketMechanic.job_id.not_in(
-                       select(TicketJob.id).where(TicketJob.status != JobStatus.APPROVED.value)
-                   ))
-            .group_by(TicketMechanic.mechanic_id)
-            .subquery()
-        )
+        work = _work_in(period, d).subquery()
         tickets = func.coalesce(work.c.tickets, 0)
         labor = func.coalesce(work.c.labor_cents, 0)
         rows = uow.session.execute(
             select(
                 Mechanic.id, Mechanic.name, Mechanic.active, tickets,
                 func.coalesce(work.c.minutes, 0), money_from_cents(labor, d),
-                work.c.avg_seconds,
+                work.c.lines, work.c.milliseconds,
             )
             .outerjoin(work, work.c.mechanic_id == Mechanic.id)
-            .where(or_(Mechanic.active.is_(True), work.c.tickets.is_not(None)))
+            .where(or_(Mechanic.active.is_(True), work.c.tickets > 0))
             .order_by(tickets.desc(), labor.desc(), Mechanic.name_key, Mechanic.id)
         ).all()
         return [
             MechanicRank(r[0], r[1], bool(r[2]), int(r[3]), int(r[4]), r[5] or ZERO,
-                         None if r[6] is None else float(r[6]))
+                         int(r[7]) / int(r[6]) / 1000 if r[6] else None)
             for r in rows
         ]
 
