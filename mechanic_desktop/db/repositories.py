@@ -62,7 +62,7 @@ from mechanic_desktop.db.paging import (
     starts_with,
     word_starts_with,
 )
-from mechanic_desktop.db.search import fragment, has_word, word_prefix
+from mechanic_desktop.db.search import fragment, has_word, is_sqlite, word_prefix
 from mechanic_desktop.domain.errors import ValidationError
 from mechanic_desktop.domain.records import ListQuery
 from mechanic_desktop.domain.staff import Role
@@ -101,6 +101,9 @@ class Ranked:
     #: Made only when the first group runs out within a page (a common prefix fills
     #: pages without the look-ups the rest needs).
     rest: Callable[[], ColumnElement[bool] | None] | None
+    #: Few rows match ``first``: fetch them all and sort, rather than walk the list's
+    #: order index until a page of them turns up (with ``ListSpec.ids_first``).
+    gather_first: bool = False
 
 
 SearchResult = ColumnElement[bool] | Ranked | None
@@ -119,6 +122,10 @@ class ListSpec:
     filters: dict[str, Callable[[Any], ColumnElement[bool] | None]]
     #: The listed table's primary key, for ``ListQuery.ids``.
     id_column: SQLColumnExpression[int]
+    #: Pick a page's ids from the listed table alone (its sort, search and filters
+    #: name only its own columns), then join the rest for those rows only: a search
+    #: matching thousands of rows then sorts bare ids from an index, not joined rows.
+    ids_first: bool = False
 
 
 def fetch_page(
@@ -131,6 +138,7 @@ def fetch_page(
         cast("ColumnElement[Any]", c).label(f"_k{i}") for i, c in enumerate(columns)
     ]
     stmt = spec.base().add_columns(*labelled)
+    narrow = select(spec.id_column)
     # No control characters (PostgreSQL refuses NUL), nothing too long or not encodable.
     text, problem = check_search(query.search)
     if problem is not None:
@@ -142,15 +150,28 @@ def fetch_page(
             raise ValueError(f"unknown filter {name!r}")
         condition = make(value)
         if condition is not None:
-            stmt = stmt.where(condition)
+            stmt, narrow = stmt.where(condition), narrow.where(condition)
     if query.ids is not None:
-        stmt = stmt.where(cast("ColumnElement[int]", spec.id_column).in_(sorted(query.ids)))
+        listed = cast("ColumnElement[int]", spec.id_column).in_(sorted(query.ids))
+        stmt, narrow = stmt.where(listed), narrow.where(listed)
     limit = max(1, min(query.limit, 1000))
     width = len(columns)
 
     def rows_of(
-        condition: ColumnElement[bool] | None, cursor: Sequence[Any] | None, n: int
+        condition: ColumnElement[bool] | None, cursor: Sequence[Any] | None, n: int,
+        gather: bool = False,
     ) -> list[Any]:
+        if spec.ids_first:
+            ids = narrow if condition is None else narrow.where(condition)
+            # coalesce(c, c) orders as c does, but no index serves it: the planner then
+            # looks the few matches up by their own index instead of walking the list's.
+            order = SortKey(tuple(func.coalesce(c, c) for c in columns), query.descending)
+            page = (keyset_page(ids, key, cursor, n) if not gather else
+                    (ids.where(key.after(cursor)) if cursor is not None else ids)
+                    .order_by(*order.order_by()).limit(n + 1)).subquery()
+            chosen = cast("ColumnElement[int]", spec.id_column).in_(select(page.c[0]))
+            return list(session.execute(
+                stmt.where(chosen).order_by(*key.order_by())).all())
         where = stmt if condition is None else stmt.where(condition)
         return list(session.execute(keyset_page(where, key, cursor, n)).all())
 
@@ -174,7 +195,8 @@ def fetch_page(
         condition = group_condition(group)
         if condition is None:
             break
-        got = rows_of(condition, after, limit - len(tagged))
+        got = rows_of(condition, after, limit - len(tagged),
+                      gather=group == 0 and found.gather_first)
         tagged += [(group, r) for r in got]
         after = None
         if len(tagged) > limit:
@@ -221,6 +243,11 @@ def dialect_of(session: Session) -> str:
 #: Above this many matching customers or vehicles, a ticket search filters by subquery
 #: instead of by a list of ids.
 MATCH_CAP = 3000
+#: PostgreSQL's MATCH_CAP: up to this many, the ids go as one array parameter.
+ID_LIST_CAP = 10_000
+#: From this many matching customers (at ~5 tickets each), a page of their tickets
+#: turns up sooner walking the date index than gathering all of them to sort.
+WALK_FROM = 700
 
 
 def _all_terms(
@@ -530,15 +557,30 @@ class PartRepository(Repository[Part]):
 def _ids_or_subquery(
     session: Session, column: SQLColumnExpression[int], ids_query: Select[int]
 ) -> ColumnElement[bool] | None:
-    """``column IN (ids)``: a short literal list (which the planner serves from the
-    column's index) when few rows match, else the subquery itself."""
-    ids = session.scalars(ids_query.limit(MATCH_CAP + 1)).all()
-    if not ids:
-        return None
+    """``column IN (ids)``: the ids themselves (which the planner serves from the
+    column's index, or hashes) when few rows match, else the subquery itself."""
+    return _id_match(session, column, ids_query)[0]
+
+
+def _id_match(
+    session: Session, column: SQLColumnExpression[int], ids_query: Select[int]
+) -> tuple[ColumnElement[bool] | None, int | None]:
+    """:func:`_ids_or_subquery` and how many ids matched (None: not counted)."""
     target = cast("ColumnElement[int]", column)
-    if len(ids) > MATCH_CAP:
-        return target.in_(ids_query)
-    return target.in_(ids)
+    sqlite = is_sqlite(session)
+    cap = MATCH_CAP if sqlite else ID_LIST_CAP
+    # Core, not ORM, rows: a few thousand ids in a millisecond, not ten.
+    ids = session.connection().execute(ids_query.limit(cap + 1)).scalars().all()
+    if not ids:
+        return None, 0
+    if len(ids) > cap:
+        return target.in_(ids_query), None
+    if sqlite:
+        return target.in_(ids), len(ids)
+    # One array parameter, which the planner hashes: a common surname's thousands of
+    # customers cost one probe per ticket walked in the list's order (a subquery was
+    # one customer look-up per ticket walked).
+    return target == any_(literal(list(ids), ARRAY(Integer))), len(ids)
 
 
 #: The prefix a shop without settings prints (the settings row's default).
@@ -619,25 +661,28 @@ def _ticket_search(session: Session, text: str) -> Ranked:
             return Ranked(ServiceTicket.number == number, None)
         conditions.append(ServiceTicket.number == number)
     key = search_key(text)
-    by_customer = _ids_or_subquery(
-        session,
-        ServiceTicket.customer_id,
-        select(Customer.id).where(
-            or_(
-                starts_with(Customer.name_key, key),
-                starts_with(Customer.surname_key, key),
-            )
-        ),
+    named = select(Customer.id).where(
+        or_(starts_with(Customer.name_key, key), starts_with(Customer.surname_key, key))
     )
+    by_customer, customers = _id_match(session, ServiceTicket.customer_id, named)
+    if customers is None and is_sqlite(session):
+        # Thousands of customers (the commonest surname): not the bare key, so SQLite
+        # walks the list's own order and a page of their tickets turns up within a few
+        # thousand rows, instead of gathering all of them to sort.
+        by_customer = (cast("ColumnElement[int]", ServiceTicket.customer_id) + 0).in_(named)
     plate = text.strip().lstrip("#").upper().replace(" ", "")
-    by_vehicle = _ids_or_subquery(
+    by_vehicle, vehicles = _id_match(
         session,
         ServiceTicket.vehicle_id,
         select(Vehicle.id).where(starts_with(Vehicle.plate, plate)),
     )
     conditions += [c for c in (by_customer, by_vehicle) if c is not None]
     first = or_(*conditions) if conditions else false()
-    return Ranked(first, _all_terms(text, lambda term: _ticket_term(session, term)))
+    # A surname a few hundred customers share has a few thousand tickets: fetched and
+    # sorted at once, where walking the date index to find a page of them reads ~100k
+    # (PostgreSQL; a commoner name's page turns up soon enough walking).
+    gather = customers is not None and vehicles is not None and customers + vehicles < WALK_FROM
+    return Ranked(first, _all_terms(text, lambda term: _ticket_term(session, term)), gather)
 
 
 TICKETS = ListSpec(
@@ -683,6 +728,7 @@ TICKETS = ListSpec(
         ),
     },
     id_column=ServiceTicket.id,
+    ids_first=True,
 )
 
 

@@ -1,0 +1,77 @@
+"""A ticket search by name takes one of several query shapes by how many customers
+match (``db/repositories.py``): their ids as a list or array and all their tickets
+gathered and sorted (a few hundred customers), the same ids probed while walking the
+date index (a common surname), or the subquery itself (thousands; on SQLite walking
+the date index). Every shape lists the same tickets, once each, in the list's order,
+across pages and into the second group (other words of the name)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine, update
+
+from mechanic_desktop.db import repositories
+from mechanic_desktop.db.models import ServiceTicket
+from mechanic_desktop.db.unit_of_work import UnitOfWork
+from mechanic_desktop.domain.records import ListQuery
+from mechanic_desktop.domain.vin import check_digit
+from mechanic_desktop.services import customers, tickets, vehicles
+from mechanic_desktop.services.customers import CustomerData
+from mechanic_desktop.services.tickets import TicketData
+from mechanic_desktop.services.vehicles import VehicleData
+
+NAMES = ("Kate Smith", "Smithy Jones", "Anna Lee Smithers", "Joe Smithfield Brown",
+         "Bob Blacksmith", "Kate Smith")
+#: (customer's name, first group?) of each ticket: names or surnames starting "smith"
+#: first, then a word inside the name ("smithfield"); "blacksmith" never.
+FIRST = {"Kate Smith": True, "Smithy Jones": True, "Anna Lee Smithers": True,
+         "Joe Smithfield Brown": False}
+T0 = datetime(2025, 3, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+def shop(uow: UnitOfWork, engine: Engine) -> list[tuple[int, str, datetime]]:
+    """Tickets (id, customer, opened) of six customers, opened in a shuffled order
+    (two share a time: the id breaks the tie)."""
+    made = []
+    for n, name in enumerate(NAMES):
+        c = customers.create_customer(uow, CustomerData(name))
+        vin = f"1FTMW1T8XMFA0000{n}"
+        vin = vin[:8] + check_digit(vin) + vin[9:]
+        v = vehicles.create_vehicle(uow, VehicleData(c.id, vin, "Ford", "F-150", None, f"PL{n}"))
+        for k in range(3):
+            t = tickets.create_ticket(uow, TicketData(c.id, v.id, "Service"))
+            made.append((t.id, name, T0 + timedelta(hours=(7 * (3 * n + k)) % 11)))
+    with engine.begin() as conn:
+        for ticket_id, _, opened in made:
+            conn.execute(update(ServiceTicket).where(ServiceTicket.id == ticket_id)
+                                .values(opened_at=opened))
+    return made
+
+
+@pytest.mark.parametrize("shape", ["gather", "walk", "subquery"])
+def test_every_shape_lists_the_same_tickets_in_order(
+    shop: list[tuple[int, str, datetime]], uow: UnitOfWork, shape: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if shape == "walk":
+        monkeypatch.setattr(repositories, "WALK_FROM", 1)
+    if shape == "subquery":
+        monkeypatch.setattr(repositories, "MATCH_CAP", 1)
+        monkeypatch.setattr(repositories, "ID_LIST_CAP", 1)
+    newest_first = sorted(shop, key=lambda t: (t[2], t[0]), reverse=True)
+    expected = ([t[0] for t in newest_first if FIRST.get(t[1]) is True]
+                + [t[0] for t in newest_first if FIRST.get(t[1]) is False])
+    for limit in (200, 4):
+        seen: list[int] = []
+        query = ListQuery(search="smith", sort="opened", descending=True, limit=limit)
+        while True:
+            page = tickets.list_tickets(uow, query)
+            seen += [r.id for r in page.rows]
+            if page.next_cursor is None:
+                break
+            query = ListQuery(search="smith", sort="opened", descending=True, limit=limit,
+                              cursor=page.next_cursor)
+        assert seen == expected
