@@ -10,6 +10,7 @@ ORM or Core, passes through the unit of work, whose change log names what it tou
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -251,16 +252,22 @@ WALK_FROM = 700
 
 
 def _all_terms(
-    text: str, term_matches: Callable[[str], ColumnElement[bool] | None]
+    text: str, term_matches: Callable[[str], ColumnElement[bool] | None],
+    rarity: Callable[[str], float] | None = None,
 ) -> Callable[[], ColumnElement[bool] | None] | None:
     """Rows matching every term of ``text`` somewhere ("bush 5519": a name word and a
     phone run), made when asked for; terms no index can look up (punctuation alone) are
-    left out, and a one-character search matches as it always did, by prefix only."""
+    left out, and a one-character search matches as it always did, by prefix only.
+    ``rarity`` (how many rows a term matched when its condition was made, called after
+    it) puts the rarest term first: SQLite drives the query from the first term's
+    indexes and checks the others on each of its rows."""
     if len(text) < 2:
         return None
 
     def every_term() -> ColumnElement[bool] | None:
-        conditions = [c for c in map(term_matches, search_terms(text)) if c is not None]
+        made = [(c, rarity(t) if rarity else 0.0)
+                for t in search_terms(text) if (c := term_matches(t)) is not None]
+        conditions = [c for c, _ in sorted(made, key=lambda m: m[1])]
         return and_(*conditions) if conditions else None
 
     return every_term
@@ -576,7 +583,10 @@ def _id_match(
     if len(ids) > cap:
         return target.in_(ids_query), None
     if sqlite:
-        return target.in_(ids), len(ids)
+        # One JSON text parameter, not thousands: binding each id cost more than the
+        # query (SQLite reads json_each into a temporary index, as it would a list).
+        listed = func.json_each(json.dumps(list(ids))).table_valued("value")
+        return target.in_(select(listed.c.value)), len(ids)
     # One array parameter, which the planner hashes: a common surname's thousands of
     # customers cost one probe per ticket walked in the list's order (a subquery was
     # one customer look-up per ticket walked).
@@ -614,17 +624,24 @@ def _ticket_number(session: Session, text: str) -> tuple[int, bool] | None:
     return None
 
 
-def _ticket_term(session: Session, term: str) -> ColumnElement[bool] | None:
+def _ticket_term(
+    session: Session, term: str, counted: dict[str, float] | None = None
+) -> ColumnElement[bool] | None:
     """A ticket matching one search term: its customer does (as the customers list
     finds them, less their other vehicles), its vehicle's plate or VIN holds it, or a
-    word of its description or of one of its jobs' titles starts with it."""
+    word of its description or of one of its jobs' titles starts with it. ``counted``
+    gets how many customers matched (infinite: too many to list)."""
     if not has_word(term):
         return None  # punctuation alone: left out, as in the other lists
     by_customer = _customer_term(session, term, their_vehicles=False)
+    customers: int | None = 0
+    if by_customer is not None:
+        by_customer, customers = _id_match(
+            session, ServiceTicket.customer_id, select(Customer.id).where(by_customer))
+    if counted is not None:
+        counted[term] = float("inf") if customers is None else customers
     conditions = [
-        None if by_customer is None else _ids_or_subquery(
-            session, ServiceTicket.customer_id, select(Customer.id).where(by_customer)
-        ),
+        by_customer,
         word_prefix(session, ServiceTicket.description, ServiceTicket.id,
                     "service_tickets_fts", term.lower(), any_case=True, scan_over=MATCH_CAP),
     ]
@@ -682,7 +699,9 @@ def _ticket_search(session: Session, text: str) -> Ranked:
     # sorted at once, where walking the date index to find a page of them reads ~100k
     # (PostgreSQL; a commoner name's page turns up soon enough walking).
     gather = customers is not None and vehicles is not None and customers + vehicles < WALK_FROM
-    return Ranked(first, _all_terms(text, lambda term: _ticket_term(session, term)), gather)
+    counted: dict[str, float] = {}
+    rest = _all_terms(text, lambda term: _ticket_term(session, term, counted), counted.__getitem__)
+    return Ranked(first, rest, gather)
 
 
 TICKETS = ListSpec(

@@ -398,24 +398,30 @@ class _PostgresSink:
         rebuild = [(str(name), str(sql)) for name, sql in found]
         # Foreign keys are checked by a trigger per row; re-adding them checks all rows
         # in one join instead.
-        keys = self.cur.execute(
+        rebuild += self._drop_all(
             "SELECT conname, conrelid::regclass::text, pg_get_constraintdef(oid) "
-            f"FROM pg_constraint WHERE contype = 'f' AND conrelid IN ({tables}) ORDER BY 1"
-        ).fetchall()
-        for name, table, definition in keys:
-            self.cur.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
-            rebuild.append((name, f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}"))
+            f"FROM pg_constraint WHERE contype = 'f' AND conrelid IN ({tables}) ORDER BY 1",
+            "ALTER TABLE {table} DROP CONSTRAINT {name}",
+            "ALTER TABLE {table} ADD CONSTRAINT {name} {definition}",
+        )
         # Triggers of our own (the mechanic ranking's day sums, 0017) recount a day per
         # row; the loader recounts them all once at the end instead.
-        triggers = self.cur.execute(
+        rebuild += self._drop_all(
             "SELECT tgname, tgrelid::regclass::text, pg_get_triggerdef(oid) FROM pg_trigger "
-            f"WHERE NOT tgisinternal AND tgrelid IN ({tables}) ORDER BY 1"
-        ).fetchall()
-        for name, table, definition in triggers:
-            self.cur.execute(f"DROP TRIGGER {name} ON {table}")
-            rebuild.append((name, definition))
+            f"WHERE NOT tgisinternal AND tgrelid IN ({tables}) ORDER BY 1",
+            "DROP TRIGGER {name} ON {table}", "{definition}",
+        )
         self.cur.execute("SET LOCAL maintenance_work_mem = '512MB'")
         return rebuild
+
+    def _drop_all(self, find: str, drop: str, make: str) -> list[tuple[str, str]]:
+        """Drop what ``find`` lists as (name, table, definition) rows with ``drop``;
+        their names and the SQL (``make``) that makes each again."""
+        found = self.cur.execute(find).fetchall()
+        for name, table, _ in found:
+            self.cur.execute(drop.format(name=name, table=table))
+        return [(str(name), make.format(name=name, table=table, definition=definition))
+                for name, table, definition in found]
 
     def commit(self) -> None:
         # Rows were loaded with explicit ids: move the id sequences past them.

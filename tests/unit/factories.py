@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
+from sqlalchemy.orm import Session
+
+from mechanic_desktop.db.models import Customer, Mechanic, Vehicle
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.jobs import AuthorisationMethod, JobStatus, amount_after
 from mechanic_desktop.domain.records import (
@@ -25,6 +29,20 @@ from mechanic_desktop.services import (
 )
 
 VINS = ["1M8GDM9AXKP042788", "1G4AH59H45G118341", "1FTMW1T88MFA00001"]
+
+
+def crew_and_car(s: Session, mechanics: int) -> tuple[list[Mechanic], Customer, Vehicle]:
+    """Mechanics M0, M1, … at 60.00 an hour and one customer with one car, written
+    straight to the tables (report tests write history as rows, not through services)."""
+    crew = [Mechanic(name=f"M{i}", name_key=f"m{i}", hourly_rate=Decimal("60"))
+            for i in range(mechanics)]
+    owner = Customer(name="C", name_key="c", surname_key="c")
+    s.add_all([*crew, owner])
+    s.flush()
+    car = Vehicle(customer_id=owner.id, vin=VINS[0])
+    s.add(car)
+    s.flush()
+    return crew, owner, car
 
 
 def customer(uow: UnitOfWork, name: str = "Ada Lovelace", email: str = "") -> CustomerRecord:

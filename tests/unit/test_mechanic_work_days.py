@@ -17,18 +17,16 @@ from sqlalchemy.orm import Session
 
 from mechanic_desktop.db.mechanic_work import billed_work, recount_all, whole_days
 from mechanic_desktop.db.models import (
-    Customer,
-    Mechanic,
     MechanicWorkDay,
     ServiceTicket,
     TicketJob,
     TicketMechanic,
-    Vehicle,
 )
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.services import reports
 from mechanic_desktop.services.reports import Period
 from tests.conftest import empty_tables
+from tests.unit.factories import crew_and_car
 
 D = Decimal
 DAY0 = datetime(2025, 3, 1, tzinfo=UTC)
@@ -58,14 +56,7 @@ operation = st.one_of(
 def _shop(engine: Engine) -> tuple[list[int], list[int], list[tuple[int, int]]]:
     """Mechanics, tickets and (job, ticket) ids of a small shop with no labour yet."""
     with Session(engine) as s:
-        crew = [Mechanic(name=f"M{i}", name_key=f"m{i}", hourly_rate=D("60")) for i in
-                range(MECHANICS)]
-        customer = Customer(name="C", name_key="c", surname_key="c")
-        s.add_all([*crew, customer])
-        s.flush()
-        car = Vehicle(customer_id=customer.id, vin="1M8GDM9AXKP042788")
-        s.add(car)
-        s.flush()
+        crew, customer, car = crew_and_car(s, MECHANICS)
         tickets, jobs = [], []
         for n in range(TICKETS):
             t = ServiceTicket(number=n + 1, customer_id=customer.id, vehicle_id=car.id,

@@ -30,6 +30,7 @@ from mechanic_desktop.domain.totals import labor_line
 from mechanic_desktop.services import reports
 from mechanic_desktop.services.reports import Period
 from tests.conftest import empty_tables
+from tests.unit.factories import crew_and_car
 
 NOW = datetime(2025, 3, 12, 12, 0, tzinfo=UTC)  # a Wednesday
 D = Decimal
@@ -294,13 +295,7 @@ def test_ranking_counts_match_a_naive_count(
     empty_tables(engine)
     start = at("2025-03-01", 0)
     with Session(engine) as s:
-        crew = [Mechanic(name=f"M{i}", name_key=f"m{i}", hourly_rate=D("60")) for i in range(3)]
-        c = Customer(name="C", name_key="c", surname_key="c")
-        s.add_all([*crew, c])
-        s.flush()
-        v = Vehicle(customer_id=c.id, vin="1M8GDM9AXKP042788")
-        s.add(v)
-        s.flush()
+        crew, c, v = crew_and_car(s, 3)
         for n, (status, offset, who) in enumerate(tickets, start=1):
             done = start + timedelta(days=offset, hours=5)
             billed = status in ("completed", "closed")
