@@ -5,6 +5,7 @@ equals one counted from the lines alone, for periods cut anywhere in a day."""
 
 from __future__ import annotations
 
+import importlib.util
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -16,6 +17,7 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from mechanic_desktop.db.mechanic_work import billed_work, recount_all, whole_days
+from mechanic_desktop.db.migrations import alembic_dir
 from mechanic_desktop.db.models import (
     MechanicWorkDay,
     ServiceTicket,
@@ -200,3 +202,21 @@ def test_whole_days(start: str, end: str, days: tuple[str, str] | None) -> None:
 
     got = whole_days(at(start), at(end))
     assert got == (None if days is None else (at(days[0] + " 00:00"), at(days[1] + " 00:00")))
+
+
+def test_sqlite_recounts_a_day_from_the_completion_date_index(engine: Engine) -> None:
+    """A trigger's recount reads one day of tickets: through the status index (nearly
+    every ticket is billed) it read them all, 1.7 s per completed ticket at 1M."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL costs the status filter itself")
+    spec = importlib.util.spec_from_file_location("m0017", next(
+        (alembic_dir() / "versions").glob("0017_*.py")))
+    assert spec is not None and spec.loader is not None
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    insert = migration._sqlite_recount("'2025-03-01'").split(";")[1]
+    select_part = insert[insert.index("SELECT"):]
+    with engine.connect() as conn:
+        plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql(
+            "EXPLAIN QUERY PLAN " + select_part))
+    assert "ix_service_tickets_billed" in plan and "status_opened" not in plan, plan
