@@ -28,7 +28,6 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from mechanic_desktop.db.types import Decimal3, Money, UtcDateTime, utcnow
-from mechanic_desktop.domain.billing import PaymentMethod
 from mechanic_desktop.domain.jobs import AuthorisationMethod, JobStatus
 from mechanic_desktop.domain.status import TicketStatus
 
@@ -46,7 +45,6 @@ MOVEMENT_REASONS = ("initial", "ticket", "return", "receive", "adjust", "cancel"
 JOB_STATUSES = ", ".join(f"'{s.value}'" for s in JobStatus)
 DECISIONS = ", ".join(f"'{s.value}'" for s in JobStatus if s is not JobStatus.PROPOSED)
 METHODS = ", ".join(f"'{m.value}'" for m in AuthorisationMethod)
-PAYMENT_METHODS = ", ".join(f"'{m.value}'" for m in PaymentMethod)
 #: A job that is recommended work on its vehicle (unless another job took it up).
 OPEN_RECOMMENDATION = "status IN ('declined', 'deferred') AND dismissed_at IS NULL"
 CANNED_KINDS = "'labour', 'part'"
@@ -187,6 +185,12 @@ class ServiceTicket(Timestamps, Base):
     authorised_total: Mapped[Decimal] = mapped_column(
         Money, default=Decimal("0.00"), server_default=text("0")
     )
+    #: Σ invoices − Σ credit notes − Σ payments of the ticket, kept by the billing
+    #: services in the transaction that adds an entry (``invoicing.rebalance``): more than
+    #: zero is owed (receivables), less than zero is paid ahead or overpaid.
+    owed: Mapped[Decimal] = mapped_column(
+        Money, default=Decimal("0.00"), server_default=text("0")
+    )
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     customer: Mapped[Customer] = relationship()
@@ -213,6 +217,9 @@ class ServiceTicket(Timestamps, Base):
             "parts_total", "labor_total", "tax_total", "total",
         )),
         trigram_index("ix_service_tickets_description_trgm", "description"),
+        # Receivables and customer credit read only the few tickets not settled.
+        Index("ix_service_tickets_owed", "customer_id", "owed",
+              sqlite_where=text("owed <> 0"), postgresql_where=text("owed <> 0")),
     )
 
 
@@ -577,6 +584,9 @@ class ShopSettings(Base):
     credit_note_prefix: Mapped[str] = mapped_column(
         String(10), default="CN-", server_default=text("'CN-'")
     )
+    #: Ways of paying the shop takes besides cash, card, cheque and bank transfer, one
+    #: per line (e.g. "Financing", "Gift card").
+    payment_methods: Mapped[str] = mapped_column(Text, default="", server_default=text("''"))
     #: What an hour of labour is billed at when no mechanic's own rate applies yet (a
     #: canned job's labour, before someone is assigned to it).
     labor_rate: Mapped[Decimal] = mapped_column(
@@ -642,6 +652,7 @@ class Invoice(Base):
     snapshot: Mapped[str] = mapped_column(Text)
 
     __table_args__ = (
+        Index("ix_invoices_posted_at", "posted_at"),
         CheckConstraint("number > 0", name="number_positive"),
         CheckConstraint(
             "parts_total >= 0 AND labor_total >= 0 AND tax_total >= 0 AND total >= 0",
@@ -651,24 +662,34 @@ class Invoice(Base):
 
 
 class CreditNote(Base):
-    """Cancels one posted invoice in full (at most one per invoice), with the reason."""
+    """Credits a posted invoice, in full or in part (chosen lines or an amount), with the
+    reason. Several may credit one invoice while their sum stays within its total; the
+    one that reaches the total (``cancels``) cancels the invoice, at most one each."""
 
     __tablename__ = "credit_notes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[int] = mapped_column(Integer, unique=True)
     label: Mapped[str] = mapped_column(String(30))
-    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), unique=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("service_tickets.id"), index=True)
     issued_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     issued_by: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     amount: Mapped[Decimal] = mapped_column(Money)
     reason: Mapped[str] = mapped_column(Text)
+    #: This note brings the invoice's credited sum to its total: the invoice is cancelled.
+    cancels: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    #: What a partial note credits, as JSON: [{"what": ..., "amount": "12.50"}, ...]
+    #: ("[]": the whole invoice, or an amount given with the reason only).
+    lines: Mapped[str] = mapped_column(Text, default="[]", server_default=text("'[]'"))
 
     __table_args__ = (
         CheckConstraint("number > 0", name="number_positive"),
         CheckConstraint("amount >= 0", name="amount_nonneg"),
         CheckConstraint("reason <> ''", name="reason_required"),
+        Index("ix_credit_notes_issued_at", "issued_at"),
+        Index("uq_credit_notes_cancels_invoice", "invoice_id", unique=True,
+              sqlite_where=text("cancels"), postgresql_where=text("cancels")),
     )
 
 
@@ -690,7 +711,7 @@ class Payment(Base):
 
     __table_args__ = (
         CheckConstraint("amount <> 0", name="amount_nonzero"),
-        CheckConstraint(f"method IN ({PAYMENT_METHODS})", name="method_known"),
+        CheckConstraint("method <> ''", name="method_given"),
         CheckConstraint("amount > 0 OR reason <> ''", name="refund_reason"),
         Index("ix_payments_taken_at", "taken_at"),
     )

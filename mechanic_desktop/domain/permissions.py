@@ -58,6 +58,7 @@ class Action(StrEnum):
     TAKE_PAYMENTS = "take payments"
     REFUND_PAYMENTS = "refund payments"
     CLOSE_ON_ACCOUNT = "close a ticket with a balance due (on account)"
+    ISSUE_CREDIT_NOTES = "issue credit notes (credit a posted invoice)"
 
 
 _WRITER = frozenset(

@@ -204,6 +204,8 @@ class ShopSettingsRecord:
     #: Printed before invoice and credit-note numbers ("INV-7", "CN-2").
     invoice_prefix: str = "INV-"
     credit_note_prefix: str = "CN-"
+    #: The shop's own ways of paying, one per line (``billing.shop_methods`` reads them).
+    payment_methods: str = ""
 
     def ticket_label(self, number: int) -> str:
         """How a ticket number is printed, e.g. 'RO-42'."""

@@ -3,10 +3,15 @@
 Closing a completed ticket (``workflow.set_status``) posts its invoice inside the same
 transaction: the next number of the shop's invoice sequence, the date, who posted it,
 its totals and a frozen copy of the document (``documents.invoice_snapshot``, stored as
-JSON). Nothing ever updates or deletes an invoice; reopening the ticket
-(``workflow.reopen_ticket``) issues a credit note for the whole invoice, from a sequence
-of its own, and closing it again posts a new invoice. (Partial credit notes are for
-later.)
+JSON). Nothing ever updates or deletes an invoice. A credit note (its own sequence)
+credits chosen lines or an amount of it (``credit_invoice``), several per invoice while
+their sum stays within its total. Reopening the ticket (``workflow.reopen_ticket``)
+still needs the invoice credited in full: it issues a credit note for what is left of
+it, and closing the ticket again posts a new invoice.
+
+Each entry (invoice, credit note, payment) also moves the ticket's ``owed`` column
+(``rebalance``) in the same transaction: Σ invoices − Σ credit notes − Σ payments, read
+by receivables and customer credit without summing every ticket's entries.
 
 Why one JSON column rather than invoice-line tables: the snapshot is read only whole
 (to print or show it), never searched or summed line by line, and it holds things of
@@ -22,9 +27,11 @@ posting at once queue on the row.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -46,7 +53,8 @@ from mechanic_desktop.domain.billing import (
     InvoiceRecord,
     PaymentRecord,
 )
-from mechanic_desktop.domain.errors import NotFound
+from mechanic_desktop.domain.errors import NotFound, ValidationError
+from mechanic_desktop.domain.money import money_text
 from mechanic_desktop.domain.records import ShopSettingsRecord, TicketDetail
 from mechanic_desktop.domain.status import TicketStatus
 from mechanic_desktop.services.documents import invoice_snapshot
@@ -103,10 +111,14 @@ def billing_in(uow: UnitOfWork, ticket: ServiceTicket) -> BillingRecord:
         select(Payment).where(Payment.ticket_id == ticket.id).order_by(Payment.id)
     ).all()
     names = _names(uow, {p.taken_by for p in payments})
-    credited = {n.invoice_id: n.label for n in notes}
+    cancelled = {n.invoice_id: n.label for n in notes if n.cancels}
+    credited: dict[int, Decimal] = {}
+    for n in notes:
+        credited[n.invoice_id] = credited.get(n.invoice_id, ZERO) + n.amount
     labels = {i.id: i.label for i in invoices}
     invoice_records = tuple(
-        InvoiceRecord(i.id, i.label, i.posted_at, i.total, i.on_account, credited.get(i.id, ""))
+        InvoiceRecord(i.id, i.label, i.posted_at, i.total, i.on_account,
+                      cancelled.get(i.id, ""), credited.get(i.id, ZERO))
         for i in invoices
     )
     standing = any(not i.credited_by for i in invoice_records)
@@ -120,7 +132,7 @@ def billing_in(uow: UnitOfWork, ticket: ServiceTicket) -> BillingRecord:
         invoices=invoice_records,
         credit_notes=tuple(
             CreditNoteRecord(n.id, n.label, n.invoice_id, labels.get(n.invoice_id, ""),
-                             n.issued_at, n.amount, n.reason)
+                             n.issued_at, n.amount, n.reason, note_lines(n.lines), n.cancels)
             for n in notes
         ),
         payments=tuple(
@@ -133,14 +145,45 @@ def billing_in(uow: UnitOfWork, ticket: ServiceTicket) -> BillingRecord:
     )
 
 
+def note_lines(text: str) -> tuple[tuple[str, Decimal], ...]:
+    """A credit note's stored lines as (what, amount) pairs."""
+    return tuple((str(x["what"]), Decimal(str(x["amount"]))) for x in json.loads(text or "[]"))
+
+
 def standing_invoice(uow: UnitOfWork, ticket_id: int) -> Invoice | None:
     """The ticket's posted invoice that no credit note cancels (at most one)."""
     return uow.session.scalars(
         select(Invoice)
         .where(Invoice.ticket_id == ticket_id)
-        .where(~select(CreditNote.id).where(CreditNote.invoice_id == Invoice.id).exists())
+        .where(~select(CreditNote.id).where(CreditNote.invoice_id == Invoice.id,
+                                            CreditNote.cancels).exists())
         .order_by(Invoice.id.desc())
     ).first()
+
+
+def credited_so_far(uow: UnitOfWork, invoice_id: int) -> Decimal:
+    """What the credit notes of ``invoice_id`` have credited (inside the caller's
+    transaction, which has locked the invoice's ticket)."""
+    total = uow.session.scalar(
+        select(func.sum(CreditNote.amount)).where(CreditNote.invoice_id == invoice_id))
+    return total if total is not None else ZERO
+
+
+def rebalance(uow: UnitOfWork, ticket: ServiceTicket) -> Decimal:
+    """Set ``ticket.owed`` from its entries (Σ invoices − Σ credit notes − Σ payments)
+    inside the caller's write transaction, which has locked the ticket."""
+    uow.flush()
+    session = uow.session
+    invoiced = session.scalar(
+        select(func.sum(Invoice.total)).where(Invoice.ticket_id == ticket.id)) or ZERO
+    credited = session.scalar(
+        select(func.sum(CreditNote.amount)).where(CreditNote.ticket_id == ticket.id)) or ZERO
+    paid = session.scalar(
+        select(func.sum(Payment.amount)).where(Payment.ticket_id == ticket.id)) or ZERO
+    owed = invoiced - credited - paid
+    if ticket.owed != owed:
+        ticket.owed = owed
+    return owed
 
 
 def post_invoice(
@@ -174,18 +217,43 @@ def post_invoice(
 
 
 def issue_credit_note(
-    uow: UnitOfWork, invoice: Invoice, settings: ShopSettingsRecord, reason: str
+    uow: UnitOfWork,
+    invoice: Invoice,
+    settings: ShopSettingsRecord,
+    reason: str,
+    amount: Decimal | None = None,
+    lines: Sequence[tuple[str, Decimal]] = (),
 ) -> CreditNote:
-    """Credit ``invoice`` in full inside the caller's write transaction."""
+    """Credit ``amount`` of ``invoice`` (None: all that is left of it) inside the
+    caller's write transaction, which has locked its ticket; a credit beyond the
+    invoice's total is refused and nothing is written."""
+    left = invoice.total - credited_so_far(uow, invoice.id)
+    if amount is None:
+        amount = left
+    if amount > left:
+        raise ValidationError.single("amount", credit_refusal(invoice.label, invoice.total,
+                                                               left, amount))
     number = next_number(uow, CREDIT_NOTE)
     note = CreditNote(
         number=number, label=f"{settings.credit_note_prefix}{number}",
         invoice_id=invoice.id, ticket_id=invoice.ticket_id, issued_at=utcnow(),
-        issued_by=uow.actor_id, amount=invoice.total, reason=reason,
+        issued_by=uow.actor_id, amount=amount, reason=reason, cancels=amount == left,
+        lines=json.dumps([{"what": w, "amount": str(a)} for w, a in lines],
+                         ensure_ascii=False),
     )
     uow.session.add(note)
     uow.flush()
     return note
+
+
+def credit_refusal(label: str, total: Decimal, left: Decimal, amount: Decimal) -> str:
+    """The sentence refusing a credit note larger than what is left of the invoice."""
+    if left == total:
+        return (f"A credit note of {money_text(amount)} is more than invoice {label}'s "
+                f"total of {money_text(total)}.")
+    return (f"A credit note of {money_text(amount)} is more than is left to credit on "
+            f"invoice {label}: {money_text(left)} of its {money_text(total)} "
+            f"({money_text(total - left)} is credited already).")
 
 
 def get_invoice_snapshot(uow: UnitOfWork, invoice_id: int) -> dict[str, Any]:

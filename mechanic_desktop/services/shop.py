@@ -18,6 +18,7 @@ from mechanic_desktop.db import change_log
 from mechanic_desktop.db.models import ShopSettings
 from mechanic_desktop.db.repositories import WorkflowRepository
 from mechanic_desktop.db.unit_of_work import UnitOfWork
+from mechanic_desktop.domain.billing import check_shop_methods, shop_methods
 from mechanic_desktop.domain.errors import StaleRecord
 from mechanic_desktop.domain.records import ShopSettingsRecord
 from mechanic_desktop.domain.validation import (
@@ -60,13 +61,14 @@ class ShopSettingsData:
     labor_rate: str | Decimal = "0"
     invoice_prefix: str = "INV-"
     credit_note_prefix: str = "CN-"
+    payment_methods: str = ""
 
 
 def to_record(s: ShopSettings) -> ShopSettingsRecord:
     return ShopSettingsRecord(
         s.name, s.address, s.phone, s.tax_rate, s.labor_taxed, s.ticket_prefix, s.version,
         s.authorisation_tolerance, s.estimate_valid_days, s.labor_rate,
-        s.invoice_prefix, s.credit_note_prefix,
+        s.invoice_prefix, s.credit_note_prefix, s.payment_methods,
     )
 
 
@@ -100,6 +102,7 @@ def settings_in(uow: UnitOfWork, create: bool) -> ShopSettingsRecord:
             labor_rate=DEFAULTS.labor_rate,
             invoice_prefix=DEFAULTS.invoice_prefix,
             credit_note_prefix=DEFAULTS.credit_note_prefix,
+            payment_methods="",
             version=1,
         )
         .on_conflict_do_nothing(index_elements=["id"])
@@ -185,6 +188,8 @@ def _validate(data: ShopSettingsData) -> dict[str, object]:
         prefixes[field] = clean_line(getattr(data, field))
         if len(prefixes[field]) > MAX_PREFIX:
             errors.add(field, f"{label} is too long (at most {MAX_PREFIX} characters).")
+    methods = "\n".join(shop_methods(data.payment_methods))
+    errors.add("payment_methods", check_shop_methods(data.payment_methods))
     errors.raise_if_any()
     return {
         "labor_rate": labor_rate,
@@ -196,6 +201,7 @@ def _validate(data: ShopSettingsData) -> dict[str, object]:
         "tax_rate": rate,
         "labor_taxed": bool(data.labor_taxed),
         "ticket_prefix": prefix,
+        "payment_methods": methods,
         **prefixes,
     }
 

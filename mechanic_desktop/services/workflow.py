@@ -828,6 +828,7 @@ def _post(uow: UnitOfWork, ticket: ServiceTicket, on_account: bool) -> str:
                 "administrator closes it on account (the customer then owes it).")
         require_permission(uow, Action.CLOSE_ON_ACCOUNT)
     invoice = invoicing.post_invoice(uow, ticket, detail, settings, on_account=due > 0)
+    invoicing.rebalance(uow, ticket)
     account = f", on account ({money_text(due)} due)" if due > 0 else ""
     return f"; invoice {invoice.label} posted, {money_text(invoice.total)}{account}"
 
@@ -845,9 +846,10 @@ def reopen_ticket(
     why (its invoice may already be in the customer's hands). The copy is checked as by
     ``set_status``.
 
-    A posted invoice never changes: reopening its ticket issues a credit note for all of
-    it (``credit_note`` says the user agreed), in the same transaction; closing the
-    ticket again posts a new invoice."""
+    A posted invoice never changes: reopening its ticket needs it credited in full, so
+    reopening issues a credit note for what is left of it after any partial credit notes
+    (``credit_note`` says the user agreed), in the same transaction; closing the ticket
+    again posts a new invoice."""
     _require_copy(expected_version, seen_status)
     with uow.writing():
         require_permission(uow, Action.REOPEN_TICKETS)
@@ -873,14 +875,18 @@ def reopen_ticket(
         summary = f"reopened (was {current.label.lower()}): {text}"
         invoice = invoicing.standing_invoice(uow, ticket.id)
         if invoice is not None:
+            left = invoice.total - invoicing.credited_so_far(uow, invoice.id)
             if not credit_note:
+                rest = ("all of it" if left == invoice.total
+                        else "what is left of it")
                 raise ValidationError.single(
                     "credit_note", f"Invoice {invoice.label} of ticket "
                     f"{ticket_label(uow, ticket.number)} is posted and cannot change: "
-                    f"reopening issues a credit note for all of it "
-                    f"({money_text(invoice.total)}). Confirm to go on.")
+                    f"reopening issues a credit note for {rest} "
+                    f"({money_text(left)}). Confirm to go on.")
             note = invoicing.issue_credit_note(
                 uow, invoice, settings_in(uow, create=True), text)
+            invoicing.rebalance(uow, ticket)
             summary += f"; credit note {note.label} cancels invoice {invoice.label}"
         ticket.status = TicketStatus.IN_PROGRESS.value
         ticket.completed_at = None
