@@ -8,9 +8,12 @@ line totals (``domain.totals.labor_line``: minutes / 60 × rate, half-up per lin
 
 What counts where:
 
-- *Billed work* (ranking, revenue, customers' spend, this week's revenue) is a ticket
-  completed in the period (``completed_at``) whose status is completed or closed; a
-  reopened ticket has no ``completed_at`` until it is completed again.
+- *Revenue* (the revenue report, this week's revenue) is what posted invoices billed in
+  the period (by the day each was posted) less what credit notes credited in it (by the
+  day each was issued): a posted invoice never changes, so last month's figure stays.
+- *Billed work* (ranking, customers' spend) is a ticket completed in the period
+  (``completed_at``) whose status is completed or closed; a reopened ticket has no
+  ``completed_at`` until it is completed again.
 - *Parts usage* counts part lines added in the period on tickets that are not cancelled
   (a cancelled ticket keeps its lines as a record, but its parts went back on the shelf).
 - Periods are local calendar days converted to UTC; revenue buckets are cut in local
@@ -49,7 +52,9 @@ from sqlalchemy import (
 
 from mechanic_desktop.db.mechanic_work import billed_work, whole_days
 from mechanic_desktop.db.models import (
+    CreditNote,
     Customer,
+    Invoice,
     Mechanic,
     MechanicWorkDay,
     Part,
@@ -250,12 +255,21 @@ class MechanicRank:
 
 @dataclass(frozen=True, slots=True)
 class RevenueBucket:
+    """A week's or month's revenue: invoices posted in it (their parts, labour, tax and
+    totals) less credit notes issued in it; ``total`` is the net."""
+
     start: date
-    tickets: int
+    invoices: int
     parts: Decimal
     labor: Decimal
     tax: Decimal
-    total: Decimal
+    invoiced: Decimal
+    credit_notes: int = 0
+    credited: Decimal = ZERO
+
+    @property
+    def total(self) -> Decimal:
+        return self.invoiced - self.credited
 
 
 @dataclass(frozen=True, slots=True)
@@ -436,28 +450,38 @@ def mechanic_ranking(uow: UnitOfWork, period: Period) -> list[MechanicRank]:
 
 def revenue(uow: UnitOfWork, period: Period, grain: Grain = "month",
             now: datetime | None = None) -> list[RevenueBucket]:
-    """Billed work per week or month of the period (empty buckets included, as zero);
+    """Revenue per week or month of the period: invoices posted less credit notes
+    issued (empty buckets included, as zero);
     weeks or months that have not begun yet are left out, not charted as a zero."""
     with uow:
         require_permission(uow, Action.VIEW_REVENUE)
-        bucket = date_bucket(ServiceTicket.completed_at, grain, period.offset_minutes,
+        bucket = date_bucket(Invoice.posted_at, grain, period.offset_minutes,
                              uow.dialect).label("bucket")
         rows = uow.session.execute(
             select(
-                bucket, func.count(), func.sum(ServiceTicket.parts_total),
-                func.sum(ServiceTicket.labor_total), func.sum(ServiceTicket.tax_total),
-                func.sum(ServiceTicket.total),
+                bucket, func.count(), func.sum(Invoice.parts_total),
+                func.sum(Invoice.labor_total), func.sum(Invoice.tax_total),
+                func.sum(Invoice.total),
             )
-            .where(_billed_in(period, uow.dialect))
+            .where(Invoice.posted_at >= period.start, Invoice.posted_at < period.end)
             .group_by(bucket)
-            .order_by(bucket)
         ).all()
+        note_bucket = date_bucket(CreditNote.issued_at, grain, period.offset_minutes,
+                                  uow.dialect).label("bucket")
+        credits = {r[0]: (int(r[1]), r[2] or ZERO) for r in uow.session.execute(
+            select(note_bucket, func.count(), func.sum(CreditNote.amount))
+            .where(CreditNote.issued_at >= period.start, CreditNote.issued_at < period.end)
+            .group_by(note_bucket)
+        )}
     found = {
         date.fromisoformat(r[0]): RevenueBucket(
             date.fromisoformat(r[0]), int(r[1]), r[2] or ZERO, r[3] or ZERO, r[4] or ZERO,
-            r[5] or ZERO)
+            r[5] or ZERO, *credits.pop(r[0], (0, ZERO)))
         for r in rows
     }
+    for key, (count, amount) in credits.items():
+        found[date.fromisoformat(key)] = RevenueBucket(
+            date.fromisoformat(key), 0, ZERO, ZERO, ZERO, ZERO, count, amount)
     today = ((now or datetime.now(UTC)) + timedelta(minutes=period.offset_minutes)).date()
     return [found.get(day) or RevenueBucket(day, 0, ZERO, ZERO, ZERO, ZERO)
             for day in bucket_starts(period, grain) if day <= today]
@@ -697,11 +721,15 @@ def dashboard(uow: UnitOfWork, now: datetime | None = None, tz: tzinfo | None = 
             select(func.count()).select_from(Part)
             .where(Part.quantity_on_hand <= Part.reorder_level))
         week_row = uow.session.execute(
-            select(func.count(), func.sum(ServiceTicket.total)).where(_billed_in(week, uow.dialect))
+            select(func.count(), func.sum(Invoice.total))
+            .where(Invoice.posted_at >= week.start, Invoice.posted_at < week.end)
         ).one()
+        week_credited = uow.session.scalar(
+            select(func.sum(CreditNote.amount))
+            .where(CreditNote.issued_at >= week.start, CreditNote.issued_at < week.end))
     return Dashboard(
         {s: int(counts.get(s, 0)) for s in ACTIVE}, int(done_today or 0), int(low or 0),
-        week_row[1] or ZERO, int(week_row[0]),
+        (week_row[1] or ZERO) - (week_credited or ZERO), int(week_row[0]),
     )
 
 
@@ -718,11 +746,14 @@ RANKING_COLUMNS = (
 )
 REVENUE_COLUMNS = (
     Column("Starting", lambda r: r.start, "date"),
-    Column("Tickets", lambda r: r.tickets, "int"),
+    Column("Invoices", lambda r: r.invoices, "int"),
     Column("Parts", lambda r: r.parts, "money"),
     Column("Labour", lambda r: r.labor, "money"),
     Column("Tax", lambda r: r.tax, "money"),
-    Column("Total", lambda r: r.total, "money"),
+    Column("Invoiced", lambda r: r.invoiced, "money"),
+    Column("Credit notes", lambda r: r.credit_notes, "int"),
+    Column("Credited", lambda r: r.credited, "money"),
+    Column("Net revenue", lambda r: r.total, "money"),
 )
 USAGE_COLUMNS = (
     Column("SKU", lambda r: r.sku),

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from mechanic_desktop.db.models import (
     Customer,
+    Invoice,
     Mechanic,
     Part,
     ServiceTicket,
@@ -97,6 +98,11 @@ def build_shop(engine: Engine) -> dict[str, int]:
             s.add(t)
             s.flush()
             ids[f"T{number}"] = t.id
+            if completed is not None:  # revenue reads the invoices posted when billed
+                s.add(Invoice(number=number, label=f"INV-{number}", ticket_id=t.id,
+                              posted_at=completed, parts_total=t.parts_total,
+                              labor_total=t.labor_total, tax_total=t.tax_total,
+                              total=t.total, on_account=False, snapshot="{}"))
             job = TicketJob(ticket_id=t.id, position=1, title="Work requested",
                             status="approved")
             s.add(job)
@@ -193,10 +199,10 @@ def test_revenue_by_month_and_week(uow: UnitOfWork, shop: dict[str, int]) -> Non
     months = reports.revenue(uow, Period.this_year(NOW, UTC), "month")
     assert len(months) == 12
     assert [b.start for b in months[:3]] == [date(2025, 1, 1), date(2025, 2, 1), date(2025, 3, 1)]
-    assert months[0].total == D("0.00") and months[0].tickets == 0
-    assert (months[1].tickets, months[1].labor, months[1].total) == (1, D("176.00"), D("176.00"))
+    assert months[0].total == D("0.00") and months[0].invoices == 0
+    assert (months[1].invoices, months[1].labor, months[1].total) == (1, D("176.00"), D("176.00"))
     march = months[2]
-    assert (march.tickets, march.parts, march.labor, march.tax, march.total) == (
+    assert (march.invoices, march.parts, march.labor, march.tax, march.total) == (
         3, D("132.96"), D("263.09"), D("4.16"), D("400.21"))
     weeks = reports.revenue(uow, MARCH, "week")
     assert [b.start for b in weeks] == [date(2025, 2, 24), date(2025, 3, 3), date(2025, 3, 10),
@@ -210,7 +216,7 @@ def test_revenue_buckets_follow_local_offset(uow: UnitOfWork, shop: dict[str, in
     plus5 = timezone(timedelta(hours=5))
     day = Period.custom(date(2025, 3, 12), date(2025, 3, 12), plus5)
     buckets = reports.revenue(uow, day, "week")
-    assert [(b.start, b.tickets, b.total) for b in buckets] == [
+    assert [(b.start, b.invoices, b.total) for b in buckets] == [
         (date(2025, 3, 10), 2, D("134.84"))]
 
 

@@ -1,0 +1,276 @@
+"""Partial credit notes, customer credit, the shop's own payment methods and the money
+reports (cash-up, receipts, receivables by age, a customer's statement, revenue from
+posted invoices less credit notes), on both backends."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import Engine, func, select, update
+from sqlalchemy.orm import Session
+
+from mechanic_desktop.db.models import CreditNote, Invoice, Payment, ServiceTicket
+from mechanic_desktop.db.unit_of_work import UnitOfWork
+from mechanic_desktop.domain.billing import PaymentState
+from mechanic_desktop.domain.errors import PermissionDenied, ValidationError
+from mechanic_desktop.domain.records import TicketDetail
+from mechanic_desktop.domain.staff import Role
+from mechanic_desktop.services import (
+    credit_notes,
+    csv_export,
+    customers,
+    money_reports,
+    payments,
+    reports,
+    shop,
+    workflow,
+)
+from mechanic_desktop.services.reports import Period
+from tests.unit import factories
+from tests.unit import workflow_factories as wf
+from tests.unit.test_billing import _close, _completed, _pay
+
+D = Decimal
+
+
+def _counts(engine: Engine) -> tuple[int, ...]:
+    with Session(engine) as s:
+        return tuple(int(s.scalar(select(func.count()).select_from(t)) or 0)
+                     for t in (Invoice, CreditNote, Payment))
+
+
+def _owed(engine: Engine) -> dict[int, Decimal]:
+    with Session(engine) as s:
+        return {t.id: t.owed for t in s.scalars(select(ServiceTicket))}
+
+
+def _identity(engine: Engine) -> None:
+    """owed = Σ invoices − Σ credit notes − Σ payments on every ticket."""
+    with Session(engine) as s:
+        for t in s.scalars(select(ServiceTicket)):
+            inv = s.scalar(select(func.sum(Invoice.total)).where(Invoice.ticket_id == t.id))
+            cn = s.scalar(select(func.sum(CreditNote.amount))
+                          .where(CreditNote.ticket_id == t.id))
+            paid = s.scalar(select(func.sum(Payment.amount)).where(Payment.ticket_id == t.id))
+            assert t.owed == (inv or 0) - (cn or 0) - (paid or 0)
+
+
+def _posted(uow: UnitOfWork, quantity: int = 4) -> TicketDetail:
+    """A closed ticket with a posted invoice of ``quantity`` pads at 25.00 + 10 % tax,
+    paid in full (110.00 for four)."""
+    detail = _completed(uow, quantity)
+    return _close(uow, _pay(uow, detail, str(detail.billing.billed)))
+
+
+def test_partial_credit_notes_by_lines_and_amount_within_the_invoice_total(
+    uow: UnitOfWork, engine: Engine
+) -> None:
+    detail = _posted(uow)
+    invoice = detail.billing.invoice
+    assert invoice is not None and invoice.total == D("110.00")
+    lines = credit_notes.invoice_lines(uow, invoice.id)
+    assert [(x.amount, x.credit) for x in lines] == [(D("100.00"), D("110.00"))]
+    # An amount: 30.00 of the invoice, with a reason.
+    detail = credit_notes.credit_invoice(uow, detail.ticket.id, credit_notes.CreditData(
+        invoice.id, "Goodwill: the car waited a day", amount="30"), detail.ticket.version)
+    assert [(n.label, n.amount, n.cancels) for n in detail.billing.credit_notes] == [
+        ("CN-1", D("30.00"), False)]
+    assert detail.billing.invoice is not None  # still stands
+    assert detail.billing.billed == D("80.00") and detail.billing.state is PaymentState.OVERPAID
+    before = _counts(engine)
+    # More than is left is refused, naming what is left; nothing written.
+    with pytest.raises(ValidationError, match=r"more than is left to credit on invoice "
+                       r"INV-1: 80\.00 of its 110\.00 \(30\.00 is credited already\)"):
+        credit_notes.credit_invoice(uow, detail.ticket.id, credit_notes.CreditData(
+            invoice.id, "Too much", amount="80.01"), detail.ticket.version)
+    # The line (110.00 with its tax) is more than the 80.00 left as well.
+    with pytest.raises(ValidationError, match="more than is left to credit"):
+        credit_notes.credit_invoice(uow, detail.ticket.id, credit_notes.CreditData(
+            invoice.id, "Pads returned", lines=(lines[0].key,)), detail.ticket.version)
+    with pytest.raises(ValidationError, match="Say why the invoice is credited"):
+        credit_notes.credit_invoice(uow, detail.ticket.id, credit_notes.CreditData(
+            invoice.id, " ", amount="1"), detail.ticket.version)
+    uow.actor = factories.signed_in(uow, Role.WRITER)
+    with pytest.raises(PermissionDenied):
+        credit_notes.credit_invoice(uow, detail.ticket.id, credit_notes.CreditData(
+            invoice.id, "Writer", amount="1"), detail.ticket.version)
+    uow.actor = factories.signed_in(uow, Role.ADMIN)
+    assert _counts(engine) == before
+    # The rest: cancels the invoice.
+    detail = credit_notes.credit_invoice(uow, detail.ticket.id, credit_notes.CreditData(
+        invoice.id, "Rest", amount="80.00"), detail.ticket.version)
+    assert [n.cancels for n in detail.billing.credit_notes] == [False, True]
+    assert detail.billing.invoices[0].credited_by == "CN-2"
+    _identity(engine)
+
+
+def test_a_line_credits_its_amount_with_tax_once(uow: UnitOfWork, engine: Engine) -> None:
+    detail = _posted(uow)
+    invoice = detail.billing.invoice
+    assert invoice is not None
+    key = credit_notes.invoice_lines(uow, invoice.id)[0].key
+    detail = credit_notes.credit_invoice(uow, detail.ticket.id, credit_notes.CreditData(
+        invoice.id, "Pads returned", lines=(key,)), detail.ticket.version)
+    note = detail.billing.credit_notes[0]
+    assert note.amount == D("110.00") and note.cancels
+    assert [amount for _what, amount in note.lines] == [D("110.00")]
+    assert credit_notes.invoice_lines(uow, invoice.id)[0].credited_by == "CN-1"
+
+
+def test_reopening_credits_what_is_left_after_a_partial_note(
+    uow: UnitOfWork, engine: Engine
+) -> None:
+    """Decision: reopening a ticket whose invoice stands still needs it credited in
+    full, so it issues a credit note for the remainder."""
+    detail = _posted(uow)
+    invoice = detail.billing.invoice
+    assert invoice is not None
+    detail = credit_notes.credit_invoice(uow, detail.ticket.id, credit_notes.CreditData(
+        invoice.id, "Goodwill", amount="10"), detail.ticket.version)
+    with pytest.raises(ValidationError, match=r"what is left of it \(100\.00\)"):
+        workflow.reopen_ticket(uow, detail.ticket.id, "Noise", detail.ticket.version)
+    detail = workflow.reopen_ticket(uow, detail.ticket.id, "Noise", detail.ticket.version,
+                                    credit_note=True)
+    assert [n.amount for n in detail.billing.credit_notes] == [D("10.00"), D("100.00")]
+    assert detail.billing.invoice is None
+    _identity(engine)
+
+
+def test_overpayment_is_customer_credit_applied_to_a_later_ticket(
+    uow: UnitOfWork, engine: Engine
+) -> None:
+    first = _posted(uow)  # 110.00, paid
+    customer_id = first.ticket.customer_id
+    first = _pay(uow, first, "40.00")  # overpaid by 40 on a closed ticket
+    assert payments.customer_credit(uow, customer_id) == D("40.00")
+    pad = wf.part(uow, "PAD2", on_hand=50, price="25.00")
+    v = factories.vehicle(uow, customer_id, vin="1G4AH59H45G118341")
+    second = factories.completed(uow, customer_id, v.id, pad.id, 1)  # 27.50
+    before = _counts(engine)
+    with pytest.raises(ValidationError, match=r"owes 27\.50: credit of more than that"):
+        payments.apply_credit(uow, second.ticket.id, "30", second.ticket.version)
+    assert _counts(engine) == before
+    second = payments.apply_credit(uow, second.ticket.id, "27.50", second.ticket.version)
+    assert second.billing.state is PaymentState.PAID
+    assert payments.customer_credit(uow, customer_id) == D("12.50")
+    with pytest.raises(ValidationError, match=r"has 12\.50 in credit"):
+        third = factories.completed(uow, customer_id, v.id, pad.id, 1)
+        payments.apply_credit(uow, third.ticket.id, "20", third.ticket.version)
+    _identity(engine)
+    statement = money_reports.statement(uow, customer_id)
+    assert statement.balance == sum(
+        (o for t, o in _owed(engine).items()
+         if workflow.get_ticket_detail(uow, t).ticket.customer_id == customer_id), D(0))
+
+
+def test_the_shops_own_payment_methods_are_taken(uow: UnitOfWork) -> None:
+    detail = _completed(uow)
+    with pytest.raises(ValidationError, match="'Financing' is not a way of paying"):
+        _pay(uow, detail, "5", "Financing")
+    settings = shop.get_settings(uow)
+    with pytest.raises(ValidationError, match="too long"):
+        workflow.update_settings(uow, shop.ShopSettingsData(
+            settings.name, tax_rate="10", payment_methods="A very long method name indeed"),
+            settings.version)
+    workflow.update_settings(uow, shop.ShopSettingsData(
+        settings.name, tax_rate="10", payment_methods="Financing\n\ncash\nFinancing\nGift card"),
+        settings.version)
+    assert shop.get_settings(uow).payment_methods == "Financing\nGift card"
+    detail = _pay(uow, detail, "5.005", "Financing")  # rounded half-up to 5.01
+    assert [(p.amount, p.method_text) for p in detail.billing.payments] == [
+        (D("5.01"), "Financing")]
+
+
+# --- reports ------------------------------------------------------------------------------
+
+
+def test_cash_up_by_method_with_the_counted_difference(uow: UnitOfWork, engine: Engine) -> None:
+    detail = _completed(uow)  # 55.00
+    detail = _pay(uow, detail, "20.00", "card", "4242")
+    detail = _pay(uow, detail, "40.00")
+    payments.refund_payment(uow, detail.ticket.id, payments.RefundData(
+        "5.00", "cash", "Change given back"), detail.ticket.version)
+    today = datetime.now().astimezone().date()
+    up = money_reports.cash_up(uow, today)
+    assert [(m.label, m.count, m.received, m.refunded, m.net) for m in up.by_method] == [
+        ("Cash", 2, D("40.00"), D("5.00"), D("35.00")),
+        ("Card", 1, D("20.00"), D("0.00"), D("20.00"))]
+    assert up.expected_cash == D("35.00") and up.total == D("55.00")
+    assert up.difference(money_reports.parse_counted("30")) == D("-5.00")
+    assert [r.amount for r in up.receipts] == [D("20.00"), D("40.00"), D("-5.00")]
+    assert up.receipts[0].method_text == "Card 4242"
+    with pytest.raises(ValidationError, match="Counted cash must be a number"):
+        money_reports.parse_counted("lots")
+    assert money_reports.cash_up(uow, today - timedelta(days=1)).by_method == ()
+    days = money_reports.receipts_by_day(uow, Period.today())
+    assert [(d.day, d.method, d.net) for d in days] == [
+        (today, "card", D("20.00")), (today, "cash", D("35.00"))]
+
+
+def test_receivables_age_by_invoice_date_with_phone(uow: UnitOfWork, engine: Engine) -> None:
+    detail = _completed(uow)  # 55.00, nothing paid
+    detail = _pay(uow, detail, "5.00")
+    detail = workflow.set_status(uow, detail.ticket.id, "closed", detail.ticket.version,
+                                 on_account=True)
+    assert detail.billing.balance == D("50.00")
+    now = datetime.now(UTC)
+    rows = money_reports.receivables(uow, now)
+    assert [(r.name, r.buckets, r.total) for r in rows.rows] == [
+        ("Ada Lovelace", (D("50.00"), D(0), D(0), D(0)), D("50.00"))]
+    assert money_reports.RECEIVABLE_COLUMNS[1].value(rows.rows[0]) == "(212) 555-0100"
+    later = money_reports.receivables(uow, now + timedelta(days=45))
+    assert later.rows[0].buckets == (D(0), D("50.00"), D(0), D(0))
+    assert money_reports.receivables(uow, now + timedelta(days=91)).totals == (
+        D(0), D(0), D(0), D("50.00"))
+    with Session(engine) as s:  # moving the invoice back moves its bucket
+        s.execute(update(Invoice).values(posted_at=now - timedelta(days=70)))
+        s.commit()
+    assert money_reports.receivables(uow, now).rows[0].buckets[2] == D("50.00")
+    detail = _pay(uow, detail, "50.00")
+    assert money_reports.receivables(uow, now).rows == ()
+
+
+def test_statement_runs_the_balance_and_exports(uow: UnitOfWork, tmp_path: object) -> None:
+    detail = _completed(uow)  # 55.00
+    detail = _pay(uow, detail, "20.00", "card", "4242")  # deposit before the invoice
+    detail = workflow.set_status(uow, detail.ticket.id, "closed", detail.ticket.version,
+                                 on_account=True)
+    invoice = detail.billing.invoice
+    assert invoice is not None
+    detail = credit_notes.credit_invoice(uow, detail.ticket.id, credit_notes.CreditData(
+        invoice.id, "Goodwill", amount="5"), detail.ticket.version)
+    detail = _pay(uow, detail, "30.00")
+    st = money_reports.statement(uow, detail.ticket.customer_id)
+    assert [(x.kind, x.document, x.charge, x.credit, x.balance) for x in st.lines] == [
+        ("Payment", "", D(0), D("20.00"), D("-20.00")),
+        ("Invoice", "INV-1", D("55.00"), D(0), D("35.00")),
+        ("Credit note", "CN-1", D(0), D("5.00"), D("30.00")),
+        ("Payment", "", D(0), D("30.00"), D("0.00")),
+    ]
+    assert st.balance == 0
+    import io
+    out = io.StringIO()
+    assert csv_export.write_report(out, money_reports.STATEMENT_COLUMNS, st.lines) == 4
+    assert "Credit note,CN-1" in out.getvalue()
+
+
+def test_revenue_counts_posted_invoices_less_credit_notes(uow: UnitOfWork) -> None:
+    detail = _posted(uow)  # 110.00
+    invoice = detail.billing.invoice
+    assert invoice is not None
+    credit_notes.credit_invoice(uow, detail.ticket.id, credit_notes.CreditData(
+        invoice.id, "Goodwill", amount="10"), detail.ticket.version)
+    _completed(uow)  # completed, not invoiced: no revenue yet
+    rows = reports.revenue(uow, Period.this_year(), "month")
+    month = next(r for r in rows if r.start == date.today().replace(day=1))
+    assert (month.invoices, month.invoiced, month.credit_notes, month.credited, month.total) \
+        == (1, D("110.00"), 1, D("10.00"), D("100.00"))
+    assert reports.dashboard(uow).week_revenue == D("100.00")
+
+
+def test_customer_statement_for_a_customer_with_nothing(uow: UnitOfWork) -> None:
+    c = customers.create_customer(uow, customers.CustomerData("Nobody Yet"))
+    st = money_reports.statement(uow, c.id)
+    assert st.lines == () and st.balance == 0
