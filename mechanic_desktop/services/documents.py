@@ -476,19 +476,33 @@ def invoice_html(
 
 
 def credit_note_html(snap: dict[str, Any], note: CreditNoteRecord) -> str:
-    """A credit note cancelling a posted invoice in full: the invoice's header and lines
-    (from its snapshot), the amount credited and why."""
+    """A credit note: the invoice's header (from its snapshot), why, and what it
+    credits — the whole invoice with its lines, chosen lines, or an amount."""
     title = f"Credit note {note.label}"
     date_line = (f"Date {_date(note.issued_at)} · credits invoice {note.invoice_label} of "
                  f"{snap['date']} · ticket {snap['ticket_label']}")
     body = _snapshot_header(snap, title, date_line)
     body.append(f"<p><b>Reason:</b> {_multiline(note.reason)}</p>")
-    body += _snapshot_jobs(snap)
+    total = Decimal(snap["totals"]["total"])
+    whole = note.amount == total and not note.lines
+    if whole:
+        body += _snapshot_jobs(snap)
+    elif note.lines:
+        body.append("<h2>Lines credited</h2>" + _table(
+            [("Line", False), ("Credited (with tax)", True)],
+            ((_e(what), money_text(amount)) for what, amount in note.lines)))
     body += [
         _totals_table([("Invoice total", _m(snap["totals"]["total"])),
                        ("<b>Credited</b>", f"<b>{money_text(note.amount)}</b>")]),
         '<p style="clear: both">&nbsp;</p>',
-        f'<p class="muted">Invoice {_e(note.invoice_label)} is cancelled in full by this '
-        "credit note.</p>",
     ]
+    if whole:
+        body.append(f'<p class="muted">Invoice {_e(note.invoice_label)} is cancelled in full '
+                    "by this credit note.</p>")
+    elif note.cancels:
+        body.append(f'<p class="muted">With this credit note, invoice '
+                    f"{_e(note.invoice_label)} is credited in full.</p>")
+    else:
+        body.append(f'<p class="muted">Part of invoice {_e(note.invoice_label)} is credited; '
+                    "the rest of it stands.</p>")
     return _page(title, "".join(body))

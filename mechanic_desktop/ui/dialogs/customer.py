@@ -37,6 +37,7 @@ from mechanic_desktop.ui.dialogs.form import (
     phone_as_typed,
     phone_edit,
 )
+from mechanic_desktop.ui.dialogs.statement import StatementDialog
 from mechanic_desktop.ui.dialogs.ticket import TicketDialog
 from mechanic_desktop.ui.dialogs.vehicle import VehicleDialog
 from mechanic_desktop.ui.item_views import activate_on_return
@@ -146,6 +147,13 @@ class CustomerDialog(EditorDialog):
         self.new_ticket_button.clicked.connect(self.new_ticket)
         gate(self.new_ticket_button, self.ui, Action.EDIT_TICKETS)
         buttons.addWidget(self.new_ticket_button)
+        self.statement_button = button(box, "State&ment…", "customerStatement")
+        self.statement_button.setToolTip("Invoices, credit notes and payments with the "
+                                          "running balance: print or export it")
+        self.statement_button.clicked.connect(self.open_statement)
+        gate(self.statement_button, self.ui, Action.VIEW_REPORTS,
+             ready=self.existing is not None)
+        buttons.addWidget(self.statement_button)
         buttons.addStretch(1)
         layout.addLayout(buttons)
         return box
@@ -155,6 +163,7 @@ class CustomerDialog(EditorDialog):
         super().saved_in_place(record)
         self.vehicles_note.setText("")
         self.history_note.setText("No tickets yet.")
+        gate(self.statement_button, self.ui, Action.VIEW_REPORTS)
         self._update_buttons()
         self.load_vehicles()
         self.load_history()
@@ -168,6 +177,15 @@ class CustomerDialog(EditorDialog):
             return
         self._show_ticket(TicketDialog(self.ui, None, self,
                                        for_customer=(self.existing.id, self.existing.name)))
+
+    def open_statement(self) -> None:
+        """The customer's statement (saved customers only)."""
+        if self.existing is None:
+            return
+        dialog = StatementDialog(self.ui, self.existing.id, self.existing.name, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.statement_dialog = dialog
+        dialog.open()
 
     def open_history_ticket(self) -> None:
         item = self.history.currentItem()

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QPushButton,
     QSplitter,
     QTableView,
@@ -32,17 +33,26 @@ from PySide6.QtWidgets import (
 
 from mechanic_desktop.domain.changes import Changes
 from mechanic_desktop.domain.status import TicketStatus
-from mechanic_desktop.services import csv_export, recommendations, reports
+from mechanic_desktop.services import (
+    csv_export,
+    money_documents,
+    money_reports,
+    recommendations,
+    reports,
+    shop,
+)
 from mechanic_desktop.services.reports import Column, Grain, Period
 from mechanic_desktop.services.runner import UnitOfWork
 from mechanic_desktop.ui import icons
 from mechanic_desktop.ui.charts import RankingChart, RevenueChart
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dates import EARLIEST
+from mechanic_desktop.ui.dialogs.statement import StatementDialog
 from mechanic_desktop.ui.file_choosers import SaveChooser, choose_save_file
 from mechanic_desktop.ui.item_views import activate_on_return, read_only_table
 from mechanic_desktop.ui.models.report_models import ReportTableModel, display
 from mechanic_desktop.ui.operations import alive
+from mechanic_desktop.ui.print_preview import open_preview
 
 PERIOD_CHOICES = (("This week", "this_week"), ("This month", "this_month"),
                   ("Last month", "last_month"), ("This year", "this_year"),
@@ -123,7 +133,7 @@ class ReportsPage(QWidget):
         self.low_card = self._card("dashLowStock", "Low-stock parts",
                                    "Parts at or below their reorder level: click to list them")
         self.week_card = self._card("dashWeekRevenue", "This week's revenue",
-                                    "Billed this week (completed or closed tickets)")
+                                    "Invoices posted this week less credit notes issued")
         self.open_card.clicked.connect(
             lambda: self.jump_requested.emit("tickets", "status", (TicketStatus.OPEN.value,)))
         self.progress_card.clicked.connect(lambda: self.jump_requested.emit(
@@ -277,6 +287,74 @@ class ReportsPage(QWidget):
         self._add_tab("follow_up", "Follow-up calls", recommendations.FOLLOW_UP_COLUMNS,
                       lambda uow, _p: recommendations.follow_up_calls(uow),
                       self._show_follow_up, above=self.follow_up_summary)
+        self._make_money_tabs()
+
+    def _make_money_tabs(self) -> None:
+        """Cash-up (a day's takings and the till), receipts by day and method (the
+        period), receivables by age (now)."""
+        bar = QWidget(self)
+        row = QHBoxLayout(bar)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.cash_day = QDateEdit(QDate.currentDate(), bar)
+        self.cash_day.setObjectName("cashUpDay")
+        self.cash_day.setAccessibleName("Day to cash up")
+        self.cash_day.setCalendarPopup(True)
+        self.cash_day.setDisplayFormat("yyyy-MM-dd")
+        self.cash_day.setMinimumDate(EARLIEST)
+        self.cash_day.dateChanged.connect(lambda _d: self._invalidate(("cash_up",)))
+        self.counted = QLineEdit(bar)
+        self.counted.setObjectName("cashUpCounted")
+        self.counted.setAccessibleName("Cash counted in the till")
+        self.counted.setPlaceholderText("e.g. 412.50")
+        self.counted.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.counted.setMaximumWidth(120)
+        self.counted.textChanged.connect(lambda _t: self._show_difference())
+        self.cash_result = QLabel(bar)
+        self.cash_result.setObjectName("cashUpResult")
+        self.cash_print = QPushButton("Print cash-&up…", bar)
+        self.cash_print.setObjectName("cashUpPrint")
+        self.cash_print.setAccessibleName("Print the cash-up")
+        self.cash_print.clicked.connect(self.print_cash_up)
+        day_label = QLabel("Da&y:", bar)
+        day_label.setBuddy(self.cash_day)
+        counted_label = QLabel("Counted &cash:", bar)
+        counted_label.setBuddy(self.counted)
+        for widget in (day_label, self.cash_day, counted_label, self.counted):
+            row.addWidget(widget)
+        row.addWidget(self.cash_result, 1)
+        row.addWidget(self.cash_print)
+        self.cash_entries_model, self.cash_entries = self._table(
+            "cashUpEntries", money_reports.RECEIPT_COLUMNS, "The day's payments")
+        self._cash: tuple[money_reports.CashUp, Any] | None = None
+        self._add_tab("cash_up", "Cash-up", money_reports.CASH_UP_COLUMNS,
+                      lambda uow, _p: None, self._show_cash_up, side=self.cash_entries,
+                      above=bar)
+        self._add_tab("receipts", "Receipts", money_reports.RECEIPTS_BY_DAY_COLUMNS,
+                      money_reports.receipts_by_day, None)
+        bar = QWidget(self)
+        row = QHBoxLayout(bar)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.receivables_summary = QLabel(bar)
+        self.receivables_summary.setObjectName("receivablesSummary")
+        self.receivables_print = QPushButton("Print receivables…", bar)
+        self.receivables_print.setObjectName("receivablesPrint")
+        self.receivables_print.clicked.connect(self.print_receivables)
+        self.statement_button = QPushButton("State&ment…", bar)
+        self.statement_button.setObjectName("receivablesStatement")
+        self.statement_button.setToolTip("The chosen customer's statement (or press Return "
+                                         "on their row)")
+        self.statement_button.clicked.connect(self.open_statement)
+        row.addWidget(self.receivables_summary, 1)
+        row.addWidget(self.statement_button)
+        row.addWidget(self.receivables_print)
+        self._receivables: tuple[money_reports.Receivables, Any] | None = None
+        tab = self._add_tab(
+            "receivables", "Receivables", money_reports.RECEIVABLE_COLUMNS,
+            lambda uow, _p: (money_reports.receivables(uow), shop.get_settings(uow)),
+            self._show_receivables, above=bar)
+        tab.table.activated.connect(lambda _i: self.open_statement())
+        activate_on_return(tab.table)
+        self.statement_dialog: StatementDialog | None = None
 
     # -- the list-page interface the window uses -----------------------------------------------
 
@@ -402,6 +480,10 @@ class ReportsPage(QWidget):
         tab.stale = False
         tab.generation += 1
         generation, period, load = tab.generation, self.period, tab.load
+        if tab.key == "cash_up":  # a day of its own, read here on the GUI thread
+            day: date = self.cash_day.date().toPython()  # type: ignore[assignment]
+            load = lambda uow, _p: (money_reports.cash_up(uow, day),  # noqa: E731
+                                    shop.get_settings(uow))
         tab.model.loading = True
 
         def done(result: Any) -> None:
@@ -496,6 +578,90 @@ class ReportsPage(QWidget):
             f"{display(report.open_value, 'money')} {are} still recommended, the longest "
             f"waiting first: call the customers{shown}.")
 
+    def _show_cash_up(self, loaded: tuple[money_reports.CashUp, Any]) -> None:
+        self._cash = loaded
+        up = loaded[0]
+        self.tab("cash_up").model.set_rows(up.by_method)
+        self.cash_entries_model.set_rows(up.receipts)
+        self._show_difference()
+
+    def counted_cash(self) -> Any:
+        """The counted cash typed (None: nothing typed), or the ValidationError."""
+        text = self.counted.text().strip()
+        if not text:
+            return None
+        try:
+            return money_reports.parse_counted(text)
+        except Exception as error:  # ValidationError: its sentence is shown
+            return error
+
+    def _show_difference(self) -> None:
+        if self._cash is None:
+            self.cash_result.setText("")
+            return
+        up = self._cash[0]
+        expected = f"Cash expected {display(up.expected_cash, 'money')}"
+        counted = self.counted_cash()
+        if counted is None:
+            self.cash_result.setStyleSheet("")
+            self.cash_result.setText(f"{expected} · type the cash counted to see the "
+                                     "difference")
+            return
+        if isinstance(counted, Exception):
+            self.cash_result.setStyleSheet("color: #b91c1c;")
+            self.cash_result.setText(str(counted))
+            return
+        difference = up.difference(counted)
+        word = "short" if difference < 0 else "over" if difference > 0 else "exact"
+        self.cash_result.setStyleSheet("color: #b91c1c; font-weight: bold;" if difference
+                                       else "color: #166534; font-weight: bold;")
+        self.cash_result.setText(f"{expected} · counted {display(counted, 'money')} · "
+                                 f"difference {display(difference, 'money')} ({word})")
+
+    def print_cash_up(self) -> None:
+        if self._cash is None:
+            self.message.emit("The cash-up is still being computed; print it in a moment.")
+            return
+        counted = self.counted_cash()
+        if isinstance(counted, Exception):
+            self.counted.setFocus()
+            return
+        up, settings = self._cash
+        actor = self.ui.actor
+        html = money_documents.cash_up_html(up, settings, counted,
+                                            actor.full_name if actor else "")
+        self.preview = open_preview(self, html, f"Cash-up {up.day:%Y-%m-%d}", "cashUpPreview")
+
+    def _show_receivables(self, loaded: tuple[money_reports.Receivables, Any]) -> None:
+        self._receivables = loaded
+        rec = loaded[0]
+        self.tab("receivables").model.set_rows(rec.rows)
+        parts = " · ".join(f"{h}: {display(v, 'money')}"
+                           for h, v in zip(money_reports.AGE_HEADERS, rec.totals, strict=True))
+        self.receivables_summary.setText(
+            f"{len(rec.rows):,} customers owe {display(rec.total, 'money')} — {parts}"
+            if rec.rows else "Nobody owes the shop anything.")
+
+    def print_receivables(self) -> None:
+        if self._receivables is None:
+            self.message.emit("The report is still being computed; print it in a moment.")
+            return
+        rec, settings = self._receivables
+        self.preview = open_preview(self, money_documents.receivables_html(rec, settings),
+                                    "Accounts receivable", "receivablesPreview")
+
+    def open_statement(self) -> None:
+        """The statement of the customer chosen in the receivables."""
+        table = self.tab("receivables").table
+        row = self.tab("receivables").model.row_at(table.currentIndex().row())
+        if row is None:
+            self.message.emit("Choose a customer in the list first.")
+            return
+        dialog = StatementDialog(self.ui, row.customer_id, row.name, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.statement_dialog = dialog
+        dialog.open()
+
     def _load_history(self, row: int) -> None:
         customer = self.tab("customers").model.row_at(row)
         if customer is None:
@@ -520,6 +686,8 @@ class ReportsPage(QWidget):
             self.message.emit("The report is still being computed; export it in a moment.")
             return
         suggested = f"{tab.key}-{self.period.first_day:%Y%m%d}-{self.period.last_day:%Y%m%d}.csv"
+        if tab.key == "cash_up":
+            suggested = f"cash-up-{self.cash_day.date().toString('yyyyMMdd')}.csv"
         path = self.choose_save(self, f"Export {tab.title} as CSV", suggested)
         if not path:
             return
