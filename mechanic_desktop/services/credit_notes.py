@@ -74,6 +74,8 @@ def _lines(snap: dict[str, Any], invoice: Invoice,
             for i, line in enumerate(job.get(kind, [])):
                 key = f"{job['position']}/{kind}/{i}"
                 amount = Decimal(line["amount"])
+                if not amount:
+                    continue  # a line billing nothing has nothing to credit
                 taxed = kind == "parts" or labour_taxed
                 tax = (amount * rate).quantize(Decimal("0.01"), ROUND_HALF_UP) if taxed else ZERO
                 what = (line["what"] if kind == "labour"
@@ -91,7 +93,7 @@ def _credited_lines(uow: UnitOfWork, invoice_id: int) -> dict[str, str]:
 
 
 def invoice_lines(uow: UnitOfWork, invoice_id: int) -> list[InvoiceLine]:
-    """The invoice's lines as a credit note offers them."""
+    """The invoice's lines as a credit note offers them (those billing something)."""
     with uow:
         require_permission(uow, Action.ISSUE_CREDIT_NOTES)
         invoice = uow.session.get(Invoice, invoice_id)

@@ -9,7 +9,7 @@ ticket's fresh detail) goes out by ``saved`` for the editor's panel to show.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -30,23 +30,27 @@ from PySide6.QtWidgets import (
 from mechanic_desktop.domain.billing import (
     MAX_NOTE,
     MAX_REFERENCE,
+    TAKEN_METHODS,
     PaymentMethod,
     PaymentState,
+    amount_text_rounded,
     check_reference,
     parse_amount,
+    shop_methods,
 )
 from mechanic_desktop.domain.money import money_text
 from mechanic_desktop.domain.permissions import Action
 from mechanic_desktop.domain.records import ShopSettingsRecord, TicketDetail
-from mechanic_desktop.services import documents, invoicing, payments
+from mechanic_desktop.services import credit_notes, documents, invoicing, payments
 from mechanic_desktop.services.runner import Operation, UnitOfWork
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs import checks
+from mechanic_desktop.ui.dialogs.credit_note import ApplyCreditDialog, CreditNoteDialog
 from mechanic_desktop.ui.dialogs.form import NOTE_STYLE, button, line_edit
 from mechanic_desktop.ui.dialogs.labour import _TicketWrite
 from mechanic_desktop.ui.operations import alive
 
-_REFERENCE_HINTS = {
+_REFERENCE_HINTS: dict[str, str] = {
     PaymentMethod.CASH: "",
     PaymentMethod.CARD: "last four digits, e.g. 4242",
     PaymentMethod.CHEQUE: "cheque number",
@@ -58,7 +62,8 @@ class PaymentDialog(_TicketWrite):
     """Take a payment (or, ``refund``, give money back) on one ticket."""
 
     def __init__(self, ui: UiContext, detail: TicketDetail, label: str, *,
-                 refund: bool = False, parent: QWidget | None = None) -> None:
+                 refund: bool = False, own_methods: Sequence[str] = (),
+                 parent: QWidget | None = None) -> None:
         what = "Refund" if refund else "Take payment"
         super().__init__(ui, "refund" if refund else "payment", f"{what}: ticket {label}",
                          detail.ticket.id, detail.ticket.version, parent)
@@ -68,9 +73,17 @@ class PaymentDialog(_TicketWrite):
         self.amount = line_edit(self, f"{due:.2f}" if due > 0 else "", "e.g. 120.00")
         self.amount.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.add_field("amount", "&Amount:", self.amount, self._amount_problem)
+        self.rounded = QLabel(self)
+        self.rounded.setObjectName(f"{self.prefix}Rounded")
+        self.rounded.setStyleSheet(NOTE_STYLE)
+        self.rounded.hide()
+        self.form.addRow("", self.rounded)
+        self.amount.editingFinished.connect(self._round_amount)
         self.method = QComboBox(self)
-        for method in PaymentMethod:
+        for method in TAKEN_METHODS:
             self.method.addItem(method.label, method.value)
+        for name in own_methods:
+            self.method.addItem(name, name)
         self.add_field("method", "&Method:", self.method)
         self.reference = line_edit(self, "", "", MAX_REFERENCE)
         self.add_field("reference", "&Reference:", self.reference, self._reference_problem)
@@ -98,14 +111,26 @@ class PaymentDialog(_TicketWrite):
         super().showEvent(event)
         self.amount.selectAll()
 
-    def _method(self) -> PaymentMethod:
-        return PaymentMethod(self.method.currentData())
+    def _method(self) -> str:
+        return str(self.method.currentData())
 
     def _method_changed(self) -> None:
-        self.reference.setPlaceholderText(_REFERENCE_HINTS[self._method()])
-        self.reference.setEnabled(self._method() is not PaymentMethod.CASH)
-        if self._method() is PaymentMethod.CASH:
+        self.reference.setPlaceholderText(
+            _REFERENCE_HINTS.get(self._method(), "reference (optional)"))
+        self.reference.setEnabled(self._method() != PaymentMethod.CASH)
+        if self._method() == PaymentMethod.CASH:
             self.reference.clear()
+        self.revalidate()
+
+    def _round_amount(self) -> None:
+        """More than two decimals: the field shows the amount that will be recorded."""
+        typed = self.amount.text().strip()
+        rounded = amount_text_rounded(typed)
+        if rounded is None:
+            return
+        self.amount.setText(rounded)
+        self.rounded.setText(f"{typed} rounded to cents: {rounded}")
+        self.rounded.show()
         self.revalidate()
 
     def _amount_problem(self) -> str | None:
@@ -150,8 +175,13 @@ class PaymentsBox(QGroupBox):
         self.ui = ui
         self.setObjectName("ticketPayments")
         self.detail: TicketDetail | None = None
+        self.settings: ShopSettingsRecord | None = None
         self.label = ""
-        self.dialog: PaymentDialog | None = None
+        self.dialog: _TicketWrite | None = None
+        #: The customer's credit (their finished tickets' overpayments), once read.
+        self.credit = Decimal(0)
+        #: What the last dialog's write did, for the editor to say.
+        self.last_done = "Payment recorded."
         #: Shows a document (html, title): the panel's print preview.
         self.show_document: Callable[[str, str], None] = lambda html, title: None
         layout = QVBoxLayout(self)
@@ -190,9 +220,18 @@ class PaymentsBox(QGroupBox):
         self.refund_button.setToolTip("Give money back (administrators), saying why")
         self.refund_button.clicked.connect(lambda: self.open_dialog(refund=True))
         self.credit_button = button(self, "Print credit note…", "ticketPrintCreditNote")
-        self.credit_button.setToolTip("The latest credit note, cancelling a posted invoice")
+        self.credit_button.setToolTip("The latest credit note")
         self.credit_button.clicked.connect(self.print_credit_note)
-        for widget in (self.take_button, self.refund_button, self.credit_button):
+        self.issue_credit_button = button(self, "Credit note…", "ticketIssueCreditNote")
+        self.issue_credit_button.setToolTip(
+            "Credit chosen lines or an amount of the posted invoice (administrators)")
+        self.issue_credit_button.clicked.connect(self.open_credit_note)
+        self.apply_credit_button = button(self, "Apply credit…", "ticketApplyCredit")
+        self.apply_credit_button.setToolTip(
+            "Pay from the customer's credit (what they overpaid on finished tickets)")
+        self.apply_credit_button.clicked.connect(self.open_apply_credit)
+        for widget in (self.take_button, self.refund_button, self.apply_credit_button,
+                       self.issue_credit_button, self.credit_button):
             row.addWidget(widget)
         row.addStretch(1)
         layout.addLayout(row)
@@ -200,6 +239,7 @@ class PaymentsBox(QGroupBox):
 
     def show_detail(self, detail: TicketDetail, settings: ShopSettingsRecord | None) -> None:
         self.detail = detail
+        self.settings = settings
         number = detail.ticket.number
         self.label = settings.ticket_label(number) if settings else f"#{number}"
         billing = detail.billing
@@ -213,6 +253,8 @@ class PaymentsBox(QGroupBox):
             text = f"Invoice {invoice.label} posted {when}: {money_text(invoice.total)}"
             if invoice.credited_by:
                 text += f", cancelled by credit note {invoice.credited_by}"
+            elif invoice.credited:
+                text += f", {money_text(invoice.credited)} credited"
             elif invoice.on_account:
                 text += (" — on account: the customer owes the balance"
                          if billing.balance > 0 else " — on account, since paid")
@@ -229,6 +271,25 @@ class PaymentsBox(QGroupBox):
             item.setTextAlignment(2, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.list.addTopLevelItem(item)
         self._update()
+        self._read_credit()
+
+    def _read_credit(self) -> None:
+        """Offer Apply credit when the customer has some and this ticket owes."""
+        detail = self.detail
+        self.credit = Decimal(0)
+        self._update()  # hidden until the customer's credit is read again
+        if (detail is None or detail.billing.balance <= 0 or detail.ticket.status == "cancelled"
+                or not self.ui.can(Action.TAKE_PAYMENTS)):
+            return
+        customer_id = detail.ticket.customer_id
+
+        def show(credit: Decimal) -> None:
+            if self.detail is detail:
+                self.credit = credit
+                self._update()
+
+        self.ui.worker.read(lambda uow: payments.customer_credit(uow, customer_id),
+                            alive(self, show), alive(self, lambda e: self.problem.emit(str(e))))
 
     def _update(self) -> None:
         detail = self.detail
@@ -238,16 +299,45 @@ class PaymentsBox(QGroupBox):
         self.refund_button.setVisible(self.ui.can(Action.REFUND_PAYMENTS))
         self.refund_button.setEnabled(detail is not None and detail.billing.paid > 0)
         self.credit_button.setVisible(detail is not None and bool(detail.billing.credit_notes))
+        self.issue_credit_button.setVisible(
+            detail is not None and detail.billing.invoice is not None
+            and self.ui.can(Action.ISSUE_CREDIT_NOTES))
+        self.apply_credit_button.setVisible(self.credit > 0)
+        self.apply_credit_button.setText(f"Apply credit ({money_text(self.credit)})…")
 
     def open_dialog(self, *, refund: bool) -> None:
         if self.detail is None:
             return
-        dialog = PaymentDialog(self.ui, self.detail, self.label, refund=refund,
-                               parent=self.window())
+        own = shop_methods(self.settings.payment_methods) if self.settings else ()
+        self._open(PaymentDialog(self.ui, self.detail, self.label, refund=refund,
+                                 own_methods=own, parent=self.window()),
+                   "Refund recorded." if refund else "Payment recorded.")
+
+    def _open(self, dialog: _TicketWrite, done: str = "Payment recorded.") -> None:
+        self.last_done = done
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.saved.connect(alive(self, self.saved.emit))
         self.dialog = dialog
         dialog.open()
+
+    def open_apply_credit(self) -> None:
+        if self.detail is not None and self.credit > 0:
+            self._open(ApplyCreditDialog(self.ui, self.detail, self.label, self.credit,
+                                         parent=self.window()), "Customer credit applied.")
+
+    def open_credit_note(self) -> None:
+        """Read the standing invoice's lines, then ask what to credit."""
+        detail = self.detail
+        invoice = detail.billing.invoice if detail is not None else None
+        if detail is None or invoice is None:
+            return
+        invoice_id = invoice.id
+        self.ui.worker.read(
+            lambda uow: credit_notes.invoice_lines(uow, invoice_id),
+            alive(self, lambda lines: self._open(CreditNoteDialog(
+                self.ui, detail, self.label, lines, parent=self.window()),
+                "Credit note issued.")),
+            alive(self, lambda error: self.problem.emit(str(error))))
 
     def print_credit_note(self) -> None:
         if self.detail is None or not self.detail.billing.credit_notes:

@@ -141,7 +141,8 @@ class TicketWorkPanel(QWidget):
         layout.addWidget(self._jobs_box(), 1)
         totals = self._totals()
         self.payments_box = PaymentsBox(ui, self)
-        self.payments_box.saved.connect(lambda d: self._written(d, "Payment recorded."))
+        self.payments_box.saved.connect(
+            lambda d: self._written(d, self.payments_box.last_done))
         self.payments_box.problem.connect(self.problem.emit)
         self.payments_box.show_document = self._preview
         totals.insertWidget(0, self.payments_box, 20)

@@ -1,0 +1,140 @@
+"""Partial credit notes and customer credit at the desk, by keys and clicks: an
+administrator credits one line of a posted invoice (an amount beyond what is left is
+refused under the field), pays a shop-defined method with an amount rounded to cents,
+and a later ticket of the same customer is paid from their credit."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from mechanic_desktop.db.unit_of_work import UnitOfWork
+from mechanic_desktop.services import payments, tickets, workflow
+from mechanic_desktop.services import shop as shop_module
+from mechanic_desktop.ui.context import UiContext
+from mechanic_desktop.ui.dialogs.credit_note import ApplyCreditDialog, CreditNoteDialog
+from mechanic_desktop.ui.dialogs.ticket_payments import PaymentDialog
+from tests.ui.conftest import FakePrompts, Shop
+from tests.ui.helpers import WAIT_MS, save_shot
+from tests.ui.test_workflow_dialogs import closed, open_ticket, work_of
+from tests.unit import factories
+
+LEFT = Qt.MouseButton.LeftButton
+ENTER = Qt.Key.Key_Return
+
+
+def _posted(arrange: UnitOfWork, shop_: Shop, quantity: int = 4) -> None:
+    t = shop_.ticket
+    detail = workflow.get_ticket_detail(arrange, t.id)
+    workflow.add_part_lines(arrange, t.id, [(shop_.oil.id, quantity)], detail.ticket.version)
+    version = factories.authorise(arrange, t.id).ticket.version
+    version = workflow.set_status(arrange, t.id, "in_progress", version).ticket.version
+    detail = workflow.set_status(arrange, t.id, "completed", version)
+    detail = payments.take_payment(arrange, t.id, payments.PaymentData(
+        detail.billing.balance + 30, "cash"), detail.ticket.version)  # 30.00 too much
+    workflow.set_status(arrange, t.id, "closed", detail.ticket.version)
+
+
+def _folder(tmp_path: Path) -> Path:
+    folder = Path(os.environ.get("MD_SHOTS_DIR") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def test_credit_one_line_of_the_posted_invoice(
+    qtbot: QtBot, ui: UiContext, shop: Shop, arrange: UnitOfWork, prompts: FakePrompts,
+    tmp_path: Path,
+) -> None:
+    _posted(arrange, shop)
+    dialog = open_ticket(qtbot, ui, shop)
+    work = work_of(dialog)
+    box = work.payments_box
+    assert box.issue_credit_button.isVisible()
+    qtbot.mouseClick(box.issue_credit_button, LEFT)
+    qtbot.waitUntil(lambda: isinstance(box.dialog, CreditNoteDialog)
+                    and box.dialog.isVisible(), timeout=WAIT_MS)
+    note = box.dialog
+    assert isinstance(note, CreditNoteDialog)
+    invoice_total = work.detail.billing.invoice.total
+    assert note.standing.text().startswith(f"{invoice_total:,.2f} is left to credit")
+    # An amount beyond what is left: refused where the user looks.
+    qtbot.keyClick(note.lines, Qt.Key.Key_Tab)
+    qtbot.keyClicks(note.amount, f"{invoice_total + 1}")
+    qtbot.keyClick(note.amount, Qt.Key.Key_Tab)
+    qtbot.keyClicks(note.reason, "Oil returned unused")
+    qtbot.keyClick(note.reason, ENTER)
+    assert note.isVisible() and "is more than the" in note.error_of("amount")
+    # Tick the line instead (Space on it): the amount follows the line with its tax.
+    note.lines.setFocus()
+    note.lines.setCurrentItem(note.lines.topLevelItem(0))
+    qtbot.keyClick(note.lines, Qt.Key.Key_Space)
+    assert note.lines.topLevelItemCount() == 1  # the labour line bills nothing
+    line_credit = note.lines.topLevelItem(0).text(2)
+    assert note.amount.text() == line_credit.replace(",", "") and not note.amount.isEnabled()
+    qtbot.wait(30)
+    save_shot(note, _folder(tmp_path) / "credit-note-dialog.png", "Issue credit note",
+              "Oil returned unused", line_credit)
+    qtbot.keyClick(note.reason, ENTER)
+    qtbot.waitUntil(lambda: closed(note), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "cancelled by credit note CN-1" in box.invoice.text(),
+                    timeout=WAIT_MS)
+    assert work.note.text() == "Credit note issued."
+    billing = workflow.get_ticket_detail(arrange, shop.ticket.id).billing
+    assert [n.label for n in billing.credit_notes] == ["CN-1"]
+    assert billing.credit_notes[0].reason == "Oil returned unused"
+
+
+def test_shop_method_rounded_amount_then_customer_credit_pays_a_later_ticket(
+    qtbot: QtBot, ui: UiContext, shop: Shop, arrange: UnitOfWork, prompts: FakePrompts,
+    tmp_path: Path,
+) -> None:
+    settings = shop_module.get_settings(arrange)
+    workflow.update_settings(arrange, shop_module.ShopSettingsData(
+        settings.name, settings.address, settings.phone, settings.tax_rate,
+        settings.labor_taxed, settings.ticket_prefix, payment_methods="Financing"),
+        settings.version)
+    _posted(arrange, shop)  # leaves 30.00 of credit
+    made = tickets.create_ticket(arrange, tickets.TicketData(shop.ada.id, shop.car.id,
+                                                             "Oil again"))
+    detail = workflow.get_ticket_detail(arrange, made.id)
+    workflow.add_part_lines(arrange, made.id, [(shop.filter.id, 1)], detail.ticket.version)
+    factories.authorise(arrange, made.id)
+    dialog = open_ticket(qtbot, ui, replace(shop, ticket=tickets.get_ticket(arrange, made.id)))
+    work = work_of(dialog)
+    box = work.payments_box
+    qtbot.waitUntil(box.apply_credit_button.isVisible, timeout=WAIT_MS)
+    assert box.apply_credit_button.text() == "Apply credit (30.00)…"
+    # A shop-defined method, with an amount of three decimals: rounded and shown.
+    qtbot.mouseClick(box.take_button, LEFT)
+    qtbot.waitUntil(lambda: isinstance(box.dialog, PaymentDialog), timeout=WAIT_MS)
+    pay = box.dialog
+    assert isinstance(pay, PaymentDialog)
+    assert [pay.method.itemText(i) for i in range(pay.method.count())][-1] == "Financing"
+    pay.activateWindow()
+    qtbot.waitUntil(pay.isActiveWindow, timeout=WAIT_MS)
+    qtbot.keyClicks(pay.amount, "1.005")
+    qtbot.keyClick(pay.amount, Qt.Key.Key_Tab)
+    assert pay.amount.text() == "1.01" and pay.rounded.text() == "1.005 rounded to cents: 1.01"
+    pay.method.setCurrentIndex(pay.method.count() - 1)
+    qtbot.keyClick(pay.amount, ENTER)
+    qtbot.waitUntil(lambda: closed(pay), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: box.list.topLevelItemCount() == 1, timeout=WAIT_MS)
+    assert box.list.topLevelItem(0).text(1) == "Financing"
+    assert box.list.topLevelItem(0).text(2) == "1.01"
+    # The rest from the customer's credit.
+    qtbot.waitUntil(box.apply_credit_button.isVisible, timeout=WAIT_MS)
+    qtbot.mouseClick(box.apply_credit_button, LEFT)
+    qtbot.waitUntil(lambda: isinstance(box.dialog, ApplyCreditDialog), timeout=WAIT_MS)
+    apply = box.dialog
+    assert isinstance(apply, ApplyCreditDialog)
+    due = work.detail.billing.balance
+    assert apply.amount.text() == f"{due:.2f}"
+    qtbot.wait(30)
+    save_shot(apply, _folder(tmp_path) / "apply-credit.png", "Apply credit", "in credit")
+    qtbot.keyClick(apply.amount, ENTER)
+    qtbot.waitUntil(lambda: box.state.text() == "Paid", timeout=WAIT_MS)
+    assert payments.customer_credit(arrange, shop.ada.id) == 30 - due
