@@ -64,11 +64,11 @@ def method_label(method: str) -> str:
 
 
 def shop_methods(text: str) -> tuple[str, ...]:
-    """The shop's own payment methods from their settings text (one per line), without
-    blanks, duplicates or names of the built-in ones."""
+    """The shop's own payment methods from their settings text (one per line, or
+    separated by commas), without blanks, duplicates or names of the built-in ones."""
     builtin = {m.value for m in PaymentMethod} | {m.label.lower() for m in PaymentMethod}
     seen: list[str] = []
-    for line in text.splitlines():
+    for line in text.replace(",", "\n").splitlines():
         name = " ".join(line.split())
         if name and name.lower() not in builtin and name.lower() not in (
                 s.lower() for s in seen):

@@ -550,10 +550,15 @@ def test_shop_settings_from_the_menu(
     dialog.invoice_prefix.selectAll()
     qtbot.keyClicks(dialog.invoice_prefix, "F-")
     assert "F-1, F-2" in dialog.invoice_note.text()
+    qtbot.keyClicks(dialog.methods, "An unusually long way of paying")
+    assert "is too long (at most 20 characters)" in dialog.error_of("payment_methods")
+    dialog.methods.clear()
+    qtbot.keyClicks(dialog.methods, "Financing, gift card, Cash")
     with qtbot.waitSignal(dialog.saved, timeout=WAIT_MS):
         qtbot.mouseClick(dialog.save_button, LEFT)
     saved = shop_service.get_settings(arrange)
     assert (saved.tax_rate, saved.ticket_prefix, saved.invoice_prefix) == (7.25, "JOB-", "F-")
+    assert saved.payment_methods == "Financing\ngift card"  # cash is built in
     # What the dialog does not show is kept, not reset to the defaults.
     assert (saved.labor_rate, saved.estimate_valid_days, saved.credit_note_prefix,
             saved.authorisation_tolerance) == (95, 14, "CR-", 10)

@@ -14,6 +14,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QCheckBox, QLabel, QPlainTextEdit, QWidget
 
+from mechanic_desktop.domain.billing import check_shop_methods, shop_methods
 from mechanic_desktop.domain.errors import StaleRecord
 from mechanic_desktop.domain.formatting import phone_text
 from mechanic_desktop.domain.permissions import Action
@@ -111,6 +112,13 @@ class ShopSettingsDialog(EditorDialog):
         self.invoice_note = note_label(self)
         self.add_field("invoice_prefix", "&Invoice prefix:", self.invoice_prefix,
                        note=self.invoice_note)
+        self.methods = line_edit(self, ", ".join(shop_methods(record.payment_methods)),
+                                 "e.g. Financing, Gift card")
+        self.add_field("payment_methods", "Payment &methods:", self.methods,
+                       lambda: check_shop_methods(self.methods.text()),
+                       shown=lambda text: ", ".join(shop_methods(str(text))),
+                       note=_note(self, "Taken besides cash, card, cheque and bank "
+                                  "transfer; separate them with commas."))
         for signal in (self.tax_rate.textChanged, self.prefix_edit.textChanged,
                        self.invoice_prefix.textChanged):
             signal.connect(lambda _t: self._notes())
@@ -153,6 +161,7 @@ class ShopSettingsDialog(EditorDialog):
             invoice_prefix=self.invoice_prefix.text(),
             # Not in this dialog: saved as it is (not reset to the default).
             credit_note_prefix=self.existing.credit_note_prefix,
+            payment_methods=self.methods.text(),
         )
         version = self.existing.version
         return lambda uow: workflow.update_settings(uow, data, version)
