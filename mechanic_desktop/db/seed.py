@@ -26,6 +26,14 @@ from sqlalchemy import Engine, inspect, text
 from sqlalchemy.pool import PoolProxiedConnection
 
 from mechanic_desktop.db.mechanic_work import recount_all
+from mechanic_desktop.db.seed_money import (
+    CREDIT_NOTE_COLUMNS,
+    INVOICE_COLUMNS,
+    MONEY_TABLES,
+    PAYMENT_COLUMNS,
+    MoneySeeder,
+    Party,
+)
 from mechanic_desktop.domain.status import TicketStatus
 from mechanic_desktop.domain.validation import phone_digits, search_key
 from mechanic_desktop.domain.vin import VIN_ALPHABET, check_digit
@@ -175,7 +183,7 @@ PART_COLUMNS = (
 TICKET_COLUMNS = (
     "id", "number", "customer_id", "vehicle_id", "status", "description", "odometer_in",
     "opened_at", "promised_at", "completed_at", "closed_at", "parts_total", "labor_total",
-    "tax_total", "total", "version", "created_at", "updated_at", "authorised_total",
+    "tax_total", "total", "version", "created_at", "updated_at", "authorised_total", "owed",
 )
 TICKET_MECHANIC_COLUMNS = (
     "ticket_id", "mechanic_id", "minutes", "hourly_rate", "assigned_at", "job_id", "operation",
@@ -241,6 +249,8 @@ class SeedCounts:
     ticket_mechanics: int = 0
     ticket_parts: int = 0
     stock_movements: int = 0
+    invoices: int = 0
+    payments: int = 0
 
 
 # --------------------------------------------------------------------------- sinks
@@ -596,6 +606,12 @@ class _Loader:
         self.base = {t: int(sink.scalar(f"SELECT coalesce(max(id), 0) FROM {t}"))
                      for t in sink.tables if t != "ticket_mechanics"}
         self.base_number = int(sink.scalar("SELECT coalesce(max(number), 0) FROM service_tickets"))
+        #: Whether the schema has invoices and payments (revision 0011 on): closed
+        #: tickets then get theirs (``seed_money``).
+        self.with_money = "invoices" in sink.tables
+        self.customer_party: list[tuple[str, str, str]] = []
+        self.vehicle_party: list[tuple[str, str]] = []
+        self.seeder: MoneySeeder | None = None
 
     def note(self, what: str, done: int, total: int) -> None:
         elapsed = time.perf_counter() - self.started
@@ -712,6 +728,8 @@ class _Loader:
             address = f"{rng.choice(pools.streets)}\n{town}"
             notes = "Prefers text messages" if rng.random() < 0.03 else ""
             stamp = fmt(self.customer_created[c])
+            if self.with_money:
+                self.customer_party.append((name, phone, address))
             yield (cid, name, key, key.rsplit(" ", 1)[-1], email, phone, phone_digits(phone),
                    address, notes, stamp, stamp)
 
@@ -734,7 +752,10 @@ class _Loader:
             last = self.last_day[v]
             odometer = self.odometer(v, last) if last >= 0 else self.odo_base[v]
             stamp = fmt(self.vehicle_created[v])
-            yield (base + v + 1, cbase + self.owner[v] + 1, vin, make, rng.choice(models), year,
+            model = rng.choice(models)
+            if self.with_money:
+                self.vehicle_party.append((f"{year} {make} {model}", vin))
+            yield (base + v + 1, cbase + self.owner[v] + 1, vin, make, model, year,
                    _plate(rng), odometer, stamp, stamp)
 
     def mechanics(self) -> None:
@@ -870,6 +891,8 @@ class _Loader:
         kind_weights = list(accumulate(PART_KINDS[k][4] for k in kinds))
         per_kind = [len(range(k, n_parts, len(PART_KINDS))) for k in range(len(PART_KINDS))]
         jobs = self.jobs
+        seeder = self._money_seeder() if self.with_money else None
+        self.seeder = seeder
         tickets: list[Row] = []
         job_rows: list[Row] = []
         crew: list[Row] = []
@@ -945,6 +968,14 @@ class _Loader:
             odometer = self.odometer(v, day) if rng.random() < 0.95 else None
             last_change = closed if closed is not None else completed
             description = self._description()
+            owed = 0
+            if seeder is not None:
+                owner = self.owner[v]
+                name, phone, address = self.customer_party[owner]
+                party = Party(name, phone, address, *self.vehicle_party[v])
+                owed = seeder.ticket(tid, self.base_number + i + 1, status, opened, closed,
+                                     parts_total, labor, party,
+                                     description.split(";")[0][:200])
             changed_s = fmt(last_change) if last_change is not None else opened_s
             tickets.append((
                 tid, self.base_number + i + 1, cbase + self.owner[v] + 1, vbase + v + 1,
@@ -953,7 +984,7 @@ class _Loader:
                 fmt(completed) if completed is not None else None,
                 fmt(closed) if closed is not None else None,
                 money(parts_total), money(labor), money(0), money(total), 1, opened_s,
-                changed_s, money(total),
+                changed_s, money(total), money(owed),
             ))
             if jobs:
                 job_rows.append((tid, tid, 1, description.split(";")[0][:200], description,
@@ -966,6 +997,22 @@ class _Loader:
             self._flush(tickets, job_rows, crew, lines, moves)
             self.note("tickets", plan.tickets, plan.tickets)
         self.counts.tickets = plan.tickets
+        if seeder is not None:
+            for name, number in (("invoice", seeder.invoice_number),
+                                 ("credit_note", seeder.note_number)):
+                sink.execute(
+                    "INSERT INTO document_counters (name, last_number) VALUES "
+                    f"('{name}', {number}) ON CONFLICT (name) DO UPDATE SET "
+                    "last_number = excluded.last_number")
+
+    def _money_seeder(self) -> MoneySeeder:
+        sink = self.sink
+        bases = {t: self.base[t] for t in MONEY_TABLES}
+        bases["invoice_number"] = int(sink.scalar("SELECT coalesce(max(number), 0) FROM invoices"))
+        bases["credit_note_number"] = int(
+            sink.scalar("SELECT coalesce(max(number), 0) FROM credit_notes"))
+        return MoneySeeder(self.plan.random_seed, sink.money, sink.flag, self.clock.fmt,
+                           self.now, bases)
 
     def _day_count(self, i: int, day: int) -> int:
         j = i
@@ -990,6 +1037,15 @@ class _Loader:
         self._insert("ticket_mechanics", TICKET_MECHANIC_COLUMNS, crew)
         self._insert("ticket_parts", TICKET_PART_COLUMNS, lines)
         self._insert("stock_movements", MOVEMENT_COLUMNS, moves)
+        seeder = self.seeder
+        if seeder is not None:
+            rows = seeder.rows
+            self._insert("invoices", INVOICE_COLUMNS, rows.invoices)
+            self._insert("credit_notes", CREDIT_NOTE_COLUMNS, rows.notes)
+            self._insert("payments", PAYMENT_COLUMNS, rows.payments)
+            self.counts.invoices += len(rows.invoices)
+            self.counts.payments += len(rows.payments)
+            rows.clear()
         self.counts.ticket_mechanics += len(crew)
         self.counts.ticket_parts += len(lines)
         self.counts.stock_movements += len(moves)
@@ -1089,6 +1145,8 @@ def seed(engine: Engine, plan: SeedPlan, progress: Progress | None = None) -> st
     tables = SEEDED_TABLES if jobs else PRE_JOB_TABLES
     if inspector.has_table("canned_jobs"):
         tables += CANNED_TABLES
+    if inspector.has_table("invoices"):
+        tables += MONEY_TABLES
     sink = _open_sink(engine, tables)
     try:
         try:
@@ -1113,5 +1171,6 @@ def seed(engine: Engine, plan: SeedPlan, progress: Progress | None = None) -> st
         f"Seeded {counts.customers:,} customers, {counts.vehicles:,} vehicles, "
         f"{counts.mechanics:,} mechanics, {counts.parts:,} parts, {counts.tickets:,} tickets "
         f"({counts.ticket_mechanics:,} mechanic lines, {counts.ticket_parts:,} parts lines, "
-        f"{counts.stock_movements:,} stock movements) in {seconds:.1f} s"
+        f"{counts.stock_movements:,} stock movements, {counts.invoices:,} invoices, "
+        f"{counts.payments:,} payments) in {seconds:.1f} s"
     )

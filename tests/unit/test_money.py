@@ -21,6 +21,7 @@ from mechanic_desktop.services import (
     credit_notes,
     csv_export,
     customers,
+    documents,
     money_reports,
     payments,
     reports,
@@ -274,3 +275,37 @@ def test_customer_statement_for_a_customer_with_nothing(uow: UnitOfWork) -> None
     c = customers.create_customer(uow, customers.CustomerData("Nobody Yet"))
     st = money_reports.statement(uow, c.id)
     assert st.lines == () and st.balance == 0
+
+
+def test_seeded_money_keeps_the_balance_identity_and_gapless_numbers(
+    uow: UnitOfWork, engine: Engine
+) -> None:
+    """Seeded shops have invoices for closed tickets, payments, a few credit notes, and
+    balances owed of every age; the numbers continue with no gap from the app's."""
+    from mechanic_desktop.db.models import DocumentCounter
+    from mechanic_desktop.db.seed import SeedPlan, seed
+    from mechanic_desktop.services import invoicing
+
+    seed(engine, SeedPlan(customers=300, tickets=4000, mechanics=4, parts=30, years=1,
+                          random_seed=11))
+    _identity(engine)
+    with Session(engine) as s:
+        numbers = s.scalars(select(Invoice.number).order_by(Invoice.number)).all()
+        assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) > 2000
+        closed = s.scalar(select(func.count()).select_from(ServiceTicket)
+                          .where(ServiceTicket.status == "closed"))
+        assert closed == len(numbers)
+        counter = s.get(DocumentCounter, "invoice")
+        assert counter is not None and counter.last_number == len(numbers)
+        assert s.scalar(select(func.count()).select_from(Payment)) > len(numbers)
+    rec = money_reports.receivables(uow)
+    assert rec.rows and all(r.total > 0 for r in rec.rows)
+    assert sum(1 for t in rec.totals if t > 0) >= 3  # balances of several ages
+    # The app's next invoice takes the next number.
+    detail = _posted(uow)
+    assert detail.billing.invoice is not None
+    assert detail.billing.invoice.label == f"INV-{len(numbers) + 1}"
+    st = money_reports.statement(uow, rec.rows[0].customer_id)
+    assert st.balance == rec.rows[0].total
+    html = documents.snapshot_html(invoicing.get_invoice_snapshot(uow, 1))
+    assert "Invoice INV-1" in html and "Total" in html
