@@ -23,7 +23,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 
 from mechanic_desktop.db.models import Customer, Part, ServiceTicket, StaffUser, Vehicle
 from mechanic_desktop.db.unit_of_work import UnitOfWork
@@ -518,6 +518,25 @@ def report_ms(b: Bench) -> Result:
     revenue = median_ms(lambda: reports.revenue(b.uow, period, "month"), b.repetitions)
     return Result(max(ranking, revenue),
                   f"ranking {ranking:.0f} ms, revenue {revenue:.0f} ms over {period.label}")
+
+
+@metric("receivables_report_ms", "ms", 300,
+        "accounts receivable aged 0-30/31-60/61-90/90+ days with phones (every customer "
+        "who owes), over the seeded invoices and payments; median")
+def receivables_report_ms(b: Bench) -> Result:
+    from mechanic_desktop.services import money_reports
+
+    found: list[Any] = []
+    value = median_ms(lambda: found.append(money_reports.receivables(b.uow)), b.repetitions)
+    rec = found[-1]
+    with b.engine.connect() as conn:
+        invoices = int(conn.scalar(text("SELECT count(*) FROM invoices")) or 0)
+        payments = int(conn.scalar(text("SELECT count(*) FROM payments")) or 0)
+    owing = sum(r.tickets for r in rec.rows)
+    return Result(value, f"{len(rec.rows):,} customers owe {rec.total:,.2f} on {owing:,} "
+                  f"tickets; {invoices:,} invoices and {payments:,} payments in the database",
+                  {"customers": len(rec.rows), "tickets_owing": owing, "invoices": invoices,
+                   "payments": payments})
 
 
 @metric("export_rows_per_s", "rows/s", None,

@@ -153,7 +153,7 @@ def credit_invoice(
             note.lines = json.dumps(
                 [{"key": line.key, "what": line.what, "amount": str(line.credit)}
                  for line in chosen], ensure_ascii=False)
-        invoicing.rebalance(uow, ticket)
+        invoicing.owe(ticket, -amount)
         whole = " (cancels it)" if note.cancels else ""
         return _save(uow, ticket, "credit_note",
                      f"credit note {note.label} credits {money_text(amount)} of invoice "

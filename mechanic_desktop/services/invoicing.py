@@ -9,9 +9,10 @@ their sum stays within its total. Reopening the ticket (``workflow.reopen_ticket
 still needs the invoice credited in full: it issues a credit note for what is left of
 it, and closing the ticket again posts a new invoice.
 
-Each entry (invoice, credit note, payment) also moves the ticket's ``owed`` column
-(``rebalance``) in the same transaction: Σ invoices − Σ credit notes − Σ payments, read
-by receivables and customer credit without summing every ticket's entries.
+Each entry (invoice, credit note, payment) also moves the ticket's ``owed`` column by
+its amount (``owe``) in the same transaction, which holds the ticket's lock: so owed is
+always Σ invoices − Σ credit notes − Σ payments (the tests check it against the entries),
+read by receivables and customer credit without summing every ticket's entries.
 
 Why one JSON column rather than invoice-line tables: the snapshot is read only whole
 (to print or show it), never searched or summed line by line, and it holds things of
@@ -169,21 +170,12 @@ def credited_so_far(uow: UnitOfWork, invoice_id: int) -> Decimal:
     return total if total is not None else ZERO
 
 
-def rebalance(uow: UnitOfWork, ticket: ServiceTicket) -> Decimal:
-    """Set ``ticket.owed`` from its entries (Σ invoices − Σ credit notes − Σ payments)
-    inside the caller's write transaction, which has locked the ticket."""
-    uow.flush()
-    session = uow.session
-    invoiced = session.scalar(
-        select(func.sum(Invoice.total)).where(Invoice.ticket_id == ticket.id)) or ZERO
-    credited = session.scalar(
-        select(func.sum(CreditNote.amount)).where(CreditNote.ticket_id == ticket.id)) or ZERO
-    paid = session.scalar(
-        select(func.sum(Payment.amount)).where(Payment.ticket_id == ticket.id)) or ZERO
-    owed = invoiced - credited - paid
-    if ticket.owed != owed:
-        ticket.owed = owed
-    return owed
+def owe(ticket: ServiceTicket, amount: Decimal) -> None:
+    """Move ``ticket.owed`` by an entry's effect (an invoice adds its total, a credit
+    note or payment takes its amount off), in the write transaction that adds the entry
+    and holds the ticket's lock."""
+    if amount:
+        ticket.owed = ticket.owed + amount
 
 
 def post_invoice(

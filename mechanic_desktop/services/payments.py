@@ -108,7 +108,7 @@ def take_payment(
             ticket_id=ticket.id, taken_at=utcnow(), amount=amount, method=method,
             reference=reference, taken_by=uow.actor_id, note=note,
         ))
-        invoicing.rebalance(uow, ticket)
+        invoicing.owe(ticket, -amount)
         return _save(uow, ticket, "payment",
                      f"{method_label(method)} payment of {money_text(amount)}")
 
@@ -136,7 +136,7 @@ def refund_payment(
             ticket_id=ticket.id, taken_at=utcnow(), amount=-amount, method=method,
             reference=reference, taken_by=uow.actor_id, note=note, reason=reason,
         ))
-        invoicing.rebalance(uow, ticket)
+        invoicing.owe(ticket, amount)
         return _save(uow, ticket, "refund",
                      f"{method_label(method)} refund of {money_text(amount)}: {reason}")
 
@@ -217,11 +217,11 @@ def apply_credit(
                         method=PaymentMethod.CREDIT.value, taken_by=uow.actor_id,
                         note=f"Credit from ticket {source_label}"),
             ])
-            invoicing.rebalance(uow, source)
+            invoicing.owe(source, part)
+            invoicing.owe(ticket, -part)
             source.updated_at = now
             audit.record(uow, "credit", "ticket", source.id,
                          f"Ticket {source.number}: {money_text(part)} of credit applied "
                          f"to ticket {label}")
-        invoicing.rebalance(uow, ticket)
         return _save(uow, ticket, "credit",
                      f"{money_text(wanted)} paid from the customer's credit")

@@ -828,7 +828,7 @@ def _post(uow: UnitOfWork, ticket: ServiceTicket, on_account: bool) -> str:
                 "administrator closes it on account (the customer then owes it).")
         require_permission(uow, Action.CLOSE_ON_ACCOUNT)
     invoice = invoicing.post_invoice(uow, ticket, detail, settings, on_account=due > 0)
-    invoicing.rebalance(uow, ticket)
+    invoicing.owe(ticket, invoice.total)
     account = f", on account ({money_text(due)} due)" if due > 0 else ""
     return f"; invoice {invoice.label} posted, {money_text(invoice.total)}{account}"
 
@@ -886,7 +886,7 @@ def reopen_ticket(
                     f"({money_text(left)}). Confirm to go on.")
             note = invoicing.issue_credit_note(
                 uow, invoice, settings_in(uow, create=True), text)
-            invoicing.rebalance(uow, ticket)
+            invoicing.owe(ticket, -note.amount)
             summary += f"; credit note {note.label} cancels invoice {invoice.label}"
         ticket.status = TicketStatus.IN_PROGRESS.value
         ticket.completed_at = None
