@@ -38,6 +38,7 @@ from mechanic_desktop.domain.errors import DomainError, StaleRecord
 from mechanic_desktop.domain.jobs import AuthorisationMethod, JobStatus, amount_after
 from mechanic_desktop.domain.vin import VIN_ALPHABET, check_digit
 from mechanic_desktop.services import (
+    credit_notes,
     customers,
     jobs,
     mechanics,
@@ -90,7 +91,8 @@ def desk(url: str, seconds: float, seed: int) -> dict[str, int]:
     while time.monotonic() < deadline:
         action = rng.choice(
             ["open", "add", "add", "change", "remove", "assign", "status", "receive", "adjust",
-             "authorise", "authorise", "decline", "job", "post", "pay"]
+             "authorise", "authorise", "decline", "job", "post", "pay", "credit",
+             "apply_credit"]
         )
         try:
             wrote = with_retries(
@@ -124,7 +126,7 @@ def _act(
     mechanic_ids: list[int],
 ) -> bool:
     """Do one piece of desk work; False when there was nothing to do (no write)."""
-    if action in ("post", "pay"):
+    if action in ("post", "pay", "credit", "apply_credit"):
         return _money(uow, rng, action)
     if action == "open" or not _ticket_ids(uow):
         vehicle_id, customer_id = rng.choice(vehicle_rows)
@@ -187,17 +189,32 @@ def _act(
 
 
 def _money(uow: UnitOfWork, rng: random.Random, action: str) -> bool:
-    """Post a completed ticket's invoice (paid first, or on account), or take a payment
-    (now and then a refund) on a recent ticket."""
-    wanted = ("completed",) if action == "post" else ("open", "in_progress", "completed",
-                                                      "closed")
+    """Post a completed ticket's invoice (paid first, or on account), take a payment
+    (now and then a refund) on a recent ticket, credit part of a posted invoice, or pay
+    a ticket from its customer's credit."""
+    wanted = {"post": ("open", "in_progress", "completed"), "credit": ("closed",)}.get(
+        action, ("open", "in_progress", "completed", "closed"))
     found = _ticket_ids(uow, statuses=wanted)
     if not found:
         return False
     ticket_id = rng.choice(found)
     detail = workflow.get_ticket_detail(uow, ticket_id)
     due = detail.billing.balance
-    if action == "post":
+    if action == "credit":
+        invoice = detail.billing.invoice
+        if invoice is None or invoice.creditable <= 0:
+            return False
+        amount = min(invoice.creditable, Decimal(rng.randint(1, 3000)) / 100)
+        credit_notes.credit_invoice(uow, ticket_id, credit_notes.CreditData(
+            invoice.id, "Soak goodwill", amount=amount), detail.ticket.version)
+    elif action == "apply_credit":
+        credit = payments.customer_credit(uow, detail.ticket.customer_id)
+        if due <= 0 or credit <= 0:
+            return False
+        payments.apply_credit(uow, ticket_id, min(due, credit), detail.ticket.version)
+    elif action == "post":
+        detail = _finish(uow, detail)
+        due = detail.billing.balance
         if due > 0 and rng.random() < 0.5:
             detail = payments.take_payment(uow, ticket_id, payments.PaymentData(due, "cash"),
                                            detail.ticket.version)
@@ -211,6 +228,25 @@ def _money(uow: UnitOfWork, rng: random.Random, action: str) -> bool:
         payments.take_payment(uow, ticket_id, payments.PaymentData(amount, "card", "4242"),
                               detail.ticket.version)
     return True
+
+
+def _finish(uow: UnitOfWork, detail: Any) -> Any:
+    """Walk a ticket to Completed as the desk would: the customer approves its jobs,
+    work starts, work is done (each its own write; a refusal or conflict ends it)."""
+    ticket_id = detail.ticket.id
+    if detail.ticket.status == "open":
+        decisions = {j.id: JobStatus.APPROVED for j in detail.jobs
+                     if j.status in ("proposed", "approved")}
+        if decisions:
+            settings = shop.get_settings(uow)
+            amount = amount_after(detail, decisions, settings.tax_rate, settings.labor_taxed)
+            detail = jobs.record_authorisation(uow, ticket_id, jobs.AuthorisationData(
+                decisions, "Soak Customer", AuthorisationMethod.IN_PERSON, amount),
+                detail.ticket.version)
+        detail = workflow.set_status(uow, ticket_id, "in_progress", detail.ticket.version)
+    if detail.ticket.status == "in_progress":
+        detail = workflow.set_status(uow, ticket_id, "completed", detail.ticket.version)
+    return detail
 
 
 def _gaps(numbers: list[int]) -> int:
@@ -268,6 +304,22 @@ def check(url: str) -> dict[str, Any]:
         paid = conn.execute(select(Payment.ticket_id, func.sum(Payment.amount))
                             .group_by(Payment.ticket_id)).all()
         result["negative_paid"] = sum(1 for _, total in paid if total < 0)
+        paid_of = dict(paid)
+        invoiced = dict(conn.execute(select(Invoice.ticket_id, func.sum(Invoice.total))
+                                     .group_by(Invoice.ticket_id)).all())
+        credited = dict(conn.execute(select(CreditNote.ticket_id, func.sum(CreditNote.amount))
+                                     .group_by(CreditNote.ticket_id)).all())
+        owed = dict(conn.execute(select(ServiceTicket.id, ServiceTicket.owed)).all())
+        result["owed_mismatch"] = sum(
+            1 for tid, value in owed.items()
+            if value != invoiced.get(tid, 0) - credited.get(tid, 0) - paid_of.get(tid, 0))
+        per_invoice = conn.execute(
+            select(Invoice.total, func.sum(CreditNote.amount),
+                   func.count(CreditNote.id).filter(CreditNote.cancels))
+            .join(CreditNote, CreditNote.invoice_id == Invoice.id).group_by(Invoice.id)).all()
+        result["over_credited"] = sum(
+            1 for total, notes, cancelling in per_invoice
+            if notes > total or (notes == total) != (cancelling == 1))
         result["tickets"] = len(statuses)
     result["ledger_mismatch"] = len(stock.stock_discrepancies(uow))
     totals_off = invoice_off = 0
@@ -298,6 +350,8 @@ ANOMALY_KEYS = (
     "credit_note_number_gaps",
     "negative_paid",
     "invoice_mismatch",
+    "owed_mismatch",
+    "over_credited",
 )
 
 
