@@ -18,6 +18,7 @@ import pkgutil
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -33,12 +34,14 @@ from mechanic_desktop.domain.staff import Actor, Role
 from mechanic_desktop.services import (
     audit,
     canned_jobs,
+    credit_notes,
     csv_import,
     customers,
     demo,
     invoicing,
     jobs,
     mechanics,
+    money_reports,
     parts,
     payments,
     recommendations,
@@ -377,6 +380,22 @@ CALLS: dict[str, Row] = {
     "reports.dashboard": _row({A}, lambda u, w: reports.dashboard(u)),
     "demo.add_demo_data": _row({A}, lambda u, w: demo.add_demo_data(u, 1, 1),
                                refusal="only into an empty database"),
+    "money_reports.cash_up": _row({A, W}, lambda u, w: money_reports.cash_up(
+        u, date.today())),
+    "money_reports.receipts_by_day": _row({A, W}, lambda u, w: money_reports.receipts_by_day(
+        u, _period())),
+    "money_reports.receivables": _row({A, W}, lambda u, w: money_reports.receivables(u)),
+    "money_reports.statement": _row({A, W}, lambda u, w: money_reports.statement(
+        u, w.customer)),
+    "credit_notes.invoice_lines": _row({A}, lambda u, w: credit_notes.invoice_lines(
+        u, _an_invoice(w))),
+    "credit_notes.credit_invoice": _row({A}, lambda u, w: credit_notes.credit_invoice(
+        u, w.settled, credit_notes.CreditData(_an_invoice(w), "Goodwill", amount="0.01"),
+        w.ticket_version(w.settled)), refusal="more than invoice"),  # it bills nothing
+    "payments.customer_credit": _row({A, W}, lambda u, w: payments.customer_credit(
+        u, w.customer)),
+    "payments.apply_credit": _row({A, W}, lambda u, w: payments.apply_credit(
+        u, w.owed, "0.01", w.ticket_version(w.owed)), refusal="in credit|owes"),
 }
 
 #: Reads every signed-in role may make (they are still called as each role below).
@@ -426,7 +445,10 @@ NOT_ROLE_CHECKED = {
     "invoicing.billing_in": "reads a ticket's billing inside the caller's transaction",
     "invoicing.standing_invoice": "reads inside workflow.reopen_ticket's transaction",
     "invoicing.post_invoice": "a step of workflow.set_status' checked transaction",
-    "invoicing.issue_credit_note": "a step of workflow.reopen_ticket's checked transaction",
+    "invoicing.issue_credit_note": "a step of a checked transaction (reopen, credit_invoice)",
+    "invoicing.credited_so_far": "reads inside a checked credit note's transaction",
+    "payments.methods_in": "reads the settings inside take_payment's checked transaction",
+    "payments.credit_sources": "reads inside apply_credit's (or customer_credit's) check",
     "runner.run": "runs another service call (checked there) for the signed-in actor",
     "csv_export.export_file": "audits an export of rows the open reads above returned",
     "maintenance.location": "where the open database lives (no data)",
