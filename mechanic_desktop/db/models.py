@@ -218,7 +218,7 @@ class ServiceTicket(Timestamps, Base):
         )),
         trigram_index("ix_service_tickets_description_trgm", "description"),
         # Receivables and customer credit read only the few tickets not settled.
-        Index("ix_service_tickets_owed", "customer_id", "owed",
+        Index("ix_service_tickets_owed", "customer_id", "owed", "closed_at",
               sqlite_where=text("owed <> 0"), postgresql_where=text("owed <> 0")),
     )
 
@@ -652,7 +652,11 @@ class Invoice(Base):
     snapshot: Mapped[str] = mapped_column(Text)
 
     __table_args__ = (
-        Index("ix_invoices_posted_at", "posted_at"),
+        # Revenue sums a period's invoices by posting date: SQLite from a covering index
+        # (no row lookups), PostgreSQL from the date index.
+        only_on("postgresql", Index("ix_invoices_posted_at", "posted_at")),
+        only_on("sqlite", Index("ix_invoices_revenue", "posted_at", "parts_total",
+                                "labor_total", "tax_total", "total")),
         CheckConstraint("number > 0", name="number_positive"),
         CheckConstraint(
             "parts_total >= 0 AND labor_total >= 0 AND tax_total >= 0 AND total >= 0",

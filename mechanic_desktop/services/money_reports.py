@@ -225,21 +225,17 @@ class Receivables:
 
 def receivables(uow: UnitOfWork, now: datetime | None = None) -> Receivables:
     """Customers who owe, most owed first: each ticket's balance goes in the bucket of
-    its invoice's age (days since the latest invoice of the ticket was posted)."""
+    its invoice's age. A ticket owes only while an invoice of it stands (reopening
+    credits it in full, and a refund never exceeds what was paid), so it is closed, and
+    closing posted that invoice in the same transaction: its ``closed_at`` is the
+    invoice's date. Read from the partial index on owed alone (no invoice rows)."""
     as_of = now or utcnow()
     edges = [as_of - timedelta(days=d) for d in AGE_BUCKETS]
     with uow:
         require_permission(uow, Action.VIEW_REPORTS)
-        posted = (
-            select(Invoice.ticket_id, func.max(Invoice.posted_at).label("posted_at"))
-            .join(ServiceTicket, ServiceTicket.id == Invoice.ticket_id)
-            .where(ServiceTicket.owed != 0, ServiceTicket.owed > 0)
-            .group_by(Invoice.ticket_id)
-            .subquery()
-        )
         owing = (
-            select(ServiceTicket.customer_id, ServiceTicket.owed, posted.c.posted_at)
-            .join(posted, posted.c.ticket_id == ServiceTicket.id)
+            select(ServiceTicket.customer_id, ServiceTicket.owed,
+                   ServiceTicket.closed_at.label("posted_at"))
             .where(ServiceTicket.owed != 0, ServiceTicket.owed > 0)
             .subquery()
         )

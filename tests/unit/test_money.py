@@ -225,8 +225,8 @@ def test_receivables_age_by_invoice_date_with_phone(uow: UnitOfWork, engine: Eng
     assert later.rows[0].buckets == (D(0), D("50.00"), D(0), D(0))
     assert money_reports.receivables(uow, now + timedelta(days=91)).totals == (
         D(0), D(0), D(0), D("50.00"))
-    with Session(engine) as s:  # moving the invoice back moves its bucket
-        s.execute(update(Invoice).values(posted_at=now - timedelta(days=70)))
+    with Session(engine) as s:  # closed (and invoiced) earlier: another bucket
+        s.execute(update(ServiceTicket).values(closed_at=now - timedelta(days=70)))
         s.commit()
     assert money_reports.receivables(uow, now).rows[0].buckets[2] == D("50.00")
     detail = _pay(uow, detail, "50.00")
