@@ -143,6 +143,16 @@ def parse_amount(text: str | Decimal | int, label: str = "Amount") -> Decimal:
     return amount
 
 
+def check_reason(reason: str, missing: str) -> str | None:
+    """Why the (cleaned) reason for a refund or credit note will not do: ``missing``
+    when there is none, or it is too long (None: it will)."""
+    if not reason:
+        return missing
+    if len(reason) > MAX_NOTE:
+        return f"The reason is too long (at most {MAX_NOTE} characters)."
+    return None
+
+
 def check_reference(method: str, reference: str) -> str | None:
     """Why ``reference`` will not do for ``method`` (None: it will)."""
     if len(reference) > MAX_REFERENCE:

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from mechanic_desktop.db.models import CreditNote, Invoice
 from mechanic_desktop.db.unit_of_work import UnitOfWork
-from mechanic_desktop.domain.billing import MAX_NOTE, ZERO, parse_amount
+from mechanic_desktop.domain.billing import ZERO, check_reason, parse_amount
 from mechanic_desktop.domain.errors import ValidationError
 from mechanic_desktop.domain.money import money_text
 from mechanic_desktop.domain.permissions import Action
@@ -127,11 +127,9 @@ def credit_invoice(
     with uow.writing():
         require_permission(uow, Action.ISSUE_CREDIT_NOTES)
         reason = clean_text(data.reason)
-        if not reason:
-            raise ValidationError.single("reason", "Say why the invoice is credited.")
-        if len(reason) > MAX_NOTE:
-            raise ValidationError.single(
-                "reason", f"The reason is too long (at most {MAX_NOTE} characters).")
+        problem = check_reason(reason, "Say why the invoice is credited.")
+        if problem:
+            raise ValidationError.single("reason", problem)
         ticket = _lock_ticket(uow, ticket_id, expected_version, lines=False)
         invoice = uow.session.get(Invoice, data.invoice_id)
         if invoice is None or invoice.ticket_id != ticket.id:

@@ -22,6 +22,7 @@ from mechanic_desktop.domain.billing import (
     TAKEN_METHODS,
     ZERO,
     PaymentMethod,
+    check_reason,
     check_reference,
     method_label,
     parse_amount,
@@ -121,11 +122,9 @@ def refund_payment(
         require_permission(uow, Action.REFUND_PAYMENTS)
         amount, method, reference, note = _checked(uow, data)
         reason = clean_text(data.reason)
-        if not reason:
-            raise ValidationError.single("reason", "Say why the money is given back.")
-        if len(reason) > MAX_NOTE:
-            raise ValidationError.single(
-                "reason", f"The reason is too long (at most {MAX_NOTE} characters).")
+        problem = check_reason(reason, "Say why the money is given back.")
+        if problem:
+            raise ValidationError.single("reason", problem)
         ticket = _lock_ticket(uow, ticket_id, expected_version, lines=False)
         paid = invoicing.billing_in(uow, ticket).paid
         if amount > paid:

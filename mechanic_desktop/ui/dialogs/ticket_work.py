@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QTextDocument
-from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
+from PySide6.QtGui import QAction
+from PySide6.QtPrintSupport import QPrintPreviewDialog
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -84,7 +84,7 @@ from mechanic_desktop.ui.models.columns import money
 from mechanic_desktop.ui.models.jobs import ID_ROLE, JOB_ROLE, KIND_ROLE, JobsModel
 from mechanic_desktop.ui.operations import alive
 from mechanic_desktop.ui.permission_gate import gate, reason
-from mechanic_desktop.ui.screen_fit import fit_to_screen
+from mechanic_desktop.ui.print_preview import open_preview
 
 
 def pdf_file_name(title: str) -> str:
@@ -132,7 +132,6 @@ class TicketWorkPanel(QWidget):
         self.authorisation_dialog: AuthorisationDialog | None = None
         self.reason_dialog: ReasonDialog | None = None
         self.preview: QPrintPreviewDialog | None = None
-        self.printer: QPrinter | None = None
         self.last_pdf: Path | None = None
 
         layout = QVBoxLayout(self)
@@ -853,20 +852,7 @@ class TicketWorkPanel(QWidget):
         self._document(kind, self._preview)
 
     def _preview(self, html: str, title: str) -> None:
-        # QPrinter is no QObject: the panel keeps it alive as long as the preview uses it.
-        self.printer = printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        printer.setDocName(title)
-        dialog = QPrintPreviewDialog(printer, self.window())
-        dialog.setObjectName("ticketPrintPreview")
-        dialog.setWindowTitle(f"Print preview: {title}")
-        dialog.setAccessibleName(f"Print preview: {title}")
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        document = QTextDocument(dialog)
-        document.setHtml(html)
-        dialog.paintRequested.connect(document.print_)
-        fit_to_screen(dialog, 900, 760)
-        self.preview = dialog
-        dialog.open()
+        self.preview = open_preview(self.window(), html, title, "ticketPrintPreview")
 
     def export_pdf(self, kind: str) -> None:
         self._document(kind, self._export)
