@@ -126,7 +126,7 @@ def test_receivables_then_statement_by_return_prints_and_exports(
     assert column(tab.model, 1) == ["(212) 555-0100"]
     assert [column(tab.model, i)[0] for i in range(2, 7)] == [
         "20.00", "0.00", "0.00", "0.00", "20.00"]
-    assert page.receivables_summary.text().startswith("1 customers owe 20.00")
+    assert page.receivables_summary.text().startswith("1 customer owes 20.00")
     folder = _folder(tmp_path)
     save_shot(money_window, folder / "reports-receivables.png", "Ada Lovelace",
               "0–30 days", "20.00")

@@ -638,8 +638,9 @@ class ReportsPage(QWidget):
         self.tab("receivables").model.set_rows(rec.rows)
         parts = " · ".join(f"{h}: {display(v, 'money')}"
                            for h, v in zip(money_reports.AGE_HEADERS, rec.totals, strict=True))
+        who = "1 customer owes" if len(rec.rows) == 1 else f"{len(rec.rows):,} customers owe"
         self.receivables_summary.setText(
-            f"{len(rec.rows):,} customers owe {display(rec.total, 'money')} — {parts}"
+            f"{who} {display(rec.total, 'money')} — {parts}"
             if rec.rows else "Nobody owes the shop anything.")
 
     def print_receivables(self) -> None:
