@@ -130,6 +130,12 @@ def test_receivables_then_statement_by_return_prints_and_exports(
     folder = _folder(tmp_path)
     save_shot(money_window, folder / "reports-receivables.png", "Ada Lovelace",
               "0–30 days", "20.00")
+    page.choose_save = lambda *_a: str(tmp_path / "receivables.csv")
+    qtbot.mouseClick(page.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.last_export is not None, timeout=WAIT_MS)
+    with open(tmp_path / "receivables.csv", encoding="utf-8-sig") as f:
+        assert list(csv.reader(f))[1] == ["Ada Lovelace", "(212) 555-0100", "20.00", "0.00",
+                                          "0.00", "0.00", "20.00", "1"]
     tab.table.setFocus()
     tab.table.selectRow(0)
     qtbot.keyClick(tab.table, ENTER)
