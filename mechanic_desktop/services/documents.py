@@ -420,7 +420,10 @@ def _payments(billing: BillingRecord) -> str:
 
 
 def _balance_rows(billing: BillingRecord) -> list[tuple[str, str]]:
-    return [("Paid", money_text(billing.paid)),
+    invoice = billing.invoice
+    credited = ([("Credited (credit notes)", money_text(-invoice.credited))]
+                if invoice is not None and invoice.credited else [])
+    return [*credited, ("Paid", money_text(billing.paid)),
             ("<b>Balance due</b>", f"<b>{money_text(max(billing.balance, ZERO))}</b>")]
 
 
@@ -440,7 +443,7 @@ def snapshot_html(snap: dict[str, Any], billing: BillingRecord | None = None) ->
         (_e(snap["tax_label"]), _m(totals["tax"])),
         ("<b>Total</b>", f"<b>{_m(totals['total'])}</b>"),
     ]
-    if billing is not None and billing.payments:
+    if billing is not None and (billing.payments or billing.credit_notes):
         total_rows += _balance_rows(billing)
     body = _snapshot_header(snap, title, date_line) + _snapshot_jobs(snap)
     body += [_totals_table(total_rows), '<p style="clear: both">&nbsp;</p>']

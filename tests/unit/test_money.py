@@ -22,6 +22,7 @@ from mechanic_desktop.services import (
     csv_export,
     customers,
     documents,
+    invoicing,
     money_reports,
     payments,
     reports,
@@ -80,6 +81,9 @@ def test_partial_credit_notes_by_lines_and_amount_within_the_invoice_total(
         ("CN-1", D("30.00"), False)]
     assert detail.billing.invoice is not None  # still stands
     assert detail.billing.billed == D("80.00") and detail.billing.state is PaymentState.OVERPAID
+    snap = invoicing.get_invoice_snapshot(uow, invoice.id)
+    html = documents.snapshot_html(snap, detail.billing)  # the invoice reprinted
+    assert "Credited (credit notes)" in html and "-30.00" in html and "110.00" in html
     before = _counts(engine)
     # More than is left is refused, naming what is left; nothing written.
     with pytest.raises(ValidationError, match=r"more than is left to credit on invoice "
@@ -283,7 +287,6 @@ def test_seeded_money_keeps_the_balance_identity_and_gapless_numbers(
     balances owed of every age; the numbers continue with no gap from the app's."""
     from mechanic_desktop.db.models import DocumentCounter
     from mechanic_desktop.db.seed import SeedPlan, seed
-    from mechanic_desktop.services import invoicing
 
     seed(engine, SeedPlan(customers=300, tickets=4000, mechanics=4, parts=30, years=1,
                           random_seed=11))

@@ -325,10 +325,15 @@ class ReportsPage(QWidget):
         row.addWidget(self.cash_print)
         self.cash_entries_model, self.cash_entries = self._table(
             "cashUpEntries", money_reports.RECEIPT_COLUMNS, "The day's payments")
+        for column, width in enumerate((120, 70, 140, 110, 80, 110)):
+            self.cash_entries.setColumnWidth(column, width)
         self._cash: tuple[money_reports.CashUp, Any] | None = None
         self._add_tab("cash_up", "Cash-up", money_reports.CASH_UP_COLUMNS,
                       lambda uow, _p: None, self._show_cash_up, side=self.cash_entries,
                       above=bar)
+        splitter = self.findChild(QSplitter, "cash_upSplitter")
+        if splitter is not None:  # the entries have more to show than the totals
+            splitter.setSizes([420, 620])
         self._add_tab("receipts", "Receipts", money_reports.RECEIPTS_BY_DAY_COLUMNS,
                       money_reports.receipts_by_day, None)
         bar = QWidget(self)
