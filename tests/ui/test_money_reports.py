@@ -110,7 +110,13 @@ def test_cash_up_counted_cash_difference_and_print(
     qtbot.waitUntil(page.preview.isVisible, timeout=WAIT_MS)
     assert "Cash-up" in page.preview.windowTitle()
     page.preview.close()
-    # Yesterday: nothing taken.
+    # Receipts by day and method over the period (this month).
+    page.tabs.setCurrentIndex([t.key for t in page._tabs].index("receipts"))
+    receipts = page.tab("receipts").model
+    qtbot.waitUntil(lambda: receipts.loaded_once and not receipts.loading, timeout=WAIT_MS)
+    assert column(receipts, 1) == ["Card", "Cash"] and column(receipts, 3) == ["20.00", "10.00"]
+    page.tabs.setCurrentIndex([t.key for t in page._tabs].index("cash_up"))
+    # Another day (Down steps the date edit back): nothing taken.
     page.cash_day.setFocus()
     qtbot.keyClick(page.cash_day, Qt.Key.Key_Down)
     qtbot.waitUntil(lambda: not model.loading and model.rowCount() == 0
