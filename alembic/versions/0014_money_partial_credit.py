@@ -101,5 +101,8 @@ def downgrade() -> None:
     with op.batch_alter_table("shop_settings") as batch:
         batch.drop_column("payment_methods")
     op.drop_index("ix_service_tickets_owed", table_name="service_tickets")
-    with op.batch_alter_table("service_tickets") as batch:
-        batch.drop_column("owed")
+    if op.get_bind().dialect.name == "sqlite":
+        # In place (SQLite 3.35+): a rebuilt table would lose service_tickets' triggers.
+        op.execute("ALTER TABLE service_tickets DROP COLUMN owed")
+    else:
+        op.drop_column("service_tickets", "owed")
