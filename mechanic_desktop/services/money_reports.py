@@ -367,6 +367,8 @@ RECEIPTS_BY_DAY_COLUMNS = (
     Column("Entries", lambda r: r.count, "int"),
     Column("Net", lambda r: r.net, "money"),
 )
+
+
 def _bucket(i: int) -> Any:
     return lambda r: r.buckets[i]
 

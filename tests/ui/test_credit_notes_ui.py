@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from mechanic_desktop.db.unit_of_work import UnitOfWork
-from mechanic_desktop.services import payments, tickets, workflow
+from mechanic_desktop.services import money_reports, payments, tickets, workflow
 from mechanic_desktop.services import shop as shop_module
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs.credit_note import ApplyCreditDialog, CreditNoteDialog
@@ -138,3 +138,77 @@ def test_shop_method_rounded_amount_then_customer_credit_pays_a_later_ticket(
     qtbot.keyClick(apply.amount, ENTER)
     qtbot.waitUntil(lambda: box.state.text() == "Paid", timeout=WAIT_MS)
     assert payments.customer_credit(arrange, shop.ada.id) == 30 - due
+
+
+def test_deposit_to_zero_balance_then_the_statement_shows_every_step(
+    qtbot: QtBot, ui: UiContext, shop: Shop, arrange: UnitOfWork, prompts: FakePrompts,
+) -> None:
+    """As a service writer and the administrator would: a deposit on the estimate, the
+    work done, the invoice posted (on account), a partial card payment, the rest in
+    cash → Paid; a credit note for one part, its money refunded; the customer's
+    statement lists every step and ends at zero."""
+    t = shop.ticket
+    dialog = open_ticket(qtbot, ui, shop)
+    work = work_of(dialog)
+    box = work.payments_box
+
+    def pay(amount: str, card: bool = False, refund: bool = False) -> None:
+        button = box.refund_button if refund else box.take_button
+        qtbot.mouseClick(button, LEFT)
+        qtbot.waitUntil(lambda: isinstance(box.dialog, PaymentDialog)
+                        and box.dialog.isVisible(), timeout=WAIT_MS)
+        dialog_ = box.dialog
+        assert isinstance(dialog_, PaymentDialog)
+        dialog_.amount.selectAll()
+        qtbot.keyClicks(dialog_.amount, amount)
+        if card:
+            dialog_.method.setCurrentIndex(dialog_.method.findData("card"))
+            qtbot.keyClicks(dialog_.reference, "4242")
+        if refund:
+            qtbot.keyClicks(dialog_.reason, "Part returned")
+        before = box.list.topLevelItemCount()
+        qtbot.keyClick(dialog_.amount, ENTER)
+        qtbot.waitUntil(lambda: box.list.topLevelItemCount() == before + 1, timeout=WAIT_MS)
+
+    pay("20.00")  # the deposit, before any work
+    detail = workflow.get_ticket_detail(arrange, t.id)
+    detail = workflow.add_part_lines(arrange, t.id, [(shop.oil.id, 4), (shop.filter.id, 1)],
+                                     detail.ticket.version)
+    version = factories.authorise(arrange, t.id).ticket.version
+    version = workflow.set_status(arrange, t.id, "in_progress", version).ticket.version
+    workflow.set_status(arrange, t.id, "completed", version)
+    dialog.close()  # the work was done at the bay; the desk opens the ticket again
+    dialog = open_ticket(qtbot, ui, shop)
+    work = work_of(dialog)
+    box = work.payments_box
+    assert dialog.status.text() == "Completed"
+    qtbot.mouseClick(work.status_buttons["closed"], LEFT)  # Invoice, on account
+    qtbot.waitUntil(lambda: dialog.status.text() == "Closed", timeout=WAIT_MS)
+    total = work.detail.billing.invoice.total
+    pay("30.00", card=True)
+    rest = total - 50
+    pay(f"{rest:.2f}")
+    qtbot.waitUntil(lambda: box.state.text() == "Paid", timeout=WAIT_MS)
+    # A credit note for the filter (its line with tax), then its money back.
+    qtbot.mouseClick(box.issue_credit_button, LEFT)
+    qtbot.waitUntil(lambda: isinstance(box.dialog, CreditNoteDialog)
+                    and box.dialog.isVisible(), timeout=WAIT_MS)
+    note = box.dialog
+    assert isinstance(note, CreditNoteDialog)
+    filter_row = next(i for i in range(note.lines.topLevelItemCount())
+                      if "Oil filter" in note.lines.topLevelItem(i).text(0))
+    note.lines.setFocus()
+    note.lines.setCurrentItem(note.lines.topLevelItem(filter_row))
+    qtbot.keyClick(note.lines, Qt.Key.Key_Space)
+    credited = note.amount.text()
+    qtbot.keyClicks(note.reason, "Filter not needed")
+    qtbot.keyClick(note.reason, ENTER)
+    qtbot.waitUntil(lambda: box.state.text().startswith("Overpaid"), timeout=WAIT_MS)
+    assert box.state.text().startswith(f"Overpaid: {credited}")
+    pay(credited, refund=True)
+    qtbot.waitUntil(lambda: box.state.text() == "Paid", timeout=WAIT_MS)
+    statement = money_reports.statement(arrange, shop.ada.id)
+    assert [(x.kind, x.document) for x in statement.lines] == [
+        ("Payment", ""), ("Invoice", "INV-1"), ("Payment", ""), ("Payment", ""),
+        ("Credit note", "CN-1"), ("Refund", "")]
+    assert statement.balance == 0
