@@ -9,16 +9,31 @@ from __future__ import annotations
 import ipaddress
 import re
 import sqlite3
+import time
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
-from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, NoSuchModuleError
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
+from mechanic_desktop.db.round_trips import ping_happened
 from mechanic_desktop.domain.errors import DatabaseUnavailable
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+
+#: TCP keepalives (libpq settings) for every PostgreSQL connection, the pool's and the
+#: change listener's: a router or NAT drops a connection it saw idle for minutes; a probe
+#: every 30 s keeps it open, and a dead peer is noticed in about a minute.
+KEEPALIVES: dict[str, int] = {
+    "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3,
+}
+
+#: A pooled PostgreSQL connection idle this long is pinged before it is handed out; one
+#: used more recently is trusted (a ping is a network round trip per unit of work, and
+#: the keepalives above watch the idle ones). A connection that died meanwhile fails its
+#: transaction's first statement: nothing was written, and the pool replaces it.
+PING_AFTER_IDLE_S = 20.0
 
 
 _PORT_IN_URL = re.compile(r"@[^/:@]*:(?P<port>[^/?@]*)(?:[/?]|$)")
@@ -110,6 +125,26 @@ def _sqlite_on_begin(conn: Any) -> None:
     conn.exec_driver_sql(mode)
 
 
+def _ping_when_idle(engine: Engine) -> None:
+    """Ping a pooled connection before use only when it sat idle (``PING_AFTER_IDLE_S``)."""
+
+    def checkin(_dbapi: Any, record: ConnectionPoolEntry) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    def checkout(dbapi: Any, record: ConnectionPoolEntry, _proxy: PoolProxiedConnection) -> None:
+        idle_since = record.info.pop("idle_since", None)
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_S:
+            return
+        ping_happened(engine)
+        try:
+            engine.dialect.do_ping(dbapi)
+        except Exception as exc:  # the pool discards it and connects afresh
+            raise DisconnectionError(str(exc)) from exc
+
+    event.listen(engine, "checkin", checkin)
+    event.listen(engine, "checkout", checkout)
+
+
 def make_engine(url: str | URL, **kwargs: Any) -> Engine:
     """Build the engine for ``url`` with the settings each backend needs."""
     parsed = with_default_sslmode(parse_url(url))
@@ -125,16 +160,17 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
         else:
             engine = create_engine(
                 parsed,
-                pool_pre_ping=True,
                 pool_size=5,
                 connect_args={
                     "connect_timeout": 10,
                     "application_name": "mechanic-desktop",
                     # Short OLTP queries: JIT compilation only adds latency to them.
                     "options": "-c jit=off",
+                    **KEEPALIVES,
                 },
                 **kwargs,
             )
+            _ping_when_idle(engine)
     except NoSuchModuleError:
         raise DatabaseUnavailable(f"No driver for '{parsed.drivername}' is installed.") from None
     return engine

@@ -16,13 +16,14 @@ import json
 import logging
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session, sessionmaker
 
 from mechanic_desktop.db import change_log
+from mechanic_desktop.db.engine import KEEPALIVES
 from mechanic_desktop.domain.changes import Payload
 
 if TYPE_CHECKING:  # psycopg is imported only when a listener runs (start-up time)
@@ -120,6 +121,7 @@ class ChangeListener:
                     autocommit=True,
                     connect_timeout=10,
                     application_name="mechanic-desktop-listener",
+                    **cast(dict[str, Any], KEEPALIVES),  # an idle LISTEN outlives NAT
                 ) as conn:
                     self._conn = conn
                     conn.execute(f"LISTEN {CHANNEL}")

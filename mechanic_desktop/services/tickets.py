@@ -152,7 +152,7 @@ def get_ticket(uow: UnitOfWork, ticket_id: int) -> TicketRecord:
 
 
 def list_tickets(uow: UnitOfWork, query: ListQuery) -> Page[TicketRow]:
-    with uow:
+    with uow.reading():
         rows, cursor = uow.tickets.page(query)
         names = uow.tickets.mechanic_names([r[0] for r in rows])
         return Page(

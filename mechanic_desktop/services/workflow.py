@@ -82,7 +82,7 @@ def allowed_next_statuses(status: str | TicketStatus) -> tuple[TicketStatus, ...
 
 def get_ticket_detail(uow: UnitOfWork, ticket_id: int) -> TicketDetail:
     """The ticket with its mechanic and part lines, totals and next statuses."""
-    with uow:
+    with uow.reading():
         ticket = require(uow.tickets.get(ticket_id), "Ticket", ticket_id)
         return _detail(uow, ticket)
 
