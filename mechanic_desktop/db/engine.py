@@ -145,6 +145,17 @@ def _ping_when_idle(engine: Engine) -> None:
     event.listen(engine, "checkout", checkout)
 
 
+def _notify_with_commit(engine: Engine) -> None:
+    """Open the pool's connections as db/pg_connection.py's, whose COMMIT carries the
+    change notification (imported here: psycopg loads only for a PostgreSQL database)."""
+    from mechanic_desktop.db import pg_connection
+
+    def do_connect(_dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+        return pg_connection.connect(*cargs, **cparams)
+
+    event.listen(engine, "do_connect", do_connect)
+
+
 def make_engine(url: str | URL, **kwargs: Any) -> Engine:
     """Build the engine for ``url`` with the settings each backend needs."""
     parsed = with_default_sslmode(parse_url(url))
@@ -171,6 +182,7 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
                 **kwargs,
             )
             _ping_when_idle(engine)
+            _notify_with_commit(engine)
     except NoSuchModuleError:
         raise DatabaseUnavailable(f"No driver for '{parsed.drivername}' is installed.") from None
     return engine

@@ -65,7 +65,8 @@ class RoundTrips:
             begun_lazily = id(conn) in self._open
             self._open.discard(id(conn))
             if not begun_lazily and _in_transaction(conn):
-                self.statements.append(word)
+                staged = word == "COMMIT" and getattr(_dbapi(conn), "staged", None)
+                self.statements.append("SELECT pg_notify(…); COMMIT" if staged else word)
 
         return ended
 

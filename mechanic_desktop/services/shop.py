@@ -77,7 +77,8 @@ def settings_in(uow: UnitOfWork, create: bool) -> ShopSettingsRecord:
     row = repo.settings()
     if row is not None:
         # Held for the transaction: the session keeps rows only while referenced, and
-        # one write reads the settings several times.
+        # one write reads the settings several times (services/permissions.py fetches it
+        # with the account's row and holds it under the same key).
         uow.session.info["shop_settings_row"] = row
         return to_record(row)
     if not create:

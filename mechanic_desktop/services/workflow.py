@@ -18,6 +18,7 @@ back on the shelf; open a new ticket to resume the work).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -83,7 +84,7 @@ def allowed_next_statuses(status: str | TicketStatus) -> tuple[TicketStatus, ...
 def get_ticket_detail(uow: UnitOfWork, ticket_id: int) -> TicketDetail:
     """The ticket with its mechanic and part lines, totals and next statuses."""
     with uow.reading():
-        ticket = require(uow.tickets.get(ticket_id), "Ticket", ticket_id)
+        ticket = require(uow.tickets.with_owner(ticket_id), "Ticket", ticket_id)
         return _detail(uow, ticket)
 
 
@@ -278,9 +279,12 @@ def _recompute(uow: UnitOfWork, ticket: ServiceTicket, settings: ShopSettingsRec
     ticket.total = totals.total
 
 
-def _save(uow: UnitOfWork, ticket: ServiceTicket, action: str, summary: str) -> TicketDetail:
+def _save(uow: UnitOfWork, ticket: ServiceTicket, action: str, summary: str,
+          shown: TicketDetail | None = None) -> TicketDetail:
     """Bump the ticket's version (even when only its lines changed), record who did what,
-    commit, and hand back the fresh detail."""
+    commit, and hand back the fresh detail: ``shown`` (a detail read since the last change
+    of lines, jobs and authorisations) with the ticket and its billing read anew, or
+    else all of it (each read is a round trip to a distant server)."""
     session = uow.session
     if any(isinstance(o, _LINE_TYPES) for o in (*session.new, *session.dirty, *session.deleted)):
         session.info.pop(_FRESH_LINES, None)  # lines changed after the totals were set
@@ -288,7 +292,11 @@ def _save(uow: UnitOfWork, ticket: ServiceTicket, action: str, summary: str) -> 
     audit.record(uow, action, "ticket", ticket.id, f"Ticket {ticket.number}: {summary}")
     with constraint_errors():
         uow.flush()
-        detail = _detail(uow, ticket)
+        if shown is None:
+            detail = _detail(uow, ticket)
+        else:
+            detail = replace(shown, ticket=ticket_record(ticket),
+                             billing=invoicing.billing_in(uow, ticket))
         uow.commit()
     return detail
 
@@ -478,11 +486,11 @@ def _take(
 ) -> None:
     """Take ``n`` from the shelf for the ticket, or refuse naming what is left. The
     refusal leaves the transaction to be rolled back, so nothing of it is kept."""
-    if stock.take(part_id, n) is None:
+    if not stock.take_recorded(part_id, n, "ticket", ticket_id=ticket.id,
+                               staff_user_id=uow.actor_id):
         fresh = stock.snapshots([part_id]).get(part_id)
         left = fresh.quantity_on_hand if fresh is not None else 0
         raise ShortStock({part_id: (sku, max(0, left), n)})
-    stock.record(part_id, -n, "ticket", ticket_id=ticket.id, staff_user_id=uow.actor_id)
 
 
 def add_part_lines(
@@ -808,14 +816,18 @@ def set_status(
         elif new is TicketStatus.CLOSED:
             ticket.closed_at = utcnow()
         ticket.status = new.value
+        shown = None
         if new is TicketStatus.CLOSED:
-            summary += _post(uow, ticket, on_account)
-        return _save(uow, ticket, "status", summary)
+            posted, shown = _post(uow, ticket, on_account)
+            summary += posted
+        return _save(uow, ticket, "status", summary, shown)
 
 
-def _post(uow: UnitOfWork, ticket: ServiceTicket, on_account: bool) -> str:
+def _post(uow: UnitOfWork, ticket: ServiceTicket, on_account: bool
+          ) -> tuple[str, TicketDetail]:
     """Post the closing ticket's invoice; refuse a balance due unless an administrator
-    closes it on account. Returns what the audit trail adds."""
+    closes it on account. Returns what the audit trail adds, and the detail the invoice
+    was made from."""
     settings = settings_in(uow, create=True)
     uow.flush()
     detail = _detail(uow, ticket)
@@ -829,7 +841,7 @@ def _post(uow: UnitOfWork, ticket: ServiceTicket, on_account: bool) -> str:
         require_permission(uow, Action.CLOSE_ON_ACCOUNT)
     invoice = invoicing.post_invoice(uow, ticket, detail, settings, on_account=due > 0)
     account = f", on account ({money_text(due)} due)" if due > 0 else ""
-    return f"; invoice {invoice.label} posted, {money_text(invoice.total)}{account}"
+    return f"; invoice {invoice.label} posted, {money_text(invoice.total)}{account}", detail
 
 
 def reopen_ticket(
