@@ -905,6 +905,25 @@ class StockRepository:
         ).all()
         return {r[0]: PartSnapshot(*r) for r in rows}
 
+    def snapshots_on_job(
+        self, part_ids: Sequence[int], job_id: int
+    ) -> tuple[dict[int, PartSnapshot], dict[tuple[int, bool], TicketPart]]:
+        """``snapshots`` of the parts, and the job's lines of those parts by (part id,
+        on special order), in one query (a round trip to a distant server)."""
+        if not part_ids:
+            return {}, {}
+        rows = self.session.execute(
+            select(_PARTS.c.id, _PARTS.c.sku, _PARTS.c.name, _PARTS.c.unit_price,
+                   _PARTS.c.quantity_on_hand, TicketPart)
+            .outerjoin(TicketPart, and_(TicketPart.part_id == _PARTS.c.id,
+                                        TicketPart.job_id == job_id))
+            .where(_PARTS.c.id.in_(sorted(set(part_ids))))
+            .order_by(_PARTS.c.id, TicketPart.id)
+        ).all()
+        snapshots = {r[0]: PartSnapshot(*r[:5]) for r in rows}
+        lines = {(r[5].part_id, r[5].ordered): r[5] for r in rows if r[5] is not None}
+        return snapshots, lines
+
     def on_hand_for_update(self, part_id: int) -> int | None:
         """The current count, row-locked until the transaction ends (PostgreSQL)."""
         return self.session.scalar(

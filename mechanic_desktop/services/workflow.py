@@ -523,10 +523,8 @@ def add_part_lines(
         ticket = _lock_ticket(uow, ticket_id, expected_version, lines=True)
         job = _job_of(uow, ticket, job_id)
         taking = JobStatus(job.status).counts
-        repo, stock = WorkflowRepository(uow.session), StockRepository(uow.session)
-        snapshots = stock.snapshots(list(wanted))
-        lines = {(tp.part_id, tp.ordered): tp
-                 for tp, _, _ in repo.part_lines(ticket_id) if tp.job_id == job.id}
+        stock = StockRepository(uow.session)
+        snapshots, lines = stock.snapshots_on_job(list(wanted), job.id)
         fields: dict[str, str] = {}
         short: dict[int, tuple[str, int, int]] = {}
         for part_id, quantity in wanted.items():
