@@ -753,6 +753,10 @@ TICKETS = ListSpec(
 )
 
 
+#: ``session.info`` key holding the shop settings row for the transaction (the session
+#: keeps a row only while it is referenced; services/shop.py ``settings_in`` reads it).
+SETTINGS_ROW = "shop_settings_row"
+
 #: Load options bringing a ticket's vehicle and customer with it.
 _WITH_OWNER = (joinedload(ServiceTicket.vehicle, innerjoin=True),
                joinedload(ServiceTicket.customer, innerjoin=True))
@@ -764,10 +768,23 @@ class TicketRepository(Repository[ServiceTicket]):
     def next_number(self) -> int:
         return int(self.session.scalar(select(func.max(ServiceTicket.number))) or 0) + 1
 
-    def with_owner(self, ticket_id: int) -> ServiceTicket | None:
-        """The ticket with its vehicle and customer, in one query (each is a round trip
-        to a distant server)."""
-        return self.session.get(ServiceTicket, ticket_id, options=_WITH_OWNER)
+    def with_owner(self, ticket_id: int, *, settings: bool = False) -> ServiceTicket | None:
+        """The ticket with its vehicle and customer (and the shop settings row, held in
+        ``session.info`` for ``settings_in``), in one query: each is a round trip to a
+        distant server."""
+        if not settings:
+            return self.session.get(ServiceTicket, ticket_id, options=_WITH_OWNER)
+        row = self.session.execute(
+            select(ServiceTicket, ShopSettings).options(*_WITH_OWNER)
+            .outerjoin(ShopSettings, ShopSettings.id == 1)
+            .where(ServiceTicket.id == ticket_id)
+        ).first()
+        if row is None:
+            return None
+        if row[1] is not None:
+            self.session.info[SETTINGS_ROW] = row[1]
+        ticket: ServiceTicket = row[0]
+        return ticket
 
     def page(self, query: ListQuery) -> tuple[list[Any], tuple[Any, ...] | None]:
         return fetch_page(self.session, TICKETS, query)

@@ -22,6 +22,7 @@ posting at once queue on the row.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Boolean, Integer, String, literal, select, union_all
@@ -141,6 +142,17 @@ def billing_in(uow: UnitOfWork, ticket: ServiceTicket) -> BillingRecord:
         billed=billed,
         paid=sum((p.amount for p in payments), ZERO),
     )
+
+
+def with_posted(billing: BillingRecord, invoice: Invoice) -> BillingRecord:
+    """``billing`` (read before ``invoice`` was posted) with it, as ``billing_in`` would
+    read it now, without reading it again: the invoice stands, so the ticket is billed
+    Σ invoices − Σ credit notes."""
+    invoices = (*billing.invoices, InvoiceRecord(
+        invoice.id, invoice.label, invoice.posted_at, invoice.total, bool(invoice.on_account)))
+    billed = (sum((i.total for i in invoices), ZERO)
+              - sum((n.amount for n in billing.credit_notes), ZERO))
+    return replace(billing, invoices=invoices, billed=billed)
 
 
 def standing_invoice(uow: UnitOfWork, ticket_id: int) -> Invoice | None:

@@ -16,15 +16,15 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from mechanic_desktop.db.models import ShopSettings, StaffUser
+from mechanic_desktop.db.repositories import SETTINGS_ROW
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.errors import PermissionDenied, RightsRevoked
 from mechanic_desktop.domain.permissions import Action, allowed, refusal
 from mechanic_desktop.domain.staff import Actor, Role
 
-#: ``session.info`` keys: the account row this transaction read (id, role, active,
-#: mechanic id), and the settings row read with it (the key ``settings_in`` holds it by).
+#: ``session.info`` key: the account row this transaction read (id, role, active,
+#: mechanic id); the settings row read with it is held under ``SETTINGS_ROW``.
 _ACCOUNT_ROW = "permissions.account_row"
-SETTINGS_ROW = "shop_settings_row"
 
 
 def current_actor(uow: UnitOfWork) -> Actor | None:

@@ -84,7 +84,7 @@ def allowed_next_statuses(status: str | TicketStatus) -> tuple[TicketStatus, ...
 def get_ticket_detail(uow: UnitOfWork, ticket_id: int) -> TicketDetail:
     """The ticket with its mechanic and part lines, totals and next statuses."""
     with uow.reading():
-        ticket = require(uow.tickets.with_owner(ticket_id), "Ticket", ticket_id)
+        ticket = require(uow.tickets.with_owner(ticket_id, settings=True), "Ticket", ticket_id)
         return _detail(uow, ticket)
 
 
@@ -92,6 +92,9 @@ def get_ticket_detail(uow: UnitOfWork, ticket_id: int) -> TicketDetail:
 #: lines, parts lines). ``_save`` hands them to ``_detail`` instead of reading them again.
 _FRESH_LINES = "workflow.fresh_lines"
 _LINE_TYPES = (TicketJob, TicketMechanic, TicketPart)
+#: ``session.info`` key: the ticket whose version this transaction already bumped (an
+#: invoice is posted from it), so ``_save`` adds no second UPDATE of it.
+_BUMPED = "workflow.bumped"
 
 
 def _lines(uow: UnitOfWork, ticket_id: int) -> tuple[
@@ -282,21 +285,19 @@ def _recompute(uow: UnitOfWork, ticket: ServiceTicket, settings: ShopSettingsRec
 def _save(uow: UnitOfWork, ticket: ServiceTicket, action: str, summary: str,
           shown: TicketDetail | None = None) -> TicketDetail:
     """Bump the ticket's version (even when only its lines changed), record who did what,
-    commit, and hand back the fresh detail: ``shown`` (a detail read since the last change
-    of lines, jobs and authorisations) with the ticket and its billing read anew, or
-    else all of it (each read is a round trip to a distant server)."""
+    commit, and hand back the fresh detail: ``shown`` (a detail up to date but for the
+    ticket's own row) with the ticket as saved, or else read anew (each read is a round
+    trip to a distant server)."""
     session = uow.session
     if any(isinstance(o, _LINE_TYPES) for o in (*session.new, *session.dirty, *session.deleted)):
         session.info.pop(_FRESH_LINES, None)  # lines changed after the totals were set
-    ticket.updated_at = utcnow()
+    if session.info.pop(_BUMPED, None) != ticket.id:  # not a second UPDATE for nothing
+        ticket.updated_at = utcnow()
     audit.record(uow, action, "ticket", ticket.id, f"Ticket {ticket.number}: {summary}")
     with constraint_errors():
         uow.flush()
-        if shown is None:
-            detail = _detail(uow, ticket)
-        else:
-            detail = replace(shown, ticket=ticket_record(ticket),
-                             billing=invoicing.billing_in(uow, ticket))
+        detail = (_detail(uow, ticket) if shown is None
+                  else replace(shown, ticket=ticket_record(ticket)))
         uow.commit()
     return detail
 
@@ -827,7 +828,9 @@ def _post(uow: UnitOfWork, ticket: ServiceTicket, on_account: bool
     closes it on account. Returns what the audit trail adds, and the detail the invoice
     was made from."""
     settings = settings_in(uow, create=True)
+    ticket.updated_at = utcnow()  # the version is bumped now, once (see _save)
     uow.flush()
+    uow.session.info[_BUMPED] = ticket.id
     detail = _detail(uow, ticket)
     due = detail.totals.total - detail.billing.paid
     if due > 0:
@@ -839,7 +842,8 @@ def _post(uow: UnitOfWork, ticket: ServiceTicket, on_account: bool
         require_permission(uow, Action.CLOSE_ON_ACCOUNT)
     invoice = invoicing.post_invoice(uow, ticket, detail, settings, on_account=due > 0)
     account = f", on account ({money_text(due)} due)" if due > 0 else ""
-    return f"; invoice {invoice.label} posted, {money_text(invoice.total)}{account}", detail
+    posted = replace(detail, billing=invoicing.with_posted(detail.billing, invoice))
+    return f"; invoice {invoice.label} posted, {money_text(invoice.total)}{account}", posted
 
 
 def reopen_ticket(
