@@ -158,3 +158,20 @@ def test_connections_keep_alive_through_idle_nat_timeouts(
         listener.stop()
     listening = [dsn for dsn in seen if "mechanic-desktop-listener" in dsn]
     assert listening and all("keepalives_idle=30" in dsn for dsn in listening)
+
+
+def test_the_latency_proxy_delays_each_exchange_and_counts_them(pg_engine: Engine) -> None:
+    from benchmarks.latency_proxy import LatencyProxy
+
+    with pytest.raises(ValueError, match="this machine"):
+        LatencyProxy(5432, target_host="192.0.2.1")
+    url = pg_engine.url
+    with LatencyProxy(url.port or 5432, rtt_ms=40, max_seconds=60) as proxy:
+        far = proxy.url(url.render_as_string(hide_password=False)).replace("+psycopg", "")
+        with psycopg.connect(far, autocommit=True) as conn:
+            turns = proxy.turns
+            started = time.perf_counter()
+            conn.execute("SELECT 1").fetchone()
+            elapsed = time.perf_counter() - started
+            assert proxy.turns - turns == 1
+    assert 0.04 <= elapsed < 1.0
