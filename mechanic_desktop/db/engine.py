@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import select
 import sqlite3
 import time
 from typing import Any
@@ -29,10 +30,11 @@ KEEPALIVES: dict[str, int] = {
     "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3,
 }
 
-#: A pooled PostgreSQL connection idle this long is pinged before it is handed out; one
-#: used more recently is trusted (a ping is a network round trip per unit of work, and
-#: the keepalives above watch the idle ones). A connection that died meanwhile fails its
-#: transaction's first statement: nothing was written, and the pool replaces it.
+#: A pooled PostgreSQL connection idle this long is pinged before it is handed out (a
+#: ping is a network round trip per unit of work). One used more recently is pinged only
+#: when the server has said something unasked: a server that ends a connection (restart,
+#: administrator) sends its reason and closes it, which makes the socket readable; a
+#: quiet network drop is left to the keepalives above and to this idle limit.
 PING_AFTER_IDLE_S = 20.0
 
 
@@ -125,6 +127,15 @@ def _sqlite_on_begin(conn: Any) -> None:
     conn.exec_driver_sql(mode)
 
 
+def _spoke_unasked(dbapi: Any) -> bool:
+    """Whether an idle connection's socket has something to read (no round trip)."""
+    try:
+        readable, _, _ = select.select([dbapi.fileno()], [], [], 0)
+    except (OSError, ValueError):  # closed already
+        return True
+    return bool(readable)
+
+
 def _ping_when_idle(engine: Engine) -> None:
     """Ping a pooled connection before use only when it sat idle (``PING_AFTER_IDLE_S``)."""
 
@@ -133,7 +144,9 @@ def _ping_when_idle(engine: Engine) -> None:
 
     def checkout(dbapi: Any, record: ConnectionPoolEntry, _proxy: PoolProxiedConnection) -> None:
         idle_since = record.info.pop("idle_since", None)
-        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_S:
+        if idle_since is None:
+            return  # just connected
+        if time.monotonic() - idle_since < PING_AFTER_IDLE_S and not _spoke_unasked(dbapi):
             return
         ping_happened(engine)
         try:

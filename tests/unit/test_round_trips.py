@@ -134,6 +134,23 @@ def test_a_pooled_connection_is_pinged_only_after_sitting_idle(
     assert trips(pg_engine, lambda: pg_engine.connect().close()) == ["ping"]
 
 
+def test_a_pooled_connection_the_server_ended_is_replaced_before_use(pg_engine: Engine) -> None:
+    pg_engine.dispose()  # the pool holds only the connection made next
+    with pg_engine.connect() as conn:  # back in the pool, fresh (no ping for 20 s)
+        pid = conn.execute(text("SELECT pg_backend_pid()")).scalar()
+    url = pg_engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(url, autocommit=True) as admin:  # the server ends it
+        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        deadline = time.monotonic() + 5
+        while admin.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s",
+                            (pid,)).fetchone() and time.monotonic() < deadline:
+            time.sleep(0.05)
+    sent = trips(pg_engine, lambda: pg_engine.connect().close())
+    assert sent == ["ping"]  # it said goodbye: checked, found dead, replaced
+    with pg_engine.connect() as conn:
+        assert conn.execute(text("SELECT 1")).scalar() == 1
+
+
 def test_connections_keep_alive_through_idle_nat_timeouts(
     pg_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
