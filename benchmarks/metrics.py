@@ -713,6 +713,81 @@ def soak_anomalies(b: Bench) -> Result:
                   {"invariants_held": held, "check": found["invariants"]})
 
 
+# --------------------------------------------------------------------------- distance
+
+
+def _wan(b: Bench) -> dict[str, Any]:
+    """Every action through the latency proxy, once per run (benchmarks/wan.py)."""
+    from benchmarks import wan
+
+    if "wan" not in b.memo:
+        b.memo["wan"] = wan.guarded(lambda: wan.measure(b.url, b.repetitions, _say))
+    found: dict[str, Any] = b.memo["wan"]
+    return found
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _trips_note(figure: dict[str, Any]) -> str:
+    over = "" if figure["round_trips"] <= figure["budget"] else " OVER BUDGET"
+    return (f"{figure['round_trips']} round trips (budget {figure['budget']}{over}; proxy "
+            f"saw {figure['proxy_turns']}): " + " | ".join(figure["statements"]))
+
+
+def _wan_metric(name: str, action: str, target: float, what: str, key: str = "median_ms"
+                ) -> None:
+    def measure(b: Bench) -> Result:
+        if b.backend != "postgresql":
+            return Result(None, "the network is PostgreSQL's: SQLite is a file on this desk")
+        found = _wan(b)
+        if "error" in found:
+            return Result(None, found["error"])
+        figure = found[action]
+        note = _trips_note(figure) if figure["statements"] else (
+            f"proxy saw {figure['proxy_turns']} round trips")
+        if action == "startup":
+            note += (f"; sign-in took {figure['login_ms']:.0f} ms of it (argon2id hashing "
+                     "on purpose included)")
+        return Result(figure[key], f"at {found['rtt_ms']:g} ms round trip; {note}",
+                      {"round_trips": figure["round_trips"], "budget": figure["budget"],
+                       "statements": figure["statements"],
+                       "proxy_turns": figure["proxy_turns"]})
+
+    metric(name, "ms", target, f"{what}, through a loopback proxy adding a 20 ms round "
+           f"trip ({'p95' if key == 'p95_ms' else 'median'}; PostgreSQL only)")(measure)
+
+
+_wan_metric("wan_startup_ms", "startup", 1000,
+            "connect + sign in + first page of tickets")
+_wan_metric("wan_first_page_ms", "first_page", 150, "tickets, first page")
+_wan_metric("wan_search_p95_ms", "search", 150, "the front desk's searches", "p95_ms")
+_wan_metric("wan_open_ticket_ms", "open_ticket", 150, "open a ticket (its detail)")
+_wan_metric("wan_add_part_p95_ms", "add_part", 150, "add one part line", "p95_ms")
+_wan_metric("wan_status_change_ms", "status_change", 150, "In progress → Open")
+_wan_metric("wan_save_ticket_ms", "save_ticket", 150, "the ticket editor's Save")
+_wan_metric("wan_post_invoice_ms", "post_invoice", 150, "close a ticket, posting its invoice")
+
+
+@metric("round_trips", "", 5, "most exchanges with the server of any desk action above "
+        "(budget: reads 3, writes 5; PostgreSQL only)")
+def round_trips(b: Bench) -> Result:
+    if b.backend != "postgresql":
+        return Result(None, "PostgreSQL only")
+    found = _wan(b)
+    if "error" in found:
+        return Result(None, found["error"])
+    actions = {k: v for k, v in found.items() if isinstance(v, dict) and v.get("statements")}
+    lines = [f"{k}: {v['round_trips']} (budget {v['budget']})" for k, v in actions.items()]
+    over = [k for k, v in actions.items() if v["round_trips"] > v["budget"]]
+    for k, v in actions.items():
+        _say(f"round trips of {k} ({v['round_trips']}):\n    " + "\n    ".join(v["statements"]))
+    return Result(max(v["round_trips"] for v in actions.values()),
+                  "; ".join(lines) + (f"; over budget: {', '.join(over)}" if over else ""),
+                  {k: v["round_trips"] for k, v in actions.items()})
+
+
 # --------------------------------------------------------------------------- bundle
 
 

@@ -46,8 +46,18 @@ ACTIVE = ("open", "in_progress")
 # --------------------------------------------------------------------------- one desk
 
 
+#: Called with True just before a timed call and with False just after it (the wan
+#: figures count that call's round trips).
+Timed = Callable[[bool], None]
+
+
+def _untimed(_starting: bool) -> None:
+    pass
+
+
 def add_part_samples(
-    uow: UnitOfWork, samples: int = 200, warm_up: int = 20, seed: int = 11
+    uow: UnitOfWork, samples: int = 200, warm_up: int = 20, seed: int = 11,
+    timed: Timed = _untimed,
 ) -> tuple[list[float], dict[str, int]]:
     """Wall times (ms) of ``add_part_lines`` on seeded active tickets, one part with
     stock at a time. Each add is undone (untimed) so the shelf and the ticket end as
@@ -67,6 +77,7 @@ def add_part_samples(
         ticket_id, part_id = rng.choice(ticket_ids), rng.choice(part_ids)
         before = workflow.get_ticket_detail(uow, ticket_id)  # the desk opens the ticket
         had = {p.part_id: p.quantity for p in before.parts}
+        timed(True)
         started = time.perf_counter()
         try:
             after = workflow.add_part_lines(
@@ -74,6 +85,8 @@ def add_part_samples(
         except ValidationError:
             counts["refused"] += 1  # short on the shelf after all: not a sample
             continue
+        finally:
+            timed(False)
         elapsed = (time.perf_counter() - started) * 1000
         line = next(p for p in after.parts if p.part_id == part_id)
         if part_id in had:
@@ -125,6 +138,7 @@ def add_canned_job_samples(
 
 def post_invoice_samples(
     uow: UnitOfWork, samples: int = 100, warm_up: int = 10, seed: int = 13,
+    timed: Timed = _untimed,
 ) -> tuple[list[float], dict[str, int]]:
     """Wall times (ms) of closing a seeded completed ticket, which posts its invoice
     (next number under the counter's row lock, snapshot of the lines, on account: the
@@ -143,6 +157,7 @@ def post_invoice_samples(
     while len(times) < samples:
         ticket_id = rng.choice(ticket_ids)
         before = workflow.get_ticket_detail(uow, ticket_id)  # the desk opens the ticket
+        timed(True)
         started = time.perf_counter()
         try:
             closed = workflow.set_status(uow, ticket_id, "closed", before.ticket.version,
@@ -153,6 +168,8 @@ def post_invoice_samples(
             if not ticket_ids:
                 raise
             continue
+        finally:
+            timed(False)
         elapsed = (time.perf_counter() - started) * 1000
         reopened = workflow.reopen_ticket(uow, ticket_id, "bench", closed.ticket.version,
                                           credit_note=True)

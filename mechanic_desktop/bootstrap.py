@@ -19,7 +19,13 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 
-from mechanic_desktop.db.engine import check_connection, describe, make_engine, parse_url
+from mechanic_desktop.db.engine import (
+    check_connection,
+    describe,
+    make_engine,
+    parse_url,
+    quick_connection,
+)
 from mechanic_desktop.db.local_files import DatabaseLock, lock_database, network_share_reason
 from mechanic_desktop.db.migrations import upgrade
 from mechanic_desktop.domain.errors import DatabaseUnavailable
@@ -61,7 +67,7 @@ class AppContext:
     def has_staff(self) -> bool:
         """Whether any account exists yet (else the first run creates one): one plain
         query, so the first window can be chosen before the ORM is loaded."""
-        with self.engine.connect() as conn:
+        with quick_connection(self.engine) as conn:
             return conn.execute(text("SELECT 1 FROM staff_users LIMIT 1")).first() is not None
 
     def close(self) -> None:

@@ -8,17 +8,34 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import select
 import sqlite3
+import time
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
-from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, NoSuchModuleError
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
+from mechanic_desktop.db.round_trips import ping_happened
 from mechanic_desktop.domain.errors import DatabaseUnavailable
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+
+#: TCP keepalives (libpq settings) for every PostgreSQL connection, the pool's and the
+#: change listener's: a router or NAT drops a connection it saw idle for minutes; a probe
+#: every 30 s keeps it open, and a dead peer is noticed in about a minute.
+KEEPALIVES: dict[str, int] = {
+    "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3,
+}
+
+#: A pooled PostgreSQL connection idle this long is pinged before it is handed out (a
+#: ping is a network round trip per unit of work). One used more recently is pinged only
+#: when the server has said something unasked: a server that ends a connection (restart,
+#: administrator) sends its reason and closes it, which makes the socket readable; a
+#: quiet network drop is left to the keepalives above and to this idle limit.
+PING_AFTER_IDLE_S = 20.0
 
 
 _PORT_IN_URL = re.compile(r"@[^/:@]*:(?P<port>[^/?@]*)(?:[/?]|$)")
@@ -110,6 +127,56 @@ def _sqlite_on_begin(conn: Any) -> None:
     conn.exec_driver_sql(mode)
 
 
+def _spoke_unasked(dbapi: Any) -> bool:
+    """Whether an idle connection's socket has something to read (no round trip)."""
+    try:
+        readable, _, _ = select.select([dbapi.fileno()], [], [], 0)
+    except (OSError, ValueError):  # closed already
+        return True
+    return bool(readable)
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Ping a pooled connection before use only when it sat idle (``PING_AFTER_IDLE_S``)."""
+
+    def checkin(_dbapi: Any, record: ConnectionPoolEntry) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    def checkout(dbapi: Any, record: ConnectionPoolEntry, _proxy: PoolProxiedConnection) -> None:
+        idle_since = record.info.pop("idle_since", None)
+        if idle_since is None:
+            return  # just connected
+        if time.monotonic() - idle_since < PING_AFTER_IDLE_S and not _spoke_unasked(dbapi):
+            return
+        ping_happened(engine)
+        try:
+            engine.dialect.do_ping(dbapi)
+        except Exception as exc:  # the pool discards it and connects afresh
+            raise DisconnectionError(str(exc)) from exc
+
+    event.listen(engine, "checkin", checkin)
+    event.listen(engine, "checkout", checkout)
+
+
+def _notify_with_commit(engine: Engine) -> None:
+    """Open the pool's connections as db/pg_connection.py's, whose COMMIT carries the
+    change notification (imported here: psycopg loads only for a PostgreSQL database)."""
+    from mechanic_desktop.db import pg_connection
+
+    def do_connect(_dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+        connection = pg_connection.connect(*cargs, **cparams)
+        # SQLAlchemy's first look at the server (version, schema, settings) then needs
+        # no BEGIN and ROLLBACK of its own; ``connected`` sets transactions back.
+        connection.autocommit = True
+        return connection
+
+    def connected(dbapi: Any, _record: Any) -> None:
+        dbapi.autocommit = False
+
+    event.listen(engine, "do_connect", do_connect)
+    event.listen(engine, "connect", connected)
+
+
 def make_engine(url: str | URL, **kwargs: Any) -> Engine:
     """Build the engine for ``url`` with the settings each backend needs."""
     parsed = with_default_sslmode(parse_url(url))
@@ -125,16 +192,20 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
         else:
             engine = create_engine(
                 parsed,
-                pool_pre_ping=True,
                 pool_size=5,
+                # No hstore columns: skip looking the type up at every first connection.
+                use_native_hstore=False,
                 connect_args={
                     "connect_timeout": 10,
                     "application_name": "mechanic-desktop",
                     # Short OLTP queries: JIT compilation only adds latency to them.
                     "options": "-c jit=off",
+                    **KEEPALIVES,
                 },
                 **kwargs,
             )
+            _ping_when_idle(engine)
+            _notify_with_commit(engine)
     except NoSuchModuleError:
         raise DatabaseUnavailable(f"No driver for '{parsed.drivername}' is installed.") from None
     return engine
@@ -205,10 +276,19 @@ def known_connection_problem(exc: BaseException, url: URL) -> str | None:
     return None
 
 
+def quick_connection(engine: Engine) -> Connection:
+    """A connection for a single read at start-up: on PostgreSQL outside a transaction
+    (no BEGIN and ROLLBACK: two round trips fewer to a distant server)."""
+    conn = engine.connect()
+    if engine.dialect.name == "postgresql":
+        conn.execution_options(isolation_level="AUTOCOMMIT")
+    return conn
+
+
 def check_connection(engine: Engine) -> None:
     """Open one connection and run ``SELECT 1``; raise ``DatabaseUnavailable`` if it fails."""
     try:
-        with engine.connect() as conn:
+        with quick_connection(engine) as conn:
             conn.execute(text("SELECT 1"))
     except (DBAPIError, sqlite3.Error, OSError) as exc:
         raise DatabaseUnavailable(explain_connection_error(exc, engine.url)) from exc

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, inspect, text
 
+from mechanic_desktop.db.engine import quick_connection
 from mechanic_desktop.db.local_files import backup_sqlite
 from mechanic_desktop.domain.errors import SchemaTooNew
 
@@ -59,7 +60,7 @@ def current_revision(connection: Connection) -> str | None:
 
 def upgrade(engine: Engine) -> Path | None:
     """Upgrade to the app's schema; return the backup made first (SQLite only), if any."""
-    with engine.connect() as conn:
+    with quick_connection(engine) as conn:
         current = current_revision(conn)
     if current == HEAD:
         return None

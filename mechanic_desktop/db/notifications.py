@@ -1,7 +1,8 @@
 """Live updates between workstations on PostgreSQL: NOTIFY on commit, LISTEN in a thread.
 
 Every committed write sends one ``pg_notify`` on ``CHANNEL`` with the transaction's
-change log (``domain.changes.Changes.payload``: entity → ids) and who wrote it.
+change log (``domain.changes.Changes.payload``: entity → ids) and who wrote it, sent
+with its COMMIT in one exchange with the server (db/pg_connection.py).
 NOTIFY is transactional, so a rolled-back write tells nobody.
 Each running app listens on a dedicated connection in a background thread (no polling:
 it blocks in the socket until a notification or its reconnect timer) and hands the
@@ -16,13 +17,14 @@ import json
 import logging
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session, sessionmaker
 
 from mechanic_desktop.db import change_log
+from mechanic_desktop.db.engine import KEEPALIVES
 from mechanic_desktop.domain.changes import Payload
 
 if TYPE_CHECKING:  # psycopg is imported only when a listener runs (start-up time)
@@ -43,9 +45,15 @@ def _send(session: Session) -> None:
     if origin:
         note["origin"] = origin  # lets the writing app skip its own notification
     message = json.dumps(note, separators=(",", ":"))
-    session.execute(
-        text("SELECT pg_notify(:channel, :message)"), {"channel": CHANNEL, "message": message}
-    )
+    raw = session.connection().connection.dbapi_connection
+    # db/pg_connection.py's connections send it with the COMMIT (a round trip fewer).
+    stage = getattr(raw, "stage_notify", None)
+    if stage is not None and not session.in_nested_transaction():
+        stage(CHANNEL, message)
+    else:
+        session.execute(
+            text("SELECT pg_notify(:channel, :message)"), {"channel": CHANNEL, "message": message}
+        )
 
 
 def _flush_and_send(session: Session) -> None:
@@ -120,6 +128,7 @@ class ChangeListener:
                     autocommit=True,
                     connect_timeout=10,
                     application_name="mechanic-desktop-listener",
+                    **cast(dict[str, Any], KEEPALIVES),  # an idle LISTEN outlives NAT
                 ) as conn:
                     self._conn = conn
                     conn.execute(f"LISTEN {CHANNEL}")

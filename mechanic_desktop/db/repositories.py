@@ -29,13 +29,14 @@ from sqlalchemy import (
     exists,
     false,
     func,
+    insert,
     literal,
     not_,
     or_,
     select,
     update,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from mechanic_desktop.db import change_log
 from mechanic_desktop.db.models import (
@@ -64,6 +65,7 @@ from mechanic_desktop.db.paging import (
     word_starts_with,
 )
 from mechanic_desktop.db.search import fragment, has_word, is_sqlite, word_prefix
+from mechanic_desktop.db.types import utcnow
 from mechanic_desktop.domain.errors import ValidationError
 from mechanic_desktop.domain.records import ListQuery
 from mechanic_desktop.domain.staff import Role
@@ -751,11 +753,38 @@ TICKETS = ListSpec(
 )
 
 
+#: ``session.info`` key holding the shop settings row for the transaction (the session
+#: keeps a row only while it is referenced; services/shop.py ``settings_in`` reads it).
+SETTINGS_ROW = "shop_settings_row"
+
+#: Load options bringing a ticket's vehicle and customer with it.
+_WITH_OWNER = (joinedload(ServiceTicket.vehicle, innerjoin=True),
+               joinedload(ServiceTicket.customer, innerjoin=True))
+
+
 class TicketRepository(Repository[ServiceTicket]):
     model = ServiceTicket
 
     def next_number(self) -> int:
         return int(self.session.scalar(select(func.max(ServiceTicket.number))) or 0) + 1
+
+    def with_owner(self, ticket_id: int, *, settings: bool = False) -> ServiceTicket | None:
+        """The ticket with its vehicle and customer (and the shop settings row, held in
+        ``session.info`` for ``settings_in``), in one query: each is a round trip to a
+        distant server."""
+        if not settings:
+            return self.session.get(ServiceTicket, ticket_id, options=_WITH_OWNER)
+        row = self.session.execute(
+            select(ServiceTicket, ShopSettings).options(*_WITH_OWNER)
+            .outerjoin(ShopSettings, ShopSettings.id == 1)
+            .where(ServiceTicket.id == ticket_id)
+        ).first()
+        if row is None:
+            return None
+        if row[1] is not None:
+            self.session.info[SETTINGS_ROW] = row[1]
+        ticket: ServiceTicket = row[0]
+        return ticket
 
     def page(self, query: ListQuery) -> tuple[list[Any], tuple[Any, ...] | None]:
         return fetch_page(self.session, TICKETS, query)
@@ -893,6 +922,25 @@ class StockRepository:
         ).all()
         return {r[0]: PartSnapshot(*r) for r in rows}
 
+    def snapshots_on_job(
+        self, part_ids: Sequence[int], job_id: int
+    ) -> tuple[dict[int, PartSnapshot], dict[tuple[int, bool], TicketPart]]:
+        """``snapshots`` of the parts, and the job's lines of those parts by (part id,
+        on special order), in one query (a round trip to a distant server)."""
+        if not part_ids:
+            return {}, {}
+        rows = self.session.execute(
+            select(_PARTS.c.id, _PARTS.c.sku, _PARTS.c.name, _PARTS.c.unit_price,
+                   _PARTS.c.quantity_on_hand, TicketPart)
+            .outerjoin(TicketPart, and_(TicketPart.part_id == _PARTS.c.id,
+                                        TicketPart.job_id == job_id))
+            .where(_PARTS.c.id.in_(sorted(set(part_ids))))
+            .order_by(_PARTS.c.id, TicketPart.id)
+        ).all()
+        snapshots = {r[0]: PartSnapshot(*r[:5]) for r in rows}
+        lines = {(r[5].part_id, r[5].ordered): r[5] for r in rows if r[5] is not None}
+        return snapshots, lines
+
     def on_hand_for_update(self, part_id: int) -> int | None:
         """The current count, row-locked until the transaction ends (PostgreSQL)."""
         return self.session.scalar(
@@ -913,6 +961,45 @@ class StockRepository:
         )
         change_log.record(self.session, "part", [part_id])
         return left
+
+    def take_recorded(
+        self, part_id: int, quantity: int, reason: str, *, ticket_id: int | None,
+        staff_user_id: int | None,
+    ) -> bool:
+        """``take`` and, when taken, its ledger row (``-quantity``); False if short.
+
+        On PostgreSQL one statement does both (the UPDATE in a CTE feeding the INSERT: a
+        round trip fewer per part to a distant server); SQLite has no writing CTEs and
+        pays no network, so it runs the two."""
+        if self.session.get_bind().dialect.name != "postgresql":
+            if self.take(part_id, quantity) is None:
+                return False
+            self.record(part_id, -quantity, reason, ticket_id=ticket_id,
+                        staff_user_id=staff_user_id)
+            return True
+        taken = (
+            update(_PARTS)
+            .where(_PARTS.c.id == part_id, _PARTS.c.quantity_on_hand >= quantity)
+            .values(quantity_on_hand=_PARTS.c.quantity_on_hand - quantity,
+                    version=_PARTS.c.version + 1)
+            .returning(_PARTS.c.id)
+            .cte("taken")
+        )
+        moves = cast("Table", StockMovement.__table__)
+        row = select(
+            taken.c.id, literal(-quantity, Integer), literal(reason, moves.c.reason.type),
+            literal(ticket_id, Integer), literal(staff_user_id, Integer),
+            literal("", moves.c.note.type), literal(utcnow(), moves.c.created_at.type),
+        )
+        inserted = self.session.execute(
+            insert(moves)
+            .from_select(["part_id", "quantity", "reason", "ticket_id", "staff_user_id",
+                          "note", "created_at"], row)
+            .returning(moves.c.id)
+            .execution_options(**NAMED)
+        ).first()
+        change_log.record(self.session, "part", [part_id])
+        return inserted is not None
 
     def put(self, part_id: int, quantity: int) -> int | None:
         """Put ``quantity`` back (or in); the new count, or None if the part is gone."""
@@ -997,8 +1084,12 @@ class WorkflowRepository:
 
     def ticket_for_update(self, ticket_id: int) -> ServiceTicket | None:
         """Load the ticket row-locked (PostgreSQL) so writes to one ticket queue up and its
-        version check cannot race; SQLite already holds its write lock (BEGIN IMMEDIATE)."""
-        return self.session.get(ServiceTicket, ticket_id, with_for_update=True)
+        version check cannot race; SQLite already holds its write lock (BEGIN IMMEDIATE).
+        Its vehicle and customer come in the same query (only the ticket's row locked)."""
+        return self.session.get(
+            ServiceTicket, ticket_id, options=_WITH_OWNER,
+            with_for_update={"of": ServiceTicket.__table__},
+        )
 
     def mechanic_lines(self, ticket_id: int) -> list[tuple[TicketMechanic, str, bool]]:
         """The ticket's labour lines with their mechanic's name and whether they are
@@ -1057,24 +1148,22 @@ class WorkflowRepository:
         self, ticket_id: int
     ) -> list[tuple[Authorisation, str | None, list[tuple[str, str]]]]:
         """The ticket's authorisations, oldest first, each with who recorded it and its
-        (job title, decision) pairs."""
+        (job title, decision) pairs: one query (a round trip to a distant server)."""
         rows = self.session.execute(
-            select(Authorisation, StaffUser.full_name)
+            select(Authorisation, StaffUser.full_name, TicketJob.title,
+                   AuthorisationJob.decision)
             .outerjoin(StaffUser, StaffUser.id == Authorisation.recorded_by)
+            .outerjoin(AuthorisationJob, AuthorisationJob.authorisation_id == Authorisation.id)
+            .outerjoin(TicketJob, TicketJob.id == AuthorisationJob.job_id)
             .where(Authorisation.ticket_id == ticket_id)
-            .order_by(Authorisation.id)
+            .order_by(Authorisation.id, TicketJob.position, TicketJob.id)
         ).all()
-        if not rows:
-            return []
-        decisions: dict[int, list[tuple[str, str]]] = {}
-        for auth_id, title, decision in self.session.execute(
-            select(AuthorisationJob.authorisation_id, TicketJob.title, AuthorisationJob.decision)
-            .join(TicketJob, TicketJob.id == AuthorisationJob.job_id)
-            .where(AuthorisationJob.authorisation_id.in_([r[0].id for r in rows]))
-            .order_by(AuthorisationJob.authorisation_id, TicketJob.position, TicketJob.id)
-        ):
-            decisions.setdefault(auth_id, []).append((title, decision))
-        return [(r[0], r[1], decisions.get(r[0].id, [])) for r in rows]
+        found: dict[int, tuple[Authorisation, str | None, list[tuple[str, str]]]] = {}
+        for authorisation, recorded_by, title, decision in rows:
+            entry = found.setdefault(authorisation.id, (authorisation, recorded_by, []))
+            if title is not None:
+                entry[2].append((title, decision))
+        return list(found.values())
 
     def tickets_with_status(self, statuses: Sequence[str]) -> list[int]:
         return list(

@@ -5,6 +5,11 @@ A ``UnitOfWork`` is made once (by bootstrap) and entered once per service call; 
 crosses threads. Writers pass ``write=True`` so SQLite takes its write lock up front
 (``BEGIN IMMEDIATE``) instead of failing half-way through.
 
+On PostgreSQL a block marked ``reading()`` runs its SELECTs outside a transaction
+(autocommit): each sees the latest committed data, exactly as it would inside the READ
+COMMITTED transaction it replaces, without the BEGIN and ROLLBACK round trips (issue 19:
+a server across town pays 10-60 ms for each). A write inside such a block is refused.
+
 Every write passes through here, so here is where what it changed is known: each
 session keeps a change log (db/change_log.py) of ORM flushes and Core statements, and
 each COMMIT adds its log to the thread's committed changes, which ``take_changes``
@@ -20,9 +25,9 @@ from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from mechanic_desktop.db import change_log, notifications
 from mechanic_desktop.db import repositories as repos
@@ -33,6 +38,20 @@ from mechanic_desktop.domain.staff import Actor
 
 #: Called with each new Session; tests use it to prove no query runs on the GUI thread.
 SessionGuard = Callable[[], None]
+
+#: ``session.info`` key of a ``reading()`` block's session (no transaction: no writes).
+_READ_ONLY = "read_only"
+
+
+def _refuse_write(state: ORMExecuteState) -> None:
+    if state.session.info.get(_READ_ONLY) and (state.is_insert or state.is_update
+                                                or state.is_delete):
+        raise RuntimeError("a write inside uow.reading(); use uow.writing()")
+
+
+def _refuse_flush(session: Session, *_: object) -> None:
+    if session.info.get(_READ_ONLY) and (session.new or session.dirty or session.deleted):
+        raise RuntimeError("a write inside uow.reading(); use uow.writing()")
 
 
 class UnitOfWork:
@@ -64,6 +83,8 @@ class UnitOfWork:
         change_log.install(self._factory)
         if engine.dialect.name == "postgresql":
             notifications.install(self._factory)
+            event.listen(self._factory, "do_orm_execute", _refuse_write)
+            event.listen(self._factory, "before_flush", _refuse_flush)
         self._guard = guard
         #: Tags this app's NOTIFY payloads, so its own listener can skip its own writes.
         self.origin = uuid.uuid4().hex
@@ -95,6 +116,11 @@ class UnitOfWork:
         self._local.write = True
         return self
 
+    def reading(self) -> Self:
+        """Mark the next ``with`` block as reads only (no BEGIN/ROLLBACK on PostgreSQL)."""
+        self._local.read = True
+        return self
+
     def __enter__(self) -> Self:
         if getattr(self._local, "session", None) is not None:
             raise RuntimeError("UnitOfWork is not re-entrant; pass it down instead")
@@ -106,7 +132,15 @@ class UnitOfWork:
         if self.actor is not None:
             session.info["actor_name"] = self.actor.full_name
         write = getattr(self._local, "write", False)
-        self._local.write = False
+        read = getattr(self._local, "read", False) and not write
+        self._local.write = self._local.read = False
+        if read and self.dialect == "postgresql":
+            session.info[_READ_ONLY] = True
+            try:
+                session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+            except DBAPIError as exc:
+                session.close()
+                raise self._explain(exc) from exc
         if write and self.dialect == "sqlite":
             try:
                 session.connection(execution_options={"sqlite_immediate": True})

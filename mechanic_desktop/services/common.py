@@ -151,7 +151,7 @@ def paged(
     query: ListQuery,
     to_row: Callable[[Any], R],
 ) -> Page[R]:
-    """Run one keyset page query in a read transaction and map its rows."""
-    with uow:
+    """Run one keyset page query (reads only) and map its rows."""
+    with uow.reading():
         rows, cursor = fetch(uow, query)
         return Page(tuple(to_row(r) for r in rows), cursor)

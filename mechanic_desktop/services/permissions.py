@@ -5,17 +5,26 @@ administrator may have deactivated or demoted the account since. So ``require`` 
 inside the caller's transaction and re-reads the account's role and active flag (one
 primary-key read); a changed account is refused with ``RightsRevoked`` and the app locks
 its windows back to sign-in.
+
+Over a network each read is a round trip, so that read also brings the shop settings row
+(nearly every write prices or labels something with it; ``settings_in`` then finds it in
+the session), and a second check in the same transaction reuses the first one's row.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
-from mechanic_desktop.db.models import StaffUser
+from mechanic_desktop.db.models import ShopSettings, StaffUser
+from mechanic_desktop.db.repositories import SETTINGS_ROW
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.errors import PermissionDenied, RightsRevoked
 from mechanic_desktop.domain.permissions import Action, allowed, refusal
 from mechanic_desktop.domain.staff import Actor, Role
+
+#: ``session.info`` key: the account row this transaction read (id, role, active,
+#: mechanic id); the settings row read with it is held under ``SETTINGS_ROW``.
+_ACCOUNT_ROW = "permissions.account_row"
 
 
 def current_actor(uow: UnitOfWork) -> Actor | None:
@@ -28,25 +37,35 @@ def current_actor(uow: UnitOfWork) -> Actor | None:
     actor = uow.actor
     if actor is None:
         return None
-    row = uow.session.execute(
-        select(StaffUser.role, StaffUser.active, StaffUser.mechanic_id).where(
-            StaffUser.id == actor.id
-        )
-    ).one_or_none()
-    if row is None or not row.active:
+    session = uow.session
+    row = session.info.get(_ACCOUNT_ROW)
+    if row is None or row[0] != actor.id:
+        found = session.execute(
+            select(StaffUser.id, StaffUser.role, StaffUser.active, StaffUser.mechanic_id,
+                   ShopSettings)
+            .select_from(StaffUser)
+            .outerjoin(ShopSettings, ShopSettings.id == 1)
+            .where(StaffUser.id == actor.id)
+        ).one_or_none()
+        row = None if found is None else tuple(found[:4])
+        if found is not None and found[4] is not None:
+            session.info[SETTINGS_ROW] = found[4]  # held: the session keeps it while referenced
+        session.info[_ACCOUNT_ROW] = row
+    if row is None or not row[2]:
         raise RightsRevoked(
             f"The account '{actor.username}' was deactivated by an administrator after you "
             "signed in; nothing was saved. Mechanic Desktop locks until someone signs in."
         )
-    role = Role(row.role)
+    _, role_value, _, mechanic_id = row
+    role = Role(role_value)
     if role is not actor.role:
         raise RightsRevoked(
             f"An administrator changed the role of '{actor.username}' from "
             f"{actor.role.label} to {role.label} after you signed in; nothing was saved. "
             "Sign in again to continue with the new role."
         )
-    if row.mechanic_id != actor.mechanic_id:
-        return Actor(actor.id, actor.username, actor.full_name, role, row.mechanic_id)
+    if mechanic_id != actor.mechanic_id:
+        return Actor(actor.id, actor.username, actor.full_name, role, mechanic_id)
     return actor
 
 

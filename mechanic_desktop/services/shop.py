@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from mechanic_desktop.db import change_log
 from mechanic_desktop.db.models import ShopSettings
-from mechanic_desktop.db.repositories import WorkflowRepository
+from mechanic_desktop.db.repositories import SETTINGS_ROW, WorkflowRepository
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.billing import check_shop_methods, shop_methods
 from mechanic_desktop.domain.errors import StaleRecord
@@ -79,8 +79,9 @@ def settings_in(uow: UnitOfWork, create: bool) -> ShopSettingsRecord:
     row = repo.settings()
     if row is not None:
         # Held for the transaction: the session keeps rows only while referenced, and
-        # one write reads the settings several times.
-        uow.session.info["shop_settings_row"] = row
+        # one write reads the settings several times (the account check and the ticket
+        # detail fetch it along with their own rows and hold it under the same key).
+        uow.session.info[SETTINGS_ROW] = row
         return to_record(row)
     if not create:
         return DEFAULTS

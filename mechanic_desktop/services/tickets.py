@@ -124,7 +124,7 @@ def update_ticket(
     """Save the editor's fields; refused when the ticket changed since it was read."""
     with uow.writing():
         require_permission(uow, Action.EDIT_TICKETS)
-        ticket = require(uow.tickets.get(ticket_id), "Ticket", ticket_id)
+        ticket = require(uow.tickets.with_owner(ticket_id), "Ticket", ticket_id)
         if ticket.version != expected_version:
             raise StaleRecord(
                 f"Ticket {ticket_label(uow, ticket.number)} was changed at another desk after "
@@ -152,7 +152,7 @@ def get_ticket(uow: UnitOfWork, ticket_id: int) -> TicketRecord:
 
 
 def list_tickets(uow: UnitOfWork, query: ListQuery) -> Page[TicketRow]:
-    with uow:
+    with uow.reading():
         rows, cursor = uow.tickets.page(query)
         names = uow.tickets.mechanic_names([r[0] for r in rows])
         return Page(

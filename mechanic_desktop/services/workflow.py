@@ -18,6 +18,7 @@ back on the shelf; open a new ticket to resume the work).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -82,8 +83,8 @@ def allowed_next_statuses(status: str | TicketStatus) -> tuple[TicketStatus, ...
 
 def get_ticket_detail(uow: UnitOfWork, ticket_id: int) -> TicketDetail:
     """The ticket with its mechanic and part lines, totals and next statuses."""
-    with uow:
-        ticket = require(uow.tickets.get(ticket_id), "Ticket", ticket_id)
+    with uow.reading():
+        ticket = require(uow.tickets.with_owner(ticket_id, settings=True), "Ticket", ticket_id)
         return _detail(uow, ticket)
 
 
@@ -91,6 +92,9 @@ def get_ticket_detail(uow: UnitOfWork, ticket_id: int) -> TicketDetail:
 #: lines, parts lines). ``_save`` hands them to ``_detail`` instead of reading them again.
 _FRESH_LINES = "workflow.fresh_lines"
 _LINE_TYPES = (TicketJob, TicketMechanic, TicketPart)
+#: ``session.info`` key: the ticket whose version this transaction already bumped (an
+#: invoice is posted from it), so ``_save`` adds no second UPDATE of it.
+_BUMPED = "workflow.bumped"
 
 
 def _lines(uow: UnitOfWork, ticket_id: int) -> tuple[
@@ -278,17 +282,22 @@ def _recompute(uow: UnitOfWork, ticket: ServiceTicket, settings: ShopSettingsRec
     ticket.total = totals.total
 
 
-def _save(uow: UnitOfWork, ticket: ServiceTicket, action: str, summary: str) -> TicketDetail:
+def _save(uow: UnitOfWork, ticket: ServiceTicket, action: str, summary: str,
+          shown: TicketDetail | None = None) -> TicketDetail:
     """Bump the ticket's version (even when only its lines changed), record who did what,
-    commit, and hand back the fresh detail."""
+    commit, and hand back the fresh detail: ``shown`` (a detail up to date but for the
+    ticket's own row) with the ticket as saved, or else read anew (each read is a round
+    trip to a distant server)."""
     session = uow.session
     if any(isinstance(o, _LINE_TYPES) for o in (*session.new, *session.dirty, *session.deleted)):
         session.info.pop(_FRESH_LINES, None)  # lines changed after the totals were set
-    ticket.updated_at = utcnow()
+    if session.info.pop(_BUMPED, None) != ticket.id:  # not a second UPDATE for nothing
+        ticket.updated_at = utcnow()
     audit.record(uow, action, "ticket", ticket.id, f"Ticket {ticket.number}: {summary}")
     with constraint_errors():
         uow.flush()
-        detail = _detail(uow, ticket)
+        detail = (_detail(uow, ticket) if shown is None
+                  else replace(shown, ticket=ticket_record(ticket)))
         uow.commit()
     return detail
 
@@ -478,11 +487,11 @@ def _take(
 ) -> None:
     """Take ``n`` from the shelf for the ticket, or refuse naming what is left. The
     refusal leaves the transaction to be rolled back, so nothing of it is kept."""
-    if stock.take(part_id, n) is None:
+    if not stock.take_recorded(part_id, n, "ticket", ticket_id=ticket.id,
+                               staff_user_id=uow.actor_id):
         fresh = stock.snapshots([part_id]).get(part_id)
         left = fresh.quantity_on_hand if fresh is not None else 0
         raise ShortStock({part_id: (sku, max(0, left), n)})
-    stock.record(part_id, -n, "ticket", ticket_id=ticket.id, staff_user_id=uow.actor_id)
 
 
 def add_part_lines(
@@ -515,10 +524,8 @@ def add_part_lines(
         ticket = _lock_ticket(uow, ticket_id, expected_version, lines=True)
         job = _job_of(uow, ticket, job_id)
         taking = JobStatus(job.status).counts
-        repo, stock = WorkflowRepository(uow.session), StockRepository(uow.session)
-        snapshots = stock.snapshots(list(wanted))
-        lines = {(tp.part_id, tp.ordered): tp
-                 for tp, _, _ in repo.part_lines(ticket_id) if tp.job_id == job.id}
+        stock = StockRepository(uow.session)
+        snapshots, lines = stock.snapshots_on_job(list(wanted), job.id)
         fields: dict[str, str] = {}
         short: dict[int, tuple[str, int, int]] = {}
         for part_id, quantity in wanted.items():
@@ -808,16 +815,22 @@ def set_status(
         elif new is TicketStatus.CLOSED:
             ticket.closed_at = utcnow()
         ticket.status = new.value
+        shown = None
         if new is TicketStatus.CLOSED:
-            summary += _post(uow, ticket, on_account)
-        return _save(uow, ticket, "status", summary)
+            posted, shown = _post(uow, ticket, on_account)
+            summary += posted
+        return _save(uow, ticket, "status", summary, shown)
 
 
-def _post(uow: UnitOfWork, ticket: ServiceTicket, on_account: bool) -> str:
+def _post(uow: UnitOfWork, ticket: ServiceTicket, on_account: bool
+          ) -> tuple[str, TicketDetail]:
     """Post the closing ticket's invoice; refuse a balance due unless an administrator
-    closes it on account. Returns what the audit trail adds."""
+    closes it on account. Returns what the audit trail adds, and the detail the invoice
+    was made from."""
     settings = settings_in(uow, create=True)
+    ticket.updated_at = utcnow()  # the version is bumped now, once (see _save)
     uow.flush()
+    uow.session.info[_BUMPED] = ticket.id
     detail = _detail(uow, ticket)
     due = detail.totals.total - detail.billing.paid
     if due > 0:
@@ -830,7 +843,8 @@ def _post(uow: UnitOfWork, ticket: ServiceTicket, on_account: bool) -> str:
     invoice = invoicing.post_invoice(uow, ticket, detail, settings, on_account=due > 0)
     invoicing.owe(ticket, invoice.total)
     account = f", on account ({money_text(due)} due)" if due > 0 else ""
-    return f"; invoice {invoice.label} posted, {money_text(invoice.total)}{account}"
+    posted = replace(detail, billing=invoicing.with_posted(detail.billing, invoice))
+    return f"; invoice {invoice.label} posted, {money_text(invoice.total)}{account}", posted
 
 
 def reopen_ticket(
