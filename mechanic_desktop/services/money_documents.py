@@ -52,7 +52,8 @@ def receivables_html(rec: Receivables, settings: ShopSettingsRecord,
     """Who owes what, aged by invoice date, with phones to call."""
     headers = [("Customer", False), ("Phone", False),
                *((h, True) for h in _AGE_SHORT), ("Total", True)]
-    rows = [(r.name, phone_text(r.phone), *(money_text(b) for b in r.buckets),
+    rows = [(r.name, phone_text(r.phone).replace(" ", "\u00a0"),  # one line
+             *(money_text(b) for b in r.buckets),
              money_text(r.total)) for r in rec.rows]
     if rec.rows:
         rows.append(("Total", "", *(money_text(b) for b in rec.totals), money_text(rec.total)))
