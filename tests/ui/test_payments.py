@@ -115,7 +115,7 @@ def test_invoice_then_card_and_cash_payments_then_reopen_with_a_credit_note(
     work._preview(html, title)
     preview = work.preview
     qtbot.waitUntil(lambda: preview is not None and preview.isVisible(), timeout=WAIT_MS)
-    assert preview is not None and work.printer.pageLayout().pageSize().id() == (
+    assert preview is not None and preview._printer.pageLayout().pageSize().id() == (
         QPageSize.PageSizeId.Letter)
     preview.close()
 

@@ -49,7 +49,7 @@ from mechanic_desktop.ui.file_choosers import OpenChooser, choose_picture_file
 from mechanic_desktop.ui.operations import alive
 
 #: The logo's preview height in the dialog (pixels).
-PREVIEW_HEIGHT = 40
+PREVIEW_HEIGHT = 32
 #: What the logo field shows without one: what it takes.
 NO_LOGO = f"No logo (PNG or JPEG up to {shop.MAX_LOGO_BYTES // 1024} KB)"
 
@@ -151,12 +151,11 @@ class ShopSettingsDialog(EditorDialog):
         self.add_field("invoice_prefix", "&Invoice prefix:", self.invoice_prefix,
                        note=self.invoice_note)
         self.methods = line_edit(self, ", ".join(shop_methods(record.payment_methods)),
-                                 "e.g. Financing, Gift card")
+                                 "comma-separated, e.g. Financing, Gift card")
         self.add_field("payment_methods", "Payment &methods:", self.methods,
                        lambda: check_shop_methods(self.methods.text()),
                        shown=lambda text: ", ".join(shop_methods(str(text))),
-                       note=_note(self, "Taken besides cash, card, cheque and bank "
-                                  "transfer; separate them with commas."))
+                       note=_note(self, "Besides cash, card, cheque and bank transfer."))
         self.paper = QComboBox(self)
         for key, text in shop.PAPER_SIZES.items():
             self.paper.addItem(text, key)
