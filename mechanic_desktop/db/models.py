@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -601,6 +602,18 @@ class ShopSettings(Base):
     estimate_valid_days: Mapped[int] = mapped_column(
         Integer, default=30, server_default=text("30")
     )
+    #: Printed in every document's letterhead.
+    email: Mapped[str] = mapped_column(String(254), default="", server_default=text("''"))
+    tax_number: Mapped[str] = mapped_column(String(40), default="", server_default=text("''"))
+    #: Printed at the foot of invoices.
+    invoice_terms: Mapped[str] = mapped_column(Text, default="", server_default=text("''"))
+    #: "letter" or "a4": what documents are laid out on.
+    paper_size: Mapped[str] = mapped_column(
+        String(6), default="letter", server_default=text("'letter'")
+    )
+    #: The logo printed on documents (PNG or JPEG), kept here so every desk prints it;
+    #: deferred: read only when a document is printed (``shop.get_logo``).
+    logo: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, deferred=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}
@@ -612,6 +625,8 @@ class ShopSettings(Base):
         CheckConstraint(
             "estimate_valid_days >= 1 AND estimate_valid_days <= 365", name="valid_days_range"
         ),
+        CheckConstraint("paper_size IN ('letter', 'a4')", name="paper_size"),
+        CheckConstraint("logo IS NULL OR length(logo) <= 262144", name="logo_size"),
     )
 
 

@@ -206,6 +206,13 @@ class ShopSettingsRecord:
     credit_note_prefix: str = "CN-"
     #: The shop's own ways of paying, one per line (``billing.shop_methods`` reads them).
     payment_methods: str = ""
+    #: Printed in every document's letterhead.
+    email: str = ""
+    tax_number: str = ""
+    #: Printed at the foot of invoices (payment terms, warranty, thanks).
+    invoice_terms: str = ""
+    #: A PaperSize value: what documents are laid out on.
+    paper_size: str = "letter"
 
     def ticket_label(self, number: int) -> str:
         """How a ticket number is printed, e.g. 'RO-42'."""
@@ -315,6 +322,8 @@ class TicketDetail:
     estimate: Totals | None = None
     #: Posted invoices, credit notes, payments and the balance due.
     billing: BillingRecord = field(default_factory=BillingRecord)
+    #: The customer's postal address, printed on every document.
+    customer_address: str = ""
 
 
 @dataclass(frozen=True, slots=True)

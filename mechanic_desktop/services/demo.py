@@ -12,7 +12,7 @@ from mechanic_desktop.domain.errors import DomainError
 from mechanic_desktop.domain.permissions import Action
 from mechanic_desktop.services import audit
 from mechanic_desktop.services.permissions import require as require_permission
-from mechanic_desktop.services.shop import settings_in
+from mechanic_desktop.services.shop import DEFAULTS, settings_in
 
 DEMO_CUSTOMERS = 200
 DEMO_TICKETS = 1000
@@ -25,6 +25,13 @@ def is_empty(uow: UnitOfWork) -> bool:
 
 #: The labour rate a demo shop bills an hour nobody is assigned to yet at.
 DEMO_LABOUR_RATE = Decimal("120.00")
+#: What the demo shop's documents print at the top and foot.
+DEMO_SHOP = {
+    "name": "Demo Auto Repair", "address": "12 Demo Street\nSpringfield, IL 62701",
+    "phone": "217-555-0142", "email": "desk@demo-auto.example", "tax_number": "EIN 12-3456789",
+    "invoice_terms": "Payment is due on collection. Parts and labour carry a 12-month / "
+                     "12,000-mile warranty. Thank you for your business.",
+}
 
 
 def add_demo_data(
@@ -53,6 +60,11 @@ def add_demo_data(
         row = WorkflowRepository(uow.session).settings()
         if row is not None and not row.labor_rate:
             row.labor_rate = DEMO_LABOUR_RATE
+        if row is not None and (row.name, row.address) == (DEFAULTS.name, ""):
+            # A shop that never said who it is prints as the demo shop (one that did
+            # keeps its own details).
+            for field, value in DEMO_SHOP.items():
+                setattr(row, field, value)
         audit.record(uow, "demo data", "database", None, report.splitlines()[-1][:200])
         uow.commit()
     return report

@@ -1,4 +1,6 @@
-"""Printable documents as HTML: the estimate, the work order for the bay and the customer's invoice.
+"""Printable documents as HTML: the estimate, the work order for the bay, the
+customer's invoice, credit notes and payment receipts, all in the one layout of
+services/document_layout.py.
 
 Plain strings with no Qt, so their content is tested without a display; ui/documents.py
 lays them out as PDF. Every piece of text that staff or customers typed is escaped.
@@ -7,39 +9,33 @@ The work order carries no prices: it travels with the car through the shop.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
-from html import escape
 from typing import Any
 
-from mechanic_desktop.domain.billing import ZERO, BillingRecord, CreditNoteRecord
+from mechanic_desktop.domain.billing import ZERO, BillingRecord, CreditNoteRecord, PaymentRecord
 from mechanic_desktop.domain.formatting import phone_text
 from mechanic_desktop.domain.jobs import AuthorisationMethod, JobStatus
 from mechanic_desktop.domain.money import money_text
 from mechanic_desktop.domain.records import JobRecord, ShopSettingsRecord, TicketDetail
 from mechanic_desktop.domain.status import TicketStatus
 from mechanic_desktop.domain.totals import hours_text, ticket_totals
-
-_STYLE = """
-body { font-family: sans-serif; font-size: 10pt; }
-h1 { font-size: 16pt; margin: 0; }
-h2 { font-size: 12pt; margin-top: 12pt; margin-bottom: 4pt; }
-table.lines { border-collapse: collapse; width: 100%; }
-table.lines th { text-align: left; border-bottom: 1px solid #444; padding: 2pt 6pt; }
-table.lines td { padding: 2pt 6pt; border-bottom: 1px solid #ccc; }
-td.num, th.num { text-align: right; }
-table.totals td { padding: 2pt 6pt; }
-.muted { color: #555; }
-"""
-
-
-def _e(text: object) -> str:
-    return escape(str(text), quote=True)
-
-
-def _multiline(text: str) -> str:
-    return "<br>".join(_e(line) for line in text.splitlines()) or "&nbsp;"
+from mechanic_desktop.services.document_layout import (
+    PRICED,
+    Columns,
+    Layout,
+    Letterhead,
+    Line,
+    Party,
+    Section,
+    bullet_list,
+    e,
+    multiline,
+    render,
+    table,
+)
 
 
 def percent_text(rate: Decimal) -> str:
@@ -52,164 +48,182 @@ def _date(moment: datetime | None) -> str:
     return moment.astimezone().strftime("%Y-%m-%d") if moment is not None else ""
 
 
-def _table(headers: Sequence[tuple[str, bool]], rows: Iterable[Sequence[str]]) -> str:
-    """An HTML table; ``headers`` are (title, is_number); cells are already escaped."""
-    head = "".join(
-        f'<th class="{"num" if num else ""}">{_e(title)}</th>' for title, num in headers
-    )
-    body = "".join(
-        "<tr>"
-        + "".join(
-            f'<td class="{"num" if num else ""}">{cell}</td>'
-            for cell, (_, num) in zip(row, headers, strict=True)
-        )
-        + "</tr>"
-        for row in rows
-    )
-    if not body:
-        body = f'<tr><td colspan="{len(headers)}" class="muted">None</td></tr>'
-    return f'<table class="lines" width="100%"><tr>{head}</tr>{body}</table>'
+def _m(text: str) -> str:
+    return money_text(Decimal(text))
 
 
-def _page(title: str, body: str) -> str:
-    return (
-        f'<html><head><meta charset="utf-8"><title>{_e(title)}</title>'
-        f"<style>{_STYLE}</style></head><body>{body}</body></html>"
-    )
+def letterhead(settings: ShopSettingsRecord, logo: bytes = b"") -> Letterhead:
+    """The shop as printed, from its settings."""
+    return frozen_letterhead(_shop_dict(settings), logo)
 
 
-def _shop_header(settings: ShopSettingsRecord) -> str:
-    lines = [f"<h1>{_e(settings.name)}</h1>"]
-    if settings.address:
-        lines.append(f'<div class="muted">{_multiline(settings.address)}</div>')
-    if settings.phone:
-        lines.append(f'<div class="muted">Phone: {_e(phone_text(settings.phone))}</div>')
-    return "".join(lines)
+def frozen_letterhead(shop: dict[str, Any], logo: bytes = b"") -> Letterhead:
+    """The shop as a posted invoice froze it (name, address and numbers as they were;
+    older snapshots have no e-mail or tax number); the logo is today's."""
+    return Letterhead(shop["name"], shop.get("address", ""),
+                      phone_text(shop["phone"]) if shop.get("phone") else "",
+                      shop.get("email", ""), shop.get("tax_number", ""), logo)
 
 
-def _vehicle_block(detail: TicketDetail) -> str:
-    t = detail.ticket
-    rows = [
-        ("Customer", _e(t.customer_name)),
-        ("Phone", _e(phone_text(detail.customer_phone))),
-        ("Vehicle", _e(t.vehicle_title)),
-        ("VIN", _e(detail.vehicle_vin)),
-        ("Odometer in", f"{t.odometer_in:,}" if t.odometer_in is not None else "—"),
+def _shop_dict(settings: ShopSettingsRecord) -> dict[str, Any]:
+    return {"name": settings.name, "address": settings.address, "phone": settings.phone,
+            "email": settings.email, "tax_number": settings.tax_number}
+
+
+def _parties(customer: dict[str, Any], vehicle: dict[str, Any]) -> list[Party]:
+    odometer = vehicle.get("odometer_in")
+    return [
+        Party("Customer", [("", customer["name"]), ("", customer.get("address", "")),
+                           ("Phone", phone_text(customer["phone"]) if customer["phone"]
+                            else "")]),
+        Party("Vehicle", [("", vehicle["title"]), ("VIN", vehicle["vin"] or "—"),
+                          ("Odometer in", f"{odometer:,}" if odometer is not None else "—")]),
     ]
-    cells = "".join(f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in rows)
-    return f"<table>{cells}</table>"
+
+
+def _detail_parties(detail: TicketDetail) -> list[Party]:
+    t = detail.ticket
+    return _parties(
+        {"name": t.customer_name, "address": detail.customer_address,
+         "phone": detail.customer_phone},
+        {"title": t.vehicle_title, "vin": detail.vehicle_vin, "odometer_in": t.odometer_in})
+
+
+def job_dict(job: JobRecord) -> dict[str, Any]:
+    """A job and its lines as plain JSON values (amounts as strings): how an invoice
+    snapshot keeps it, and what every document lays out."""
+    return {
+        "position": job.position, "title": job.title, "concern": job.concern,
+        "cause": job.cause, "correction": job.correction, "total": str(job.totals.total),
+        "labour": [{"what": m.operation or m.name, "who": m.name,
+                    "hours": hours_text(m.minutes), "rate": str(m.hourly_rate),
+                    "amount": str(m.line_total)} for m in job.mechanics],
+        "parts": [{"sku": p.sku, "name": p.name, "quantity": p.quantity,
+                   "unit_price": str(p.unit_price), "amount": str(p.line_total),
+                   "ordered": p.ordered} for p in job.parts],
+    }
+
+
+def job_lines(job: dict[str, Any], *, priced: bool = True) -> list[Line]:
+    """A job's labour and parts as printed lines (without prices on the work order,
+    which names who works on it instead)."""
+    lines = []
+    for m in job["labour"]:
+        who = m.get("who", "")
+        detail = f"Mechanic: {who}" if who and who != m["what"] else ""
+        lines.append(Line(f"Labour: {m['what']}" if m["what"] else "Labour", f"{m['hours']} h",
+                          _m(m["rate"]) if priced else "", _m(m["amount"]) if priced else "",
+                          detail=detail if not priced else ""))
+    for p in job["parts"]:
+        lines.append(Line(p["name"], str(p["quantity"]),
+                          _m(p["unit_price"]) if priced else "",
+                          _m(p["amount"]) if priced else "",
+                          flags=("to order",) if p.get("ordered") and not priced else (),
+                          detail=f"Part no. {p['sku']}" if p["sku"] else ""))
+    return lines
+
+
+def _three_cs(job: dict[str, Any], *, blanks: bool = False) -> list[tuple[str, str]]:
+    """Concern, cause and correction; ``blanks`` leaves room to write them by hand."""
+    notes = []
+    for name, key in (("Concern", "concern"), ("Cause", "cause"), ("Correction", "correction")):
+        if job[key]:
+            notes.append((name, job[key]))
+        elif blanks and key != "concern":
+            notes.append((name, "_" * 60))
+    return notes
+
+
+def job_section(job: dict[str, Any], *, priced: bool = True, blanks: bool = False,
+                suffix: str = "", footer_html: str = "") -> Section:
+    """A job as the line table prints it: heading (and total when priced), concern,
+    cause and correction, its lines."""
+    return Section(f"{job['position']}. {job['title']}{suffix}", job_lines(job, priced=priced),
+                   _m(job["total"]) if priced else "", _three_cs(job, blanks=blanks),
+                   footer_html)
+
+
+def _not_done_items(jobs: Iterable[dict[str, Any]], *, prices: bool = True) -> list[str]:
+    return [f"{j['title']} — {j['status']}"
+            + (f" (estimated {_m(j['estimated'])}, not charged)" if prices else "")
+            for j in jobs]
+
+
+def _not_done(detail: TicketDetail) -> list[dict[str, Any]]:
+    """Declined and deferred jobs: on the record, billed nothing."""
+    return [{"title": j.title, "status": JobStatus(j.status).label.lower(),
+             "estimated": str(j.totals.total)}
+            for j in detail.jobs
+            if j.status in (JobStatus.DECLINED.value, JobStatus.DEFERRED.value)]
+
+
+def _when(moment: datetime) -> str:
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def _authorisation_dicts(detail: TicketDetail) -> list[dict[str, Any]]:
+    return [
+        {"at": _when(a.authorised_at), "by": a.authorised_by,
+         "method": AuthorisationMethod(a.method).label.lower(), "contact": a.contact,
+         "amount": str(a.amount), "decisions": [list(d) for d in a.decisions],
+         "recorded_by": a.recorded_by}
+        for a in detail.authorisations
+    ]
+
+
+def _authorisation_items(items: Iterable[dict[str, Any]], *, prices: bool = True) -> list[str]:
+    """Every authorisation the customer gave, in the order given (without its amount on
+    the work order, which carries no prices)."""
+    out = []
+    for a in items:
+        how = a["method"] + (f" ({a['contact']})" if a["contact"] else "")
+        said = ", ".join(f"{title} {decision}" for title, decision in a["decisions"])
+        recorded = f"; recorded by {a['recorded_by']}" if a["recorded_by"] else ""
+        amount = f" {_m(a['amount'])}" if prices else ""
+        out.append(f"{a['at']}: {a['by']}, {how}, authorised{amount} — {said}{recorded}")
+    return out
 
 
 def _approved(detail: TicketDetail) -> list[JobRecord]:
     return [j for j in detail.jobs if j.status == JobStatus.APPROVED.value]
 
 
-def _not_done(detail: TicketDetail, *, prices: bool = True) -> str:
-    """Declined and deferred jobs: on the record, billed nothing."""
-    rows = [j for j in detail.jobs
-            if j.status in (JobStatus.DECLINED.value, JobStatus.DEFERRED.value)]
-    if not rows:
-        return ""
-    items = "".join(
-        f"<li>{_e(j.title)} — {_e(JobStatus(j.status).label.lower())}"
-        + (f" (estimated {money_text(j.totals.total)}, not charged)" if prices else "")
-        + "</li>" for j in rows
-    )
-    return f"<h2>Declined and deferred work</h2><ul>{items}</ul>"
-
-
-def _authorisations(detail: TicketDetail, *, prices: bool = True) -> str:
-    """Every authorisation the customer gave, in the order given (without its amount on
-    the work order, which carries no prices)."""
-    if not detail.authorisations:
-        return ""
-    items = []
-    for a in detail.authorisations:
-        method = AuthorisationMethod(a.method)
-        how = method.label.lower() + (f" ({_e(a.contact)})" if a.contact else "")
-        said = ", ".join(f"{_e(title)} {_e(decision)}" for title, decision in a.decisions)
-        recorded = f"; recorded by {_e(a.recorded_by)}" if a.recorded_by else ""
-        amount = f" {money_text(a.amount)}" if prices else ""
-        items.append(
-            f"<li>{a.authorised_at.astimezone().strftime('%Y-%m-%d %H:%M')}: "
-            f"{_e(a.authorised_by)}, {how}, authorised{amount} — "
-            f"{said}{recorded}</li>"
-        )
-    return "<h2>Authorisations</h2><ul>" + "".join(items) + "</ul>"
-
-
-def _job_heading(job: JobRecord, *, amount: bool) -> str:
-    total = f' <span class="muted">({money_text(job.totals.total)})</span>' if amount else ""
-    return f"<h2>{job.position}. {_e(job.title)}{total}</h2>"
-
-
-def _three_cs(job: JobRecord, *, blanks: bool) -> str:
-    """Concern, cause and correction; ``blanks`` leaves room to write them by hand."""
-    rows = []
-    for name, text in (("Concern", job.concern), ("Cause", job.cause),
-                       ("Correction", job.correction)):
-        if text:
-            rows.append(f"<p><b>{name}:</b> {_multiline(text)}</p>")
-        elif blanks and name != "Concern":
-            rows.append(f"<p><b>{name}:</b> ________________________________________</p>")
-    return "".join(rows)
-
-
-def _priced_lines(job: JobRecord) -> str:
-    labour = _table(
-        [("Labour", False), ("Hours", True), ("Rate", True), ("Amount", True)],
-        ((_e(m.operation or m.name), hours_text(m.minutes), money_text(m.hourly_rate),
-          money_text(m.line_total)) for m in job.mechanics),
-    ) if job.mechanics else ""
-    parts = _table(
-        [("SKU", False), ("Part", False), ("Qty", True), ("Unit price", True),
-         ("Amount", True)],
-        ((_e(p.sku), _e(p.name), str(p.quantity), money_text(p.unit_price),
-          money_text(p.line_total)) for p in job.parts),
-    ) if job.parts else ""
-    return labour + parts
-
-
-def work_order_html(detail: TicketDetail, settings: ShopSettingsRecord) -> str:
+def work_order_html(detail: TicketDetail, settings: ShopSettingsRecord,
+                    logo: bytes = b"") -> str:
     """The job sheet for the bay: the approved jobs, each with its concern, who works on
     it and which parts, and room for cause and correction; no prices."""
     t = detail.ticket
     label = settings.ticket_label(t.number)
-    status = TicketStatus(t.status).label
-    dates = f"Opened {_date(t.opened_at)}"
+    facts = [("Ticket", label), ("Opened", _date(t.opened_at))]
     if t.promised_at is not None:
-        dates += f" · promised {t.promised_at.astimezone().strftime('%Y-%m-%d %H:%M')}"
-    body = [
-        _shop_header(settings),
-        f"<h2>Work order {_e(label)}</h2>",
-        f'<div class="muted">{_e(dates)} · {_e(status)}</div>',
-        _vehicle_block(detail),
-    ]
+        facts.append(("Promised", _when(t.promised_at)))
+    facts.append(("Status", TicketStatus(t.status).label))
     approved = _approved(detail)
-    if not approved:
-        body.append('<p class="muted">No job is approved yet: record the customer\'s '
-                    "authorisation before work starts.</p>")
-    for job in approved:
-        body += [
-            _job_heading(job, amount=False),
-            _three_cs(job, blanks=True),
-            _table([("Mechanic", False), ("Hours", True)],
-                   ((_e(m.name), hours_text(m.minutes)) for m in job.mechanics)),
-            _table([("SKU", False), ("Part", False), ("Qty", True)],
-                   ((_e(p.sku), _e(p.name), str(p.quantity)
-                     + (" (to order)" if p.ordered else "")) for p in job.parts)),
-        ]
-    body += [
-        _not_done(detail, prices=False),
-        _authorisations(detail, prices=False),
+    intro = ("" if approved else '<p class="muted">No job is approved yet: record the '
+             "customer's authorisation before work starts.</p>")
+    after = [
+        bullet_list("Declined and deferred work",
+                    _not_done_items(_not_done(detail), prices=False)),
+        bullet_list("Authorisations",
+                    _authorisation_items(_authorisation_dicts(detail), prices=False)),
         "<h2>Notes</h2><p>&nbsp;</p><p>&nbsp;</p>",
-        "<p>Mechanic's signature: ______________________</p>",
     ]
-    return _page(f"Work order {label}", "".join(body))
+    return render(Layout(
+        letterhead(settings, logo), "Work order", facts, _detail_parties(detail),
+        intro, Columns(quantity="Qty / hours", unit="", amount=""),
+        [job_section(job_dict(j), priced=False, blanks=True) for j in approved],
+        (), after, signatures=("Mechanic's signature", "Date")))
+
+
+def _money_rows(totals: dict[str, str], tax_label: str,
+                grand: str) -> list[tuple[str, str, bool]]:
+    return [("Parts", _m(totals["parts"]), False), ("Labour", _m(totals["labor"]), False),
+            (tax_label, _m(totals["tax"]), False), (grand, _m(totals["total"]), True)]
 
 
 def estimate_html(
-    detail: TicketDetail, settings: ShopSettingsRecord, today: datetime | None = None
+    detail: TicketDetail, settings: ShopSettingsRecord, today: datetime | None = None,
+    logo: bytes = b"",
 ) -> str:
     """The estimate the customer approves from: every job with its lines and total,
     declined and deferred ones apart, the total of the work proposed, how long the
@@ -218,47 +232,27 @@ def estimate_html(
     label = settings.ticket_label(t.number)
     moment = (today or datetime.now().astimezone())
     valid = (moment + timedelta(days=settings.estimate_valid_days)).strftime("%Y-%m-%d")
-    body = [
-        _shop_header(settings),
-        f"<h2>Estimate {_e(label)}</h2>",
-        f'<div class="muted">Date {_e(moment.strftime("%Y-%m-%d"))} · '
-        f"valid until {_e(valid)}</div>",
-        _vehicle_block(detail),
+    boxes = '<span class="muted">Approve ☐ &nbsp; Decline ☐ &nbsp; Defer ☐</span>'
+    sections = [
+        job_section(job_dict(j), suffix="" if j.status == JobStatus.PROPOSED.value
+                    else " — approved",
+                    footer_html=boxes if j.status == JobStatus.PROPOSED.value else "")
+        for j in detail.jobs
+        if j.status in (JobStatus.PROPOSED.value, JobStatus.APPROVED.value)
     ]
-    offered = [j for j in detail.jobs
-               if j.status in (JobStatus.PROPOSED.value, JobStatus.APPROVED.value)]
-    for job in offered:
-        state = "" if job.status == JobStatus.PROPOSED.value else " — approved"
-        body += [
-            _job_heading(job, amount=True).replace("</h2>", f"{_e(state)}</h2>"),
-            _three_cs(job, blanks=False),
-            _priced_lines(job),
-            '<p class="muted">Approve ☐ &nbsp; Decline ☐ &nbsp; Defer ☐</p>',
-        ]
     totals = detail.estimate
-    if totals is not None:
-        body.append(
-            '<table class="totals" align="right">'
-            + "".join(
-                f'<tr><td>{name}</td><td class="num" align="right">{value}</td></tr>'
-                for name, value in (
-                    ("Parts", money_text(totals.parts)),
-                    ("Labour", money_text(totals.labor)),
-                    (_tax_label(settings), money_text(totals.tax)),
-                    ("<b>Estimate total</b>", f"<b>{money_text(totals.total)}</b>"),
-                )
-            )
-            + "</table>"
-        )
-    body += [
-        _not_done(detail),
-        '<p style="clear: both">&nbsp;</p>',
-        "<p>I authorise the work marked approved above, up to the amount shown, and "
-        "understand that more work needs my further authorisation.</p>",
-        "<p>Customer's signature: ______________________ &nbsp; "
-        "Date: ____________</p>",
-    ]
-    return _page(f"Estimate {label}", "".join(body))
+    rows = [] if totals is None else _money_rows(
+        {"parts": str(totals.parts), "labor": str(totals.labor), "tax": str(totals.tax),
+         "total": str(totals.total)}, _tax_label(settings), "Estimate total")
+    terms = (f"Prices are valid until {valid}. I authorise the work marked approved above, "
+             "up to the amount shown, and understand that more work needs my further "
+             "authorisation.")
+    return render(Layout(
+        letterhead(settings, logo), "Estimate",
+        [("Estimate no.", label), ("Date", moment.strftime("%Y-%m-%d")), ("Valid until", valid)],
+        _detail_parties(detail), "", PRICED, sections, rows,
+        [bullet_list("Declined and deferred work", _not_done_items(_not_done(detail)))],
+        terms, ("Customer's signature", "Date")))
 
 
 def empty_jobs(detail: TicketDetail) -> list[str]:
@@ -288,25 +282,23 @@ def _tax_label(settings: ShopSettingsRecord, detail: TicketDetail | None = None)
 SNAPSHOT_VERSION = 1
 
 
-def _when(moment: datetime) -> str:
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
-
-
 def invoice_snapshot(
     detail: TicketDetail,
     settings: ShopSettingsRecord,
     *,
     label: str | None = None,
-    customer_address: str = "",
+    customer_address: str | None = None,
     posted_at: datetime | None = None,
     posted_by: str = "",
 ) -> dict[str, Any]:
     """Everything an invoice prints, as plain JSON values (amounts as strings, dates as
     printed): what ``invoices.snapshot`` keeps, so a posted invoice prints the same
-    whatever later happens to parts, prices, customers or the shop's settings."""
+    whatever later happens to parts, prices, customers or the shop's settings (its
+    name, address, numbers and terms; only the logo is printed as it is today)."""
     t = detail.ticket
     ticket_label = settings.ticket_label(t.number)
     date = posted_at or t.closed_at or t.completed_at or datetime.now().astimezone()
+    address = detail.customer_address if customer_address is None else customer_address
     return {
         "version": SNAPSHOT_VERSION,
         "label": label or ticket_label,
@@ -314,37 +306,15 @@ def invoice_snapshot(
         "posted": posted_at is not None,
         "date": _date(date),
         "posted_by": posted_by,
-        "shop": {"name": settings.name, "address": settings.address, "phone": settings.phone},
-        "customer": {"name": t.customer_name, "address": customer_address,
+        "shop": _shop_dict(settings),
+        "terms": settings.invoice_terms,
+        "customer": {"name": t.customer_name, "address": address,
                      "phone": detail.customer_phone},
         "vehicle": {"title": t.vehicle_title, "vin": detail.vehicle_vin,
                     "odometer_in": t.odometer_in},
-        "jobs": [
-            {
-                "position": j.position, "title": j.title, "concern": j.concern,
-                "cause": j.cause, "correction": j.correction, "total": str(j.totals.total),
-                "labour": [{"what": m.operation or m.name, "hours": hours_text(m.minutes),
-                            "rate": str(m.hourly_rate), "amount": str(m.line_total)}
-                           for m in j.mechanics],
-                "parts": [{"sku": p.sku, "name": p.name, "quantity": p.quantity,
-                           "unit_price": str(p.unit_price), "amount": str(p.line_total)}
-                          for p in j.parts],
-            }
-            for j in _approved(detail)
-        ],
-        "not_done": [
-            {"title": j.title, "status": JobStatus(j.status).label.lower(),
-             "estimated": str(j.totals.total)}
-            for j in detail.jobs
-            if j.status in (JobStatus.DECLINED.value, JobStatus.DEFERRED.value)
-        ],
-        "authorisations": [
-            {"at": _when(a.authorised_at), "by": a.authorised_by,
-             "method": AuthorisationMethod(a.method).label.lower(), "contact": a.contact,
-             "amount": str(a.amount), "decisions": [list(d) for d in a.decisions],
-             "recorded_by": a.recorded_by}
-            for a in detail.authorisations
-        ],
+        "jobs": [job_dict(j) for j in _approved(detail)],
+        "not_done": _not_done(detail),
+        "authorisations": _authorisation_dicts(detail),
         "totals": {"parts": str(detail.totals.parts), "labor": str(detail.totals.labor),
                    "tax": str(detail.totals.tax), "total": str(detail.totals.total)},
         "tax_label": _tax_label(settings, detail),
@@ -352,160 +322,119 @@ def invoice_snapshot(
     }
 
 
-def _m(text: str) -> str:
-    return money_text(Decimal(text))
-
-
-def _snapshot_jobs(snap: dict[str, Any]) -> list[str]:
-    body = []
-    for job in snap["jobs"]:
-        body.append(f"<h2>{job['position']}. {_e(job['title'])} "
-                    f'<span class="muted">({_m(job["total"])})</span></h2>')
-        for name, key in (("Concern", "concern"), ("Cause", "cause"),
-                          ("Correction", "correction")):
-            if job[key]:
-                body.append(f"<p><b>{name}:</b> {_multiline(job[key])}</p>")
-        if job["labour"]:
-            body.append(_table(
-                [("Labour", False), ("Hours", True), ("Rate", True), ("Amount", True)],
-                ((_e(m["what"]), m["hours"], _m(m["rate"]), _m(m["amount"]))
-                 for m in job["labour"])))
-        if job["parts"]:
-            body.append(_table(
-                [("SKU", False), ("Part", False), ("Qty", True), ("Unit price", True),
-                 ("Amount", True)],
-                ((_e(p["sku"]), _e(p["name"]), str(p["quantity"]), _m(p["unit_price"]),
-                  _m(p["amount"])) for p in job["parts"])))
-    return body
-
-
-def _snapshot_header(snap: dict[str, Any], title: str, date_line: str) -> list[str]:
-    shop, customer, vehicle = snap["shop"], snap["customer"], snap["vehicle"]
-    header = [f"<h1>{_e(shop['name'])}</h1>"]
-    if shop["address"]:
-        header.append(f'<div class="muted">{_multiline(shop["address"])}</div>')
-    if shop["phone"]:
-        header.append(f'<div class="muted">Phone: {_e(phone_text(shop["phone"]))}</div>')
-    rows = [("Customer", _e(customer["name"]))]
-    if customer["address"]:
-        rows.append(("Address", _multiline(customer["address"])))
-    odometer = vehicle["odometer_in"]
-    rows += [
-        ("Phone", _e(phone_text(customer["phone"]))),
-        ("Vehicle", _e(vehicle["title"])),
-        ("VIN", _e(vehicle["vin"])),
-        ("Odometer in", f"{odometer:,}" if odometer is not None else "—"),
-    ]
-    cells = "".join(f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in rows)
-    return [*header, f"<h2>{_e(title)}</h2>", f'<div class="muted">{_e(date_line)}</div>',
-            f"<table>{cells}</table>"]
-
-
-def _totals_table(rows: Sequence[tuple[str, str]]) -> str:
-    return ('<table class="totals" align="right">' + "".join(
-        f'<tr><td>{name}</td><td class="num" align="right">{value}</td></tr>'
-        for name, value in rows) + "</table>")
-
-
-def _payments(billing: BillingRecord) -> str:
-    """Payments taken (refunds negative) and what is still due."""
-    if not billing.payments:
-        return ""
-    table = _table(
-        [("Date", False), ("Payment", False), ("Amount", True)],
-        ((_date(p.taken_at), _e(p.method_text + (f" — refund: {p.reason}" if p.is_refund
-                                                  else "")),
-          money_text(p.amount)) for p in billing.payments))
-    return "<h2>Payments</h2>" + table
-
-
-def _balance_rows(billing: BillingRecord) -> list[tuple[str, str]]:
+def _payments(billing: BillingRecord, total: Decimal) -> str:
+    """Payments taken (refunds negative), what they add up to and what is still due."""
+    rows = [(_date(p.taken_at), p.method_text + (f" — refund: {p.reason}" if p.is_refund
+                                                 else ""), money_text(p.amount))
+            for p in billing.payments]
+    if not rows:
+        rows = [("", "No payment yet", "")]
     invoice = billing.invoice
-    credited = ([("Credited (credit notes)", money_text(-invoice.credited))]
+    credited = ([("Credited (credit notes)", money_text(-invoice.credited), False)]
                 if invoice is not None and invoice.credited else [])
-    return [*credited, ("Paid", money_text(billing.paid)),
-            ("<b>Balance due</b>", f"<b>{money_text(max(billing.balance, ZERO))}</b>")]
+    due = max(billing.balance if billing.invoices else total - billing.paid, ZERO)
+    return "<h2>Payments</h2>" + table(
+        [("Date", False), ("Payment", False), ("Amount", True)], rows,
+        [*credited, ("Total paid", money_text(billing.paid), False),
+         ("Balance due", money_text(due), True)])
 
 
-def snapshot_html(snap: dict[str, Any], billing: BillingRecord | None = None) -> str:
+def _snapshot_layout(snap: dict[str, Any], title: str, facts: list[tuple[str, str]],
+                     logo: bytes) -> Layout:
+    """What an invoice and its credit note share: letterhead, parties and jobs."""
+    return Layout(frozen_letterhead(snap["shop"], logo),
+                  title, facts, _parties(snap["customer"], snap["vehicle"]),
+                  sections=[job_section(j) for j in snap["jobs"]])
+
+
+def snapshot_html(snap: dict[str, Any], billing: BillingRecord | None = None,
+                  logo: bytes = b"") -> str:
     """An invoice from its snapshot (posted, or a draft of the ticket as it is now), with
     the payments taken so far and the balance due when ``billing`` is given."""
-    totals = snap["totals"]
-    title = f"Invoice {snap['label']}"
-    date_line = f"Date {snap['date']}"
-    if snap["label"] != snap["ticket_label"]:
-        date_line += f" · ticket {snap['ticket_label']}"
-    if not snap["posted"]:
-        date_line += " · not posted yet"
-    total_rows = [
-        ("Parts", _m(totals["parts"])),
-        ("Labour", _m(totals["labor"])),
-        (_e(snap["tax_label"]), _m(totals["tax"])),
-        ("<b>Total</b>", f"<b>{_m(totals['total'])}</b>"),
-    ]
-    if billing is not None and (billing.payments or billing.credit_notes):
-        total_rows += _balance_rows(billing)
-    body = _snapshot_header(snap, title, date_line) + _snapshot_jobs(snap)
-    body += [_totals_table(total_rows), '<p style="clear: both">&nbsp;</p>']
+    if snap["posted"]:
+        facts = [("Invoice no.", snap["label"]), ("Date", snap["date"]),
+                 ("Ticket", snap["ticket_label"])]
+    else:  # a draft has no number of its own yet
+        facts = [("Ticket", snap["ticket_label"]), ("Date", snap["date"]),
+                 ("", "Draft: not posted yet")]
+    after = []
     if billing is not None:
-        body.append(_payments(billing))
-    if snap["not_done"]:
-        skipped = "".join(f"<li>{_e(j['title'])} — {_e(j['status'])} (estimated "
-                          f"{_m(j['estimated'])}, not charged)</li>" for j in snap["not_done"])
-        body.append(f"<h2>Declined and deferred work</h2><ul>{skipped}</ul>")
-    if snap["authorisations"]:
-        items = []
-        for a in snap["authorisations"]:
-            how = _e(a["method"]) + (f" ({_e(a['contact'])})" if a["contact"] else "")
-            said = ", ".join(f"{_e(title)} {_e(decision)}" for title, decision in a["decisions"])
-            recorded = f"; recorded by {_e(a['recorded_by'])}" if a["recorded_by"] else ""
-            items.append(f"<li>{_e(a['at'])}: {_e(a['by'])}, {how}, authorised "
-                         f"{_m(a['amount'])} — {said}{recorded}</li>")
-        body.append("<h2>Authorisations</h2><ul>" + "".join(items) + "</ul>")
+        after.append(_payments(billing, Decimal(snap["totals"]["total"])))
+    after += [
+        bullet_list("Declined and deferred work", _not_done_items(snap["not_done"])),
+        bullet_list("Authorisations", _authorisation_items(snap["authorisations"])),
+    ]
     if snap["labour_untaxed"]:
-        body.append('<p class="muted">Labour is not taxed.</p>')
-    return _page(title, "".join(body))
+        after.append('<p class="muted">Labour is not taxed.</p>')
+    base = _snapshot_layout(snap, "Invoice", facts, logo)
+    return render(replace(base, totals=_money_rows(snap["totals"], snap["tax_label"], "Total"),
+                          after_html=after, terms=snap.get("terms", "")))
 
 
 def invoice_html(
-    detail: TicketDetail, settings: ShopSettingsRecord, customer_address: str = ""
+    detail: TicketDetail, settings: ShopSettingsRecord, customer_address: str | None = None,
+    logo: bytes = b"",
 ) -> str:
     """The customer's invoice as the ticket stands (before it is posted): shop header,
     each approved job with its labour and parts lines, tax and the total (the amounts
     stored on the ticket), what was declined, every authorisation given, and any
     deposit taken. A posted invoice prints from its snapshot instead."""
     snap = invoice_snapshot(detail, settings, customer_address=customer_address)
-    return snapshot_html(snap, detail.billing)
+    return snapshot_html(snap, detail.billing, logo)
 
 
-def credit_note_html(snap: dict[str, Any], note: CreditNoteRecord) -> str:
+def credit_note_html(snap: dict[str, Any], note: CreditNoteRecord, logo: bytes = b"") -> str:
     """A credit note: the invoice's header (from its snapshot), why, and what it
-    credits — the whole invoice with its lines, chosen lines, or an amount."""
-    title = f"Credit note {note.label}"
-    date_line = (f"Date {_date(note.issued_at)} · credits invoice {note.invoice_label} of "
-                 f"{snap['date']} · ticket {snap['ticket_label']}")
-    body = _snapshot_header(snap, title, date_line)
-    body.append(f"<p><b>Reason:</b> {_multiline(note.reason)}</p>")
+    credits — the whole invoice with its lines, chosen lines (with their tax), or an
+    amount."""
+    facts = [("Credit note no.", note.label), ("Date", _date(note.issued_at)),
+             ("Credits invoice", note.invoice_label), ("Invoice date", snap["date"]),
+             ("Ticket", snap["ticket_label"])]
+    intro = f"<p><b>Reason:</b> {multiline(note.reason)}</p>"
+    base = _snapshot_layout(snap, "Credit note", facts, logo)
     total = Decimal(snap["totals"]["total"])
     whole = note.amount == total and not note.lines
     if whole:
-        body += _snapshot_jobs(snap)
-    elif note.lines:
-        body.append("<h2>Lines credited</h2>" + _table(
-            [("Line", False), ("Credited (with tax)", True)],
-            ((_e(what), money_text(amount)) for what, amount in note.lines)))
-    body += [
-        _totals_table([("Invoice total", _m(snap["totals"]["total"])),
-                       ("<b>Credited</b>", f"<b>{money_text(note.amount)}</b>")]),
-        '<p style="clear: both">&nbsp;</p>',
-    ]
-    if whole:
-        body.append(f'<p class="muted">Invoice {_e(note.invoice_label)} is cancelled in full '
-                    "by this credit note.</p>")
-    elif note.cancels:
-        body.append(f'<p class="muted">With this credit note, invoice '
-                    f"{_e(note.invoice_label)} is credited in full.</p>")
+        sections = base.sections
+        remark = f"Invoice {note.invoice_label} is cancelled in full by this credit note."
     else:
-        body.append(f'<p class="muted">Part of invoice {_e(note.invoice_label)} is credited; '
-                    "the rest of it stands.</p>")
-    return _page(title, "".join(body))
+        credited = [Line(what, amount=money_text(amount)) for what, amount in note.lines]
+        sections = [Section("Lines credited (with tax)", credited)] if credited else []
+        remark = (f"With this credit note, invoice {note.invoice_label} is credited in full."
+                  if note.cancels else
+                  f"Part of invoice {note.invoice_label} is credited; the rest of it stands.")
+    return render(replace(
+        base, intro_html=intro, sections=sections,
+        totals=[("Invoice total", money_text(total), False),
+                ("Credited", money_text(note.amount), True)],
+        after_html=[f'<p class="muted">{e(remark)}</p>']))
+
+
+def receipt_html(snap: dict[str, Any], billing: BillingRecord, payment: PaymentRecord,
+                 logo: bytes = b"") -> str:
+    """A receipt for one payment (or refund) against a ticket's invoice (``snap``: the
+    posted one, or a draft of the ticket for a deposit): the payment, what is billed,
+    everything paid up to it and what was still due after it."""
+    refund = payment.is_refund
+    title = "Refund receipt" if refund else "Payment receipt"
+    facts = [("Date", _when(payment.taken_at))]
+    if snap["posted"]:
+        facts.append(("Invoice no.", snap["label"]))
+    facts.append(("Ticket", snap["ticket_label"]))
+    base = _snapshot_layout(snap, title, facts, logo)
+    what = payment.method_text + (f" — refund: {payment.reason}" if refund else "")
+    line = Line(what, "", "", money_text(payment.amount),
+                detail=f"Taken by {payment.taken_by}" if payment.taken_by else "")
+    total = Decimal(snap["totals"]["total"])
+    # Paid as of this payment (a receipt reprinted later still says what it said).
+    ids = [p.id for p in billing.payments]
+    upto = ids.index(payment.id) + 1 if payment.id in ids else len(ids)
+    paid = sum((p.amount for p in billing.payments[:upto]), ZERO)
+    return render(replace(
+        base, columns=Columns(quantity="", unit="", amount="Amount"),
+        sections=[Section("Refunded" if refund else "Received", [line])],
+        totals=[("Invoice total" if snap["posted"] else "Ticket total so far",
+                 money_text(total), False),
+                ("Paid to date", money_text(paid), False),
+                ("Balance due", money_text(max(total - paid, ZERO)), True)],
+        signatures=("Received by",)))

@@ -1,108 +1,82 @@
 """The money reports as printable documents (HTML, laid out as PDF by ui/documents.py):
 the end-of-day cash-up, accounts receivable by age and a customer's statement. They
-share the shop header, tables and styles of ``services.documents``."""
+share the letterhead and tables of ``services.document_layout`` with every document:
+amounts right-aligned under their headers, totals as the tables' last rows."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
 from mechanic_desktop.domain.formatting import phone_text
 from mechanic_desktop.domain.money import money_text
 from mechanic_desktop.domain.records import ShopSettingsRecord
-from mechanic_desktop.services.documents import (
-    _date,
-    _e,
-    _multiline,
-    _page,
-    _shop_header,
-    _table,
-    _totals_table,
-    _when,
-)
+from mechanic_desktop.services.document_layout import Layout, Party, e, render, table
+from mechanic_desktop.services.documents import _date, _when, letterhead
 from mechanic_desktop.services.money_reports import AGE_HEADERS, CashUp, Receivables, Statement
 
-
-def _grid(headers: list[tuple[str, bool]], rows: Iterable[Sequence[str]]) -> str:
-    """``documents._table`` with room between its columns (Qt's layout ignores a
-    cell's CSS padding; it honours ``cellpadding``)."""
-    return _table(headers, rows).replace('<table class="lines" width="100%">',
-                                         '<table class="lines" width="100%" cellpadding="3">')
-
-
-def _nb(text: str) -> str:
-    """Escaped text that does not wrap at its spaces inside a narrow column."""
-    return _e(text).replace(" ", "&nbsp;")
-
-
-#: Short age headers for paper (the table has eight columns).
+#: Short age headers for paper (the table has seven columns).
 _AGE_SHORT = ("0–30", "31–60", "61–90", "90+")
 
 
 def cash_up_html(up: CashUp, settings: ShopSettingsRecord, counted: Decimal | None,
-                 made_by: str = "") -> str:
+                 made_by: str = "", logo: bytes = b"") -> str:
     """The day's takings by method, every entry, and the till: the cash expected, the
     cash counted and the difference (short or over)."""
-    title = f"Cash-up {up.day:%Y-%m-%d}"
-    body = [_shop_header(settings), f"<h2>{_e(title)}</h2>"]
+    facts = [("Day", f"{up.day:%Y-%m-%d}")]
     if made_by:
-        body.append(f'<div class="muted">Prepared by {_e(made_by)}</div>')
-    body.append(_grid(
-        [("Method", False), ("Entries", True), ("Received", True), ("Refunded", True),
-         ("Net", True)],
-        ((_e(m.label), str(m.count), money_text(m.received), money_text(m.refunded),
-          money_text(m.net)) for m in up.by_method)))
-    rows = [("Total taken (net)", money_text(up.total)),
-            ("<b>Cash expected</b>", f"<b>{money_text(up.expected_cash)}</b>")]
+        facts.append(("Prepared by", made_by))
+    totals = [("Total taken (net)", money_text(up.total), False),
+              ("Cash expected", money_text(up.expected_cash), counted is None)]
     if counted is not None:
         difference = up.difference(counted)
         word = "short" if difference < 0 else "over" if difference > 0 else "exact"
-        rows += [("Cash counted", money_text(counted)),
-                 (f"<b>Difference ({word})</b>", f"<b>{money_text(difference)}</b>")]
-    body += [_totals_table(rows), '<p style="clear: both">&nbsp;</p>', "<h2>Entries</h2>",
-             _grid([("Time", False), ("Ticket", False), ("Customer", False),
-                     ("Method", False), ("Taken by", False), ("Amount", True)],
-                    ((_when(r.taken_at)[11:], _e(r.ticket), _e(r.customer),
-                      _e(r.method_text), _e(r.taken_by), money_text(r.amount))
-                     for r in up.receipts))]
-    body.append('<p>&nbsp;</p><p>Counted by: ______________________ &nbsp; '
-                'Checked by: ______________________</p>')
-    return _page(title, "".join(body))
+        totals += [("Cash counted", money_text(counted), False),
+                   (f"Difference ({word})", money_text(difference), True)]
+    by_method = table(
+        [("Method", False), ("Entries", True), ("Received", True), ("Refunded", True),
+         ("Net", True)],
+        ((m.label, str(m.count), money_text(m.received), money_text(m.refunded),
+          money_text(m.net)) for m in up.by_method), totals)
+    entries = table(
+        [("Time", False), ("Ticket", False), ("Customer", False), ("Method", False),
+         ("Taken by", False), ("Amount", True)],
+        ((_when(r.taken_at)[11:], r.ticket, r.customer, r.method_text, r.taken_by,
+          money_text(r.amount)) for r in up.receipts))
+    return render(Layout(letterhead(settings, logo), "Cash-up", facts,
+                         after_html=(by_method, "<h2>Entries</h2>", entries),
+                         signatures=("Counted by", "Checked by")))
 
 
-def receivables_html(rec: Receivables, settings: ShopSettingsRecord) -> str:
+def receivables_html(rec: Receivables, settings: ShopSettingsRecord,
+                     logo: bytes = b"") -> str:
     """Who owes what, aged by invoice date, with phones to call."""
-    title = f"Accounts receivable at {_date(rec.as_of)}"
     headers = [("Customer", False), ("Phone", False),
                *((h, True) for h in _AGE_SHORT), ("Total", True)]
-    rows = [(_e(r.name), _nb(phone_text(r.phone)), *(money_text(b) for b in r.buckets),
+    rows = [(r.name, phone_text(r.phone).replace(" ", "\u00a0"),  # one line
+             *(money_text(b) for b in r.buckets),
              money_text(r.total)) for r in rec.rows]
     if rec.rows:
-        rows.append(("<b>Total</b>", "", *(f"<b>{money_text(b)}</b>" for b in rec.totals),
-                     f"<b>{money_text(rec.total)}</b>"))
-    body = [_shop_header(settings), f"<h2>{_e(title)}</h2>",
-            f'<div class="muted">Days since the invoice was posted; '
-            f'{", ".join(AGE_HEADERS)}.</div>', _grid(headers, rows)]
-    return _page(title, "".join(body))
+        rows.append(("Total", "", *(money_text(b) for b in rec.totals), money_text(rec.total)))
+    note = (f'<p class="muted">Days since the invoice was posted; '
+            f'{e(", ".join(AGE_HEADERS))}.</p>')
+    return render(Layout(letterhead(settings, logo), "Accounts receivable",
+                         [("At", _date(rec.as_of))],
+                         after_html=(note, table(headers, rows))))
 
 
-def statement_html(st: Statement, settings: ShopSettingsRecord) -> str:
+def statement_html(st: Statement, settings: ShopSettingsRecord, logo: bytes = b"") -> str:
     """A customer's statement: every invoice, credit note and payment with the running
     balance, and what is due (or held in credit) at the end."""
-    title = f"Statement for {st.name}"
-    body = [_shop_header(settings), "<h2>Statement of account</h2>",
-            f'<div class="muted">Date {_date(st.made_at)}</div>',
-            f"<p><b>{_e(st.name)}</b><br>{_multiline(st.address) if st.address else ''}"
-            f"{'<br>' + _e(phone_text(st.phone)) if st.phone else ''}</p>"]
-    body.append(_grid(
+    closing = (("Balance due", money_text(st.balance), True) if st.balance >= 0
+               else ("In credit", money_text(-st.balance), True))
+    entries = table(
         [("Date", False), ("Entry", False), ("Number", False), ("Ticket", False),
          ("Detail", False), ("Charges", True), ("Credits", True), ("Balance", True)],
-        ((_nb(_date(x.at)), _nb(x.kind), _nb(x.document), _nb(x.ticket), _e(x.detail),
+        ((_date(x.at), x.kind, x.document, x.ticket, x.detail,
           money_text(x.charge) if x.charge else "", money_text(x.credit) if x.credit else "",
-          money_text(x.balance)) for x in st.lines)))
-    if st.balance >= 0:
-        closing = ("<b>Balance due</b>", f"<b>{money_text(st.balance)}</b>")
-    else:
-        closing = ("<b>In credit</b>", f"<b>{money_text(-st.balance)}</b>")
-    body += [_totals_table([closing]), '<p style="clear: both">&nbsp;</p>']
-    return _page(title, "".join(body))
+          money_text(x.balance)) for x in st.lines), [closing])
+    customer = Party("Customer", [("", st.name), ("", st.address),
+                                  ("Phone", phone_text(st.phone) if st.phone else "")])
+    return render(Layout(letterhead(settings, logo), "Statement of account",
+                         [("Date", _date(st.made_at))], [customer],
+                         after_html=(entries,)))

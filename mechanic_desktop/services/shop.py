@@ -1,5 +1,6 @@
-"""The shop's own details and pricing rules (one row): name and address for printouts,
-the sales-tax rate, whether labour is taxed, and the ticket number prefix.
+"""The shop's own details and pricing rules (one row): name, address, phone, e-mail, tax
+number, logo, invoice terms and paper size for printouts, the sales-tax rate, whether
+labour is taxed, and the number prefixes.
 
 Reading and storing them lives here; saving them is ``workflow.update_settings``, since a
 change of tax rules re-prices the tickets still being worked on.
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -23,6 +25,7 @@ from mechanic_desktop.domain.errors import StaleRecord
 from mechanic_desktop.domain.records import ShopSettingsRecord
 from mechanic_desktop.domain.validation import (
     MAX_TEXT,
+    check_email,
     check_name,
     check_phone,
     clean_line,
@@ -33,6 +36,10 @@ from mechanic_desktop.services.common import FieldErrors, constraint_errors
 
 MAX_PREFIX = 10
 MAX_TAX_RATE = Decimal(100)
+MAX_TAX_NUMBER = 40
+#: A logo is printed about 2 cm high: a few hundred pixels are plenty.
+MAX_LOGO_BYTES = 256 * 1024
+PAPER_SIZES = {"letter": "Letter (8.5 × 11 in)", "a4": "A4 (210 × 297 mm)"}
 
 #: What a new database starts with (the model's column defaults).
 DEFAULTS = ShopSettingsRecord(
@@ -62,14 +69,50 @@ class ShopSettingsData:
     invoice_prefix: str = "INV-"
     credit_note_prefix: str = "CN-"
     payment_methods: str = ""
+    email: str = ""
+    tax_number: str = ""
+    invoice_terms: str = ""
+    paper_size: str = "letter"
+    #: PNG or JPEG bytes; None leaves the stored logo as it is, b"" removes it.
+    logo: bytes | None = None
+
+
+def data_of(record: ShopSettingsRecord, **changes: Any) -> ShopSettingsData:
+    """What saving ``record`` as it is would send, with ``changes`` (as typed): a form
+    showing some fields keeps the others (the logo is left as stored)."""
+    fields = {name: getattr(record, name) for name in (
+        "name", "address", "phone", "tax_rate", "labor_taxed", "ticket_prefix",
+        "authorisation_tolerance", "estimate_valid_days", "labor_rate", "invoice_prefix",
+        "credit_note_prefix", "email", "tax_number", "invoice_terms", "paper_size")}
+    return ShopSettingsData(**{**fields, **changes})
 
 
 def to_record(s: ShopSettings) -> ShopSettingsRecord:
     return ShopSettingsRecord(
         s.name, s.address, s.phone, s.tax_rate, s.labor_taxed, s.ticket_prefix, s.version,
         s.authorisation_tolerance, s.estimate_valid_days, s.labor_rate,
-        s.invoice_prefix, s.credit_note_prefix, s.payment_methods,
+        s.invoice_prefix, s.credit_note_prefix, s.payment_methods, s.email, s.tax_number,
+        s.invoice_terms, s.paper_size,
     )
+
+
+def check_logo(data: bytes, name: str = "The file") -> str | None:
+    """Why ``data`` will not do as the shop's logo (None: it will)."""
+    if not data:
+        return f"{name} is empty: choose a PNG or JPEG picture of the logo."
+    if not (data.startswith(b"\x89PNG\r\n\x1a\n") or data.startswith(b"\xff\xd8\xff")):
+        return f"{name} is not a PNG or JPEG picture: save the logo as PNG or JPEG."
+    if len(data) > MAX_LOGO_BYTES:
+        return (f"{name} is {len(data) / 1024:,.0f} KB; a logo may be at most "
+                f"{MAX_LOGO_BYTES // 1024} KB (a picture about 600 pixels wide is plenty).")
+    return None
+
+
+def get_logo(uow: UnitOfWork) -> bytes:
+    """The logo printed on documents (b"" when the shop has none)."""
+    with uow:
+        row = WorkflowRepository(uow.session).settings()
+        return bytes(row.logo or b"") if row is not None else b""
 
 
 def settings_in(uow: UnitOfWork, create: bool) -> ShopSettingsRecord:
@@ -191,8 +234,28 @@ def _validate(data: ShopSettingsData) -> dict[str, object]:
             errors.add(field, f"{label} is too long (at most {MAX_PREFIX} characters).")
     methods = "\n".join(shop_methods(data.payment_methods))
     errors.add("payment_methods", check_shop_methods(data.payment_methods))
+    email, message = check_email(data.email)
+    errors.add("email", message)
+    tax_number = clean_line(data.tax_number)
+    if len(tax_number) > MAX_TAX_NUMBER:
+        errors.add("tax_number", f"Tax number is too long (at most {MAX_TAX_NUMBER} characters).")
+    terms = clean_text(data.invoice_terms)
+    if len(terms) > MAX_TEXT:
+        errors.add("invoice_terms", f"Invoice terms are too long (at most {MAX_TEXT:,} "
+                   "characters).")
+    if data.paper_size not in PAPER_SIZES:
+        errors.add("paper_size", "Paper size must be Letter or A4.")
+    logo: dict[str, object] = {}
+    if data.logo is not None:
+        errors.add("logo", check_logo(data.logo) if data.logo else None)
+        logo["logo"] = data.logo or None
     errors.raise_if_any()
     return {
+        "email": email or "",
+        "tax_number": tax_number,
+        "invoice_terms": terms,
+        "paper_size": data.paper_size,
+        **logo,
         "labor_rate": labor_rate,
         "authorisation_tolerance": tolerance,
         "estimate_valid_days": valid_days,
@@ -227,7 +290,11 @@ def store_settings(
             "they have been reloaded. Apply your changes again."
         )
     before = (row.tax_rate, row.labor_taxed)
-    summary = audit.apply_changes(row, values)
+    logo_note = ""
+    if "logo" in values and row.logo != values["logo"]:
+        logo_note = "logo: " + ("new picture" if values["logo"] else "removed")
+    summary = "; ".join(x for x in (audit.apply_changes(row, values, frozenset({"logo"})),
+                                    logo_note) if x)
     if summary:
         audit.record(uow, "update", "settings", 1, summary)
     with constraint_errors():

@@ -165,6 +165,7 @@ def _detail(uow: UnitOfWork, ticket: ServiceTicket) -> TicketDetail:
         ticket=ticket_record(ticket),
         vehicle_vin=vehicle.vin,
         customer_phone=customer.phone,
+        customer_address=customer.address,
         mechanics=mechanics,
         parts=parts,
         totals=Totals(ticket.parts_total, ticket.labor_total, ticket.tax_total, ticket.total),

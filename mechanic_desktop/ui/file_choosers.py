@@ -1,5 +1,5 @@
-"""The file choosers of Export CSV (lists and reports): one function each, which tests
-replace so no native dialog ever blocks them."""
+"""The file choosers of Export CSV (lists and reports) and of the shop's logo: one
+function each, which tests replace so no native dialog ever blocks them."""
 
 from __future__ import annotations
 
@@ -22,4 +22,10 @@ def choose_save_file(parent: QWidget | None, caption: str, suggested: str) -> st
 def choose_open_file(parent: QWidget | None, caption: str) -> str | None:
     path, _filter = QFileDialog.getOpenFileName(
         parent, caption, "", "CSV files (*.csv *.txt);;All files (*)")
+    return path or None
+
+
+def choose_picture_file(parent: QWidget | None, caption: str) -> str | None:
+    path, _filter = QFileDialog.getOpenFileName(
+        parent, caption, "", "Pictures (*.png *.jpg *.jpeg);;All files (*)")
     return path or None

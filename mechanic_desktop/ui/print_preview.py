@@ -4,16 +4,17 @@ the user sees the pages and prints them from there."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QTextDocument
 from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import QWidget
 
+from mechanic_desktop.ui.documents import print_html, set_paper
 from mechanic_desktop.ui.screen_fit import fit_to_screen
 
 
-def open_preview(parent: QWidget, html: str, title: str, name: str = "printPreview"
-                 ) -> QPrintPreviewDialog:
-    """Open (not modal) a print preview of ``html`` over ``parent`` and return it."""
+def open_preview(parent: QWidget, html: str, title: str, name: str = "printPreview",
+                 paper: str = "letter") -> QPrintPreviewDialog:
+    """Open (not modal) a print preview of ``html`` over ``parent``, on ``paper`` (the
+    shop's: "letter" or "a4"), and return it."""
     # QPrinter is no QObject: the dialog keeps it alive as long as the preview uses it.
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
     printer.setDocName(title)
@@ -23,9 +24,8 @@ def open_preview(parent: QWidget, html: str, title: str, name: str = "printPrevi
     dialog.setWindowTitle(f"Print preview: {title}")
     dialog.setAccessibleName(f"Print preview: {title}")
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    document = QTextDocument(dialog)
-    document.setHtml(html)
-    dialog.paintRequested.connect(document.print_)
+    set_paper(printer, paper)
+    dialog.paintRequested.connect(lambda device: print_html(html, device))
     fit_to_screen(dialog, 900, 760)
     dialog.open()
     return dialog

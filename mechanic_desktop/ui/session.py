@@ -32,6 +32,7 @@ from mechanic_desktop.ui.idle_lock import idle_ms_for, idle_ms_from
 from mechanic_desktop.ui.operations import alive
 
 if TYPE_CHECKING:
+    from mechanic_desktop.domain.records import ShopSettingsRecord
     from mechanic_desktop.services.auth import SignIn
     from mechanic_desktop.services.runner import UnitOfWork
     from mechanic_desktop.ui.idle_lock import IdleLock
@@ -106,9 +107,31 @@ class Session(QObject):
 
         dialog = FirstRunDialog(self.ui, self.description)
         dialog.accepted.connect(
-            lambda: self._signed_in(SignIn(dialog.actor, False)) if dialog.actor else None)
+            lambda: self._first_signed_in(SignIn(dialog.actor, False)) if dialog.actor
+            else None)
         dialog.rejected.connect(lambda: self.finished.emit(0))
         self._show_dialog(dialog)
+
+    def _first_signed_in(self, sign_in: SignIn) -> None:
+        """The first administrator is in: ask for the shop's details (skippable), then
+        open the window."""
+        from mechanic_desktop.services import shop
+
+        self.ui.sign_in(sign_in.actor)
+        self.settings.setValue(LAST_USER_KEY, sign_in.actor.username)
+        self.ui.worker.read(shop.get_settings,
+                            alive(self, lambda record: self._ask_shop(sign_in.actor, record)),
+                            alive(self, lambda _error: self._open(sign_in.actor)))
+
+    def _ask_shop(self, actor: Actor, record: ShopSettingsRecord) -> None:
+        from mechanic_desktop.ui.dialogs.shop_details import ShopDetailsDialog
+
+        dialog = ShopDetailsDialog(self.ui, record)
+        dialog.finished.connect(lambda _result: self._open(actor))
+        self._show_dialog(dialog)
+
+    def _open(self, actor: Actor) -> None:
+        self.open_window(actor)
 
     def show_login(self) -> None:
         last = str(self.settings.value(LAST_USER_KEY, "") or "")

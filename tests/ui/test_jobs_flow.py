@@ -163,7 +163,7 @@ def test_estimate_authorise_work_and_complete_then_render(
                             str(folder / "jobs-estimate-pdf")], check=True)
         text = subprocess.run(["pdftotext", "-layout", str(work.last_pdf), "-"],
                               capture_output=True, encoding="utf-8", check=True).stdout
-        for expected in ("Estimate RO-", "Brakes grind when stopping", "Timing belt",
+        for expected in ("Estimate no.", "RO-", "Brakes grind when stopping", "Timing belt",
                          "Replace front pads", "Estimate total", "330.94", "Soft pedal",
                          "Customer's signature"):
             assert expected in text, expected

@@ -3,27 +3,31 @@ dialog's messages, lockout, a forced password change, cancel, sign out."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QDialogButtonBox
 from pytestqt.qtbot import QtBot
 
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.staff import Role
-from mechanic_desktop.services import auth
+from mechanic_desktop.services import auth, shop
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs.change_password import ChangePasswordDialog
 from mechanic_desktop.ui.dialogs.connection import Authority, ConnectionDialog
 from mechanic_desktop.ui.dialogs.first_run import FirstRunDialog
 from mechanic_desktop.ui.dialogs.login import LoginDialog
 from mechanic_desktop.ui.dialogs.passwords import DIFFER
+from mechanic_desktop.ui.dialogs.shop_details import ShopDetailsDialog
 from mechanic_desktop.ui.main_window import MainWindow
 from mechanic_desktop.ui.session import Session, read_password
 from tests.ui.accounts import FLOOR, GOOD, NEW, TEMPORARY, make_admin, make_staff
 from tests.ui.conftest import FakePrompts
-from tests.ui.helpers import WAIT_MS
+from tests.ui.helpers import WAIT_MS, save_shot
 
 
 @pytest.fixture
@@ -87,13 +91,63 @@ def test_first_run_creates_the_administrator(
     qtbot.keyClick(dialog.confirm, Qt.Key.Key_Backspace)
     assert dialog.save_button.isEnabled()
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    # First start asks for the shop (skippable): Skip goes straight on to the window.
+    details = _dialog(qtbot, session, ShopDetailsDialog)
+    assert isinstance(details, ShopDetailsDialog)
+    qtbot.mouseClick(details.buttons.button(QDialogButtonBox.StandardButton.Cancel),
+                     Qt.MouseButton.LeftButton)
     window = _window(qtbot, session)
+    assert shop.get_settings(arrange).name == shop.DEFAULTS.name
     assert window.actor is not None and window.actor.role is Role.ADMIN
     assert ui.actor == window.actor
     assert [a.title for a in window.areas][-2:] == ["Staff", "Audit trail"]
     assert window.user_label is not None
     assert window.user_label.text() == "Signed in as Pat Owner (Administrator)"
     assert auth.login(arrange, "pat", GOOD, hasher=FLOOR).actor.full_name == "Pat Owner"
+
+
+def test_first_start_asks_for_the_shop_so_the_first_invoice_is_right(
+    qtbot: QtBot, session: Session, ui: UiContext, arrange: UnitOfWork, tmp_path: Path
+) -> None:
+    session.start()
+    first = _dialog(qtbot, session, FirstRunDialog)
+    assert isinstance(first, FirstRunDialog)
+    qtbot.keyClicks(first.full_name, "Pat Owner")
+    qtbot.keyClicks(first.username, "pat")
+    qtbot.keyClicks(first.password, GOOD)
+    qtbot.keyClicks(first.confirm, GOOD)
+    qtbot.keyClick(first.confirm, Qt.Key.Key_Return)
+    dialog = _dialog(qtbot, session, ShopDetailsDialog)
+    assert isinstance(dialog, ShopDetailsDialog)
+    qtbot.waitUntil(dialog.name.hasFocus, timeout=WAIT_MS)
+    assert dialog.name.text() == "" and not dialog.save_button.isEnabled()
+    qtbot.keyClicks(dialog.name, "Bolt & Nut Garage")
+    qtbot.keyClick(dialog.name, Qt.Key.Key_Tab)
+    qtbot.keyClicks(dialog.address, "1 Main Street")
+    qtbot.keyClick(dialog.address, Qt.Key.Key_Return)
+    qtbot.keyClicks(dialog.address, "Springfield")
+    qtbot.keyClick(dialog.address, Qt.Key.Key_Tab)
+    qtbot.keyClicks(dialog.phone, "555-010-2000")
+    qtbot.keyClick(dialog.phone, Qt.Key.Key_Tab)
+    assert dialog.tax_rate.hasFocus()
+    dialog.tax_rate.selectAll()
+    qtbot.keyClicks(dialog.tax_rate, "8,875")
+    assert dialog.error_of("tax_rate") == "Tax rate must be a number of percent, like 8.875."
+    assert not dialog.save_button.isEnabled()
+    dialog.tax_rate.selectAll()
+    qtbot.keyClicks(dialog.tax_rate, "8.875")
+    assert dialog.save_button.isEnabled()
+    shots = Path(os.environ.get("MD_SHOTS_DIR") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    save_shot(dialog, shots / "account-first-run-shop.png", "Bolt & Nut Garage", "Skip for now")
+    qtbot.keyClick(dialog.tax_rate, Qt.Key.Key_Return)
+    window = _window(qtbot, session)
+    assert window.actor is not None and window.actor.role is Role.ADMIN
+    saved = shop.get_settings(arrange)
+    assert (saved.name, saved.address, saved.phone, saved.tax_rate) == (
+        "Bolt & Nut Garage", "1 Main Street\nSpringfield", "555-010-2000", Decimal("8.875"))
+    # The rest stays as it was (prefixes, validity).
+    assert (saved.ticket_prefix, saved.estimate_valid_days) == ("RO-", 30)
 
 
 def test_wrong_name_or_password_read_the_same_then_sign_in(

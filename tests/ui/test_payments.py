@@ -10,10 +10,12 @@ import subprocess
 from pathlib import Path
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QPageSize
 from pytestqt.qtbot import QtBot
 
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.staff import Role
+from mechanic_desktop.services import shop as shop_service
 from mechanic_desktop.services import tickets, workflow
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs.ticket_payments import PaymentDialog
@@ -97,17 +99,43 @@ def test_invoice_then_card_and_cash_payments_then_reopen_with_a_credit_note(
     qtbot.wait(30)
     save_shot(dialog, _shot, "Paid", "Card ····4242", "Invoice INV-1 posted", "Take payment…")
 
+    # A receipt for the card payment chosen in the list, in the shop's layout; the print
+    # preview lays it out on the shop's paper.
+    box.list.setCurrentItem(box.list.topLevelItem(0))
+    shown: list[tuple[str, str]] = []
+    box.show_document = lambda html, title: shown.append((html, title))
+    qtbot.mouseClick(box.receipt_button, LEFT)
+    qtbot.waitUntil(lambda: bool(shown), timeout=WAIT_MS)
+    html, title = shown[0]
+    assert title.startswith(f"Receipt RO-{t.number} ")
+    for expected in ("Payment receipt", "Card ····4242", "INV-1", ">10.00<", "Balance due",
+                     f">{total - 10:,.2f}<"):
+        assert expected in html, expected
+    box.show_document = work._preview
+    work._preview(html, title)
+    preview = work.preview
+    qtbot.waitUntil(lambda: preview is not None and preview.isVisible(), timeout=WAIT_MS)
+    assert preview is not None and preview._printer.pageLayout().pageSize().id() == (
+        QPageSize.PageSizeId.Letter)
+    preview.close()
+
     # The invoice prints from its snapshot, with the payments and nothing due.
+    # On the shop's paper: A4 once Shop settings say so.
+    now = shop_service.get_settings(arrange)
+    workflow.update_settings(arrange, shop_service.data_of(now, paper_size="a4"), now.version)
     work.choose_pdf_path = lambda _parent, name: str(folder / name)  # type: ignore[assignment]
     work.export_invoice_action.trigger()
     qtbot.waitUntil(lambda: work.last_pdf is not None, timeout=WAIT_MS)
     assert work.last_pdf is not None and work.last_pdf.name == "invoice-inv-1.pdf"
     text = subprocess.run(["pdftotext", "-enc", "UTF-8", "-layout", str(work.last_pdf), "-"],
                           capture_output=True, encoding="utf-8", check=True).stdout
-    for expected in ("Invoice INV-1", f"ticket RO-{t.number}", "Payments", "Card ····4242",
+    for expected in ("Invoice", "INV-1", f"RO-{t.number}", "Payments", "Card ····4242",
                      "Cash", "Balance due", "0.00", f"{total:,.2f}", "Ada Lovelace",
                      "12 Analytical Row"):
         assert expected in text, expected
+    info = subprocess.run(["pdfinfo", str(work.last_pdf)], capture_output=True,
+                          encoding="utf-8", check=True).stdout
+    assert "595 x 842 pts (A4)" in info
     subprocess.run(["pdftoppm", "-png", "-r", "60", "-singlefile", str(work.last_pdf),
                     str(folder / "invoice-paid")], check=True)
 

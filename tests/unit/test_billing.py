@@ -164,7 +164,8 @@ def test_reopening_credits_the_invoice_and_closing_again_posts_a_new_one(
         "CN-1", "INV-1", D("55.00"), "Wrong pads")
     assert detail.billing.invoice is None and detail.billing.billed == D("55.00")
     html = documents.credit_note_html(frozen, note)
-    assert "Credit note CN-1" in html and "credits invoice INV-1" in html
+    assert "<title>Credit note CN-1</title>" in html and "Credits invoice" in html
+    assert "INV-1 is cancelled in full" in html
     assert "Wrong pads" in html
     line = detail.parts[0]
     detail = workflow.change_part_quantity(uow, line.id, 1, detail.ticket.version)

@@ -23,6 +23,7 @@ def test_admin_fills_an_empty_database_once(uow: UnitOfWork) -> None:
     # A demo shop bills its canned jobs' labour at a rate, not at 0.00; no tax is made up.
     settings = shop.get_settings(uow)
     assert (settings.labor_rate, settings.tax_rate) == (Decimal("120.00"), Decimal("0"))
+    assert (settings.name, settings.email) == ("Demo Auto Repair", "desk@demo-auto.example")
     with pytest.raises(DomainError, match="only into an empty database"):
         demo.add_demo_data(uow, customers=5, tickets=5)
     assert customers.count_customers(uow) == 15

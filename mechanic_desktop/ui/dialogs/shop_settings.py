@@ -1,4 +1,5 @@
-"""Shop settings: the name and address printed on work orders and invoices, the sales
+"""Shop settings: the name, address, phone, e-mail, tax number and logo printed on every
+document, the paper they are printed on and the terms at the foot of invoices, the sales
 tax rule, the labour rate of work nobody is assigned to yet, how far approved work may
 outgrow the customer's authorisation, how long estimates hold, and how ticket numbers
 are labelled (e.g. RO-42).
@@ -10,9 +11,21 @@ so before the user saves; finished tickets keep the tax they were invoiced with.
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtWidgets import QCheckBox, QLabel, QPlainTextEdit, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QWidget,
+)
 
 from mechanic_desktop.domain.billing import check_shop_methods, shop_methods
 from mechanic_desktop.domain.errors import StaleRecord
@@ -32,10 +45,16 @@ from mechanic_desktop.ui.dialogs.form import (
     phone_as_typed,
     phone_edit,
 )
+from mechanic_desktop.ui.file_choosers import OpenChooser, choose_picture_file
 from mechanic_desktop.ui.operations import alive
 
+#: The logo's preview height in the dialog (pixels).
+PREVIEW_HEIGHT = 32
+#: What the logo field shows without one: what it takes.
+NO_LOGO = f"No logo (PNG or JPEG up to {shop.MAX_LOGO_BYTES // 1024} KB)"
 
-def _rate_error(text: str) -> str | None:
+
+def rate_error(text: str) -> str | None:
     raw = text.strip().rstrip("%").strip()
     if not raw:
         return "Tax rate is required (0 if the shop charges no sales tax)."
@@ -60,6 +79,30 @@ def _note(parent: QWidget, text: str) -> QLabel:
     return label
 
 
+def add_identity(dialog: EditorDialog, record: ShopSettingsRecord,
+                 name: str) -> tuple[QLineEdit, QPlainTextEdit, QLineEdit]:
+    """The shop's name (showing ``name``), address and phone fields, as every document
+    prints them."""
+    name_edit = line_edit(dialog, name, "as printed on invoices", 200)
+    dialog.add_field("name", "Shop &name:", name_edit, checks.name(name_edit, "Shop name"))
+    address = QPlainTextEdit(record.address, dialog)
+    address.setTabChangesFocus(True)
+    address.setPlaceholderText("Street, town, postcode")
+    address.setFixedHeight(dialog.fontMetrics().lineSpacing() * 3 + 12)
+    dialog.add_field("address", "&Address:", address)
+    phone = phone_edit(dialog, record.phone, "optional")
+    dialog.add_field("phone", "&Phone:", phone, checks.phone(phone), shown=phone_text)
+    return name_edit, address, phone
+
+
+def add_tax_rate(dialog: EditorDialog, record: ShopSettingsRecord) -> QLineEdit:
+    """The sales tax field (percent, up to 3 decimals), checked as typed."""
+    edit = line_edit(dialog, percent_text(record.tax_rate), "e.g. 8.875", 8)
+    dialog.add_field("tax_rate", "Sales &tax (%):", edit, lambda: rate_error(edit.text()),
+                     shown=percent_text)
+    return edit
+
+
 class ShopSettingsDialog(EditorDialog):
     needs = Action.EDIT_SETTINGS
 
@@ -69,20 +112,15 @@ class ShopSettingsDialog(EditorDialog):
         super().__init__(ui, "shop", "Shop settings", parent)
         self.existing = record
         self.setMinimumWidth(560)
-        self.name = line_edit(self, record.name, "as printed on invoices", 200)
-        self.add_field("name", "Shop &name:", self.name, checks.name(self.name, "Shop name"))
-        self.address = QPlainTextEdit(record.address, self)
-        self.address.setTabChangesFocus(True)
-        self.address.setPlaceholderText("Street, town, postcode")
-        self.address.setFixedHeight(self.fontMetrics().lineSpacing() * 3 + 12)
-        self.add_field("address", "&Address:", self.address)
-        self.phone = phone_edit(self, record.phone, "optional")
-        self.add_field("phone", "&Phone:", self.phone, checks.phone(self.phone),
-                       shown=phone_text)
+        self.name, self.address, self.phone = add_identity(self, record, record.name)
+        self.email = line_edit(self, record.email, "optional, printed on documents", 254)
+        self.add_field("email", "&E-mail:", self.email, checks.email(self.email))
+        self.tax_number = line_edit(self, record.tax_number, "optional, e.g. EIN 12-3456789",
+                                    shop.MAX_TAX_NUMBER)
+        self.add_field("tax_number", "Ta&x number:", self.tax_number)
+        self._add_logo()
 
-        self.tax_rate = line_edit(self, percent_text(record.tax_rate), "e.g. 8.875", 8)
-        self.add_field("tax_rate", "Sales &tax (%):", self.tax_rate,
-                       lambda: _rate_error(self.tax_rate.text()), shown=percent_text)
+        self.tax_rate = add_tax_rate(self, record)
         self.labor_taxed = QCheckBox("Charge tax on labour too (not only on parts)", self)
         self.labor_taxed.setChecked(record.labor_taxed)
         self.tax_note = note_label(self)
@@ -113,18 +151,107 @@ class ShopSettingsDialog(EditorDialog):
         self.add_field("invoice_prefix", "&Invoice prefix:", self.invoice_prefix,
                        note=self.invoice_note)
         self.methods = line_edit(self, ", ".join(shop_methods(record.payment_methods)),
-                                 "e.g. Financing, Gift card")
+                                 "comma-separated, e.g. Financing, Gift card")
         self.add_field("payment_methods", "Payment &methods:", self.methods,
                        lambda: check_shop_methods(self.methods.text()),
                        shown=lambda text: ", ".join(shop_methods(str(text))),
-                       note=_note(self, "Taken besides cash, card, cheque and bank "
-                                  "transfer; separate them with commas."))
+                       note=_note(self, "Besides cash, card, cheque and bank transfer."))
+        self.paper = QComboBox(self)
+        for key, text in shop.PAPER_SIZES.items():
+            self.paper.addItem(text, key)
+        self.paper.setCurrentIndex(self.paper.findData(record.paper_size))
+        self.add_field("paper_size", "Paper si&ze:", self.paper)
+        self.terms = QPlainTextEdit(record.invoice_terms, self)
+        self.terms.setTabChangesFocus(True)
+        self.terms.setPlaceholderText("Printed at the foot of invoices: payment terms, "
+                                      "warranty, thanks")
+        self.terms.setFixedHeight(self.fontMetrics().lineSpacing() * 2 + 12)
+        self.add_field("invoice_terms", "Invoi&ce terms:", self.terms)
         for signal in (self.tax_rate.textChanged, self.prefix_edit.textChanged,
                        self.invoice_prefix.textChanged):
             signal.connect(lambda _t: self._notes())
         self.labor_taxed.toggled.connect(lambda _c: self._notes())
         self._notes()
         self.revalidate()
+
+    def _add_logo(self) -> None:
+        """A preview of the logo with Choose… and Remove; the file is checked (PNG or
+        JPEG, size) as soon as it is chosen, its problem shown under the field."""
+        #: Tests replace it: (parent, caption) → path or None.
+        self.choose_logo_path: OpenChooser = choose_picture_file
+        #: The logo chosen here (b"": removed); None while unchanged.
+        self.new_logo: bytes | None = None
+        self.logo_problem = ""
+        row = QWidget(self)
+        line = QHBoxLayout(row)
+        line.setContentsMargins(0, 0, 0, 0)
+        self.logo_preview = QLabel(NO_LOGO, row)
+        self.logo_preview.setObjectName("settingsLogoPreview")
+        self.logo_preview.setFixedHeight(PREVIEW_HEIGHT)
+        self.logo_preview.setMinimumWidth(120)
+        self.logo_preview.setAlignment(Qt.AlignmentFlag.AlignVCenter)
+        line.addWidget(self.logo_preview, 1)
+        self.choose_logo_button = QPushButton("Choose lo&go…", row)
+        self.choose_logo_button.setObjectName("settingsChooseLogo")
+        self.choose_logo_button.setAccessibleName("Choose logo")
+        self.choose_logo_button.setToolTip("A PNG or JPEG picture printed at the top of "
+                                           "every document")
+        self.choose_logo_button.clicked.connect(self.choose_logo)
+        line.addWidget(self.choose_logo_button)
+        self.remove_logo_button = QPushButton("Remove logo", row)
+        self.remove_logo_button.setObjectName("settingsRemoveLogo")
+        self.remove_logo_button.setAccessibleName("Remove logo")
+        self.remove_logo_button.clicked.connect(self.remove_logo)
+        self.remove_logo_button.setEnabled(False)
+        line.addWidget(self.remove_logo_button)
+        self.add_field("logo", "Logo:", row, lambda: self.logo_problem or None)
+        self.ui.worker.read(shop.get_logo, alive(self, self._stored_logo),
+                            alive(self, self.show_errors))
+
+    def _stored_logo(self, data: bytes) -> None:
+        if self.new_logo is None:
+            self._preview(data)
+
+    def _preview(self, data: bytes) -> bool:
+        """Show ``data`` (False: Qt cannot read it as a picture)."""
+        if not data:
+            self.logo_preview.setPixmap(QPixmap())
+            self.logo_preview.setText(NO_LOGO)
+            self.remove_logo_button.setEnabled(False)
+            return True
+        picture = QPixmap()
+        if not picture.loadFromData(data):
+            return False
+        self.logo_preview.setPixmap(picture.scaledToHeight(
+            PREVIEW_HEIGHT, Qt.TransformationMode.SmoothTransformation))
+        self.remove_logo_button.setEnabled(True)
+        return True
+
+    def choose_logo(self) -> None:
+        path = self.choose_logo_path(self, "Choose the shop's logo")
+        if not path:
+            return
+        name = Path(path).name
+        try:
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            self._logo_chosen(b"", f"Could not read {name}: {exc.strerror or exc}.")
+            return
+        problem = shop.check_logo(data, name)
+        if problem is None and not self._preview(data):
+            problem = f"{name} could not be read as a picture: save the logo again as PNG."
+        self._logo_chosen(data, problem or "")
+
+    def remove_logo(self) -> None:
+        self._preview(b"")
+        self._logo_chosen(b"", "")
+
+    def _logo_chosen(self, data: bytes, problem: str) -> None:
+        self.logo_problem = problem
+        if not problem:
+            self.new_logo = data
+        self.mark_changed()
+        self._edited("logo")
 
     def _notes(self) -> None:
         prefix = self.prefix_edit.text().strip()
@@ -162,6 +289,9 @@ class ShopSettingsDialog(EditorDialog):
             # Not in this dialog: saved as it is (not reset to the default).
             credit_note_prefix=self.existing.credit_note_prefix,
             payment_methods=self.methods.text(),
+            email=self.email.text(), tax_number=self.tax_number.text(),
+            invoice_terms=self.terms.toPlainText(),
+            paper_size=str(self.paper.currentData()), logo=self.new_logo,
         )
         version = self.existing.version
         return lambda uow: workflow.update_settings(uow, data, version)

@@ -32,6 +32,7 @@ from mechanic_desktop.domain.billing import (
     MAX_REFERENCE,
     TAKEN_METHODS,
     PaymentMethod,
+    PaymentRecord,
     PaymentState,
     amount_text_rounded,
     check_reference,
@@ -41,7 +42,7 @@ from mechanic_desktop.domain.billing import (
 from mechanic_desktop.domain.money import money_text
 from mechanic_desktop.domain.permissions import Action
 from mechanic_desktop.domain.records import ShopSettingsRecord, TicketDetail
-from mechanic_desktop.services import credit_notes, documents, invoicing, payments
+from mechanic_desktop.services import credit_notes, documents, invoicing, payments, shop, workflow
 from mechanic_desktop.services.runner import Operation, UnitOfWork
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs import checks
@@ -230,8 +231,12 @@ class PaymentsBox(QGroupBox):
         self.apply_credit_button.setToolTip(
             "Pay from the customer's credit (what they overpaid on finished tickets)")
         self.apply_credit_button.clicked.connect(self.open_apply_credit)
+        self.receipt_button = button(self, "Print receipt…", "ticketPrintReceipt")
+        self.receipt_button.setToolTip(
+            "A receipt for the payment chosen in the list (the latest when none is)")
+        self.receipt_button.clicked.connect(self.print_receipt)
         for widget in (self.take_button, self.refund_button, self.apply_credit_button,
-                       self.issue_credit_button, self.credit_button):
+                       self.issue_credit_button, self.receipt_button, self.credit_button):
             row.addWidget(widget)
         row.addStretch(1)
         layout.addLayout(row)
@@ -304,6 +309,7 @@ class PaymentsBox(QGroupBox):
             and self.ui.can(Action.ISSUE_CREDIT_NOTES))
         self.apply_credit_button.setVisible(self.credit > 0)
         self.apply_credit_button.setText(f"Apply credit ({money_text(self.credit)})…")
+        self.receipt_button.setEnabled(detail is not None and bool(detail.billing.payments))
 
     def open_dialog(self, *, refund: bool) -> None:
         if self.detail is None:
@@ -345,11 +351,40 @@ class PaymentsBox(QGroupBox):
         note = self.detail.billing.credit_notes[-1]
         invoice_id = note.invoice_id
         self.ui.worker.read(
-            lambda uow: invoicing.get_invoice_snapshot(uow, invoice_id),
-            alive(self, lambda snap: self.show_document(
-                documents.credit_note_html(snap, note), f"Credit note {note.label}")),
+            lambda uow: (invoicing.get_invoice_snapshot(uow, invoice_id), shop.get_logo(uow)),
+            alive(self, lambda found: self.show_document(
+                documents.credit_note_html(found[0], note, found[1]),
+                f"Credit note {note.label}")),
             alive(self, lambda error: self.problem.emit(str(error))))
 
+
+
+    def chosen_payment(self) -> PaymentRecord | None:
+        """The payment chosen in the list, else the latest."""
+        if self.detail is None or not self.detail.billing.payments:
+            return None
+        payments = self.detail.billing.payments
+        item = self.list.currentItem()
+        row = self.list.indexOfTopLevelItem(item) if item is not None else -1
+        return payments[row] if 0 <= row < len(payments) else payments[-1]
+
+    def print_receipt(self) -> None:
+        """The receipt of the chosen payment, against the posted invoice (or, for a
+        deposit, the ticket as it stands), with what is still due."""
+        payment = self.chosen_payment()
+        if self.detail is None or payment is None:
+            return
+        ticket_id = self.detail.ticket.id
+
+        def build(uow: UnitOfWork) -> str:
+            detail = workflow.get_ticket_detail(uow, ticket_id)
+            snap = posted_snapshot(uow, detail) or documents.invoice_snapshot(
+                detail, shop.get_settings(uow))
+            return documents.receipt_html(snap, detail.billing, payment, shop.get_logo(uow))
+
+        title = f"Receipt {self.label} {payment.taken_at.astimezone():%Y-%m-%d}"
+        self.ui.worker.read(build, alive(self, lambda html: self.show_document(html, title)),
+                            alive(self, lambda error: self.problem.emit(str(error))))
 
 
 def posted_snapshot(uow: UnitOfWork, detail: TicketDetail) -> dict[str, Any] | None:
@@ -359,13 +394,14 @@ def posted_snapshot(uow: UnitOfWork, detail: TicketDetail) -> dict[str, Any] | N
 
 
 def invoice_document(detail: TicketDetail, settings: ShopSettingsRecord,
-                     snapshot: dict[str, Any] | None) -> tuple[str, str]:
+                     snapshot: dict[str, Any] | None, logo: bytes = b"") -> tuple[str, str]:
     """The invoice to print and its title: the posted one from its snapshot (with the
     payments so far and the balance due), else a draft of the ticket as it stands."""
     if snapshot is not None:
-        return documents.snapshot_html(snapshot, detail.billing), f"Invoice {snapshot['label']}"
+        return (documents.snapshot_html(snapshot, detail.billing, logo),
+                f"Invoice {snapshot['label']}")
     label = settings.ticket_label(detail.ticket.number)
-    return documents.invoice_html(detail, settings), f"Invoice {label}"
+    return documents.invoice_html(detail, settings, logo=logo), f"Invoice {label}"
 
 
 def ask_on_account(ui: UiContext, parent: QWidget, detail: TicketDetail,

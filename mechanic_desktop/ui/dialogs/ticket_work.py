@@ -820,12 +820,13 @@ class TicketWorkPanel(QWidget):
         """Read the ticket as it is now, then hand its HTML and title to ``then``."""
         ticket_id = self.ticket_id
 
-        def build(uow: UnitOfWork) -> tuple[TicketDetail, ShopSettingsRecord, Any]:
+        def build(uow: UnitOfWork) -> tuple[TicketDetail, ShopSettingsRecord, Any, bytes]:
             detail = workflow.get_ticket_detail(uow, ticket_id)
-            return detail, shop.get_settings(uow), posted_snapshot(uow, detail)
+            return (detail, shop.get_settings(uow), posted_snapshot(uow, detail),
+                    shop.get_logo(uow))
 
-        def ready(result: tuple[TicketDetail, ShopSettingsRecord, Any]) -> None:
-            detail, settings, posted = result
+        def ready(result: tuple[TicketDetail, ShopSettingsRecord, Any, bytes]) -> None:
+            detail, settings, posted, logo = result
             self.settings = settings
             label = settings.ticket_label(detail.ticket.number)
             if kind == "estimate":
@@ -835,11 +836,12 @@ class TicketWorkPanel(QWidget):
                         f"“{empty[0]}” has no labour or parts yet: add what it involves, or "
                         "remove the job, before printing the estimate.")
                     return
-                then(documents.estimate_html(detail, settings), f"Estimate {label}")
+                then(documents.estimate_html(detail, settings, logo=logo),
+                     f"Estimate {label}")
             elif kind == "invoice":
-                then(*invoice_document(detail, settings, posted))
+                then(*invoice_document(detail, settings, posted, logo))
             else:
-                then(documents.work_order_html(detail, settings), f"Work order {label}")
+                then(documents.work_order_html(detail, settings, logo), f"Work order {label}")
 
         self.ui.worker.read(build, alive(self, ready),
                             alive(self, lambda error: self.problem.emit(str(error))))
@@ -852,7 +854,8 @@ class TicketWorkPanel(QWidget):
         self._document(kind, self._preview)
 
     def _preview(self, html: str, title: str) -> None:
-        self.preview = open_preview(self.window(), html, title, "ticketPrintPreview")
+        self.preview = open_preview(self.window(), html, title, "ticketPrintPreview",
+                                    self.settings.paper_size if self.settings else "letter")
 
     def export_pdf(self, kind: str) -> None:
         self._document(kind, self._export)
@@ -862,7 +865,8 @@ class TicketWorkPanel(QWidget):
         if not path:
             return
         try:
-            self.last_pdf = write_pdf(html, path, title)
+            self.last_pdf = write_pdf(html, path, title,
+                                      self.settings.paper_size if self.settings else "letter")
         except OSError as exc:
             self.note.setStyleSheet(ERROR_STYLE)
             self.note.setText(str(exc))
