@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from mechanic_desktop.db.models import CreditNote, DocumentCounter, Invoice, Payment
 from mechanic_desktop.db.unit_of_work import UnitOfWork
-from mechanic_desktop.domain.billing import PaymentState
+from mechanic_desktop.domain.billing import BillingRecord, PaymentState
 from mechanic_desktop.domain.errors import PermissionDenied, StaleRecord, ValidationError
 from mechanic_desktop.domain.records import TicketDetail
 from mechanic_desktop.domain.staff import Role
@@ -298,3 +298,19 @@ def test_the_database_refuses_a_zero_payment_and_a_refund_without_reason(
                              | values)))
             with pytest.raises(IntegrityError):
                 s.commit()
+
+
+@pytest.mark.parametrize(
+    ("billed", "paid", "summary"),
+    [
+        ("0.00", "0.00", "Nothing due"),
+        ("1234.50", "0.00", "Unpaid: 1,234.50 due of 1,234.50"),
+        ("55.00", "-5.00", "Unpaid: 60.00 due of 55.00"),
+        ("55.00", "20.00", "Partially paid: 35.00 due of 55.00"),
+        ("55.00", "55.00", "Paid"),
+        ("55.00", "60.50", "Overpaid: 5.50 to refund or keep as credit"),
+    ],
+)
+def test_the_billing_summary_of_each_state(billed: str, paid: str, summary: str) -> None:
+    """The one line a ticket shows: an overpayment is the positive amount to give back."""
+    assert BillingRecord(billed=D(billed), paid=D(paid)).summary() == summary
