@@ -127,8 +127,12 @@ def test_one_bad_line_books_nothing_and_names_the_line(uow: UnitOfWork) -> None:
     assert set(refused.value.fields) == {"line:2:quantity", "line:2:unit_cost"}
     assert "Line 2" in refused.value.fields["line:2:quantity"]
     assert parts.get_part(uow, oil.id).quantity_on_hand == 2  # nothing of line 1 either
-    with pytest.raises(ValidationError, match="No part has the SKU XYZ"):
+    with pytest.raises(ValidationError) as unknown:
         stock.find_part_by_sku(uow, "xyz")
+    assert unknown.value.fields == {"sku": "No part has the SKU XYZ."}
+    with pytest.raises(ValidationError) as blank:
+        stock.find_part_by_sku(uow, "  ")
+    assert blank.value.fields == {"sku": "Scan or type a SKU."}
     with pytest.raises(ValidationError, match="at least one part"):
         stock.receive_delivery(uow, [])
 
