@@ -80,7 +80,7 @@ def main() -> None:
         (kind, wrapped_strings_only if op is mutators.operator_string else op)
         for kind, op in operators
     ]
-    mutmut_main.filter_mutants_with_type_checker = filter_mutants_with_type_checker
+    setattr(mutmut_main, "filter_mutants_with_type_checker", filter_mutants_with_type_checker)  # noqa: B010
     sys.exit(mutmut_main.cli())
 
 

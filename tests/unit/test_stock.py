@@ -138,6 +138,17 @@ def test_one_bad_line_books_nothing_and_names_the_line(uow: UnitOfWork) -> None:
         stock.receive_delivery(uow, [])
 
 
+def _stock_trail(engine: Engine) -> list[tuple[object, ...]]:
+    """The audit entries of stock received and counted: (action, entity, id, summary)."""
+    with Session(engine) as session:
+        return [tuple(r) for r in session.execute(
+            select(AuditEntry.action, AuditEntry.entity, AuditEntry.entity_id,
+                   AuditEntry.summary)
+            .where(AuditEntry.action.in_(["receive", "adjust"]))
+            .order_by(AuditEntry.id)
+        )]
+
+
 def test_stock_refusals_name_their_fields_and_the_trail_names_the_part(
     uow: UnitOfWork, engine: Engine
 ) -> None:
@@ -161,14 +172,7 @@ def test_stock_refusals_name_their_fields_and_the_trail_names_the_part(
     assert stock.receive_stock(uow, pad.id, 3).quantity_on_hand == 13
     assert stock.receive_stock(uow, pad.id, 2, " Delivery 7 ").quantity_on_hand == 15
     assert stock.adjust_stock(uow, pad.id, 12, "Three damaged").quantity_on_hand == 12
-    with Session(engine) as session:
-        trail = session.execute(
-            select(AuditEntry.action, AuditEntry.entity, AuditEntry.entity_id,
-                   AuditEntry.summary)
-            .where(AuditEntry.action.in_(["receive", "adjust"]))
-            .order_by(AuditEntry.id)
-        ).all()
-    assert [tuple(r) for r in trail] == [
+    assert _stock_trail(engine) == [
         ("receive", "part", pad.id, "+3"),
         ("receive", "part", pad.id, "+2 (Delivery 7)"),
         ("adjust", "part", pad.id, "on hand 15 → 12 (Three damaged)"),
@@ -208,14 +212,7 @@ def test_a_delivery_is_checked_booked_as_the_receiver_and_audited_whole(
         (1_013, "receive", "Staff kim", "Note 7781"), (3, "receive", "Staff kim", "")]
     rows = stock.movements_of_part(uow, oil.id, ListQuery()).rows
     assert [(m.quantity, m.reason) for m in rows][-1] == (1, "adjust")
-    with Session(engine) as session:
-        trail = session.execute(
-            select(AuditEntry.action, AuditEntry.entity, AuditEntry.entity_id,
-                   AuditEntry.summary)
-            .where(AuditEntry.action.in_(["receive", "adjust"]))
-            .order_by(AuditEntry.id)
-        ).all()
-    assert [tuple(r) for r in trail] == [
+    assert _stock_trail(engine) == [
         ("receive", "delivery", None, "2 parts, 1,014 units (Note 7781)"),
         ("receive", "delivery", None, "1 parts, 3 units"),
         ("adjust", "part", oil.id, "on hand 3 → 4 (Found one)"),
