@@ -49,15 +49,18 @@ screenshots: $(STAMP)
 		-p no:cacheprovider -k render tests/ui
 
 ## mutants: mutation testing of domain/ and services/ with their unit tests on SQLite; prints
-## the score per module (slow: not part of test or CI). MUTANTS='mechanic_desktop.services.auth.*'
-## tests only the mutants whose names match.
+## the score per module (hours here, see docs/mutation.md: not part of test or CI). MUTANTS='mechanic_desktop.services.auth.*'
+## tests only the mutants whose names match. Runs niced: the machine is shared.
 mutants: $(STAMP)
 	$(PY) -m pip install --quiet 'mutmut>=3.8,<4'
 	@# Always from scratch: mutmut 3.8 reusing a mutants/ folder drops its test map and
 	@# reports every mutant as "no tests".
 	rm -rf mutants
-	QT_QPA_PLATFORM=offscreen $(VENV)/bin/mutmut run $(MUTANTS) > mutants.log 2>&1 \
+	@echo "started $$(date -u +%T) UTC, load average $$(cut -d' ' -f1-3 /proc/loadavg)" | tee mutants.log
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" QT_QPA_PLATFORM=offscreen nice -n 10 \
+		$(PY) -m tests.mutmut_cli run $(MUTANTS) >> mutants.log 2>&1 \
 		|| { tail -n 40 mutants.log; exit 1; }
+	@echo "finished $$(date -u +%T) UTC, load average $$(cut -d' ' -f1-3 /proc/loadavg)" | tee -a mutants.log
 	$(PY) -m tests.mutation_score
 
 ## seed: fill the local database with demo data

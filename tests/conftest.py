@@ -2,17 +2,24 @@
 
 Each test session makes its own databases (a SQLite file, a PostgreSQL database named
 for the run), migrates them once with the app's own migrations, empties the tables
-before each test, and drops them at the end. Under CI=true a missing PostgreSQL fails
+before each test, and drops them at the end. The SQLite file is a copy of one migrated
+once per process: `make mutants` runs a test session per mutant in forked children, and
+migrating each time cost more than most tests. Under CI=true a missing PostgreSQL fails
 the run instead of skipping.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import Engine, text
 
 from mechanic_desktop.db.engine import make_engine
@@ -22,6 +29,15 @@ from mechanic_desktop.db.unit_of_work import UnitOfWork
 from tests import pgserver
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+# Under `make mutants` each mutant reruns the tests that reach it: property tests draw
+# fewer examples, the same ones every time (a mutant's verdict must not depend on luck),
+# with no deadline (two mutants share a busy machine), and leave no example database.
+settings.register_profile(
+    "mutants", max_examples=10, derandomize=True, deadline=None, database=None
+)
+if os.environ.get("MUTANT_UNDER_TEST"):
+    settings.load_profile("mutants")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 BACKENDS = ("sqlite", "postgresql")
 
@@ -49,11 +65,32 @@ def pg_engine(pg_admin_url: str) -> Iterator[Engine]:
     pgserver.drop_database(pg_admin_url, name)
 
 
+_migrated_sqlite: list[Path] = []
+
+
+def migrated_sqlite_file() -> Path:
+    """A SQLite file migrated to HEAD by the app's migrations, made once per process (and
+    inherited by forked children); copy it, never open it."""
+    if not _migrated_sqlite:
+        folder = Path(tempfile.mkdtemp(prefix="mechanic-migrated-"))
+        atexit.register(_remove_if_mine, folder, os.getpid())
+        engine = make_engine(f"sqlite:///{folder / 'shop.sqlite3'}")
+        upgrade(engine)
+        engine.dispose()  # the last connection to close folds the WAL into the file
+        _migrated_sqlite.append(folder / "shop.sqlite3")
+    return _migrated_sqlite[0]
+
+
+def _remove_if_mine(folder: Path, owner: int) -> None:
+    if os.getpid() == owner:  # a forked child exiting must not take the parent's copy
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def sqlite_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     path = tmp_path_factory.mktemp("sqlite") / "shop.sqlite3"
+    shutil.copyfile(migrated_sqlite_file(), path)
     engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
     yield engine
     engine.dispose()
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from mechanic_desktop.db.models import CreditNote, DocumentCounter, Invoice, Payment
 from mechanic_desktop.db.unit_of_work import UnitOfWork
-from mechanic_desktop.domain.billing import PaymentState
+from mechanic_desktop.domain.billing import BillingRecord, PaymentState
 from mechanic_desktop.domain.errors import PermissionDenied, StaleRecord, ValidationError
 from mechanic_desktop.domain.records import TicketDetail
 from mechanic_desktop.domain.staff import Role
@@ -178,6 +178,29 @@ def test_reopening_credits_the_invoice_and_closing_again_posts_a_new_one(
     assert invoicing.get_invoice_snapshot(uow, first.id) == frozen
 
 
+def test_each_credit_note_credits_the_invoice_standing_then_and_names_who(
+    uow: UnitOfWork, engine: Engine
+) -> None:
+    """Reopened twice: the second credit note cancels the second invoice (the first is
+    already credited), and each records the administrator who issued it."""
+    detail = _completed(uow)
+    admin = factories.signed_in(uow, Role.ADMIN)
+    uow.actor = admin
+    for reason, quantity in (("Wrong pads", 1), ("Wrong again", 2)):
+        detail = _close(uow, detail, on_account=True)
+        detail = workflow.reopen_ticket(uow, detail.ticket.id, reason,
+                                        detail.ticket.version, credit_note=True)
+        detail = workflow.change_part_quantity(uow, detail.parts[0].id, quantity,
+                                               detail.ticket.version)
+        version = factories.authorise(uow, detail.ticket.id).ticket.version
+        detail = workflow.set_status(uow, detail.ticket.id, "completed", version)
+    assert [(n.label, n.invoice_label, n.amount) for n in detail.billing.credit_notes] == [
+        ("CN-1", "INV-1", D("55.00")), ("CN-2", "INV-2", D("27.50"))]
+    with Session(engine) as s:
+        assert list(s.scalars(select(CreditNote.issued_by).order_by(CreditNote.id))) == [
+            admin.id, admin.id]
+
+
 @pytest.mark.parametrize(
     ("amount", "method", "reference", "field", "message"),
     [
@@ -299,3 +322,21 @@ def test_the_database_refuses_a_zero_payment_and_a_refund_without_reason(
                              | values)))
             with pytest.raises(IntegrityError):
                 s.commit()
+
+
+@pytest.mark.parametrize(
+    ("billed", "paid", "summary"),
+    [
+        ("0.00", "0.00", "Nothing due"),
+        ("1234.50", "0.00", "Unpaid: 1,234.50 due of 1,234.50"),
+        ("55.00", "-5.00", "Unpaid: 60.00 due of 55.00"),
+        ("55.00", "0.50", "Partially paid: 54.50 due of 55.00"),
+        ("55.00", "1.00", "Partially paid: 54.00 due of 55.00"),
+        ("55.00", "20.00", "Partially paid: 35.00 due of 55.00"),
+        ("55.00", "55.00", "Paid"),
+        ("55.00", "60.50", "Overpaid: 5.50 to refund or keep as credit"),
+    ],
+)
+def test_the_billing_summary_of_each_state(billed: str, paid: str, summary: str) -> None:
+    """The one line a ticket shows: an overpayment is the positive amount to give back."""
+    assert BillingRecord(billed=D(billed), paid=D(paid)).summary() == summary

@@ -472,6 +472,8 @@ def _service_functions() -> Iterator[str]:
         for name, fn in vars(module).items():
             if name.startswith("_") or not inspect.isfunction(fn):
                 continue
+            if "__mutmut_" in name:  # mutmut's copies of a function (`make mutants`)
+                continue
             if fn.__module__ != module.__name__:
                 continue
             params = list(inspect.signature(fn).parameters.values())

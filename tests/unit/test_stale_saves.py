@@ -4,13 +4,17 @@ and settings do); nothing of the stale save is written."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select, update
+from sqlalchemy.orm import Session
 
+from mechanic_desktop.db.models import AuditEntry, Customer
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.errors import LoginFailed, StaleRecord
 from mechanic_desktop.domain.staff import Role
@@ -79,9 +83,10 @@ def test_a_stale_save_is_refused_naming_who_and_when(engine: Engine, kind: str) 
     assert saved.version == opened.version + 1
     with pytest.raises(StaleRecord) as refused:
         k.save(mine, opened, "MINE 2", opened.version)
-    message = str(refused.value)
-    assert message.startswith(f"{k.what} was changed at another desk by Dee Puty at ")
-    assert message.endswith("after you opened it; reload it and apply your changes again.")
+    assert re.fullmatch(
+        rf"{re.escape(k.what)} was changed at another desk by Dee Puty at "
+        r"\d{4}-\d\d-\d\d \d\d:\d\d after you opened it; reload it and apply your changes "
+        r"again\.", str(refused.value))
     now = k.read(mine, made.id)
     assert (k.shown(now), now.version) == ("THEIRS 1", saved.version)
     # Reloaded, the same edit saves.
@@ -109,3 +114,25 @@ def test_a_stale_staff_editor_cannot_undo_a_promotion(engine: Engine) -> None:
     with pytest.raises(LoginFailed):
         auth.login(UnitOfWork(engine), "kim", "wrong password", hasher=FLOOR)
     assert staff.get_staff(mine, kim.id).version == before
+
+
+def test_a_change_the_audit_trail_does_not_explain_is_dated_by_the_row(engine: Engine) -> None:
+    """A change with no audit entry within 5 s of the row's update (a script, a restore)
+    names nobody and gives the row's time; an entry exactly 5 s off still explains it."""
+    mine, _ = _desks(engine)
+    made = factories.customer(mine)  # audited as Pat Owner
+    with Session(engine) as s:
+        audited = s.scalars(select(AuditEntry.at).where(
+            AuditEntry.entity == "customer", AuditEntry.entity_id == made.id)).one()
+    for offset, by, when in ((timedelta(seconds=5), " by Pat Owner", audited),
+                             (timedelta(hours=2), "", audited + timedelta(hours=2))):
+        with engine.begin() as conn:
+            conn.execute(update(Customer).where(Customer.id == made.id).values(
+                version=Customer.version + 1, updated_at=audited + offset))
+        with pytest.raises(StaleRecord) as refused:
+            customers.update_customer(mine, made.id, customers.CustomerData("Mine"),
+                                      made.version)
+        at = when.astimezone().strftime("%Y-%m-%d %H:%M")
+        assert str(refused.value) == (
+            f"Customer {made.name} was changed at another desk{by} at {at} after you opened "
+            "it; reload it and apply your changes again.")

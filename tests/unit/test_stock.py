@@ -12,6 +12,7 @@ from mechanic_desktop.db.models import AuditEntry
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.errors import NotFound, StaleRecord, ValidationError
 from mechanic_desktop.domain.records import ListQuery, StockDiscrepancy
+from mechanic_desktop.domain.staff import Role
 from mechanic_desktop.services import parts, stock, workflow
 from tests.unit import factories
 from tests.unit import workflow_factories as wf
@@ -127,10 +128,25 @@ def test_one_bad_line_books_nothing_and_names_the_line(uow: UnitOfWork) -> None:
     assert set(refused.value.fields) == {"line:2:quantity", "line:2:unit_cost"}
     assert "Line 2" in refused.value.fields["line:2:quantity"]
     assert parts.get_part(uow, oil.id).quantity_on_hand == 2  # nothing of line 1 either
-    with pytest.raises(ValidationError, match="No part has the SKU XYZ"):
+    with pytest.raises(ValidationError) as unknown:
         stock.find_part_by_sku(uow, "xyz")
+    assert unknown.value.fields == {"sku": "No part has the SKU XYZ."}
+    with pytest.raises(ValidationError) as blank:
+        stock.find_part_by_sku(uow, "  ")
+    assert blank.value.fields == {"sku": "Scan or type a SKU."}
     with pytest.raises(ValidationError, match="at least one part"):
         stock.receive_delivery(uow, [])
+
+
+def _stock_trail(engine: Engine) -> list[tuple[object, ...]]:
+    """The audit entries of stock received and counted: (action, entity, id, summary)."""
+    with Session(engine) as session:
+        return [tuple(r) for r in session.execute(
+            select(AuditEntry.action, AuditEntry.entity, AuditEntry.entity_id,
+                   AuditEntry.summary)
+            .where(AuditEntry.action.in_(["receive", "adjust"]))
+            .order_by(AuditEntry.id)
+        )]
 
 
 def test_stock_refusals_name_their_fields_and_the_trail_names_the_part(
@@ -156,14 +172,7 @@ def test_stock_refusals_name_their_fields_and_the_trail_names_the_part(
     assert stock.receive_stock(uow, pad.id, 3).quantity_on_hand == 13
     assert stock.receive_stock(uow, pad.id, 2, " Delivery 7 ").quantity_on_hand == 15
     assert stock.adjust_stock(uow, pad.id, 12, "Three damaged").quantity_on_hand == 12
-    with Session(engine) as session:
-        trail = session.execute(
-            select(AuditEntry.action, AuditEntry.entity, AuditEntry.entity_id,
-                   AuditEntry.summary)
-            .where(AuditEntry.action.in_(["receive", "adjust"]))
-            .order_by(AuditEntry.id)
-        ).all()
-    assert [tuple(r) for r in trail] == [
+    assert _stock_trail(engine) == [
         ("receive", "part", pad.id, "+3"),
         ("receive", "part", pad.id, "+2 (Delivery 7)"),
         ("adjust", "part", pad.id, "on hand 15 → 12 (Three damaged)"),
@@ -172,3 +181,40 @@ def test_stock_refusals_name_their_fields_and_the_trail_names_the_part(
     jane = wf.actor(engine)
     stock.adjust_stock(UnitOfWork(engine, actor=jane), pad.id, 11, "One more damaged")
     assert wf.movements(engine)[-1] == (pad.id, -1, "adjust", None, jane.id, "One more damaged")
+
+
+def test_a_delivery_is_checked_booked_as_the_receiver_and_audited_whole(
+    uow: UnitOfWork, engine: Engine
+) -> None:
+    """Exact refusals (an empty delivery, a line's quantity out of 1..1,000,000), each
+    movement booked under the signed-in account with the note, one audit entry for the
+    delivery; a count that is one more than on hand books +1."""
+    oil = wf.part(uow, "OIL-1", on_hand=2)
+    pads = wf.part(uow, "BRK-01", on_hand=0)
+    with pytest.raises(ValidationError) as refused:
+        stock.receive_delivery(uow, [])
+    assert refused.value.fields == {"lines": "Add at least one part to the delivery."}
+    with pytest.raises(ValidationError) as refused:
+        stock.receive_delivery(uow, [stock.DeliveryLine(oil.id, 1_000_001, "")])
+    assert refused.value.fields == {
+        "line:1:quantity": "Line 1: quantity received must be between 1 and 1,000,000."}
+    with pytest.raises(ValidationError) as refused:
+        stock.adjust_stock(uow, oil.id, -1, "Recount")
+    assert refused.value.fields == {
+        "counted_quantity": "Counted quantity must be between 0 and 1,000,000."}
+    uow.actor = factories.signed_in(uow, Role.ADMIN, "kim")
+    stock.receive_delivery(uow, [stock.DeliveryLine(oil.id, 1, ""),
+                                 stock.DeliveryLine(pads.id, 1_013, "")], "Note 7781")
+    stock.receive_delivery(uow, [stock.DeliveryLine(pads.id, 3, "")])
+    assert stock.adjust_stock(uow, oil.id, 4, "Found one").quantity_on_hand == 4
+    rows = stock.movements_of_part(uow, pads.id, ListQuery()).rows
+    assert [(m.quantity, m.reason, m.staff_name, m.note) for m in rows] == [
+        (1_013, "receive", "Staff kim", "Note 7781"), (3, "receive", "Staff kim", "")]
+    rows = stock.movements_of_part(uow, oil.id, ListQuery()).rows
+    assert [(m.quantity, m.reason) for m in rows][-1] == (1, "adjust")
+    assert _stock_trail(engine) == [
+        ("receive", "delivery", None, "2 parts, 1,014 units (Note 7781)"),
+        ("receive", "delivery", None, "1 parts, 3 units"),
+        ("adjust", "part", oil.id, "on hand 3 → 4 (Found one)"),
+    ]
+    assert stock.stock_discrepancies(uow) == []

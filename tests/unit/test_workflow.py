@@ -197,8 +197,10 @@ def test_changing_quantities_takes_or_returns_stock(uow: UnitOfWork, engine: Eng
     assert [(m[1], m[2]) for m in wf.movements(engine, ticket_id)] == [
         (-2, "ticket"), (-4, "ticket"), (5, "return"), (1, "return")
     ]
-    with pytest.raises(ValidationError, match="was removed at another desk"):
+    with pytest.raises(ValidationError, match="was removed at another desk") as gone:
         workflow.remove_part_line(uow, line_id)
+    assert gone.value.fields == {"quantity": (
+        f"That parts line (#{line_id}) was removed at another desk; reload the ticket.")}
     assert stock.stock_discrepancies(uow) == []
 
 
@@ -267,6 +269,31 @@ def test_illegal_moves_are_refused_with_the_reason(
     with pytest.raises(ValidationError, match=message):
         workflow.set_status(uow, ticket_id, target, _version(uow, ticket_id))
     assert wf.state(engine) == before
+
+
+@pytest.mark.parametrize(
+    ("path", "target", "message"),
+    [
+        (["cancelled"], "in_progress", "is cancelled and cannot change status; open a new "
+                                       "ticket to resume the work."),
+        (["in_progress", "completed", "closed"], "open",
+         "is closed; reopen it (with a reason) if more work is needed."),
+        (["in_progress", "completed"], "cancelled",
+         "is completed: it can only be closed, or reopened (with a reason) if more work is "
+         "needed."),
+    ],
+)
+def test_a_refusal_says_in_full_what_can_be_done(
+    uow: UnitOfWork, path: list[str], target: str, message: str
+) -> None:
+    ticket_id = _open_ticket(uow)
+    for step in path:
+        workflow.set_status(uow, ticket_id, step, _version(uow, ticket_id),
+                            on_account=step == "closed")
+    number = workflow.get_ticket_detail(uow, ticket_id).ticket.number
+    with pytest.raises(ValidationError) as refused:
+        workflow.set_status(uow, ticket_id, target, _version(uow, ticket_id))
+    assert refused.value.fields == {"status": f"Ticket RO-{number} {message}"}
 
 
 def test_refusals_name_the_ticket_as_the_shop_prints_it(uow: UnitOfWork) -> None:
