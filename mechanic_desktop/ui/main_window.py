@@ -41,6 +41,9 @@ PAGE_TYPES: tuple[tuple[str, Callable[[UiContext, QWidget], ListPage]], ...] = t
     (area.title, area.factory) for area in access.UNSIGNED
 )
 
+#: About how many characters of the database's description the status bar shows.
+DB_LABEL_CHARS = 48
+
 
 class MainWindow(QMainWindow):
     #: The signed-in person chose Sign out (the session shows the sign-in dialog again).
@@ -274,7 +277,12 @@ class MainWindow(QMainWindow):
         self.busy_label = QLabel(self)
         self.busy_label.setObjectName("busyIndicator")
         self.busy_label.setAccessibleName("Database activity")
-        self.db_label = QLabel(description, self)
+        # A local file's path can be long (a profile folder, a network share): shown
+        # shortened in its middle, whole in the tooltip, so the page's own status (rows
+        # shown, the report's period) beside it is never the text that gets cut.
+        width = self.fontMetrics().averageCharWidth() * DB_LABEL_CHARS
+        shown = self.fontMetrics().elidedText(description, Qt.TextElideMode.ElideMiddle, width)
+        self.db_label = QLabel(shown, self)
         self.db_label.setObjectName("databaseDescription")
         self.db_label.setAccessibleName("Database")
         self.db_label.setToolTip(f"Data is stored in {description}")

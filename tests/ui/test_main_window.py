@@ -67,6 +67,19 @@ def test_tickets_page_is_default_and_shows_rows(
     assert window.rows_label.text() == "1 ticket"
 
 
+def test_a_long_database_path_is_shortened_in_the_middle_never_the_page_status(
+    qtbot: QtBot, ui: UiContext, settings: QSettings
+) -> None:
+    """A deep local path used to push the rows / report-period text off the status bar."""
+    path = "/home/shop/" + "very-long-folder-name/" * 8 + "shop.sqlite3"
+    window = MainWindow(ui, path, settings)
+    qtbot.addWidget(window)
+    label = window.db_label
+    assert label.text().startswith("/home/shop/") and label.text().endswith("shop.sqlite3")
+    assert "…" in label.text() and len(label.text()) < 60
+    assert path in label.toolTip()
+
+
 def test_search_as_you_type(qtbot: QtBot, shop: Shop, window: MainWindow) -> None:
     _open(qtbot, window, "customers")
     page = window.current_page
