@@ -419,6 +419,7 @@ OPEN_READS: dict[str, Call] = {
     "recommendations.vehicle_recommendations": lambda u, w: (
         recommendations.vehicle_recommendations(u, w.vehicle)),
     "shop.get_settings": lambda u, w: shop.get_settings(u),
+    "shop.get_logo": lambda u, w: shop.get_logo(u),  # printed on every desk's documents
     "invoicing.get_invoice_snapshot": lambda u, w: invoicing.get_invoice_snapshot(
         u, _an_invoice(w)),
     "demo.is_empty": lambda u, w: demo.is_empty(u),
