@@ -216,3 +216,21 @@ def test_money_documents_render(qtbot: QtBot, money_window: MainWindow, arrange:
     text = _pdf_png(documents.credit_note_html(snap, note), folder / "credit-note-partial.png",
                     "Credit note")
     assert "Part of invoice INV-1 is credited" in text and "5.00" in text
+
+
+def test_the_printed_statement_carries_the_shops_logo(
+    qtbot: QtBot, money_window: MainWindow, ui: UiContext, arrange: UnitOfWork, admin: Actor
+) -> None:
+    """The statement is a document the customer keeps: it has the same letterhead as
+    the invoice, logo included (it used to print without it)."""
+    from tests.unit.test_shop_documents import png
+
+    arrange.actor = admin
+    settings = shop.get_settings(arrange)
+    workflow.update_settings(arrange, shop.data_of(settings, logo=png()), settings.version)
+    customer_id = workflow.get_ticket_detail(arrange, 1).ticket.customer_id
+    dialog = StatementDialog(ui, customer_id, "Ada Lovelace", money_window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.statement is not None, timeout=WAIT_MS)
+    assert '<img src="data:image/png;base64,' in dialog.html

@@ -23,7 +23,7 @@ from mechanic_desktop.ui.screen_fit import fit_to_screen
 
 def _load(uow: UnitOfWork, customer_id: int) -> tuple[money_reports.Statement, str]:
     st = money_reports.statement(uow, customer_id)
-    return st, money_documents.statement_html(st, shop.get_settings(uow))
+    return st, money_documents.statement_html(st, shop.get_settings(uow), shop.get_logo(uow))
 
 
 class StatementDialog(QDialog):
