@@ -156,14 +156,14 @@ def _act(
         if not decisions:
             return False
         settings = shop.get_settings(uow)
-        amount = amount_after(detail, decisions, settings.tax_rate, settings.labor_taxed)
+        amount = amount_after(detail, decisions, settings.tax_rules)
         jobs.record_authorisation(uow, ticket_id, jobs.AuthorisationData(
             decisions, "Soak Customer", AuthorisationMethod.IN_PERSON, amount), version)
     elif action == "decline" and detail.jobs:
         job = rng.choice(detail.jobs)
         decisions = {job.id: rng.choice([JobStatus.DECLINED, JobStatus.DEFERRED])}
         settings = shop.get_settings(uow)
-        amount = amount_after(detail, decisions, settings.tax_rate, settings.labor_taxed)
+        amount = amount_after(detail, decisions, settings.tax_rules)
         jobs.record_authorisation(uow, ticket_id, jobs.AuthorisationData(
             decisions, "Soak Customer", AuthorisationMethod.PHONE, amount,
             contact="(212) 555-0100"), version)

@@ -48,7 +48,16 @@ DECISIONS = ", ".join(f"'{s.value}'" for s in JobStatus if s is not JobStatus.PR
 METHODS = ", ".join(f"'{m.value}'" for m in AuthorisationMethod)
 #: A job that is recommended work on its vehicle (unless another job took it up).
 OPEN_RECOMMENDATION = "status IN ('declined', 'deferred') AND dismissed_at IS NULL"
-CANNED_KINDS = "'labour', 'part'"
+CANNED_KINDS = "'labour', 'part', 'fee'"
+#: What each kind of canned job line holds (and leaves empty).
+CANNED_LINE_SHAPE = (
+    "(kind = 'labour' AND operation <> '' AND minutes >= 0 AND minutes <= 59994 "
+    "AND part_id IS NULL AND quantity IS NULL AND amount IS NULL) OR "
+    "(kind = 'part' AND sku <> '' AND quantity > 0 AND quantity <= 10000 "
+    "AND minutes IS NULL AND amount IS NULL) OR "
+    "(kind = 'fee' AND operation <> '' AND amount > 0 AND minutes IS NULL "
+    "AND part_id IS NULL AND quantity IS NULL)"
+)
 
 
 class Base(DeclarativeBase):
@@ -76,6 +85,23 @@ def keyed_text(length: int) -> String:
     as SQLite's binary collation is, so one b-tree serves both ``LIKE 'x%'`` and ORDER BY
     and both backends sort the same way."""
     return String(length).with_variant(String(length, collation="C"), "postgresql")
+
+
+#: A discount is a percentage or an amount (> 0), never both, with a reason. (No upper
+#: bound on the percentage here: SQLite keeps it scaled by 1000; services refuse > 100.)
+DISCOUNT_SHAPE = (
+    "(discount_percent IS NULL AND discount_amount IS NULL) OR (discount_reason <> '' AND "
+    "((discount_percent > 0 AND discount_amount IS NULL) OR "
+    "(discount_amount > 0 AND discount_percent IS NULL)))"
+)
+
+
+class LineDiscount:
+    """A line's own discount: a percentage or an amount off it, and why."""
+
+    discount_percent: Mapped[Decimal | None] = mapped_column(Decimal3)
+    discount_amount: Mapped[Decimal | None] = mapped_column(Money)
+    discount_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class Timestamps:
@@ -270,7 +296,7 @@ class TicketJob(Timestamps, Base):
     )
 
 
-class TicketMechanic(Base):
+class TicketMechanic(LineDiscount, Base):
     """A labour line of one job: time at the rate copied when the line was made (so a
     later rate change does not rewrite history) and what is done (the operation). The
     mechanic doing it may not be chosen yet (a canned job's labour, billed at the shop's
@@ -287,10 +313,13 @@ class TicketMechanic(Base):
     minutes: Mapped[int] = mapped_column(Integer, default=0)
     hourly_rate: Mapped[Decimal] = mapped_column(Money)
     assigned_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    #: Whether sales tax applies to this line (at the shop's labour rate of tax).
+    taxable: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
 
     __table_args__ = (
         CheckConstraint("minutes >= 0 AND minutes <= 59994", name="minutes_range"),
         CheckConstraint("hourly_rate >= 0", name="rate_nonneg"),
+        CheckConstraint(DISCOUNT_SHAPE, name="discount_shape"),
         UniqueConstraint("job_id", "mechanic_id"),
         ForeignKeyConstraint(
             ["job_id", "ticket_id"], ["ticket_jobs.id", "ticket_jobs.ticket_id"],
@@ -357,7 +386,7 @@ class Part(Timestamps, Base):
     )
 
 
-class TicketPart(Base):
+class TicketPart(LineDiscount, Base):
     """A parts line of one job at the price of the day. ``taken`` says whether its
     quantity has left the shelf: only lines of approved jobs are taken. ``ordered`` marks
     the part of an approved job's quantity the shelf could not cover, put on special
@@ -375,16 +404,64 @@ class TicketPart(Base):
     taken: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     ordered: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     added_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    #: Whether sales tax applies to this line (at the shop's parts rate of tax).
+    taxable: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
 
     __table_args__ = (
         UniqueConstraint("job_id", "part_id", "ordered"),
         CheckConstraint("NOT (ordered AND taken)", name="ordered_not_taken"),
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint("unit_price >= 0", name="price_nonneg"),
+        CheckConstraint(DISCOUNT_SHAPE, name="discount_shape"),
         ForeignKeyConstraint(
             ["job_id", "ticket_id"], ["ticket_jobs.id", "ticket_jobs.ticket_id"],
             name="fk_ticket_parts_job",
         ),
+    )
+
+
+class TicketFee(LineDiscount, Base):
+    """A fee line of one job: a plain amount with what it is for (an environmental or
+    disposal fee, shop supplies), taxable or not (at the parts rate of tax). It counts
+    in the totals as the job's other lines do: only while the job is approved."""
+
+    __tablename__ = "ticket_fees"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("service_tickets.id"), index=True)
+    job_id: Mapped[int] = mapped_column(Integer, index=True)
+    description: Mapped[str] = mapped_column(String(200))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    taxable: Mapped[bool] = mapped_column(Boolean, default=True)
+    added_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    #: Put on (and kept up to date) by one of the shop's automatic fee rules.
+    automatic: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (
+        CheckConstraint("description <> ''", name="description_required"),
+        CheckConstraint("amount >= 0", name="amount_nonneg"),
+        CheckConstraint(DISCOUNT_SHAPE, name="discount_shape"),
+        ForeignKeyConstraint(
+            ["job_id", "ticket_id"], ["ticket_jobs.id", "ticket_jobs.ticket_id"],
+            name="fk_ticket_fees_job",
+        ),
+    )
+
+
+class TicketDiscount(LineDiscount, Base):
+    """A discount on a ticket's approved work (at most one per ticket), spread over its
+    lines before tax; who gave it and when."""
+
+    __tablename__ = "ticket_discounts"
+
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("service_tickets.id"), primary_key=True)
+    given_by: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    given_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint(DISCOUNT_SHAPE, name="discount_shape"),
+        CheckConstraint("discount_percent IS NOT NULL OR discount_amount IS NOT NULL",
+                        name="discount_given"),
     )
 
 
@@ -452,8 +529,9 @@ class CannedJob(Timestamps, Base):
 
 
 class CannedJobLine(Base):
-    """One line of a canned job: labour (an operation and its minutes) or a part (by
-    id, with the SKU it had when chosen, so a deleted part can still be named)."""
+    """One line of a canned job: labour (an operation and its minutes), a part (by id,
+    with the SKU it had when chosen, so a deleted part can still be named) or a fee (a
+    description and an amount)."""
 
     __tablename__ = "canned_job_lines"
 
@@ -468,16 +546,12 @@ class CannedJobLine(Base):
     )
     sku: Mapped[str] = mapped_column(String(40), default="")
     quantity: Mapped[int | None] = mapped_column(Integer)
+    #: A fee line's amount (``operation`` says what the fee is for).
+    amount: Mapped[Decimal | None] = mapped_column(Money)
 
     __table_args__ = (
         CheckConstraint(f"kind IN ({CANNED_KINDS})", name="kind_known"),
-        CheckConstraint(
-            "(kind = 'labour' AND operation <> '' AND minutes >= 0 AND minutes <= 59994 "
-            "AND part_id IS NULL AND quantity IS NULL) OR "
-            "(kind = 'part' AND sku <> '' AND quantity > 0 AND quantity <= 10000 "
-            "AND minutes IS NULL)",
-            name="line_shape",
-        ),
+        CheckConstraint(CANNED_LINE_SHAPE, name="line_shape"),
         Index("ix_canned_job_lines_canned_job_id_position", "canned_job_id", "position"),
     )
 
@@ -575,9 +649,11 @@ class ShopSettings(Base):
     name: Mapped[str] = mapped_column(String(200), default="My Repair Shop")
     address: Mapped[str] = mapped_column(Text, default="")
     phone: Mapped[str] = mapped_column(String(40), default="")
-    #: Sales tax in percent, e.g. 8.875.
+    #: Sales tax in percent on parts and fees, e.g. 8.875.
     tax_rate: Mapped[Decimal] = mapped_column(Decimal3, default=Decimal("0"))
     labor_taxed: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Sales tax on labour when it is taxed (``labor_taxed``); NULL: the parts rate.
+    labor_tax_rate: Mapped[Decimal | None] = mapped_column(Decimal3)
     ticket_prefix: Mapped[str] = mapped_column(String(10), default="RO-")
     invoice_prefix: Mapped[str] = mapped_column(
         String(10), default="INV-", server_default=text("'INV-'")
@@ -598,6 +674,14 @@ class ShopSettings(Base):
     authorisation_tolerance: Mapped[Decimal] = mapped_column(
         Money, default=Decimal("0.00"), server_default=text("0")
     )
+    #: The largest discount (percent of what it is taken off) a service writer may give
+    #: (none until an administrator sets it); administrators may give any.
+    max_writer_discount: Mapped[Decimal] = mapped_column(
+        Decimal3, default=Decimal("0"), server_default=text("0")
+    )
+    #: Cost bands and their markups, one a line ("up to 10.00: 100%"), pricing parts
+    #: that have no fixed price (``domain.markup``); empty: none.
+    markup_bands: Mapped[str] = mapped_column(Text, default="", server_default="")
     #: Days an estimate's prices hold (printed on the estimate).
     estimate_valid_days: Mapped[int] = mapped_column(
         Integer, default=30, server_default=text("30")
@@ -620,6 +704,10 @@ class ShopSettings(Base):
     __table_args__ = (
         CheckConstraint("id = 1", name="single_row"),
         CheckConstraint("tax_rate >= 0", name="tax_nonneg"),
+        CheckConstraint("labor_tax_rate IS NULL OR labor_tax_rate >= 0",
+                        name="labor_tax_nonneg"),
+        CheckConstraint("max_writer_discount >= 0",
+                        name="max_discount_range"),
         CheckConstraint("authorisation_tolerance >= 0", name="tolerance_nonneg"),
         CheckConstraint("labor_rate >= 0", name="labor_rate_nonneg"),
         CheckConstraint(
@@ -627,6 +715,34 @@ class ShopSettings(Base):
         ),
         CheckConstraint("paper_size IN ('letter', 'a4')", name="paper_size"),
         CheckConstraint("logo IS NULL OR length(logo) <= 262144", name="logo_size"),
+    )
+
+
+class FeeRuleRow(Base):
+    """One of the shop's fee rules (``domain.fee_rules``): a fixed ``amount``, or
+    ``percent`` of a job's labour or parts (``base``) up to ``cap``; automatic or by
+    hand. Saved with the shop settings, all at once."""
+
+    __tablename__ = "fee_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    amount: Mapped[Decimal | None] = mapped_column(Money)
+    percent: Mapped[Decimal | None] = mapped_column(Decimal3)
+    base: Mapped[str | None] = mapped_column(String(10))
+    cap: Mapped[Decimal | None] = mapped_column(Money)
+    automatic: Mapped[bool] = mapped_column(Boolean, default=False)
+    taxable: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    __table_args__ = (
+        CheckConstraint("name <> ''", name="name_required"),
+        CheckConstraint(
+            "(amount > 0 AND percent IS NULL AND base IS NULL AND cap IS NULL) OR "
+            "(amount IS NULL AND percent > 0 AND base IN ('labour', 'parts') "
+            "AND (cap IS NULL OR cap > 0))",
+            name="rule_shape",
+        ),
     )
 
 

@@ -53,6 +53,8 @@ from mechanic_desktop.db.models import (
     ShopSettings,
     StaffUser,
     StockMovement,
+    TicketDiscount,
+    TicketFee,
     TicketJob,
     TicketMechanic,
     TicketPart,
@@ -756,6 +758,10 @@ TICKETS = ListSpec(
 #: ``session.info`` key holding the shop settings row for the transaction (the session
 #: keeps a row only while it is referenced; services/shop.py ``settings_in`` reads it).
 SETTINGS_ROW = "shop_settings_row"
+#: ``session.info`` key holding (ticket id, its discount row or None) read along with the
+#: ticket (``with_owner``): most tickets have none, and a missing row is otherwise a
+#: round trip of its own. A write of the discount drops it.
+TICKET_DISCOUNT_ROW = "ticket_discount_row"
 
 #: Load options bringing a ticket's vehicle and customer with it.
 _WITH_OWNER = (joinedload(ServiceTicket.vehicle, innerjoin=True),
@@ -769,20 +775,24 @@ class TicketRepository(Repository[ServiceTicket]):
         return int(self.session.scalar(select(func.max(ServiceTicket.number))) or 0) + 1
 
     def with_owner(self, ticket_id: int, *, settings: bool = False) -> ServiceTicket | None:
-        """The ticket with its vehicle and customer (and the shop settings row, held in
-        ``session.info`` for ``settings_in``), in one query: each is a round trip to a
+        """The ticket with its vehicle and customer (and the shop settings row and the
+        ticket's discount, held in ``session.info`` for ``settings_in`` and
+        ``WorkflowRepository.ticket_discount``), in one query: each is a round trip to a
         distant server."""
         if not settings:
             return self.session.get(ServiceTicket, ticket_id, options=_WITH_OWNER)
         row = self.session.execute(
-            select(ServiceTicket, ShopSettings).options(*_WITH_OWNER)
+            select(ServiceTicket, ShopSettings, TicketDiscount).options(*_WITH_OWNER)
+            .select_from(ServiceTicket)
             .outerjoin(ShopSettings, ShopSettings.id == 1)
+            .outerjoin(TicketDiscount, TicketDiscount.ticket_id == ServiceTicket.id)
             .where(ServiceTicket.id == ticket_id)
         ).first()
         if row is None:
             return None
         if row[1] is not None:
             self.session.info[SETTINGS_ROW] = row[1]
+        self.session.info[TICKET_DISCOUNT_ROW] = (ticket_id, row[2])
         ticket: ServiceTicket = row[0]
         return ticket
 
@@ -868,6 +878,7 @@ class PartSnapshot:
     name: str
     unit_price: Any
     quantity_on_hand: int
+    unit_cost: Any = None
 
 
 MOVEMENTS = ListSpec(
@@ -918,6 +929,7 @@ class StockRepository:
                 _PARTS.c.name,
                 _PARTS.c.unit_price,
                 _PARTS.c.quantity_on_hand,
+                _PARTS.c.unit_cost,
             ).where(_PARTS.c.id.in_(sorted(set(part_ids))))
         ).all()
         return {r[0]: PartSnapshot(*r) for r in rows}
@@ -931,14 +943,14 @@ class StockRepository:
             return {}, {}
         rows = self.session.execute(
             select(_PARTS.c.id, _PARTS.c.sku, _PARTS.c.name, _PARTS.c.unit_price,
-                   _PARTS.c.quantity_on_hand, TicketPart)
+                   _PARTS.c.quantity_on_hand, _PARTS.c.unit_cost, TicketPart)
             .outerjoin(TicketPart, and_(TicketPart.part_id == _PARTS.c.id,
                                         TicketPart.job_id == job_id))
             .where(_PARTS.c.id.in_(sorted(set(part_ids))))
             .order_by(_PARTS.c.id, TicketPart.id)
         ).all()
-        snapshots = {r[0]: PartSnapshot(*r[:5]) for r in rows}
-        lines = {(r[5].part_id, r[5].ordered): r[5] for r in rows if r[5] is not None}
+        snapshots = {r[0]: PartSnapshot(*r[:6]) for r in rows}
+        lines = {(r[6].part_id, r[6].ordered): r[6] for r in rows if r[6] is not None}
         return snapshots, lines
 
     def on_hand_for_update(self, part_id: int) -> int | None:
@@ -1085,11 +1097,20 @@ class WorkflowRepository:
     def ticket_for_update(self, ticket_id: int) -> ServiceTicket | None:
         """Load the ticket row-locked (PostgreSQL) so writes to one ticket queue up and its
         version check cannot race; SQLite already holds its write lock (BEGIN IMMEDIATE).
-        Its vehicle and customer come in the same query (only the ticket's row locked)."""
-        return self.session.get(
-            ServiceTicket, ticket_id, options=_WITH_OWNER,
-            with_for_update={"of": ServiceTicket.__table__},
-        )
+        Its vehicle and customer and its discount (held as ``with_owner`` holds it) come
+        in the same query (only the ticket's row locked)."""
+        row = self.session.execute(
+            select(ServiceTicket, TicketDiscount).options(*_WITH_OWNER)
+            .select_from(ServiceTicket)
+            .outerjoin(TicketDiscount, TicketDiscount.ticket_id == ServiceTicket.id)
+            .where(ServiceTicket.id == ticket_id)
+            .with_for_update(of=ServiceTicket.__table__)
+        ).first()
+        if row is None:
+            return None
+        self.session.info[TICKET_DISCOUNT_ROW] = (ticket_id, row[1])
+        ticket: ServiceTicket = row[0]
+        return ticket
 
     def mechanic_lines(self, ticket_id: int) -> list[tuple[TicketMechanic, str, bool]]:
         """The ticket's labour lines with their mechanic's name and whether they are
@@ -1127,6 +1148,28 @@ class WorkflowRepository:
 
     def part_line(self, line_id: int) -> TicketPart | None:
         return self.session.get(TicketPart, line_id)
+
+    def fee_lines(self, ticket_id: int) -> list[TicketFee]:
+        """The ticket's fee lines in the order they were added."""
+        return list(self.session.scalars(
+            select(TicketFee).where(TicketFee.ticket_id == ticket_id).order_by(TicketFee.id)
+        ))
+
+    def fee_line(self, line_id: int) -> TicketFee | None:
+        return self.session.get(TicketFee, line_id)
+
+    def line(self, kind: str, line_id: int) -> TicketMechanic | TicketPart | TicketFee | None:
+        """A labour, parts or fee line (``kind``: a LineKind value) by its id."""
+        table = {"labour": TicketMechanic, "part": TicketPart}.get(kind, TicketFee)
+        line = self.session.get(table, line_id)
+        assert line is None or isinstance(line, TicketMechanic | TicketPart | TicketFee)
+        return line
+
+    def ticket_discount(self, ticket_id: int) -> TicketDiscount | None:
+        held = self.session.info.get(TICKET_DISCOUNT_ROW)
+        if held is not None and held[0] == ticket_id:
+            return held[1]  # type: ignore[no-any-return]
+        return self.session.get(TicketDiscount, ticket_id)
 
     def jobs(self, ticket_id: int) -> list[TicketJob]:
         """The ticket's jobs in the order the customer sees them."""
@@ -1214,14 +1257,14 @@ class CannedJobRepository(Repository[CannedJob]):
 
     def lines(
         self, canned_ids: Sequence[int]
-    ) -> list[tuple[CannedJobLine, str | None, str | None, Decimal | None]]:
-        """The jobs' lines in order, each with its part's SKU, name and price today
+    ) -> list[tuple[CannedJobLine, str | None, str | None, Decimal | None, Decimal | None]]:
+        """The jobs' lines in order, each with its part's SKU, name, price and cost today
         (None when the part is gone): one query for any number of jobs."""
         if not canned_ids:
             return []
         return [
-            (r[0], r[1], r[2], r[3]) for r in self.session.execute(
-                select(CannedJobLine, Part.sku, Part.name, Part.unit_price)
+            (r[0], r[1], r[2], r[3], r[4]) for r in self.session.execute(
+                select(CannedJobLine, Part.sku, Part.name, Part.unit_price, Part.unit_cost)
                 .outerjoin(Part, Part.id == CannedJobLine.part_id)
                 .where(CannedJobLine.canned_job_id.in_(sorted(set(canned_ids))))
                 .order_by(CannedJobLine.canned_job_id, CannedJobLine.position,

@@ -2,9 +2,9 @@
 writer adds to a ticket in one step, at the day's labour rate and part prices.
 
 A line is labour (an operation and its minutes, unassigned until a mechanic is given
-it) or a part (by id, with quantity). The SKU is kept with the line as it was when the
-part was chosen, so a part deleted since is still named when the job is added. Fees
-wait for a fee line on tickets.
+it), a part (by id, with quantity) or a fee (a description and an amount). The SKU is
+kept with the line as it was when the part was chosen, so a part deleted since is still
+named when the job is added.
 """
 
 from __future__ import annotations
@@ -12,15 +12,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from enum import StrEnum
 
-from mechanic_desktop.domain.totals import Totals, ticket_totals
+from mechanic_desktop.domain.totals import (
+    Charge,
+    LineKind,
+    TaxRules,
+    Totals,
+    charges_totals,
+    labor_line,
+    parts_line,
+)
 
-
-class LineKind(StrEnum):
-    LABOUR = "labour"
-    PART = "part"
-
+__all__ = ["LineKind"]  # the kinds of a canned job's lines are those of a ticket's
 
 MAX_NAME = 200
 MAX_LINES = 50
@@ -39,10 +42,20 @@ class CannedLine:
     quantity: int = 0
     name: str = ""
     unit_price: Decimal | None = None
+    #: A fee line's amount (its description is ``operation``).
+    amount: Decimal | None = None
 
     @property
     def is_labour(self) -> bool:
         return self.kind == LineKind.LABOUR.value
+
+    @property
+    def is_part(self) -> bool:
+        return self.kind == LineKind.PART.value
+
+    @property
+    def is_fee(self) -> bool:
+        return self.kind == LineKind.FEE.value
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,11 +87,16 @@ class CannedJobRow:
 
 
 def price_today(
-    lines: Sequence[CannedLine], labor_rate: Decimal, tax_rate: Decimal, labor_taxed: bool
+    lines: Sequence[CannedLine], labor_rate: Decimal, rules: TaxRules
 ) -> Totals:
     """The lines priced as adding them would: labour at ``labor_rate``, parts at their
     price today (a part that is gone adds nothing), each line rounded once."""
-    labour = [(line.minutes, labor_rate) for line in lines if line.is_labour]
-    parts = [(line.quantity, price) for line in lines
-             if not line.is_labour and (price := line.unit_price) is not None]
-    return ticket_totals(labour, parts, tax_rate, labor_taxed)
+    charges = []
+    for line in lines:
+        if line.is_labour:
+            charges.append(Charge(LineKind.LABOUR, labor_line(line.minutes, labor_rate)))
+        elif line.is_fee:
+            charges.append(Charge(LineKind.FEE, line.amount or Decimal("0.00")))
+        elif line.unit_price is not None:
+            charges.append(Charge(LineKind.PART, parts_line(line.quantity, line.unit_price)))
+    return charges_totals(charges, rules)

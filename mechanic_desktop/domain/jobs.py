@@ -13,7 +13,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from mechanic_desktop.domain.records import TicketDetail
-from mechanic_desktop.domain.totals import ticket_totals
+from mechanic_desktop.domain.totals import TaxRules
 
 
 class JobStatus(StrEnum):
@@ -92,15 +92,11 @@ def authorisation_needed(
 
 
 def amount_after(detail: TicketDetail, decisions: Mapping[int, JobStatus | str],
-                 tax_rate: Decimal, labor_taxed: bool) -> Decimal:
+                 rules: TaxRules) -> Decimal:
     """The approved jobs' total (with tax) once ``decisions`` are applied: the amount an
     authorisation covers. The dialog shows it; the service checks it again."""
     approved = {
         j.id for j in detail.jobs
         if JobStatus(decisions.get(j.id, j.status)) is JobStatus.APPROVED
     }
-    return ticket_totals(
-        [(m.minutes, m.hourly_rate) for m in detail.mechanics if m.job_id in approved],
-        [(p.quantity, p.unit_price) for p in detail.parts if p.job_id in approved],
-        tax_rate, labor_taxed,
-    ).total
+    return detail.totals_of(approved, rules).total

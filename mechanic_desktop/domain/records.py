@@ -3,13 +3,23 @@ to the worker thread's Session)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 from mechanic_desktop.domain.billing import BillingRecord
-from mechanic_desktop.domain.totals import Totals
+from mechanic_desktop.domain.discounts import Discount, spread
+from mechanic_desktop.domain.markup import Band
+from mechanic_desktop.domain.totals import (
+    ZERO,
+    Charge,
+    LineKind,
+    TaxRules,
+    Totals,
+    charges_totals,
+)
 
 T = TypeVar("T")
 
@@ -190,8 +200,9 @@ class ShopSettingsRecord:
     name: str
     address: str
     phone: str
-    #: Sales tax in percent (up to 3 decimals), e.g. 8.875.
+    #: Sales tax on parts and fees in percent (up to 3 decimals), e.g. 8.875.
     tax_rate: Decimal
+    #: Whether labour is taxed (at ``labor_tax_rate``) at all.
     labor_taxed: bool
     ticket_prefix: str
     version: int
@@ -206,6 +217,12 @@ class ShopSettingsRecord:
     credit_note_prefix: str = "CN-"
     #: The shop's own ways of paying, one per line (``billing.shop_methods`` reads them).
     payment_methods: str = ""
+    #: Sales tax on labour in percent when labour is taxed; None: the parts rate.
+    labor_tax_rate: Decimal | None = None
+    #: The largest discount (percent) a service writer may give.
+    max_writer_discount: Decimal = Decimal("0")
+    #: Cost bands and markups pricing a part that has no fixed price.
+    markup_bands: tuple[Band, ...] = ()
     #: Printed in every document's letterhead.
     email: str = ""
     tax_number: str = ""
@@ -213,6 +230,17 @@ class ShopSettingsRecord:
     invoice_terms: str = ""
     #: A PaperSize value: what documents are laid out on.
     paper_size: str = "letter"
+
+    @property
+    def labour_rate_of_tax(self) -> Decimal:
+        """The rate labour lines are taxed at (0 when labour is not taxed)."""
+        if not self.labor_taxed:
+            return ZERO
+        return self.tax_rate if self.labor_tax_rate is None else self.labor_tax_rate
+
+    @property
+    def tax_rules(self) -> TaxRules:
+        return TaxRules(self.tax_rate, self.labour_rate_of_tax)
 
     def ticket_label(self, number: int) -> str:
         """How a ticket number is printed, e.g. 'RO-42'."""
@@ -234,10 +262,24 @@ class MechanicLineRecord:
     #: What was done ("Replace front pads"); empty when the job's title says it.
     operation: str = ""
     line_id: int = 0
+    taxable: bool = True
+    discount: Discount | None = None
 
     @property
     def hours(self) -> Decimal:
         return Decimal(self.minutes) / 60
+
+    @property
+    def amount(self) -> Decimal:
+        return self.line_total
+
+    @property
+    def kind(self) -> LineKind:
+        return LineKind.LABOUR
+
+    @property
+    def id(self) -> int:
+        return self.line_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,6 +298,56 @@ class PartLineRecord:
     job_id: int = 0
     taken: bool = True
     ordered: bool = False
+    taxable: bool = True
+    discount: Discount | None = None
+
+    @property
+    def amount(self) -> Decimal:
+        return self.line_total
+
+    @property
+    def kind(self) -> LineKind:
+        return LineKind.PART
+
+
+@dataclass(frozen=True, slots=True)
+class FeeLineRecord:
+    """A fee line of a job (an environmental or disposal fee, shop supplies)."""
+
+    id: int
+    job_id: int
+    description: str
+    amount: Decimal
+    taxable: bool = True
+    discount: Discount | None = None
+
+    @property
+    def kind(self) -> LineKind:
+        return LineKind.FEE
+
+
+LineRecord = MechanicLineRecord | PartLineRecord | FeeLineRecord
+
+
+def own_discount(line: LineRecord) -> Decimal:
+    """What the line's own discount takes off it."""
+    return line.discount.off(line.amount) if line.discount is not None else ZERO
+
+
+def lines_totals(
+    lines: Iterable[LineRecord], rules: TaxRules, ticket_discount: Discount | None = None
+) -> Totals:
+    """What ``lines`` come to under ``rules``: each line's own discount, then the
+    ticket's spread over what they still bill, then each line's tax, all rounded once."""
+    chosen = list(lines)
+    own = [own_discount(line) for line in chosen]
+    shares = (spread(ticket_discount, [ln.amount - d for ln, d in zip(chosen, own, strict=True)])
+              if ticket_discount is not None else [ZERO] * len(chosen))
+    return charges_totals(
+        (Charge(line.kind, line.amount, line.taxable, d + s)
+         for line, d, s in zip(chosen, own, shares, strict=True)),
+        rules,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,10 +366,15 @@ class JobRecord:
     mechanics: tuple[MechanicLineRecord, ...]
     parts: tuple[PartLineRecord, ...]
     totals: Totals
+    fees: tuple[FeeLineRecord, ...] = ()
 
     @property
     def approved(self) -> bool:
         return self.status == "approved"
+
+    @property
+    def lines(self) -> tuple[LineRecord, ...]:
+        return (*self.mechanics, *self.parts, *self.fees)
 
 
 @dataclass(frozen=True, slots=True)
@@ -324,6 +421,16 @@ class TicketDetail:
     billing: BillingRecord = field(default_factory=BillingRecord)
     #: The customer's postal address, printed on every document.
     customer_address: str = ""
+    fees: tuple[FeeLineRecord, ...] = ()
+    #: The discount on the ticket's approved work (spread over its lines), if any.
+    discount: Discount | None = None
+
+    def totals_of(self, job_ids: set[int], rules: TaxRules) -> Totals:
+        """What the lines of the jobs ``job_ids`` come to under ``rules``, with the
+        ticket's discount."""
+        lines: tuple[LineRecord, ...] = (*self.mechanics, *self.parts, *self.fees)
+        return lines_totals((line for line in lines if line.job_id in job_ids), rules,
+                            self.discount)
 
 
 @dataclass(frozen=True, slots=True)

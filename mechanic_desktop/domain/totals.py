@@ -1,4 +1,8 @@
-"""Ticket arithmetic: each line rounded half-up to cents once, tax rounded once on the sum.
+"""Ticket arithmetic: each line rounded half-up to cents once, and its tax rounded once.
+
+Every line (labour, part, fee) is taxable or not; a taxable line is taxed at its kind's
+rate (labour may have a rate of its own, or none), and the tax of each line is rounded
+half-up once; a ticket's tax is the sum of its lines' taxes.
 
 Integer arithmetic on cents (and thousandths of a percent) keeps every step exact, so a
 ticket's total is the same on every desk and in every report, whatever the backend.
@@ -9,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import StrEnum
 
 from mechanic_desktop.domain.money import to_cents
 
@@ -18,15 +23,65 @@ MINUTES_STEP = 15
 MAX_MINUTES = 59_985
 
 
+ZERO = Decimal("0.00")
+
+
 @dataclass(frozen=True, slots=True)
 class Totals:
+    """What lines come to: parts, labour and fees before discounts, the discounts, the
+    tax on what is billed, and the total (parts + labour + fees − discount + tax)."""
+
     parts: Decimal
     labor: Decimal
     tax: Decimal
     total: Decimal
+    fees: Decimal = ZERO
+    discount: Decimal = ZERO
 
 
-ZERO_TOTALS = Totals(Decimal("0.00"), Decimal("0.00"), Decimal("0.00"), Decimal("0.00"))
+ZERO_TOTALS = Totals(ZERO, ZERO, ZERO, ZERO)
+
+
+class LineKind(StrEnum):
+    LABOUR = "labour"
+    PART = "part"
+    FEE = "fee"
+
+
+@dataclass(frozen=True, slots=True)
+class TaxRules:
+    """Rates of sales tax in percent (up to 3 decimals): ``parts`` on parts and fees,
+    ``labour`` on labour (0 where labour is not taxed)."""
+
+    parts: Decimal
+    labour: Decimal
+
+    def rate(self, kind: LineKind) -> Decimal:
+        return self.labour if kind is LineKind.LABOUR else self.parts
+
+
+NO_TAX = TaxRules(ZERO, ZERO)
+
+
+@dataclass(frozen=True, slots=True)
+class Charge:
+    """One line as it is billed: its kind, its amount (already rounded), whether sales
+    tax applies to it, and what discounts take off it (already rounded, at most the
+    amount)."""
+
+    kind: LineKind
+    amount: Decimal
+    taxable: bool = True
+    discount: Decimal = ZERO
+
+    @property
+    def net(self) -> Decimal:
+        return self.amount - self.discount
+
+    def tax(self, rules: TaxRules) -> Decimal:
+        """This line's tax on what it bills, rounded half-up once (nothing when not
+        taxable)."""
+        return tax_on(self.net, rules.rate(self.kind)) if self.taxable else ZERO
 
 
 def _cents(amount: Decimal) -> int:
@@ -66,18 +121,32 @@ def tax_on(taxable: Decimal, rate_percent: Decimal) -> Decimal:
     return _money(_div_half_up(_cents(taxable) * milli_percent, 100_000))
 
 
+def charges_totals(charges: Iterable[Charge], rules: TaxRules) -> Totals:
+    """Totals of some lines: sums by kind, each line's tax rounded once, and the total."""
+    sums = dict.fromkeys(LineKind, ZERO)
+    tax = discount = ZERO
+    for charge in charges:
+        sums[charge.kind] += charge.amount
+        discount += charge.discount
+        tax += charge.tax(rules)
+    parts, labour, fees = sums[LineKind.PART], sums[LineKind.LABOUR], sums[LineKind.FEE]
+    return Totals(parts, labour, tax, parts + labour + fees - discount + tax, fees, discount)
+
+
 def ticket_totals(
     labor: Iterable[tuple[int, Decimal]],
     parts: Iterable[tuple[int, Decimal]],
     tax_rate: Decimal,
     labor_taxed: bool,
 ) -> Totals:
-    """Totals of a ticket from its (minutes, rate) and (quantity, price) lines."""
-    labor_sum = sum((labor_line(m, r) for m, r in labor), Decimal("0.00"))
-    parts_sum = sum((parts_line(q, p) for q, p in parts), Decimal("0.00"))
-    taxable = parts_sum + (labor_sum if labor_taxed else Decimal("0.00"))
-    tax = tax_on(taxable, tax_rate)
-    return Totals(parts_sum, labor_sum, tax, parts_sum + labor_sum + tax)
+    """Totals of taxable (minutes, rate) and (quantity, price) lines at one rate of tax
+    (on labour too when ``labor_taxed``)."""
+    rules = TaxRules(tax_rate, tax_rate if labor_taxed else ZERO)
+    return charges_totals(
+        [*(Charge(LineKind.LABOUR, labor_line(m, r)) for m, r in labor),
+         *(Charge(LineKind.PART, parts_line(q, p)) for q, p in parts)],
+        rules,
+    )
 
 
 def hours_text(minutes: int) -> str:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from mechanic_desktop.db.models import CannedJob, CannedJobLine, TicketJob
+from mechanic_desktop.db.models import CannedJob, CannedJobLine, TicketFee, TicketJob
 from mechanic_desktop.db.repositories import (
     CannedJobRepository,
     StockRepository,
@@ -34,6 +34,7 @@ from mechanic_desktop.domain.canned_jobs import (
 )
 from mechanic_desktop.domain.errors import PermissionDenied, ValidationError
 from mechanic_desktop.domain.jobs import MAX_TITLE, JobStatus
+from mechanic_desktop.domain.markup import Band, sell_price
 from mechanic_desktop.domain.money import money_text
 from mechanic_desktop.domain.permissions import Action, allowed, refusal
 from mechanic_desktop.domain.records import ListQuery, Page, TicketDetail
@@ -45,6 +46,7 @@ from mechanic_desktop.services.common import (
     constraint_errors,
     require,
 )
+from mechanic_desktop.services.fees import FeeData, check_fee
 from mechanic_desktop.services.jobs import _put_unassigned_labour, check_labour
 from mechanic_desktop.services.permissions import require as require_permission
 from mechanic_desktop.services.shop import settings_in
@@ -81,12 +83,20 @@ class CannedJobAdded:
 
 
 def _line_records(
-    rows: Sequence[tuple[CannedJobLine, str | None, str | None, Decimal | None]],
+    rows: Sequence[tuple[CannedJobLine, str | None, str | None, Decimal | None,
+                         Decimal | None]],
+    bands: tuple[Band, ...] = (),
 ) -> dict[int, list[CannedLine]]:
+    """Each job's lines, parts priced as adding them would (a part with no fixed price
+    from its cost and the shop's markup bands)."""
     lines: dict[int, list[CannedLine]] = {}
-    for line, sku, name, price in rows:
+    for line, sku, name, fixed, cost in rows:
+        price = (sell_price(fixed, cost or Decimal(0), bands) if fixed is not None
+                 else None)
         if line.kind == LineKind.LABOUR.value:
             record = CannedLine(LineKind.LABOUR, line.operation, line.minutes or 0)
+        elif line.kind == LineKind.FEE.value:
+            record = CannedLine(LineKind.FEE, line.operation, amount=line.amount)
         else:
             record = CannedLine(
                 LineKind.PART, part_id=line.part_id, sku=sku or line.sku,
@@ -103,29 +113,29 @@ def list_canned_jobs(uow: UnitOfWork, query: ListQuery) -> Page[CannedJobRow]:
     with uow:
         repo = CannedJobRepository(uow.session)
         rows, cursor = repo.page(query)
-        lines = _line_records(repo.lines([r[0] for r in rows]))
         settings = settings_in(uow, create=False)
+        lines = _line_records(repo.lines([r[0] for r in rows]), settings.markup_bands)
         out = []
         for canned_id, name, concern, active in rows:
             mine = lines.get(canned_id, [])
-            price = price_today(mine, settings.labor_rate, settings.tax_rate,
-                                settings.labor_taxed)
+            price = price_today(mine, settings.labor_rate, settings.tax_rules)
             out.append(CannedJobRow(
                 canned_id, name, concern, bool(active),
                 sum(line.minutes for line in mine if line.is_labour),
-                sum(1 for line in mine if not line.is_labour), price.total,
-                sum(1 for line in mine if not line.is_labour and line.unit_price is None),
+                sum(1 for line in mine if line.is_part), price.total,
+                sum(1 for line in mine if line.is_part and line.unit_price is None),
             ))
         return Page(tuple(out), cursor)
 
 
 def _record(uow: UnitOfWork, canned: CannedJob) -> CannedJobRecord:
     repo = CannedJobRepository(uow.session)
-    lines = tuple(_line_records(repo.lines([canned.id])).get(canned.id, []))
     settings = settings_in(uow, create=False)
+    lines = tuple(_line_records(repo.lines([canned.id]), settings.markup_bands)
+                  .get(canned.id, []))
     return CannedJobRecord(
         canned.id, canned.name, canned.concern, canned.active, canned.version, lines,
-        price_today(lines, settings.labor_rate, settings.tax_rate, settings.labor_taxed),
+        price_today(lines, settings.labor_rate, settings.tax_rules),
     )
 
 
@@ -161,7 +171,7 @@ def _validate(
     elif len(data.lines) > MAX_LINES:
         errors.add("lines", f"A canned job holds at most {MAX_LINES} lines.")
     part_ids = [line.part_id for line in data.lines
-                if not line.is_labour and line.part_id is not None]
+                if line.is_part and line.part_id is not None]
     snapshots = StockRepository(uow.session).snapshots(part_ids)
     rows: list[CannedJobLine] = []
     seen: set[int] = set()
@@ -176,8 +186,18 @@ def _validate(
             rows.append(CannedJobLine(position=position, kind=LineKind.LABOUR.value,
                                       operation=text, minutes=line.minutes, sku=""))
             continue
+        if line.is_fee:
+            try:
+                description, amount = check_fee(
+                    FeeData(line.operation, line.amount if line.amount is not None else ""))
+            except ValidationError as exc:
+                errors.add(key, f"Line {position}: {next(iter(exc.fields.values()))}")
+                continue
+            rows.append(CannedJobLine(position=position, kind=LineKind.FEE.value,
+                                      operation=description, amount=amount, sku=""))
+            continue
         if line.kind != LineKind.PART.value:
-            errors.add(key, f"Line {position}: a line is labour or a part.")
+            errors.add(key, f"Line {position}: a line is labour, a part or a fee.")
             continue
         snap = snapshots.get(line.part_id) if line.part_id is not None else None
         if snap is None:
@@ -207,6 +227,8 @@ def _lines_text(rows: Sequence[CannedJobLine]) -> str:
     for line in rows:
         if line.kind == LineKind.LABOUR.value:
             parts.append(f"{line.operation} {(line.minutes or 0) / 60:g} h")
+        elif line.kind == LineKind.FEE.value:
+            parts.append(f"fee {line.operation} {money_text(line.amount or Decimal(0))}")
         else:
             parts.append(f"{line.quantity} × {line.sku}")
     return ", ".join(parts)
@@ -350,6 +372,11 @@ def add_canned_job(
             gone.append(next(r.sku for r in rows if r.part_id == part_id))
             del wanted[part_id]
         added = _put_parts(uow, stock, ticket, job, wanted, snapshots, {})
+        for r in rows:
+            if r.kind == LineKind.FEE.value and r.amount is not None:
+                uow.session.add(TicketFee(ticket_id=ticket.id, job_id=job_id,
+                                          description=r.operation, amount=r.amount))
+                added.append(f"fee {r.operation} {money_text(r.amount)}")
         notes = [f"Part {sku} no longer exists: not added." for sku in gone]
         if labour and not settings.labor_rate:
             notes.append("The shop's labour rate is not set (Settings → Shop settings), "

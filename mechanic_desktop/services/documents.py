@@ -19,9 +19,15 @@ from mechanic_desktop.domain.billing import ZERO, BillingRecord, CreditNoteRecor
 from mechanic_desktop.domain.formatting import phone_text
 from mechanic_desktop.domain.jobs import AuthorisationMethod, JobStatus
 from mechanic_desktop.domain.money import money_text
-from mechanic_desktop.domain.records import JobRecord, ShopSettingsRecord, TicketDetail
+from mechanic_desktop.domain.records import (
+    JobRecord,
+    LineRecord,
+    ShopSettingsRecord,
+    TicketDetail,
+    own_discount,
+)
 from mechanic_desktop.domain.status import TicketStatus
-from mechanic_desktop.domain.totals import hours_text, ticket_totals
+from mechanic_desktop.domain.totals import Totals, hours_text
 from mechanic_desktop.services.document_layout import (
     PRICED,
     Columns,
@@ -89,6 +95,18 @@ def _detail_parties(detail: TicketDetail) -> list[Party]:
         {"title": t.vehicle_title, "vin": detail.vehicle_vin, "odometer_in": t.odometer_in})
 
 
+#: The mark after a line sales tax does not apply to.
+UNTAXED = "no tax"
+
+
+def _discount_json(line: LineRecord) -> dict[str, str] | None:
+    """A line's own discount as the snapshot keeps it (None: none)."""
+    if line.discount is None:
+        return None
+    return {"text": line.discount.text, "reason": line.discount.reason,
+            "amount": str(own_discount(line))}
+
+
 def job_dict(job: JobRecord) -> dict[str, Any]:
     """A job and its lines as plain JSON values (amounts as strings): how an invoice
     snapshot keeps it, and what every document lays out."""
@@ -97,29 +115,53 @@ def job_dict(job: JobRecord) -> dict[str, Any]:
         "cause": job.cause, "correction": job.correction, "total": str(job.totals.total),
         "labour": [{"what": m.operation or m.name, "who": m.name,
                     "hours": hours_text(m.minutes), "rate": str(m.hourly_rate),
-                    "amount": str(m.line_total)} for m in job.mechanics],
+                    "amount": str(m.line_total), "taxable": m.taxable,
+                    "discount": _discount_json(m)} for m in job.mechanics],
         "parts": [{"sku": p.sku, "name": p.name, "quantity": p.quantity,
                    "unit_price": str(p.unit_price), "amount": str(p.line_total),
-                   "ordered": p.ordered} for p in job.parts],
+                   "ordered": p.ordered, "taxable": p.taxable,
+                   "discount": _discount_json(p)} for p in job.parts],
+        "fees": [{"description": f.description, "amount": str(f.amount),
+                  "taxable": f.taxable, "discount": _discount_json(f)} for f in job.fees],
     }
 
 
+def _priced(line: Line, kept: dict[str, Any], priced: bool) -> list[Line]:
+    """``line`` as printed: on a priced document marked when untaxed and followed by
+    its own discount (what, why, minus how much); on the work order as it is."""
+    if not priced:
+        return [line]
+    flags = (*line.flags, UNTAXED) if not kept.get("taxable", True) else line.flags
+    out = [replace(line, flags=flags)]
+    discount = kept.get("discount")
+    if discount:
+        out.append(Line(f"Discount {discount['text']}: {discount['reason']}",
+                        amount="−" + _m(discount["amount"])))
+    return out
+
+
 def job_lines(job: dict[str, Any], *, priced: bool = True) -> list[Line]:
-    """A job's labour and parts as printed lines (without prices on the work order,
-    which names who works on it instead)."""
+    """A job's labour, parts and fees as printed lines (without prices on the work
+    order, which names who works on it instead); priced lines are marked when untaxed
+    and followed by their discount. Version-1 snapshots have no fees, marks or
+    discounts."""
     lines = []
     for m in job["labour"]:
         who = m.get("who", "")
         detail = f"Mechanic: {who}" if who and who != m["what"] else ""
-        lines.append(Line(f"Labour: {m['what']}" if m["what"] else "Labour", f"{m['hours']} h",
-                          _m(m["rate"]) if priced else "", _m(m["amount"]) if priced else "",
-                          detail=detail if not priced else ""))
+        lines += _priced(Line(
+            f"Labour: {m['what']}" if m["what"] else "Labour", f"{m['hours']} h",
+            _m(m["rate"]) if priced else "", _m(m["amount"]) if priced else "",
+            detail=detail if not priced else ""), m, priced)
     for p in job["parts"]:
-        lines.append(Line(p["name"], str(p["quantity"]),
-                          _m(p["unit_price"]) if priced else "",
-                          _m(p["amount"]) if priced else "",
-                          flags=("to order",) if p.get("ordered") and not priced else (),
-                          detail=f"Part no. {p['sku']}" if p["sku"] else ""))
+        lines += _priced(Line(
+            p["name"], str(p["quantity"]), _m(p["unit_price"]) if priced else "",
+            _m(p["amount"]) if priced else "",
+            flags=("to order",) if p.get("ordered") and not priced else (),
+            detail=f"Part no. {p['sku']}" if p["sku"] else ""), p, priced)
+    for f in job.get("fees", ()):
+        lines += _priced(Line(f"Fee: {f['description']}",
+                              amount=_m(f["amount"]) if priced else ""), f, priced)
     return lines
 
 
@@ -215,10 +257,31 @@ def work_order_html(detail: TicketDetail, settings: ShopSettingsRecord,
         (), after, signatures=("Mechanic's signature", "Date")))
 
 
-def _money_rows(totals: dict[str, str], tax_label: str,
-                grand: str) -> list[tuple[str, str, bool]]:
-    return [("Parts", _m(totals["parts"]), False), ("Labour", _m(totals["labor"]), False),
-            (tax_label, _m(totals["tax"]), False), (grand, _m(totals["total"]), True)]
+def _money_rows(totals: dict[str, str], tax_label: str, grand: str,
+                ticket_discount: dict[str, str] | None = None) -> list[tuple[str, str, bool]]:
+    """The totals rows: parts, labour, fees and discounts only when there are some (the
+    ticket's own discount named with its reason), tax and the grand total."""
+    rows = [("Parts", _m(totals["parts"]), False), ("Labour", _m(totals["labor"]), False)]
+    if Decimal(totals.get("fees", "0")):
+        rows.append(("Fees", _m(totals["fees"]), False))
+    if Decimal(totals.get("discount", "0")):
+        label = "Discounts"
+        if ticket_discount:
+            label += (f" (incl. {ticket_discount['text']} off the work: "
+                      f"{ticket_discount['reason']})")
+        rows.append((label, "−" + _m(totals["discount"]), False))
+    return [*rows, (tax_label, _m(totals["tax"]), False), (grand, _m(totals["total"]), True)]
+
+
+def _totals_dict(totals: Totals) -> dict[str, str]:
+    return {"parts": str(totals.parts), "labor": str(totals.labor), "tax": str(totals.tax),
+            "total": str(totals.total), "fees": str(totals.fees),
+            "discount": str(totals.discount)}
+
+
+def _ticket_discount_json(detail: TicketDetail) -> dict[str, str] | None:
+    d = detail.discount
+    return {"text": d.text, "reason": d.reason} if d is not None else None
 
 
 def estimate_html(
@@ -242,8 +305,8 @@ def estimate_html(
     ]
     totals = detail.estimate
     rows = [] if totals is None else _money_rows(
-        {"parts": str(totals.parts), "labor": str(totals.labor), "tax": str(totals.tax),
-         "total": str(totals.total)}, _tax_label(settings), "Estimate total")
+        _totals_dict(totals), _tax_label(settings), "Estimate total",
+        _ticket_discount_json(detail))
     terms = (f"Prices are valid until {valid}. I authorise the work marked approved above, "
              "up to the amount shown, and understand that more work needs my further "
              "authorisation.")
@@ -259,27 +322,33 @@ def empty_jobs(detail: TicketDetail) -> list[str]:
     """Titles of the proposed jobs with no line yet: an estimate would price them at
     nothing, so it is not printed until they have lines or are removed."""
     return [j.title for j in detail.jobs
-            if j.status == JobStatus.PROPOSED.value and not j.mechanics and not j.parts]
+            if j.status == JobStatus.PROPOSED.value and not j.lines]
 
 
 def _tax_label(settings: ShopSettingsRecord, detail: TicketDetail | None = None) -> str:
-    """Name the rate only when it is the one the ticket was taxed at (a finished ticket
-    keeps the tax of its day even if the shop's rate has changed since)."""
+    """Name the rates only when they are the ones the ticket was taxed at (a finished
+    ticket keeps the tax of its day even if the shop's rates have changed since)."""
     if detail is not None:
         approved = {j.id for j in _approved(detail)}
-        today = ticket_totals(
-            [(m.minutes, m.hourly_rate) for m in detail.mechanics if m.job_id in approved],
-            [(p.quantity, p.unit_price) for p in detail.parts if p.job_id in approved],
-            settings.tax_rate,
-            settings.labor_taxed,
-        )
-        if today.tax != detail.totals.tax:
+        if detail.totals_of(approved, settings.tax_rules).tax != detail.totals.tax:
             return "Tax"
-    return f"Tax ({percent_text(settings.tax_rate)}%)" if settings.tax_rate else "Tax"
+    return tax_rates_text(settings)
 
 
-#: The layout of a frozen invoice (``invoice_snapshot``); a later layout keeps reading 1.
-SNAPSHOT_VERSION = 1
+def tax_rates_text(settings: ShopSettingsRecord) -> str:
+    """"Tax (8.875%)", or "Tax (parts 8.875%, labour 5%)" when labour's rate differs."""
+    parts, labour = settings.tax_rate, settings.labour_rate_of_tax
+    if not parts and not labour:
+        return "Tax"
+    if labour and labour != parts:
+        return f"Tax (parts {percent_text(parts)}%, labour {percent_text(labour)}%)"
+    return f"Tax ({percent_text(parts)}%)"
+
+
+#: The layout of a frozen invoice (``invoice_snapshot``). 2 added fee lines, each line's
+#: ``taxable`` and ``discount``, the ticket's discount, and fee and discount totals; a
+#: version 1 snapshot (none of them) still prints as it was.
+SNAPSHOT_VERSION = 2
 
 
 def invoice_snapshot(
@@ -315,10 +384,10 @@ def invoice_snapshot(
         "jobs": [job_dict(j) for j in _approved(detail)],
         "not_done": _not_done(detail),
         "authorisations": _authorisation_dicts(detail),
-        "totals": {"parts": str(detail.totals.parts), "labor": str(detail.totals.labor),
-                   "tax": str(detail.totals.tax), "total": str(detail.totals.total)},
+        "totals": _totals_dict(detail.totals),
+        "ticket_discount": _ticket_discount_json(detail),
         "tax_label": _tax_label(settings, detail),
-        "labour_untaxed": bool(not settings.labor_taxed and settings.tax_rate),
+        "labour_untaxed": bool(not settings.labour_rate_of_tax and settings.tax_rate),
     }
 
 
@@ -367,7 +436,8 @@ def snapshot_html(snap: dict[str, Any], billing: BillingRecord | None = None,
     if snap["labour_untaxed"]:
         after.append('<p class="muted">Labour is not taxed.</p>')
     base = _snapshot_layout(snap, "Invoice", facts, logo)
-    return render(replace(base, totals=_money_rows(snap["totals"], snap["tax_label"], "Total"),
+    totals = _money_rows(snap["totals"], snap["tax_label"], "Total", snap.get("ticket_discount"))
+    return render(replace(base, totals=totals,
                           after_html=after, terms=snap.get("terms", "")))
 
 

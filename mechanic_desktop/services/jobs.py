@@ -290,8 +290,7 @@ def record_authorisation(
         part_lines = repo.part_lines(ticket.id)
         settings = settings_in(uow, create=True)
         detail_before = _detail(uow, ticket)
-        expected = amount_after(detail_before, decisions, settings.tax_rate,
-                                settings.labor_taxed)
+        expected = amount_after(detail_before, decisions, settings.tax_rules)
         if amount != expected:
             raise ValidationError.single(
                 "amount", f"The approved work now comes to {money_text(expected)}, not "

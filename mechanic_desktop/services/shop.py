@@ -8,20 +8,24 @@ change of tax rules re-prices the tickets still being worked on.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from mechanic_desktop.db import change_log
-from mechanic_desktop.db.models import ShopSettings
+from mechanic_desktop.db.models import FeeRuleRow, ShopSettings
 from mechanic_desktop.db.repositories import SETTINGS_ROW, WorkflowRepository
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.billing import check_shop_methods, shop_methods
 from mechanic_desktop.domain.errors import StaleRecord
+from mechanic_desktop.domain.fee_rules import FeeBase, FeeRule, parse_rules
+from mechanic_desktop.domain.markup import bands_text, parse_bands
 from mechanic_desktop.domain.records import ShopSettingsRecord
 from mechanic_desktop.domain.validation import (
     MAX_TEXT,
@@ -36,6 +40,7 @@ from mechanic_desktop.services.common import FieldErrors, constraint_errors
 
 MAX_PREFIX = 10
 MAX_TAX_RATE = Decimal(100)
+WRITERS_GIVE_NONE = "service writers may give no discount"
 MAX_TAX_NUMBER = 40
 #: A logo is printed about 2 cm high: a few hundred pixels are plenty.
 MAX_LOGO_BYTES = 256 * 1024
@@ -69,6 +74,14 @@ class ShopSettingsData:
     invoice_prefix: str = "INV-"
     credit_note_prefix: str = "CN-"
     payment_methods: str = ""
+    #: Tax on labour in percent; blank (or None): the same as on parts.
+    labor_tax_rate: str | Decimal | None = None
+    #: The largest discount in percent a service writer may give.
+    max_writer_discount: str | Decimal = "0"
+    #: The fee rules as text, one a line (``domain.fee_rules``); None: kept as they are.
+    fee_rules: str | None = None
+    #: Cost bands and markups as text, one a line (``domain.markup``); None: kept.
+    markup_bands: str | None = None
     email: str = ""
     tax_number: str = ""
     invoice_terms: str = ""
@@ -83,7 +96,8 @@ def data_of(record: ShopSettingsRecord, **changes: Any) -> ShopSettingsData:
     fields = {name: getattr(record, name) for name in (
         "name", "address", "phone", "tax_rate", "labor_taxed", "ticket_prefix",
         "authorisation_tolerance", "estimate_valid_days", "labor_rate", "invoice_prefix",
-        "credit_note_prefix", "email", "tax_number", "invoice_terms", "paper_size")}
+        "credit_note_prefix", "payment_methods", "labor_tax_rate", "max_writer_discount",
+        "email", "tax_number", "invoice_terms", "paper_size")}
     return ShopSettingsData(**{**fields, **changes})
 
 
@@ -91,7 +105,8 @@ def to_record(s: ShopSettings) -> ShopSettingsRecord:
     return ShopSettingsRecord(
         s.name, s.address, s.phone, s.tax_rate, s.labor_taxed, s.ticket_prefix, s.version,
         s.authorisation_tolerance, s.estimate_valid_days, s.labor_rate,
-        s.invoice_prefix, s.credit_note_prefix, s.payment_methods, s.email, s.tax_number,
+        s.invoice_prefix, s.credit_note_prefix, s.payment_methods, s.labor_tax_rate,
+        s.max_writer_discount, parse_bands(s.markup_bands), s.email, s.tax_number,
         s.invoice_terms, s.paper_size,
     )
 
@@ -159,6 +174,50 @@ def settings_in(uow: UnitOfWork, create: bool) -> ShopSettingsRecord:
     return to_record(row)
 
 
+def _rule(row: FeeRuleRow) -> FeeRule:
+    return FeeRule(row.name, row.amount, row.percent,
+                   FeeBase(row.base) if row.base else None, row.cap, row.automatic,
+                   row.taxable)
+
+
+_RULES = "shop.fee_rules"
+
+
+def fee_rules_in(uow: UnitOfWork) -> tuple[FeeRule, ...]:
+    """The shop's fee rules in their order, inside the caller's transaction (read once
+    per transaction: every write to a ticket recomputes with them)."""
+    cached = uow.session.info.get(_RULES)
+    if cached is None:
+        rows = uow.session.scalars(select(FeeRuleRow).order_by(FeeRuleRow.position))
+        cached = uow.session.info[_RULES] = tuple(_rule(row) for row in rows)
+    return cached
+
+
+def get_fee_rules(uow: UnitOfWork) -> tuple[FeeRule, ...]:
+    """The shop's fee rules (automatic ones and those offered in Add fee…)."""
+    with uow:
+        return fee_rules_in(uow)
+
+
+def _store_rules(uow: UnitOfWork, rules: tuple[FeeRule, ...]) -> bool:
+    """Make the stored rules ``rules``; whether they changed."""
+    if fee_rules_in(uow) == rules:
+        return False
+    uow.session.execute(delete(FeeRuleRow).execution_options(
+        **{change_log.NAMES_ITS_ROWS: True}))
+    uow.flush()
+    for position, rule in enumerate(rules, 1):
+        uow.session.add(FeeRuleRow(
+            position=position, name=rule.name, amount=rule.amount, percent=rule.percent,
+            base=rule.base.value if rule.base else None, cap=rule.cap,
+            automatic=rule.automatic, taxable=rule.taxable))
+    uow.session.info[_RULES] = rules
+    uow.record("settings", [1])
+    audit.record(uow, "update", "settings", 1,
+                 "fee rules: " + ("; ".join(r.text for r in rules) or "none"))
+    return True
+
+
 def ticket_label(uow: UnitOfWork, number: int) -> str:
     """How the shop prints ticket ``number`` (e.g. "RO-42"), for messages to the user."""
     return settings_in(uow, create=False).ticket_label(number)
@@ -181,25 +240,76 @@ def get_settings(uow: UnitOfWork) -> ShopSettingsRecord:
             return settings_in(uow, create=False)
 
 
-def _parse_tax_rate(errors: FieldErrors, value: str | Decimal) -> Decimal:
+def _parse_tax_rate(
+    errors: FieldErrors, value: str | Decimal, field: str = "tax_rate", label: str = "Tax rate",
+    zero_means: str = "the shop charges no sales tax",
+) -> Decimal:
+    """A percentage from 0 to 100 with at most 3 decimals (a rate of tax, a limit)."""
     raw = value if isinstance(value, Decimal) else str(value).strip().rstrip("%").strip()
     if isinstance(raw, str) and not raw:
-        errors.add("tax_rate", "Tax rate is required (0 if the shop charges no sales tax).")
+        errors.add(field, f"{label} is required (0 if {zero_means}).")
         return Decimal(0)
     try:
         rate = Decimal(raw)
     except InvalidOperation:
-        errors.add("tax_rate", "Tax rate must be a number of percent, like 8.875.")
+        errors.add(field, f"{label} must be a number of percent, like 8.875.")
         return Decimal(0)
     if not rate.is_finite():
-        errors.add("tax_rate", "Tax rate must be a number of percent, like 8.875.")
+        errors.add(field, f"{label} must be a number of percent, like 8.875.")
     elif not Decimal(0) <= rate <= MAX_TAX_RATE:
-        errors.add("tax_rate", "Tax rate must be between 0 and 100 percent.")
+        errors.add(field, f"{label} must be between 0 and 100 percent.")
     elif rate != rate.quantize(Decimal("0.001")):
-        errors.add("tax_rate", "Tax rate can have at most 3 decimal places, like 8.875.")
+        errors.add(field, f"{label} can have at most 3 decimal places, like 8.875.")
     else:
         return rate.quantize(Decimal("0.001"))
     return Decimal(0)
+
+
+def _parse_labour_tax_rate(errors: FieldErrors, value: str | Decimal | None) -> Decimal | None:
+    """Labour's own rate of tax; blank: labour is taxed at the parts rate."""
+    if value is None or (isinstance(value, str) and not value.strip().rstrip("%").strip()):
+        return None
+    return _parse_tax_rate(errors, value, "labor_tax_rate", "Labour tax rate")
+
+
+def tax_rate_problem(text: str) -> str | None:
+    """Why ``text`` will not do as the (parts) tax rate; None: it will."""
+    errors = FieldErrors()
+    _parse_tax_rate(errors, text)
+    return errors.fields.get("tax_rate")
+
+
+def _parse_problem(parse: Callable[[str], object], text: str) -> str | None:
+    """Why ``parse`` refuses ``text`` (the line and what is wrong); None: it will do."""
+    try:
+        parse(text)
+    except ValueError as error:
+        return str(error)
+    return None
+
+
+def fee_rules_problem(text: str) -> str | None:
+    """Why the fee rules typed will not do; None: they will."""
+    return _parse_problem(parse_rules, text)
+
+
+def markup_bands_problem(text: str) -> str | None:
+    """Why the markup bands typed will not do; None: they will."""
+    return _parse_problem(parse_bands, text)
+
+
+def max_discount_problem(text: str) -> str | None:
+    """Why ``text`` will not do as the largest discount a writer may give."""
+    errors = FieldErrors()
+    _parse_tax_rate(errors, text, "max_writer_discount", "Largest discount", WRITERS_GIVE_NONE)
+    return errors.fields.get("max_writer_discount")
+
+
+def labour_tax_rate_problem(text: str) -> str | None:
+    """Why ``text`` will not do as labour's own tax rate (blank will); None: it will."""
+    errors = FieldErrors()
+    _parse_labour_tax_rate(errors, text)
+    return errors.fields.get("labor_tax_rate")
 
 
 def _validate(data: ShopSettingsData) -> dict[str, object]:
@@ -212,6 +322,9 @@ def _validate(data: ShopSettingsData) -> dict[str, object]:
     phone, message = check_phone(data.phone)
     errors.add("phone", message)
     rate = _parse_tax_rate(errors, data.tax_rate)
+    labour_rate = _parse_labour_tax_rate(errors, data.labor_tax_rate)
+    max_discount = _parse_tax_rate(errors, data.max_writer_discount, "max_writer_discount",
+                                   "Largest discount", WRITERS_GIVE_NONE)
     prefix = clean_line(data.ticket_prefix)
     if len(prefix) > MAX_PREFIX:
         errors.add(
@@ -234,6 +347,18 @@ def _validate(data: ShopSettingsData) -> dict[str, object]:
             errors.add(field, f"{label} is too long (at most {MAX_PREFIX} characters).")
     methods = "\n".join(shop_methods(data.payment_methods))
     errors.add("payment_methods", check_shop_methods(data.payment_methods))
+    rules: tuple[FeeRule, ...] | None = None
+    if data.fee_rules is not None:
+        try:
+            rules = parse_rules(data.fee_rules)
+        except ValueError as error:
+            errors.add("fee_rules", str(error))
+    bands: dict[str, str] = {}
+    if data.markup_bands is not None:
+        try:
+            bands["markup_bands"] = bands_text(parse_bands(data.markup_bands))
+        except ValueError as error:
+            errors.add("markup_bands", str(error))
     email, message = check_email(data.email)
     errors.add("email", message)
     tax_number = clean_line(data.tax_number)
@@ -251,6 +376,8 @@ def _validate(data: ShopSettingsData) -> dict[str, object]:
         logo["logo"] = data.logo or None
     errors.raise_if_any()
     return {
+        **bands,
+        "fee_rules": rules,
         "email": email or "",
         "tax_number": tax_number,
         "invoice_terms": terms,
@@ -264,6 +391,8 @@ def _validate(data: ShopSettingsData) -> dict[str, object]:
         "phone": phone,
         "tax_rate": rate,
         "labor_taxed": bool(data.labor_taxed),
+        "labor_tax_rate": labour_rate,
+        "max_writer_discount": max_discount,
         "ticket_prefix": prefix,
         "payment_methods": methods,
         **prefixes,
@@ -289,7 +418,9 @@ def store_settings(
             "The shop settings were changed at another desk after you opened them; "
             "they have been reloaded. Apply your changes again."
         )
-    before = (row.tax_rate, row.labor_taxed)
+    before = to_record(row).tax_rules
+    rules = values.pop("fee_rules")
+    rules_changed = rules is not None and _store_rules(uow, rules)  # type: ignore[arg-type]
     logo_note = ""
     if "logo" in values and row.logo != values["logo"]:
         logo_note = "logo: " + ("new picture" if values["logo"] else "removed")
@@ -299,4 +430,5 @@ def store_settings(
         audit.record(uow, "update", "settings", 1, summary)
     with constraint_errors():
         uow.flush()
-    return to_record(row), (row.tax_rate, row.labor_taxed) != before
+    record = to_record(row)
+    return record, record.tax_rules != before or rules_changed

@@ -20,13 +20,22 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from decimal import Decimal
+from itertools import chain
 
 from sqlalchemy import select
 
-from mechanic_desktop.db.models import ServiceTicket, TicketJob, TicketMechanic, TicketPart
+from mechanic_desktop.db.models import (
+    LineDiscount,
+    ServiceTicket,
+    TicketFee,
+    TicketJob,
+    TicketMechanic,
+    TicketPart,
+)
 from mechanic_desktop.db.repositories import PartSnapshot, StockRepository, WorkflowRepository
 from mechanic_desktop.db.types import utcnow
 from mechanic_desktop.db.unit_of_work import UnitOfWork
+from mechanic_desktop.domain.discounts import Discount
 from mechanic_desktop.domain.errors import (
     PermissionDenied,
     ShortStock,
@@ -34,15 +43,19 @@ from mechanic_desktop.domain.errors import (
     ValidationError,
 )
 from mechanic_desktop.domain.jobs import JobStatus, authorisation_needed
+from mechanic_desktop.domain.markup import sell_price
 from mechanic_desktop.domain.money import money_text
 from mechanic_desktop.domain.permissions import Action, may_book_time, may_work_on, own_work_only
 from mechanic_desktop.domain.records import (
     AuthorisationRecord,
+    FeeLineRecord,
     JobRecord,
+    LineRecord,
     MechanicLineRecord,
     PartLineRecord,
     ShopSettingsRecord,
     TicketDetail,
+    lines_totals,
 )
 from mechanic_desktop.domain.staff import Actor
 from mechanic_desktop.domain.status import ACTIVE_STATUSES, ALLOWED_TRANSITIONS, TicketStatus
@@ -53,7 +66,6 @@ from mechanic_desktop.domain.totals import (
     hours_text,
     labor_line,
     parts_line,
-    ticket_totals,
 )
 from mechanic_desktop.domain.validation import clean_text
 from mechanic_desktop.services import audit, invoicing
@@ -61,6 +73,7 @@ from mechanic_desktop.services.common import constraint_errors, require, stale
 from mechanic_desktop.services.permissions import require as require_permission
 from mechanic_desktop.services.shop import (
     ShopSettingsData,
+    fee_rules_in,
     settings_in,
     store_settings,
     ticket_label,
@@ -89,34 +102,48 @@ def get_ticket_detail(uow: UnitOfWork, ticket_id: int) -> TicketDetail:
 
 
 #: ``session.info`` key of the lines ``_recompute`` just read: (ticket id, jobs, labour
-#: lines, parts lines). ``_save`` hands them to ``_detail`` instead of reading them again.
+#: lines, parts lines, fee lines). ``_save`` hands them to ``_detail`` instead of reading
+#: them again.
 _FRESH_LINES = "workflow.fresh_lines"
-_LINE_TYPES = (TicketJob, TicketMechanic, TicketPart)
+_LINE_TYPES = (TicketJob, TicketMechanic, TicketPart, TicketFee)
+
+_Lines = tuple[
+    list[TicketJob], list[tuple[TicketMechanic, str, bool]], list[tuple[TicketPart, str, str]],
+    list[TicketFee],
+]
 #: ``session.info`` key: the ticket whose version this transaction already bumped (an
 #: invoice is posted from it), so ``_save`` adds no second UPDATE of it.
 _BUMPED = "workflow.bumped"
 
 
-def _lines(uow: UnitOfWork, ticket_id: int) -> tuple[
-    list[TicketJob], list[tuple[TicketMechanic, str, bool]], list[tuple[TicketPart, str, str]]
-]:
+def _lines(uow: UnitOfWork, ticket_id: int) -> _Lines:
     """The ticket's jobs and lines: those ``_recompute`` read a moment ago when no line
     changed since (one write reads them once), else from the database."""
     fresh = uow.session.info.pop(_FRESH_LINES, None)
     if fresh is not None and fresh[0] == ticket_id:
-        return fresh[1], fresh[2], fresh[3]
+        return fresh[1], fresh[2], fresh[3], fresh[4]
     repo = WorkflowRepository(uow.session)
-    return repo.jobs(ticket_id), repo.mechanic_lines(ticket_id), repo.part_lines(ticket_id)
+    return (repo.jobs(ticket_id), repo.mechanic_lines(ticket_id),
+            repo.part_lines(ticket_id), repo.fee_lines(ticket_id))
 
 
-def _detail(uow: UnitOfWork, ticket: ServiceTicket) -> TicketDetail:
-    repo = WorkflowRepository(uow.session)
-    settings = settings_in(uow, create=False)
-    job_rows, labour_rows, part_rows = _lines(uow, ticket.id)
+def discount_of(row: LineDiscount) -> Discount | None:
+    """The discount a line (or a ticket's discount row) carries, if any."""
+    if row.discount_percent is None and row.discount_amount is None:
+        return None
+    return Discount(row.discount_percent, row.discount_amount, row.discount_reason)
+
+
+def _records(lines: _Lines) -> tuple[
+    tuple[MechanicLineRecord, ...], tuple[PartLineRecord, ...], tuple[FeeLineRecord, ...]
+]:
+    """The ticket's labour, parts and fee lines as records (amounts rounded once)."""
+    _, labour_rows, part_rows, fee_rows = lines
     mechanics = tuple(
         MechanicLineRecord(
             tm.mechanic_id, name, tm.minutes, tm.hourly_rate,
             labor_line(tm.minutes, tm.hourly_rate), active, tm.job_id, tm.operation, tm.id,
+            tm.taxable, discount_of(tm),
         )
         for tm, name, active in labour_rows
     )
@@ -124,16 +151,83 @@ def _detail(uow: UnitOfWork, ticket: ServiceTicket) -> TicketDetail:
         PartLineRecord(
             tp.id, tp.part_id, sku, name, tp.quantity, tp.unit_price,
             parts_line(tp.quantity, tp.unit_price), tp.job_id, tp.taken, tp.ordered,
+            tp.taxable, discount_of(tp),
         )
         for tp, sku, name in part_rows
     )
+    fees = tuple(
+        FeeLineRecord(f.id, f.job_id, f.description, f.amount, f.taxable, discount_of(f))
+        for f in fee_rows
+    )
+    return mechanics, parts, fees
+
+
+def _sync_automatic_fees(uow: UnitOfWork, ticket: ServiceTicket, lines: _Lines) -> bool:
+    """Make each job with work on it carry the shop's automatic fees at today's amounts
+    (a percentage of the job's labour or parts, capped); whether a line changed. A fee
+    line keeps its taxable flag and discount once put on."""
+    rules = [r for r in fee_rules_in(uow) if r.automatic]
+    jobs, labour, parts, fees = lines
+    existing = {(f.job_id, f.description): f for f in fees if f.automatic}
+    if not rules and not existing:
+        return False
+    wanted: dict[tuple[int, str], tuple[Decimal, bool]] = {}
+    for job in jobs:
+        job_labour = sum((labor_line(tm.minutes, tm.hourly_rate) for tm, _, _ in labour
+                          if tm.job_id == job.id), Decimal("0.00"))
+        job_parts = sum((parts_line(tp.quantity, tp.unit_price) for tp, _, _ in parts
+                         if tp.job_id == job.id), Decimal("0.00"))
+        if not job_labour and not job_parts:
+            continue  # no work on it (yet)
+        for rule in rules:
+            amount = rule.amount_for(job_labour, job_parts)
+            if amount > 0:
+                wanted[(job.id, rule.name)] = (amount, rule.taxable)
+    changed = False
+    for key, line in existing.items():
+        if key not in wanted:
+            uow.session.delete(line)
+            changed = True
+        elif line.amount != wanted[key][0]:
+            line.amount = wanted[key][0]
+            changed = True
+    for (job_id, name), (amount, taxable) in wanted.items():
+        if (job_id, name) not in existing:
+            uow.session.add(TicketFee(ticket_id=ticket.id, job_id=job_id, description=name,
+                                      amount=amount, taxable=taxable, automatic=True))
+            changed = True
+    return changed
+
+
+#: ``session.info`` key of the ticket discount read in this transaction: (ticket id,
+#: discount). A write of the discount (``services.discounts``) drops it.
+TICKET_DISCOUNT = "workflow.ticket_discount"
+
+
+def _ticket_discount(uow: UnitOfWork, ticket_id: int) -> Discount | None:
+    """The ticket's discount, read once per transaction (most tickets have none, and a
+    missing row would be looked up again on every read)."""
+    cached = uow.session.info.get(TICKET_DISCOUNT)
+    if cached is not None and cached[0] == ticket_id:
+        return cached[1]  # type: ignore[no-any-return]
+    row = WorkflowRepository(uow.session).ticket_discount(ticket_id)
+    discount = discount_of(row) if row is not None else None
+    uow.session.info[TICKET_DISCOUNT] = (ticket_id, discount)
+    return discount
+
+
+def _detail(uow: UnitOfWork, ticket: ServiceTicket) -> TicketDetail:
+    repo = WorkflowRepository(uow.session)
+    settings = settings_in(uow, create=False)
+    lines = _lines(uow, ticket.id)
+    job_rows = lines[0]
+    mechanics, parts, fees = _records(lines)
+    discount = _ticket_discount(uow, ticket.id)
+    rules = settings.tax_rules
+    every_line: tuple[LineRecord, ...] = (*mechanics, *parts, *fees)
 
     def totals_of(job_ids: set[int]) -> Totals:
-        return ticket_totals(
-            [(m.minutes, m.hourly_rate) for m in mechanics if m.job_id in job_ids],
-            [(p.quantity, p.unit_price) for p in parts if p.job_id in job_ids],
-            settings.tax_rate, settings.labor_taxed,
-        )
+        return lines_totals((line for line in every_line if line.job_id in job_ids), rules)
 
     rows = job_rows
     jobs = tuple(
@@ -142,10 +236,16 @@ def _detail(uow: UnitOfWork, ticket: ServiceTicket) -> TicketDetail:
             tuple(m for m in mechanics if m.job_id == j.id),
             tuple(p for p in parts if p.job_id == j.id),
             totals_of({j.id}),
+            tuple(f for f in fees if f.job_id == j.id),
         )
         for j in rows
     )
-    estimate = totals_of({j.id for j in rows if j.status in _ESTIMATED})
+    estimate = lines_totals(
+        (line for line in every_line if line.job_id in
+         {j.id for j in rows if j.status in _ESTIMATED}), rules, discount)
+    approved = lines_totals(
+        (line for line in every_line if line.job_id in
+         {j.id for j in rows if JobStatus(j.status).counts}), rules, discount)
     authorisations = tuple(
         AuthorisationRecord(
             a.id, a.authorised_at, a.authorised_by, a.method, a.contact, a.amount,
@@ -168,7 +268,12 @@ def _detail(uow: UnitOfWork, ticket: ServiceTicket) -> TicketDetail:
         customer_address=customer.address,
         mechanics=mechanics,
         parts=parts,
-        totals=Totals(ticket.parts_total, ticket.labor_total, ticket.tax_total, ticket.total),
+        # As stored (a finished ticket keeps the tax of its day); fees and discounts
+        # follow from the lines alone.
+        totals=Totals(
+            ticket.parts_total, ticket.labor_total, ticket.tax_total, ticket.total,
+            approved.fees, approved.discount,
+        ),
         allowed_next=tuple(s.value for s in allowed_next_statuses(status)),
         editable=status.is_active,
         reopenable=status in (TicketStatus.COMPLETED, TicketStatus.CLOSED),
@@ -178,6 +283,8 @@ def _detail(uow: UnitOfWork, ticket: ServiceTicket) -> TicketDetail:
         authorisation_needed=needed,
         estimate=estimate,
         billing=invoicing.billing_in(uow, ticket),
+        fees=fees,
+        discount=discount,
     )
 
 
@@ -263,20 +370,20 @@ def _job_of(uow: UnitOfWork, ticket: ServiceTicket, job_id: int | None) -> Ticke
 
 
 def _recompute(uow: UnitOfWork, ticket: ServiceTicket, settings: ShopSettingsRecord) -> None:
-    """Set the ticket's total columns from the lines of its approved jobs (each line
-    rounded once; tax once on the sum): declined, deferred and proposed work is billed
-    nothing."""
+    """Bring the automatic fees of a ticket still being worked on up to date, then set
+    its total columns from the lines of its approved jobs (each line and its tax rounded
+    once, less discounts): declined, deferred and proposed work is billed nothing."""
     uow.flush()
     uow.session.info.pop(_FRESH_LINES, None)
-    jobs, labour, parts = _lines(uow, ticket.id)
-    approved = {j.id for j in jobs if JobStatus(j.status).counts}
-    totals = ticket_totals(
-        [(tm.minutes, tm.hourly_rate) for tm, _, _ in labour if tm.job_id in approved],
-        [(tp.quantity, tp.unit_price) for tp, _, _ in parts if tp.job_id in approved],
-        settings.tax_rate,
-        settings.labor_taxed,
-    )
-    uow.session.info[_FRESH_LINES] = (ticket.id, jobs, labour, parts)
+    lines = _lines(uow, ticket.id)
+    if TicketStatus(ticket.status).is_active and _sync_automatic_fees(uow, ticket, lines):
+        uow.flush()
+        lines = _lines(uow, ticket.id)
+    approved = {j.id for j in lines[0] if JobStatus(j.status).counts}
+    every_line: tuple[LineRecord, ...] = tuple(chain(*_records(lines)))
+    totals = lines_totals((line for line in every_line if line.job_id in approved),
+                          settings.tax_rules, _ticket_discount(uow, ticket.id))
+    uow.session.info[_FRESH_LINES] = (ticket.id, *lines)
     ticket.parts_total = totals.parts
     ticket.labor_total = totals.labor
     ticket.tax_total = totals.tax
@@ -563,10 +670,12 @@ def _put_parts(
 ) -> list[str]:
     """Put checked ``wanted`` (part id → quantity) on ``job``: a part already on it
     (``lines``, by part id and whether on special order) has its quantity raised, a new
-    line copies today's price; an approved job takes them from the shelf, and with
+    line copies today's price (a part with no fixed price: its cost marked up by the
+    shop's bands); an approved job takes them from the shelf, and with
     ``special_order`` what the shelf lacks goes on the job's ordered line of the part.
     Returns "2 × SKU" for each."""
     taking = JobStatus(job.status).counts
+    bands = settings_in(uow, create=False).markup_bands
     changes = []
     # Parts in id order, so two desks taking the same parts lock them in one order.
     for part_id in sorted(wanted):
@@ -579,7 +688,8 @@ def _put_parts(
             _take(uow, stock, ticket, part_id, snap.sku, from_shelf)
         if line is None:
             line = TicketPart(ticket_id=ticket.id, job_id=job.id, part_id=part_id,
-                              quantity=from_shelf, unit_price=snap.unit_price, taken=taking)
+                              quantity=from_shelf, taken=taking,
+                              unit_price=sell_price(snap.unit_price, snap.unit_cost, bands))
             if from_shelf:
                 uow.session.add(line)
         else:

@@ -99,10 +99,11 @@ def test_the_picker_adds_a_canned_job_by_keys(
         "Oil and filter change"]
     qtbot.keyClick(picker.search, Qt.Key.Key_Down)
     assert picker.table.hasFocus() and picker.chosen() is not None
-    # 0.5 h × 120 = 60.00; 5 × 12.99 + 8.50 = 73.45, tax 8.875 % = 6.52 → 139.97
-    assert "139.97 today with tax" in picker.pick_note.text()
+    # 0.5 h × 120 = 60.00; 5 × 12.99 = 64.95 and 8.50, taxed 8.875 % line by line:
+    # 5.76 + 0.75 = 6.51 → 139.96
+    assert "139.96 today with tax" in picker.pick_note.text()
     save_shot(picker, _shots(tmp_path) / "canned-job-picker.png",
-              "Oil and filter change", "139.97")
+              "Oil and filter change", "139.96")
     with qtbot.waitSignal(picker.saved, timeout=WAIT_MS):
         qtbot.keyClick(picker.table, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: not shiboken6.isValid(picker) or not picker.isVisible(),

@@ -22,7 +22,14 @@ from PySide6.QtGui import QColor, QFont, QImage, QPainter
 from PySide6.QtWidgets import QApplication
 
 from mechanic_desktop.domain.billing import BillingRecord, CreditNoteRecord, PaymentRecord
-from mechanic_desktop.domain.records import PartLineRecord
+from mechanic_desktop.domain.discounts import Discount
+from mechanic_desktop.domain.records import (
+    FeeLineRecord,
+    LineRecord,
+    PartLineRecord,
+    TicketDetail,
+    lines_totals,
+)
 from mechanic_desktop.services.documents import (
     credit_note_html,
     estimate_html,
@@ -44,7 +51,7 @@ D = Decimal
 #: How far (points) an amount's right edge may be from its header's.
 TOLERANCE = 1.0
 MONEY = re.compile(r"-?\d{1,3}(,\d{3})*\.\d\d")
-NUMBER = re.compile(r"\d+|-?\d{1,3}(,\d{3})*\.\d\d")
+NUMBER = re.compile(r"\d+|[-−]?\d{1,3}(,\d{3})*\.\d\d")  # −: a discount
 #: The last header of a line table: Amount, or the work order's "Qty / hours".
 LAST_HEADERS = ("Amount", "hours")
 PAGE_WIDTH = {"letter": 612.0, "a4": 595.0}
@@ -85,16 +92,35 @@ def _ticket() -> object:
     return replace(plain, billing=BILLING, customer_address="12 Analytical Way\nLondon N1 7AA")
 
 
+def _with_fees() -> TicketDetail:
+    """The ticket with an untaxed fee line on its brakes job, 10% off the pads and 5.00
+    off the ticket's approved work (totals as the services work them out)."""
+    ticket: TicketDetail = _ticket()  # type: ignore[assignment]
+    brakes = ticket.jobs[0]
+    pads = replace(brakes.parts[0], discount=Discount(D("10"), None, "Loyal customer"))
+    fee = FeeLineRecord(1, brakes.id, "Shop supplies", D("12.50"), False)
+    off = Discount(None, D("5.00"), "Regular customer")
+    lines: tuple[LineRecord, ...] = (*brakes.mechanics, pads, fee)
+    job = replace(brakes, parts=(pads,), fees=(fee,),
+                  totals=lines_totals(lines, SHOP.tax_rules))
+    totals = lines_totals(lines, SHOP.tax_rules, off)
+    return replace(ticket, jobs=(job, *ticket.jobs[1:]), fees=(fee,), discount=off,
+                   parts=(pads, *ticket.parts[1:]), totals=totals,
+                   billing=BillingRecord(billed=totals.total))
+
+
 def _documents() -> dict[str, str]:
     """Each kind of document with every block it can have."""
     logo = _logo()
     ticket = _ticket()
+    fees = invoice_snapshot(_with_fees(), SHOP, label="INV-8", posted_at=NOW)
     estimate = replace(ticket, jobs=tuple(replace(j, status="proposed") for j in ticket.jobs))
     snap = invoice_snapshot(ticket, SHOP, label="INV-7", posted_at=NOW,  # type: ignore[arg-type]
                             posted_by="Jane Desk")
     note = CreditNoteRecord(1, "CN-2", 1, "INV-7", NOW, D("171.54"), "Pads returned")
     return {
         "invoice": snapshot_html(snap, BILLING, logo),
+        "invoice-fees": snapshot_html(fees, None, logo),
         "draft-invoice": invoice_html(ticket, SHOP, logo=logo),  # type: ignore[arg-type]
         "estimate": estimate_html(estimate, SHOP, today=NOW, logo=logo),  # type: ignore[arg-type]
         "work-order": work_order_html(ticket, SHOP, logo),  # type: ignore[arg-type]
@@ -255,6 +281,27 @@ def test_invoice_amounts_sit_in_their_columns(qapp: QApplication, tmp_path: Path
                      "Balance due", "Total paid", "Payment due within 30 days",
                      "Ada Lovelace", "Pads <front>", "Part no. BRK-01"):
         assert expected in text, expected
+
+
+def test_fee_and_discount_rows_sit_in_their_columns(
+    qapp: QApplication, tmp_path: Path
+) -> None:
+    """A fee line, a line's discount and the ticket's discount print as rows of the line
+    table: their amounts (discounts with a minus) end at Amount's edge, as do Fees and
+    Discounts in the totals; the untaxed fee is marked."""
+    totals = _with_fees().totals
+    assert (totals.fees, totals.discount) == (D("12.50"), D("11.00"))  # 6.00 + 5.00
+    for paper in ("letter", "a4"):
+        path = write_pdf(_documents()["invoice-fees"], tmp_path / f"fees-{paper}.pdf",
+                         "Fees", paper)
+        cells = _columns(path)
+        in_amount = {c.text for c, edges in cells
+                     if abs(c.x_max - edges["Amount"]) <= TOLERANCE}
+        assert {"12.50", "−6.00", "−11.00", f"{totals.total:,.2f}"} <= in_amount, in_amount
+        text = _text(path)
+        for expected in ("Fee: Shop supplies", "(no tax)", "Discount 10%: Loyal customer",
+                         "Fees", "Discounts (incl. 5.00", "work: Regular customer)"):
+            assert expected in text, expected  # "off" is a ligature in the PDF's text
 
 
 def test_estimate_and_work_order_text(qapp: QApplication, tmp_path: Path) -> None:

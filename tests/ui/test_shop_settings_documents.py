@@ -37,6 +37,7 @@ def test_documents_details_and_logo_in_shop_settings(
     assert not dialog.remove_logo_button.isEnabled()
     # Fits a 1366×768 screen with its taskbar and the window's title bar.
     assert dialog.sizeHint().height() <= 680
+    assert dialog.sizeHint().width() <= 1340  # two columns (tax and prices on the right)
     qtbot.keyClicks(dialog.email, "desk@")
     assert dialog.error_of("email").startswith("E-mail is not valid")
     qtbot.keyClicks(dialog.email, "boltnut.example")

@@ -75,7 +75,7 @@ def authorise(uow: UnitOfWork, ticket_id: int, by: str = "Pat Customer") -> Tick
     decisions = {j.id: JobStatus.APPROVED for j in detail.jobs
                  if j.status in ("proposed", "approved")}
     settings = shop.get_settings(uow)
-    amount = amount_after(detail, decisions, settings.tax_rate, settings.labor_taxed)
+    amount = amount_after(detail, decisions, settings.tax_rules)
     return jobs.record_authorisation(
         uow, ticket_id,
         jobs.AuthorisationData(decisions, by, AuthorisationMethod.IN_PERSON, amount),

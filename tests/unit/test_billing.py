@@ -84,8 +84,8 @@ def test_closing_a_paid_ticket_posts_a_numbered_frozen_invoice(
     frozen = invoicing.get_invoice_snapshot(uow, invoice.id)
     assert frozen["customer"] == {"name": "Ada Lovelace", "address": "1 Main St",
                                   "phone": "2125550100"}
-    assert frozen["totals"] == {"parts": "50.00", "labor": "0.00", "tax": "5.00",
-                                "total": "55.00"}
+    assert frozen["totals"] == {"parts": "50.00", "labor": "0.00", "fees": "0.00",
+                                "discount": "0.00", "tax": "5.00", "total": "55.00"}
     assert frozen["jobs"][0]["parts"][0]["unit_price"] == "25.00"
     # The world moves on; the invoice does not.
     pad = detail.parts[0].part_id

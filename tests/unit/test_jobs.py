@@ -52,7 +52,7 @@ def _authorise(
 ) -> TicketDetail:
     settings = shop.get_settings(uow)
     amount = kw.pop("amount", None) or amount_after(
-        detail, decisions, settings.tax_rate, settings.labor_taxed
+        detail, decisions, settings.tax_rules
     )
     data = jobs.AuthorisationData(
         decisions, str(kw.pop("by", "Pat Customer")),
@@ -284,7 +284,7 @@ def test_an_authorisation_taken_earlier_keeps_its_time_and_none_is_in_the_future
     detail, brakes, timing = _estimate(uow)
     decisions = {brakes: APPROVED, timing: DECLINED}
     settings = shop.get_settings(uow)
-    amount = amount_after(detail, decisions, settings.tax_rate, settings.labor_taxed)
+    amount = amount_after(detail, decisions, settings.tax_rules)
 
     def data(when: datetime) -> jobs.AuthorisationData:
         return jobs.AuthorisationData(decisions, "Pat Customer", AuthorisationMethod.IN_PERSON,

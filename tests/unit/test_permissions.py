@@ -38,6 +38,8 @@ from mechanic_desktop.services import (
     csv_import,
     customers,
     demo,
+    discounts,
+    fees,
     invoicing,
     jobs,
     mechanics,
@@ -187,13 +189,23 @@ def _labour_of(w: World, mechanic_id: int) -> int:
         or _unassigned(w)
 
 
+def _fee(w: World) -> int:
+    """A fee line of the ticket to remove (added here, as the system, when none is)."""
+    fees_now = workflow.get_ticket_detail(w.system, w.ticket).fees
+    if fees_now:
+        return fees_now[0].id
+    fees.add_fee(w.system, w.ticket, w.spare_job, fees.FeeData("Disposal", "2.00"),
+                 w.ticket_version(w.ticket))
+    return _fee(w)
+
+
 def _approve_all(w: World, ticket_id: int) -> jobs.AuthorisationData:
     detail = workflow.get_ticket_detail(w.system, ticket_id)
     decisions = {j.id: JobStatus.APPROVED for j in detail.jobs}
     settings = shop.get_settings(w.system)
     return jobs.AuthorisationData(
         decisions, "Ada Lovelace", AuthorisationMethod.IN_PERSON,
-        amount_after(detail, decisions, settings.tax_rate, settings.labor_taxed))
+        amount_after(detail, decisions, settings.tax_rules))
 
 
 def _recommended(w: World) -> int:
@@ -300,6 +312,17 @@ CALLS: dict[str, Row] = {
         u, w.job, _job_words(w, cause="Pads worn"), w.ticket_version(w.ticket))),
     "jobs.add_labour": _row({A, W}, lambda u, w: jobs.add_labour(
         u, w.ticket, w.spare_job, "Check wipers", 15, w.ticket_version(w.ticket))),
+    "fees.add_fee": _row({A, W}, lambda u, w: fees.add_fee(
+        u, w.ticket, w.spare_job, fees.FeeData("Shop supplies", "4.00"),
+        w.ticket_version(w.ticket))),
+    "fees.remove_fee": _row({A, W}, lambda u, w: fees.remove_fee(
+        u, _fee(w), w.ticket_version(w.ticket))),
+    "fees.set_taxable": _row({A, W}, lambda u, w: fees.set_taxable(
+        u, "part", w.line, False, w.ticket_version(w.ticket))),
+    "discounts.set_line_discount": _row({A, W}, lambda u, w: discounts.set_line_discount(
+        u, "part", w.line, discounts.DiscountData(""), w.ticket_version(w.ticket))),
+    "discounts.set_ticket_discount": _row({A, W}, lambda u, w: discounts.set_ticket_discount(
+        u, w.ticket, discounts.DiscountData(""), w.ticket_version(w.ticket))),
     "jobs.assign_labour": _row({A, W}, lambda u, w: jobs.assign_labour(
         u, _unassigned(w), w.helper, w.ticket_version(w.ticket))),
     "jobs.remove_labour": _row({A, W}, lambda u, w: jobs.remove_labour(
@@ -420,6 +443,7 @@ OPEN_READS: dict[str, Call] = {
         recommendations.vehicle_recommendations(u, w.vehicle)),
     "shop.get_settings": lambda u, w: shop.get_settings(u),
     "shop.get_logo": lambda u, w: shop.get_logo(u),  # printed on every desk's documents
+    "shop.get_fee_rules": lambda u, w: shop.get_fee_rules(u),
     "invoicing.get_invoice_snapshot": lambda u, w: invoicing.get_invoice_snapshot(
         u, _an_invoice(w)),
     "demo.is_empty": lambda u, w: demo.is_empty(u),
@@ -440,6 +464,7 @@ NOT_ROLE_CHECKED = {
     "permissions.require": "the check itself",
     "permissions.current_actor": "the check itself",
     "shop.settings_in": "reads settings inside the caller's transaction",
+    "shop.fee_rules_in": "reads the fee rules inside the caller's transaction",
     "shop.ticket_label": "formats a number inside the caller's transaction",
     "shop.store_settings": "a step of workflow.update_settings' checked transaction",
     "invoicing.next_number": "a step of a posting's checked transaction",

@@ -33,13 +33,16 @@ READ_BUDGET, WRITE_BUDGET = 3, 5
 #: What each action may make at most today (budget where it is met).
 CEILING = {
     "first_page": 2,      # the page, the mechanics' names of its tickets
-    "open_ticket": 6,     # ticket + owner + settings, jobs, labour, parts,
-                          # authorisations, billing
-    "add_part": 15,       # see the README's shared-server section for the list
-    "status_change": 11,
+    "open_ticket": 7,     # ticket + owner + settings + discount, jobs, labour, parts,
+                          # authorisations, billing; +1: SELECT ticket_fees (fee lines)
+    "add_part": 17,       # see the README's shared-server section for the list; +2:
+                          # SELECT ticket_fees, SELECT fee_rules (automatic fees follow
+                          # the job's lines; the ticket's discount comes with its lock)
+    "status_change": 13,  # +2: SELECT ticket_fees, SELECT fee_rules (as add_part)
     "save_ticket": 6,
-    "post_invoice": 14,   # the balance owed moves in an UPDATE of its own once the
-                          # invoice is posted (the status went out before it)
+    "post_invoice": 15,   # the balance owed moves in an UPDATE of its own once the
+                          # invoice is posted (the status went out before it);
+                          # +1: SELECT ticket_fees
 }
 
 

@@ -76,3 +76,21 @@ def test_the_database_refuses_another_paper_or_an_oversized_logo(uow: UnitOfWork
         with pytest.raises(IntegrityError), uow.writing():
             uow.session.execute(update(ShopSettings).values(**values))
             uow.flush()
+
+
+def test_a_form_showing_some_fields_keeps_the_others(uow: UnitOfWork) -> None:
+    """``data_of`` (the first-run shop details form) saves the fields it does not show
+    as they are: payment methods, labour's own tax rate, writers' largest discount, fee
+    rules and markup bands are not reset."""
+    settings = shop.get_settings(uow)
+    saved = workflow.update_settings(uow, shop.data_of(
+        settings, payment_methods="Financing", labor_taxed=True, labor_tax_rate="5",
+        max_writer_discount="10", fee_rules="Disposal: 3.50",
+        markup_bands="above: 35%"), settings.version)
+    again = workflow.update_settings(uow, shop.data_of(saved, name="Bolt & Nut"),
+                                     saved.version)
+    assert again.name == "Bolt & Nut"
+    assert (again.payment_methods, again.labor_tax_rate, again.max_writer_discount,
+            again.markup_bands) == ("Financing", Decimal("5"), Decimal("10"),
+                                    saved.markup_bands)
+    assert [r.name for r in shop.get_fee_rules(uow)] == ["Disposal"]

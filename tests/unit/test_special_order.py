@@ -30,7 +30,7 @@ def _decide(uow: UnitOfWork, detail: TicketDetail, decision: JobStatus,
             special: bool = False) -> TicketDetail:
     decisions = {detail.jobs[0].id: decision}
     settings = shop.get_settings(uow)
-    amount = amount_after(detail, decisions, settings.tax_rate, settings.labor_taxed)
+    amount = amount_after(detail, decisions, settings.tax_rules)
     data = jobs.AuthorisationData(decisions, "Pat Customer", AuthorisationMethod.IN_PERSON,
                                   amount, special_order=special)
     return jobs.record_authorisation(uow, detail.ticket.id, data, detail.ticket.version)

@@ -1,16 +1,20 @@
 """Random sequences of desk work against a model, on both backends: two tickets of
-two jobs each, lines on either job, the customer approving, declining and deferring.
+two jobs each, lines on either job (parts, labour, fees; taxable or not), the customer
+approving, declining and deferring.
 
 After every step: stock never negative and equal to its ledger; each ticket's movements
 took exactly the lines of its approved jobs off the shelf (nothing for a job that is
 not approved, everything back once cancelled); a line is ``taken`` only when its job is
 approved, and a line of an approved job is either taken or on special order (what the
 shelf could not cover, which nothing else takes and only an approved job has); and the
-ticket's totals are those of its approved jobs' lines, special orders included.
+ticket's totals are those of its approved jobs' lines, special orders and fees included,
+less the lines' own discounts and the ticket's discount spread over them, each line's tax
+at its kind's rate (labour has its own) rounded once on what it bills, untaxed lines none.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from typing import ClassVar
 
@@ -25,17 +29,26 @@ from mechanic_desktop.db.models import (
     Part,
     ServiceTicket,
     StockMovement,
+    TicketFee,
     TicketJob,
     TicketMechanic,
     TicketPart,
 )
 from mechanic_desktop.db.unit_of_work import UnitOfWork
+from mechanic_desktop.domain.discounts import Discount, parse_discount, spread
 from mechanic_desktop.domain.errors import StaleRecord, ValidationError
 from mechanic_desktop.domain.jobs import AuthorisationMethod, JobStatus, amount_after
 from mechanic_desktop.domain.records import TicketDetail
 from mechanic_desktop.domain.status import ALLOWED_TRANSITIONS, TicketStatus
-from mechanic_desktop.domain.totals import labor_line, parts_line, ticket_totals
-from mechanic_desktop.services import jobs, shop, stock, tickets, workflow
+from mechanic_desktop.domain.totals import (
+    Charge,
+    LineKind,
+    Totals,
+    charges_totals,
+    labor_line,
+    parts_line,
+)
+from mechanic_desktop.services import discounts, fees, jobs, shop, stock, tickets, workflow
 from tests.conftest import empty_tables
 from tests.unit import factories
 from tests.unit import workflow_factories as wf
@@ -58,7 +71,8 @@ class WorkflowMachine(RuleBasedStateMachine):
         self.uow = UnitOfWork(self.engine)
         shop.get_settings(self.uow)
         self.settings = workflow.update_settings(
-            self.uow, shop.ShopSettingsData("Shop", tax_rate="8.875", labor_taxed=True), 1
+            self.uow, shop.ShopSettingsData("Shop", tax_rate="8.875", labor_taxed=True,
+                                            labor_tax_rate="5.5"), 1
         )
         self.part_ids = [
             wf.part(self.uow, f"P-{i}", on_hand=3 + 2 * i, price=f"{7 + i}.35").id
@@ -81,6 +95,14 @@ class WorkflowMachine(RuleBasedStateMachine):
             t: {} for t in self.ticket_ids}
         #: ticket → job → minutes of Sam's time
         self.minutes: dict[int, dict[int, int]] = {t: {} for t in self.ticket_ids}
+        #: ticket → job → whether Sam's labour line on it is taxable
+        self.labour_taxed: dict[int, dict[int, bool]] = {t: {} for t in self.ticket_ids}
+        #: ticket → fee line id → (job, amount, taxable)
+        self.fees: dict[int, dict[int, tuple[int, Decimal, bool]]] = {
+            t: {} for t in self.ticket_ids}
+        #: fee line id → percent off it
+        self.fee_discount: dict[int, Decimal] = {}
+        self.ticket_discount: dict[int, Discount | None] = dict.fromkeys(self.ticket_ids)
         self.authorised = dict.fromkeys(self.ticket_ids, Decimal("0.00"))
         self.mechanic_id = wf.mechanic(self.uow, "Sam", "87.50").id
         self.rate = Decimal("87.50")
@@ -96,15 +118,31 @@ class WorkflowMachine(RuleBasedStateMachine):
     def approved(self, j: int) -> bool:
         return self.job_status[j] is JobStatus.APPROVED
 
-    def expected_total(self, t: int, statuses: dict[int, JobStatus] | None = None) -> Decimal:
-        """The approved jobs' total with tax, by the model's own lines."""
+    def expected_totals(self, t: int, statuses: dict[int, JobStatus] | None = None,
+                        *, ticket_discount: bool = True) -> Totals:
+        """The approved jobs' totals, by the model's own lines and discounts (without the
+        ticket's own discount unless ``ticket_discount``)."""
         status = self.job_status | (statuses or {})
         ok = {j for j in self.job_ids[t] if status[j] is JobStatus.APPROVED}
-        return ticket_totals(
-            [(m, self.rate) for j, m in self.minutes[t].items() if j in ok],
-            [(q, self.price(p)) for (j, p, _), q in self.lines[t].items() if j in ok],
-            self.settings.tax_rate, self.settings.labor_taxed,
-        ).total
+        lines = [
+            *(Charge(LineKind.LABOUR, labor_line(m, self.rate), self.labour_taxed[t][j])
+              for j, m in self.minutes[t].items() if j in ok),
+            *(Charge(LineKind.PART, parts_line(q, self.price(p)))
+              for (j, p, _), q in self.lines[t].items() if j in ok),
+            *(Charge(LineKind.FEE, amount, taxable,
+                     Discount(self.fee_discount[f], reason="x").off(amount)
+                     if f in self.fee_discount else Decimal("0.00"))
+              for f, (j, amount, taxable) in self.fees[t].items() if j in ok),
+        ]
+        off = self.ticket_discount[t] if ticket_discount else None
+        shares = (spread(off, [c.net for c in lines]) if off is not None
+                  else [Decimal(0)] * len(lines))
+        return charges_totals(
+            [replace(c, discount=c.discount + s) for c, s in zip(lines, shares, strict=True)],
+            self.settings.tax_rules)
+
+    def expected_total(self, t: int, statuses: dict[int, JobStatus] | None = None) -> Decimal:
+        return self.expected_totals(t, statuses).total
 
     def price(self, p: int) -> Decimal:
         return Decimal(f"{7 + self.part_ids.index(p)}.35")
@@ -190,9 +228,100 @@ class WorkflowMachine(RuleBasedStateMachine):
         if self.active(t):
             workflow.assign_mechanics(self.uow, t, {self.mechanic_id: minutes}, version, j)
             self.minutes[t][j] = minutes
+            self.labour_taxed[t].setdefault(j, True)
         else:
             with pytest.raises(ValidationError):
                 workflow.assign_mechanics(self.uow, t, {self.mechanic_id: minutes}, version, j)
+
+    @rule(ti=ticket_index, ji=job_index, amount=st.sampled_from(["0.99", "3.50", "12.07"]),
+          taxable=st.booleans())
+    def add_fee(self, ti: int, ji: int, amount: str, taxable: bool) -> None:
+        t = self.ticket_ids[ti]
+        j = self.job_ids[t][ji]
+        version = self.detail(t).ticket.version
+        data = fees.FeeData("Disposal fee", amount, taxable)
+        if self.active(t):
+            detail = fees.add_fee(self.uow, t, j, data, version)
+            new = [f for f in detail.fees if f.id not in self.fees[t]]
+            assert len(new) == 1 and new[0].job_id == j
+            self.fees[t][new[0].id] = (j, Decimal(amount), taxable)
+        else:
+            with pytest.raises(ValidationError):
+                fees.add_fee(self.uow, t, j, data, version)
+
+    @rule(ti=ticket_index, remove=st.booleans())
+    def change_fee(self, ti: int, remove: bool) -> None:
+        """Remove the ticket's first fee, or flip whether it is taxed."""
+        t = self.ticket_ids[ti]
+        if not self.fees[t]:
+            return
+        line = min(self.fees[t])
+        j, amount, taxable = self.fees[t][line]
+        version = self.detail(t).ticket.version
+        if not self.active(t):
+            with pytest.raises(ValidationError):
+                fees.remove_fee(self.uow, line, version)
+        elif remove:
+            fees.remove_fee(self.uow, line, version)
+            del self.fees[t][line]
+        else:
+            fees.set_taxable(self.uow, LineKind.FEE, line, not taxable, version)
+            self.fees[t][line] = (j, amount, not taxable)
+
+    @rule(ti=ticket_index, percent=st.sampled_from([None, "12.5", "100"]))
+    def discount_fee(self, ti: int, percent: str | None) -> None:
+        """Take a percentage off the ticket's first fee (None: no discount)."""
+        t = self.ticket_ids[ti]
+        if not self.fees[t]:
+            return
+        line = min(self.fees[t])
+        version = self.detail(t).ticket.version
+        data = discounts.DiscountData(f"{percent}%" if percent else "", "Goodwill")
+        if self.active(t):
+            discounts.set_line_discount(self.uow, LineKind.FEE, line, data, version)
+            if percent:
+                self.fee_discount[line] = Decimal(percent)
+            else:
+                self.fee_discount.pop(line, None)
+        else:
+            with pytest.raises(ValidationError):
+                discounts.set_line_discount(self.uow, LineKind.FEE, line, data, version)
+
+    @rule(ti=ticket_index, text=st.sampled_from(["", "7%", "3.00", "500.00"]))
+    def discount_ticket(self, ti: int, text: str) -> None:
+        """A discount on the ticket's approved work, or none (blank)."""
+        t = self.ticket_ids[ti]
+        version = self.detail(t).ticket.version
+        data = discounts.DiscountData(text, "Regular customer")
+        given = parse_discount(text, "Regular customer")
+        base = self.expected_totals(t, ticket_discount=False)
+        base_net = base.parts + base.labor + base.fees - base.discount
+        refused = not self.active(t) or (given is not None and (
+            base_net <= 0 or (given.amount is not None and given.amount > base_net)))
+        if refused:
+            with pytest.raises(ValidationError):
+                discounts.set_ticket_discount(self.uow, t, data, version)
+            return
+        discounts.set_ticket_discount(self.uow, t, data, version)
+        self.ticket_discount[t] = given
+
+    @rule(ti=ticket_index, ji=job_index)
+    def flip_labour_tax(self, ti: int, ji: int) -> None:
+        t = self.ticket_ids[ti]
+        j = self.job_ids[t][ji]
+        detail = self.detail(t)
+        line = next((m for m in detail.mechanics if m.job_id == j), None)
+        if line is None:
+            return
+        taxable = not self.labour_taxed[t][j]
+        if self.active(t):
+            fees.set_taxable(self.uow, LineKind.LABOUR, line.line_id, taxable,
+                             detail.ticket.version)
+            self.labour_taxed[t][j] = taxable
+        else:
+            with pytest.raises(ValidationError):
+                fees.set_taxable(self.uow, LineKind.LABOUR, line.line_id, taxable,
+                                 detail.ticket.version)
 
     @rule(ti=ticket_index, ji=job_index, pi=part_index)
     def take_ordered(self, ti: int, ji: int, pi: int) -> None:
@@ -220,7 +349,7 @@ class WorkflowMachine(RuleBasedStateMachine):
         chosen = {j: d for j, d in zip(self.job_ids[t], (first, second), strict=True)
                   if d is not None}
         detail = self.detail(t)
-        amount = amount_after(detail, chosen, self.settings.tax_rate, self.settings.labor_taxed)
+        amount = amount_after(detail, chosen, self.settings.tax_rules)
         assert amount == self.expected_total(t, chosen)
         data = jobs.AuthorisationData(
             chosen, "Pat Customer", AuthorisationMethod.IN_PERSON,
@@ -347,12 +476,20 @@ class WorkflowMachine(RuleBasedStateMachine):
                        TicketPart.ordered)
             ).all():
                 lines[t].append((j, p, q, price, taken, ordered))
-            labor: dict[int, list[tuple[int, int, Decimal]]] = {t: [] for t in self.ticket_ids}
-            for t, j, m, rate in session.execute(
+            labor: dict[int, list[tuple[int, int, Decimal, bool]]] = {
+                t: [] for t in self.ticket_ids}
+            for t, j, m, rate, taxable in session.execute(
                 select(TicketMechanic.ticket_id, TicketMechanic.job_id, TicketMechanic.minutes,
-                       TicketMechanic.hourly_rate)
+                       TicketMechanic.hourly_rate, TicketMechanic.taxable)
             ).all():
-                labor[t].append((j, m, rate))
+                labor[t].append((j, m, rate, taxable))
+            fee_rows: dict[int, dict[int, tuple[int, Decimal, bool]]] = {
+                t: {} for t in self.ticket_ids}
+            for line, t, j, amount, taxable in session.execute(
+                select(TicketFee.id, TicketFee.ticket_id, TicketFee.job_id, TicketFee.amount,
+                       TicketFee.taxable)
+            ).all():
+                fee_rows[t][line] = (j, amount, taxable)
             job_status = dict(session.execute(select(TicketJob.id, TicketJob.status)).all())
             rows = session.execute(
                 select(ServiceTicket.id, ServiceTicket.status, ServiceTicket.parts_total,
@@ -378,17 +515,20 @@ class WorkflowMachine(RuleBasedStateMachine):
                 if taken:
                     taken_by_part[p] = taken_by_part.get(p, 0) + q
             assert moved[t] == taken_by_part
+            assert fee_rows[t] == self.fees[t]
             ok = {j for j in self.job_ids[t] if self.approved(j)}
             counted = [(q, u) for j, _, q, u, _, _ in lines[t] if j in ok]
-            time = [(m, r) for j, m, r in labor[t] if j in ok]
+            time = [(m, r, taxable) for j, m, r, taxable in labor[t] if j in ok]
+            billed_fees = [(a, taxable) for j, a, taxable in fee_rows[t].values() if j in ok]
             assert parts_total == sum((parts_line(q, u) for q, u in counted), Decimal(0))
-            assert labor_total == sum((labor_line(m, r) for m, r in time), Decimal(0))
-            assert total == parts_total + labor_total + tax
+            assert labor_total == sum((labor_line(m, r) for m, r, _ in time), Decimal(0))
+            fees_total = sum((a for a, _ in billed_fees), Decimal(0))
             if self.status[t].is_active:
-                expected = ticket_totals(time, counted, self.settings.tax_rate,
-                                         self.settings.labor_taxed)
-                assert tax == expected.tax
-                assert total == self.expected_total(t)
+                expected = self.expected_totals(t)
+                assert (parts_total, labor_total, tax, total) == (
+                    expected.parts, expected.labor, expected.tax, expected.total)
+                assert expected.fees == fees_total
+                assert total == parts_total + labor_total + fees_total - expected.discount + tax
 
 
 def test_random_desk_work_keeps_stock_and_tickets_consistent(engine: Engine) -> None:

@@ -140,8 +140,7 @@ class AuthorisationDialog(EditorDialog):
         self.revalidate()
 
     def amount_due(self) -> Decimal:
-        return amount_after(self.detail, self.decisions(), self.settings.tax_rate,
-                            self.settings.labor_taxed)
+        return amount_after(self.detail, self.decisions(), self.settings.tax_rules)
 
     def _update_amount(self) -> None:
         self.amount.setText(money_text(self.amount_due()))

@@ -44,7 +44,7 @@ from mechanic_desktop.domain.jobs import MAX_TITLE
 from mechanic_desktop.domain.permissions import Action
 from mechanic_desktop.domain.records import PartRecord, ShopSettingsRecord, TicketDetail
 from mechanic_desktop.domain.totals import MAX_MINUTES, hours_text, labor_line, parts_line
-from mechanic_desktop.services import canned_jobs, shop, stock, workflow
+from mechanic_desktop.services import canned_jobs, fees, shop, stock, workflow
 from mechanic_desktop.services.canned_jobs import CannedJobAdded, CannedJobData
 from mechanic_desktop.services.runner import Operation, UnitOfWork
 from mechanic_desktop.ui.context import UiContext
@@ -204,18 +204,21 @@ class EditorLine:
         line = self.line
         if line.is_labour:
             return labor_line(line.minutes, labor_rate)
+        if line.is_fee:
+            return line.amount
         return parts_line(line.quantity, line.unit_price) if line.unit_price is not None else None
 
 
 def _line_columns(rate: Decimal) -> tuple[Column[EditorLine], ...]:
     return (
-        Column("Kind", lambda e: "Labour" if e.line.is_labour else "Part", None, 60),
-        Column("What", lambda e: e.line.operation if e.line.is_labour
+        Column("Kind", lambda e: "Labour" if e.line.is_labour
+               else "Fee" if e.line.is_fee else "Part", None, 60),
+        Column("What", lambda e: e.line.operation if not e.line.is_part
                else f"{e.line.sku} {e.line.name}".strip(), None, 280,
-               tooltip=lambda e: None if e.line.is_labour or e.line.unit_price is not None
+               tooltip=lambda e: None if not e.line.is_part or e.line.unit_price is not None
                else f"{e.line.sku} no longer exists: remove this line"),
         Column("Hours / qty", lambda e: hours_text(e.line.minutes) if e.line.is_labour
-               else f"{e.line.quantity:,}", None, 85, RIGHT),
+               else "" if e.line.is_fee else f"{e.line.quantity:,}", None, 85, RIGHT),
         Column("Today", lambda e: money(a) if (a := e.amount(rate)) is not None
                else "gone", None, 85, RIGHT),
     )
@@ -315,6 +318,23 @@ class CannedJobEditor(EditorDialog):
         part.addWidget(self.add_part_button)
         layout.addLayout(part)
 
+        fee = QHBoxLayout()
+        self.fee_description = line_edit(box, "", "Fee, e.g. Tyre disposal",
+                                         fees.MAX_DESCRIPTION)
+        self.fee_description.setObjectName("cannedJobFeeDescription")
+        self.fee_description.setAccessibleName("Fee description")
+        self.fee_amount = line_edit(box, "", "Amount, e.g. 3.50", 20)
+        self.fee_amount.setObjectName("cannedJobFeeAmount")
+        self.fee_amount.setAccessibleName("Fee amount")
+        self.add_fee_button = button(box, "Add &fee", "cannedJobAddFee")
+        self.add_fee_button.clicked.connect(self.add_fee)
+        run_on_return(self.fee_description, self.add_fee)
+        run_on_return(self.fee_amount, self.add_fee)
+        fee.addWidget(self.fee_description, 1)
+        fee.addWidget(self.fee_amount)
+        fee.addWidget(self.add_fee_button)
+        layout.addLayout(fee)
+
         last = QHBoxLayout()
         self.remove_button = button(box, "&Remove line", "cannedJobRemoveLine")
         self.remove_button.clicked.connect(self.remove_line)
@@ -337,11 +357,12 @@ class CannedJobEditor(EditorDialog):
     def _lines_changed(self, edited: bool = True) -> None:
         lines = [e.line for e in self.lines.rows]
         s = self.settings
-        price = price_today(lines, s.labor_rate, s.tax_rate, s.labor_taxed)
+        price = price_today(lines, s.labor_rate, s.tax_rules)
         minutes = sum(line.minutes for line in lines if line.is_labour)
-        gone = [line.sku for line in lines if not line.is_labour and line.unit_price is None]
+        gone = [line.sku for line in lines if line.is_part and line.unit_price is None]
+        fee_text = f", fees {money(price.fees)}" if price.fees else ""
         text = (f"Today: {_hours(minutes)} labour at {money(s.labor_rate)}/h, parts "
-                f"{money(price.parts)} — {money(price.total)} with tax." if lines
+                f"{money(price.parts)}{fee_text} — {money(price.total)} with tax." if lines
                 else "No lines yet: add labour and parts.")
         if gone:
             text += f" {', '.join(gone)} no longer exist{'s' if len(gone) == 1 else ''}."
@@ -367,6 +388,26 @@ class CannedJobEditor(EditorDialog):
         self._lines_changed()
         self.operation.setFocus()
 
+    def add_fee(self) -> None:
+        """A fee line, checked by the service's rule (refused here with its message)."""
+        try:
+            description, amount = fees.check_fee(
+                fees.FeeData(self.fee_description.text(), self.fee_amount.text()))
+        except ValidationError as error:
+            self.lines_note.setStyleSheet(ERROR_STYLE)
+            self.lines_note.setText(next(iter(error.fields.values())))
+            field = "description" if "description" in error.fields else "amount"
+            widget = self.fee_description if field == "description" else self.fee_amount
+            widget.setFocus()
+            widget.selectAll()
+            return
+        self.lines.set_rows([*self.lines.rows, EditorLine(
+            CannedLine(LineKind.FEE, description, amount=amount), next(_keys))])
+        self.fee_description.clear()
+        self.fee_amount.clear()
+        self._lines_changed()
+        self.fee_description.setFocus()
+
     def add_part(self) -> None:
         sku, quantity = self.sku.text(), self.quantity.value()
         self.add_part_button.setEnabled(False)
@@ -378,7 +419,7 @@ class CannedJobEditor(EditorDialog):
         self.add_part_button.setEnabled(True)
         rows = list(self.lines.rows)
         for i, e in enumerate(rows):
-            if not e.line.is_labour and e.line.part_id == part.id:
+            if e.line.is_part and e.line.part_id == part.id:
                 rows[i] = EditorLine(CannedLine(
                     LineKind.PART, part_id=part.id, sku=part.sku, name=part.name,
                     quantity=e.line.quantity + quantity, unit_price=part.unit_price), e.key)

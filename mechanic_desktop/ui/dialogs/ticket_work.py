@@ -16,11 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtPrintSupport import QPrintPreviewDialog
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
+    QCheckBox,
     QFileDialog,
     QGridLayout,
     QGroupBox,
@@ -41,6 +42,7 @@ from mechanic_desktop.domain.jobs import JobStatus
 from mechanic_desktop.domain.money import money_text
 from mechanic_desktop.domain.permissions import Action
 from mechanic_desktop.domain.records import (
+    FeeLineRecord,
     JobRecord,
     MechanicLineRecord,
     PartLineRecord,
@@ -49,14 +51,16 @@ from mechanic_desktop.domain.records import (
 )
 from mechanic_desktop.domain.staff import Role
 from mechanic_desktop.domain.status import TicketStatus
-from mechanic_desktop.domain.totals import hours_text
-from mechanic_desktop.services import documents, jobs, shop, workflow
+from mechanic_desktop.domain.totals import LineKind, hours_text
+from mechanic_desktop.services import documents, fees, jobs, shop, workflow
 from mechanic_desktop.services.canned_jobs import CannedJobAdded
 from mechanic_desktop.services.runner import Operation, UnitOfWork
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs.add_parts import AddPartsDialog
 from mechanic_desktop.ui.dialogs.assign_mechanics import AssignMechanicsDialog
 from mechanic_desktop.ui.dialogs.authorisation import AuthorisationDialog
+from mechanic_desktop.ui.dialogs.discount import DiscountDialog, Target, limit_text, line_target
+from mechanic_desktop.ui.dialogs.fee import AddFeeDialog
 from mechanic_desktop.ui.dialogs.form import ERROR_STYLE, NOTE_STYLE, EditorDialog, button
 from mechanic_desktop.ui.dialogs.job_editor import JobDialog
 from mechanic_desktop.ui.dialogs.labour import AddLabourDialog, GiveLabourDialog
@@ -97,6 +101,9 @@ def pdf_file_name(title: str) -> str:
 
 
 ChoosePath = Callable[[QWidget, str], str | None]
+#: Add fee… and Discount… have no Alt letter left in the editor: these keys instead.
+ADD_FEE_KEYS = "Ctrl+Shift+F"
+DISCOUNT_KEYS = "Ctrl+Shift+D"
 
 
 def ask_pdf_path(parent: QWidget, suggested: str) -> str | None:
@@ -264,6 +271,18 @@ class TicketWorkPanel(QWidget):
             "Put parts on the selected job (taken from stock once the job is approved)")
         self.add_parts_button.clicked.connect(self.add_parts)
         row.addWidget(self.add_parts_button)
+        self.add_fee_button = button(box, "Add fee…", "ticketAddFee")
+        self.add_fee_button.setShortcut(QKeySequence(ADD_FEE_KEYS))
+        self.add_fee_button.setToolTip(
+            f"A fee on the selected job: disposal, shop supplies ({ADD_FEE_KEYS})")
+        self.add_fee_button.clicked.connect(self.add_fee)
+        row.addWidget(self.add_fee_button)
+        self.discount_button = button(box, "Discount…", "ticketDiscount")
+        self.discount_button.setShortcut(QKeySequence(DISCOUNT_KEYS))
+        self.discount_button.setToolTip(
+            f"A discount on the selected line or on the ticket's approved work ({DISCOUNT_KEYS})")
+        self.discount_button.clicked.connect(self.give_discount)
+        row.addWidget(self.discount_button)
         row.addStretch(1)
         layout.addLayout(row)
         row = QHBoxLayout()
@@ -291,9 +310,16 @@ class TicketWorkPanel(QWidget):
         self.take_button.clicked.connect(self.take_ordered)
         self.take_button.hide()  # shown for a line on special order
         row.addWidget(self.take_button)
+        self.taxable_box = QCheckBox("Ta&xable", box)
+        self.taxable_box.setObjectName("ticketLineTaxable")
+        self.taxable_box.setAccessibleName("Sales tax applies to the selected line")
+        self.taxable_box.setToolTip("Whether sales tax applies to the selected labour, parts "
+                                    "or fee line (Space switches it)")
+        self.taxable_box.clicked.connect(self.set_taxable)
+        row.addWidget(self.taxable_box)
         self.remove_button = button(box, "&Remove", "ticketRemovePart")
-        self.remove_button.setToolTip("Remove the selected parts or labour line (taken parts "
-                                      "go back to stock)")
+        self.remove_button.setToolTip("Remove the selected parts, labour or fee line (taken "
+                                      "parts go back to stock)")
         self.remove_button.clicked.connect(self.remove_line)
         row.addWidget(self.remove_button)
         layout.addLayout(row)
@@ -319,6 +345,7 @@ class TicketWorkPanel(QWidget):
         self.total_labels: dict[str, QLabel] = {}
         self.money_widgets: list[QWidget] = []
         for i, (key, caption) in enumerate((("parts", "Parts"), ("labor", "Labour"),
+                                            ("fees", "Fees"), ("discount", "Discounts"),
                                             ("tax", "Tax"), ("total", "Total"))):
             name = QLabel(caption, self)
             value = QLabel("—", self)
@@ -338,6 +365,8 @@ class TicketWorkPanel(QWidget):
             self.total_labels[key] = value
             if key == "tax":
                 self.tax_caption = name
+            if key == "fees":
+                self.fees_caption = name
         row.addLayout(grid)
         row.setAlignment(grid, Qt.AlignmentFlag.AlignTop)
         return row
@@ -419,11 +448,13 @@ class TicketWorkPanel(QWidget):
         self._fill_tree(detail, self._current_key())
         totals = detail.totals
         for key, amount in (("parts", totals.parts), ("labor", totals.labor),
-                            ("tax", totals.tax), ("total", totals.total)):
+                            ("fees", totals.fees), ("tax", totals.tax),
+                            ("total", totals.total)):
             self.total_labels[key].setText(money(amount))
-        rate = self.settings.tax_rate if self.settings else Decimal(0)
-        self.tax_caption.setText(
-            f"Tax ({documents.percent_text(rate)}%)" if rate and detail.editable else "Tax")
+        self.total_labels["discount"].setText(
+            "−" + money(totals.discount) if totals.discount else money(totals.discount))
+        self.tax_caption.setText(documents.tax_rates_text(self.settings)
+                                 if self.settings and detail.editable else "Tax")
         hours = sum(m.minutes for m in detail.mechanics)
         self.mechanics_note.setText(
             f"{hours_text(hours)} h booked" if detail.mechanics else "Nobody assigned yet")
@@ -512,6 +543,8 @@ class TicketWorkPanel(QWidget):
         job = self.selected_job()
         line = self.selected_line()
         labour = self.selected_labour()
+        taxed = self.selected_taxed()
+        self.taxable_box.setChecked(taxed is None or taxed[2])
         mechanic = self.ui.actor is not None and self.ui.actor.role is Role.MECHANIC
         gates = (
             (self.add_job_button, editable, Action.EDIT_TICKETS),
@@ -525,12 +558,15 @@ class TicketWorkPanel(QWidget):
             (self.assign_button, editable and job is not None, Action.LOG_HOURS),
             (self.add_parts_button, editable and job is not None, Action.ASSIGN_WORK),
             (self.add_labour_button, editable and job is not None, Action.ASSIGN_WORK),
+            (self.add_fee_button, editable and job is not None, Action.ASSIGN_WORK),
+            (self.discount_button, editable and bool(detail and detail.jobs),
+             Action.EDIT_TICKETS),
+            (self.taxable_box, editable and taxed is not None, Action.ASSIGN_WORK),
             (self.give_button, editable and labour is not None and labour.mechanic_id is None,
              Action.ASSIGN_WORK),
             (self.quantity, editable and line is not None, Action.ASSIGN_WORK),
             (self.set_quantity_button, editable and line is not None, Action.ASSIGN_WORK),
-            (self.remove_button, editable and (line is not None or labour is not None),
-             Action.ASSIGN_WORK),
+            (self.remove_button, editable and taxed is not None, Action.ASSIGN_WORK),
             (self.take_button, editable and line is not None and line.ordered,
              Action.ASSIGN_WORK),
         )
@@ -572,6 +608,24 @@ class TicketWorkPanel(QWidget):
             return None
         line_id = index.data(ID_ROLE)
         return next((m for m in self.detail.mechanics if m.line_id == line_id), None)
+
+    def selected_fee(self) -> FeeLineRecord | None:
+        index = self.jobs_tree.currentIndex()
+        if not index.isValid() or self.detail is None or index.data(KIND_ROLE) != "fee":
+            return None
+        line_id = index.data(ID_ROLE)
+        return next((f for f in self.detail.fees if f.id == line_id), None)
+
+    def selected_taxed(self) -> tuple[LineKind, int, bool] | None:
+        """The selected line's kind, id and whether it is taxable (None: no line)."""
+        part, labour, fee = self.selected_line(), self.selected_labour(), self.selected_fee()
+        if part is not None:
+            return LineKind.PART, part.id, part.taxable
+        if labour is not None:
+            return LineKind.LABOUR, labour.line_id, labour.taxable
+        if fee is not None:
+            return LineKind.FEE, fee.id, fee.taxable
+        return None
 
     def _line_selected(self) -> None:
         line = self.selected_line()
@@ -659,11 +713,24 @@ class TicketWorkPanel(QWidget):
         self._write(lambda uow: workflow.take_ordered_line(uow, line.id, version),
                     f"Took {line.quantity} × {line.sku} from stock for the job.")
 
+    def set_taxable(self, taxable: bool) -> None:
+        """The Taxable box was switched: the selected line is taxed, or no longer."""
+        taxed, version = self.selected_taxed(), self.version
+        if taxed is None or version is None or self.busy or taxed[2] == taxable:
+            return
+        kind, line_id, _ = taxed
+        self._write(lambda uow: fees.set_taxable(uow, kind, line_id, taxable, version),
+                    "Sales tax applies to the line." if taxable
+                    else "The line is not taxed.")
+
     def remove_line(self) -> None:
         line, version = self.selected_line(), self.version
-        labour = self.selected_labour()
+        labour, fee = self.selected_labour(), self.selected_fee()
         if labour is not None and version is not None and not self.busy:
             self._remove_labour(labour, version)
+            return
+        if fee is not None and version is not None and not self.busy:
+            self._remove_fee(fee, version)
             return
         if line is None or version is None or self.busy:
             return
@@ -689,7 +756,46 @@ class TicketWorkPanel(QWidget):
         self._write(lambda uow: jobs.remove_labour(uow, line_id, version),
                     f"Removed {what}{who}.")
 
+    def _remove_fee(self, fee: FeeLineRecord, version: int) -> None:
+        if not self.ui.prompts.confirm(
+                self, "Remove fee", f"Remove the fee {fee.description} "
+                f"({money_text(fee.amount)}) from ticket {self.label()}?", "Remove"):
+            return
+        line_id = fee.id
+        self._write(lambda uow: fees.remove_fee(uow, line_id, version),
+                    f"Removed the fee {fee.description}.")
+
     # -- other dialogs -----------------------------------------------------------------
+
+    def selected_target(self) -> Target | None:
+        """The selected line as a discount's target (None: no line selected)."""
+        part, labour, fee = self.selected_line(), self.selected_labour(), self.selected_fee()
+        if part is not None:
+            return line_target(LineKind.PART, part.id, f"{part.sku} {part.name}",
+                               part.line_total, part.discount)
+        if labour is not None:
+            return line_target(LineKind.LABOUR, labour.line_id,
+                               labour.operation or labour.name or "Labour", labour.line_total,
+                               labour.discount)
+        if fee is not None:
+            return line_target(LineKind.FEE, fee.id, fee.description, fee.amount, fee.discount)
+        return None
+
+    def give_discount(self) -> None:
+        if self.detail is None or not self.detail.editable or self.busy:
+            return
+        actor = self.ui.actor
+        limit = self.settings.max_writer_discount if self.settings else Decimal(0)
+        note = limit_text(limit, actor is None or actor.role is Role.ADMIN)
+        self._open_ticket_dialog(DiscountDialog(
+            self.ui, self.detail, self.selected_target(), note, self.window()))
+
+    def add_fee(self) -> None:
+        job = self.selected_job()
+        if self.detail is None or job is None or not self.detail.editable or self.busy:
+            return
+        self._open_ticket_dialog(AddFeeDialog(
+            self.ui, self.ticket_id, self.detail.ticket.version, job, self.window()))
 
     def add_labour(self) -> None:
         job = self.selected_job()

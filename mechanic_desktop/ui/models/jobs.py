@@ -1,5 +1,5 @@
 """The ticket editor's jobs as a two-level tree: each job (title, total, status) with
-its labour and parts lines beneath it.
+its labour, parts and fee lines beneath it (a line sales tax does not apply to says so).
 
 A top-level index carries internal id 0; a line's index carries its job's row + 1, so
 ``parent()`` needs no lookup and indexes stay valid between resets. A new detail resets
@@ -14,13 +14,14 @@ from typing import Any
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
+from mechanic_desktop.domain.discounts import Discount
 from mechanic_desktop.domain.jobs import JobStatus
 from mechanic_desktop.domain.records import JobRecord, PartLineRecord
 from mechanic_desktop.domain.totals import hours_text
 from mechanic_desktop.ui.models.columns import money
 
 HEADERS = ("Job and its lines", "Qty / h", "Rate / price", "Amount", "Status")
-#: What a row is ("job", "labour", "part" or "empty"), its id, and its job's id.
+#: What a row is ("job", "labour", "part", "fee" or "empty"), its id, and its job's id.
 KIND_ROLE = Qt.ItemDataRole.UserRole
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 JOB_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -55,18 +56,38 @@ def job_row(job: JobRecord) -> Row:
                 JobStatus(job.status).label), job.concern or job.title)
 
 
+#: After a line's name when sales tax does not apply to it.
+UNTAXED = " (no tax)"
+
+
+def _taxed(text: str, taxable: bool, discount: Discount | None = None) -> str:
+    """A line's name, with its discount and whether it is taxed."""
+    if discount is not None:
+        text += f" · {discount.text} off"
+    return text if taxable else text + UNTAXED
+
+
 def line_rows(job: JobRecord) -> list[Row]:
     rows = [
         Row("labour", m.line_id, job.id,
-            (f"{m.operation or 'Labour'} — {m.name or 'unassigned'}",
+            (_taxed(f"{m.operation or 'Labour'} — {m.name or 'unassigned'}", m.taxable,
+                    m.discount),
              hours_text(m.minutes), money(m.hourly_rate), money(m.line_total), ""))
         for m in job.mechanics
     ]
     rows += [
         Row("part", p.id, job.id,
-            (f"{p.sku} · {p.name}", f"{p.quantity:,}", money(p.unit_price),
+            (_taxed(f"{p.sku} · {p.name}", p.taxable, p.discount), f"{p.quantity:,}",
+             money(p.unit_price),
              money(p.line_total), part_state(p, job)), p.name)
         for p in job.parts
+    ]
+    rows += [
+        Row("fee", f.id, job.id,
+            (_taxed(f"Fee: {f.description}", f.taxable, f.discount), "", "", money(f.amount),
+             ""),
+            f.description)
+        for f in job.fees
     ]
     if not rows:
         rows.append(Row("empty", 0, job.id, ("No labour or parts yet", "", "", "", "")))
