@@ -343,9 +343,11 @@ class ReportsPage(QWidget):
         self.receivables_summary.setObjectName("receivablesSummary")
         self.receivables_print = QPushButton("Print receivables…", bar)
         self.receivables_print.setObjectName("receivablesPrint")
+        self.receivables_print.setAccessibleName("Print receivables")
         self.receivables_print.clicked.connect(self.print_receivables)
         self.statement_button = QPushButton("State&ment…", bar)
         self.statement_button.setObjectName("receivablesStatement")
+        self.statement_button.setAccessibleName("Statement")
         self.statement_button.setToolTip("The chosen customer's statement (or press Return "
                                          "on their row)")
         self.statement_button.clicked.connect(self.open_statement)
