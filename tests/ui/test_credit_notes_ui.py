@@ -5,6 +5,7 @@ and a later ticket of the same customer is paid from their credit."""
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import replace
 from pathlib import Path
@@ -13,18 +14,21 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from mechanic_desktop.db.unit_of_work import UnitOfWork
-from mechanic_desktop.services import money_reports, payments, tickets, workflow
+from mechanic_desktop.services import invoicing, money_reports, payments, tickets, workflow
 from mechanic_desktop.services import shop as shop_module
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs.credit_note import ApplyCreditDialog, CreditNoteDialog
+from mechanic_desktop.ui.dialogs.discount import DiscountDialog
+from mechanic_desktop.ui.dialogs.fee import AddFeeDialog
 from mechanic_desktop.ui.dialogs.ticket_payments import PaymentDialog
 from tests.ui.conftest import FakePrompts, Shop
-from tests.ui.helpers import WAIT_MS, save_shot
+from tests.ui.helpers import WAIT_MS, click_line, job_lines, save_shot
 from tests.ui.test_workflow_dialogs import closed, open_ticket, work_of
 from tests.unit import factories
 
 LEFT = Qt.MouseButton.LeftButton
 ENTER = Qt.Key.Key_Return
+CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
 
 
 def _posted(arrange: UnitOfWork, shop_: Shop, quantity: int = 4) -> None:
@@ -143,10 +147,11 @@ def test_shop_method_rounded_amount_then_customer_credit_pays_a_later_ticket(
 def test_deposit_to_zero_balance_then_the_statement_shows_every_step(
     qtbot: QtBot, ui: UiContext, shop: Shop, arrange: UnitOfWork, prompts: FakePrompts,
 ) -> None:
-    """As a service writer and the administrator would: a deposit on the estimate, the
-    work done, the invoice posted (on account), a partial card payment, the rest in
-    cash → Paid; a credit note for one part, its money refunded; the customer's
-    statement lists every step and ends at zero."""
+    """As a service writer and the administrator would: a deposit on the estimate, a
+    disposal fee and 5 % off typed into the estimate, the work done, the invoice posted
+    (on account) with both frozen in it, a partial card payment, the rest in cash →
+    Paid; a credit note for one part, its money refunded; the customer's statement
+    lists every step and ends at zero."""
     t = shop.ticket
     dialog = open_ticket(qtbot, ui, shop)
     work = work_of(dialog)
@@ -174,6 +179,43 @@ def test_deposit_to_zero_balance_then_the_statement_shows_every_step(
     detail = workflow.get_ticket_detail(arrange, t.id)
     detail = workflow.add_part_lines(arrange, t.id, [(shop.oil.id, 4), (shop.filter.id, 1)],
                                      detail.ticket.version)
+    dialog.close()  # the parts were put on at the parts counter; the desk opens it again
+    dialog = open_ticket(qtbot, ui, shop)
+    work = work_of(dialog)
+    box = work.payments_box
+    qtbot.waitUntil(lambda: len(job_lines(work, "part")) == 2, timeout=WAIT_MS)
+    # The writer prices the estimate: a disposal fee on the job, 5 % off the ticket.
+    click_line(qtbot, work, "job", "1. ")
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=WAIT_MS)
+    qtbot.keyClick(work.jobs_tree, Qt.Key.Key_F, CTRL_SHIFT)
+    qtbot.waitUntil(lambda: isinstance(work.labour_dialog, AddFeeDialog)
+                    and work.labour_dialog.isVisible(), timeout=WAIT_MS)
+    fee = work.labour_dialog
+    assert isinstance(fee, AddFeeDialog)
+    fee.description.setFocus()
+    qtbot.keyClicks(fee.description, "Oil disposal")
+    fee.amount.setFocus()
+    qtbot.keyClicks(fee.amount, "3.00")
+    with qtbot.waitSignal(fee.saved, timeout=WAIT_MS):
+        qtbot.keyClick(fee.amount, ENTER)
+    qtbot.waitUntil(lambda: job_lines(work, "fee") == ["Fee: Oil disposal"], timeout=WAIT_MS)
+    click_line(qtbot, work, "job", "1. ")
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=WAIT_MS)
+    qtbot.keyClick(work.jobs_tree, Qt.Key.Key_D, CTRL_SHIFT)
+    qtbot.waitUntil(lambda: isinstance(work.labour_dialog, DiscountDialog)
+                    and work.labour_dialog.isVisible(), timeout=WAIT_MS)
+    off = work.labour_dialog
+    assert isinstance(off, DiscountDialog) and off.on_ticket.isChecked()
+    off.amount.setFocus()
+    qtbot.keyClicks(off.amount, "5%")
+    qtbot.keyClicks(off.reason, "Loyal customer")
+    with qtbot.waitSignal(off.saved, timeout=WAIT_MS):
+        qtbot.keyClick(off.reason, ENTER)
+    qtbot.waitUntil(lambda: work.total_labels["discount"].text().startswith("−"),
+                    timeout=WAIT_MS)
+    assert work.total_labels["fees"].text() == "3.00"
     version = factories.authorise(arrange, t.id).ticket.version
     version = workflow.set_status(arrange, t.id, "in_progress", version).ticket.version
     workflow.set_status(arrange, t.id, "completed", version)
@@ -185,6 +227,9 @@ def test_deposit_to_zero_balance_then_the_statement_shows_every_step(
     qtbot.mouseClick(work.status_buttons["closed"], LEFT)  # Invoice, on account
     qtbot.waitUntil(lambda: dialog.status.text() == "Closed", timeout=WAIT_MS)
     total = work.detail.billing.invoice.total
+    posted = json.dumps(invoicing.get_invoice_snapshot(
+        arrange, work.detail.billing.invoice.id))
+    assert "Oil disposal" in posted and "Loyal customer" in posted  # frozen with it
     pay("30.00", card=True)
     rest = total - 50
     pay(f"{rest:.2f}")
