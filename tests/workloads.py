@@ -239,7 +239,7 @@ def _finish(uow: UnitOfWork, detail: Any) -> Any:
                      if j.status in ("proposed", "approved")}
         if decisions:
             settings = shop.get_settings(uow)
-            amount = amount_after(detail, decisions, settings.tax_rate, settings.labor_taxed)
+            amount = amount_after(detail, decisions, settings.tax_rules)
             detail = jobs.record_authorisation(uow, ticket_id, jobs.AuthorisationData(
                 decisions, "Soak Customer", AuthorisationMethod.IN_PERSON, amount),
                 detail.ticket.version)
