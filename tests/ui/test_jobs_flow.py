@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
 from mechanic_desktop.db.unit_of_work import UnitOfWork
-from mechanic_desktop.domain.staff import Role
+from mechanic_desktop.domain.staff import Actor, Role
 from mechanic_desktop.services import canned_jobs, parts, tickets, workflow
 from mechanic_desktop.services import shop as shop_service
 from mechanic_desktop.ui.context import UiContext
@@ -265,11 +265,10 @@ def test_every_alt_letter_of_the_ticket_editor_is_its_own(
     assert sorted({c for c in letters if letters.count(c) > 1}) == []
 
 
-def test_a_mechanic_on_the_ticket_records_findings_and_hours_and_nothing_else(
-    qtbot: QtBot, ui: UiContext, shop: Shop, arrange: UnitOfWork
-) -> None:
-    """Sam works the ticket: Edit job (his findings) and his hours are his; the rest is
-    disabled, each control saying why in the service's words."""
+def _open_as_sam(qtbot: QtBot, ui: UiContext, shop: Shop,
+                 arrange: UnitOfWork) -> tuple[Actor, TicketDialog, TicketWorkPanel]:
+    """Sam, the mechanic on the ticket, signed in with its editor open (the
+    administrator who made his account is returned first)."""
     admin = make_admin(arrange)
     sam = make_signed_in(arrange, admin, "sam", "Sam Wrench", Role.MECHANIC, shop.sam.id)
     ui.sign_in(sam)
@@ -280,6 +279,15 @@ def test_a_mechanic_on_the_ticket_records_findings_and_hours_and_nothing_else(
                     timeout=WAIT_MS)
     work = dialog.work
     assert isinstance(work, TicketWorkPanel)
+    return admin, dialog, work
+
+
+def test_a_mechanic_on_the_ticket_records_findings_and_hours_and_nothing_else(
+    qtbot: QtBot, ui: UiContext, shop: Shop, arrange: UnitOfWork
+) -> None:
+    """Sam works the ticket: Edit job (his findings) and his hours are his; the rest is
+    disabled, each control saying why in the service's words."""
+    _admin, dialog, work = _open_as_sam(qtbot, ui, shop, arrange)
     assert work.edit_job_button.isEnabled() and work.assign_button.isEnabled()
     assert work.assign_button.text().replace("&", "") == "My hours…"
     for widget in (work.add_job_button, work.add_labour_button, work.add_parts_button,
@@ -310,16 +318,7 @@ def test_the_buttons_come_back_with_their_own_tips_when_an_administrator_signs_i
 ) -> None:
     """A mechanic's refusals are not left behind on the buttons for the next person at
     the desk: each gets back its own tooltip, enabled."""
-    admin = make_admin(arrange)
-    sam = make_signed_in(arrange, admin, "sam", "Sam Wrench", Role.MECHANIC, shop.sam.id)
-    ui.sign_in(sam)
-    dialog = TicketDialog(ui, tickets.get_ticket(arrange, shop.ticket.id))
-    qtbot.addWidget(dialog)
-    dialog.show()
-    qtbot.waitUntil(lambda: dialog.work is not None and dialog.work.detail is not None,
-                    timeout=WAIT_MS)
-    work = dialog.work
-    assert isinstance(work, TicketWorkPanel)
+    admin, _dialog, work = _open_as_sam(qtbot, ui, shop, arrange)
     assert not work.add_job_button.isEnabled()
     ui.sign_in(admin)
     assert work.add_job_button.isEnabled() and work.authorise_button.isEnabled()
