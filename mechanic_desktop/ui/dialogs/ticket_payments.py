@@ -206,9 +206,13 @@ class PaymentsBox(QGroupBox):
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         header = self.list.header()
         header.setStretchLastSection(False)
-        for column, width in enumerate((78, 105, 70, 95)):
+        # Each column as wide as what it typically holds in this font (fixed pixel
+        # widths cut "Taken by" in the narrow box beside the totals); the note takes
+        # what is left.
+        metrics = self.fontMetrics()
+        for column, sample in enumerate(("2026-12-07", "Card 4242", "1,234.56", "Taken by")):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
-            self.list.setColumnWidth(column, width)
+            self.list.setColumnWidth(column, metrics.horizontalAdvance(sample) + 12)
         header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         self.list.setMaximumHeight(self.fontMetrics().lineSpacing() * 6)
         layout.addWidget(self.list)
