@@ -8,11 +8,20 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QAbstractItemModel, QAbstractListModel, QModelIndex, QPoint, QRect, Qt
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QAbstractListModel,
+    QEvent,
+    QModelIndex,
+    QPoint,
+    QRect,
+    Qt,
+)
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
+    QApplication,
     QComboBox,
     QDialog,
     QGroupBox,
@@ -115,6 +124,9 @@ def save_shot(widget: QWidget, path: Path, *expected: str) -> None:
     ``expected`` text is on it (read through the widgets), the picture is not blank, and
     every table showing rows has ink (drawn text) inside its viewport."""
     assert expected, "say what the picture must show"
+    # Lay out what changed since the last event loop turn (a status bar's new text),
+    # as the screen would have before anyone looked at it.
+    QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
     image = widget.grab().toImage()
     assert image.width() > 100 and image.height() > 40
     text = visible_text(widget)
