@@ -56,32 +56,48 @@ class CreditData:
     amount: str | Decimal = ""
 
 
-def _tax_share(snap: dict[str, Any], invoice: Invoice) -> tuple[Decimal, bool]:
-    """The invoice's tax per taxed currency unit, and whether labour was taxed."""
-    labour_taxed = not snap.get("labour_untaxed", False)
-    base = invoice.parts_total + (invoice.labor_total if labour_taxed else ZERO)
-    if not invoice.tax_total or not base:
-        return ZERO, labour_taxed
-    return invoice.tax_total / base, labour_taxed
+CENT = Decimal("0.01")
+
+
+def _net(line: dict[str, Any]) -> Decimal:
+    """What a line billed before tax: its amount less its own discount."""
+    discount = line.get("discount")
+    return Decimal(line["amount"]) - (Decimal(discount["amount"]) if discount else ZERO)
 
 
 def _lines(snap: dict[str, Any], invoice: Invoice,
            credited: dict[str, str]) -> list[InvoiceLine]:
-    rate, labour_taxed = _tax_share(snap, invoice)
+    """Each labour, parts and fee line the invoice billed, with what crediting it gives
+    back: its amount less its own discount and its share of the ticket's discount, and
+    the tax it carried. The snapshot keeps each line's taxable flag, not its tax, so
+    the tax is the invoice's own tax spread over its taxed lines (two rates blend)."""
+    labour_taxed = not snap.get("labour_untaxed", False)
+    entries = [(job, kind, i, line) for job in snap.get("jobs", [])
+               for kind in ("labour", "parts", "fees")
+               for i, line in enumerate(job.get(kind, []))]
+
+    def taxed(kind: str, line: dict[str, Any]) -> bool:
+        return bool(line.get("taxable", True)) and (kind != "labour" or labour_taxed)
+
+    nets = sum((_net(line) for *_, line in entries), ZERO)
+    own = sum((Decimal(line["discount"]["amount"]) for *_, line in entries
+               if line.get("discount")), ZERO)
+    ticket_off = max(abs(Decimal(snap.get("totals", {}).get("discount", "0"))) - own, ZERO)
+    share = (nets - ticket_off) / nets if nets > ticket_off else Decimal(1)
+    base = sum((_net(line) * share for _job, kind, _i, line in entries if taxed(kind, line)),
+               ZERO)
+    rate = invoice.tax_total / base if invoice.tax_total and base else ZERO
     found = []
-    for job in snap.get("jobs", []):
-        for kind in ("labour", "parts"):
-            for i, line in enumerate(job.get(kind, [])):
-                key = f"{job['position']}/{kind}/{i}"
-                amount = Decimal(line["amount"])
-                if not amount:
-                    continue  # a line billing nothing has nothing to credit
-                taxed = kind == "parts" or labour_taxed
-                tax = (amount * rate).quantize(Decimal("0.01"), ROUND_HALF_UP) if taxed else ZERO
-                what = (line["what"] if kind == "labour"
-                        else f"{line['quantity']} × {line['name']}")
-                found.append(InvoiceLine(key, f"{job['title']}: {what}", amount,
-                                         amount + tax, credited.get(key, "")))
+    for job, kind, i, line in entries:
+        amount = (_net(line) * share).quantize(CENT, ROUND_HALF_UP)
+        if amount <= 0:
+            continue  # a line billing nothing has nothing to credit
+        tax = (amount * rate).quantize(CENT, ROUND_HALF_UP) if taxed(kind, line) else ZERO
+        what = (line["what"] if kind == "labour" else line["description"] if kind == "fees"
+                else f"{line['quantity']} × {line['name']}")
+        key = f"{job['position']}/{kind}/{i}"
+        found.append(InvoiceLine(key, f"{job['title']}: {what}", amount, amount + tax,
+                                 credited.get(key, "")))
     return found
 
 

@@ -17,6 +17,8 @@ from mechanic_desktop.domain.errors import StaleRecord, ValidationError
 from mechanic_desktop.domain.records import TicketDetail
 from mechanic_desktop.domain.totals import LineKind
 from mechanic_desktop.services import (
+    credit_notes,
+    discounts,
     documents,
     fees,
     invoicing,
@@ -341,3 +343,43 @@ def test_bad_markup_bands_are_refused_naming_the_line(
     with pytest.raises(ValidationError) as caught:
         _settings(uow, markup_bands=text)
     assert caught.value.fields == {"markup_bands": message}
+
+
+def test_a_credit_note_offers_fee_lines_and_gives_back_what_each_line_billed(
+    uow: UnitOfWork,
+) -> None:
+    """Crediting lines of an invoice with a fee, an untaxed part, a line discount and a
+    ticket discount gives back what each line billed: its amount less its discounts,
+    with tax only where it was taxed; all of them together are the invoice's total.
+    (Credit notes used to offer no fee line, and priced every line before discounts,
+    with tax on untaxed lines.)"""
+    _settings(uow, labor_rate="80", tax_rate="10", labor_taxed=True)
+    detail = _fee(uow, _ticket(uow, approved=False), "Disposal", "5.00")
+    job = detail.jobs[0]
+    detail = fees.set_taxable(uow, LineKind.PART, job.parts[0].id, False,
+                              detail.ticket.version)
+    detail = discounts.set_line_discount(uow, LineKind.LABOUR, job.mechanics[0].line_id,
+                                         discounts.DiscountData("10%", "Loyal"),
+                                         detail.ticket.version)
+    detail = factories.authorise(uow, detail.ticket.id)
+    detail = discounts.set_ticket_discount(uow, detail.ticket.id,
+                                           discounts.DiscountData("7.00", "Regular"),
+                                           detail.ticket.version)
+    version = workflow.set_status(uow, detail.ticket.id, "in_progress",
+                                  detail.ticket.version).ticket.version
+    detail = workflow.set_status(uow, detail.ticket.id, "completed", version)
+    detail = workflow.set_status(uow, detail.ticket.id, "closed", detail.ticket.version,
+                                 on_account=True)
+    invoice = detail.billing.invoice
+    assert invoice is not None
+    lines = credit_notes.invoice_lines(uow, invoice.id)
+    assert [x.key for x in lines] == ["1/labour/0", "1/parts/0", "1/fees/0"]
+    labour, part, fee = lines
+    assert "Disposal" in fee.what
+    assert part.credit == part.amount  # the part was not taxed
+    assert labour.amount < D("120.00")  # 1.5 h × 80.00, less 10 % and its share of 7.00
+    # Every line together is the invoice, to a cent a line.
+    assert abs(sum(x.credit for x in lines) - invoice.total) <= D("0.01") * len(lines)
+    detail = credit_notes.credit_invoice(uow, detail.ticket.id, credit_notes.CreditData(
+        invoice.id, "Fee charged in error", lines=(fee.key,)), detail.ticket.version)
+    assert detail.billing.credit_notes[-1].amount == fee.credit
