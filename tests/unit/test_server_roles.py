@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import psycopg
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ProgrammingError
 
@@ -17,10 +17,13 @@ from mechanic_desktop import bootstrap
 from mechanic_desktop.db.engine import make_engine
 from mechanic_desktop.db.migrations import alembic_config
 from mechanic_desktop.db.roles import grant_desk_role
+from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.errors import DatabaseUnavailable, MaintenanceRefused
 from mechanic_desktop.domain.records import ListQuery
 from mechanic_desktop.domain.staff import Actor, Role
-from mechanic_desktop.services import audit, customers, maintenance, staff
+from mechanic_desktop.services import audit, customers, maintenance, staff, workflow
+from tests.unit import factories
+from tests.unit import workflow_factories as wf
 from tests.unit.test_auth import FLOOR, GOOD
 
 PASSWORD = "roles-Test-Password-1"
@@ -61,7 +64,33 @@ REFUSED = {
     "rewrite an audit row": "UPDATE audit_log SET summary = 'nothing happened'",
     "truncate the audit trail": "TRUNCATE audit_log",
     "change the schema revision": "UPDATE alembic_version SET version_num = '0001'",
+    # The ranking's day sums are derived from the tickets by triggers (0017, 0018).
+    "skew the mechanic ranking": "UPDATE mechanic_work_days SET minutes = minutes * 10",
+    "clear the mechanic ranking": "DELETE FROM mechanic_work_days",
+    "invent a day of work": "INSERT INTO mechanic_work_days SELECT CURRENT_DATE, id, 1, 1, "
+                            "600, 100000, 1 FROM mechanics",
 }
+
+
+def _complete_a_ticket_with_labour(uow: UnitOfWork) -> int:
+    """A desk's everyday work that moves the ranking: an hour of labour, completed.
+    Returns the mechanic's id."""
+    sam = wf.mechanic(uow, "Sam Wrench")
+    ticket_id = wf.ticket(uow, "Ada Lovelace", "1HGCM82633A004352")
+    detail = workflow.get_ticket_detail(uow, ticket_id)
+    version = workflow.assign_mechanics(uow, ticket_id, {sam.id: 60},
+                                        detail.ticket.version).ticket.version
+    version = factories.authorise(uow, ticket_id).ticket.version
+    version = workflow.set_status(uow, ticket_id, "in_progress", version).ticket.version
+    workflow.set_status(uow, ticket_id, "completed", version)
+    return sam.id
+
+
+def _ranking_minutes(engine: Engine, mechanic_id: int) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(text(
+            "SELECT coalesce(sum(minutes), 0) FROM mechanic_work_days WHERE mechanic_id = :m"
+        ), {"m": mechanic_id}).scalar_one())
 
 
 def test_the_desks_role_works_the_shop_but_cannot_run_ddl_or_rewrite_the_audit(
@@ -85,6 +114,9 @@ def test_the_desks_role_works_the_shop_but_cannot_run_ddl_or_rewrite_the_audit(
             assert isinstance(refused.value.orig, psycopg.errors.InsufficientPrivilege), what
         with desk.engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM audit_log")).scalar_one() >= 4
+        # The triggers still keep the ranking, as the owner, for the desk's own work.
+        sam = _complete_a_ticket_with_labour(uow)
+        assert _ranking_minutes(desk.engine, sam) == 60
     finally:
         desk.close()
 
@@ -107,7 +139,20 @@ def test_an_old_schema_is_upgraded_by_the_owner_never_by_the_desks(server: Serve
     assert still.kind is maintenance.ProbeKind.SCHEMA_OLD and still.revision == "0002"
     assert maintenance.upgrade_shop_schema(None, server.owner_url).usable
     desk = bootstrap.connect(server.desk_url)
-    desk.close()
+    try:
+        # The upgrade alone (set-up-server not run again) takes back the desks' right to
+        # write the ranking that the 0002-era default privileges gave them, and leaves
+        # them able to do the work the ranking counts.
+        with desk.engine.connect() as conn, pytest.raises(ProgrammingError) as refused:
+            conn.execute(text(REFUSED["clear the mechanic ranking"]))
+        assert isinstance(refused.value.orig, psycopg.errors.InsufficientPrivilege)
+        boss = staff.create_staff(desk.uow, staff.StaffData("boss", "Bo Ss", "admin"), GOOD,
+                                  GOOD, FLOOR)
+        desk.uow.actor = Actor(boss.id, "boss", "Bo Ss", Role.ADMIN)
+        sam = _complete_a_ticket_with_labour(desk.uow)
+        assert _ranking_minutes(desk.engine, sam) == 60
+    finally:
+        desk.close()
 
 
 def test_the_desks_role_must_not_be_the_owner(server: Server) -> None:
