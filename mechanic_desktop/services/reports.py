@@ -271,6 +271,13 @@ class RevenueBucket:
     def total(self) -> Decimal:
         return self.invoiced - self.credited
 
+    @property
+    def fees_less_discounts(self) -> Decimal:
+        """Fee lines less discounts of the invoices: what makes parts + labour + tax
+        come to what was invoiced (an invoice keeps its parts and labour before
+        discounts, as printed; its fees and discounts only in its snapshot)."""
+        return self.invoiced - self.parts - self.labor - self.tax
+
 
 @dataclass(frozen=True, slots=True)
 class PartUsage:
@@ -749,6 +756,7 @@ REVENUE_COLUMNS = (
     Column("Invoices", lambda r: r.invoices, "int"),
     Column("Parts", lambda r: r.parts, "money"),
     Column("Labour", lambda r: r.labor, "money"),
+    Column("Fees − discounts", lambda r: r.fees_less_discounts, "money"),
     Column("Tax", lambda r: r.tax, "money"),
     Column("Invoiced", lambda r: r.invoiced, "money"),
     Column("Credit notes", lambda r: r.credit_notes, "int"),

@@ -139,7 +139,9 @@ class RevenueChart(ReportChart):
         chart.addSeries(line)
         categories = QBarCategoryAxis()
         categories.append(self.labels or [""])
-        categories.setLabelsAngle(-45 if len(self.labels) > 8 else 0)
+        # Slanted once they would share the width too thinly, and never cut to "…".
+        categories.setLabelsAngle(-90 if len(self.labels) > 4 else 0)
+        categories.setTruncateLabels(False)
         chart.addAxis(categories, Qt.AlignmentFlag.AlignBottom)
         line.attachAxis(categories)
         axis = QValueAxis()

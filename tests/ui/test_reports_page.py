@@ -85,7 +85,7 @@ def test_period_change_updates_tables_and_charts(
     revenue = page.tab("revenue").model
     assert column(revenue, 0) == ["2025-01-27", "2025-02-03", "2025-02-10", "2025-02-17",
                                   "2025-02-24"]
-    assert column(revenue, 5)[3] == "176.00"
+    assert column(revenue, 6)[3] == "176.00"
     assert page.revenue_chart.values == [0.0, 0.0, 0.0, 176.0, 0.0]
     page.set_period("custom", *MARCH)
     _wait(qtbot, page, "revenue")

@@ -24,6 +24,7 @@ from mechanic_desktop.services import (
     invoicing,
     jobs,
     payments,
+    reports,
     shop,
     tickets,
     workflow,
@@ -383,3 +384,11 @@ def test_a_credit_note_offers_fee_lines_and_gives_back_what_each_line_billed(
     detail = credit_notes.credit_invoice(uow, detail.ticket.id, credit_notes.CreditData(
         invoice.id, "Fee charged in error", lines=(fee.key,)), detail.ticket.version)
     assert detail.billing.credit_notes[-1].amount == fee.credit
+    # The revenue report's columns add up to what was invoiced: parts and labour before
+    # discounts, then the fee less both discounts, then the tax.
+    month = next(b for b in reports.revenue(uow, reports.Period.this_year(), "month")
+                 if b.invoices)
+    totals = invoicing.get_invoice_snapshot(uow, invoice.id)["totals"]
+    assert (month.parts, month.labor) == (D("50.00"), D("120.00"))
+    assert month.fees_less_discounts == D(totals["fees"]) - D(totals["discount"]) == D("-14.00")
+    assert month.parts + month.labor + month.fees_less_discounts + month.tax == invoice.total

@@ -203,7 +203,10 @@ class ReportsPage(QWidget):
         for i, column in enumerate(columns):
             numeric = column.kind in ("int", "hours", "days", "money")
             header_width = metrics.horizontalAdvance(column.header) + 22
-            table.setColumnWidth(i, max(header_width, 60 if numeric else 150))
+            # A date is always as wide as "2025-03-31"; text gets room to breathe.
+            least = (metrics.horizontalAdvance("0000-00-00") + 22 if column.kind == "date"
+                     else 60 if numeric else 150)
+            table.setColumnWidth(i, max(header_width, least))
         return model, table
 
     def _add_tab(self, key: str, title: str, columns: Sequence[Column],
@@ -220,7 +223,10 @@ class ReportsPage(QWidget):
             splitter.setObjectName(f"{key}Splitter")
             splitter.addWidget(table)
             splitter.addWidget(side)
-            splitter.setSizes([640, 400])
+            # The table as wide as its columns (the chart keeps the rest, at least 320).
+            wanted = sum(table.columnWidth(i) for i in range(len(columns))) + 24
+            splitter.setSizes([wanted, 320])
+            splitter.setStretchFactor(1, 1)
             box.addWidget(splitter, 1)
         else:
             box.addWidget(table, 1)
@@ -538,7 +544,7 @@ class ReportsPage(QWidget):
         fmt = "%b %d" if self._grain() == "week" else "%b %Y"
         self.revenue_chart.set_data([r.start.strftime(fmt) for r in rows],
                                     [r.total for r in rows],
-                                    f"Revenue per {self._grain()} · {self.period.label}")
+                                    f"Net revenue per {self._grain()}")  # period: above
 
     def _show_usage(self, usage: reports.PartsUsage | None) -> None:
         if usage is not None:
