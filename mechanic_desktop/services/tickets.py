@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
+from mechanic_desktop.db.aggregates import split_joined
 from mechanic_desktop.db.models import ServiceTicket, TicketJob
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.errors import StaleRecord, ValidationError
@@ -14,7 +15,7 @@ from mechanic_desktop.domain.jobs import JobStatus, title_from
 from mechanic_desktop.domain.permissions import Action
 from mechanic_desktop.domain.records import ListQuery, Page, TicketRecord, TicketRow
 from mechanic_desktop.domain.status import TicketStatus
-from mechanic_desktop.domain.validation import MAX_TEXT, clean_text
+from mechanic_desktop.domain.validation import MAX_TEXT, clean_text, search_key
 from mechanic_desktop.services import audit
 from mechanic_desktop.services.common import FieldErrors, constraint_errors, require
 from mechanic_desktop.services.permissions import require as require_permission
@@ -154,7 +155,6 @@ def get_ticket(uow: UnitOfWork, ticket_id: int) -> TicketRecord:
 def list_tickets(uow: UnitOfWork, query: ListQuery) -> Page[TicketRow]:
     with uow.reading():
         rows, cursor = uow.tickets.page(query)
-        names = uow.tickets.mechanic_names([r[0] for r in rows])
         return Page(
             tuple(
                 TicketRow(
@@ -165,7 +165,7 @@ def list_tickets(uow: UnitOfWork, query: ListQuery) -> Page[TicketRow]:
                     vehicle_title=vehicle_title(r[4], r[5], r[6], r[7]),
                     opened_at=r[8],
                     promised_at=r[9],
-                    mechanics=", ".join(names.get(r[0], [])),
+                    mechanics=", ".join(sorted(split_joined(r[12]), key=search_key)),
                     total=r[10],
                     label=f"{DEFAULTS.ticket_prefix if r[11] is None else r[11]}{r[1]}",
                 )

@@ -134,3 +134,30 @@ def test_a_promise_in_the_past_is_refused_but_an_overdue_one_is_kept(uow: UnitOf
                                                         promised_at=overdue.promised_at),
                                   overdue.version)
     assert saved.description == "Noise and rattle"
+
+
+def test_the_list_names_each_mechanic_once_in_name_order(uow: UnitOfWork) -> None:
+    """A ticket's mechanics come with the page (one query): each once though they work
+    on several jobs, in name order whatever the case; unassigned labour names nobody,
+    and a ticket with no labour reads blank. (Sam on two jobs read "Sam Wrench, Sam
+    Wrench".)"""
+    from mechanic_desktop.services import jobs, mechanics, workflow
+
+    ticket = factories.ticket(uow)
+    owner = factories.customer(uow, "Grace Hopper")
+    car = factories.vehicle(uow, owner.id, factories.VINS[1])
+    bare = tickets.create_ticket(uow, TicketData(owner.id, car.id, "Oil change"))
+    sam = mechanics.create_mechanic(uow, mechanics.MechanicData("Sam Wrench"))
+    al = mechanics.create_mechanic(uow, mechanics.MechanicData("al Piston"))
+    version = workflow.assign_mechanics(uow, ticket.id, {sam.id: 30, al.id: 15},
+                                        ticket.version).ticket.version
+    detail = jobs.add_job(uow, ticket.id, jobs.JobData("Brakes"), version)
+    second = detail.jobs[-1].id
+    detail = workflow.assign_mechanics(uow, ticket.id, {sam.id: 60}, detail.ticket.version,
+                                       second)
+    jobs.add_labour(uow, ticket.id, second, "Road test", 15, detail.ticket.version)
+    rows = {r.id: r for r in tickets.list_tickets(uow, ListQuery()).rows}
+    assert rows[ticket.id].mechanics == "al Piston, Sam Wrench"
+    assert rows[bare.id].mechanics == ""
+    only = tickets.list_tickets(uow, ListQuery(search=str(ticket.number))).rows
+    assert [r.mechanics for r in only if r.id == ticket.id] == ["al Piston, Sam Wrench"]
