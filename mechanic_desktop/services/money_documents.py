@@ -42,8 +42,13 @@ def cash_up_html(up: CashUp, settings: ShopSettingsRecord, counted: Decimal | No
          ("Taken by", False), ("Amount", True)],
         ((_when(r.taken_at)[11:], r.ticket, r.customer, r.method_text, r.taken_by,
           money_text(r.amount)) for r in up.receipts))
+    clerks: tuple[str, ...] = ()
+    if len(up.cash_by_clerk) > 1:  # one person at the till: the total says it all
+        clerks = ("<h2>Cash by clerk</h2>", table(
+            [("Taken by", False), ("Cash (net)", True)],
+            ((name, money_text(amount)) for name, amount in up.cash_by_clerk)))
     return render(Layout(letterhead(settings, logo), "Cash-up", facts,
-                         after_html=(by_method, "<h2>Entries</h2>", entries),
+                         after_html=(by_method, *clerks, "<h2>Entries</h2>", entries),
                          signatures=("Counted by", "Checked by")))
 
 

@@ -106,6 +106,17 @@ class CashUp:
         """Counted cash less expected: negative is short, positive is over."""
         return counted - self.expected_cash
 
+    @property
+    def cash_by_clerk(self) -> tuple[tuple[str, Decimal], ...]:
+        """The cash each clerk took in less what they gave back, by name: with several
+        people at one till, a short drawer is asked about by whose entries it holds."""
+        by: dict[str, Decimal] = {}
+        for r in self.receipts:
+            if r.method == PaymentMethod.CASH:
+                name = r.taken_by or "Unknown"
+                by[name] = by.get(name, ZERO) + r.amount
+        return tuple(sorted(by.items(), key=lambda item: item[0].casefold()))
+
 
 def parse_counted(text: str) -> Decimal:
     """The cash the clerk counted, as typed (zero allowed; rounded to cents)."""

@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 
 from mechanic_desktop.db.engine import describe
 from mechanic_desktop.db.unit_of_work import UnitOfWork
-from mechanic_desktop.domain.staff import Actor
+from mechanic_desktop.domain.staff import Actor, Role
 from mechanic_desktop.services import (
     credit_notes,
     documents,
@@ -121,6 +121,26 @@ def test_cash_up_counted_cash_difference_and_print(
     qtbot.keyClick(page.cash_day, Qt.Key.Key_Down)
     qtbot.waitUntil(lambda: not model.loading and model.rowCount() == 0
                     and page.ui.worker.pending == 0, timeout=WAIT_MS)
+
+
+def test_cash_up_with_two_clerks_says_whose_cash_is_in_the_drawer(
+    qtbot: QtBot, money_window: MainWindow, arrange: UnitOfWork, admin: Actor
+) -> None:
+    """A second clerk takes cash on another ticket: the till line names each clerk's
+    cash (one clerk alone is not named: the total says it)."""
+    from mechanic_desktop.domain.records import ListQuery
+    from mechanic_desktop.services import tickets
+    from tests.unit import factories
+
+    arrange.actor = factories.signed_in(arrange, Role.WRITER, "zoe")
+    ada = tickets.list_tickets(arrange, ListQuery()).rows[0].id  # she owes 20.00
+    _pay(arrange, workflow.get_ticket_detail(arrange, ada), "5.00")
+    page = _reports(qtbot, money_window, "cash_up")
+    assert page.cash_result.text().startswith(
+        f"Cash expected 15.00 ({admin.full_name} 10.00 · Staff zoe 5.00) · ")
+    page.counted.setFocus()
+    qtbot.keyClicks(page.counted, "14")
+    assert page.cash_result.text().endswith("difference -1.00 (short)")
 
 
 def test_receivables_then_statement_by_return_prints_and_exports(

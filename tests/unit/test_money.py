@@ -23,6 +23,7 @@ from mechanic_desktop.services import (
     customers,
     documents,
     invoicing,
+    money_documents,
     money_reports,
     payments,
     reports,
@@ -212,6 +213,24 @@ def test_cash_up_by_method_with_the_counted_difference(uow: UnitOfWork, engine: 
     days = money_reports.receipts_by_day(uow, Period.today())
     assert [(d.day, d.method, d.net) for d in days] == [
         (today, "card", D("20.00")), (today, "cash", D("35.00"))]
+
+
+def test_cash_up_says_whose_cash_is_in_the_drawer(uow: UnitOfWork) -> None:
+    """With two people at the till the cash-up splits the cash by who took it (less what
+    they gave back), on screen and on paper; card money is not cash."""
+    detail = _completed(uow)  # 55.00
+    uow.actor = factories.signed_in(uow, Role.WRITER, "zoe")
+    detail = _pay(uow, detail, "20.00")
+    detail = _pay(uow, detail, "9.00", "card", "4242")
+    uow.actor = factories.signed_in(uow, Role.ADMIN, "al")
+    detail = _pay(uow, detail, "30.00")
+    payments.refund_payment(uow, detail.ticket.id, payments.RefundData(
+        "4.00", "cash", "Change given back"), detail.ticket.version)
+    up = money_reports.cash_up(uow, datetime.now().astimezone().date())
+    assert up.cash_by_clerk == (("Staff al", D("26.00")), ("Staff zoe", D("20.00")))
+    assert sum(amount for _, amount in up.cash_by_clerk) == up.expected_cash
+    html = money_documents.cash_up_html(up, shop.get_settings(uow), None)
+    assert "Cash by clerk" in html and html.index("Staff al") < html.index("Staff zoe")
 
 
 def test_receivables_age_by_invoice_date_with_phone(uow: UnitOfWork, engine: Engine) -> None:

@@ -614,6 +614,9 @@ class ReportsPage(QWidget):
             return
         up = self._cash[0]
         expected = f"Cash expected {display(up.expected_cash, 'money')}"
+        if len(up.cash_by_clerk) > 1:  # who took what, to ask about a short drawer
+            expected += " (" + " · ".join(f"{name} {display(amount, 'money')}"
+                                          for name, amount in up.cash_by_clerk) + ")"
         counted = self.counted_cash()
         if counted is None:
             self.cash_result.setStyleSheet("")
