@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QPushButton,
     QTabBar,
     QTextEdit,
     QWidget,
@@ -133,6 +134,9 @@ def save_shot(widget: QWidget, path: Path, *expected: str) -> None:
     missing = [e for e in expected if e not in text]
     assert not missing, f"{path.name} does not show {missing}; it shows:\n{text[:600]}"
     assert inked_share(image) > 0.01, f"{path.name} is blank"
+    squeezed = [b.text() for b in widget.findChildren(QPushButton)
+                if b.isVisible() and b.width() < b.sizeHint().width()]
+    assert not squeezed, f"{path.name}: buttons narrower than their text: {squeezed}"
     ratio = image.width() / max(1, widget.width())  # device pixels per widget pixel
     for view in widget.findChildren(QAbstractItemView):
         model = view.model()

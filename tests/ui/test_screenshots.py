@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -22,9 +21,9 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine, select, update
 
 from mechanic_desktop.bootstrap import forbid_main_thread
-from mechanic_desktop.db.models import ServiceTicket, TicketJob, TicketMechanic
+from mechanic_desktop.db.models import ServiceTicket, TicketJob
 from mechanic_desktop.db.unit_of_work import UnitOfWork
-from mechanic_desktop.services import customers, mechanics, parts, tickets, vehicles
+from mechanic_desktop.services import customers, mechanics, parts, tickets, vehicles, workflow
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs.customer import CustomerDialog
 from mechanic_desktop.ui.dialogs.mechanic import MechanicDialog
@@ -80,18 +79,18 @@ def fill(uow: UnitOfWork) -> dict[str, object]:
         numbers.append(ticket)
         with uow.writing():
             job = uow.session.scalar(select(TicketJob.id).where(TicketJob.ticket_id == ticket.id))
-            uow.session.execute(update(ServiceTicket).where(ServiceTicket.id == ticket.id)
-                                .values(status=STATUSES[i % len(STATUSES)],
-                                        total=Decimal(120 + 37 * i)))
             uow.session.execute(update(TicketJob).where(TicketJob.id == job)
                                 .values(status="approved"))
-            uow.session.add(TicketMechanic(ticket_id=ticket.id, job_id=job,
-                                           mechanic_id=crew[i % 3].id,
-                                           hourly_rate=Decimal("95.50")))
-            if i % 4 == 0:
-                uow.session.add(TicketMechanic(ticket_id=ticket.id, job_id=job,
-                                               mechanic_id=crew[(i + 1) % 3].id,
-                                               hourly_rate=Decimal("88.00")))
+            uow.commit()
+        # Hours through the service, so each ticket's total is what its lines come to.
+        hours = {crew[i % 3].id: 60 + 15 * (i % 5)}
+        if i % 4 == 0:
+            hours[crew[(i + 1) % 3].id] = 45
+        version = tickets.get_ticket(uow, ticket.id).version
+        workflow.assign_mechanics(uow, ticket.id, hours, version)
+        with uow.writing():
+            uow.session.execute(update(ServiceTicket).where(ServiceTicket.id == ticket.id)
+                                .values(status=STATUSES[i % len(STATUSES)]))
             uow.commit()
     stock = []
     for i, (sku, name, price, reorder, qty) in enumerate([

@@ -266,6 +266,11 @@ class TicketWorkPanel(QWidget):
         self.give_button.setToolTip("Choose the mechanic who does the selected labour")
         self.give_button.clicked.connect(self.give_labour)
         row.addWidget(self.give_button)
+        # Labour on one row, parts and money on the next: six buttons on one row were
+        # squeezed below their text at the editor's usual width.
+        row.addStretch(1)
+        layout.addLayout(row)
+        row = QHBoxLayout()
         self.add_parts_button = button(box, "Add &parts…", "ticketAddParts")
         self.add_parts_button.setToolTip(
             "Put parts on the selected job (taken from stock once the job is approved)")
