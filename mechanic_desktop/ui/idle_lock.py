@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
     QPushButton,
-    QStyle,
     QVBoxLayout,
     QWidget,
 )
@@ -121,6 +120,10 @@ class LockScreen(QDialog):
         column.setSpacing(8)
         top = QHBoxLayout()
         icon = QLabel(card)
+        # Imported here: the first import of QStyle makes all of its enums (~30 ms), and
+        # this module loads before the sign-in window shows (``session``).
+        from PySide6.QtWidgets import QStyle
+
         icon.setPixmap(self.style().standardIcon(
             QStyle.StandardPixmap.SP_MessageBoxInformation).pixmap(32, 32))
         top.addWidget(icon, 0, Qt.AlignmentFlag.AlignTop)

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from mechanic_desktop.db.engine import describe
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.staff import Actor
+from mechanic_desktop.ui.application import AfterFirstPage
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.main_window import MainWindow
 from mechanic_desktop.ui.operations import DbWorker
@@ -48,6 +49,25 @@ def test_the_window_builds_a_page_when_its_area_is_first_shown(
         assert win.stack.widget(index) is page
     win.show_page(win.index_of("tickets"))
     assert win.stack.currentWidget() is win.tickets_page
+
+
+def test_what_the_first_page_does_not_need_waits_until_it_has_painted(
+    qtbot: QtBot, ui: UiContext, engine: Engine, arrange: UnitOfWork, settings: QSettings,
+) -> None:
+    """The connection indicator and File → connection/backup (``SharedDatabase.equip``)
+    are added once the first page shows its rows, not before (start-up time)."""
+    admin: Actor = make_admin(arrange)
+    ui.sign_in(admin)
+    win = MainWindow(ui, describe(engine.url), settings, actor=admin)
+    qtbot.addWidget(win)
+    ran: list[bool] = []
+    AfterFirstPage(win.current_page, lambda: ran.append(win.tickets_page.model.loaded_once))
+    win.show()
+    assert ran == []
+    qtbot.waitUntil(lambda: ran == [True], timeout=WAIT_MS)
+    win.tickets_page.table.viewport().update()  # later paints: not again
+    qtbot.wait(50)
+    assert ran == [True]
 
 
 def test_warm_up_loads_the_rest_once_the_sign_in_window_has_painted(

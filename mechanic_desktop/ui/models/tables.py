@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from PySide6.QtGui import QColor, QIcon
-from PySide6.QtWidgets import QApplication, QStyle
+from PySide6.QtWidgets import QApplication
 
 from mechanic_desktop.domain.formatting import phone_text
 from mechanic_desktop.domain.records import CustomerRow, MechanicRow, PartRow, TicketRow
@@ -106,6 +106,10 @@ MECHANICS: TableSpec[MechanicRow] = TableSpec(
 def _low_stock_icon(row: PartRow) -> QIcon | None:
     if not row.low_stock:
         return None
+    # Imported here: the first import of QStyle makes all of its enums (~30 ms), which the
+    # Tickets page, loaded at start-up, does not need.
+    from PySide6.QtWidgets import QStyle
+
     return QApplication.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
 
 
