@@ -358,7 +358,7 @@ def _login_hash_s(stdout: str) -> float:
 def compile_byte_code() -> None:
     """Write the app's byte-code (``__pycache__``) before timing its start. The warm-up
     runs would write it, but not where PYTHONDONTWRITEBYTECODE is set (as on the shared
-    machine): every start then compiles the app's ~120 modules from source, which no
+    machine): every start then compiles the app's modules from source, which no
     user's start does (an installed app carries its byte-code; ``make run`` writes it
     the first time), while the baseline's PySide6 and SQLAlchemy come compiled."""
     import compileall

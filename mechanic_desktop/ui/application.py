@@ -100,10 +100,10 @@ class AfterFirstPage(QObject):
 
     FALLBACK_MS = 3000
 
-    def __init__(self, page: ListPage, then: Callable[[], None]) -> None:
+    def __init__(self, page: ListPage, then: Callable[[], object]) -> None:
         super().__init__(page)
         self.page = page
-        self.then: Callable[[], None] | None = then
+        self.then: Callable[[], object] | None = then
         page.table.viewport().installEventFilter(self)
         page.model.failed.connect(lambda _text: self._later())
         QTimer.singleShot(self.FALLBACK_MS, self, self._run)
