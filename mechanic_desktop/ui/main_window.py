@@ -101,14 +101,21 @@ class MainWindow(QMainWindow):
         self.splitter.setChildrenCollapsible(False)
         self.setCentralWidget(self.splitter)
 
-        self._make_actions()
+        #: Whether the actions exist yet (``_update_actions`` waits for them).
+        self._built = False
         self._make_status_bar(description)
+        ui.worker.busy_changed.connect(self._busy)
+        if self.areas:
+            # The first page asks for its rows now, so the DB worker reads them while the
+            # rest of the window is built (sign-in and start-up time); shown at the end.
+            self.page_at(0).start()
+        self._make_actions()
         self._make_account_menu()
         self._make_shop_menu()
         self.data_actions = install_data_actions(self)  # File → Import…/Export CSV…
         ui.worker.changed.connect(self.on_changed)
-        ui.worker.busy_changed.connect(self._busy)
         self.restore_settings()
+        self._built = True
         self.sidebar.setCurrentRow(0)
 
     # -- pages -------------------------------------------------------------------------
@@ -255,6 +262,8 @@ class MainWindow(QMainWindow):
     def _update_actions(self) -> None:
         """New, Edit and Delete as the page showing and the signed-in role allow: what
         the role may not do is disabled, and its tooltip says why."""
+        if not self._built:
+            return
         index = self.stack.currentIndex()
         if not 0 <= index < len(self.areas):
             return

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
@@ -49,6 +50,30 @@ def test_the_window_builds_a_page_when_its_area_is_first_shown(
         assert win.stack.widget(index) is page
     win.show_page(win.index_of("tickets"))
     assert win.stack.currentWidget() is win.tickets_page
+
+
+def test_the_first_page_asks_for_its_rows_before_the_rest_of_the_window_is_built(
+    qtbot: QtBot, ui: UiContext, engine: Engine, arrange: UnitOfWork, settings: QSettings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The DB worker reads the first page while the menus and actions are made (on
+    PostgreSQL the query's wait overlaps the building)."""
+    admin: Actor = make_admin(arrange)
+    ui.sign_in(admin)
+    asked: list[bool] = []
+    make_actions = MainWindow._make_actions
+
+    def recording(window: MainWindow) -> None:
+        asked.append(window.tickets_page.model.loading)
+        make_actions(window)
+
+    monkeypatch.setattr(MainWindow, "_make_actions", recording)
+    win = MainWindow(ui, describe(engine.url), settings, actor=admin)
+    qtbot.addWidget(win)
+    assert asked == [True]
+    win.show()
+    qtbot.waitUntil(lambda: win.tickets_page.model.loaded_once, timeout=WAIT_MS)
+    assert win.new_action.isEnabled()  # the actions were gated once they existed
 
 
 def test_what_the_first_page_does_not_need_waits_until_it_has_painted(
