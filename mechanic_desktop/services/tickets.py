@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from mechanic_desktop.db.aggregates import split_joined
 from mechanic_desktop.db.models import ServiceTicket, TicketJob
+from mechanic_desktop.db.repositories import with_owner_statement
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.errors import StaleRecord, ValidationError
 from mechanic_desktop.domain.jobs import JobStatus, title_from
@@ -19,6 +20,7 @@ from mechanic_desktop.domain.validation import MAX_TEXT, clean_text, search_key
 from mechanic_desktop.services import audit
 from mechanic_desktop.services.common import FieldErrors, constraint_errors, require
 from mechanic_desktop.services.permissions import require as require_permission
+from mechanic_desktop.services.permissions import require_reading
 from mechanic_desktop.services.shop import DEFAULTS, ticket_label
 from mechanic_desktop.services.ticket_records import ticket_record, vehicle_title
 
@@ -124,8 +126,12 @@ def update_ticket(
 ) -> TicketRecord:
     """Save the editor's fields; refused when the ticket changed since it was read."""
     with uow.writing():
-        require_permission(uow, Action.EDIT_TICKETS)
-        ticket = require(uow.tickets.with_owner(ticket_id), "Ticket", ticket_id)
+        # The account check and the ticket in one exchange with the server.
+        audit_id = audit.audit_id_pending(uow)
+        _, read = require_reading(uow, Action.EDIT_TICKETS, [
+            with_owner_statement(ticket_id), *([audit_id] if audit_id is not None else [])])
+        audit.take_audit_id(uow, read[1] if audit_id is not None else None)
+        ticket = require(read[0][0][0] if read[0] else None, "Ticket", ticket_id)
         if ticket.version != expected_version:
             raise StaleRecord(
                 f"Ticket {ticket_label(uow, ticket.number)} was changed at another desk after "

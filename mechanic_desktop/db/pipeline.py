@@ -1,0 +1,163 @@
+"""Several reads in one exchange with a distant PostgreSQL server (issue 19).
+
+Over a network every statement waits one round trip for its answer; the reads a desk
+action needs (a ticket, its jobs and lines, its authorisations and billing, the shop's
+fee rules...) do not depend on each other, so ``run`` sends them together with psycopg 3's
+pipeline mode and waits once. SQLAlchemy still writes the SQL and the ORM still turns the
+rows into its objects:
+
+1. each statement goes through ``Connection.execute`` once with the ``do_execute`` hook
+   below answering for the driver, which keeps the SQL and parameters SQLAlchemy would
+   send and sends nothing;
+2. those are sent in one pipeline and every result is fetched at its single sync; a
+   transaction's BEGIN goes first in the same exchange (db/pg_connection.py's
+   ``begin_with_pipeline``: left to itself psycopg would send BEGIN and wait for it);
+3. each statement is then executed through the Session as usual, and the hook hands
+   SQLAlchemy the cursor already holding its answer instead of sending it again. A
+   statement SQLAlchemy writes differently the second time simply goes to the server:
+   slower, never wrong.
+
+A failure in the pipeline is raised as SQLAlchemy's own DBAPIError (the unit of work then
+explains it and rolls back). SQLite runs the same statements one after another.
+``db/round_trips.py`` counts the pipeline's sync as one exchange.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections import deque
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine, Row, Table, event
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import Executable
+
+from mechanic_desktop.db import round_trips
+
+#: The dialects (one per engine) whose executions the hook below answers for.
+_INSTALLED: weakref.WeakSet[Any] = weakref.WeakSet()
+#: Attribute of the driver's connection holding the pipeline under way on it.
+STATE = round_trips.PIPELINE_STATE
+
+
+@dataclass
+class _State:
+    capturing: bool = True
+    sent: list[tuple[str, Any]] = field(default_factory=list)
+    ready: deque[tuple[str, Any, Any]] = field(default_factory=deque)
+
+    def serves(self, statement: str, parameters: Any) -> bool:
+        if self.capturing:
+            return True
+        if not self.ready:
+            return False
+        sql, params, _ = self.ready[0]
+        return bool(sql == statement and params == parameters)
+
+
+def _do_execute(cursor: Any, statement: str, parameters: Any, context: Any) -> bool:
+    state: _State | None = getattr(cursor.connection, STATE, None)
+    if state is None:
+        return False
+    if state.capturing:
+        state.sent.append((statement, parameters))
+        return True  # nothing sent: SQLAlchemy sees a statement without rows
+    if not state.serves(statement, parameters):
+        return False  # not what was sent: the driver sends it now
+    _, _, ready = state.ready.popleft()
+    cursor.close()
+    context.cursor = ready  # the answer that came back with the pipeline
+    return True
+
+
+def install(engine: Engine) -> None:
+    """Let ``run`` use ``engine`` (db/engine.py does it for every PostgreSQL engine)."""
+    event.listen(engine, "do_execute", _do_execute)
+    _INSTALLED.add(engine.dialect)
+
+
+@contextmanager
+def _state(raw: Any) -> Iterator[_State]:
+    state = _State()
+    setattr(raw, STATE, state)
+    try:
+        yield state
+    finally:
+        setattr(raw, STATE, None)
+        for _, _, cursor in state.ready:
+            cursor.close()
+
+
+def run(session: Session, statements: Sequence[Executable]) -> list[list[Row[Any]]]:
+    """The rows of each of ``statements`` (ORM entities as the Session loads them),
+    read in one exchange with a PostgreSQL server."""
+    if not statements:
+        return []
+    conn = session.connection()
+    if conn.dialect.name != "postgresql" or len(statements) == 1:
+        return [list(session.execute(s)) for s in statements]
+    session.flush()  # what this transaction changed is written before it is read
+    conn = session.connection()
+    raw = conn.connection.dbapi_connection
+    if raw is None or conn.dialect not in _INSTALLED:
+        return [list(session.execute(s)) for s in statements]
+    with _state(raw) as state:
+        for statement in statements:
+            conn.execute(statement)
+        state.capturing = False
+        round_trips.pipeline_sent(conn, [sql for sql, _ in state.sent])
+        cursors: list[Any] = []
+        begin_with_pipeline = getattr(raw, "begin_with_pipeline", None)
+        begin = begin_with_pipeline() if begin_with_pipeline is not None else None
+        begun = begin is not None
+        try:
+            with raw.pipeline():
+                if begin is not None:  # in the same exchange, not one of its own
+                    cursors.append(raw.cursor())
+                    cursors[-1].execute(begin)
+                for sql, params in state.sent:
+                    cursor = raw.cursor()
+                    cursors.append(cursor)
+                    cursor.execute(sql, params)
+        except conn.dialect.loaded_dbapi.Error as exc:
+            for cursor in cursors:
+                cursor.close()
+            if begun:
+                raw.settle()
+            disconnect = conn.dialect.is_disconnect(exc, raw, None)
+            if disconnect:
+                conn.invalidate(exc)
+            raise DBAPIError.instance(
+                "; ".join(sql for sql, _ in state.sent), None, exc,
+                conn.dialect.loaded_dbapi.Error, connection_invalidated=disconnect,
+                dialect=conn.dialect) from exc
+        if begun:
+            cursors.pop(0).close()
+        state.ready.extend((sql, params, cursor)
+                           for (sql, params), cursor in zip(state.sent, cursors, strict=True))
+        return [list(session.execute(s)) for s in statements]
+
+
+def stage_insert(session: Session, table: Table, values: dict[str, Any]) -> bool:
+    """Send an INSERT of ``values`` into ``table`` with this transaction's COMMIT, in the
+    same exchange (db/pg_connection.py), when the connection can: not inside a
+    savepoint, which may be rolled back alone. Whether it was staged (if not, the
+    caller writes it as usual). Nothing reads it back before COMMIT, and a COMMIT that
+    fails rolls it back with the rest."""
+    if session.in_nested_transaction():
+        return False
+    conn = session.connection()
+    raw = conn.connection.dbapi_connection
+    stage = getattr(raw, "stage_insert", None)
+    if stage is None:
+        return False
+    sent: dict[str, Any] = {}
+    for name, value in values.items():
+        process = table.c[name].type.bind_processor(conn.dialect)
+        sent[name] = process(value) if process is not None else value
+    stage(table.name, sent)
+    return True
