@@ -6,9 +6,8 @@ fee rules...) do not depend on each other, so ``run`` sends them together with p
 pipeline mode and waits once. SQLAlchemy still writes the SQL and the ORM still turns the
 rows into its objects:
 
-1. each statement goes through ``Connection.execute`` once with the ``do_execute`` hook
-   below answering for the driver, which keeps the SQL and parameters SQLAlchemy would
-   send and sends nothing;
+1. SQLAlchemy writes each statement's SQL and parameters as ``Connection.execute``
+   would (its compiled cache and execution context; nothing sent, no statement event);
 2. those are sent in one pipeline and every result is fetched at its single sync; a
    transaction's BEGIN goes first in the same exchange (db/pg_connection.py's
    ``begin_with_pipeline``: left to itself psycopg would send BEGIN and wait for it);
@@ -31,7 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, Row, Table, event
+from sqlalchemy import Connection, Engine, Row, Table, event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
@@ -46,13 +45,10 @@ STATE = round_trips.PIPELINE_STATE
 
 @dataclass
 class _State:
-    capturing: bool = True
     sent: list[tuple[str, Any]] = field(default_factory=list)
     ready: deque[tuple[str, Any, Any]] = field(default_factory=deque)
 
     def serves(self, statement: str, parameters: Any) -> bool:
-        if self.capturing:
-            return True
         if not self.ready:
             return False
         sql, params, _ = self.ready[0]
@@ -63,15 +59,38 @@ def _do_execute(cursor: Any, statement: str, parameters: Any, context: Any) -> b
     state: _State | None = getattr(cursor.connection, STATE, None)
     if state is None:
         return False
-    if state.capturing:
-        state.sent.append((statement, parameters))
-        return True  # nothing sent: SQLAlchemy sees a statement without rows
     if not state.serves(statement, parameters):
         return False  # not what was sent: the driver sends it now
     _, _, ready = state.ready.popleft()
     cursor.close()
     context.cursor = ready  # the answer that came back with the pipeline
     return True
+
+
+def _as_sent(conn: Connection, statement: Executable) -> tuple[str, Any]:
+    """The SQL and parameters SQLAlchemy sends for ``statement`` on ``conn``, written as
+    ``Connection.execute`` writes them (its compiled cache, its execution context) but
+    neither sent nor announced to the engine's statement events: those see each
+    statement once, when the Session executes it."""
+    core: Any = conn  # SQLAlchemy's own steps of Connection.execute, in its order
+    element: Any = statement
+    dialect: Any = conn.dialect
+    options = element._execution_options.merge_with(core._execution_options)
+    compiled, extracted, param_dict, cache_hit = element._compile_w_cache(
+        dialect=dialect,
+        compiled_cache=options.get("compiled_cache", core.engine._compiled_cache),
+        column_keys=[], for_executemany=False,
+        schema_translate_map=options.get("schema_translate_map"),
+        linting=dialect.compiler_linting,
+    )
+    context = dialect.execution_ctx_cls._init_compiled(
+        dialect, core, core.connection, options, compiled, [], element, extracted,
+        cache_hit=cache_hit, param_dict=param_dict,
+    )
+    try:
+        return context.statement, context.parameters[0]
+    finally:
+        context.cursor.close()
 
 
 def install(engine: Engine) -> None:
@@ -105,10 +124,12 @@ def run(session: Session, statements: Sequence[Executable]) -> list[list[Row[Any
     raw = conn.connection.dbapi_connection
     if raw is None or conn.dialect not in _INSTALLED:
         return [list(session.execute(s)) for s in statements]
+    try:
+        written = [_as_sent(conn, statement) for statement in statements]
+    except Exception:  # SQLAlchemy's internals moved: no pipeline, the same rows
+        return [list(session.execute(s)) for s in statements]
     with _state(raw) as state:
-        for statement in statements:
-            conn.execute(statement)
-        state.capturing = False
+        state.sent.extend(written)
         round_trips.pipeline_sent(conn, [sql for sql, _ in state.sent])
         cursors: list[Any] = []
         begin_with_pipeline = getattr(raw, "begin_with_pipeline", None)
