@@ -111,23 +111,32 @@ def _state(raw: Any) -> Iterator[_State]:
             cursor.close()
 
 
-def run(session: Session, statements: Sequence[Executable]) -> list[list[Row[Any]]]:
-    """The rows of each of ``statements`` (ORM entities as the Session loads them),
-    read in one exchange with a PostgreSQL server."""
+def run(session: Session, statements: Sequence[Executable], *, core: bool = False
+        ) -> list[list[Row[Any]]]:
+    """The rows of each of ``statements`` (ORM entities as the Session loads them; with
+    ``core``, plain rows of Core statements, faster for thousands of ids), read in one
+    exchange with a PostgreSQL server."""
     if not statements:
         return []
+
+    def each() -> list[list[Row[Any]]]:
+        if core:
+            connection = session.connection()
+            return [list(connection.execute(s)) for s in statements]
+        return [list(session.execute(s)) for s in statements]
+
     conn = session.connection()
     if conn.dialect.name != "postgresql" or len(statements) == 1:
-        return [list(session.execute(s)) for s in statements]
+        return each()
     session.flush()  # what this transaction changed is written before it is read
     conn = session.connection()
     raw = conn.connection.dbapi_connection
     if raw is None or conn.dialect not in _INSTALLED:
-        return [list(session.execute(s)) for s in statements]
+        return each()
     try:
         written = [_as_sent(conn, statement) for statement in statements]
     except Exception:  # SQLAlchemy's internals moved: no pipeline, the same rows
-        return [list(session.execute(s)) for s in statements]
+        return each()
     with _state(raw) as state:
         state.sent.extend(written)
         round_trips.pipeline_sent(conn, [sql for sql, _ in state.sent])
@@ -160,7 +169,7 @@ def run(session: Session, statements: Sequence[Executable]) -> list[list[Row[Any
             cursors.pop(0).close()
         state.ready.extend((sql, params, cursor)
                            for (sql, params), cursor in zip(state.sent, cursors, strict=True))
-        return [list(session.execute(s)) for s in statements]
+        return each()
 
 
 def stage_insert(session: Session, table: Table, values: dict[str, Any]) -> bool:

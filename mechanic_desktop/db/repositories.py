@@ -41,7 +41,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, joinedload
 
-from mechanic_desktop.db import change_log
+from mechanic_desktop.db import change_log, pipeline
 from mechanic_desktop.db.aggregates import joined_text
 from mechanic_desktop.db.models import (
     AuditEntry,
@@ -581,15 +581,22 @@ def _ids_or_subquery(
     return _id_match(session, column, ids_query)[0]
 
 
+def _id_cap(session: Session) -> int:
+    return MATCH_CAP if is_sqlite(session) else ID_LIST_CAP
+
+
 def _id_match(
-    session: Session, column: SQLColumnExpression[int], ids_query: Select[int]
+    session: Session, column: SQLColumnExpression[int], ids_query: Select[int],
+    found: Sequence[int] | None = None,
 ) -> tuple[ColumnElement[bool] | None, int | None]:
-    """:func:`_ids_or_subquery` and how many ids matched (None: not counted)."""
+    """:func:`_ids_or_subquery` and how many ids matched (None: not counted); ``found``:
+    the ids ``ids_query`` limited to the cap + 1 already read (else read here)."""
     target = cast("ColumnElement[int]", column)
     sqlite = is_sqlite(session)
-    cap = MATCH_CAP if sqlite else ID_LIST_CAP
+    cap = _id_cap(session)
     # Core, not ORM, rows: a few thousand ids in a millisecond, not ten.
-    ids = session.connection().execute(ids_query.limit(cap + 1)).scalars().all()
+    ids = (found if found is not None
+           else session.connection().execute(ids_query.limit(cap + 1)).scalars().all())
     if not ids:
         return None, 0
     if len(ids) > cap:
@@ -693,18 +700,20 @@ def _ticket_search(session: Session, text: str) -> Ranked:
     named = select(Customer.id).where(
         or_(starts_with(Customer.name_key, key), starts_with(Customer.surname_key, key))
     )
-    by_customer, customers = _id_match(session, ServiceTicket.customer_id, named)
+    plate = text.strip().lstrip("#").upper().replace(" ", "")
+    plated = select(Vehicle.id).where(starts_with(Vehicle.plate, plate))
+    # The two look-ups do not depend on each other: one exchange for both.
+    cap = _id_cap(session)
+    customer_ids, vehicle_ids = ([r[0] for r in rows] for rows in pipeline.run(
+        session, [named.limit(cap + 1), plated.limit(cap + 1)], core=True))
+    by_customer, customers = _id_match(session, ServiceTicket.customer_id, named,
+                                       customer_ids)
     if customers is None and is_sqlite(session):
         # Thousands of customers (the commonest surname): not the bare key, so SQLite
         # walks the list's own order and a page of their tickets turns up within a few
         # thousand rows, instead of gathering all of them to sort.
         by_customer = (cast("ColumnElement[int]", ServiceTicket.customer_id) + 0).in_(named)
-    plate = text.strip().lstrip("#").upper().replace(" ", "")
-    by_vehicle, vehicles = _id_match(
-        session,
-        ServiceTicket.vehicle_id,
-        select(Vehicle.id).where(starts_with(Vehicle.plate, plate)),
-    )
+    by_vehicle, vehicles = _id_match(session, ServiceTicket.vehicle_id, plated, vehicle_ids)
     conditions += [c for c in (by_customer, by_vehicle) if c is not None]
     first = or_(*conditions) if conditions else false()
     # A surname a few hundred customers share has a few thousand tickets: fetched and

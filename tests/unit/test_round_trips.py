@@ -35,6 +35,7 @@ READ_BUDGET, WRITE_BUDGET = 3, 5
 #: shared-server section lists what each one still sends).
 CEILING = {
     "first_page": 1,      # the page, its tickets' mechanics' names inside it
+    "search": 2,          # the customers' and vehicles' ids (one pipeline), the page
     "open_ticket": 1,     # one pipeline: ticket + owner + settings + discount, jobs,
                           # labour, parts, fees, authorisations, billing
     "add_part": 5,        # BEGIN + the ticket's lock and detail, the account, fee rules,
@@ -45,8 +46,9 @@ CEILING = {
     "post_invoice": 5,    # pipeline; the ticket (status and balance owed, one UPDATE);
                           # the invoice number; the invoice; COMMIT (as above)
 }
-assert all(CEILING[a] <= READ_BUDGET for a in ("first_page", "open_ticket"))
-assert all(CEILING[a] <= WRITE_BUDGET for a in CEILING if a not in ("first_page", "open_ticket"))
+_READS = ("first_page", "search", "open_ticket")
+assert all(CEILING[a] <= READ_BUDGET for a in _READS)
+assert all(CEILING[a] <= WRITE_BUDGET for a in CEILING if a not in _READS)
 
 
 @pytest.fixture
@@ -78,6 +80,11 @@ def test_the_hot_actions_stay_within_their_round_trips(
     detail = workflow.get_ticket_detail(desk, ticket_id)
     check("first_page", trips(pg_engine, lambda: tickets.list_tickets(
         desk, ListQuery(sort="opened", descending=True, limit=200))))
+    wf.ticket(desk, "Byron Lovelace", "1M8GDM9AXKP042788")
+    # A page filled by the tickets of customers (or plates) the search starts: the
+    # search a desk types most (one that fills no page also looks every word up).
+    check("search", trips(pg_engine, lambda: tickets.list_tickets(
+        desk, ListQuery(search="Lovelace", sort="opened", descending=True, limit=1))))
     check("open_ticket", trips(pg_engine, lambda: workflow.get_ticket_detail(desk, ticket_id)))
     box: dict[str, Any] = {}
 
