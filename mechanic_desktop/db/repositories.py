@@ -783,6 +783,8 @@ TICKETS = ListSpec(
 #: ``session.info`` key holding the shop settings row for the transaction (the session
 #: keeps a row only while it is referenced; services/shop.py ``settings_in`` reads it).
 SETTINGS_ROW = "shop_settings_row"
+#: ``session.info`` key: this transaction found no settings row (``hold_settings``).
+NO_SETTINGS_ROW = "no_shop_settings_row"
 #: ``session.info`` key holding (ticket id, its discount row or None) read along with the
 #: ticket (``with_owner``): most tickets have none, and a missing row is otherwise a
 #: round trip of its own. A write of the discount drops it.
@@ -821,13 +823,23 @@ def ticket_statement(ticket_id: int, *, lock: bool) -> Any:
     return statement.with_for_update(of=ServiceTicket.__table__) if lock else statement
 
 
+def hold_settings(session: Session, row: ShopSettings | None) -> None:
+    """Keep the settings row read along with another one for the transaction, or that
+    there is none yet (a shop that never saved its settings: then ``settings_in`` gives
+    the defaults without asking the server again)."""
+    if row is not None:
+        session.info[SETTINGS_ROW] = row
+        session.info.pop(NO_SETTINGS_ROW, None)
+    elif SETTINGS_ROW not in session.info:
+        session.info[NO_SETTINGS_ROW] = True
+
+
 def hold_ticket(session: Session, ticket_id: int, row: Any) -> ServiceTicket | None:
     """The ticket of a ``ticket_statement`` row; its settings row and discount are held
     in ``session.info`` (for ``settings_in`` and ``ticket_discount``)."""
     if row is None:
         return None
-    if row[1] is not None:
-        session.info[SETTINGS_ROW] = row[1]
+    hold_settings(session, row[1])
     session.info[TICKET_DISCOUNT_ROW] = (ticket_id, row[2])
     ticket: ServiceTicket = row[0]
     return ticket

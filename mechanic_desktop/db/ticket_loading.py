@@ -36,6 +36,7 @@ from mechanic_desktop.db.models import (
     Invoice,
     Payment,
     ServiceTicket,
+    ShopSettings,
     TicketFee,
     TicketJob,
     TicketMechanic,
@@ -169,6 +170,8 @@ def _changed(obj: Any, *names: str) -> bool:
 
 
 def _after_flush(session: Session, _context: object) -> None:
+    if any(isinstance(o, ShopSettings) for o in session.new):
+        session.info.pop(repos.NO_SETTINGS_ROW, None)  # there is one now
     found: Held | None = session.info.get(HELD)
     if found is None:
         return

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from mechanic_desktop.db import pipeline
 from mechanic_desktop.db.models import ShopSettings, StaffUser
-from mechanic_desktop.db.repositories import SETTINGS_ROW
+from mechanic_desktop.db.repositories import hold_settings
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.errors import PermissionDenied, RightsRevoked
 from mechanic_desktop.domain.permissions import Action, allowed, refusal
@@ -43,8 +43,8 @@ def account_statement(actor_id: int) -> Any:
 def hold_account(uow: UnitOfWork, rows: Sequence[Any]) -> None:
     """Keep the rows of ``account_statement`` for this transaction's checks."""
     found = rows[0] if rows else None
-    if found is not None and found[4] is not None:
-        uow.session.info[SETTINGS_ROW] = found[4]  # held: the session keeps it while referenced
+    if found is not None:
+        hold_settings(uow.session, found[4])  # held: the session keeps it while referenced
     uow.session.info[_ACCOUNT_ROW] = None if found is None else tuple(found[:4])
 
 

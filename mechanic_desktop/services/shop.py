@@ -20,7 +20,12 @@ from sqlalchemy.exc import IntegrityError
 
 from mechanic_desktop.db import change_log
 from mechanic_desktop.db.models import FeeRuleRow, ShopSettings
-from mechanic_desktop.db.repositories import SETTINGS_ROW, WorkflowRepository, fee_rules_statement
+from mechanic_desktop.db.repositories import (
+    NO_SETTINGS_ROW,
+    SETTINGS_ROW,
+    WorkflowRepository,
+    fee_rules_statement,
+)
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.billing import check_shop_methods, shop_methods
 from mechanic_desktop.domain.errors import StaleRecord
@@ -133,6 +138,9 @@ def get_logo(uow: UnitOfWork) -> bytes:
 def settings_in(uow: UnitOfWork, create: bool) -> ShopSettingsRecord:
     """The settings inside the caller's transaction; the default row is inserted when
     missing if ``create`` (a write transaction), otherwise the defaults are returned."""
+    if not create and uow.session.info.get(NO_SETTINGS_ROW):
+        return DEFAULTS  # read with the ticket or the account check a moment ago: none
+    uow.session.info.pop(NO_SETTINGS_ROW, None)
     repo = WorkflowRepository(uow.session)
     row = repo.settings()
     if row is not None:

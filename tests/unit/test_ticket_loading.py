@@ -145,3 +145,22 @@ def test_an_audit_row_sent_with_the_commit_that_fails_keeps_nothing(
             "SELECT summary, at FROM audit_log WHERE entity = 'ticket' AND entity_id = :id "
             "ORDER BY id DESC LIMIT 1"), {"id": ticket_id}).one()
     assert "rattle" in summary and at is not None
+
+
+def test_a_shop_that_never_saved_its_settings_opens_a_ticket_in_one_round_trip(
+    pg_desk: UnitOfWork, pg_engine: Engine
+) -> None:
+    """No settings row yet (a new shop): the ticket's read says so, and the detail is
+    priced with the defaults without asking the server again; the first write stores
+    them."""
+    ticket_id = wf.ticket(pg_desk, "Ada Lovelace", "1HGCM82633A004352")
+    part = wf.part(pg_desk, "BRK-01", on_hand=5)
+    with pg_engine.begin() as conn:
+        conn.execute(text("DELETE FROM shop_settings"))
+    counter = RoundTrips(pg_engine)
+    with counter.counting():
+        detail = workflow.get_ticket_detail(pg_desk, ticket_id)
+    assert counter.count == 1, counter.statements
+    assert workflow.add_part_lines(pg_desk, ticket_id, [(part.id, 1)], detail.ticket.version)
+    with pg_engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM shop_settings")).scalar() == 1
