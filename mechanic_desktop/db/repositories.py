@@ -424,6 +424,12 @@ VEHICLES = ListSpec(
 )
 
 
+def last_odometer_statement(vehicle_id: int) -> Any:
+    """The highest odometer-in of the vehicle's tickets."""
+    return select(func.max(ServiceTicket.odometer_in)).where(
+        ServiceTicket.vehicle_id == vehicle_id)
+
+
 class VehicleRepository(Repository[Vehicle]):
     model = Vehicle
 
@@ -440,13 +446,12 @@ class VehicleRepository(Repository[Vehicle]):
             self.session.scalar(select(exists().where(ServiceTicket.vehicle_id == vehicle_id)))
         )
 
-    def last_odometer(self, vehicle_id: int) -> int | None:
-        """Highest reading known: the vehicle's own or any ticket's odometer-in."""
-        value = self.session.scalar(
-            select(func.max(ServiceTicket.odometer_in)).where(
-                ServiceTicket.vehicle_id == vehicle_id
-            )
-        )
+    def last_odometer(self, vehicle_id: int, tickets_max: tuple[int | None] | None = None
+                      ) -> int | None:
+        """Highest reading known: the vehicle's own or any ticket's odometer-in
+        (``tickets_max``: the latter, already read with ``last_odometer_statement``)."""
+        value = (tickets_max[0] if tickets_max is not None
+                 else self.session.scalar(last_odometer_statement(vehicle_id)))
         vehicle = self.get(vehicle_id)
         readings = [r for r in (value, vehicle.odometer if vehicle else None) if r is not None]
         return max(readings) if readings else None

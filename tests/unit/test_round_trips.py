@@ -42,7 +42,8 @@ CEILING = {
                           # the part and an audit id in one pipeline; the stock CTE; the
                           # line; the ticket's totals; audit row + NOTIFY + COMMIT
     "status_change": 3,   # pipeline; the ticket; audit row + NOTIFY + COMMIT
-    "save_ticket": 3,     # BEGIN + account + ticket + audit id; the ticket; COMMIT (as above)
+    "save_ticket": 3,     # BEGIN + account + ticket + audit id + the vehicle's last
+                          # odometer reading; the ticket; COMMIT (as above)
     "post_invoice": 5,    # pipeline; the ticket (status and balance owed, one UPDATE);
                           # the invoice number; the invoice; COMMIT (as above)
 }
@@ -106,7 +107,8 @@ def test_the_hot_actions_stay_within_their_round_trips(
 
     def save() -> None:
         tickets.update_ticket(desk, ticket_id, tickets.TicketData(
-            record.customer_id, record.vehicle_id, "Noise, and a rattle"), record.version)
+            record.customer_id, record.vehicle_id, "Noise, and a rattle", odometer_in=52_000),
+            record.version)
 
     check("save_ticket", trips(pg_engine, save))
     current = workflow.get_ticket_detail(desk, ticket_id).ticket.version
