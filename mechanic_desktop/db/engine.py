@@ -175,6 +175,9 @@ def _notify_with_commit(engine: Engine) -> None:
 
     event.listen(engine, "do_connect", do_connect)
     event.listen(engine, "connect", connected)
+    from mechanic_desktop.db import pipeline
+
+    pipeline.install(engine)  # reads sent together (psycopg's pipeline mode)
 
 
 def make_engine(url: str | URL, **kwargs: Any) -> Engine:

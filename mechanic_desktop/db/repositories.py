@@ -18,11 +18,13 @@ from typing import Any, Generic, TypeVar, cast
 
 from sqlalchemy import (
     ARRAY,
+    Boolean,
     ColumnElement,
     Integer,
     Label,
     Select,
     SQLColumnExpression,
+    String,
     Table,
     and_,
     any_,
@@ -34,11 +36,12 @@ from sqlalchemy import (
     not_,
     or_,
     select,
+    union_all,
     update,
 )
 from sqlalchemy.orm import Session, joinedload
 
-from mechanic_desktop.db import change_log
+from mechanic_desktop.db import change_log, pipeline
 from mechanic_desktop.db.aggregates import joined_text
 from mechanic_desktop.db.models import (
     AuditEntry,
@@ -47,9 +50,13 @@ from mechanic_desktop.db.models import (
     Base,
     CannedJob,
     CannedJobLine,
+    CreditNote,
     Customer,
+    FeeRuleRow,
+    Invoice,
     Mechanic,
     Part,
+    Payment,
     ServiceTicket,
     ShopSettings,
     StaffUser,
@@ -417,6 +424,12 @@ VEHICLES = ListSpec(
 )
 
 
+def last_odometer_statement(vehicle_id: int) -> Any:
+    """The highest odometer-in of the vehicle's tickets."""
+    return select(func.max(ServiceTicket.odometer_in)).where(
+        ServiceTicket.vehicle_id == vehicle_id)
+
+
 class VehicleRepository(Repository[Vehicle]):
     model = Vehicle
 
@@ -433,13 +446,12 @@ class VehicleRepository(Repository[Vehicle]):
             self.session.scalar(select(exists().where(ServiceTicket.vehicle_id == vehicle_id)))
         )
 
-    def last_odometer(self, vehicle_id: int) -> int | None:
-        """Highest reading known: the vehicle's own or any ticket's odometer-in."""
-        value = self.session.scalar(
-            select(func.max(ServiceTicket.odometer_in)).where(
-                ServiceTicket.vehicle_id == vehicle_id
-            )
-        )
+    def last_odometer(self, vehicle_id: int, tickets_max: tuple[int | None] | None = None
+                      ) -> int | None:
+        """Highest reading known: the vehicle's own or any ticket's odometer-in
+        (``tickets_max``: the latter, already read with ``last_odometer_statement``)."""
+        value = (tickets_max[0] if tickets_max is not None
+                 else self.session.scalar(last_odometer_statement(vehicle_id)))
         vehicle = self.get(vehicle_id)
         readings = [r for r in (value, vehicle.odometer if vehicle else None) if r is not None]
         return max(readings) if readings else None
@@ -574,15 +586,22 @@ def _ids_or_subquery(
     return _id_match(session, column, ids_query)[0]
 
 
+def _id_cap(session: Session) -> int:
+    return MATCH_CAP if is_sqlite(session) else ID_LIST_CAP
+
+
 def _id_match(
-    session: Session, column: SQLColumnExpression[int], ids_query: Select[int]
+    session: Session, column: SQLColumnExpression[int], ids_query: Select[int],
+    found: Sequence[int] | None = None,
 ) -> tuple[ColumnElement[bool] | None, int | None]:
-    """:func:`_ids_or_subquery` and how many ids matched (None: not counted)."""
+    """:func:`_ids_or_subquery` and how many ids matched (None: not counted); ``found``:
+    the ids ``ids_query`` limited to the cap + 1 already read (else read here)."""
     target = cast("ColumnElement[int]", column)
     sqlite = is_sqlite(session)
-    cap = MATCH_CAP if sqlite else ID_LIST_CAP
+    cap = _id_cap(session)
     # Core, not ORM, rows: a few thousand ids in a millisecond, not ten.
-    ids = session.connection().execute(ids_query.limit(cap + 1)).scalars().all()
+    ids = (found if found is not None
+           else session.connection().execute(ids_query.limit(cap + 1)).scalars().all())
     if not ids:
         return None, 0
     if len(ids) > cap:
@@ -686,18 +705,20 @@ def _ticket_search(session: Session, text: str) -> Ranked:
     named = select(Customer.id).where(
         or_(starts_with(Customer.name_key, key), starts_with(Customer.surname_key, key))
     )
-    by_customer, customers = _id_match(session, ServiceTicket.customer_id, named)
+    plate = text.strip().lstrip("#").upper().replace(" ", "")
+    plated = select(Vehicle.id).where(starts_with(Vehicle.plate, plate))
+    # The two look-ups do not depend on each other: one exchange for both.
+    cap = _id_cap(session)
+    customer_ids, vehicle_ids = ([r[0] for r in rows] for rows in pipeline.run(
+        session, [named.limit(cap + 1), plated.limit(cap + 1)], core=True))
+    by_customer, customers = _id_match(session, ServiceTicket.customer_id, named,
+                                       customer_ids)
     if customers is None and is_sqlite(session):
         # Thousands of customers (the commonest surname): not the bare key, so SQLite
         # walks the list's own order and a page of their tickets turns up within a few
         # thousand rows, instead of gathering all of them to sort.
         by_customer = (cast("ColumnElement[int]", ServiceTicket.customer_id) + 0).in_(named)
-    plate = text.strip().lstrip("#").upper().replace(" ", "")
-    by_vehicle, vehicles = _id_match(
-        session,
-        ServiceTicket.vehicle_id,
-        select(Vehicle.id).where(starts_with(Vehicle.plate, plate)),
-    )
+    by_vehicle, vehicles = _id_match(session, ServiceTicket.vehicle_id, plated, vehicle_ids)
     conditions += [c for c in (by_customer, by_vehicle) if c is not None]
     first = or_(*conditions) if conditions else false()
     # A surname a few hundred customers share has a few thousand tickets: fetched and
@@ -767,6 +788,8 @@ TICKETS = ListSpec(
 #: ``session.info`` key holding the shop settings row for the transaction (the session
 #: keeps a row only while it is referenced; services/shop.py ``settings_in`` reads it).
 SETTINGS_ROW = "shop_settings_row"
+#: ``session.info`` key: this transaction found no settings row (``hold_settings``).
+NO_SETTINGS_ROW = "no_shop_settings_row"
 #: ``session.info`` key holding (ticket id, its discount row or None) read along with the
 #: ticket (``with_owner``): most tickets have none, and a missing row is otherwise a
 #: round trip of its own. A write of the discount drops it.
@@ -775,6 +798,56 @@ TICKET_DISCOUNT_ROW = "ticket_discount_row"
 #: Load options bringing a ticket's vehicle and customer with it.
 _WITH_OWNER = (joinedload(ServiceTicket.vehicle, innerjoin=True),
                joinedload(ServiceTicket.customer, innerjoin=True))
+
+
+#: ``session.info`` key: an audit_log id a write took from the table's sequence with its
+#: first reads (PostgreSQL), so its audit row can go with the COMMIT (``audit.record``).
+AUDIT_ID = "audit_id"
+
+
+def audit_id_statement() -> Any:
+    """The next id of the audit trail's sequence (PostgreSQL)."""
+    return select(func.nextval(func.pg_get_serial_sequence("audit_log", "id")))
+
+
+def with_owner_statement(ticket_id: int) -> Any:
+    """The ticket with its vehicle and customer."""
+    return select(ServiceTicket).options(*_WITH_OWNER).where(ServiceTicket.id == ticket_id)
+
+
+def ticket_statement(ticket_id: int, *, lock: bool) -> Any:
+    """The ticket with its vehicle and customer, the shop settings row and the ticket's
+    discount; ``lock``: row-locked (PostgreSQL), only the ticket's row."""
+    statement = (
+        select(ServiceTicket, ShopSettings, TicketDiscount).options(*_WITH_OWNER)
+        .select_from(ServiceTicket)
+        .outerjoin(ShopSettings, ShopSettings.id == 1)
+        .outerjoin(TicketDiscount, TicketDiscount.ticket_id == ServiceTicket.id)
+        .where(ServiceTicket.id == ticket_id)
+    )
+    return statement.with_for_update(of=ServiceTicket.__table__) if lock else statement
+
+
+def hold_settings(session: Session, row: ShopSettings | None) -> None:
+    """Keep the settings row read along with another one for the transaction, or that
+    there is none yet (a shop that never saved its settings: then ``settings_in`` gives
+    the defaults without asking the server again)."""
+    if row is not None:
+        session.info[SETTINGS_ROW] = row
+        session.info.pop(NO_SETTINGS_ROW, None)
+    elif SETTINGS_ROW not in session.info:
+        session.info[NO_SETTINGS_ROW] = True
+
+
+def hold_ticket(session: Session, ticket_id: int, row: Any) -> ServiceTicket | None:
+    """The ticket of a ``ticket_statement`` row; its settings row and discount are held
+    in ``session.info`` (for ``settings_in`` and ``ticket_discount``)."""
+    if row is None:
+        return None
+    hold_settings(session, row[1])
+    session.info[TICKET_DISCOUNT_ROW] = (ticket_id, row[2])
+    ticket: ServiceTicket = row[0]
+    return ticket
 
 
 class TicketRepository(Repository[ServiceTicket]):
@@ -790,20 +863,8 @@ class TicketRepository(Repository[ServiceTicket]):
         distant server."""
         if not settings:
             return self.session.get(ServiceTicket, ticket_id, options=_WITH_OWNER)
-        row = self.session.execute(
-            select(ServiceTicket, ShopSettings, TicketDiscount).options(*_WITH_OWNER)
-            .select_from(ServiceTicket)
-            .outerjoin(ShopSettings, ShopSettings.id == 1)
-            .outerjoin(TicketDiscount, TicketDiscount.ticket_id == ServiceTicket.id)
-            .where(ServiceTicket.id == ticket_id)
-        ).first()
-        if row is None:
-            return None
-        if row[1] is not None:
-            self.session.info[SETTINGS_ROW] = row[1]
-        self.session.info[TICKET_DISCOUNT_ROW] = (ticket_id, row[2])
-        ticket: ServiceTicket = row[0]
-        return ticket
+        row = self.session.execute(ticket_statement(ticket_id, lock=False)).first()
+        return hold_ticket(self.session, ticket_id, row)
 
     def page(self, query: ListQuery) -> tuple[list[Any], tuple[Any, ...] | None]:
         return fetch_page(self.session, TICKETS, query)
@@ -909,17 +970,7 @@ class StockRepository:
     def snapshots(self, part_ids: Sequence[int]) -> dict[int, PartSnapshot]:
         if not part_ids:
             return {}
-        rows = self.session.execute(
-            select(
-                _PARTS.c.id,
-                _PARTS.c.sku,
-                _PARTS.c.name,
-                _PARTS.c.unit_price,
-                _PARTS.c.quantity_on_hand,
-                _PARTS.c.unit_cost,
-            ).where(_PARTS.c.id.in_(sorted(set(part_ids))))
-        ).all()
-        return {r[0]: PartSnapshot(*r) for r in rows}
+        return snapshots_of(self.session.execute(snapshots_statement(part_ids)))
 
     def snapshots_on_job(
         self, part_ids: Sequence[int], job_id: int
@@ -1075,6 +1126,114 @@ class StockRepository:
         return fetch_page(self.session, MOVEMENTS, query)
 
 
+def jobs_statement(ticket_id: int) -> Any:
+    """The ticket's jobs in the order the customer sees them."""
+    return (select(TicketJob).where(TicketJob.ticket_id == ticket_id)
+            .order_by(TicketJob.position, TicketJob.id))
+
+
+def mechanic_lines_statement(ticket_id: int) -> Any:
+    return (
+        select(TicketMechanic, Mechanic.name, Mechanic.active)
+        .outerjoin(Mechanic, Mechanic.id == TicketMechanic.mechanic_id)
+        .where(TicketMechanic.ticket_id == ticket_id)
+        .order_by(Mechanic.id.is_(None), Mechanic.name_key, Mechanic.id, TicketMechanic.id)
+    )
+
+
+def mechanic_lines_of(rows: Any) -> list[tuple[TicketMechanic, str, bool]]:
+    return [(r[0], r[1] or "", r[2] if r[2] is not None else True) for r in rows]
+
+
+def part_lines_statement(ticket_id: int) -> Any:
+    return (
+        select(TicketPart, Part.sku, Part.name)
+        .join(Part, Part.id == TicketPart.part_id)
+        .where(TicketPart.ticket_id == ticket_id)
+        .order_by(TicketPart.id)
+    )
+
+
+def part_lines_of(rows: Any) -> list[tuple[TicketPart, str, str]]:
+    return [(r[0], r[1], r[2]) for r in rows]
+
+
+def fee_lines_statement(ticket_id: int) -> Any:
+    """The ticket's fee lines in the order they were added."""
+    return select(TicketFee).where(TicketFee.ticket_id == ticket_id).order_by(TicketFee.id)
+
+
+def authorisations_statement(ticket_id: int) -> Any:
+    return (
+        select(Authorisation, StaffUser.full_name, TicketJob.title, AuthorisationJob.decision)
+        .outerjoin(StaffUser, StaffUser.id == Authorisation.recorded_by)
+        .outerjoin(AuthorisationJob, AuthorisationJob.authorisation_id == Authorisation.id)
+        .outerjoin(TicketJob, TicketJob.id == AuthorisationJob.job_id)
+        .where(Authorisation.ticket_id == ticket_id)
+        .order_by(Authorisation.id, TicketJob.position, TicketJob.id)
+    )
+
+
+def authorisations_of(
+    rows: Any,
+) -> list[tuple[Authorisation, str | None, list[tuple[str, str]]]]:
+    found: dict[int, tuple[Authorisation, str | None, list[tuple[str, str]]]] = {}
+    for authorisation, recorded_by, title, decision in rows:
+        entry = found.setdefault(authorisation.id, (authorisation, recorded_by, []))
+        if title is not None:
+            entry[2].append((title, decision))
+    return list(found.values())
+
+
+def snapshots_statement(part_ids: Sequence[int]) -> Any:
+    return select(
+        _PARTS.c.id, _PARTS.c.sku, _PARTS.c.name, _PARTS.c.unit_price,
+        _PARTS.c.quantity_on_hand, _PARTS.c.unit_cost,
+    ).where(_PARTS.c.id.in_(sorted(set(part_ids))))
+
+
+def snapshots_of(rows: Any) -> dict[int, PartSnapshot]:
+    return {r[0]: PartSnapshot(*r) for r in rows}
+
+
+def fee_rules_statement() -> Any:
+    """The shop's fee rules in their order."""
+    return select(FeeRuleRow).order_by(FeeRuleRow.position)
+
+
+def billing_statement(ticket_id: int) -> Any:
+    """The ticket's invoices ("i"), credit notes ("c") and payments ("p", with the name
+    of who took each) in one query, each kind oldest first: one round trip to a distant
+    server instead of four, and no invoice's frozen document with them."""
+
+    def none(type_: Any) -> Any:
+        return literal(None, type_)
+
+    text_, number = String(), Integer()
+    invoices = select(
+        literal("i").label("kind"), Invoice.id.label("id"), Invoice.label.label("label"),
+        Invoice.posted_at.label("at"), Invoice.total.label("amount"),
+        Invoice.on_account.label("on_account"), none(number).label("invoice_id"),
+        none(text_).label("method"), none(text_).label("reference"),
+        none(text_).label("who"), none(text_).label("note"), none(text_).label("reason"),
+        none(text_).label("lines"), none(Boolean()).label("cancels"),
+    ).where(Invoice.ticket_id == ticket_id)
+    notes = select(
+        literal("c"), CreditNote.id, CreditNote.label, CreditNote.issued_at,
+        CreditNote.amount, none(Boolean()), CreditNote.invoice_id, none(text_),
+        none(text_), none(text_), none(text_), CreditNote.reason, CreditNote.lines,
+        CreditNote.cancels,
+    ).where(CreditNote.ticket_id == ticket_id)
+    payments = select(
+        literal("p"), Payment.id, none(text_), Payment.taken_at, Payment.amount,
+        none(Boolean()), none(number), Payment.method, Payment.reference,
+        StaffUser.full_name, Payment.note, Payment.reason, none(text_), none(Boolean()),
+    ).outerjoin(StaffUser, StaffUser.id == Payment.taken_by).where(
+        Payment.ticket_id == ticket_id)
+    rows = union_all(invoices, notes, payments).subquery()
+    return select(rows).order_by(rows.c.kind, rows.c.id)
+
+
 class WorkflowRepository:
     """Ticket lines, locks and the settings row, for the ticket workflow services."""
 
@@ -1084,31 +1243,15 @@ class WorkflowRepository:
     def ticket_for_update(self, ticket_id: int) -> ServiceTicket | None:
         """Load the ticket row-locked (PostgreSQL) so writes to one ticket queue up and its
         version check cannot race; SQLite already holds its write lock (BEGIN IMMEDIATE).
-        Its vehicle and customer and its discount (held as ``with_owner`` holds it) come
-        in the same query (only the ticket's row locked)."""
-        row = self.session.execute(
-            select(ServiceTicket, TicketDiscount).options(*_WITH_OWNER)
-            .select_from(ServiceTicket)
-            .outerjoin(TicketDiscount, TicketDiscount.ticket_id == ServiceTicket.id)
-            .where(ServiceTicket.id == ticket_id)
-            .with_for_update(of=ServiceTicket.__table__)
-        ).first()
-        if row is None:
-            return None
-        self.session.info[TICKET_DISCOUNT_ROW] = (ticket_id, row[1])
-        ticket: ServiceTicket = row[0]
-        return ticket
+        Its vehicle and customer, the settings row and its discount (held as
+        ``with_owner`` holds them) come in the same query (only the ticket's row locked)."""
+        row = self.session.execute(ticket_statement(ticket_id, lock=True)).first()
+        return hold_ticket(self.session, ticket_id, row)
 
     def mechanic_lines(self, ticket_id: int) -> list[tuple[TicketMechanic, str, bool]]:
         """The ticket's labour lines with their mechanic's name and whether they are
         active; a line nobody is assigned to yet comes last, named ""."""
-        rows = self.session.execute(
-            select(TicketMechanic, Mechanic.name, Mechanic.active)
-            .outerjoin(Mechanic, Mechanic.id == TicketMechanic.mechanic_id)
-            .where(TicketMechanic.ticket_id == ticket_id)
-            .order_by(Mechanic.id.is_(None), Mechanic.name_key, Mechanic.id, TicketMechanic.id)
-        ).all()
-        return [(r[0], r[1] or "", r[2] if r[2] is not None else True) for r in rows]
+        return mechanic_lines_of(self.session.execute(mechanic_lines_statement(ticket_id)))
 
     def mechanic_ids(self, ticket_id: int) -> set[int]:
         """Who is assigned to the ticket (a mechanic works only on their own)."""
@@ -1125,22 +1268,14 @@ class WorkflowRepository:
         return self.session.get(TicketMechanic, line_id)
 
     def part_lines(self, ticket_id: int) -> list[tuple[TicketPart, str, str]]:
-        rows = self.session.execute(
-            select(TicketPart, Part.sku, Part.name)
-            .join(Part, Part.id == TicketPart.part_id)
-            .where(TicketPart.ticket_id == ticket_id)
-            .order_by(TicketPart.id)
-        ).all()
-        return [(r[0], r[1], r[2]) for r in rows]
+        return part_lines_of(self.session.execute(part_lines_statement(ticket_id)))
 
     def part_line(self, line_id: int) -> TicketPart | None:
         return self.session.get(TicketPart, line_id)
 
     def fee_lines(self, ticket_id: int) -> list[TicketFee]:
         """The ticket's fee lines in the order they were added."""
-        return list(self.session.scalars(
-            select(TicketFee).where(TicketFee.ticket_id == ticket_id).order_by(TicketFee.id)
-        ))
+        return [r[0] for r in self.session.execute(fee_lines_statement(ticket_id))]
 
     def fee_line(self, line_id: int) -> TicketFee | None:
         return self.session.get(TicketFee, line_id)
@@ -1160,10 +1295,7 @@ class WorkflowRepository:
 
     def jobs(self, ticket_id: int) -> list[TicketJob]:
         """The ticket's jobs in the order the customer sees them."""
-        return list(self.session.scalars(
-            select(TicketJob).where(TicketJob.ticket_id == ticket_id)
-            .order_by(TicketJob.position, TicketJob.id)
-        ))
+        return [r[0] for r in self.session.execute(jobs_statement(ticket_id))]
 
     def job(self, job_id: int) -> TicketJob | None:
         return self.session.get(TicketJob, job_id)
@@ -1179,21 +1311,7 @@ class WorkflowRepository:
     ) -> list[tuple[Authorisation, str | None, list[tuple[str, str]]]]:
         """The ticket's authorisations, oldest first, each with who recorded it and its
         (job title, decision) pairs: one query (a round trip to a distant server)."""
-        rows = self.session.execute(
-            select(Authorisation, StaffUser.full_name, TicketJob.title,
-                   AuthorisationJob.decision)
-            .outerjoin(StaffUser, StaffUser.id == Authorisation.recorded_by)
-            .outerjoin(AuthorisationJob, AuthorisationJob.authorisation_id == Authorisation.id)
-            .outerjoin(TicketJob, TicketJob.id == AuthorisationJob.job_id)
-            .where(Authorisation.ticket_id == ticket_id)
-            .order_by(Authorisation.id, TicketJob.position, TicketJob.id)
-        ).all()
-        found: dict[int, tuple[Authorisation, str | None, list[tuple[str, str]]]] = {}
-        for authorisation, recorded_by, title, decision in rows:
-            entry = found.setdefault(authorisation.id, (authorisation, recorded_by, []))
-            if title is not None:
-                entry[2].append((title, decision))
-        return list(found.values())
+        return authorisations_of(self.session.execute(authorisations_statement(ticket_id)))
 
     def tickets_with_status(self, statuses: Sequence[str]) -> list[int]:
         return list(

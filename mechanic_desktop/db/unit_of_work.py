@@ -29,7 +29,7 @@ from sqlalchemy import Engine, event
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
-from mechanic_desktop.db import change_log, notifications
+from mechanic_desktop.db import change_log, notifications, ticket_loading
 from mechanic_desktop.db import repositories as repos
 from mechanic_desktop.db.engine import describe, known_connection_problem
 from mechanic_desktop.domain.changes import Changes
@@ -81,6 +81,7 @@ class UnitOfWork:
         self.require_actor = require_actor
         self._factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
         change_log.install(self._factory)
+        ticket_loading.install(self._factory)
         if engine.dialect.name == "postgresql":
             notifications.install(self._factory)
             event.listen(self._factory, "do_orm_execute", _refuse_write)

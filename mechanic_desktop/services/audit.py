@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import platform
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 
+from mechanic_desktop.db import change_log, pipeline
 from mechanic_desktop.db.models import AuditEntry, StaffUser
-from mechanic_desktop.db.repositories import ListSpec, fetch_page
+from mechanic_desktop.db.repositories import AUDIT_ID, ListSpec, audit_id_statement, fetch_page
+from mechanic_desktop.db.types import utcnow
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.permissions import Action
 from mechanic_desktop.domain.records import ListQuery, Page
@@ -49,20 +51,34 @@ def record(
     ``anonymous`` rows (failed sign-ins) have no actor: whoever typed is not known, and
     naming the target account there would read as if its owner had acted.
     """
-    uow.session.add(
-        AuditEntry(
-            staff_user_id=None
-            if anonymous
-            else staff_user_id
-            if staff_user_id is not None
-            else uow.actor_id,
-            action=action,
-            entity=entity,
-            entity_id=entity_id,
-            summary=summary[:MAX_SUMMARY],
-            workstation=WORKSTATION,
-        )
-    )
+    values: dict[str, Any] = {
+        "staff_user_id": None if anonymous
+        else staff_user_id if staff_user_id is not None else uow.actor_id,
+        "action": action, "entity": entity, "entity_id": entity_id,
+        "summary": summary[:MAX_SUMMARY], "workstation": WORKSTATION,
+    }
+    audit_id = uow.session.info.pop(AUDIT_ID, None)
+    if audit_id is not None:
+        # Its id was taken with the write's first reads: the row needs no answer from
+        # the server, so it goes with the COMMIT (a round trip fewer across a network).
+        values = {"id": audit_id, "at": utcnow(), **values}
+        if pipeline.stage_insert(uow.session, cast(Table, AuditEntry.__table__), values):
+            change_log.record(uow.session, "audit", [audit_id])
+            return
+    uow.session.add(AuditEntry(**values))
+
+
+def take_audit_id(uow: UnitOfWork, rows: Sequence[Any] | None) -> None:
+    """Keep the id ``audit_id_statement`` took for this transaction's audit row."""
+    if rows:
+        uow.session.info[AUDIT_ID] = int(rows[0][0])
+
+
+def audit_id_pending(uow: UnitOfWork) -> Any | None:
+    """``audit_id_statement`` for a write's first reads (PostgreSQL only), else None."""
+    if uow.dialect != "postgresql" or AUDIT_ID in uow.session.info:
+        return None
+    return audit_id_statement()
 
 
 def show_value(value: Any) -> str:

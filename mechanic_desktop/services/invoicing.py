@@ -33,18 +33,17 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Boolean, Integer, String, func, literal, select, union_all
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from mechanic_desktop.db import change_log
+from mechanic_desktop.db import change_log, ticket_loading
+from mechanic_desktop.db import repositories as repos
 from mechanic_desktop.db.models import (
     CreditNote,
     DocumentCounter,
     Invoice,
-    Payment,
     ServiceTicket,
-    StaffUser,
 )
 from mechanic_desktop.db.types import utcnow
 from mechanic_desktop.db.unit_of_work import UnitOfWork
@@ -85,35 +84,12 @@ def next_number(uow: UnitOfWork, sequence: str) -> int:
 
 def _billing_rows(uow: UnitOfWork, ticket_id: int) -> list[Any]:
     """The ticket's invoices ("i"), credit notes ("c") and payments ("p", with the name
-    of who took each) in one query, each kind oldest first: one round trip to a distant
-    server instead of four, and no invoice's frozen document with them."""
-
-    def none(type_: Any) -> Any:
-        return literal(None, type_)
-
-    text_, number = String(), Integer()
-    invoices = select(
-        literal("i").label("kind"), Invoice.id.label("id"), Invoice.label.label("label"),
-        Invoice.posted_at.label("at"), Invoice.total.label("amount"),
-        Invoice.on_account.label("on_account"), none(number).label("invoice_id"),
-        none(text_).label("method"), none(text_).label("reference"),
-        none(text_).label("who"), none(text_).label("note"), none(text_).label("reason"),
-        none(text_).label("lines"), none(Boolean()).label("cancels"),
-    ).where(Invoice.ticket_id == ticket_id)
-    notes = select(
-        literal("c"), CreditNote.id, CreditNote.label, CreditNote.issued_at,
-        CreditNote.amount, none(Boolean()), CreditNote.invoice_id, none(text_),
-        none(text_), none(text_), none(text_), CreditNote.reason, CreditNote.lines,
-        CreditNote.cancels,
-    ).where(CreditNote.ticket_id == ticket_id)
-    payments = select(
-        literal("p"), Payment.id, none(text_), Payment.taken_at, Payment.amount,
-        none(Boolean()), none(number), Payment.method, Payment.reference,
-        StaffUser.full_name, Payment.note, Payment.reason, none(text_), none(Boolean()),
-    ).outerjoin(StaffUser, StaffUser.id == Payment.taken_by).where(
-        Payment.ticket_id == ticket_id)
-    rows = union_all(invoices, notes, payments).subquery()
-    return list(uow.session.execute(select(rows).order_by(rows.c.kind, rows.c.id)))
+    of who took each) in one query (``billing_statement``), or as this transaction read
+    them with the ticket when nothing of them changed since (db/ticket_loading.py)."""
+    held = ticket_loading.billing(uow.session, ticket_id)
+    if held is not None:
+        return held
+    return list(uow.session.execute(repos.billing_statement(ticket_id)))
 
 
 def billing_in(uow: UnitOfWork, ticket: ServiceTicket) -> BillingRecord:

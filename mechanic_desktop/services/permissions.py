@@ -13,10 +13,14 @@ the session), and a second check in the same transaction reuses the first one's 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from sqlalchemy import select
 
+from mechanic_desktop.db import pipeline
 from mechanic_desktop.db.models import ShopSettings, StaffUser
-from mechanic_desktop.db.repositories import SETTINGS_ROW
+from mechanic_desktop.db.repositories import hold_settings
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.errors import PermissionDenied, RightsRevoked
 from mechanic_desktop.domain.permissions import Action, allowed, refusal
@@ -25,6 +29,45 @@ from mechanic_desktop.domain.staff import Actor, Role
 #: ``session.info`` key: the account row this transaction read (id, role, active,
 #: mechanic id); the settings row read with it is held under ``SETTINGS_ROW``.
 _ACCOUNT_ROW = "permissions.account_row"
+
+
+def account_statement(actor_id: int) -> Any:
+    """The account's id, role, active flag and mechanic, with the shop settings row."""
+    return (select(StaffUser.id, StaffUser.role, StaffUser.active, StaffUser.mechanic_id,
+                   ShopSettings)
+            .select_from(StaffUser)
+            .outerjoin(ShopSettings, ShopSettings.id == 1)
+            .where(StaffUser.id == actor_id))
+
+
+def hold_account(uow: UnitOfWork, rows: Sequence[Any]) -> None:
+    """Keep the rows of ``account_statement`` for this transaction's checks."""
+    found = rows[0] if rows else None
+    if found is not None:
+        hold_settings(uow.session, found[4])  # held: the session keeps it while referenced
+    uow.session.info[_ACCOUNT_ROW] = None if found is None else tuple(found[:4])
+
+
+def account_pending(uow: UnitOfWork) -> Any | None:
+    """``account_statement`` of the signed-in account when this transaction has not
+    read it yet (a caller sends it with its own first reads), else None."""
+    actor = uow.actor
+    if actor is None:
+        return None
+    row = uow.session.info.get(_ACCOUNT_ROW)
+    return account_statement(actor.id) if row is None or row[0] != actor.id else None
+
+
+def require_reading(
+    uow: UnitOfWork, action: Action, statements: Sequence[Any]
+) -> tuple[Actor | None, list[list[Any]]]:
+    """``require`` with the caller's first reads (``statements``, their rows returned)
+    sent in the same exchange with the server (db/pipeline.py): one round trip."""
+    account = account_pending(uow) if uow.in_transaction else None
+    rows = pipeline.run(uow.session, [*statements, *([account] if account is not None else [])])
+    if account is not None:
+        hold_account(uow, rows.pop())
+    return require(uow, action), rows
 
 
 def current_actor(uow: UnitOfWork) -> Actor | None:
@@ -40,17 +83,8 @@ def current_actor(uow: UnitOfWork) -> Actor | None:
     session = uow.session
     row = session.info.get(_ACCOUNT_ROW)
     if row is None or row[0] != actor.id:
-        found = session.execute(
-            select(StaffUser.id, StaffUser.role, StaffUser.active, StaffUser.mechanic_id,
-                   ShopSettings)
-            .select_from(StaffUser)
-            .outerjoin(ShopSettings, ShopSettings.id == 1)
-            .where(StaffUser.id == actor.id)
-        ).one_or_none()
-        row = None if found is None else tuple(found[:4])
-        if found is not None and found[4] is not None:
-            session.info[SETTINGS_ROW] = found[4]  # held: the session keeps it while referenced
-        session.info[_ACCOUNT_ROW] = row
+        hold_account(uow, list(session.execute(account_statement(actor.id))))
+        row = session.info[_ACCOUNT_ROW]
     if row is None or not row[2]:
         raise RightsRevoked(
             f"The account '{actor.username}' was deactivated by an administrator after you "

@@ -8,19 +8,24 @@ change of tax rules re-prices the tickets still being worked on.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from mechanic_desktop.db import change_log
 from mechanic_desktop.db.models import FeeRuleRow, ShopSettings
-from mechanic_desktop.db.repositories import SETTINGS_ROW, WorkflowRepository
+from mechanic_desktop.db.repositories import (
+    NO_SETTINGS_ROW,
+    SETTINGS_ROW,
+    WorkflowRepository,
+    fee_rules_statement,
+)
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.billing import check_shop_methods, shop_methods
 from mechanic_desktop.domain.errors import StaleRecord
@@ -133,6 +138,9 @@ def get_logo(uow: UnitOfWork) -> bytes:
 def settings_in(uow: UnitOfWork, create: bool) -> ShopSettingsRecord:
     """The settings inside the caller's transaction; the default row is inserted when
     missing if ``create`` (a write transaction), otherwise the defaults are returned."""
+    if not create and uow.session.info.get(NO_SETTINGS_ROW):
+        return DEFAULTS  # read with the ticket or the account check a moment ago: none
+    uow.session.info.pop(NO_SETTINGS_ROW, None)
     repo = WorkflowRepository(uow.session)
     row = repo.settings()
     if row is not None:
@@ -188,9 +196,20 @@ def fee_rules_in(uow: UnitOfWork) -> tuple[FeeRule, ...]:
     per transaction: every write to a ticket recomputes with them)."""
     cached = uow.session.info.get(_RULES)
     if cached is None:
-        rows = uow.session.scalars(select(FeeRuleRow).order_by(FeeRuleRow.position))
-        cached = uow.session.info[_RULES] = tuple(_rule(row) for row in rows)
-    return cached
+        hold_fee_rules(uow, list(uow.session.execute(fee_rules_statement())))
+        cached = uow.session.info[_RULES]
+    return cached  # type: ignore[no-any-return]
+
+
+def fee_rules_pending(uow: UnitOfWork) -> Any | None:
+    """The fee rules' statement when this transaction has not read them yet (a write
+    sends it with its first reads), else None."""
+    return fee_rules_statement() if uow.session.info.get(_RULES) is None else None
+
+
+def hold_fee_rules(uow: UnitOfWork, rows: Sequence[Any]) -> None:
+    """Keep the rows of ``fee_rules_statement`` for this transaction."""
+    uow.session.info[_RULES] = tuple(_rule(row[0]) for row in rows)
 
 
 def get_fee_rules(uow: UnitOfWork) -> tuple[FeeRule, ...]:

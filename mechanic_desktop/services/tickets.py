@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from mechanic_desktop.db.aggregates import split_joined
 from mechanic_desktop.db.models import ServiceTicket, TicketJob
+from mechanic_desktop.db.repositories import last_odometer_statement, with_owner_statement
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.errors import StaleRecord, ValidationError
 from mechanic_desktop.domain.jobs import JobStatus, title_from
@@ -19,6 +20,7 @@ from mechanic_desktop.domain.validation import MAX_TEXT, clean_text, search_key
 from mechanic_desktop.services import audit
 from mechanic_desktop.services.common import FieldErrors, constraint_errors, require
 from mechanic_desktop.services.permissions import require as require_permission
+from mechanic_desktop.services.permissions import require_reading
 from mechanic_desktop.services.shop import DEFAULTS, ticket_label
 from mechanic_desktop.services.ticket_records import ticket_record, vehicle_title
 
@@ -37,8 +39,11 @@ class TicketData:
 
 
 def _validate(
-    uow: UnitOfWork, data: TicketData, current: ServiceTicket | None
+    uow: UnitOfWork, data: TicketData, current: ServiceTicket | None,
+    odometers: tuple[int, int | None] | None = None,
 ) -> dict[str, object]:
+    """The checked fields; ``odometers``: (vehicle id, the highest odometer-in of its
+    tickets) when the caller read it with its first reads."""
     errors = FieldErrors()
     customer = uow.customers.get(data.customer_id) if data.customer_id else None
     if customer is None:
@@ -59,7 +64,8 @@ def _validate(
         errors.add("description", f"Description is too long (at most {MAX_TEXT:,} characters).")
     odometer = errors.integer("odometer_in", data.odometer_in, "Odometer", 0, 9_999_999)
     if odometer is not None and vehicle is not None:
-        last = uow.vehicles.last_odometer(vehicle.id)
+        known = odometers[1:] if odometers is not None and odometers[0] == vehicle.id else None
+        last = uow.vehicles.last_odometer(vehicle.id, known)
         if current is not None and current.odometer_in is not None:
             last = None if last == current.odometer_in else last
         if last is not None and odometer < last:
@@ -124,8 +130,19 @@ def update_ticket(
 ) -> TicketRecord:
     """Save the editor's fields; refused when the ticket changed since it was read."""
     with uow.writing():
-        require_permission(uow, Action.EDIT_TICKETS)
-        ticket = require(uow.tickets.with_owner(ticket_id), "Ticket", ticket_id)
+        # The account check and the ticket in one exchange with the server.
+        extra = {"audit_id": audit.audit_id_pending(uow), "odometer": (
+            last_odometer_statement(data.vehicle_id)
+            if isinstance(data.vehicle_id, int) and data.odometer_in not in (None, "")
+            else None)}
+        wanted = {k: v for k, v in extra.items() if v is not None}
+        _, read = require_reading(uow, Action.EDIT_TICKETS, [
+            with_owner_statement(ticket_id), *wanted.values()])
+        got = dict(zip(wanted, read[1:], strict=True))
+        audit.take_audit_id(uow, got.get("audit_id"))
+        odometers = ((data.vehicle_id, got["odometer"][0][0] if got["odometer"] else None)
+                     if "odometer" in got else None)
+        ticket = require(read[0][0][0] if read[0] else None, "Ticket", ticket_id)
         if ticket.version != expected_version:
             raise StaleRecord(
                 f"Ticket {ticket_label(uow, ticket.number)} was changed at another desk after "
@@ -137,7 +154,7 @@ def update_ticket(
                 f"Ticket {ticket_label(uow, ticket.number)} is "
                 f"{TicketStatus(ticket.status).label.lower()} and can no longer be edited.",
             )
-        summary = audit.apply_changes(ticket, _validate(uow, data, ticket))
+        summary = audit.apply_changes(ticket, _validate(uow, data, ticket, odometers))
         if summary:
             audit.record(uow, "update", "ticket", ticket_id, summary)
         with constraint_errors():

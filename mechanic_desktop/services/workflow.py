@@ -24,7 +24,9 @@ from itertools import chain
 
 from sqlalchemy import select
 
+from mechanic_desktop.db import ticket_loading
 from mechanic_desktop.db.models import (
+    Authorisation,
     LineDiscount,
     ServiceTicket,
     TicketFee,
@@ -32,7 +34,13 @@ from mechanic_desktop.db.models import (
     TicketMechanic,
     TicketPart,
 )
-from mechanic_desktop.db.repositories import PartSnapshot, StockRepository, WorkflowRepository
+from mechanic_desktop.db.repositories import (
+    PartSnapshot,
+    StockRepository,
+    WorkflowRepository,
+    snapshots_of,
+    snapshots_statement,
+)
 from mechanic_desktop.db.types import utcnow
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.discounts import Discount
@@ -70,10 +78,13 @@ from mechanic_desktop.domain.totals import (
 from mechanic_desktop.domain.validation import clean_text
 from mechanic_desktop.services import audit, invoicing
 from mechanic_desktop.services.common import constraint_errors, require, stale
+from mechanic_desktop.services.permissions import account_pending, hold_account
 from mechanic_desktop.services.permissions import require as require_permission
 from mechanic_desktop.services.shop import (
     ShopSettingsData,
     fee_rules_in,
+    fee_rules_pending,
+    hold_fee_rules,
     settings_in,
     store_settings,
     ticket_label,
@@ -97,34 +108,29 @@ def allowed_next_statuses(status: str | TicketStatus) -> tuple[TicketStatus, ...
 def get_ticket_detail(uow: UnitOfWork, ticket_id: int) -> TicketDetail:
     """The ticket with its mechanic and part lines, totals and next statuses."""
     with uow.reading():
-        ticket = require(uow.tickets.with_owner(ticket_id, settings=True), "Ticket", ticket_id)
-        return _detail(uow, ticket)
+        # One exchange with the server for all of it (db/ticket_loading.py).
+        held = ticket_loading.load(uow.session, ticket_id, lock=False)
+        return _detail(uow, require(held.ticket, "Ticket", ticket_id))
 
 
-#: ``session.info`` key of the lines ``_recompute`` just read: (ticket id, jobs, labour
-#: lines, parts lines, fee lines). ``_save`` hands them to ``_detail`` instead of reading
-#: them again.
-_FRESH_LINES = "workflow.fresh_lines"
-_LINE_TYPES = (TicketJob, TicketMechanic, TicketPart, TicketFee)
-
-_Lines = tuple[
-    list[TicketJob], list[tuple[TicketMechanic, str, bool]], list[tuple[TicketPart, str, str]],
-    list[TicketFee],
-]
+_Lines = ticket_loading.Lines
 #: ``session.info`` key: the ticket whose version this transaction already bumped (an
 #: invoice is posted from it), so ``_save`` adds no second UPDATE of it.
 _BUMPED = "workflow.bumped"
 
 
 def _lines(uow: UnitOfWork, ticket_id: int) -> _Lines:
-    """The ticket's jobs and lines: those ``_recompute`` read a moment ago when no line
-    changed since (one write reads them once), else from the database."""
-    fresh = uow.session.info.pop(_FRESH_LINES, None)
-    if fresh is not None and fresh[0] == ticket_id:
-        return fresh[1], fresh[2], fresh[3], fresh[4]
+    """The ticket's jobs and lines: read once per transaction and then kept current by
+    this transaction's own changes (db/ticket_loading.py), so a write does not read
+    again what it already holds."""
+    held = ticket_loading.lines(uow.session, ticket_id)
+    if held is not None:
+        return held
     repo = WorkflowRepository(uow.session)
-    return (repo.jobs(ticket_id), repo.mechanic_lines(ticket_id),
-            repo.part_lines(ticket_id), repo.fee_lines(ticket_id))
+    read: _Lines = (repo.jobs(ticket_id), repo.mechanic_lines(ticket_id),
+                    repo.part_lines(ticket_id), repo.fee_lines(ticket_id))
+    ticket_loading.hold_lines(uow.session, ticket_id, read)
+    return read
 
 
 def discount_of(row: LineDiscount) -> Discount | None:
@@ -217,7 +223,6 @@ def _ticket_discount(uow: UnitOfWork, ticket_id: int) -> Discount | None:
 
 
 def _detail(uow: UnitOfWork, ticket: ServiceTicket) -> TicketDetail:
-    repo = WorkflowRepository(uow.session)
     settings = settings_in(uow, create=False)
     lines = _lines(uow, ticket.id)
     job_rows = lines[0]
@@ -251,7 +256,7 @@ def _detail(uow: UnitOfWork, ticket: ServiceTicket) -> TicketDetail:
             a.id, a.authorised_at, a.authorised_by, a.method, a.contact, a.amount,
             recorded_by or "", tuple(decisions),
         )
-        for a, recorded_by, decisions in repo.authorisations(ticket.id)
+        for a, recorded_by, decisions in _authorisations(uow, ticket.id)
     )
     status = TicketStatus(ticket.status)
     needed = (
@@ -288,6 +293,17 @@ def _detail(uow: UnitOfWork, ticket: ServiceTicket) -> TicketDetail:
     )
 
 
+def _authorisations(
+    uow: UnitOfWork, ticket_id: int
+) -> list[tuple[Authorisation, str | None, list[tuple[str, str]]]]:
+    """The ticket's authorisations: as read with the ticket in this transaction when
+    none changed since, else from the database."""
+    held = ticket_loading.authorisations(uow.session, ticket_id)
+    if held is not None:
+        return held
+    return WorkflowRepository(uow.session).authorisations(ticket_id)
+
+
 #: Jobs an estimate prices (declined and deferred ones print apart, without a total).
 _ESTIMATED = (JobStatus.PROPOSED.value, JobStatus.APPROVED.value)
 
@@ -301,7 +317,8 @@ def _own_ticket_only(
     """Refuse a mechanic's work on a ticket that is not assigned to them."""
     if actor is None or not own_work_only(actor.role):
         return
-    assigned = WorkflowRepository(uow.session).mechanic_ids(ticket.id)
+    assigned = {tm.mechanic_id for tm, _, _ in _lines(uow, ticket.id)[1]
+                if tm.mechanic_id is not None}
     if not may_work_on(actor.role, actor.mechanic_id, assigned):
         raise PermissionDenied(
             f"{actor.role.label}s can {doing} only the tickets assigned to them; ticket "
@@ -316,15 +333,38 @@ def _lock_ticket(
     *,
     lines: bool,
     seen_status: str | None = None,
+    action: Action | None = None,
+    part_ids: Sequence[int] = (),
 ) -> ServiceTicket:
     """Lock the ticket, refuse a stale copy, and (``lines``) refuse a finished ticket.
+
+    The locked ticket comes with everything its detail shows, the signed-in account
+    (checked for ``action`` before anything else), the shop's fee rules and the parts a
+    write puts on (``part_ids``): one exchange with the server (db/ticket_loading.py).
 
     A copy is stale when its version is not the ticket's, or — for a desk that acts on a
     list row, which holds no version — when the status it showed (``seen_status``) is no
     longer the ticket's.
     """
-    repo = WorkflowRepository(uow.session)
-    ticket = require(repo.ticket_for_update(ticket_id), "Ticket", ticket_id)
+    ticket_or_none = ticket_loading.locked_ticket(uow.session, ticket_id)
+    if ticket_or_none is None:
+        extra = {"account": account_pending(uow), "fee_rules": fee_rules_pending(uow),
+                 "parts": snapshots_statement(part_ids) if part_ids else None,
+                 "audit_id": audit.audit_id_pending(uow)}
+        held = ticket_loading.load(uow.session, ticket_id, lock=True,
+                                   extra={k: v for k, v in extra.items() if v is not None})
+        if "account" in held.extra:
+            hold_account(uow, held.extra["account"])
+        audit.take_audit_id(uow, held.extra.get("audit_id"))
+        if "fee_rules" in held.extra:
+            hold_fee_rules(uow, held.extra["fee_rules"])
+        if "parts" in held.extra:
+            ticket_loading.name_parts(uow.session, {
+                r[0]: (r[1], r[2]) for r in held.extra["parts"]})
+        ticket_or_none = held.ticket
+    if action is not None:
+        require_permission(uow, action)
+    ticket = require(ticket_or_none, "Ticket", ticket_id)
     if expected_version is not None and ticket.version != expected_version:
         raise stale(
             uow, "ticket", ticket.id, f"Ticket {ticket_label(uow, ticket.number)}",
@@ -353,15 +393,14 @@ def _lock_ticket(
 
 def _job_of(uow: UnitOfWork, ticket: ServiceTicket, job_id: int | None) -> TicketJob:
     """The job a line goes on: ``job_id`` (one of this ticket's), or the ticket's first."""
-    repo = WorkflowRepository(uow.session)
+    jobs = _lines(uow, ticket.id)[0]
     if job_id is None:
-        jobs = repo.jobs(ticket.id)
         if not jobs:
             raise ValidationError.single(
                 "job", f"Ticket {ticket_label(uow, ticket.number)} has no job yet; add one first."
             )
         return jobs[0]
-    job = repo.job(job_id)
+    job = next((j for j in jobs if j.id == job_id), None)
     if job is None or job.ticket_id != ticket.id:
         raise ValidationError.single(
             "job", "That job was removed at another desk; reload the ticket."
@@ -374,7 +413,6 @@ def _recompute(uow: UnitOfWork, ticket: ServiceTicket, settings: ShopSettingsRec
     its total columns from the lines of its approved jobs (each line and its tax rounded
     once, less discounts): declined, deferred and proposed work is billed nothing."""
     uow.flush()
-    uow.session.info.pop(_FRESH_LINES, None)
     lines = _lines(uow, ticket.id)
     if TicketStatus(ticket.status).is_active and _sync_automatic_fees(uow, ticket, lines):
         uow.flush()
@@ -383,7 +421,6 @@ def _recompute(uow: UnitOfWork, ticket: ServiceTicket, settings: ShopSettingsRec
     every_line: tuple[LineRecord, ...] = tuple(chain(*_records(lines)))
     totals = lines_totals((line for line in every_line if line.job_id in approved),
                           settings.tax_rules, _ticket_discount(uow, ticket.id))
-    uow.session.info[_FRESH_LINES] = (ticket.id, *lines)
     ticket.parts_total = totals.parts
     ticket.labor_total = totals.labor
     ticket.tax_total = totals.tax
@@ -397,8 +434,6 @@ def _save(uow: UnitOfWork, ticket: ServiceTicket, action: str, summary: str,
     ticket's own row) with the ticket as saved, or else read anew (each read is a round
     trip to a distant server)."""
     session = uow.session
-    if any(isinstance(o, _LINE_TYPES) for o in (*session.new, *session.dirty, *session.deleted)):
-        session.info.pop(_FRESH_LINES, None)  # lines changed after the totals were set
     if session.info.pop(_BUMPED, None) != ticket.id:  # not a second UPDATE for nothing
         ticket.updated_at = utcnow()
     audit.record(uow, action, "ticket", ticket.id, f"Ticket {ticket.number}: {summary}")
@@ -623,17 +658,24 @@ def add_part_lines(
     job is approved.
     """
     with uow.writing():
-        require_permission(uow, Action.ASSIGN_WORK)
+        part_ids = sorted({p for p, _ in items if isinstance(p, int) and not isinstance(p, bool)})
+        ticket = _lock_ticket(uow, ticket_id, expected_version, lines=True,
+                              action=Action.ASSIGN_WORK, part_ids=part_ids)
         wanted: dict[int, int] = {}
         for part_id, quantity in items:
             wanted[part_id] = wanted.get(part_id, 0) + _check_quantity(quantity, 1)
         if not wanted:
             raise ValidationError.single("quantity", "Choose at least one part to add.")
-        ticket = _lock_ticket(uow, ticket_id, expected_version, lines=True)
         job = _job_of(uow, ticket, job_id)
         taking = JobStatus(job.status).counts
         stock = StockRepository(uow.session)
-        snapshots, lines = stock.snapshots_on_job(list(wanted), job.id)
+        held = ticket_loading.held(uow.session, ticket.id)
+        if held is not None and "parts" in held.extra:  # read with the ticket
+            snapshots = snapshots_of(held.extra["parts"])
+            lines = {(tp.part_id, tp.ordered): tp for tp, _, _ in _lines(uow, ticket.id)[2]
+                     if tp.job_id == job.id and tp.part_id in wanted}
+        else:
+            snapshots, lines = stock.snapshots_on_job(list(wanted), job.id)
         fields: dict[str, str] = {}
         short: dict[int, tuple[str, int, int]] = {}
         for part_id, quantity in wanted.items():
@@ -828,7 +870,7 @@ def _check_work_may(uow: UnitOfWork, ticket: ServiceTicket, new: TicketStatus) -
     if new not in (TicketStatus.IN_PROGRESS, TicketStatus.COMPLETED):
         return
     label = ticket_label(uow, ticket.number)
-    jobs = WorkflowRepository(uow.session).jobs(ticket.id)
+    jobs = _lines(uow, ticket.id)[0]
     if not any(JobStatus(j.status).counts for j in jobs):
         raise ValidationError.single(
             "status", f"Ticket {label} has no approved job: record the customer's "
@@ -837,7 +879,7 @@ def _check_work_may(uow: UnitOfWork, ticket: ServiceTicket, new: TicketStatus) -
     if new is not TicketStatus.COMPLETED:
         return
     waiting = [f"{tp.quantity} × {sku}" for tp, sku, _ in
-               WorkflowRepository(uow.session).part_lines(ticket.id) if tp.ordered]
+               _lines(uow, ticket.id)[2] if tp.ordered]
     if waiting:
         raise ValidationError.single(
             "status", f"Ticket {label} waits for parts on special order "
@@ -887,11 +929,12 @@ def set_status(
     except ValueError:
         raise ValidationError.single("status", f"'{new_status}' is not a ticket status.") from None
     with uow.writing():
-        actor = require_permission(uow, {
+        action = {
             TicketStatus.CANCELLED: Action.EDIT_TICKETS, TicketStatus.CLOSED: Action.POST_INVOICES,
-        }.get(new, Action.SET_STATUS))
+        }.get(new, Action.SET_STATUS)
         ticket = _lock_ticket(uow, ticket_id, expected_version, lines=False,
-                              seen_status=seen_status)
+                              seen_status=seen_status, action=action)
+        actor = require_permission(uow, action)  # checked above: no second read
         _own_ticket_only(uow, actor, ticket, "change the status of")
         current = TicketStatus(ticket.status)
         if new is current:
@@ -904,7 +947,7 @@ def set_status(
         if new is TicketStatus.CANCELLED:
             stock = StockRepository(uow.session)
             returned = []
-            lines = WorkflowRepository(uow.session).part_lines(ticket_id)
+            lines = _lines(uow, ticket_id)[2]
             for line, sku, _ in sorted(lines, key=lambda r: (r[0].part_id, r[0].id)):
                 if not line.taken:
                     continue
@@ -939,8 +982,9 @@ def _post(uow: UnitOfWork, ticket: ServiceTicket, on_account: bool
     closes it on account. Returns what the audit trail adds, and the detail the invoice
     was made from."""
     settings = settings_in(uow, create=True)
-    ticket.updated_at = utcnow()  # the version is bumped now, once (see _save)
-    uow.flush()
+    # The version is bumped once, by the UPDATE that carries the status and what the
+    # invoice adds to the balance owed (flushed with the invoice; see _save).
+    ticket.updated_at = utcnow()
     uow.session.info[_BUMPED] = ticket.id
     detail = _detail(uow, ticket)
     due = detail.totals.total - detail.billing.paid
@@ -951,8 +995,8 @@ def _post(uow: UnitOfWork, ticket: ServiceTicket, on_account: bool
                 f"{money_text(due)} still to pay: take the payment before invoicing, or an "
                 "administrator closes it on account (the customer then owes it).")
         require_permission(uow, Action.CLOSE_ON_ACCOUNT)
+    invoicing.owe(ticket, detail.totals.total)  # the invoice's total, posted just below
     invoice = invoicing.post_invoice(uow, ticket, detail, settings, on_account=due > 0)
-    invoicing.owe(ticket, invoice.total)
     account = f", on account ({money_text(due)} due)" if due > 0 else ""
     posted = replace(detail, billing=invoicing.with_posted(detail.billing, invoice))
     return f"; invoice {invoice.label} posted, {money_text(invoice.total)}{account}", posted
