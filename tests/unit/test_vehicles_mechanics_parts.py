@@ -252,3 +252,28 @@ def test_a_mechanic_reads_a_mechanic_without_the_pay_rate(uow: UnitOfWork) -> No
             uow.actor = None
         assert (record.name, record.hourly_rate) == ("Sam Wrench", rate), role
         assert [(r.name, r.hourly_rate) for r in listed] == [("Sam Wrench", rate)], role
+
+
+def test_a_part_on_a_ticket_is_kept_and_a_deleted_one_is_audited(uow: UnitOfWork) -> None:
+    from sqlalchemy import select
+
+    from mechanic_desktop.db.models import AuditEntry
+    from mechanic_desktop.domain.errors import DeleteRefused, NotFound
+    from mechanic_desktop.services import workflow
+
+    used = parts.create_part(uow, PartData("PAD-1", "Brake pad", "20", initial_quantity=5))
+    spare = parts.create_part(uow, PartData("BULB-9", "Bulb", "2", initial_quantity=3))
+    workflow.add_part_lines(uow, factories.ticket(uow).id, [(used.id, 1)])
+    with pytest.raises(DeleteRefused) as refused:
+        parts.delete_part(uow, used.id)
+    assert str(refused.value) == (
+        "Part PAD-1 is on service tickets; deleting it would change what those tickets "
+        "record. Keep it, and set its reorder level to 0 if you no longer stock it.")
+    parts.delete_part(uow, spare.id)
+    with pytest.raises(NotFound, match=rf"^Part #{spare.id} no longer exists"):
+        parts.delete_part(uow, spare.id)
+    with uow:
+        entry = uow.session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "delete")).one()
+        assert (entry.entity, entry.entity_id, entry.summary) == ("part", spare.id,
+                                                                  "BULB-9 Bulb")
