@@ -1,0 +1,63 @@
+"""Small domain rules tested where they live, without a database: who may work on a
+ticket and book time, and how a part's price follows from its cost and the markup
+bands. The services' tests reach these too, but from far away: a broken rule should
+fail a test that names it."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from mechanic_desktop.domain.markup import Band, parse_bands, price_from_cost
+from mechanic_desktop.domain.permissions import may_book_time, may_work_on
+from mechanic_desktop.domain.staff import Role
+
+D = Decimal
+
+
+def test_a_mechanic_works_only_on_tickets_they_are_assigned_to() -> None:
+    assert may_work_on(Role.MECHANIC, 7, {3, 7})
+    assert not may_work_on(Role.MECHANIC, 7, {3})
+    assert not may_work_on(Role.MECHANIC, None, {3})  # an account with no mechanic
+    assert not may_work_on(Role.MECHANIC, None, set())
+    for role in (Role.ADMIN, Role.WRITER):
+        assert may_work_on(role, None, set())
+
+
+def test_a_mechanic_books_only_their_own_time() -> None:
+    assert may_book_time(Role.MECHANIC, 7, 7)
+    assert not may_book_time(Role.MECHANIC, 7, 3)
+    assert not may_book_time(Role.MECHANIC, None, 3)
+    for role in (Role.ADMIN, Role.WRITER):
+        assert may_book_time(role, None, 3)
+
+
+BANDS = (Band(D("10.00"), D("100")), Band(D("50.00"), D("60")), Band(None, D("35")))
+
+
+@pytest.mark.parametrize(("cost", "price"), [
+    ("0.01", "0.02"), ("1.00", "2.00"), ("10.00", "20.00"),  # up to and including 10
+    ("10.01", "16.02"), ("50.00", "80.00"), ("50.01", "67.51"), ("1000", "1350.00"),
+])
+def test_a_cost_is_marked_up_by_its_band(cost: str, price: str) -> None:
+    assert price_from_cost(D(cost), BANDS) == D(price)
+
+
+def test_a_cost_above_every_band_takes_the_last_one() -> None:
+    capped = (*BANDS[:2], Band(D("100.00"), D("40")))
+    assert price_from_cost(D("200.00"), capped) == D("280.00")  # 40 %, not 60 or 100 %
+
+
+def test_no_price_without_bands_or_a_cost() -> None:
+    assert price_from_cost(D("5"), ()) is None
+    assert price_from_cost(D("0"), BANDS) is None
+    assert price_from_cost(D("-1"), BANDS) is None
+
+
+def test_bands_read_money_and_percent_signs_and_thousands() -> None:
+    assert parse_bands("up to $1,000.00: 25%\nabove: 1,000%") == (
+        Band(D("1000.00"), D("25")), Band(None, D("1000")))
+    for markup in ("lots", "X5", "5X", "Infinity"):
+        with pytest.raises(ValueError, match=r"^Line 1: the markup must be a number\.$"):
+            parse_bands(f"up to 10: {markup}")
