@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 
+from mechanic_desktop.domain.billing import PaymentState, amount_text_rounded, payment_state
 from mechanic_desktop.domain.markup import Band, parse_bands, price_from_cost
 from mechanic_desktop.domain.permissions import may_book_time, may_work_on
 from mechanic_desktop.domain.staff import Role
@@ -61,3 +62,23 @@ def test_bands_read_money_and_percent_signs_and_thousands() -> None:
     for markup in ("lots", "X5", "5X", "Infinity"):
         with pytest.raises(ValueError, match=r"^Line 1: the markup must be a number\.$"):
             parse_bands(f"up to 10: {markup}")
+
+
+@pytest.mark.parametrize(("billed", "paid", "state"), [
+    ("0.00", "0.00", PaymentState.NOTHING_DUE), ("10.00", "10.00", PaymentState.PAID),
+    ("10.00", "0.00", PaymentState.UNPAID), ("10.00", "-2.00", PaymentState.UNPAID),
+    ("10.00", "0.50", PaymentState.PARTLY_PAID), ("10.00", "9.99", PaymentState.PARTLY_PAID),
+    ("10.00", "10.01", PaymentState.OVERPAID), ("0.00", "1.00", PaymentState.OVERPAID),
+])
+def test_where_a_ticket_stands(billed: str, paid: str, state: PaymentState) -> None:
+    assert payment_state(D(billed), D(paid)) is state
+
+
+@pytest.mark.parametrize(("typed", "shown"), [
+    ("12.345", "12.35"), (" $1,234.565 ", "1234.57"), ("0.004", "0.00"),
+    ("12.34", None), ("12", None), ("$1,000.10", None), ("abc", None), ("NaN", None),
+    ("Infinity", None), ("", None), ("X1.005", None),
+])
+def test_an_amount_with_more_than_cents_shows_how_it_will_be_recorded(
+        typed: str, shown: str | None) -> None:
+    assert amount_text_rounded(typed) == shown
