@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 
 from mechanic_desktop.domain.billing import PaymentState, amount_text_rounded, payment_state
+from mechanic_desktop.domain.discounts import Discount, spread
 from mechanic_desktop.domain.markup import Band, parse_bands, price_from_cost
 from mechanic_desktop.domain.permissions import may_book_time, may_work_on
 from mechanic_desktop.domain.staff import Role
@@ -82,3 +83,18 @@ def test_where_a_ticket_stands(billed: str, paid: str, state: PaymentState) -> N
 def test_an_amount_with_more_than_cents_shows_how_it_will_be_recorded(
         typed: str, shown: str | None) -> None:
     assert amount_text_rounded(typed) == shown
+
+
+def test_an_amount_discount_gives_the_odd_cents_to_the_largest_remainders() -> None:
+    # 2 cents over 1, 2 and 3: exact shares 0.33, 0.67 and 1.00 cent.
+    assert spread(Discount(amount=D("0.02")), [D("1.00"), D("2.00"), D("3.00")]) == [
+        D("0.00"), D("0.01"), D("0.01")]
+    assert spread(Discount(amount=D("5.00")), [D("0.01")]) == [D("0.01")]  # one cent
+    assert spread(Discount(amount=D("5.00")), [D("0.00")]) == [D("0.00")]
+
+
+def test_an_amount_discount_in_percent_of_what_it_is_taken_from() -> None:
+    assert Discount(amount=D("1.00")).share_of(D("0.50")) == 200
+    assert Discount(amount=D("0.25")).share_of(D("1.00")) == 25
+    assert Discount(amount=D("1.00")).share_of(D("0.00")) == 100  # nothing to discount
+    assert Discount(percent=D("15")).share_of(D("0.00")) == 15
