@@ -5,6 +5,7 @@ fail a test that names it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
@@ -12,8 +13,19 @@ import pytest
 from mechanic_desktop.domain.billing import PaymentState, amount_text_rounded, payment_state
 from mechanic_desktop.domain.discounts import Discount, spread
 from mechanic_desktop.domain.markup import Band, parse_bands, price_from_cost
+from mechanic_desktop.domain.money import parse_money
 from mechanic_desktop.domain.permissions import may_book_time, may_work_on
 from mechanic_desktop.domain.staff import Role
+from mechanic_desktop.domain.totals import (
+    Charge,
+    LineKind,
+    TaxRules,
+    Totals,
+    charges_totals,
+    labor_line,
+    parts_line,
+    tax_on,
+)
 
 D = Decimal
 
@@ -98,3 +110,46 @@ def test_an_amount_discount_in_percent_of_what_it_is_taken_from() -> None:
     assert Discount(amount=D("0.25")).share_of(D("1.00")) == 25
     assert Discount(amount=D("1.00")).share_of(D("0.00")) == 100  # nothing to discount
     assert Discount(percent=D("15")).share_of(D("0.00")) == 15
+
+
+def test_totals_add_every_lines_discount_and_take_it_off_before_tax() -> None:
+    rules = TaxRules(D("10"), D("5"))
+    totals = charges_totals([
+        Charge(LineKind.PART, D("100.00"), discount=D("10.00")),   # tax 9.00
+        Charge(LineKind.LABOUR, D("50.00"), discount=D("5.00")),   # tax 2.25
+        Charge(LineKind.FEE, D("20.00"), taxable=False, discount=D("2.00")),
+    ], rules)
+    assert totals == Totals(D("100.00"), D("50.00"), D("11.25"), D("164.25"), D("20.00"),
+                            D("17.00"))
+
+
+REFUSED: list[tuple[Callable[[], Decimal], str]] = [
+    (lambda: labor_line(-1, D("80")), "minutes and rate cannot be negative"),
+    (lambda: parts_line(1, D("-0.01")), "quantity and price cannot be negative"),
+    (lambda: tax_on(D("-1"), D("8")), "taxable amount and rate cannot be negative"),
+    (lambda: tax_on(D("1"), D("-8")), "taxable amount and rate cannot be negative"),
+    (lambda: tax_on(D("1"), D("8.8755")), "tax rate has more than 3 decimal places"),
+]
+
+
+@pytest.mark.parametrize(("call", "message"), REFUSED)
+def test_negative_lines_and_rates_are_refused_with_why(
+        call: Callable[[], Decimal], message: str) -> None:
+    with pytest.raises(ValueError) as refused:
+        call()
+    assert str(refused.value) == message
+
+
+@pytest.mark.parametrize(("typed", "amount"), [
+    ("$1,234.50", "1234.50"), ("9999999999.99", "9999999999.99"),
+    ("9999999999.994", "9999999999.99"),
+])
+def test_money_as_typed(typed: str, amount: str) -> None:
+    assert parse_money(typed) == D(amount)
+
+
+@pytest.mark.parametrize("typed", ["9999999999.995", "10000000000", "10000000000.99",
+                                   "10000000001", "1E100", "X5"])
+def test_money_too_large_or_not_a_number_is_refused(typed: str) -> None:
+    with pytest.raises(ValueError, match=r"^Amount (is too large|must be a number)"):
+        parse_money(typed)
