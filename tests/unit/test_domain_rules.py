@@ -26,6 +26,18 @@ from mechanic_desktop.domain.totals import (
     parts_line,
     tax_on,
 )
+from mechanic_desktop.domain.validation import (
+    MAX_EMAIL,
+    MAX_NAME,
+    MAX_PHONE,
+    MAX_SEARCH,
+    check_email,
+    check_name,
+    check_phone,
+    check_search,
+    clean_text,
+    phone_digits,
+)
 
 D = Decimal
 
@@ -153,3 +165,29 @@ def test_money_as_typed(typed: str, amount: str) -> None:
 def test_money_too_large_or_not_a_number_is_refused(typed: str) -> None:
     with pytest.raises(ValueError, match=r"^Amount (is too large|must be a number)"):
         parse_money(typed)
+
+
+def test_fields_at_their_longest_are_accepted_and_one_more_is_refused() -> None:
+    assert check_name("n" * MAX_NAME) == ("n" * MAX_NAME, None)
+    assert check_name("n" * (MAX_NAME + 1))[1] == (
+        f"Name is too long ({MAX_NAME + 1} characters; at most {MAX_NAME}).")
+    assert check_search("s" * MAX_SEARCH) == ("s" * MAX_SEARCH, None)
+    assert check_search("s" * (MAX_SEARCH + 1))[1] == (
+        f"Search for at most {MAX_SEARCH} characters.")
+    too_long_email = f"E-mail is too long (at most {MAX_EMAIL} characters)."
+    longest = "a" * 64 + "@" + "b" * 63 + "." + "c" * 63 + "." + "d" * 57 + ".com"
+    assert len(longest) == MAX_EMAIL and check_email(longest)[1] != too_long_email
+    assert check_email("a" + longest)[1] == too_long_email
+    too_long_phone = f"Phone is too long (at most {MAX_PHONE} characters)."
+    assert check_phone("5" * MAX_PHONE)[1] != too_long_phone
+    assert check_phone("5" * (MAX_PHONE + 1))[1] == too_long_phone
+
+
+def test_blank_and_broken_text_read_as_such() -> None:
+    assert clean_text(None) == ""
+    assert check_phone("  ") == ("", None)
+    assert check_phone("call me") == (
+        "call me", "Phone is not a phone number: use digits, spaces, +, - or ().")
+    assert check_search("brake \ud83d") == (
+        "brake \ud83d", "The search holds a broken character (half of one pasted); retype it.")
+    assert phone_digits("XX +1 (555) 010-0X") == "15550100"
