@@ -8,7 +8,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mechanic_desktop.domain.vin import VIN_ALPHABET, check_digit, check_vin, model_year, region
+from mechanic_desktop.domain.vin import (
+    VIN_ALPHABET,
+    VinCheck,
+    check_digit,
+    check_vin,
+    is_vin_alphabet,
+    model_year,
+    region,
+)
 
 VALID = ["1M8GDM9AXKP042788", "1G4AH59H45G118341", "1FTMW1T88MFA00001"]
 
@@ -120,3 +128,32 @@ def test_setting_the_check_digit_always_makes_a_vin_valid(vin: str) -> None:
     fixed = vin[:8] + check_digit(vin) + vin[9:]
     result = check_vin(fixed)
     assert result.ok and result.warning is None
+
+
+def test_what_a_check_says_whole() -> None:
+    """Every field of the result, for each outcome a desk sees."""
+    assert check_vin("1M8GDM9AXKP042788") == VinCheck(
+        "1M8GDM9AXKP042788", region="North America", model_year=1989)
+    assert check_vin("1M8GDM9A1KP042788") == VinCheck(
+        "1M8GDM9A1KP042788",
+        error="Check digit (9th character) is 1 but should be X: a character is probably "
+              "mistyped.",
+        region="North America", model_year=1989)
+    assert check_vin("WVWZZZ1JZXW000001") == VinCheck(
+        "WVWZZZ1JZXW000001",
+        warning="No valid check digit: normal for vehicles built outside North America, "
+                "but compare the VIN with the vehicle.",
+        region="Europe")
+    assert check_vin("1M8GDM9AXKP0IOQ88").error == (
+        "A VIN never contains the letters I, O or Q (found I, O, Q).")
+    assert check_vin("1M8GDM*AX.P!#%?88").error == (
+        "A VIN has only digits and capital letters (found '!', '#', '%', '*', '.').")
+
+
+def test_the_alphabet_and_the_year_code_are_read_where_they_are() -> None:
+    assert is_vin_alphabet("1M8GDM9AXKP042788") and not is_vin_alphabet("1M8GDM9AXKP0I2788")
+    # Position 11 (the plant) is anything; position 10 must be a year code.
+    assert model_year("1M8GDM9AXKU042788") == model_year("1M8GDM9AXKP042788") == 1989
+    assert model_year("1M8GDM9AXUP042788") is None
+    with pytest.raises(ValueError):
+        check_digit("1M8GDM9AX")  # only a whole VIN has a check digit
