@@ -2,8 +2,9 @@
 the three kinds of credit note and the payment and refund receipts, each rendered from
 one ticket that uses every feature a document prints (line and ticket discounts, fees,
 untaxed lines, parts to order, a deferred and a declined job, authorisations,
-payments and a refund, labour taxed at its own rate) and compared with the HTML kept
-in ``tests/unit/printed/``.
+payments and a refund, labour taxed at its own rate), and the shop's own papers (a
+cash-up with two clerks, the receivables, a statement), compared with the HTML kept in
+``tests/unit/printed/``.
 
 The other document tests check chosen pieces; these check that nothing else moved: a
 changed label, a dropped row, a total printed from the wrong figure or an amount in the
@@ -48,6 +49,20 @@ from mechanic_desktop.services.documents import (
     receipt_html,
     snapshot_html,
     work_order_html,
+)
+from mechanic_desktop.services.money_documents import (
+    cash_up_html,
+    receivables_html,
+    statement_html,
+)
+from mechanic_desktop.services.money_reports import (
+    CashUp,
+    MethodTotal,
+    Receipt,
+    Receivable,
+    Receivables,
+    Statement,
+    StatementLine,
 )
 from tests.unit.test_documents import NOW, SETTINGS, detail
 
@@ -148,6 +163,40 @@ def documents() -> dict[str, str]:
         "receipt_card": receipt_html(snap, billing, PAID),
         "receipt_cash_deposit": receipt_html(draft, deposit, CASH),
         "receipt_refund": receipt_html(snap, billing, REFUND),
+        **money_documents(),
+    }
+
+
+def money_documents() -> dict[str, str]:
+    """The shop's own papers: a cash-up with two clerks at the till (one short), the
+    receivables by age, and a customer's statement with a refund."""
+    receipts = (
+        Receipt(NOW, "RO-42", "Ada Lovelace", "card", "4242", D("200.00"), "Jane Desk"),
+        Receipt(NOW, "RO-42", "Ada Lovelace", "cash", "", D("180.00"), "Jane Desk"),
+        Receipt(NOW, "RO-43", "Alan <Turing>", "cash", "", D("45.50"), "Pat Owner"),
+        Receipt(NOW, "RO-42", "Ada Lovelace", "cash", "", D("-26.55"), "Pat Owner"))
+    up = CashUp(NOW.date(), (MethodTotal("cash", 3, D("225.50"), D("26.55")),
+                             MethodTotal("card", 1, D("200.00"), D("0.00"))), receipts)
+    owed = Receivables(NOW, (
+        Receivable(1, "Ada Lovelace", "5551234567", (D("0"), D("40.00"), D("0"), D("12.00")),
+                   2, NOW),
+        Receivable(2, "Alan <Turing>", "", (D("99.90"), D("0"), D("0"), D("0")), 1, NOW)),
+        (D("99.90"), D("40.00"), D("0"), D("12.00")))
+    entries = (
+        StatementLine(NOW, "invoice", "INV-7", "RO-42", "Brakes", D("353.45"), D("0"),
+                      D("353.45")),
+        StatementLine(NOW, "payment", "", "RO-42", "Card 4242", D("0"), D("380.00"),
+                      D("-26.55")),
+        StatementLine(NOW, "refund", "", "RO-42", "Cash: overcharged", D("0"), D("-26.55"),
+                      D("0.00")))
+    mine = Statement(1, "Ada Lovelace", "5551234567", "12 Elm Road\nShelbyville", entries,
+                     NOW)
+    return {
+        "cash_up_two_clerks": cash_up_html(up, TAXED_LABOUR, D("190.00"), "Pat Owner"),
+        "cash_up_uncounted": cash_up_html(replace(up, receipts=receipts[:2]), SETTINGS,
+                                          None),
+        "receivables": receivables_html(owed, TAXED_LABOUR),
+        "statement": statement_html(mine, TAXED_LABOUR),
     }
 
 
