@@ -128,11 +128,13 @@ def _act(
     """Do one piece of desk work; False when there was nothing to do (no write)."""
     if action in ("post", "pay", "credit", "apply_credit"):
         return _money(uow, rng, action)
-    if action == "open" or not _ticket_ids(uow):
+    # Read once: another desk may close the last active ticket between two reads.
+    active = [] if action == "open" else _ticket_ids(uow)
+    if not active:
         vehicle_id, customer_id = rng.choice(vehicle_rows)
         tickets.create_ticket(uow, tickets.TicketData(customer_id, vehicle_id, "Soak job"))
         return True
-    ticket_id = rng.choice(_ticket_ids(uow))
+    ticket_id = rng.choice(active)
     detail = workflow.get_ticket_detail(uow, ticket_id)
     version = detail.ticket.version
     if action == "add":

@@ -17,12 +17,15 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from mechanic_desktop.bootstrap import connect
 from mechanic_desktop.db.engine import make_engine
 from mechanic_desktop.db.migrations import upgrade
+from mechanic_desktop.db.models import Part, Vehicle
+from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.errors import DatabaseUnavailable
+from mechanic_desktop.services import tickets
 from tests import workloads
 from tests.conftest import empty_tables
 
@@ -83,6 +86,26 @@ def test_concurrent_workstations_keep_every_invariant(pg_engine: Engine) -> None
     assert workloads.anomalies(found) == 0, found
     # every successful write left at least one audit row (preparation wrote some too)
     assert found["audit_rows"] >= totals["ops"]
+
+
+def test_a_desk_picks_from_the_active_tickets_it_read(
+    pg_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another desk may close the last active ticket while this one picks it (seen with
+    the desks behind the latency proxy): the desk picks from what it read, once."""
+    empty_tables(pg_engine)
+    url = pg_engine.url.render_as_string(hide_password=False)
+    workloads.prepare(url)
+    uow = UnitOfWork(pg_engine)
+    with pg_engine.connect() as conn:
+        vehicles = list(conn.execute(select(Vehicle.id, Vehicle.customer_id)).all())
+        part_ids = list(conn.scalars(select(Part.id)))
+    vehicle_id, customer_id = vehicles[0]
+    active = tickets.create_ticket(uow, tickets.TicketData(customer_id, vehicle_id, "Job")).id
+    answers = iter([[active], []])  # its one active ticket, then none (closed meanwhile)
+    monkeypatch.setattr(workloads, "_ticket_ids", lambda *_a, **_k: next(answers, []))
+    assert workloads._act(uow, random.Random(1), "receive", vehicles, part_ids, [])
+    assert workloads.anomalies(workloads.check(url)) == 0
 
 
 @pytest.mark.parametrize("kind", ["truncated", "garbage"])
