@@ -37,7 +37,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                         help="only this backend (repeatable; default both)")
     parser.add_argument("--reseed", action="store_true", help="seed again even if cached")
     parser.add_argument("--repetitions", type=int, default=7, help="runs per timing")
-    parser.add_argument("--only", action="append", help="only this metric (repeatable)")
+    parser.add_argument("--only", action="extend", nargs="+",
+                        help="only these metrics (repeatable)")
     parser.add_argument("--soak-seconds", type=float, default=20.0,
                         help="length of the 8-desk soak (default 20; make soak runs 60)")
     parser.add_argument("--package", action="store_true",

@@ -854,6 +854,53 @@ def round_trips(b: Bench) -> Result:
                   {k: v["round_trips"] for k, v in actions.items()})
 
 
+def _wan_soak(b: Bench) -> dict[str, Any]:
+    """The 8-desk soak with the latency proxy between the desks and the server."""
+    from benchmarks import wan, write_ops
+
+    if "wan_soak" not in b.memo:
+        seconds = float(b.options.get("soak_seconds", 20))
+        b.memo["wan_soak"] = write_ops.guarded(
+            lambda: write_ops.soak(b.url, 8, seconds, rtt_ms=wan.rtt_ms()))
+    found: dict[str, Any] = b.memo["wan_soak"]
+    return found
+
+
+@metric("wan_soak_ops", "ops", None,
+        "the soak_ops desks (8 processes, --soak-seconds) through a loopback proxy adding "
+        "a 20 ms round trip ($MECHANIC_BENCH_RTT_MS): successful writes summed")
+def wan_soak_ops(b: Bench) -> Result:
+    if b.backend != "postgresql":
+        return Result(None, "the network is PostgreSQL's: SQLite is a file on this desk")
+    found = _wan_soak(b)
+    if "error" in found:
+        return Result(None, found["error"])
+    return Result(
+        found["ops"],
+        f"{found['desks']} desks × {found['seconds']:g} s at {found['rtt_ms']:g} ms round "
+        f"trip: {found['conflicts']:.0f} conflicts, {found['refused']:.0f} refused, "
+        f"{found['no-ops']:.0f} no-ops; proxy saw {found['proxy_turns']} round trips on "
+        f"{found['proxy_connections']} connections",
+        {"conflicts": found["conflicts"], "refused": found["refused"],
+         "no_ops": found["no-ops"], "seconds": found["seconds"], "rtt_ms": found["rtt_ms"],
+         "proxy_turns": found["proxy_turns"]},
+    )
+
+
+@metric("wan_soak_anomalies", "", 0,
+        "broken invariants after that soak through the proxy (tests/workloads.check)")
+def wan_soak_anomalies(b: Bench) -> Result:
+    if b.backend != "postgresql":
+        return Result(None, "the network is PostgreSQL's: SQLite is a file on this desk")
+    found = _wan_soak(b)
+    if "error" in found:
+        return Result(None, found["error"])
+    held, invariants = _invariant_note(found["invariants"])
+    return Result(found["invariants"]["anomalies"],
+                  f"{invariants}; database {found['database']}",
+                  {"invariants_held": held, "check": found["invariants"]})
+
+
 # --------------------------------------------------------------------------- bundle
 
 

@@ -14,6 +14,7 @@ prints ``ready``, waits for a line on stdin, works, and prints ``counts {json}``
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import os
@@ -31,6 +32,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from benchmarks import cache
+from benchmarks.latency_proxy import LatencyProxy
 from mechanic_desktop.bootstrap import connect
 from mechanic_desktop.db.engine import make_engine
 from mechanic_desktop.db.models import Part, ServiceTicket, Vehicle
@@ -345,11 +347,31 @@ def worker(url: str, seconds: float, seed: int) -> dict[str, float]:
 # --------------------------------------------------------------------------- soak
 
 
-def soak(bench_url: str, desks: int = 8, seconds: float = 20.0) -> dict[str, Any]:
+def soak(bench_url: str, desks: int = 8, seconds: float = 20.0,
+         rtt_ms: float | None = None) -> dict[str, Any]:
     """tests/workloads' desks (``make soak`` runs them 60 s) on a fresh small shop,
-    their counts summed, then the invariants checked."""
-    url = scratch_url(bench_url, "soak")
+    their counts summed, then the invariants checked. With ``rtt_ms`` the desks reach
+    the server through benchmarks/latency_proxy.py (a shop server across town, issue 19)
+    and the shop is a database of its own; setting up and checking go direct."""
+    url = scratch_url(bench_url, "soak" if rtt_ms is None else "wan_soak")
     fresh_shop(url, 20)
+    with contextlib.ExitStack() as stack:
+        desk_url, proxied = url, None
+        if rtt_ms is not None:
+            parsed = make_url(url)
+            proxied = stack.enter_context(LatencyProxy(
+                parsed.port or 5432, target_host=parsed.host or "127.0.0.1", rtt_ms=rtt_ms,
+                max_seconds=seconds + 300))
+            desk_url = proxied.url(url)
+        found = _soak_desks(desk_url, desks, seconds)
+        if proxied is not None:
+            found.update(rtt_ms=rtt_ms, proxy_turns=proxied.turns,
+                         proxy_connections=proxied.connections)
+    return {"url": url, "database": make_url(url).database, **found,
+            "invariants": _invariants(url)}
+
+
+def _soak_desks(url: str, desks: int, seconds: float) -> dict[str, Any]:
     command = [sys.executable, "-m", "tests.workloads", "desk", url, str(seconds)]
     started = time.perf_counter()
     procs = [subprocess.Popen([*command, str(i)], cwd=ROOT, env=_child_env(), text=True,
@@ -368,10 +390,8 @@ def soak(bench_url: str, desks: int = 8, seconds: float = 20.0) -> dict[str, Any
                 proc.wait()
     wall = time.perf_counter() - started
     totals = _summed(outputs, ("ops", "no-ops", "conflicts", "refused", "retries"))
-    return {"url": url, "database": make_url(url).database, "desks": desks,
-            "seconds": seconds, "wall_s": wall, **totals,
-            "retries_reported": any("retries" in o for o in outputs),
-            "invariants": _invariants(url)}
+    return {"desks": desks, "seconds": seconds, "wall_s": wall, **totals,
+            "retries_reported": any("retries" in o for o in outputs)}
 
 
 def guarded(fn: Callable[[], dict[str, Any]]) -> dict[str, Any]:
