@@ -111,19 +111,21 @@ def _state(raw: Any) -> Iterator[_State]:
             cursor.close()
 
 
-def run(session: Session, statements: Sequence[Executable], *, core: bool = False
-        ) -> list[list[Row[Any]]]:
+def run(session: Session, statements: Sequence[Executable], *,
+        core: bool | Sequence[bool] = False) -> list[list[Row[Any]]]:
     """The rows of each of ``statements`` (ORM entities as the Session loads them; with
-    ``core``, plain rows of Core statements, faster for thousands of ids), read in one
-    exchange with a PostgreSQL server."""
+    ``core``, plain rows of Core statements, faster for thousands of ids; one flag for
+    all, or one per statement), read in one exchange with a PostgreSQL server."""
     if not statements:
         return []
+    cores = [core] * len(statements) if isinstance(core, bool) else list(core)
+    if len(cores) != len(statements):
+        raise ValueError("one core flag per statement")
 
     def each() -> list[list[Row[Any]]]:
-        if core:
-            connection = session.connection()
-            return [list(connection.execute(s)) for s in statements]
-        return [list(session.execute(s)) for s in statements]
+        connection = session.connection()
+        return [list(connection.execute(s) if c else session.execute(s))
+                for s, c in zip(statements, cores, strict=True)]
 
     conn = session.connection()
     if conn.dialect.name != "postgresql" or len(statements) == 1:

@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, Generic, Protocol, TypeVar, cast
 
 from sqlalchemy import (
     ARRAY,
@@ -40,6 +40,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.sql import Executable
 
 from mechanic_desktop.db import change_log, pipeline
 from mechanic_desktop.db.aggregates import joined_text
@@ -117,6 +118,30 @@ class Ranked:
     #: Few rows match ``first``: fetch them all and sort, rather than walk the list's
     #: order index until a page of them turns up (with ``ListSpec.ids_first``).
     gather_first: bool = False
+    #: The look-ups ``rest`` needs (ids it reads before its condition can be written),
+    #: which the page may send with the first group's own query when that group is
+    #: likely to run out within the page (``first_matches``): one exchange for both
+    #: across a network, not one more (issue 19).
+    rest_reads: RestReads | None = None
+    #: How many rows the first group's look-ups matched (customers and plates, the
+    #: number typed); None when not counted (too many to list).
+    first_matches: int | None = None
+
+
+class RestReads(Protocol):
+    """What a ``Ranked.rest`` reads first, and how it takes the rows read for it."""
+
+    def statements(self) -> Sequence[Executable]:
+        """The look-ups (Core statements) ``rest`` reads, made once."""
+
+    def read(self, rows: Sequence[Sequence[Any]]) -> None:
+        """The rows of each of ``statements``, read along with something else."""
+
+
+#: A guess of how many tickets one matching customer or plate brings to a ticket
+#: search's first group: below a page of them, the second group's look-ups go with
+#: the first group's page (a wrong guess costs the server their work, not a round trip).
+ROWS_PER_FIRST_MATCH = 5
 
 
 SearchResult = ColumnElement[bool] | Ranked | None
@@ -170,10 +195,10 @@ def fetch_page(
     limit = max(1, min(query.limit, 1000))
     width = len(columns)
 
-    def rows_of(
+    def page_of(
         condition: ColumnElement[bool] | None, cursor: Sequence[Any] | None, n: int,
         gather: bool = False,
-    ) -> list[Any]:
+    ) -> AnySelect:
         if spec.ids_first:
             ids = narrow if condition is None else narrow.where(condition)
             # coalesce(c, c) orders as c does, but no index serves it: the planner then
@@ -183,10 +208,15 @@ def fetch_page(
                     (ids.where(key.after(cursor)) if cursor is not None else ids)
                     .order_by(*order.order_by()).limit(n + 1)).subquery()
             chosen = cast("ColumnElement[int]", spec.id_column).in_(select(page.c[0]))
-            return list(session.execute(
-                stmt.where(chosen).order_by(*key.order_by())).all())
+            return stmt.where(chosen).order_by(*key.order_by())
         where = stmt if condition is None else stmt.where(condition)
-        return list(session.execute(keyset_page(where, key, cursor, n)).all())
+        return keyset_page(where, key, cursor, n)
+
+    def rows_of(
+        condition: ColumnElement[bool] | None, cursor: Sequence[Any] | None, n: int,
+        gather: bool = False,
+    ) -> list[Any]:
+        return list(session.execute(page_of(condition, cursor, n, gather)).all())
 
     if not isinstance(found, Ranked):
         rows = rows_of(found, query.cursor, limit)
@@ -203,13 +233,27 @@ def fetch_page(
         return None if rest is None else and_(rest, not_(first))
 
     start, after = (query.cursor[0], query.cursor[1:]) if query.cursor else (0, None)
+    reads = found.rest_reads
+    # The first group likely runs out within the page: the second's look-ups go with
+    # its page, in the same exchange (PostgreSQL; SQLite has no exchange to save).
+    along = (reads is not None and found.first_matches is not None
+             and found.first_matches * ROWS_PER_FIRST_MATCH < limit
+             and not is_sqlite(session))
     tagged: list[tuple[int, Any]] = []
     for group in range(int(start), 2):
         condition = group_condition(group)
         if condition is None:
             break
-        got = rows_of(condition, after, limit - len(tagged),
-                      gather=group == 0 and found.gather_first)
+        n, gather = limit - len(tagged), group == 0 and found.gather_first
+        if group == 0 and along and reads is not None:
+            looked_up = reads.statements()
+            page, *rows = pipeline.run(session, [page_of(condition, after, n, gather),
+                                                 *looked_up],
+                                       core=[False, *(True for _ in looked_up)])
+            reads.read(rows)
+            got: list[Any] = list(page)
+        else:
+            got = rows_of(condition, after, n, gather)
         tagged += [(group, r) for r in got]
         after = None
         if len(tagged) > limit:
@@ -648,42 +692,84 @@ def _ticket_number(session: Session, text: str) -> tuple[int, bool] | None:
     return None
 
 
-def _ticket_term(
-    session: Session, term: str, counted: dict[str, float] | None = None
-) -> ColumnElement[bool] | None:
-    """A ticket matching one search term: its customer does (as the customers list
-    finds them, less their other vehicles), its vehicle's plate or VIN holds it, or a
-    word of its description or of one of its jobs' titles starts with it. ``counted``
-    gets how many customers matched (infinite: too many to list)."""
-    if not has_word(term):
-        return None  # punctuation alone: left out, as in the other lists
-    by_customer = _customer_term(session, term, their_vehicles=False)
-    customers: int | None = 0
-    if by_customer is not None:
-        by_customer, customers = _id_match(
-            session, ServiceTicket.customer_id, select(Customer.id).where(by_customer))
-    if counted is not None:
-        counted[term] = float("inf") if customers is None else customers
-    conditions = [
-        by_customer,
-        word_prefix(session, ServiceTicket.description, ServiceTicket.id,
-                    "service_tickets_fts", term.lower(), any_case=True, scan_over=MATCH_CAP),
-    ]
-    vehicle = _vehicle_fragment(session, term)
-    if vehicle is not None:
-        conditions.append(
-            _ids_or_subquery(session, ServiceTicket.vehicle_id, select(Vehicle.id).where(vehicle))
-        )
-    by_job = word_prefix(session, TicketJob.title, TicketJob.id, "ticket_jobs_fts",
-                         term.lower(), any_case=True)
-    if by_job is not None:
-        # Looked up first, as the customers are: an IN subquery inside the OR would keep
-        # PostgreSQL from combining the other conditions' indexes (a 1 s walk of every
-        # ticket for "elizabeth lozano" at 1M tickets).
-        conditions.append(_ids_or_subquery(
-            session, ServiceTicket.id, select(TicketJob.ticket_id).where(by_job)))
-    found = [c for c in conditions if c is not None]
-    return or_(*found) if found else false()
+class _TicketRest:
+    """The second group of a ticket search: tickets matching every term of the search.
+    A term matches through its customers, its vehicles and its jobs' titles, each looked
+    up first (their ids), so the ticket query filters on its own indexed columns; the
+    look-ups of every term go to the server together (``statements``), with the first
+    group's page when ``fetch_page`` sends them along, else on their own (one exchange,
+    not one per look-up: issue 19). Calling it writes the condition."""
+
+    def __init__(self, session: Session, text: str) -> None:
+        self.session, self.text = session, text
+        self._terms: list[tuple[str, list[Any], list[tuple[str, Select[Any]]]]] | None = None
+        self._rows: list[list[Any]] | None = None
+
+    def _plan(self) -> list[tuple[str, list[Any], list[tuple[str, Select[Any]]]]]:
+        """Each term with its conditions (a look-up's place kept by its name) and the
+        look-ups: a word-bearing term's customers, vehicles and jobs' tickets."""
+        if self._terms is not None:
+            return self._terms
+        session, planned = self.session, []
+        for term in search_terms(self.text):
+            if not has_word(term):
+                continue  # punctuation alone: left out, as in the other lists
+            lookups: list[tuple[str, Select[Any]]] = []
+            by_customer = _customer_term(session, term, their_vehicles=False)
+            if by_customer is not None:
+                lookups.append(("customer", select(Customer.id).where(by_customer)))
+            conditions: list[Any] = [
+                "customer" if by_customer is not None else None,
+                word_prefix(session, ServiceTicket.description, ServiceTicket.id,
+                            "service_tickets_fts", term.lower(), any_case=True,
+                            scan_over=MATCH_CAP),
+            ]
+            vehicle = _vehicle_fragment(session, term)
+            if vehicle is not None:
+                lookups.append(("vehicle", select(Vehicle.id).where(vehicle)))
+                conditions.append("vehicle")
+            by_job = word_prefix(session, TicketJob.title, TicketJob.id, "ticket_jobs_fts",
+                                 term.lower(), any_case=True)
+            if by_job is not None:
+                # Looked up first, as the customers are: an IN subquery inside the OR
+                # would keep PostgreSQL from combining the other conditions' indexes (a
+                # 1 s walk of every ticket for "elizabeth lozano" at 1M tickets).
+                lookups.append(("job", select(TicketJob.ticket_id).where(by_job)))
+                conditions.append("job")
+            planned.append((term, conditions, lookups))
+        self._terms = planned
+        return planned
+
+    def statements(self) -> list[Select[Any]]:
+        cap = _id_cap(self.session)
+        return [query.limit(cap + 1) for _, _, lookups in self._plan()
+                for _, query in lookups]
+
+    def read(self, rows: Sequence[Sequence[Any]]) -> None:
+        self._rows = [[r[0] for r in found] for found in rows]
+
+    def __call__(self) -> ColumnElement[bool] | None:
+        planned = self._plan()
+        if self._rows is None:
+            self.read(pipeline.run(self.session, self.statements(), core=True))
+        assert self._rows is not None
+        found = iter(self._rows)
+        columns = {"customer": ServiceTicket.customer_id, "vehicle": ServiceTicket.vehicle_id,
+                   "job": ServiceTicket.id}
+        made: list[tuple[ColumnElement[bool], float]] = []
+        for _, conditions, lookups in planned:
+            matched: dict[str, tuple[ColumnElement[bool] | None, int | None]] = {
+                name: _id_match(self.session, columns[name], query, next(found))
+                for name, query in lookups}
+            customers = matched["customer"][1] if "customer" in matched else 0
+            written = [matched[c][0] if isinstance(c, str) else c for c in conditions]
+            present = [c for c in written if c is not None]
+            # The rarest term first (fewest customers): SQLite drives the query from the
+            # first term's indexes and checks the others on each of its rows.
+            made.append((or_(*present) if present else false(),
+                         float("inf") if customers is None else customers))
+        conditions = [c for c, _ in sorted(made, key=lambda m: m[1])]
+        return and_(*conditions) if conditions else None
 
 
 def _ticket_search(session: Session, text: str) -> Ranked:
@@ -719,15 +805,18 @@ def _ticket_search(session: Session, text: str) -> Ranked:
         # thousand rows, instead of gathering all of them to sort.
         by_customer = (cast("ColumnElement[int]", ServiceTicket.customer_id) + 0).in_(named)
     by_vehicle, vehicles = _id_match(session, ServiceTicket.vehicle_id, plated, vehicle_ids)
+    matches = (None if customers is None or vehicles is None
+               else customers + vehicles + len(conditions))
     conditions += [c for c in (by_customer, by_vehicle) if c is not None]
     first = or_(*conditions) if conditions else false()
     # A surname a few hundred customers share has a few thousand tickets: fetched and
     # sorted at once, where walking the date index to find a page of them reads ~100k
     # (PostgreSQL; a commoner name's page turns up soon enough walking).
     gather = customers is not None and vehicles is not None and customers + vehicles < WALK_FROM
-    counted: dict[str, float] = {}
-    rest = _all_terms(text, lambda term: _ticket_term(session, term, counted), counted.__getitem__)
-    return Ranked(first, rest, gather)
+    if len(text) < 2:  # one character matches by prefix only, as it always did
+        return Ranked(first, None, gather)
+    rest = _TicketRest(session, text)
+    return Ranked(first, rest, gather, rest_reads=rest, first_matches=matches)
 
 
 TICKETS = ListSpec(
