@@ -673,16 +673,23 @@ def _ascii_number(text: str) -> int | None:
     return None
 
 
-def _ticket_number(session: Session, text: str) -> tuple[int, bool] | None:
+def _needs_prefix(text: str) -> bool:
+    """Whether telling a ticket number in ``text`` needs the shop's prefix: digits with
+    something else."""
+    stripped = text.strip()
+    return _ascii_number(stripped) is None and any(c in "0123456789" for c in stripped)
+
+
+def _ticket_number(text: str, prefix: str | None) -> tuple[int, bool] | None:
     """The ticket number typed, and whether it was marked as one: with the shop's
-    prefix ("RO-12", "ro 12", "RO12") or "#" ("#12"); digits alone are unmarked."""
+    ``prefix`` (None: the default; read only when ``_needs_prefix``: "RO-12", "ro 12",
+    "RO12") or "#" ("#12"); digits alone are unmarked."""
     stripped = text.strip()
     number = _ascii_number(stripped)
     if number is not None:
         return number, False
     if not any(c in "0123456789" for c in stripped):
         return None
-    prefix = session.scalar(select(ShopSettings.ticket_prefix).where(ShopSettings.id == 1))
     prefix = prefix if prefix is not None else _DEFAULT_PREFIX
     for mark in (prefix, prefix.rstrip("-/#.: "), "#"):
         if mark and stripped.casefold().startswith(mark.casefold()):
@@ -780,23 +787,29 @@ def _ticket_search(session: Session, text: str) -> Ranked:
     Matching customers and vehicles are looked up first, so the ticket query filters on
     its own indexed columns instead of walking a million tickets through a join.
     """
-    conditions: list[ColumnElement[bool]] = []
-    typed = _ticket_number(session, text)
-    if typed is not None:
-        number, marked = typed
-        if marked:  # "#12", "RO-12": a ticket number and nothing else
-            return Ranked(ServiceTicket.number == number, None)
-        conditions.append(ServiceTicket.number == number)
     key = search_key(text)
     named = select(Customer.id).where(
         or_(starts_with(Customer.name_key, key), starts_with(Customer.surname_key, key))
     )
     plate = text.strip().lstrip("#").upper().replace(" ", "")
     plated = select(Vehicle.id).where(starts_with(Vehicle.plate, plate))
-    # The two look-ups do not depend on each other: one exchange for both.
+    # The look-ups do not depend on each other: one exchange for them all, with the
+    # shop's ticket prefix when telling a number needs it ("RO-12", or a plate: a
+    # marked number's look-ups are read for nothing, in the same exchange).
     cap = _id_cap(session)
-    customer_ids, vehicle_ids = ([r[0] for r in rows] for rows in pipeline.run(
-        session, [named.limit(cap + 1), plated.limit(cap + 1)], core=True))
+    prefixed = [select(ShopSettings.ticket_prefix).where(ShopSettings.id == 1)
+                ] if _needs_prefix(text) else []
+    customer_rows, vehicle_rows, *prefix_rows = pipeline.run(
+        session, [named.limit(cap + 1), plated.limit(cap + 1), *prefixed], core=True)
+    customer_ids, vehicle_ids = [r[0] for r in customer_rows], [r[0] for r in vehicle_rows]
+    conditions: list[ColumnElement[bool]] = []
+    typed = _ticket_number(text, prefix_rows[0][0][0] if prefix_rows and prefix_rows[0]
+                           else None)
+    if typed is not None:
+        number, marked = typed
+        if marked:  # "#12", "RO-12": a ticket number and nothing else
+            return Ranked(ServiceTicket.number == number, None)
+        conditions.append(ServiceTicket.number == number)
     by_customer, customers = _id_match(session, ServiceTicket.customer_id, named,
                                        customer_ids)
     if customers is None and is_sqlite(session):

@@ -156,6 +156,9 @@ def test_a_search_into_its_second_group_stays_within_the_read_budget(
         "two words, the first group thin": ("Ada Lovelace", [first, *inside]),
         "a word of the description, no first group": ("noise", [*inside, first]),
         "a ticket number (digits alone)": (str(number), [inside[0]]),
+        # Digits and letters: the shop's ticket prefix is read with the look-ups.
+        "part of a VIN": ("A004352", [first]),
+        "a marked ticket number": (f"RO-{number}", [inside[0]]),
     }
     for kind, (text_, expected) in kinds.items():
         sent, ids, _ = counted(text_)
