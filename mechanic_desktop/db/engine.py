@@ -202,7 +202,12 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
                     "connect_timeout": 10,
                     "application_name": "mechanic-desktop",
                     # Short OLTP queries: JIT compilation only adds latency to them.
-                    "options": "-c jit=off",
+                    # psycopg prepares a statement run 5 times, and the server may then
+                    # plan it once for any parameters: a ticket search's page (ids as
+                    # one array) went from ~20 ms to 100-170 ms after ten searches of
+                    # the day, planned without knowing how many ids. Every execution
+                    # is planned for its own parameters (PostgreSQL 12+; 13 is needed).
+                    "options": "-c jit=off -c plan_cache_mode=force_custom_plan",
                     **KEEPALIVES,
                 },
                 **kwargs,
