@@ -9,12 +9,12 @@ import zlib
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from mechanic_desktop.db.models import ShopSettings
+from mechanic_desktop.db.models import AuditEntry, ShopSettings
 from mechanic_desktop.db.unit_of_work import UnitOfWork
-from mechanic_desktop.domain.errors import ValidationError
+from mechanic_desktop.domain.errors import StaleRecord, ValidationError
 from mechanic_desktop.services import shop, workflow
 
 
@@ -94,3 +94,164 @@ def test_a_form_showing_some_fields_keeps_the_others(uow: UnitOfWork) -> None:
             again.markup_bands) == ("Financing", Decimal("5"), Decimal("10"),
                                     saved.markup_bands)
     assert [r.name for r in shop.get_fee_rules(uow)] == ["Disposal"]
+
+
+# --- every settings field refused with the message the dialog shows --------------------
+
+@pytest.mark.parametrize(("problem", "text", "message"), [
+    (shop.tax_rate_problem, "8.875", None),
+    (shop.tax_rate_problem, " 8.875 % ", None),
+    (shop.tax_rate_problem, "0", None),
+    (shop.tax_rate_problem, "100", None),
+    (shop.tax_rate_problem, "", "Tax rate is required (0 if the shop charges no sales tax)."),
+    (shop.tax_rate_problem, " % ", "Tax rate is required (0 if the shop charges no sales tax)."),
+    (shop.tax_rate_problem, "eight", "Tax rate must be a number of percent, like 8.875."),
+    (shop.tax_rate_problem, "NaN", "Tax rate must be a number of percent, like 8.875."),
+    (shop.tax_rate_problem, "Infinity", "Tax rate must be a number of percent, like 8.875."),
+    (shop.tax_rate_problem, "-0.001", "Tax rate must be between 0 and 100 percent."),
+    (shop.tax_rate_problem, "100.001", "Tax rate must be between 0 and 100 percent."),
+    (shop.tax_rate_problem, "8.8751",
+     "Tax rate can have at most 3 decimal places, like 8.875."),
+    (shop.max_discount_problem, "15", None),
+    (shop.max_discount_problem, "",
+     "Largest discount is required (0 if service writers may give no discount)."),
+    (shop.max_discount_problem, "101", "Largest discount must be between 0 and 100 percent."),
+    (shop.labour_tax_rate_problem, "", None),
+    (shop.labour_tax_rate_problem, " % ", None),
+    (shop.labour_tax_rate_problem, "5.5%", None),
+    (shop.labour_tax_rate_problem, "x",
+     "Labour tax rate must be a number of percent, like 8.875."),
+    (shop.labour_tax_rate_problem, "0.0001",
+     "Labour tax rate can have at most 3 decimal places, like 8.875."),
+    (shop.fee_rules_problem, "Disposal: 3.50", None),
+    (shop.markup_bands_problem, "above: 35%", None),
+])
+def test_each_rate_is_refused_with_its_reason(
+    problem: object, text: str, message: str | None
+) -> None:
+    assert problem(text) == message  # type: ignore[operator]
+
+
+def test_fee_rules_and_markup_bands_name_the_line_that_will_not_do() -> None:
+    assert shop.fee_rules_problem("Disposal: 3.50\nnonsense") == (
+        "Line 2: write a rule as “Name: amount” or “Name: 8% of labour up to 35.00”.")
+    assert shop.markup_bands_problem("nonsense") == (
+        "Line 1: write a band as “up to 10.00: 100%” or “above: 35%”.")
+
+
+@pytest.mark.parametrize(("changes", "field", "message"), [
+    ({"name": " "}, "name", "Shop name is required."),
+    ({"address": "x" * 10_001}, "address", "Address is too long (at most 10,000 characters)."),
+    ({"ticket_prefix": "x" * 11}, "ticket_prefix",
+     "Ticket prefix is too long (at most 10 characters)."),
+    ({"invoice_prefix": "x" * 11}, "invoice_prefix",
+     "Invoice prefix is too long (at most 10 characters)."),
+    ({"credit_note_prefix": "x" * 11}, "credit_note_prefix",
+     "Credit note prefix is too long (at most 10 characters)."),
+    ({"estimate_valid_days": ""}, "estimate_valid_days",
+     "Say for how many days estimates are valid (1 to 365)."),
+    ({"estimate_valid_days": "0"}, "estimate_valid_days",
+     "Estimates valid for must be between 1 and 365."),
+    ({"estimate_valid_days": "366"}, "estimate_valid_days",
+     "Estimates valid for must be between 1 and 365."),
+    ({"tax_number": "x" * 41}, "tax_number", "Tax number is too long (at most 40 characters)."),
+    ({"invoice_terms": "x" * 10_001}, "invoice_terms",
+     "Invoice terms are too long (at most 10,000 characters)."),
+    ({"tax_rate": "101"}, "tax_rate", "Tax rate must be between 0 and 100 percent."),
+    ({"labor_tax_rate": "x"}, "labor_tax_rate",
+     "Labour tax rate must be a number of percent, like 8.875."),
+    ({"max_writer_discount": ""}, "max_writer_discount",
+     "Largest discount is required (0 if service writers may give no discount)."),
+    ({"fee_rules": "nonsense"}, "fee_rules",
+     "Line 1: write a rule as “Name: amount” or “Name: 8% of labour up to 35.00”."),
+    ({"markup_bands": "nonsense"}, "markup_bands",
+     "Line 1: write a band as “up to 10.00: 100%” or “above: 35%”."),
+    ({"logo": b"GIF89a"}, "logo",
+     "The file is not a PNG or JPEG picture: save the logo as PNG or JPEG."),
+])
+def test_each_settings_field_is_refused_alone_with_its_message(
+    uow: UnitOfWork, changes: dict[str, object], field: str, message: str | None
+) -> None:
+    settings = shop.get_settings(uow)
+    with pytest.raises(ValidationError) as caught:
+        workflow.update_settings(uow, shop.data_of(settings, **changes), settings.version)
+    assert list(caught.value.fields) == [field]
+    if message is not None:
+        assert caught.value.fields[field] == message
+    assert shop.get_settings(uow) == settings
+
+
+def test_settings_at_their_limits_are_stored_cleaned(uow: UnitOfWork) -> None:
+    settings = shop.get_settings(uow)
+    saved = workflow.update_settings(uow, shop.data_of(
+        settings, name="  Bolt   & Nut ", address="1 Main St\n" + "x" * 9_990,
+        phone="(212) 555-0100", tax_rate=" 8.875 %", labor_taxed=1, labor_tax_rate="100",
+        max_writer_discount="0.5", ticket_prefix=" JOB-12345 ", invoice_prefix="I" * 10,
+        credit_note_prefix="C" * 10, estimate_valid_days="365", labor_rate="95.5",
+        authorisation_tolerance="25", tax_number="T" * 40, invoice_terms="y" * 10_000,
+        payment_methods="Financing\nFinancing\n", paper_size="a4"), settings.version)
+    assert (saved.name, saved.tax_rate, saved.labor_taxed, saved.labor_tax_rate,
+            saved.max_writer_discount, saved.ticket_prefix, saved.invoice_prefix,
+            saved.credit_note_prefix, saved.estimate_valid_days, saved.labor_rate,
+            saved.authorisation_tolerance, saved.tax_number, saved.paper_size) == (
+        "Bolt & Nut", Decimal("8.875"), True, Decimal("100.000"), Decimal("0.500"),
+        "JOB-12345", "I" * 10, "C" * 10, 365, Decimal("95.50"), Decimal("25.00"),
+        "T" * 40, "a4")
+    assert len(saved.address) == 10_000 and len(saved.invoice_terms) == 10_000
+    assert saved.phone == "(212) 555-0100"
+    assert saved.payment_methods == "Financing"
+    assert saved.ticket_label(42) == "JOB-1234542"
+    assert shop.get_settings(uow) == saved and saved.version == settings.version + 1
+    # Blank labour rate: labour is taxed at the parts rate again.
+    back = workflow.update_settings(uow, shop.data_of(saved, labor_tax_rate=" "), saved.version)
+    assert back.labor_tax_rate is None
+
+
+def _settings_audit(uow: UnitOfWork) -> list[str]:
+    with uow:
+        return list(uow.session.scalars(
+            select(AuditEntry.summary).where(AuditEntry.entity == "settings")
+            .order_by(AuditEntry.id)))
+
+
+def test_settings_changes_are_audited_with_what_changed(uow: UnitOfWork) -> None:
+    settings = shop.get_settings(uow)
+    with_logo = workflow.update_settings(uow, shop.data_of(settings, logo=png()),
+                                         settings.version)
+    ruled = workflow.update_settings(uow, shop.data_of(with_logo, fee_rules="Disposal: 3.50"),
+                                     with_logo.version)
+    same = workflow.update_settings(uow, shop.data_of(ruled, fee_rules="Disposal: 3.50"),
+                                    ruled.version)
+    cleared = workflow.update_settings(uow, shop.data_of(same, fee_rules="", logo=b""),
+                                       same.version)
+    summaries = _settings_audit(uow)
+    assert summaries[0] == "logo: new picture"
+    assert summaries[1] == "fee rules: Disposal: 3.50"
+    assert summaries[2:] == ["fee rules: none", "logo: removed"]
+    assert shop.get_fee_rules(uow) == () and cleared.version == same.version + 1
+    assert same.version == ruled.version  # nothing changed: nothing written
+
+
+def test_a_stale_settings_form_is_refused(uow: UnitOfWork) -> None:
+    settings = shop.get_settings(uow)
+    workflow.update_settings(uow, shop.data_of(settings, name="First"), settings.version)
+    with pytest.raises(StaleRecord, match="changed at another desk"):
+        workflow.update_settings(uow, shop.data_of(settings, name="Second"), settings.version)
+    assert shop.get_settings(uow).name == "First"
+
+
+def test_a_new_database_reads_the_defaults_and_stores_them_once(uow: UnitOfWork) -> None:
+    assert shop.get_logo(uow) == b""
+    with uow:
+        assert shop.settings_in(uow, create=False) == shop.DEFAULTS
+        assert shop.ticket_label(uow, 7) == "RO-7"
+    stored = shop.get_settings(uow)
+    assert (stored.name, stored.ticket_prefix, stored.tax_rate, stored.labor_taxed,
+            stored.invoice_prefix, stored.credit_note_prefix, stored.payment_methods,
+            stored.version) == ("My Repair Shop", "RO-", Decimal("0.000"), False, "INV-",
+                                "CN-", "", 1)
+    assert shop.get_settings(uow) == stored
+    with uow:
+        assert uow.session.scalar(select(func.count()).select_from(ShopSettings)) == 1
+        assert shop.settings_in(uow, create=True) == stored
+    assert _settings_audit(uow) == []
