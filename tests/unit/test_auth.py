@@ -9,17 +9,18 @@ from argon2 import PasswordHasher
 from argon2.low_level import Type
 from sqlalchemy import Engine, String, Text, select
 
-from mechanic_desktop.db.models import AuditEntry, Base, StaffUser
+from mechanic_desktop.db.models import AuditEntry, Base, SignInThrottle, StaffUser
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.errors import (
     AccountLocked,
     LoginFailed,
     NotFound,
     PermissionDenied,
+    StaleRecord,
     ValidationError,
 )
 from mechanic_desktop.domain.records import ListQuery
-from mechanic_desktop.domain.staff import Role
+from mechanic_desktop.domain.staff import Actor, Role
 from mechanic_desktop.services import auth, mechanics, staff
 from mechanic_desktop.services.staff import StaffData
 
@@ -317,3 +318,246 @@ def test_staff_list_searches_sorts_and_names_mechanics_in_the_database(
     assert names(search="50%") == []  # a literal %, not a wildcard
     assert names(ids=frozenset({writer.id, wrench.id})) == [("kim", ""), ("sam", "Sam Spanner")]
     assert staff.get_staff(admin_uow, wrench.id).mechanic_name == "Sam Spanner"
+
+
+# --- the lockout arithmetic, the audit trail of sign-ins, and the staff rules -------------
+
+
+@pytest.mark.parametrize(("failures", "seconds"), [
+    (0, None), (1, None), (4, None), (5, 30), (6, 60), (7, 120), (8, 240), (9, 480),
+    (10, 900), (11, 900), (40, 900),
+])
+def test_lock_duration_doubles_from_the_fifth_failure_up_to_15_minutes(
+    failures: int, seconds: int | None
+) -> None:
+    lock = auth.lock_duration(failures)
+    assert (None if lock is None else lock.total_seconds()) == seconds
+
+
+@pytest.mark.parametrize(("left", "wait"), [
+    (0.2, "1 seconds"), (1, "1 seconds"), (1.2, "2 seconds"), (119, "119 seconds"),
+    (119.5, "2 minutes"), (120, "2 minutes"), (121, "3 minutes"), (900, "15 minutes"),
+])
+def test_the_lock_message_never_says_come_back_too_soon(left: float, wait: str) -> None:
+    now = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+    assert auth._locked_message(now + timedelta(seconds=left), now) == (
+        f"Too many failed sign-ins: this account is locked. Try again in {wait} "
+        "(or ask an administrator to unlock it).")
+
+
+def test_an_unknown_name_is_counted_in_a_short_hash() -> None:
+    key = auth.name_key("boss")
+    assert len(key) == 5 and int(key, 16) >= 0
+    assert auth.name_key("boss") == key != auth.name_key("bos")
+
+
+def _audit(uow: UnitOfWork, *actions: str) -> list[tuple[str, int | None, str, int | None]]:
+    with uow:
+        query = select(AuditEntry.action, AuditEntry.entity_id, AuditEntry.summary,
+                       AuditEntry.staff_user_id).where(AuditEntry.entity == "staff")
+        if actions:
+            query = query.where(AuditEntry.action.in_(actions))
+        return [tuple(r) for r in uow.session.execute(query.order_by(AuditEntry.id))]  # type: ignore[misc]
+
+
+def test_sign_in_attempts_are_audited_with_why_and_the_count(admin_uow: UnitOfWork) -> None:
+    """Unknown, wrong and deactivated read the same to the person typing; the trail
+    (no actor, the account aimed at) says which, how many in a row, and the lock."""
+    clock = Clock()
+    boss = admin_uow.actor
+    assert boss is not None
+    desk = staff.create_staff(admin_uow, StaffData("desk", "Front Desk", "writer"),
+                              GOOD, GOOD, FLOOR)
+    staff.set_staff_active(admin_uow, desk.id, False)
+    for name in ("nobody", "desk", "boss", "boss", "boss", "boss"):
+        with pytest.raises(LoginFailed):
+            auth.login(admin_uow, name, "wrong password!", clock=clock, hasher=CHEAP)
+    with pytest.raises(AccountLocked) as locked:
+        auth.login(admin_uow, " BOSS ", "wrong password!", clock=clock, hasher=CHEAP)
+    assert locked.value.until == clock.now + timedelta(seconds=30)
+    clock.advance(10)
+    with pytest.raises(AccountLocked):
+        auth.login(admin_uow, "boss", GOOD, clock=clock, hasher=FLOOR)
+    assert _audit(admin_uow, "login failed", "lockout", "login refused") == [
+        ("login failed", None, "unknown user name; 1 in a row", None),
+        ("login failed", desk.id, "account deactivated; 1 in a row", None),
+        ("login failed", boss.id, "wrong password; 1 in a row", None),
+        ("login failed", boss.id, "wrong password; 2 in a row", None),
+        ("login failed", boss.id, "wrong password; 3 in a row", None),
+        ("login failed", boss.id, "wrong password; 4 in a row", None),
+        ("login failed", boss.id, "wrong password; 5 in a row", None),
+        ("lockout", boss.id, "locked until 09:00:30 UTC", None),
+        ("login refused", boss.id, "account locked, password not checked", None),
+    ]
+    assert _failures(admin_uow) == 5  # a refused attempt is not counted
+    clock.advance(21)
+    signed = auth.login(admin_uow, "Boss", GOOD, clock=clock, hasher=FLOOR)
+    assert (signed.actor, signed.must_change_password) == (boss, False)
+    with admin_uow:
+        user = admin_uow.session.get(StaffUser, boss.id)
+        assert user is not None
+        assert (user.failed_logins, user.locked_until) == (0, None)
+        assert user.last_login_at == clock.now
+    assert _audit(admin_uow, "login")[-1] == ("login", boss.id, "", boss.id)
+
+
+def test_an_unknown_name_locks_as_an_account_would(uow: UnitOfWork) -> None:
+    clock = Clock()
+    for _ in range(4):
+        with pytest.raises(LoginFailed) as caught:
+            auth.login(uow, "ghost", "guess-guess-guess", clock=clock, hasher=CHEAP)
+        assert not isinstance(caught.value, AccountLocked)
+    with pytest.raises(AccountLocked) as locked:
+        auth.login(uow, "Ghost", "guess-guess-guess", clock=clock, hasher=CHEAP)
+    assert locked.value.until == clock.now + timedelta(seconds=30)
+    clock.advance(29)
+    with pytest.raises(AccountLocked, match="Try again in 1 seconds"):
+        auth.login(uow, "ghost", "guess-guess-guess", clock=clock, hasher=CHEAP)
+    with pytest.raises(LoginFailed) as other:  # another name has its own counter
+        auth.login(uow, "phantom", "guess-guess-guess", clock=clock, hasher=CHEAP)
+    assert not isinstance(other.value, AccountLocked)
+    with uow:
+        rows = uow.session.execute(
+            select(SignInThrottle.name_key, SignInThrottle.failed_logins)).all()
+    assert sorted(tuple(r) for r in rows) == sorted(
+        [(auth.name_key("ghost"), 5), (auth.name_key("phantom"), 1)])
+
+
+def test_the_current_password_is_checked_as_a_sign_in_is(admin_uow: UnitOfWork) -> None:
+    boss = admin_uow.actor
+    assert boss is not None
+    for count in range(1, 5):
+        with pytest.raises(ValidationError) as wrong:
+            staff.change_own_password(admin_uow, "not it at all", GOOD + "x", GOOD + "x", FLOOR)
+        assert wrong.value.fields == {"old_password": "The current password is wrong."}
+        assert _failures(admin_uow) == count
+    with pytest.raises(AccountLocked, match="Try again in 30 seconds"):
+        staff.change_own_password(admin_uow, "not it at all", GOOD + "x", GOOD + "x", FLOOR)
+    with pytest.raises(AccountLocked):  # even the right one, while locked
+        staff.change_own_password(admin_uow, GOOD, GOOD + "x", GOOD + "x", FLOOR)
+    assert staff.get_staff(admin_uow, boss.id).locked
+    assert next(r for r in staff.list_staff(admin_uow).rows if r.id == boss.id).locked
+    trail = _audit(admin_uow, "password check failed", "lockout", "password check refused")
+    assert [(a, s) for a, _i, s, _u in trail] == [
+        ("password check failed", f"wrong current password; {n} in a row") for n in range(1, 6)
+    ] + [("lockout", trail[5][2]), ("password check refused", "account locked")]
+    assert trail[5][2].startswith("locked until ") and trail[5][2].endswith(" UTC")
+    assert {i for _a, i, _s, _u in trail} == {boss.id}
+    staff.unlock(admin_uow, boss.id)
+    assert not staff.get_staff(admin_uow, boss.id).locked
+    with pytest.raises(ValidationError) as same:
+        staff.change_own_password(admin_uow, GOOD, GOOD, GOOD, FLOOR)
+    assert same.value.fields == {"password": "Choose a password different from the old one."}
+    assert _failures(admin_uow) == 0  # the right current password cleared the count
+    staff.change_own_password(admin_uow, GOOD, GOOD + "x", GOOD + "x", FLOOR)
+    assert _audit(admin_uow, "change password")[-1] == ("change password", boss.id, "boss",
+                                                       boss.id)
+    admin_uow.actor = None
+    with pytest.raises(PermissionDenied, match=r"^Sign in first\.$"):
+        staff.change_own_password(admin_uow, GOOD + "x", GOOD, GOOD, FLOOR)
+
+
+@pytest.mark.parametrize(("username", "taken_as"), [
+    ("ab", "ab"), ("  Ab.C_d-9 ", "ab.c_d-9"), ("9" + "x" * 59, "9" + "x" * 59),
+])
+def test_user_names_that_will_do(admin_uow: UnitOfWork, username: str, taken_as: str) -> None:
+    row = staff.create_staff(admin_uow, StaffData(username, "Front Desk", "writer"),
+                             GOOD, GOOD, FLOOR)
+    assert row.username == taken_as
+
+
+USERNAME_RULE = ("User name: 2-60 letters, digits, dots, dashes or underscores, starting with "
+                 "a letter or digit.")
+
+
+@pytest.mark.parametrize(("data", "fields"), [
+    (StaffData("a", "Front Desk", "writer"), {"username": USERNAME_RULE}),
+    (StaffData("x" * 61, "Front Desk", "writer"), {"username": USERNAME_RULE}),
+    (StaffData("-desk", "Front Desk", "writer"), {"username": USERNAME_RULE}),
+    (StaffData("front desk", "Front Desk", "writer"), {"username": USERNAME_RULE}),
+    (StaffData("BOSS", "Front Desk", "writer"), {"username": "The user name 'boss' is taken."}),
+    (StaffData("desk", " ", "writer"), {"full_name": "Full name is required."}),
+    (StaffData("desk", "Front Desk", "owner"), {"role": "Choose a role."}),
+    (StaffData("desk", "Front Desk", "mechanic", 999_999),
+     {"mechanic_id": "A mechanic's account must be linked to a mechanic."}),
+    (StaffData("a", "", "nobody"), {"username": USERNAME_RULE,
+                                    "full_name": "Full name is required.",
+                                    "role": "Choose a role."}),
+])
+def test_staff_accounts_refused_with_their_reasons(
+    admin_uow: UnitOfWork, data: StaffData, fields: dict[str, str]
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        staff.create_staff(admin_uow, data, GOOD, GOOD, FLOOR)
+    assert caught.value.fields == fields
+    assert [r.username for r in staff.list_staff(admin_uow).rows] == ["boss"]
+
+
+def test_staff_changes_are_audited_and_versioned(admin_uow: UnitOfWork) -> None:
+    boss = admin_uow.actor
+    assert boss is not None
+    sam = mechanics.create_mechanic(admin_uow, mechanics.MechanicData("Sam Wrench"))
+    row = staff.create_staff(admin_uow, StaffData("sam", "Sam Wrench", "mechanic", sam.id),
+                             GOOD, GOOD, FLOOR)
+    assert (row.role, row.mechanic_id, row.mechanic_name, row.active, row.locked,
+            row.version) == (Role.MECHANIC, sam.id, "Sam Wrench", True, False, 1)
+    same = staff.update_staff(admin_uow, row.id, StaffData("sam", "Sam Wrench", "mechanic",
+                                                            sam.id), row.version)
+    assert same == row  # nothing changed: no new version, no audit row
+    renamed = staff.update_staff(admin_uow, row.id, StaffData("Sam", "Samuel Wrench",
+                                                               "mechanic", sam.id), row.version)
+    assert (renamed.full_name, renamed.version) == ("Samuel Wrench", 2)
+    # A writer is linked to no mechanic, whatever the form sent.
+    writer = staff.update_staff(admin_uow, row.id, StaffData("sam", "Samuel Wrench", "writer",
+                                                              sam.id), renamed.version)
+    assert (writer.role, writer.mechanic_id, writer.mechanic_name, writer.version) == (
+        Role.WRITER, None, "", 3)
+    with pytest.raises(StaleRecord):
+        staff.update_staff(admin_uow, row.id, StaffData("sam", "Sam", "admin"), renamed.version)
+    promoted = staff.update_staff(admin_uow, row.id, StaffData("sam", "Samuel Wrench",
+                                                                "admin"), writer.version)
+    # Two administrators: either may now be made a writer, not both.
+    demoted = staff.update_staff(admin_uow, boss.id, StaffData("boss", "Pat Owner", "writer"),
+                                 staff.get_staff(admin_uow, boss.id).version)
+    assert demoted.role is Role.WRITER
+    admin_uow.actor = Actor(promoted.id, "sam", "Samuel Wrench", Role.ADMIN)
+    with pytest.raises(ValidationError, match="last active administrator"):
+        staff.set_staff_active(admin_uow, promoted.id, False)
+    off = staff.set_staff_active(admin_uow, boss.id, False)
+    assert (off.active, off.version) == (False, demoted.version + 1)
+    assert staff.set_staff_active(admin_uow, boss.id, False) == off  # already: no change
+    on = staff.set_staff_active(admin_uow, boss.id, True)
+    assert (on.active, on.version) == (True, off.version + 1)
+    staff.reset_password(admin_uow, row.id, "Temporary-Rotor-42", "Temporary-Rotor-42", FLOOR)
+    staff.unlock(admin_uow, row.id)
+    trail = [(a, i, s) for a, i, s, _u in _audit(admin_uow)]
+    assert trail[0] == ("create", boss.id, "first administrator")
+    assert _audit(admin_uow)[0][3] == boss.id
+    assert trail[1:] == [
+        ("create", row.id, "sam as Mechanic"),
+        ("update", row.id, trail[2][2]),
+        ("permission change", row.id, trail[3][2]),
+        ("permission change", row.id, trail[4][2]),
+        ("permission change", boss.id, trail[5][2]),
+        ("deactivate", boss.id, "boss"),
+        ("activate", boss.id, "boss"),
+        ("reset password", row.id, "sam"),
+        ("unlock", row.id, "sam"),
+    ]
+    assert "Samuel Wrench" in trail[2][2] and "writer" in trail[3][2].casefold()
+
+
+def test_only_a_temporary_password_must_be_changed(admin_uow: UnitOfWork) -> None:
+    clock = Clock()
+    row = staff.create_staff(admin_uow, StaffData("desk", "Front Desk", "writer"),
+                             GOOD, GOOD, FLOOR)
+    for _ in range(5):
+        with pytest.raises(LoginFailed):
+            auth.login(admin_uow, "desk", "wrong password!", clock=clock, hasher=CHEAP)
+    assert staff.get_staff(admin_uow, row.id).locked is False  # the test clock, not the server's
+    staff.reset_password(admin_uow, row.id, "Temporary-Rotor-42", "Temporary-Rotor-42", FLOOR)
+    signed = auth.login(admin_uow, "desk", "Temporary-Rotor-42", clock=clock, hasher=FLOOR)
+    assert signed.must_change_password  # the reset also cleared the lock
+    with admin_uow:
+        user = admin_uow.session.get(StaffUser, row.id)
+        assert user is not None and (user.failed_logins, user.locked_until) == (0, None)
