@@ -330,3 +330,155 @@ def test_seeded_money_keeps_the_balance_identity_and_gapless_numbers(
     assert st.balance == rec.rows[0].total
     html = documents.snapshot_html(invoicing.get_invoice_snapshot(uow, 1))
     assert "Invoice INV-1" in html and "Total" in html
+
+
+@pytest.mark.parametrize(("typed", "amount"), [
+    ("412.50", D("412.50")), (" $1,234.5 ", D("1234.50")), ("0", D("0.00")),
+    ("$ 7", D("7.00")), ("19.999", D("20.00")),
+])
+def test_counted_cash_as_typed(typed: str, amount: Decimal) -> None:
+    assert money_reports.parse_counted(typed) == amount
+
+
+@pytest.mark.parametrize(("typed", "message"), [
+    ("", "Counted cash must be a number, like 412.50."),
+    ("lots", "Counted cash must be a number, like 412.50."),
+    ("-0.01", "Counted cash must be a number of 0.00 or more, like 412.50."),
+    ("NaN", "Counted cash must be a number of 0.00 or more, like 412.50."),
+    ("Infinity", "Counted cash must be a number of 0.00 or more, like 412.50."),
+])
+def test_counted_cash_refused(typed: str, message: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        money_reports.parse_counted(typed)
+    assert caught.value.fields == {"counted": message}
+
+
+def _row(columns: tuple[reports.Column, ...], row: object) -> dict[str, object]:
+    return {c.header: (c.value(row), c.kind) for c in columns}
+
+
+def test_money_report_columns_show_what_their_headers_say() -> None:
+    at = datetime(2026, 12, 7, 15, 30, tzinfo=UTC)
+    total = money_reports.MethodTotal("cash", 3, D("50.00"), D("5.00"))
+    assert _row(money_reports.CASH_UP_COLUMNS, total) == {
+        "Method": ("Cash", "text"), "Entries": (3, "int"), "Received": (D("50.00"), "money"),
+        "Refunded": (D("5.00"), "money"), "Net": (D("45.00"), "money")}
+    receipt = money_reports.Receipt(at, "RO-7", "Ada", "card", "4242", D("-5.00"), "Zoe")
+    assert _row(money_reports.RECEIPT_COLUMNS, receipt) == {
+        "Time": (at, "datetime"), "Ticket": ("RO-7", "text"), "Customer": ("Ada", "text"),
+        "Method": ("Card 4242", "text"), "Amount": (D("-5.00"), "money"),
+        "Taken by": ("Zoe", "text")}
+    day = money_reports.ReceiptDay(at.date(), "bank_transfer", 2, D("80.00"))
+    assert _row(money_reports.RECEIPTS_BY_DAY_COLUMNS, day) == {
+        "Day": (at.date(), "date"), "Method": ("Bank transfer", "text"),
+        "Entries": (2, "int"), "Net": (D("80.00"), "money")}
+    owes = money_reports.Receivable(1, "Ada", "2125550100",
+                                    (D(1), D(2), D(3), D(4)), 5, at)
+    assert _row(money_reports.RECEIVABLE_COLUMNS, owes) == {
+        "Customer": ("Ada", "text"), "Phone": ("(212) 555-0100", "text"),
+        "0–30 days": (D(1), "money"), "31–60 days": (D(2), "money"),
+        "61–90 days": (D(3), "money"), "Over 90 days": (D(4), "money"),
+        "Total owed": (D(10), "money"), "Tickets": (5, "int")}
+    line = money_reports.StatementLine(at, "Payment", "", "RO-7", "Cash", D(0), D("20.00"),
+                                       D("-20.00"))
+    assert _row(money_reports.STATEMENT_COLUMNS, line) == {
+        "Date": (at, "date"), "Entry": ("Payment", "text"), "Number": ("", "text"),
+        "Ticket": ("RO-7", "text"), "Detail": ("Cash", "text"), "Charges": (None, "money"),
+        "Credits": (D("20.00"), "money"), "Balance": (D("-20.00"), "money")}
+    assert money_reports.Receipt(at, "RO-7", "Ada", "cash", "", D(1), "").method_text == "Cash"
+
+
+def test_the_cash_up_of_a_day_sums_clerks_and_methods() -> None:
+    at = datetime(2026, 12, 7, 15, 30, tzinfo=UTC)
+    up = money_reports.CashUp(at.date(), (
+        money_reports.MethodTotal("card", 1, D("9.00"), D(0)),
+        money_reports.MethodTotal("cash", 3, D("50.00"), D("4.00")),
+    ), (
+        money_reports.Receipt(at, "RO-1", "Ada", "cash", "", D("20.00"), "zoe"),
+        money_reports.Receipt(at, "RO-1", "Ada", "card", "", D("9.00"), "zoe"),
+        money_reports.Receipt(at, "RO-1", "Ada", "cash", "", D("30.00"), "Al"),
+        money_reports.Receipt(at, "RO-1", "Ada", "cash", "", D("-4.00"), ""),
+    ))
+    assert (up.expected_cash, up.total) == (D("46.00"), D("55.00"))
+    assert (up.difference(D("50.00")), up.difference(D("40.00"))) == (D("4.00"), D("-6.00"))
+    assert up.cash_by_clerk == (("Al", D("30.00")), ("Unknown", D("-4.00")),
+                                ("zoe", D("20.00")))
+
+
+def test_receivables_bucket_edges_order_and_oldest(uow: UnitOfWork, engine: Engine) -> None:
+    """An invoice exactly 30 days old is still 0–30; a second older is 31–60, and so on.
+    Most owed first; a ticket paid in full or over is not listed."""
+    detail = _completed(uow, 1)  # 27.50
+    ada, car = detail.ticket.customer_id, detail.ticket.vehicle_id
+    pad = wf.part(uow, "PAD2", on_hand=50, price="25.00")
+    ids = [_close(uow, detail, on_account=True).ticket.id]
+    for _ in range(5):
+        t = factories.completed(uow, ada, car, pad.id, 1)
+        ids.append(_close(uow, t, on_account=True).ticket.id)
+    bob = factories.customer(uow, "Bob Big")
+    big = factories.completed(uow, bob.id, factories.vehicle(uow, bob.id, factories.VINS[1]).id,
+                              pad.id, 10)  # 275.00
+    big_id = _close(uow, big, on_account=True).ticket.id
+    now = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+    ages = [timedelta(0), timedelta(days=30), timedelta(days=30, seconds=1),
+            timedelta(days=60), timedelta(days=90), timedelta(days=90, seconds=1)]
+    with Session(engine) as s:
+        for ticket_id, age in zip(ids, ages, strict=True):
+            s.execute(update(ServiceTicket).where(ServiceTicket.id == ticket_id)
+                      .values(closed_at=now - age))
+        s.execute(update(ServiceTicket).where(ServiceTicket.id == big_id)
+                  .values(closed_at=now - timedelta(days=1)))
+        s.commit()
+    got = money_reports.receivables(uow, now)
+    assert [(r.name, r.buckets, r.tickets, r.total) for r in got.rows] == [
+        ("Bob Big", (D("275.00"), D(0), D(0), D(0)), 1, D("275.00")),
+        ("Ada Lovelace", (D("55.00"), D("55.00"), D("27.50"), D("27.50")), 6, D("165.00")),
+    ]
+    assert got.rows[1].oldest == now - ages[-1]
+    assert got.rows[1].customer_id == ada and got.rows[1].phone == "2125550100"
+    assert got.totals == (D("330.00"), D("55.00"), D("27.50"), D("27.50"))
+    assert (got.total, got.as_of) == (D("440.00"), now)
+    _pay(uow, workflow.get_ticket_detail(uow, big_id), "300.00")  # paid, and 25.00 over
+    assert [r.name for r in money_reports.receivables(uow, now).rows] == ["Ada Lovelace"]
+
+
+def test_a_statement_names_each_entry_and_ends_on_what_the_customer_owes(
+    uow: UnitOfWork, engine: Engine
+) -> None:
+    detail = _completed(uow)  # 55.00
+    customer_id = detail.ticket.customer_id
+    detail = _pay(uow, detail, "20.00", "card", "4242")
+    detail = _close(uow, detail, on_account=True)
+    invoice = detail.billing.invoice
+    assert invoice is not None
+    detail = credit_notes.credit_invoice(uow, detail.ticket.id, credit_notes.CreditData(
+        invoice.id, "Goodwill", amount="5"), detail.ticket.version)
+    detail = _pay(uow, detail, "45.00")  # 15.00 over
+    detail = payments.refund_payment(uow, detail.ticket.id, payments.RefundData(
+        "4.00", "cash", "Change given back"), detail.ticket.version)
+    pad = wf.part(uow, "PAD2", on_hand=50, price="10.00")
+    second = factories.completed(uow, customer_id, detail.ticket.vehicle_id, pad.id, 1)
+    second = payments.apply_credit(uow, second.ticket.id, "11.00", second.ticket.version)
+    made = datetime(2026, 12, 7, 18, 0, tzinfo=UTC)
+    st = money_reports.statement(uow, customer_id, made)
+    assert (st.customer_id, st.name, st.phone, st.address, st.made_at) == (
+        customer_id, "Ada Lovelace", "2125550100", "1 Main St", made)
+    first, other = f"RO-{detail.ticket.number}", f"RO-{second.ticket.number}"
+    assert [(x.kind, x.document, x.ticket, x.detail, x.charge, x.credit, x.balance)
+            for x in st.lines[:5]] == [
+        ("Payment", "", first, "Card 4242", D(0), D("20.00"), D("-20.00")),
+        ("Invoice", "INV-1", first, "on account", D("55.00"), D(0), D("35.00")),
+        ("Credit note", "CN-1", first, "credits INV-1: Goodwill", D(0), D("5.00"),
+         D("30.00")),
+        ("Payment", "", first, "Cash", D(0), D("45.00"), D("-15.00")),
+        ("Refund", "", first, "Cash — Change given back", D(0), D("-4.00"), D("-11.00")),
+    ]
+    # The credit moved at one moment: off the first ticket, onto the second.
+    assert sorted((x.kind, x.ticket, x.detail, x.credit) for x in st.lines[5:]) == [
+        ("Payment", other, f"Customer credit — Credit from ticket {first}", D("11.00")),
+        ("Refund", first, f"Customer credit — Credit applied to ticket {other}",
+         D("-11.00")),
+    ]
+    # The second ticket is paid from credit before its invoice is posted: a deposit.
+    assert st.balance == st.lines[-1].balance == D("-11.00") == sum(_owed(engine).values())
+    assert money_reports.statement(uow, customer_id).made_at.tzinfo is not None
