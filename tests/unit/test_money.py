@@ -482,3 +482,34 @@ def test_a_statement_names_each_entry_and_ends_on_what_the_customer_owes(
     # The second ticket is paid from credit before its invoice is posted: a deposit.
     assert st.balance == st.lines[-1].balance == D("-11.00") == sum(_owed(engine).values())
     assert money_reports.statement(uow, customer_id).made_at.tzinfo is not None
+
+
+def test_the_cash_up_lists_built_in_methods_first_then_the_shops_own(uow: UnitOfWork) -> None:
+    detail = _completed(uow, 4)  # 110.00
+    settings = shop.get_settings(uow)
+    workflow.update_settings(uow, shop.data_of(settings, payment_methods="zelle"),
+                             settings.version)
+    for amount, method in (("10", "zelle"), ("11", "bank_transfer"), ("12", "cheque"),
+                           ("13", "card"), ("14", "cash"), ("15", "cash")):
+        reference = {"cheque": "1001", "card": "4242"}.get(method, "")
+        detail = _pay(uow, detail, amount, method, reference)
+    today = datetime.now().astimezone().date()
+    up = money_reports.cash_up(uow, today)
+    assert [(m.method, m.count, m.net) for m in up.by_method] == [
+        ("cash", 2, D("29.00")), ("card", 1, D("13.00")), ("cheque", 1, D("12.00")),
+        ("bank_transfer", 1, D("11.00")), ("zelle", 1, D("10.00"))]
+    label = f"RO-{detail.ticket.number}"
+    assert [(r.ticket, r.customer, r.method, r.amount, r.taken_by) for r in up.receipts] == [
+        (label, "Ada Lovelace", m, D(a), "") for a, m in (
+            ("10", "zelle"), ("11", "bank_transfer"), ("12", "cheque"), ("13", "card"),
+            ("14", "cash"), ("15", "cash"))]
+    assert up.cash_by_clerk == (("Unknown", D("29.00")),)
+    assert (up.day, up.total) == (today, D("75.00"))
+    # The day before and the day after hold nothing; a whole week holds the same.
+    assert money_reports.cash_up(uow, today + timedelta(days=1)).receipts == ()
+    week = money_reports.receipts_by_day(uow, Period.between_days(
+        today - timedelta(days=3), today + timedelta(days=3)))
+    assert [(d.day, d.method, d.count, d.net) for d in week] == [
+        (today, "bank_transfer", 1, D("11.00")), (today, "card", 1, D("13.00")),
+        (today, "cash", 2, D("29.00")), (today, "cheque", 1, D("12.00")),
+        (today, "zelle", 1, D("10.00"))]
