@@ -571,3 +571,33 @@ def test_only_a_temporary_password_must_be_changed(cheap_admin: UnitOfWork) -> N
     with cheap_admin:
         user = cheap_admin.session.get(StaffUser, row.id)
         assert user is not None and (user.failed_logins, user.locked_until) == (0, None)
+
+
+def test_a_password_made_of_the_persons_own_names_is_refused(cheap_admin: UnitOfWork) -> None:
+    """zxcvbn is told the user name (and full name): "Kowalczykowa1" is a fine password
+    for anyone but the account named kowalczykowa."""
+    weak = ("This password is too easy to guess. Add another word or two. Uncommon words "
+            "are better.")
+    assert auth.password_problem("Kowalczykowa1") is None
+    assert auth.password_problem("Kowalczykowa1", "", "kowalczykowa") == weak
+    ann = StaffData("Kowalczykowa", "Ann Smith", "writer")
+    with pytest.raises(ValidationError) as caught:
+        staff.create_staff(cheap_admin, ann, "Kowalczykowa1", "Kowalczykowa1", CHEAP)
+    assert caught.value.fields == {"password": weak}
+    row = staff.create_staff(cheap_admin, ann, GOOD, GOOD, CHEAP)
+    with pytest.raises(ValidationError, match="too easy to guess"):
+        staff.reset_password(cheap_admin, row.id, "Kowalczykowa1", "Kowalczykowa1", CHEAP)
+    cheap_admin.actor = auth.login(cheap_admin, "kowalczykowa", GOOD, hasher=CHEAP).actor
+    with pytest.raises(ValidationError, match="too easy to guess"):
+        staff.change_own_password(cheap_admin, GOOD, "Kowalczykowa1", "Kowalczykowa1", CHEAP)
+    assert auth.login(cheap_admin, "kowalczykowa", GOOD, hasher=CHEAP).must_change_password
+
+
+@pytest.mark.parametrize(("password", "problem"), [
+    ("x" * 9, "Use at least 10 characters."),
+    ("Qz7#vR2!kL", None),
+    ("Qz7#vR2!kL" * 12 + "Qz7#vR2!", None),
+    ("Qz7#vR2!kL" * 12 + "Qz7#vR2!k", "Use at most 128 characters."),
+])
+def test_password_length_limits(password: str, problem: str | None) -> None:
+    assert auth.password_problem(password) == problem

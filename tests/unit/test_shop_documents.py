@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from mechanic_desktop.db.models import AuditEntry, ShopSettings
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.errors import StaleRecord, ValidationError
+from mechanic_desktop.domain.fee_rules import parse_rules
 from mechanic_desktop.services import shop, workflow
 
 
@@ -255,3 +256,35 @@ def test_a_new_database_reads_the_defaults_and_stores_them_once(uow: UnitOfWork)
         assert uow.session.scalar(select(func.count()).select_from(ShopSettings)) == 1
         assert shop.settings_in(uow, create=True) == stored
     assert _settings_audit(uow) == []
+
+
+@pytest.mark.parametrize(("logo", "problem"), [
+    (b"", "logo.png is empty: choose a PNG or JPEG picture of the logo."),
+    (b"\xff\xd8\xff\xe0" + b"0" * 100, None),
+    (b"\x89PNG\r\n\x1a\n" + b"0" * (256 * 1024 - 8), None),
+    (b"\x89PNG\r\n\x1a\n" + b"0" * (256 * 1024 - 7),
+     "logo.png is 256 KB; a logo may be at most 256 KB (a picture about 600 pixels wide is "
+     "plenty)."),
+    (b"\xff\xd8\xff" + b"0" * 2_000_000,
+     "logo.png is 1,953 KB; a logo may be at most 256 KB (a picture about 600 pixels wide "
+     "is plenty)."),
+    (b"\x89PNG\r\n", "logo.png is not a PNG or JPEG picture: save the logo as PNG or JPEG."),
+])
+def test_a_logo_at_its_limits(logo: bytes, problem: str | None) -> None:
+    assert shop.check_logo(logo, "logo.png") == problem
+
+
+def test_fee_rules_are_stored_whole_and_in_order(uow: UnitOfWork) -> None:
+    text = ("Shop supplies: 8% of labour up to 35.00, automatic, not taxed\n"
+            "Disposal: 3.50\n"
+            "Hazmat: 2% of parts, automatic")
+    settings = shop.get_settings(uow)
+    workflow.update_settings(uow, shop.data_of(settings, fee_rules=text), settings.version)
+    rules = shop.get_fee_rules(uow)
+    assert rules == parse_rules(text)
+    assert "\n".join(r.text for r in rules) == text
+    with uow:
+        assert shop.fee_rules_in(uow) == rules
+        assert shop.fee_rules_pending(uow) is None  # read once per transaction
+    with uow:
+        assert shop.fee_rules_pending(uow) is not None
