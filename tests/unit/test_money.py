@@ -407,39 +407,38 @@ def test_the_cash_up_of_a_day_sums_clerks_and_methods() -> None:
 
 def test_receivables_bucket_edges_order_and_oldest(uow: UnitOfWork, engine: Engine) -> None:
     """An invoice exactly 30 days old is still 0–30; a second older is 31–60, and so on.
-    Most owed first; a ticket paid in full or over is not listed."""
-    detail = _completed(uow, 1)  # 27.50
-    ada, car = detail.ticket.customer_id, detail.ticket.vehicle_id
-    pad = wf.part(uow, "PAD2", on_hand=50, price="25.00")
-    ids = [_close(uow, detail, on_account=True).ticket.id]
-    for _ in range(5):
-        t = factories.completed(uow, ada, car, pad.id, 1)
-        ids.append(_close(uow, t, on_account=True).ticket.id)
+    Most owed first; a ticket paid in full or over is not listed. (Receivables read only
+    the tickets' ``owed`` and closing time, so the tickets are written as billing leaves
+    them: closed, owing.)"""
+    ada = customers.create_customer(uow, customers.CustomerData("Ada Lovelace",
+                                                                 phone="2125550100"))
     bob = factories.customer(uow, "Bob Big")
-    big = factories.completed(uow, bob.id, factories.vehicle(uow, bob.id, factories.VINS[1]).id,
-                              pad.id, 10)  # 275.00
-    big_id = _close(uow, big, on_account=True).ticket.id
+    car = factories.vehicle(uow, ada.id)
+    van = factories.vehicle(uow, bob.id, factories.VINS[1])
     now = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
-    ages = [timedelta(0), timedelta(days=30), timedelta(days=30, seconds=1),
-            timedelta(days=60), timedelta(days=90), timedelta(days=90, seconds=1)]
+    tickets = [  # customer, vehicle, owed, age
+        (ada, car, "27.50", timedelta(0)), (ada, car, "27.50", timedelta(days=30)),
+        (ada, car, "27.50", timedelta(days=30, seconds=1)),
+        (ada, car, "27.50", timedelta(days=60)), (ada, car, "27.50", timedelta(days=90)),
+        (ada, car, "27.50", timedelta(days=90, seconds=1)),
+        (bob, van, "275.00", timedelta(days=1)), (bob, van, "1.00", timedelta(days=3)),
+        (bob, van, "0.00", timedelta(days=2)),
+        (bob, van, "-25.00", timedelta(days=200)),
+    ]
     with Session(engine) as s:
-        for ticket_id, age in zip(ids, ages, strict=True):
-            s.execute(update(ServiceTicket).where(ServiceTicket.id == ticket_id)
-                      .values(closed_at=now - age))
-        s.execute(update(ServiceTicket).where(ServiceTicket.id == big_id)
-                  .values(closed_at=now - timedelta(days=1)))
+        s.add_all(ServiceTicket(number=n, customer_id=c.id, vehicle_id=v.id, status="closed",
+                                owed=D(owed), closed_at=now - age)
+                  for n, (c, v, owed, age) in enumerate(tickets, 1))
         s.commit()
     got = money_reports.receivables(uow, now)
-    assert [(r.name, r.buckets, r.tickets, r.total) for r in got.rows] == [
-        ("Bob Big", (D("275.00"), D(0), D(0), D(0)), 1, D("275.00")),
-        ("Ada Lovelace", (D("55.00"), D("55.00"), D("27.50"), D("27.50")), 6, D("165.00")),
+    assert [(r.customer_id, r.name, r.buckets, r.tickets, r.total) for r in got.rows] == [
+        (bob.id, "Bob Big", (D("276.00"), D(0), D(0), D(0)), 2, D("276.00")),
+        (ada.id, "Ada Lovelace", (D("55.00"), D("55.00"), D("27.50"), D("27.50")), 6,
+         D("165.00")),
     ]
-    assert got.rows[1].oldest == now - ages[-1]
-    assert got.rows[1].customer_id == ada and got.rows[1].phone == "2125550100"
-    assert got.totals == (D("330.00"), D("55.00"), D("27.50"), D("27.50"))
-    assert (got.total, got.as_of) == (D("440.00"), now)
-    _pay(uow, workflow.get_ticket_detail(uow, big_id), "300.00")  # paid, and 25.00 over
-    assert [r.name for r in money_reports.receivables(uow, now).rows] == ["Ada Lovelace"]
+    assert (got.rows[1].oldest, got.rows[1].phone) == (now - tickets[5][3], "2125550100")
+    assert got.totals == (D("331.00"), D("55.00"), D("27.50"), D("27.50"))
+    assert (got.total, got.as_of) == (D("441.00"), now)
 
 
 def test_a_statement_names_each_entry_and_ends_on_what_the_customer_owes(
