@@ -459,7 +459,11 @@ def test_the_current_password_is_checked_as_a_sign_in_is(cheap_admin: UnitOfWork
         staff.change_own_password(cheap_admin, GOOD, GOOD, GOOD, CHEAP)
     assert same.value.fields == {"password": "Choose a password different from the old one."}
     assert _failures(cheap_admin) == 0  # the right current password cleared the count
+    with pytest.raises(ValidationError):
+        staff.change_own_password(cheap_admin, "not it at all", GOOD + "x", GOOD + "x", CHEAP)
     staff.change_own_password(cheap_admin, GOOD, GOOD + "x", GOOD + "x", CHEAP)
+    assert _failures(cheap_admin) == 0  # the right current password cleared the count
+    assert not auth.login(cheap_admin, "boss", GOOD + "x", hasher=CHEAP).must_change_password
     assert _audit(cheap_admin, "change password")[-1] == ("change password", boss.id, "boss",
                                                        boss.id)
     cheap_admin.actor = None
@@ -471,9 +475,39 @@ def test_the_current_password_is_checked_as_a_sign_in_is(cheap_admin: UnitOfWork
     ("ab", "ab"), ("  Ab.C_d-9 ", "ab.c_d-9"), ("9" + "x" * 59, "9" + "x" * 59),
 ])
 def test_user_names_that_will_do(cheap_admin: UnitOfWork, username: str, taken_as: str) -> None:
-    row = staff.create_staff(cheap_admin, StaffData(username, "Front Desk", "writer"),
+    row = staff.create_staff(cheap_admin, StaffData(username, "Front Desk", "writer", 7),
                              GOOD, GOOD, CHEAP)
-    assert row.username == taken_as
+    assert row == staff.StaffRow(row.id, taken_as, "Front Desk", Role.WRITER, True, False,
+                                 None, "", 1)
+    boss = cheap_admin.actor
+    assert boss is not None
+    assert _audit(cheap_admin)[-1] == ("create", row.id, f"{taken_as} as Service writer",
+                                       boss.id)
+    # A new account's password was chosen by the administrator: its owner must change it.
+    assert auth.login(cheap_admin, taken_as, GOOD, hasher=CHEAP).must_change_password
+
+
+def test_the_first_administrator_chose_their_own_password(uow: UnitOfWork) -> None:
+    actor = staff.create_first_admin(uow, StaffData(" Boss ", "Pat Owner", "writer"),
+                                     GOOD, GOOD, CHEAP)
+    assert (actor.username, actor.full_name, actor.role, actor.mechanic_id) == (
+        "boss", "Pat Owner", Role.ADMIN, None)
+    assert _audit(uow) == [("create", actor.id, "first administrator", actor.id)]
+    assert not auth.login(uow, "boss", GOOD, hasher=CHEAP).must_change_password
+    with pytest.raises(PermissionDenied) as again:
+        staff.create_first_admin(uow, StaffData("eve", "Eve", "admin"), GOOD, GOOD, CHEAP)
+    assert str(again.value) == "This database already has staff accounts; sign in instead."
+
+
+def test_a_mechanics_account_shows_the_mechanic(cheap_admin: UnitOfWork) -> None:
+    sam = mechanics.create_mechanic(cheap_admin, mechanics.MechanicData("Sam Wrench"))
+    row = staff.create_staff(cheap_admin, StaffData("sam", "Sam W", "mechanic", sam.id),
+                             GOOD, GOOD, CHEAP)
+    assert (row.mechanic_id, row.mechanic_name) == (sam.id, "Sam Wrench")
+    assert staff.list_staff(cheap_admin).rows[1] == row == staff.get_staff(cheap_admin, row.id)
+    signed = auth.login(cheap_admin, "sam", GOOD, hasher=CHEAP)
+    assert (signed.actor.mechanic_id, signed.actor.role) == (sam.id, Role.MECHANIC)
+    assert [r.username for r in staff.list_staff(cheap_admin).rows] == ["boss", "sam"]
 
 
 USERNAME_RULE = ("User name: 2-60 letters, digits, dots, dashes or underscores, starting with "
@@ -566,6 +600,9 @@ def test_only_a_temporary_password_must_be_changed(cheap_admin: UnitOfWork) -> N
             auth.login(cheap_admin, "desk", "wrong password!", clock=clock, hasher=CHEAP)
     assert staff.get_staff(cheap_admin, row.id).locked is False  # the test clock, not the server's
     staff.reset_password(cheap_admin, row.id, "Temporary-Rotor-42", "Temporary-Rotor-42", CHEAP)
+    with cheap_admin:
+        user = cheap_admin.session.get(StaffUser, row.id)
+        assert user is not None and (user.failed_logins, user.locked_until) == (0, None)
     signed = auth.login(cheap_admin, "desk", "Temporary-Rotor-42", clock=clock, hasher=CHEAP)
     assert signed.must_change_password  # the reset also cleared the lock
     with cheap_admin:
@@ -601,3 +638,95 @@ def test_a_password_made_of_the_persons_own_names_is_refused(cheap_admin: UnitOf
 ])
 def test_password_length_limits(password: str, problem: str | None) -> None:
     assert auth.password_problem(password) == problem
+
+
+@pytest.mark.parametrize(("password", "hints", "problem"), [
+    ("qwertyuiop", (), "This is a top-100 common password. Add another word or two. "
+                       "Uncommon words are better."),
+    ("abcabcabcabc", (), 'Repeats like "abcabcabc" are only slightly harder to guess than '
+                         '"abc". Add another word or two. Uncommon words are better.'),
+    ("Kowalczykowa1", ("", "kowalczykowa"), "This password is too easy to guess. Add "
+                                             "another word or two. Uncommon words are better."),
+    ("Boss-1234567", (), None),  # "similar to a common password", yet fair (score 2)
+    ("Kowalczykowa1", ("ann",), None),
+])
+def test_what_the_password_policy_says(
+    password: str, hints: tuple[str, ...], problem: str | None
+) -> None:
+    assert auth.password_problem(password, *hints) == problem
+
+
+@pytest.mark.parametrize(("password", "confirm", "hints", "problem"), [
+    (GOOD, GOOD + "!", (), "The two passwords differ."),
+    ("short", "other", (), "Use at least 10 characters."),  # the policy first
+    ("Kowalczykowa1", "Kowalczykowa1", ("kowalczykowa", "Ann Smith"),
+     "This password is too easy to guess. Add another word or two. Uncommon words are "
+     "better."),
+])
+def test_a_new_password_is_refused_before_it_is_hashed(
+    password: str, confirm: str, hints: tuple[str, ...], problem: str
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        auth.hash_new_password(password, confirm, CHEAP, *hints)
+    assert caught.value.fields == {"password": problem}
+
+
+def test_a_new_password_is_hashed_to_verify() -> None:
+    stored = auth.hash_new_password(GOOD, GOOD, CHEAP, "boss", "Pat Owner")
+    assert CHEAP.verify(stored, GOOD) and GOOD not in stored
+
+
+def test_an_unknown_names_counter_keeps_its_key_across_versions() -> None:
+    """Counters are stored under this key: a new version must find the old rows."""
+    assert auth.name_key("boss") == "e070b"
+    assert len(auth.name_key("\udc80")) == 5  # a lone surrogate is counted, not a crash
+
+
+def test_a_lock_ends_on_the_second_and_a_refusal_says_until_when(uow: UnitOfWork) -> None:
+    clock = Clock()
+    for _ in range(5):
+        with pytest.raises(LoginFailed):
+            auth.login(uow, "ghost", "guess-guess-guess", clock=clock, hasher=CHEAP)
+    clock.advance(10)
+    with pytest.raises(AccountLocked) as refused:
+        auth.login(uow, "ghost", "guess-guess-guess", clock=clock, hasher=CHEAP)
+    assert refused.value.until == clock.now + timedelta(seconds=20)
+    clock.advance(20)  # the lock's last instant has passed: checked (and counted) again
+    with pytest.raises(AccountLocked) as again:
+        auth.login(uow, "ghost", "guess-guess-guess", clock=clock, hasher=CHEAP)
+    assert again.value.until == clock.now + timedelta(seconds=60)
+
+
+def test_editing_an_account_refuses_what_creating_one_would(cheap_admin: UnitOfWork) -> None:
+    desk = staff.create_staff(cheap_admin, StaffData("desk", "Front Desk", "writer"),
+                              GOOD, GOOD, CHEAP)
+    for data, fields in (
+        (StaffData("a", "Front Desk", "writer"), {"username": USERNAME_RULE}),
+        (StaffData("BOSS", "Front Desk", "writer"),
+         {"username": "The user name 'boss' is taken."}),
+        (StaffData("desk", " ", "writer"), {"full_name": "Full name is required."}),
+        (StaffData("desk", "Front Desk", "owner"), {"role": "Choose a role."}),
+        (StaffData("desk", "Front Desk", "mechanic"),
+         {"mechanic_id": "A mechanic's account must be linked to a mechanic."}),
+        (StaffData("desk", "Front Desk", "mechanic", 999_999),
+         {"mechanic_id": "A mechanic's account must be linked to a mechanic."}),
+    ):
+        with pytest.raises(ValidationError) as caught:
+            staff.update_staff(cheap_admin, desk.id, data, desk.version)
+        assert caught.value.fields == fields
+    assert staff.get_staff(cheap_admin, desk.id) == desk
+    boss = cheap_admin.actor
+    assert boss is not None
+    with pytest.raises(ValidationError) as last:
+        staff.update_staff(cheap_admin, boss.id, StaffData("boss", "Pat Owner", "writer"), 1)
+    assert last.value.fields == {
+        "role": "This is the last active administrator; make someone else one first."}
+    with pytest.raises(ValidationError) as off:
+        staff.set_staff_active(cheap_admin, boss.id, False)
+    assert off.value.fields == last.value.fields
+    with pytest.raises(NotFound, match=r"^Staff account #999999 no longer exists"):
+        staff.update_staff(cheap_admin, 999_999, StaffData("x1", "X", "writer"), 1)
+    for call in (staff.get_staff, staff.unlock, lambda u, i: staff.set_staff_active(u, i, True),
+                 lambda u, i: staff.reset_password(u, i, GOOD, GOOD, CHEAP)):
+        with pytest.raises(NotFound, match=r"^Staff account #999999 no longer exists"):
+            call(cheap_admin, 999_999)
