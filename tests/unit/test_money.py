@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from mechanic_desktop.db.models import CreditNote, Invoice, Payment, ServiceTicket
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.billing import PaymentState
-from mechanic_desktop.domain.errors import PermissionDenied, ValidationError
+from mechanic_desktop.domain.errors import NotFound, PermissionDenied, ValidationError
 from mechanic_desktop.domain.records import TicketDetail
 from mechanic_desktop.domain.staff import Role
 from mechanic_desktop.services import (
@@ -512,3 +512,9 @@ def test_the_cash_up_lists_built_in_methods_first_then_the_shops_own(uow: UnitOf
         (today, "bank_transfer", 1, D("11.00")), (today, "card", 1, D("13.00")),
         (today, "cash", 2, D("29.00")), (today, "cheque", 1, D("12.00")),
         (today, "zelle", 1, D("10.00"))]
+
+
+def test_a_statement_of_a_customer_deleted_meanwhile_says_so(uow: UnitOfWork) -> None:
+    with pytest.raises(NotFound) as gone:
+        money_reports.statement(uow, 999_999)
+    assert str(gone.value).startswith("Customer #999999 no longer exists")

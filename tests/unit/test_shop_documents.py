@@ -288,3 +288,61 @@ def test_fee_rules_are_stored_whole_and_in_order(uow: UnitOfWork) -> None:
         assert shop.fee_rules_pending(uow) is None  # read once per transaction
     with uow:
         assert shop.fee_rules_pending(uow) is not None
+
+
+def _store(uow: UnitOfWork, **changes: object) -> tuple[shop.ShopSettingsRecord, bool]:
+    """``store_settings`` as the settings dialog's save runs it: the stored settings and
+    whether the tax rules changed (then open tickets are re-priced)."""
+    with uow.writing():
+        current = shop.settings_in(uow, create=True)
+        saved = shop.store_settings(uow, shop.data_of(current, **changes), current.version)
+        uow.commit()
+    return saved
+
+
+@pytest.mark.parametrize(("changes", "taxes_changed", "new_version"), [
+    ({"name": "Bolt & Nut"}, False, True),
+    ({"invoice_terms": "Due in 30 days."}, False, True),
+    ({"tax_rate": "8.875"}, True, True),
+    ({"labor_taxed": True}, False, True),  # labour taxed at 0 %: the same tax
+    ({"labor_taxed": True, "tax_rate": "5"}, True, True),
+    ({"fee_rules": "Disposal: 3.50"}, True, False),  # the rules are rows of their own
+    ({"fee_rules": ""}, False, False),  # none before, none now: nothing written
+])
+def test_saving_says_whether_the_tax_rules_changed(
+    uow: UnitOfWork, changes: dict[str, object], taxes_changed: bool, new_version: bool
+) -> None:
+    before = shop.get_settings(uow)
+    saved, changed = _store(uow, **changes)
+    assert changed is taxes_changed
+    assert saved.version == before.version + new_version
+    trail = [(a, i) for a, i, _s in _settings_trail(uow)]
+    assert trail == ([("update", 1)] if changes != {"fee_rules": ""} else [])
+
+
+def _settings_trail(uow: UnitOfWork) -> list[tuple[str, int | None, str]]:
+    with uow:
+        return [tuple(r) for r in uow.session.execute(  # type: ignore[misc]
+            select(AuditEntry.action, AuditEntry.entity_id, AuditEntry.summary)
+            .where(AuditEntry.entity == "settings").order_by(AuditEntry.id))]
+
+
+def test_storing_settings_on_a_new_database_and_from_a_stale_form(uow: UnitOfWork) -> None:
+    with uow.writing():  # nothing stored yet: whatever version the form had
+        saved, _ = shop.store_settings(uow, shop.ShopSettingsData("Bolt & Nut"), 7)
+        uow.commit()
+    assert (saved.name, saved.version) == ("Bolt & Nut", 2)
+    assert _settings_trail(uow)[-1][:2] == ("update", 1)
+    with pytest.raises(StaleRecord) as stale, uow.writing():
+        shop.store_settings(uow, shop.ShopSettingsData("Other"), 1)
+    assert str(stale.value) == (
+        "The shop settings were changed at another desk after you opened them; they have "
+        "been reloaded. Apply your changes again.")
+    with uow.writing():
+        _, changed = shop.store_settings(uow, shop.ShopSettingsData(
+            "Bolt & Nut", fee_rules="Disposal: 3.50\nHazmat: 2% of parts"), 2)
+        uow.commit()
+    assert changed
+    assert _settings_trail(uow)[-1] == (
+        "update", 1, "fee rules: Disposal: 3.50; Hazmat: 2% of parts")
+    assert [r.name for r in shop.get_fee_rules(uow)] == ["Disposal", "Hazmat"]
