@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, func, select, update
@@ -518,3 +519,44 @@ def test_a_statement_of_a_customer_deleted_meanwhile_says_so(uow: UnitOfWork) ->
     with pytest.raises(NotFound) as gone:
         money_reports.statement(uow, 999_999)
     assert str(gone.value).startswith("Customer #999999 no longer exists")
+
+
+def test_a_days_takings_run_from_its_first_instant_to_just_before_the_next(
+    uow: UnitOfWork, engine: Engine
+) -> None:
+    """Payments written as the billing services leave them, at the edges of a day in
+    Tokyo (UTC+9): the day's first instant counts, the next day's first does not."""
+    tokyo = ZoneInfo("Asia/Tokyo")
+    ada = factories.customer(uow)
+    car = factories.vehicle(uow, ada.id)
+    day = date(2026, 12, 7)
+    start = datetime(2026, 12, 7, tzinfo=tokyo).astimezone(UTC)
+    with Session(engine) as s:
+        ticket = ServiceTicket(number=1, customer_id=ada.id, vehicle_id=car.id, status="closed")
+        s.add(ticket)
+        s.flush()
+        for at, amount, method, reason in (
+            (start - timedelta(seconds=1), "99.00", "cash", ""),  # the day before
+            (start, "1.00", "cash", ""),
+            (start + timedelta(hours=5), "0.50", "cash", ""),
+            (start + timedelta(hours=6), "-0.25", "cash", "Change"),
+            (start + timedelta(hours=7), "12.00", "card", ""),
+            (start + timedelta(days=1), "77.00", "cash", ""),  # the day after
+        ):
+            s.add(Payment(ticket_id=ticket.id, taken_at=at, amount=D(amount), method=method,
+                          reason=reason))
+        s.commit()
+    up = money_reports.cash_up(uow, day, tokyo)
+    assert [(m.method, m.count, m.received, m.refunded) for m in up.by_method] == [
+        ("cash", 3, D("1.50"), D("0.25")), ("card", 1, D("12.00"), D("0.00"))]
+    assert [(r.taken_at, r.amount, r.customer, r.taken_by) for r in up.receipts][:2] == [
+        (start, D("1.00"), "Ada Lovelace", ""), (start + timedelta(hours=5), D("0.50"),
+                                                 "Ada Lovelace", "")]
+    days = money_reports.receipts_by_day(uow, Period.between_days(
+        day - timedelta(days=1), day + timedelta(days=1), tz=tokyo))
+    assert [(d.day, d.method, d.count, d.net) for d in days] == [
+        (day - timedelta(days=1), "cash", 1, D("99.00")),
+        (day, "card", 1, D("12.00")), (day, "cash", 3, D("1.25")),
+        (day + timedelta(days=1), "cash", 1, D("77.00"))]
+    only_day = money_reports.receipts_by_day(uow, Period.between_days(day, day, tz=tokyo))
+    assert [(d.day, d.count) for d in only_day] == [(day, 1), (day, 3)]
