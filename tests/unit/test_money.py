@@ -453,7 +453,8 @@ def test_a_statement_names_each_entry_and_ends_on_what_the_customer_owes(
     assert invoice is not None
     detail = credit_notes.credit_invoice(uow, detail.ticket.id, credit_notes.CreditData(
         invoice.id, "Goodwill", amount="5"), detail.ticket.version)
-    detail = _pay(uow, detail, "45.00")  # 15.00 over
+    detail = payments.take_payment(uow, detail.ticket.id, payments.PaymentData(
+        "45.00", "cash", "", "Paid by her son"), detail.ticket.version)  # 15.00 over
     detail = payments.refund_payment(uow, detail.ticket.id, payments.RefundData(
         "4.00", "cash", "Change given back"), detail.ticket.version)
     pad = wf.part(uow, "PAD2", on_hand=50, price="10.00")
