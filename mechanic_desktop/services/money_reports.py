@@ -37,7 +37,7 @@ from mechanic_desktop.domain.formatting import phone_text
 from mechanic_desktop.domain.permissions import Action
 from mechanic_desktop.services.common import require
 from mechanic_desktop.services.permissions import require as require_permission
-from mechanic_desktop.services.reports import Column, Period
+from mechanic_desktop.services.reports import Column, Period, sqlite_seconds
 from mechanic_desktop.services.shop import settings_in
 
 #: Upper bounds (days) of the receivables' age buckets; the last is open-ended.
@@ -184,7 +184,7 @@ class ReceiptDay:
 
 def _local_day(column: Any, offset_minutes: int, dialect: str) -> Any:
     if dialect == "sqlite":
-        return func.date(column, f"{offset_minutes:+d} minutes", type_=String)
+        return func.date(sqlite_seconds(column), f"{offset_minutes:+d} minutes", type_=String)
     local = column + literal(timedelta(minutes=offset_minutes))
     return func.to_char(local, "YYYY-MM-DD", type_=String)
 

@@ -197,6 +197,13 @@ def money_from_cents(expr: Any, dialect: str) -> ColumnElement[Decimal]:
     return type_coerce(cast(expr, Numeric(20, 2)) / 100, Money)
 
 
+def sqlite_seconds(column: Any) -> Any:
+    """A SQLite timestamp cut to whole seconds ('YYYY-MM-DD HH:MM:SS'): SQLite's date
+    functions round the microseconds, so a moment in the last half-millisecond before
+    midnight read as the next day (range comparisons, as the cash-up makes, never did)."""
+    return func.substr(column, 1, 19)
+
+
 def date_bucket(column: Any, grain: Grain, offset_minutes: int, dialect: str) -> Any:
     """The local day starting ``column``'s week (Monday) or month, as 'YYYY-MM-DD' text:
     ``strftime``/``date`` modifiers on SQLite, ``date_trunc`` on PostgreSQL."""
@@ -205,8 +212,8 @@ def date_bucket(column: Any, grain: Grain, offset_minutes: int, dialect: str) ->
     if dialect == "sqlite":
         shift = f"{offset_minutes:+d} minutes"
         if grain == "month":
-            return func.strftime("%Y-%m-01", column, shift, type_=String)
-        return func.date(column, shift, "-6 days", "weekday 1", type_=String)
+            return func.strftime("%Y-%m-01", sqlite_seconds(column), shift, type_=String)
+        return func.date(sqlite_seconds(column), shift, "-6 days", "weekday 1", type_=String)
     local = column + literal(timedelta(minutes=offset_minutes))
     return func.to_char(func.date_trunc(grain, local), "YYYY-MM-DD", type_=String)
 

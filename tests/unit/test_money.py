@@ -541,6 +541,8 @@ def test_a_days_takings_run_from_its_first_instant_to_just_before_the_next(
         s.flush()
         for at, amount, method, reason in (
             (start - timedelta(seconds=1), "99.00", "cash", ""),  # the day before
+            # The last half-millisecond of the day before (SQLite rounded it forward).
+            (start - timedelta(microseconds=300), "1.00", "card", ""),
             (start, "1.00", "cash", ""),
             (start + timedelta(hours=5), "0.50", "cash", ""),
             (start + timedelta(hours=6), "-0.25", "cash", "Change"),
@@ -559,6 +561,7 @@ def test_a_days_takings_run_from_its_first_instant_to_just_before_the_next(
     days = money_reports.receipts_by_day(uow, Period.between_days(
         day - timedelta(days=1), day + timedelta(days=1), tz=tokyo))
     assert [(d.day, d.method, d.count, d.net) for d in days] == [
+        (day - timedelta(days=1), "card", 1, D("1.00")),
         (day - timedelta(days=1), "cash", 1, D("99.00")),
         (day, "card", 1, D("12.00")), (day, "cash", 3, D("1.25")),
         (day + timedelta(days=1), "cash", 1, D("77.00"))]
