@@ -736,13 +736,17 @@ def contended_part_ops(b: Bench) -> Result:
     )
 
 
-def _soak(b: Bench) -> dict[str, Any]:
+def _soak(b: Bench, rtt_ms: float | None = None) -> dict[str, Any]:
+    """The 8-desk soak, run once per bench: straight to the server, or (``rtt_ms``)
+    with the latency proxy between the desks and the server."""
     from benchmarks import write_ops
 
-    if "soak" not in b.memo:
+    key = "soak" if rtt_ms is None else "wan_soak"
+    if key not in b.memo:
         seconds = float(b.options.get("soak_seconds", 20))
-        b.memo["soak"] = write_ops.guarded(lambda: write_ops.soak(b.url, 8, seconds))
-    found: dict[str, Any] = b.memo["soak"]
+        b.memo[key] = write_ops.guarded(
+            lambda: write_ops.soak(b.url, 8, seconds, rtt_ms=rtt_ms))
+    found: dict[str, Any] = b.memo[key]
     return found
 
 
@@ -855,15 +859,9 @@ def round_trips(b: Bench) -> Result:
 
 
 def _wan_soak(b: Bench) -> dict[str, Any]:
-    """The 8-desk soak with the latency proxy between the desks and the server."""
-    from benchmarks import wan, write_ops
+    from benchmarks import wan
 
-    if "wan_soak" not in b.memo:
-        seconds = float(b.options.get("soak_seconds", 20))
-        b.memo["wan_soak"] = write_ops.guarded(
-            lambda: write_ops.soak(b.url, 8, seconds, rtt_ms=wan.rtt_ms()))
-    found: dict[str, Any] = b.memo["wan_soak"]
-    return found
+    return _soak(b, wan.rtt_ms())
 
 
 @metric("wan_soak_ops", "ops", None,

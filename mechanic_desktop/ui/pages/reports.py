@@ -226,7 +226,7 @@ class ReportsPage(QWidget):
             # The table as wide as its columns (the chart keeps the rest, at least 320).
             wanted = sum(table.columnWidth(i) for i in range(len(columns))) + 24
             splitter.setSizes([wanted, 320])
-            splitter.setStretchFactor(1, 1)
+            splitter.setStretchFactor(1, 1)  # a wider window widens the side, not the table
             box.addWidget(splitter, 1)
         else:
             box.addWidget(table, 1)
@@ -317,6 +317,7 @@ class ReportsPage(QWidget):
         self.counted.textChanged.connect(lambda _t: self._show_difference())
         self.cash_result = QLabel(bar)
         self.cash_result.setObjectName("cashUpResult")
+        self.cash_result.setWordWrap(True)  # many clerks: a second line, not a wider window
         self.cash_print = QPushButton("Print cash-&up…", bar)
         self.cash_print.setObjectName("cashUpPrint")
         self.cash_print.setAccessibleName("Print the cash-up")
@@ -337,9 +338,6 @@ class ReportsPage(QWidget):
         self._add_tab("cash_up", "Cash-up", money_reports.CASH_UP_COLUMNS,
                       lambda uow, _p: None, self._show_cash_up, side=self.cash_entries,
                       above=bar)
-        splitter = self.findChild(QSplitter, "cash_upSplitter")
-        if splitter is not None:  # the entries have more to show than the totals
-            splitter.setSizes([420, 620])
         self._add_tab("receipts", "Receipts", money_reports.RECEIPTS_BY_DAY_COLUMNS,
                       money_reports.receipts_by_day, None)
         bar = QWidget(self)
