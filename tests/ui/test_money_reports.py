@@ -95,6 +95,11 @@ def test_cash_up_counted_cash_difference_and_print(
     assert column(model, 4) == ["10.00", "20.00"]
     assert column(page.cash_entries_model, 3) == ["Card 4242", "Cash"]
     assert "Cash expected 10.00" in page.cash_result.text()
+    # The totals show every column, Net included, without scrolling sideways.
+    totals = page.tab("cash_up").table
+    last = model.columnCount() - 1
+    assert (totals.columnViewportPosition(last) + totals.columnWidth(last)
+            <= totals.viewport().width())
     page.counted.setFocus()
     qtbot.keyClicks(page.counted, "7.5")
     assert page.cash_result.text().endswith("difference -2.50 (short)")
