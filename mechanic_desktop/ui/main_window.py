@@ -41,6 +41,9 @@ PAGE_TYPES: tuple[tuple[str, Callable[[UiContext, QWidget], ListPage]], ...] = t
     (area.title, area.factory) for area in access.UNSIGNED
 )
 
+#: The toolbar's and Edit menu's icons (``ui.warm_up`` draws them before Sign in).
+ACTION_ICONS = ("new", "edit", "delete", "refresh", "search")
+
 #: About how many characters of the database's description the status bar shows.
 DB_LABEL_CHARS = 48
 

@@ -60,9 +60,41 @@ def _after_sign_in() -> None:
     from mechanic_desktop.ui.dialogs import change_password  # noqa: F401
 
 
+def _qt_classes() -> None:
+    """Hand Python an object of one of Qt's private classes (a top-level window is a
+    ``QWidgetWindow``). To find the closest class it knows, PySide6 then makes every
+    QObject class of QtCore, QtGui and QtWidgets not made yet, with all their enums
+    (~110 of them, QStyle's ~600 members among them: 40-100 ms here). Without this
+    step the main window paid for it between Sign in and its first page, the first
+    time the idle lock's application-wide event filter saw such a window."""
+    from PySide6.QtCore import QObject
+    from PySide6.QtWidgets import QApplication
+
+    for window in QApplication.topLevelWidgets():
+        window.findChildren(QObject)
+
+
+def window_icons() -> list[str]:
+    """The icons of any role's main window: its side bar's and its toolbar's."""
+    from mechanic_desktop.ui import access
+    from mechanic_desktop.ui.main_window import ACTION_ICONS
+
+    return list(dict.fromkeys([*(area.icon for area in access.ALL), *ACTION_ICONS]))
+
+
+def _icons() -> None:
+    """Draw the main window's icons (each from its SVG, at five sizes, in the palette's
+    colours: 2-5 ms apiece, a dozen in every window) into the cache it takes them from."""
+    from mechanic_desktop.ui import icons
+
+    for name in window_icons():
+        icons.icon(name)
+
+
 #: GUI-thread steps, one per turn of the event loop.
 WINDOW_STEPS: tuple[Callable[[], None], ...] = (
-    _main_window, _first_pages, _window_parts, _file_menu, _after_sign_in,
+    _main_window, _first_pages, _window_parts, _file_menu, _after_sign_in, _qt_classes,
+    _icons,
 )
 
 

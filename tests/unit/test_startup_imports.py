@@ -76,6 +76,56 @@ def test_the_sign_in_window_does_not_make_qstyles_enums() -> None:
     assert not made & {"StandardPixmap", "PixelMetric", "ControlElement"}
 
 
+def test_after_the_warm_up_the_main_window_makes_no_qt_enums() -> None:
+    """The first Qt object of one of Qt's private classes that Python is handed as a
+    plain QObject (the idle lock's application-wide event filter sees the window's own
+    ``QWidgetWindow``) makes PySide6 build every QObject class of QtCore, QtGui and
+    QtWidgets not built yet, with their ~110 enums: 40-100 ms, which waited between
+    Sign in and the first page until the sign-in window's warm-up (``ui.warm_up``)
+    paid for them while the password was typed."""
+    code = (
+        "import enum, json, os\n"
+        "os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
+        "from PySide6.QtCore import QObject\n"
+        "from PySide6.QtWidgets import (QApplication, QDialog, QLineEdit, QListWidget,\n"
+        "    QMainWindow, QSplitter, QTableView, QToolBar, QVBoxLayout)\n"
+        "app = QApplication([])\n"
+        "sign_in = QDialog()\n"
+        "QVBoxLayout(sign_in).addWidget(QLineEdit(sign_in))\n"
+        "sign_in.show()\n"
+        "app.processEvents()\n"
+        "from mechanic_desktop.ui.warm_up import WINDOW_STEPS\n"
+        "for step in WINDOW_STEPS:\n"
+        "    step()\n"
+        "made = []\n"
+        "create = enum.EnumType._create_\n"
+        "def recording(cls, name, *args, **kwargs):\n"
+        "    made.append(name)\n"
+        "    return create(cls, name, *args, **kwargs)\n"
+        "enum.EnumType._create_ = recording\n"
+        "class Watching(QObject):  # as the idle lock's filter\n"
+        "    def eventFilter(self, watched, event):\n"
+        "        return False\n"
+        "watching = Watching()\n"
+        "app.installEventFilter(watching)\n"
+        "window = QMainWindow()\n"
+        "splitter = QSplitter(window)\n"
+        "QListWidget(splitter)\n"
+        "QTableView(splitter)\n"
+        "window.setCentralWidget(splitter)\n"
+        "window.addToolBar(QToolBar(window))\n"
+        "window.show()\n"
+        "app.processEvents()\n"
+        "print(json.dumps(made))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    made = json.loads(done.stdout.splitlines()[-1])
+    # Left: the few event classes only a window's first showing sends (QPlatformSurfaceEvent…).
+    assert len(made) < 10, made
+    assert not set(made) & {"PixelMetric", "SliderAction", "ProcessState", "WizardButton"}
+
+
 def test_the_watched_modules_exist() -> None:
     """A renamed module would make the tests above pass for nothing."""
     found = loaded_after_importing(
