@@ -8,6 +8,7 @@ the workflow's mutants by them.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -16,6 +17,8 @@ from sqlalchemy.orm import Session
 
 from mechanic_desktop.db.models import (
     AuditEntry,
+    Authorisation,
+    AuthorisationJob,
     Customer,
     Mechanic,
     Part,
@@ -124,6 +127,22 @@ def test_assigning_records_each_change_in_the_audit_trail(uow: UnitOfWork, engin
     ]
     assert (detail.ticket.version, detail.totals.labor, detail.totals.total) == (
         3, D("140.00"), D("140.00"))
+    same = workflow.assign_mechanics(uow, ticket_id, {sam: 105}, 3, job)
+    assert (same.ticket.version, len(_audit(engine))) == (3, 2)  # nothing to change
+
+
+def test_a_jobs_mechanics_are_its_own(uow: UnitOfWork, engine: Engine) -> None:
+    """Assigning on one job neither re-times nor removes a mechanic on another."""
+    ticket_id, [first, second] = _ticket(engine, "approved", "approved")
+    sam = _mechanic(engine, "Sam Wrench")
+    _labour(engine, ticket_id, first, sam, 30)
+    detail = workflow.assign_mechanics(uow, ticket_id, {sam: 60}, 1, second)
+    assert sorted((m.job_id, m.minutes) for m in detail.mechanics) == [
+        (first, 30), (second, 60)]
+    detail = workflow.assign_mechanics(uow, ticket_id, {}, 2, second)
+    assert [(m.job_id, m.minutes) for m in detail.mechanics] == [(first, 30)]
+    assert [a[3] for a in _audit(engine)] == [
+        "Ticket 7: Job 2: assigned Sam Wrench (1 h)", "Ticket 7: Job 2: removed Sam Wrench"]
 
 
 def _line(engine: Engine, ticket_id: int, job_id: int, part_id: int, quantity: int,
@@ -209,6 +228,10 @@ def test_a_mechanic_books_only_their_own_time_on_their_own_tickets(engine: Engin
     assert str(denied.value) == (
         "Mechanics book only their own time; Ann Bolt's time was not changed.")
     with pytest.raises(PermissionDenied) as denied:
+        workflow.assign_mechanics(bay, ticket_id, {sam: 60}, 2)  # Ann taken off
+    assert str(denied.value) == (
+        "Mechanics cannot assign mechanics and parts to tickets; ask an administrator.")
+    with pytest.raises(PermissionDenied) as denied:
         workflow.assign_mechanics(bay, other_id, {}, 1)
     assert str(denied.value) == (
         "Mechanics can book time on only the tickets assigned to them; ticket RO-8 is not "
@@ -271,6 +294,38 @@ def test_the_estimate_prices_proposed_and_approved_jobs_the_totals_only_approved
     assert detail.discount is None and detail.fees == ()
 
 
+def test_the_detail_lists_each_authorisation_with_who_recorded_it(
+    uow: UnitOfWork, engine: Engine
+) -> None:
+    """Each authorisation as recorded, with its decisions in job order; one the program
+    recorded (no one signed in) names no one."""
+    ticket_id, [brakes, tyres] = _ticket(engine, "approved", "declined", authorised="80.00")
+    jane = wf.actor(engine)
+    at = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+    with Session(engine) as s:
+        first = Authorisation(ticket_id=ticket_id, amount=D("80.00"), authorised_by="Pat",
+                              method="phone", contact="555-0100", authorised_at=at,
+                              recorded_by=jane.id)
+        second = Authorisation(ticket_id=ticket_id, amount=D("0.00"), authorised_by="Pat",
+                               method="in_person", authorised_at=at, recorded_by=None)
+        s.add_all([first, second])
+        s.flush()
+        s.add_all([AuthorisationJob(authorisation_id=first.id, job_id=tyres, decision="declined",
+                                    job_total=D("0.00")),
+                   AuthorisationJob(authorisation_id=first.id, job_id=brakes,
+                                    decision="approved", job_total=D("80.00"))])
+        s.commit()
+        ids = first.id, second.id
+    detail = workflow.get_ticket_detail(uow, ticket_id)
+    assert [(a.id, a.authorised_by, a.method, a.contact, a.amount, a.recorded_by, a.decisions)
+            for a in detail.authorisations] == [
+        (ids[0], "Pat", "phone", "555-0100", D("80.00"), "Jane Desk",
+         (("Job 1", "approved"), ("Job 2", "declined"))),
+        (ids[1], "Pat", "in_person", "", D("0.00"), "", ()),
+    ]
+    assert [a.authorised_at for a in detail.authorisations] == [at, at]
+
+
 @pytest.mark.parametrize(("status", "reopenable", "allowed_next"), [
     ("open", False, ("in_progress", "cancelled")),
     ("completed", True, ("closed",)),
@@ -314,9 +369,12 @@ def test_a_stale_copy_or_a_stale_list_row_is_refused_saying_what_changed(
     """An editor's old version names who changed the ticket; a list row's old status
     names the status the ticket has now and the one the row showed."""
     ticket_id, _ = _ticket(engine, status="in_progress")
+    jane = UnitOfWork(engine, actor=wf.actor(engine, "jane", "Jane Desk"))
+    workflow.add_part_lines(jane, ticket_id, [(_part(engine), 1)], 1)
     with pytest.raises(StaleRecord) as stale:
-        workflow.set_status(uow, ticket_id, "open", 2)
-    assert str(stale.value).startswith("Ticket RO-7 was changed at another desk at ")
+        workflow.set_status(uow, ticket_id, "open", 1)
+    assert str(stale.value).startswith("Ticket RO-7 was changed at another desk by Jane Desk "
+                                       "at ")
     assert str(stale.value).endswith(
         " after you opened it; it has been reloaded. Apply your changes again.")
     with pytest.raises(StaleRecord) as stale:
@@ -326,6 +384,10 @@ def test_a_stale_copy_or_a_stale_list_row_is_refused_saying_what_changed(
         "The list has been refreshed; look again before changing it.")
     assert workflow.set_status(uow, ticket_id, "open", None,
                                seen_status="in_progress").ticket.status == "open"
+    with pytest.raises(NotFound) as gone:
+        workflow.add_part_lines(uow, 999, [(1, 1)], 1)
+    assert str(gone.value) == (
+        "Ticket #999 no longer exists; it may have been deleted at another desk.")
     with pytest.raises(ValueError) as bad:
         workflow.set_status(uow, ticket_id, "in_progress", None)
     assert str(bad.value) == "a status change needs the version or the status the desk saw"
@@ -391,6 +453,8 @@ def test_an_estimates_parts_stay_on_the_shelf(uow: UnitOfWork, engine: Engine) -
     [line] = detail.parts
     assert (line.quantity, line.taken, line.ordered, line.line_total) == (
         3, False, False, D("75.00"))
+    assert (detail.totals.total, detail.estimate) == (D("0.00"), Totals(
+        D("75.00"), D("0.00"), D("0.00"), D("75.00")))
     detail = workflow.change_part_quantity(uow, line.id, 5, 2)
     assert detail.parts[0].quantity == 5
     detail = workflow.remove_part_line(uow, line.id, 3)
@@ -415,8 +479,11 @@ def test_parts_taken_and_returned_are_audited_and_booked_to_whoever_did_it(
     pad, oil = _part(engine, "BRK-01", on_hand=10), _part(engine, "OIL-01", on_hand=2)
     detail = workflow.add_part_lines(uow, ticket_id, [(oil, 5), (pad, 2)], 1, job,
                                      special_order=True)
-    assert sorted((p.sku, p.quantity, p.taken, p.ordered) for p in detail.parts) == [
-        ("BRK-01", 2, True, False), ("OIL-01", 2, True, False), ("OIL-01", 3, False, True)]
+    assert sorted((p.sku, p.name, p.quantity, p.unit_price, p.line_total, p.job_id, p.taken,
+                   p.ordered) for p in detail.parts) == [
+        ("BRK-01", "Part BRK-01", 2, D("25.00"), D("50.00"), job, True, False),
+        ("OIL-01", "Part OIL-01", 2, D("25.00"), D("50.00"), job, True, False),
+        ("OIL-01", "Part OIL-01", 3, D("25.00"), D("75.00"), job, False, True)]
     taken = next(p for p in detail.parts if p.sku == "BRK-01")
     detail = workflow.change_part_quantity(uow, taken.id, 5, 2)
     detail = workflow.change_part_quantity(uow, taken.id, 5, 3)  # no change, no write
@@ -437,6 +504,12 @@ def test_parts_taken_and_returned_are_audited_and_booked_to_whoever_did_it(
     assert {a[0] for a in _audit(engine)} == {"parts"}
     with Session(engine) as s:
         assert [s.get_one(Part, p).quantity_on_hand for p in (pad, oil)] == [10, 0]
+    # None of it on the shelf: the order grows, at the line's price.
+    detail = workflow.add_part_lines(uow, ticket_id, [(oil, 2)], 5, job, special_order=True)
+    assert sorted((p.quantity, p.unit_price, p.taken, p.ordered) for p in detail.parts) == [
+        (2, D("25.00"), True, False), (5, D("25.00"), False, True)]
+    assert _audit(engine)[-1][3] == "Ticket 7: Job 1: added 2 × OIL-01 (2 on special order)"
+    assert len(wf.movements(engine, ticket_id)) == 5
 
 
 def test_ordered_stock_taken_on_arrival_is_audited(engine: Engine) -> None:
@@ -544,14 +617,16 @@ def test_cancelling_puts_back_what_was_taken_and_says_so(engine: Engine) -> None
     uow = UnitOfWork(engine, actor=jane)
     ticket_id, [job, estimate] = _ticket(engine, "approved", "proposed", status="in_progress")
     pad, oil = _part(engine, "BRK-01", on_hand=1), _part(engine, "OIL-01", on_hand=0)
+    belt = _part(engine, "BLT-01", on_hand=0)
+    _line(engine, ticket_id, job, belt, 3, taken=False, ordered=True)
     _line(engine, ticket_id, job, oil, 5)
     _line(engine, ticket_id, job, pad, 4)
     _line(engine, ticket_id, job, pad, 2, taken=False, ordered=True)
     _line(engine, ticket_id, estimate, pad, 7, taken=False)
     detail = workflow.set_status(uow, ticket_id, "cancelled", 1)
     assert sorted((p.sku, p.job_id, p.quantity, p.taken, p.ordered) for p in detail.parts) == [
-        ("BRK-01", job, 6, False, False), ("BRK-01", estimate, 7, False, False),
-        ("OIL-01", job, 5, False, False)]
+        ("BLT-01", job, 3, False, False), ("BRK-01", job, 6, False, False),
+        ("BRK-01", estimate, 7, False, False), ("OIL-01", job, 5, False, False)]
     assert wf.movements(engine, ticket_id) == [
         (pad, 4, "cancel", ticket_id, jane.id, ""), (oil, 5, "cancel", ticket_id, jane.id, "")]
     with Session(engine) as s:
@@ -560,6 +635,22 @@ def test_cancelling_puts_back_what_was_taken_and_says_so(engine: Engine) -> None
                                "Ticket 7: In progress → Cancelled; back to stock: 4 × BRK-01, "
                                "5 × OIL-01")]
     assert (detail.ticket.status, detail.ticket.version) == ("cancelled", 2)
+
+
+def test_a_move_while_work_goes_on_prices_the_ticket_anew(
+    uow: UnitOfWork, engine: Engine
+) -> None:
+    """Starting work prices the ticket with today's rules; cancelling keeps its totals."""
+    ticket_id, [job] = _ticket(engine)
+    _line(engine, ticket_id, job, _part(engine), 2, "25.00")
+    detail = workflow.set_status(uow, ticket_id, "in_progress", 1)
+    assert (detail.ticket.status, detail.ticket.total, detail.totals.parts) == (
+        "in_progress", D("50.00"), D("50.00"))
+    assert (detail.ticket.completed_at, detail.ticket.closed_at) == (None, None)
+    other_id, [other_job] = _ticket(engine, number=8)
+    _line(engine, other_id, other_job, _part(engine, "OIL-01"), 1, "25.00", taken=False)
+    detail = workflow.set_status(uow, other_id, "cancelled", 1)
+    assert (detail.ticket.status, detail.ticket.total) == ("cancelled", D("0.00"))
 
 
 def test_cancelling_an_estimate_moves_no_stock(uow: UnitOfWork, engine: Engine) -> None:
@@ -626,7 +717,8 @@ def test_a_ticket_with_nothing_due_closes_without_going_on_account(
 def test_a_reopening_needs_a_reason_of_at_most_500_characters(
     uow: UnitOfWork, engine: Engine
 ) -> None:
-    ticket_id, _ = _ticket(engine, status="completed")
+    ticket_id, [job] = _ticket(engine, status="completed")
+    _line(engine, ticket_id, job, _part(engine), 1, "25.00")
     assert _refused(lambda: workflow.reopen_ticket(uow, ticket_id, " \n ", 1)) == {
         "reason": "Say why the ticket is being reopened."}
     assert _refused(lambda: workflow.reopen_ticket(uow, ticket_id, "x" * 501, 1)) == {
@@ -634,6 +726,7 @@ def test_a_reopening_needs_a_reason_of_at_most_500_characters(
     detail = workflow.reopen_ticket(uow, ticket_id, "x" * 500, 1)
     assert (detail.ticket.status, detail.ticket.completed_at, detail.ticket.closed_at) == (
         "in_progress", None, None)
+    assert (detail.ticket.total, detail.editable) == (D("25.00"), True)  # priced anew
     assert _audit(engine) == [("reopen", "ticket", ticket_id,
                                f"Ticket 7: reopened (was completed): {'x' * 500}")]
 
@@ -748,28 +841,28 @@ def test_automatic_fees_follow_each_jobs_work(uow: UnitOfWork, engine: Engine) -
     its own labour and parts (none when that is nothing); a fee by hand stays as put on;
     a job with no work carries none; when its work goes, so do they."""
     workflow.update_settings(uow, ShopSettingsData("Shop", tax_rate="10", fee_rules=FEES), 1)
-    ticket_id, [first, second, idle] = _ticket(engine, "approved", "approved", "approved")
+    ticket_id, [idle, first, second] = _ticket(engine, "approved", "approved", "approved")
     with Session(engine) as s:
         s.add(TicketFee(ticket_id=ticket_id, job_id=first, description="Disposal",
                         amount=D("3.50"), taxable=True))
         s.commit()
-    sam, pad = _mechanic(engine, "Sam Wrench"), _part(engine)
+    sam, pad = _mechanic(engine, "Sam Wrench"), _part(engine, price="10.00")
     detail = workflow.assign_mechanics(uow, ticket_id, {sam: 30}, 1, first)
     assert _fees(detail) == [(first, "Disposal", D("3.50"), True),
                              (first, "Supplies", D("4.00"), True)]
     detail = workflow.add_part_lines(uow, ticket_id, [(pad, 1)], 2, second)
     assert _fees(detail) == [(first, "Disposal", D("3.50"), True),
                              (first, "Supplies", D("4.00"), True),
-                             (second, "Parts fee", D("2.50"), False)]
-    # Labour 40.00 + fees 10.00 + parts 25.00; tax 10 % on the parts and the taxed fees
-    # (32.50: labour is not taxed, nor is the parts fee).
-    assert detail.totals == Totals(D("25.00"), D("40.00"), D("3.25"), D("78.25"), D("10.00"))
+                             (second, "Parts fee", D("1.00"), False)]
+    # Labour 40.00 + fees 8.50 + parts 10.00; tax 10 % on the parts and the taxed fees
+    # (17.50: labour is not taxed, nor is the parts fee).
+    assert detail.totals == Totals(D("10.00"), D("40.00"), D("1.75"), D("60.25"), D("8.50"))
     detail = workflow.assign_mechanics(uow, ticket_id, {sam: 90}, 3, first)
     assert _fees(detail)[1] == (first, "Supplies", D("5.00"), True)  # capped
     detail = workflow.assign_mechanics(uow, ticket_id, {}, 4, first)
     assert _fees(detail) == [(first, "Disposal", D("3.50"), True),
-                             (second, "Parts fee", D("2.50"), False)]
-    assert [j.fees for j in detail.jobs][2] == ()
+                             (second, "Parts fee", D("1.00"), False)]
+    assert detail.jobs[0].fees == ()  # the idle job
     assert idle not in {f.job_id for f in detail.fees}
 
 
