@@ -31,6 +31,7 @@ from mechanic_desktop.db.models import (
     TicketPart,
     Vehicle,
 )
+from mechanic_desktop.db.round_trips import RoundTrips
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.discounts import Discount
 from mechanic_desktop.domain.errors import (
@@ -46,6 +47,7 @@ from mechanic_desktop.domain.status import TicketStatus
 from mechanic_desktop.domain.totals import Totals
 from mechanic_desktop.services import credit_notes, workflow
 from mechanic_desktop.services.shop import ShopSettingsData
+from tests.conftest import empty_tables
 from tests.unit import factories
 from tests.unit import workflow_factories as wf
 
@@ -455,16 +457,22 @@ def test_an_estimates_parts_stay_on_the_shelf(uow: UnitOfWork, engine: Engine) -
         3, False, False, D("75.00"))
     assert (detail.totals.total, detail.estimate) == (D("0.00"), Totals(
         D("75.00"), D("0.00"), D("0.00"), D("75.00")))
-    detail = workflow.change_part_quantity(uow, line.id, 5, 2)
-    assert detail.parts[0].quantity == 5
-    detail = workflow.remove_part_line(uow, line.id, 3)
+    with Session(engine) as s:
+        s.get_one(Part, pad).unit_price = D("30.00")
+        s.commit()
+    detail = workflow.add_part_lines(uow, ticket_id, [(pad, 2)], 2)  # at the first price
+    assert [(p.id, p.quantity, p.unit_price) for p in detail.parts] == [
+        (line.id, 5, D("25.00"))]
+    detail = workflow.change_part_quantity(uow, line.id, 4, 3)
+    assert detail.parts[0].quantity == 4
+    detail = workflow.remove_part_line(uow, line.id, 4)
     assert detail.parts == ()
     assert wf.movements(engine) == []
     with Session(engine) as s:
         assert s.get_one(Part, pad).quantity_on_hand == 1
     assert [a[3] for a in _audit(engine)] == [
-        "Ticket 7: Job 1: added 3 × BRK-01", "Ticket 7: BRK-01 3 → 5",
-        "Ticket 7: removed BRK-01"]
+        "Ticket 7: Job 1: added 3 × BRK-01", "Ticket 7: Job 1: added 2 × BRK-01",
+        "Ticket 7: BRK-01 5 → 4", "Ticket 7: removed BRK-01"]
 
 
 def test_parts_taken_and_returned_are_audited_and_booked_to_whoever_did_it(
@@ -510,6 +518,23 @@ def test_parts_taken_and_returned_are_audited_and_booked_to_whoever_did_it(
         (2, D("25.00"), True, False), (5, D("25.00"), False, True)]
     assert _audit(engine)[-1][3] == "Ticket 7: Job 1: added 2 × OIL-01 (2 on special order)"
     assert len(wf.movements(engine, ticket_id)) == 5
+
+
+def test_a_part_with_no_price_sells_at_its_cost_marked_up(
+    uow: UnitOfWork, engine: Engine
+) -> None:
+    """A new line of a part with no fixed price is priced by the shop's markup bands;
+    one none of which is on the shelf goes wholly on order, with no empty line."""
+    ticket_id, _ = _ticket(engine)
+    with Session(engine) as s:
+        s.get_one(ShopSettings, 1).markup_bands = "up to 5.00: 100%\nabove: 40%"
+        s.commit()
+    clip = _part(engine, "CLIP-1", on_hand=0, price="0.00")  # cost 10.00
+    detail = workflow.add_part_lines(uow, ticket_id, [(clip, 2)], 1, special_order=True)
+    assert [(p.sku, p.quantity, p.unit_price, p.line_total, p.taken, p.ordered)
+            for p in detail.parts] == [("CLIP-1", 2, D("14.00"), D("28.00"), False, True)]
+    assert detail.totals.parts == D("28.00")
+    assert wf.movements(engine) == []
 
 
 def test_ordered_stock_taken_on_arrival_is_audited(engine: Engine) -> None:
@@ -892,3 +917,58 @@ def test_a_finished_tickets_fees_stay_as_they_were(uow: UnitOfWork, engine: Engi
     detail = workflow.set_status(uow, ticket_id, "closed", 1, on_account=True)
     assert _fees(detail) == [(job, "Parts fee", D("4.00"), False)]
     assert detail.billing.invoice is not None and detail.billing.invoice.total == D("29.00")
+
+
+# --- what a write reads -------------------------------------------------------------------
+
+
+def _sent(engine: Engine, call: object) -> list[str]:
+    """The statements ``call()`` sends, each as its verb and first table."""
+    counter = RoundTrips(engine)
+    with counter.counting():
+        call()  # type: ignore[operator]
+    short = []
+    for statement in counter.statements:
+        words = statement.replace("(", " ").split()
+        if words[0] == "SELECT":
+            short.append(f"SELECT {words[1].split('.')[0]}")
+        elif words[0] in ("INSERT", "DELETE"):
+            short.append(f"{words[0]} {words[2]}")
+        elif words[0] == "UPDATE":
+            short.append(f"UPDATE {words[1]}")
+        else:
+            short.append(" ".join(words[:2]))
+    return short
+
+
+#: A ticket read with everything its detail shows (on SQLite one statement each; on
+#: PostgreSQL one pipeline: tests/unit/test_round_trips.py).
+_TICKET_READ = ["SELECT service_tickets", "SELECT ticket_jobs", "SELECT ticket_mechanics",
+                "SELECT ticket_parts", "SELECT ticket_fees", "SELECT authorisations",
+                "SELECT anon_1"]
+
+
+def test_a_write_reads_the_ticket_once_and_keeps_it_current(sqlite_engine: Engine) -> None:
+    """Issue 19: a write reads the ticket, its lines and the rules once, and hands back
+    the detail from what it holds, never reading again what it already has. (Each
+    statement here is a round trip to a distant PostgreSQL server; there they go in
+    pipelines, counted by test_round_trips.py.)"""
+    engine = sqlite_engine
+    empty_tables(engine)
+    ticket_id, _ = _ticket(engine)
+    pad = _part(engine)
+    uow = UnitOfWork(engine, actor=wf.actor(engine))
+    assert _sent(engine, lambda: workflow.get_ticket_detail(uow, ticket_id)) == [
+        "BEGIN", *_TICKET_READ, "ROLLBACK"]
+    assert _sent(engine, lambda: workflow.add_part_lines(uow, ticket_id, [(pad, 1)], 1)) == [
+        "BEGIN IMMEDIATE", *_TICKET_READ, "SELECT staff_users", "SELECT fee_rules",
+        "SELECT parts", "UPDATE parts", "INSERT stock_movements", "INSERT ticket_parts",
+        "INSERT audit_log", "UPDATE service_tickets", "COMMIT"]
+    line = workflow.get_ticket_detail(uow, ticket_id).parts[0].id
+    assert _sent(engine, lambda: workflow.change_part_quantity(uow, line, 2, 2)) == [
+        "BEGIN IMMEDIATE", "SELECT staff_users", "SELECT ticket_parts", *_TICKET_READ,
+        "SELECT fee_rules", "SELECT parts", "UPDATE parts", "INSERT stock_movements",
+        "UPDATE ticket_parts", "INSERT audit_log", "UPDATE service_tickets", "COMMIT"]
+    assert _sent(engine, lambda: workflow.set_status(uow, ticket_id, "in_progress", 3)) == [
+        "BEGIN IMMEDIATE", *_TICKET_READ, "SELECT staff_users", "SELECT fee_rules",
+        "INSERT audit_log", "UPDATE service_tickets", "COMMIT"]
