@@ -45,7 +45,7 @@ from mechanic_desktop.domain.records import MechanicLineRecord, TicketDetail
 from mechanic_desktop.domain.staff import Role
 from mechanic_desktop.domain.status import TicketStatus
 from mechanic_desktop.domain.totals import Totals
-from mechanic_desktop.services import credit_notes, workflow
+from mechanic_desktop.services import credit_notes, payments, workflow
 from mechanic_desktop.services.shop import ShopSettingsData
 from tests.conftest import empty_tables
 from tests.unit import factories
@@ -356,13 +356,17 @@ def test_a_finished_tickets_lines_are_refused_saying_why(uow: UnitOfWork, engine
     after reopening it."""
     pad = _part(engine)
     for number, status in enumerate(("cancelled", "completed", "closed"), start=1):
-        ticket_id, _ = _ticket(engine, status=status, number=number)
-        why = (f"Ticket RO-{number} is cancelled; its lines can no longer change."
+        ticket_id, [job] = _ticket(engine, status=status, number=number)
+        line = _line(engine, ticket_id, job, pad, 1, taken=False, ordered=True)
+        why = {"status": f"Ticket RO-{number} is cancelled; its lines can no longer change."
                if status == "cancelled" else
                f"Ticket RO-{number} is {status}, so its lines are read-only. Reopen it first "
-               "if more work is needed.")
+               "if more work is needed."}
         assert _refused(lambda t=ticket_id: workflow.add_part_lines(
-            uow, t, [(pad, 1)], 1)) == {"status": why}
+            uow, t, [(pad, 1)], 1)) == why
+        assert _refused(lambda t=ticket_id: workflow.assign_mechanics(uow, t, {}, 1)) == why
+        assert _refused(lambda i=line: workflow.change_part_quantity(uow, i, 2, 1)) == why
+        assert _refused(lambda i=line: workflow.take_ordered_line(uow, i, 1)) == why
 
 
 def test_a_stale_copy_or_a_stale_list_row_is_refused_saying_what_changed(
@@ -493,22 +497,22 @@ def test_parts_taken_and_returned_are_audited_and_booked_to_whoever_did_it(
         ("OIL-01", "Part OIL-01", 2, D("25.00"), D("50.00"), job, True, False),
         ("OIL-01", "Part OIL-01", 3, D("25.00"), D("75.00"), job, False, True)]
     taken = next(p for p in detail.parts if p.sku == "BRK-01")
-    detail = workflow.change_part_quantity(uow, taken.id, 5, 2)
-    detail = workflow.change_part_quantity(uow, taken.id, 5, 3)  # no change, no write
+    detail = workflow.change_part_quantity(uow, taken.id, 3, 2)
+    detail = workflow.change_part_quantity(uow, taken.id, 3, 3)  # no change, no write
     assert detail.ticket.version == 3
-    detail = workflow.change_part_quantity(uow, taken.id, 3, 3)
+    detail = workflow.change_part_quantity(uow, taken.id, 1, 3)
     detail = workflow.remove_part_line(uow, taken.id, 4)
     assert wf.movements(engine, ticket_id) == [
         (pad, -2, "ticket", ticket_id, jane.id, ""),
         (oil, -2, "ticket", ticket_id, jane.id, ""),
-        (pad, -3, "ticket", ticket_id, jane.id, ""),
+        (pad, -1, "ticket", ticket_id, jane.id, ""),
         (pad, 2, "return", ticket_id, jane.id, ""),
-        (pad, 3, "return", ticket_id, jane.id, ""),
+        (pad, 1, "return", ticket_id, jane.id, ""),
     ]
     assert [a[3] for a in _audit(engine)] == [
         "Ticket 7: Job 1: added 2 × BRK-01, 5 × OIL-01 (3 on special order)",
-        "Ticket 7: BRK-01 2 → 5", "Ticket 7: BRK-01 5 → 3",
-        "Ticket 7: removed BRK-01 (3 back to stock)"]
+        "Ticket 7: BRK-01 2 → 3", "Ticket 7: BRK-01 3 → 1",
+        "Ticket 7: removed BRK-01 (1 back to stock)"]
     assert {a[0] for a in _audit(engine)} == {"parts"}
     with Session(engine) as s:
         assert [s.get_one(Part, p).quantity_on_hand for p in (pad, oil)] == [10, 0]
@@ -726,12 +730,30 @@ def test_closing_with_a_balance_due_needs_an_administrator_on_account(engine: En
         assert s.get_one(ServiceTicket, ticket_id).owed == D("50.00")
 
 
+def test_what_is_due_on_closing_is_the_total_less_what_was_paid(
+    uow: UnitOfWork, engine: Engine
+) -> None:
+    """A deposit counts: 1.00 left of 50.00 still needs closing on account."""
+    ticket_id, [job] = _ticket(engine, status="completed", authorised="50.00", parts="50.00",
+                               total="50.00")
+    _line(engine, ticket_id, job, _part(engine), 2, "25.00")
+    payments.take_payment(uow, ticket_id, payments.PaymentData("49.00", "cash"), 1)
+    assert _refused(lambda: workflow.set_status(uow, ticket_id, "closed", 2)) == {
+        "status": "Ticket RO-7 has 1.00 still to pay: take the payment before invoicing, "
+        "or an administrator closes it on account (the customer then owes it)."}
+    detail = workflow.set_status(uow, ticket_id, "closed", 2, on_account=True)
+    assert detail.billing.invoice is not None and detail.billing.invoice.on_account
+    assert _audit(engine)[-1][3] == (
+        "Ticket 7: Completed → Closed; invoice INV-1 posted, 50.00, on account (1.00 due)")
+
+
 def test_a_ticket_with_nothing_due_closes_without_going_on_account(
     uow: UnitOfWork, engine: Engine
 ) -> None:
     ticket_id, _ = _ticket(engine, status="completed")
     detail = workflow.set_status(uow, ticket_id, "closed", 1)
     assert (detail.ticket.status, detail.ticket.version) == ("closed", 2)
+    assert detail.billing.invoice is not None and not detail.billing.invoice.on_account
     assert _audit(engine) == [("status", "ticket", ticket_id,
                                "Ticket 7: Completed → Closed; invoice INV-1 posted, 0.00")]
 
@@ -754,6 +776,11 @@ def test_a_reopening_needs_a_reason_of_at_most_500_characters(
     assert (detail.ticket.total, detail.editable) == (D("25.00"), True)  # priced anew
     assert _audit(engine) == [("reopen", "ticket", ticket_id,
                                f"Ticket 7: reopened (was completed): {'x' * 500}")]
+    with pytest.raises(StaleRecord) as stale:  # a list row that still shows it completed
+        workflow.reopen_ticket(uow, ticket_id, "noise", None, seen_status="completed")
+    assert str(stale.value) == (
+        "Ticket RO-7 was changed at another desk: it is now in progress, not completed. "
+        "The list has been refreshed; look again before changing it.")
 
 
 @pytest.mark.parametrize(("status", "why"), [
