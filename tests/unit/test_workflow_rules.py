@@ -19,7 +19,9 @@ from mechanic_desktop.db.models import (
     AuditEntry,
     Authorisation,
     AuthorisationJob,
+    CreditNote,
     Customer,
+    Invoice,
     Mechanic,
     Part,
     ServiceTicket,
@@ -57,12 +59,15 @@ D = Decimal
 def _ticket(
     engine: Engine, *jobs: str, status: str = "open", authorised: str = "0.00",
     number: int = 7, parts: str = "0.00", labour: str = "0.00", total: str = "0.00",
+    owed: str = "0.00", settings: bool = True,
 ) -> tuple[int, list[int]]:
     """Ticket ``number`` for Ada's car in ``status``, with a job of each status in
     ``jobs`` ("Job 1", "Job 2", …; one approved job when none is given), whose customer
-    authorised ``authorised``, its stored totals ``parts``, ``labour`` and ``total``."""
+    authorised ``authorised``, its stored totals ``parts``, ``labour`` and ``total``, what
+    the customer owes ``owed``; and the shop's settings row unless ``settings`` is False
+    (a shop that never saved them)."""
     with Session(engine) as s:
-        if s.get(ShopSettings, 1) is None:  # stored as the app does on its first start
+        if settings and s.get(ShopSettings, 1) is None:  # as the app stores them at first
             s.add(ShopSettings(id=1))
         car = s.scalars(select(Vehicle)).first()  # Ada's, once made
         if car is None:
@@ -75,7 +80,8 @@ def _ticket(
             s.flush()
         ticket = ServiceTicket(number=number, customer_id=car.customer_id, vehicle_id=car.id,
                                status=status, authorised_total=D(authorised),
-                               parts_total=D(parts), labor_total=D(labour), total=D(total))
+                               parts_total=D(parts), labor_total=D(labour), total=D(total),
+                               owed=D(owed))
         s.add(ticket)
         s.flush()
         rows = [TicketJob(ticket_id=ticket.id, position=i, title=f"Job {i}", status=job)
@@ -999,3 +1005,256 @@ def test_a_write_reads_the_ticket_once_and_keeps_it_current(sqlite_engine: Engin
     assert _sent(engine, lambda: workflow.set_status(uow, ticket_id, "in_progress", 3)) == [
         "BEGIN IMMEDIATE", *_TICKET_READ, "SELECT staff_users", "SELECT fee_rules",
         "INSERT audit_log", "UPDATE service_tickets", "COMMIT"]
+
+
+# --- one write each (the mutation run affords only the cheapest tests of a function) -------
+
+
+_WRITES = {
+    "add": lambda uow, t, line, v: workflow.add_part_lines(uow, t, [(1, 1)], v),
+    "assign": lambda uow, t, line, v: workflow.assign_mechanics(uow, t, {}, v),
+    "change": lambda uow, t, line, v: workflow.change_part_quantity(uow, line, 2, v),
+    "remove": lambda uow, t, line, v: workflow.remove_part_line(uow, line, v),
+    "take": lambda uow, t, line, v: workflow.take_ordered_line(uow, line, v),
+    "status": lambda uow, t, line, v: workflow.set_status(uow, t, "cancelled", v),
+    "reopen": lambda uow, t, line, v: workflow.reopen_ticket(uow, t, "noise", v),
+}
+
+
+@pytest.mark.parametrize("write", sorted(_WRITES))
+def test_each_write_refuses_a_stale_copy(uow: UnitOfWork, engine: Engine, write: str) -> None:
+    status = "completed" if write == "reopen" else "open"
+    ticket_id, [job] = _ticket(engine, status=status)
+    line = _line(engine, ticket_id, job, _part(engine), 1, taken=False, ordered=True)
+    with pytest.raises(StaleRecord, match=r"^Ticket RO-7 was changed at another desk at "):
+        _WRITES[write](uow, ticket_id, line, 2)
+
+
+@pytest.mark.parametrize("write", ["add", "assign", "change", "take"])
+def test_each_line_write_is_refused_on_a_completed_ticket(
+    uow: UnitOfWork, engine: Engine, write: str
+) -> None:
+    ticket_id, [job] = _ticket(engine, status="completed")
+    line = _line(engine, ticket_id, job, _part(engine), 1, taken=False, ordered=True)
+    assert _refused(lambda: _WRITES[write](uow, ticket_id, line, 1)) == {
+        "status": "Ticket RO-7 is completed, so its lines are read-only. Reopen it first if "
+        "more work is needed."}
+
+
+@pytest.mark.parametrize("write", ["add", "assign", "change", "status", "reopen"])
+def test_the_first_write_of_a_new_shop_stores_its_settings(
+    uow: UnitOfWork, engine: Engine, write: str
+) -> None:
+    """A shop that never saved its settings works with the defaults; its first write
+    stores them (a read stores nothing)."""
+    status = "completed" if write == "reopen" else "open"
+    ticket_id, [job] = _ticket(engine, status=status, settings=False)
+    pad = _part(engine)
+    line = _line(engine, ticket_id, job, pad, 1)
+    detail = workflow.get_ticket_detail(uow, ticket_id)
+    assert (detail.totals.total, detail.estimate) == (D("0.00"), Totals(
+        D("10.00"), D("0.00"), D("0.00"), D("10.00")))
+    with Session(engine) as s:
+        assert s.get(ShopSettings, 1) is None
+    if write == "assign":
+        workflow.assign_mechanics(uow, ticket_id, {_mechanic(engine, "Sam"): 15}, 1)
+    elif write == "status":
+        workflow.set_status(uow, ticket_id, "in_progress", 1)
+    else:
+        _WRITES[write](uow, ticket_id, line, 1)
+    with Session(engine) as s:
+        assert s.get_one(ShopSettings, 1).ticket_prefix == "RO-"
+
+
+def test_parts_put_on_a_job_named(uow: UnitOfWork, engine: Engine) -> None:
+    """On the job named (not the first, and not onto the first job's line of the part),
+    taken from the shelf even when that empties it; audited as added, part by part."""
+    ticket_id, [first, second] = _ticket(engine, "approved", "approved")
+    pad, oil = _part(engine, on_hand=2), _part(engine, "OIL-01", on_hand=5)
+    _line(engine, ticket_id, first, pad, 3)
+    detail = workflow.add_part_lines(uow, ticket_id, [(oil, 1), (pad, 2)], 1, second)
+    assert sorted((p.job_id, p.sku, p.quantity, p.taken) for p in detail.parts) == [
+        (first, "BRK-01", 3, True), (second, "BRK-01", 2, True), (second, "OIL-01", 1, True)]
+    with Session(engine) as s:
+        assert [s.get_one(Part, p).quantity_on_hand for p in (pad, oil)] == [0, 4]
+    assert _audit(engine) == [
+        ("parts", "ticket", ticket_id, "Ticket 7: Job 2: added 2 × BRK-01, 1 × OIL-01")]
+
+
+def test_a_line_holds_at_most_10_000_of_its_part(uow: UnitOfWork, engine: Engine) -> None:
+    """Counting what is on order of the same part on the job, not other parts."""
+    ticket_id, [job] = _ticket(engine, "proposed")
+    pad, oil = _part(engine), _part(engine, "OIL-01")
+    _line(engine, ticket_id, job, pad, 4, taken=False, ordered=True)
+    _line(engine, ticket_id, job, oil, 9_000, taken=False)
+    assert _refused(lambda: workflow.add_part_lines(uow, ticket_id, [(pad, 9_997)], 1)) == {
+        f"quantity:{pad}": "A line holds at most 10,000 of BRK-01."}
+    detail = workflow.add_part_lines(uow, ticket_id, [(pad, 9_996)], 1)
+    assert sorted(p.quantity for p in detail.parts) == [4, 9_000, 9_996]
+
+
+def test_adding_parts_needs_the_right_to_assign_work(engine: Engine) -> None:
+    ticket_id, _ = _ticket(engine)
+    bay = UnitOfWork(engine, actor=wf.actor(engine, "sam", "Sam", Role.MECHANIC))
+    with pytest.raises(PermissionDenied) as denied:
+        workflow.add_part_lines(bay, ticket_id, [(_part(engine), 1)], 1)
+    assert str(denied.value) == (
+        "Mechanics cannot assign mechanics and parts to tickets; ask an administrator.")
+    assert _refused(lambda: workflow.add_part_lines(UnitOfWork(engine), ticket_id, [], 1)) == {
+        "quantity": "Choose at least one part to add."}
+
+
+def test_ordered_stock_taken_is_audited_as_parts(uow: UnitOfWork, engine: Engine) -> None:
+    ticket_id, [job] = _ticket(engine)
+    line = _line(engine, ticket_id, job, _part(engine, on_hand=3), 2, taken=False, ordered=True)
+    workflow.take_ordered_line(uow, line, 1)
+    assert _audit(engine) == [("parts", "ticket", ticket_id,
+                               "Ticket 7: took 2 × BRK-01 from stock (had been on special order)")]
+
+
+# --- the status, one move each -------------------------------------------------------------
+
+
+def test_a_move_the_lifecycle_refuses_is_refused_on_the_status(
+    uow: UnitOfWork, engine: Engine
+) -> None:
+    ticket_id, _ = _ticket(engine)
+    assert _refused(lambda: workflow.set_status(uow, ticket_id, "completed", 1)) == {
+        "status": "Ticket RO-7 must be in progress before it can be completed."}
+
+
+def test_a_mechanic_changes_the_status_only_of_their_tickets(engine: Engine) -> None:
+    ticket_id, _ = _ticket(engine)
+    bay = UnitOfWork(engine, actor=wf.actor(engine, "sam", "Sam Wrench", Role.MECHANIC,
+                                            _mechanic(engine, "Sam Wrench")))
+    with pytest.raises(PermissionDenied) as denied:
+        workflow.set_status(bay, ticket_id, "in_progress", 1)
+    assert str(denied.value) == (
+        "Mechanics can change the status of only the tickets assigned to them; ticket RO-7 "
+        "is not assigned to Sam Wrench.")
+
+
+def test_completing_stamps_the_time(uow: UnitOfWork, engine: Engine) -> None:
+    ticket_id, _ = _ticket(engine, status="in_progress")
+    detail = workflow.set_status(uow, ticket_id, "completed", 1)
+    assert detail.ticket.status == "completed" and detail.ticket.completed_at is not None
+    assert detail.ticket.closed_at is None
+
+
+def test_closing_with_money_due_is_refused_unless_on_account(
+    uow: UnitOfWork, engine: Engine
+) -> None:
+    ticket_id, [job] = _ticket(engine, status="completed", authorised="50.00")
+    _line(engine, ticket_id, job, _part(engine), 2, "25.00")
+    assert _refused(lambda: workflow.set_status(uow, ticket_id, "closed", 1)) == {
+        "status": "Ticket RO-7 has 50.00 still to pay: take the payment before invoicing, "
+        "or an administrator closes it on account (the customer then owes it)."}
+
+
+def test_cancelling_returns_the_taken_lines_in_part_order(engine: Engine) -> None:
+    jane = wf.actor(engine)
+    uow = UnitOfWork(engine, actor=jane)
+    ticket_id, [job] = _ticket(engine)
+    pad, oil = _part(engine, on_hand=0), _part(engine, "OIL-01", on_hand=0)
+    _line(engine, ticket_id, job, oil, 5)
+    _line(engine, ticket_id, job, pad, 2, taken=False, ordered=True)
+    _line(engine, ticket_id, job, pad, 4)
+    detail = workflow.set_status(uow, ticket_id, "cancelled", 1)
+    assert wf.movements(engine) == [(pad, 4, "cancel", ticket_id, jane.id, ""),
+                                    (oil, 5, "cancel", ticket_id, jane.id, "")]
+    assert sorted((p.sku, p.quantity, p.taken, p.ordered) for p in detail.parts) == [
+        ("BRK-01", 6, False, False), ("OIL-01", 5, False, False)]
+    assert _audit(engine)[0][3] == (
+        "Ticket 7: Estimate → Cancelled; back to stock: 4 × BRK-01, 5 × OIL-01")
+
+
+# --- reopening, one step each ----------------------------------------------------------------
+
+
+def _invoice(engine: Engine, ticket_id: int, total: str, credited: str | None = None) -> None:
+    """Invoice INV-1 of the ticket, as posted (and a credit note of ``credited``)."""
+    with Session(engine) as s:
+        invoice = Invoice(number=1, label="INV-1", ticket_id=ticket_id, parts_total=D(total),
+                          labor_total=D("0.00"), tax_total=D("0.00"), total=D(total),
+                          snapshot="{}")
+        s.add(invoice)
+        s.flush()
+        if credited is not None:
+            s.add(CreditNote(number=90, label="CN-90", invoice_id=invoice.id,
+                             ticket_id=ticket_id, amount=D(credited), reason="Goodwill",
+                             cancels=False, lines="[]"))
+        s.commit()
+
+
+@pytest.mark.parametrize(("credited", "rest"), [
+    (None, "all of it (50.00)"), ("20.00", "what is left of it (30.00)")])
+def test_reopening_asks_before_crediting_the_posted_invoice(
+    uow: UnitOfWork, engine: Engine, credited: str | None, rest: str
+) -> None:
+    ticket_id, _ = _ticket(engine, status="closed", total="50.00")
+    _invoice(engine, ticket_id, "50.00", credited)
+    assert _refused(lambda: workflow.reopen_ticket(uow, ticket_id, "noise", 1)) == {
+        "credit_note": "Invoice INV-1 of ticket RO-7 is posted and cannot change: reopening "
+        f"issues a credit note for {rest}. Confirm to go on."}
+
+
+def test_reopening_credits_the_invoice_and_what_is_owed(uow: UnitOfWork, engine: Engine) -> None:
+    ticket_id, _ = _ticket(engine, status="closed", total="50.00", owed="50.00")
+    _invoice(engine, ticket_id, "50.00", "20.00")
+    detail = workflow.reopen_ticket(uow, ticket_id, "noise", 1, credit_note=True)
+    assert detail.ticket.status == "in_progress"
+    assert _audit(engine) == [("reopen", "ticket", ticket_id,
+                               "Ticket 7: reopened (was closed): noise; credit note CN-1 cancels "
+                               "invoice INV-1")]
+    with Session(engine) as s:
+        assert s.get_one(ServiceTicket, ticket_id).owed == D("20.00")  # 50 less the 30 credited
+
+
+# --- mechanics' own time, one rule each ------------------------------------------------------
+
+
+def _bay(engine: Engine) -> tuple[int, int, int, UnitOfWork]:
+    """A ticket Sam and Ann work on, and Sam (a mechanic) signed in."""
+    ticket_id, [job] = _ticket(engine)
+    sam, ann = _mechanic(engine, "Sam Wrench"), _mechanic(engine, "Ann Bolt")
+    _labour(engine, ticket_id, job, sam, 30)
+    _labour(engine, ticket_id, job, ann, 45)
+    return ticket_id, sam, ann, UnitOfWork(
+        engine, actor=wf.actor(engine, "sam", "Sam Wrench", Role.MECHANIC, sam))
+
+
+def test_a_mechanic_books_their_own_time(engine: Engine) -> None:
+    ticket_id, sam, ann, bay = _bay(engine)
+    detail = workflow.assign_mechanics(bay, ticket_id, {sam: 60, ann: 45}, 1)
+    assert sorted((m.name, m.minutes) for m in detail.mechanics) == [
+        ("Ann Bolt", 45), ("Sam Wrench", 60)]
+
+
+def test_a_mechanic_does_not_book_a_colleagues_time(engine: Engine) -> None:
+    ticket_id, sam, ann, bay = _bay(engine)
+    with pytest.raises(PermissionDenied) as denied:
+        workflow.assign_mechanics(bay, ticket_id, {sam: 30, ann: 60}, 1)
+    assert str(denied.value) == (
+        "Mechanics book only their own time; Ann Bolt's time was not changed.")
+
+
+@pytest.mark.parametrize("change", ["add", "remove"])
+def test_a_mechanic_does_not_assign_work(engine: Engine, change: str) -> None:
+    ticket_id, sam, ann, bay = _bay(engine)
+    crew = ({sam: 30, ann: 45, _mechanic(engine, "Joe Nut"): 15} if change == "add"
+            else {sam: 30})
+    with pytest.raises(PermissionDenied) as denied:
+        workflow.assign_mechanics(bay, ticket_id, crew, 1)
+    assert str(denied.value) == (
+        "Mechanics cannot assign mechanics and parts to tickets; ask an administrator.")
+
+
+def test_a_mechanic_books_time_only_on_their_tickets(engine: Engine) -> None:
+    ticket_id, _ = _ticket(engine)
+    joe = _mechanic(engine, "Joe Nut")
+    bay = UnitOfWork(engine, actor=wf.actor(engine, "joe", "Joe Nut", Role.MECHANIC, joe))
+    with pytest.raises(PermissionDenied) as denied:
+        workflow.assign_mechanics(bay, ticket_id, {}, 1)
+    assert str(denied.value) == (
+        "Mechanics can book time on only the tickets assigned to them; ticket RO-7 is not "
+        "assigned to Joe Nut.")
