@@ -981,30 +981,42 @@ _TICKET_READ = ["SELECT service_tickets", "SELECT ticket_jobs", "SELECT ticket_m
                 "SELECT anon_1"]
 
 
-def test_a_write_reads_the_ticket_once_and_keeps_it_current(sqlite_engine: Engine) -> None:
-    """Issue 19: a write reads the ticket, its lines and the rules once, and hands back
-    the detail from what it holds, never reading again what it already has. (Each
-    statement here is a round trip to a distant PostgreSQL server; there they go in
-    pipelines, counted by test_round_trips.py.)"""
+_LOCKED = ["BEGIN IMMEDIATE", *_TICKET_READ, "SELECT staff_users", "SELECT fee_rules"]
+_SENT = {
+    "read": ["BEGIN", *_TICKET_READ, "ROLLBACK"],
+    "add": [*_LOCKED, "SELECT parts", "UPDATE parts", "INSERT stock_movements",
+            "INSERT ticket_parts", "INSERT audit_log", "UPDATE service_tickets", "COMMIT"],
+    "change": ["BEGIN IMMEDIATE", "SELECT staff_users", "SELECT ticket_parts", *_TICKET_READ,
+               "SELECT fee_rules", "SELECT parts", "UPDATE parts", "INSERT stock_movements",
+               "UPDATE ticket_parts", "INSERT audit_log", "UPDATE service_tickets", "COMMIT"],
+    "start": [*_LOCKED, "INSERT audit_log", "UPDATE service_tickets", "COMMIT"],
+    "close": [*_LOCKED, "UPDATE service_tickets", "INSERT document_counters",
+              "INSERT invoices", "INSERT audit_log", "COMMIT"],
+}
+
+
+@pytest.mark.parametrize("action", sorted(_SENT))
+def test_a_write_reads_the_ticket_once_and_keeps_it_current(
+    sqlite_engine: Engine, action: str
+) -> None:
+    """Issue 19: a read or write reads the ticket, its lines and the rules once, and hands
+    back the detail from what it holds, never reading again what it already has; closing
+    changes the ticket in one UPDATE. (Each statement here is a round trip to a distant
+    PostgreSQL server; there they go in pipelines, counted by test_round_trips.py.)"""
     engine = sqlite_engine
     empty_tables(engine)
-    ticket_id, _ = _ticket(engine)
+    ticket_id, [job] = _ticket(engine, status="completed" if action == "close" else "open")
     pad = _part(engine)
+    line = _line(engine, ticket_id, job, pad, 1) if action == "change" else 0
     uow = UnitOfWork(engine, actor=wf.actor(engine))
-    assert _sent(engine, lambda: workflow.get_ticket_detail(uow, ticket_id)) == [
-        "BEGIN", *_TICKET_READ, "ROLLBACK"]
-    assert _sent(engine, lambda: workflow.add_part_lines(uow, ticket_id, [(pad, 1)], 1)) == [
-        "BEGIN IMMEDIATE", *_TICKET_READ, "SELECT staff_users", "SELECT fee_rules",
-        "SELECT parts", "UPDATE parts", "INSERT stock_movements", "INSERT ticket_parts",
-        "INSERT audit_log", "UPDATE service_tickets", "COMMIT"]
-    line = workflow.get_ticket_detail(uow, ticket_id).parts[0].id
-    assert _sent(engine, lambda: workflow.change_part_quantity(uow, line, 2, 2)) == [
-        "BEGIN IMMEDIATE", "SELECT staff_users", "SELECT ticket_parts", *_TICKET_READ,
-        "SELECT fee_rules", "SELECT parts", "UPDATE parts", "INSERT stock_movements",
-        "UPDATE ticket_parts", "INSERT audit_log", "UPDATE service_tickets", "COMMIT"]
-    assert _sent(engine, lambda: workflow.set_status(uow, ticket_id, "in_progress", 3)) == [
-        "BEGIN IMMEDIATE", *_TICKET_READ, "SELECT staff_users", "SELECT fee_rules",
-        "INSERT audit_log", "UPDATE service_tickets", "COMMIT"]
+    calls = {
+        "read": lambda: workflow.get_ticket_detail(uow, ticket_id),
+        "add": lambda: workflow.add_part_lines(uow, ticket_id, [(pad, 1)], 1),
+        "change": lambda: workflow.change_part_quantity(uow, line, 2, 1),
+        "start": lambda: workflow.set_status(uow, ticket_id, "in_progress", 1),
+        "close": lambda: workflow.set_status(uow, ticket_id, "closed", 1),
+    }
+    assert _sent(engine, calls[action]) == _SENT[action]
 
 
 # --- one write each (the mutation run affords only the cheapest tests of a function) -------

@@ -517,3 +517,18 @@ def test_what_waited_on_order_folds_into_its_jobs_line(uow: UnitOfWork, engine: 
         assert sorted((tp.job_id, tp.part_id, tp.quantity, tp.ordered)
                       for tp in s.scalars(select(TicketPart))) == [
             (first, pad, 6, False), (first, oil, 6, False), (second, pad, 3, False)]
+
+
+def test_a_save_hands_back_the_detail_it_was_given(uow: UnitOfWork, engine: Engine) -> None:
+    """A write that already holds the fresh detail (closing, with the invoice it posted)
+    saves without reading the ticket again: the audit row, the ticket, the commit."""
+    ticket_id, _ = _ticket(engine)
+    with uow.writing():
+        ticket = _ticket_row(uow, ticket_id)
+        shown = workflow._detail(uow, ticket)
+        ticket.description = "Brakes squeal"
+        detail, sent = _sent(engine, lambda: workflow._save(uow, ticket, "status", "noted",
+                                                            shown))
+    assert (detail.ticket.description, detail.ticket.version, detail.jobs) == (
+        "Brakes squeal", 2, shown.jobs)
+    assert sent == 3  # INSERT audit_log, UPDATE service_tickets, COMMIT
