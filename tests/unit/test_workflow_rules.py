@@ -302,6 +302,40 @@ def test_the_estimate_prices_proposed_and_approved_jobs_the_totals_only_approved
     assert detail.discount is None and detail.fees == ()
 
 
+def test_the_detail_shows_each_jobs_fees_and_the_ticket_discount(
+    uow: UnitOfWork, engine: Engine
+) -> None:
+    """Fees (with their own discounts) on their jobs; the ticket's discount taken off
+    the estimate and the approved work alike; billed, before any invoice, the total."""
+    ticket_id, [approved, proposed] = _ticket(engine, "approved", "proposed", parts="10.00",
+                                              total="11.50")
+    _line(engine, ticket_id, approved, _part(engine), 1, "10.00")
+    with Session(engine) as s:
+        s.add_all([
+            TicketFee(ticket_id=ticket_id, job_id=approved, description="Disposal",
+                      amount=D("5.00"), discount_percent=D("10"), discount_reason="Loyal"),
+            TicketFee(ticket_id=ticket_id, job_id=proposed, description="Towing",
+                      amount=D("2.00")),
+            TicketDiscount(ticket_id=ticket_id, discount_amount=D("3.00"),
+                           discount_reason="Regular"),
+        ])
+        s.commit()
+    with uow.reading():  # the detail every write hands back, as _save makes it
+        ticket = uow.session.get_one(ServiceTicket, ticket_id)
+        detail = workflow._detail(uow, ticket)
+    assert [(f.job_id, f.description, f.amount, f.discount) for f in detail.fees] == [
+        (approved, "Disposal", D("5.00"), Discount(D("10"), None, "Loyal")),
+        (proposed, "Towing", D("2.00"), None)]
+    assert [[f.description for f in j.fees] for j in detail.jobs] == [["Disposal"], ["Towing"]]
+    assert [j.totals.total for j in detail.jobs] == [D("14.50"), D("2.00")]
+    assert detail.discount == Discount(None, D("3.00"), "Regular")
+    assert detail.estimate == Totals(D("10.00"), D("0.00"), D("0.00"), D("13.50"), D("7.00"),
+                                     D("3.50"))
+    assert detail.totals == Totals(D("10.00"), D("0.00"), D("0.00"), D("11.50"), D("5.00"),
+                                   D("3.50"))
+    assert (detail.billing.billed, detail.billing.invoices) == (D("11.50"), ())
+
+
 def test_the_detail_lists_each_authorisation_with_who_recorded_it(
     uow: UnitOfWork, engine: Engine
 ) -> None:

@@ -532,3 +532,17 @@ def test_a_save_hands_back_the_detail_it_was_given(uow: UnitOfWork, engine: Engi
     assert (detail.ticket.description, detail.ticket.version, detail.jobs) == (
         "Brakes squeal", 2, shown.jobs)
     assert sent == 3  # INSERT audit_log, UPDATE service_tickets, COMMIT
+
+
+def test_a_shop_that_never_saved_its_settings_reads_a_ticket_with_the_defaults(
+    uow: UnitOfWork, engine: Engine
+) -> None:
+    """A read stores nothing (it could not: its transaction is read-only)."""
+    ticket_id, [job] = _ticket(engine, settings=False)
+    _line(engine, ticket_id, job, _part(engine), 2, "10.00")
+    with uow.reading():
+        detail = workflow._detail(uow, _ticket_row(uow, ticket_id))
+    assert (detail.ticket.number, detail.estimate.total if detail.estimate else None) == (
+        7, D("20.00"))
+    with Session(engine) as s:
+        assert s.get(ShopSettings, 1) is None
