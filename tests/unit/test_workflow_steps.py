@@ -319,58 +319,63 @@ PARTS_FEE = ("Parts fee", None, "10", "parts", True, False)
 DISPOSAL = ("Disposal", "3.50", None, None, False, True)
 
 
-def test_each_job_with_work_carries_the_automatic_fees_on_its_own_work(
+def _fees_of(engine: Engine, ticket_id: int) -> list[tuple[int, str, Decimal, bool, bool]]:
+    return [row[1:] for row in _fee_rows(engine) if row[0] == ticket_id]
+
+
+def test_automatic_fees_follow_each_jobs_work_and_the_rules_of_the_day(
     uow: UnitOfWork, engine: Engine
 ) -> None:
-    """A job with no work carries none; a fee that comes to nothing is not put on (one
-    of exactly 1.00 is); a fee by hand is never put on by itself."""
+    """One test, so that a busy mutation run, which may keep only the cheapest test of a
+    function, still judges every rule of it. With no rules an automatic fee goes (and
+    with none either, nothing changes). Each job with work carries the automatic fees on
+    its own labour or parts; a job with no work carries none; a fee that comes to nothing
+    is not put on (one of exactly 1.00 is); a fee by hand is never put on by itself, nor
+    taken off. A fee whose job's work changed is re-priced (keeping its taxable flag);
+    one no rule wants any more is taken off."""
+    pad = _part(engine)
+    bare, [job] = _ticket(engine, number=1)
+    _line(engine, bare, job, pad, 1, "10.00")
+    assert _sync(uow, bare) is False  # no rules, no fees: nothing to do
+    with Session(engine) as s:
+        s.add(TicketFee(ticket_id=bare, job_id=job, description="Supplies", amount=D("1.00"),
+                        automatic=True))
+        s.commit()
+    assert _sync(uow, bare) is True
+    assert _fees_of(engine, bare) == []
+
     _rules(engine, SUPPLIES, PARTS_FEE, DISPOSAL)
-    ticket_id, [idle, labour, parts] = _ticket(engine, "approved", "approved", "approved")
-    _labour(engine, ticket_id, labour, _mechanic(engine, "Sam"), 30)  # 40.00
-    _line(engine, ticket_id, parts, _part(engine), 1, "10.00")
-    assert _sync(uow, ticket_id) is True
-    assert _fee_rows(engine) == [
-        (ticket_id, labour, "Supplies", D("4.00"), True, True),
-        (ticket_id, parts, "Parts fee", D("1.00"), False, True),
+    fresh, [idle, labour, parts] = _ticket(engine, "approved", "approved", "approved",
+                                           number=2)
+    _labour(engine, fresh, labour, _mechanic(engine, "Sam"), 30)  # 40.00
+    _line(engine, fresh, parts, pad, 1, "10.00")
+    assert _sync(uow, fresh) is True
+    assert _fees_of(engine, fresh) == [
+        (labour, "Supplies", D("4.00"), True, True),
+        (parts, "Parts fee", D("1.00"), False, True),
     ]
-    assert idle not in {row[1] for row in _fee_rows(engine)}
-    assert _sync(uow, ticket_id) is False  # nothing to change
+    assert idle not in {row[0] for row in _fees_of(engine, fresh)}
+    assert _sync(uow, fresh) is False  # as the rules want them
 
-
-def test_automatic_fees_follow_the_rules_of_the_day(uow: UnitOfWork, engine: Engine) -> None:
-    """An automatic fee whose job's work changed is re-priced, one no rule wants any
-    more is taken off; fees put on by hand stay."""
-    _rules(engine, SUPPLIES)
-    ticket_id, [first, second] = _ticket(engine, "approved", "approved")
-    _labour(engine, ticket_id, first, _mechanic(engine, "Sam"), 60)  # 80.00
-    _line(engine, ticket_id, second, _part(engine), 1, "10.00")
+    older, [first, second] = _ticket(engine, "approved", "approved", number=3)
+    _labour(engine, older, first, _mechanic(engine, "Ann"), 60)  # 80.00
+    _line(engine, older, second, pad, 1, "10.00")
     with Session(engine) as s:
         s.add_all([
-            TicketFee(ticket_id=ticket_id, job_id=first, description="Supplies",
+            TicketFee(ticket_id=older, job_id=first, description="Supplies",
                       amount=D("4.00"), taxable=False, automatic=True),
-            TicketFee(ticket_id=ticket_id, job_id=second, description="Supplies",
+            TicketFee(ticket_id=older, job_id=second, description="Supplies",
                       amount=D("1.00"), automatic=True),
-            TicketFee(ticket_id=ticket_id, job_id=second, description="Disposal",
+            TicketFee(ticket_id=older, job_id=second, description="Disposal",
                       amount=D("3.50"), automatic=False),
         ])
         s.commit()
-    assert _sync(uow, ticket_id) is True
-    assert _fee_rows(engine) == [
-        (ticket_id, first, "Supplies", D("8.00"), False, True),  # keeps its taxable flag
-        (ticket_id, second, "Disposal", D("3.50"), True, False),
+    assert _sync(uow, older) is True
+    assert _fees_of(engine, older) == [
+        (first, "Supplies", D("8.00"), False, True),  # keeps its taxable flag
+        (second, "Disposal", D("3.50"), True, False),
+        (second, "Parts fee", D("1.00"), False, True),
     ]
-
-
-def test_automatic_fees_go_when_their_rules_do(uow: UnitOfWork, engine: Engine) -> None:
-    ticket_id, [job] = _ticket(engine)
-    _line(engine, ticket_id, job, _part(engine), 1, "10.00")
-    assert _sync(uow, ticket_id) is False  # no rules, no fees: nothing to do
-    with Session(engine) as s:
-        s.add(TicketFee(ticket_id=ticket_id, job_id=job, description="Supplies",
-                        amount=D("1.00"), automatic=True))
-        s.commit()
-    assert _sync(uow, ticket_id) is True
-    assert _fee_rows(engine) == []
 
 
 # --- the totals put on the ticket --------------------------------------------------------------
