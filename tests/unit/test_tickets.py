@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal as D
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, insert, select, text
 from sqlalchemy.orm import Session
 
 from mechanic_desktop.db.models import (
@@ -24,6 +26,7 @@ from mechanic_desktop.domain.errors import NotFound, StaleRecord, ValidationErro
 from mechanic_desktop.domain.records import ListQuery, TicketRow
 from mechanic_desktop.services import customers, tickets, vehicles
 from mechanic_desktop.services.tickets import TicketData
+from tests.conftest import empty_tables
 from tests.unit import factories
 
 
@@ -188,7 +191,7 @@ def _cars(engine: Engine) -> tuple[int, int, int, int]:
         s.add_all([ada, bob])
         s.flush()
         cars = [Vehicle(customer_id=ada.id, vin=factories.VINS[0], make="Ford",
-                        model="F-150", plate="ABC 123", odometer=90_000),
+                        model="F-150", year=2005, plate="ABC 123", odometer=90_000),
                 Vehicle(customer_id=bob.id, vin=factories.VINS[1])]
         s.add_all(cars)
         s.commit()
@@ -261,6 +264,9 @@ def test_an_edit_weighs_the_reading_against_the_cars_others_not_its_own(
                     own)["odometer_in"] == 95_000
     assert _checked(uow, TicketData(ada, car, "Noise", odometer_in=95_000), None) == {
         "refused": {"odometer_in": "Odometer cannot go below the last reading of 100,000."}}
+    tickets.create_ticket(uow, TicketData(ada, car, "Rattle", odometer_in=120_000))
+    assert _checked(uow, TicketData(ada, car, "Noise", odometer_in=110_000), own) == {
+        "refused": {"odometer_in": "Odometer cannot go below the last reading of 120,000."}}
     bare = tickets.create_ticket(uow, TicketData(bob, bobs, "Noise")).id
     assert _checked(uow, TicketData(bob, bobs, "Noise", odometer_in=5), bare,
                     (bobs, 120_000)) == {"refused": {
@@ -324,37 +330,40 @@ def test_an_edit_reads_the_cars_last_reading_once_with_the_ticket_and_is_audited
     uow: UnitOfWork, engine: Engine
 ) -> None:
     """Saving a typed reading weighs it against the car's other tickets, read once with
-    the account check and the ticket (one exchange with a distant server), and not at
-    all when none is typed. A save that changes nothing writes nothing; one that changes
-    says what in the audit."""
+    the account check and the ticket (on PostgreSQL in that one exchange), and not at
+    all when none is typed; a change is said in the audit."""
     ada, car, _, _ = _cars(engine)
-    first = tickets.create_ticket(uow, TicketData(ada, car, "Noise", odometer_in=100_000))
-    later = tickets.create_ticket(uow, TicketData(ada, car, "Rattle", odometer_in=120_000))
+    with Session(engine) as s:
+        first, later = (ServiceTicket(number=n, customer_id=ada, vehicle_id=car,
+                                      description="Noise", odometer_in=reading)
+                        for n, reading in ((1, 100_000), (2, 120_000)))
+        s.add_all([first, later])
+        s.commit()
+        first_id = first.id
 
     def reads(odometer: object, version: int) -> tuple[int, object]:
         counter = RoundTrips(engine)
         with counter.counting():
             try:
-                saved: object = tickets.update_ticket(uow, first.id, TicketData(
+                saved: object = tickets.update_ticket(uow, first_id, TicketData(
                     ada, car, "Noise", odometer_in=odometer), version).version  # type: ignore[arg-type]
             except ValidationError as exc:
                 saved = exc.fields
-        return sum(s.count("max(service_tickets.odometer_in)")
-                   for s in counter.statements), saved
+        read = [s for s in counter.statements if "max(service_tickets.odometer_in)" in s]
+        if engine.dialect.name == "postgresql":
+            assert all(s.startswith("PIPELINE[") for s in read), read
+        return len(read), saved
 
-    assert reads("110,000", first.version) == (1, {
+    assert reads("110,000", 1) == (1, {
         "odometer_in": "Odometer cannot go below the last reading of 120,000."})
-    assert reads(130_000, first.version) == (1, first.version + 1)
-    assert reads("", first.version + 1) == (0, first.version + 2)
-    assert reads(None, first.version + 2) == (0, first.version + 2)  # nothing changed
+    assert reads(130_000, 1) == (1, 2)
+    assert reads("", 2) == (0, 3)
     with uow.reading():
         said = [tuple(r) for r in uow.session.execute(
             select(AuditEntry.action, AuditEntry.entity, AuditEntry.entity_id,
-                   AuditEntry.summary)
-            .where(AuditEntry.action == "update").order_by(AuditEntry.id))]
-    assert said == [("update", "ticket", first.id, "odometer_in: '100000' → '130000'"),
-                    ("update", "ticket", first.id, "odometer_in: '130000' → —")]
-    assert later.odometer_in == 120_000
+                   AuditEntry.summary).order_by(AuditEntry.id))]
+    assert said == [("update", "ticket", first_id, "odometer_in: '100000' → '130000'"),
+                    ("update", "ticket", first_id, "odometer_in: '130000' → —")]
 
 
 def test_an_edit_names_the_ticket_it_refuses(uow: UnitOfWork, engine: Engine) -> None:
@@ -409,9 +418,56 @@ def test_the_list_shows_each_ticket_whole_with_the_shops_label(
         s.commit()
         row_id, opened = ticket.id, ticket.opened_at
     [row] = tickets.list_tickets(uow, ListQuery()).rows
-    assert row == TicketRow(row_id, 7, "open", "Ada Lovelace", "Ford F-150 · ABC 123",
+    assert row == TicketRow(row_id, 7, "open", "Ada Lovelace", "2005 Ford F-150 · ABC 123",
                             opened, promised, "al Piston, Sam Wrench", D("12.50"), "RO-7")
     assert row_id != 7
+    with Session(engine) as s:
+        s.add(ServiceTicket(number=8, customer_id=ada, vehicle_id=car, description="Rattle"))
+        s.commit()
+    first = tickets.list_tickets(uow, ListQuery(sort="number", limit=1))
+    assert [r.number for r in first.rows] == [7] and first.next_cursor is not None
+    rest = tickets.list_tickets(uow, ListQuery(sort="number", limit=1,
+                                               cursor=first.next_cursor))
+    assert [r.number for r in rest.rows] == [8]
     workflow.update_settings(uow, shop.ShopSettingsData("Shop", ticket_prefix="T-"),
                              shop.get_settings(uow).version)
-    assert [r.label for r in tickets.list_tickets(uow, ListQuery()).rows] == ["T-7"]
+    assert [r.label for r in tickets.list_tickets(uow, ListQuery(sort="number")).rows] == [
+        "T-7", "T-8"]
+
+
+def test_a_number_another_desk_takes_meanwhile_is_retried_postgresql(pg_engine: Engine) -> None:
+    """Two desks opening tickets at once read the same next number: the one whose
+    INSERT waits on the other's is refused on the number when that commits, and opens
+    its ticket with the next number instead (PostgreSQL; SQLite's writes are serial)."""
+    empty_tables(pg_engine)
+    ada, car, _, _ = _cars(pg_engine)
+    other = pg_engine.connect()
+    taking = other.begin()
+    other.execute(insert(ServiceTicket).values(number=1, customer_id=ada, vehicle_id=car,
+                                               description="Other desk"))
+    waited: list[bool] = []
+
+    def commit_once_the_desk_waits() -> None:
+        with pg_engine.connect() as watch:
+            for _ in range(500):
+                if watch.scalar(text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                        " AND datname = current_database()")):
+                    waited.append(True)
+                    break
+                time.sleep(0.01)
+        taking.commit()
+
+    committer = threading.Thread(target=commit_once_the_desk_waits)
+    committer.start()
+    try:
+        made = tickets.create_ticket(UnitOfWork(pg_engine), TicketData(ada, car, "Noise"))
+    finally:
+        committer.join()
+        other.close()
+    assert waited == [True]
+    assert made.number == 2
+    with Session(pg_engine) as s:
+        assert s.execute(select(ServiceTicket.number, ServiceTicket.description)
+                         .order_by(ServiceTicket.number)).all() == [(1, "Other desk"),
+                                                                    (2, "Noise")]
