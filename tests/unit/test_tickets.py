@@ -213,11 +213,14 @@ def _checked(uow: UnitOfWork, data: TicketData, current: int | None = None,
 def test_the_customer_and_vehicle_are_chosen_and_belong_together(
     uow: UnitOfWork, engine: Engine
 ) -> None:
-    """Nothing chosen says choose; a choice deleted meanwhile says so; a vehicle must be
-    the customer's."""
+    """Nothing chosen says choose (and looks nothing up); a choice deleted meanwhile says
+    so; a vehicle must be the customer's."""
     ada, car, _, bobs = _cars(engine)
-    assert _checked(uow, TicketData(0, 0, "Noise")) == {"refused": {
-        "customer_id": "Choose the customer.", "vehicle_id": "Choose the vehicle."}}
+    counter = RoundTrips(engine)
+    with counter.counting():
+        assert _checked(uow, TicketData(0, 0, "Noise")) == {"refused": {
+            "customer_id": "Choose the customer.", "vehicle_id": "Choose the vehicle."}}
+    assert counter.statements == []  # nothing chosen: nothing looked up
     assert _checked(uow, TicketData(bobs + 1, bobs + 1, "Noise")) == {"refused": {
         "customer_id": "This customer was deleted at another desk after you chose them; "
                        "choose the customer again.",
