@@ -451,8 +451,8 @@ def test_a_number_another_desk_takes_meanwhile_is_retried_postgresql(pg_engine: 
     waited: list[bool] = []
 
     def commit_once_the_desk_waits() -> None:
-        with pg_engine.connect() as watch:
-            for _ in range(500):
+        with pg_engine.connect() as watch:  # the desk always blocks: wait for it (60 s)
+            for _ in range(6000):
                 if watch.scalar(text(
                         "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
                         " AND datname = current_database()")):
