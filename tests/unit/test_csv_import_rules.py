@@ -134,6 +134,16 @@ def test_headers_are_trimmed_and_only_four_delimiters_are_guessed(tmp_path: Path
     assert list(ci.records(one)) == [(2, ["AXb"]), (3, ["CXd"])]
 
 
+def test_a_file_with_classic_mac_line_ends_is_split_on_its_own_delimiter(
+        tmp_path: Path) -> None:
+    """Excel's "CSV (Macintosh)" ends lines with CR alone; the delimiter is guessed line
+    by line there too, so a comma inside a semicolon-separated cell stays in the cell
+    (it was split on commas: the sniffer saw one long line)."""
+    source = opened(tmp_path, "name;notes\rAda;Hello, world\rBob;x\r")
+    assert (source.delimiter, source.headers, list(ci.records(source))) == (
+        ";", ("name", "notes"), [(2, ["Ada", "Hello, world"]), (3, ["Bob", "x"])])
+
+
 def test_rows_keep_spreadsheet_numbers_and_blank_rows_are_skipped(tmp_path: Path) -> None:
     source = opened(tmp_path, "name,email\n\nAda,a@x.com\n , \nBob,\n")
     assert list(ci.records(source)) == [(3, ["Ada", "a@x.com"]), (5, ["Bob", ""])]
