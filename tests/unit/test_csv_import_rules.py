@@ -48,6 +48,8 @@ def refusal(tmp_path: Path, data: bytes) -> str:
 NOT_TEXT = ("This is not a text file (it looks like a program, picture or other binary "
             "file). Choose a CSV file saved as text.")
 EMPTY_HEADER = "The first row is empty; it must name the columns (e.g. name, email)."
+NEITHER = ("The file's characters are neither UTF-8 nor Windows-1252 text. Save it again "
+           "as “CSV UTF-8” and import that.")
 
 
 def too_long(row: int) -> str:
@@ -63,15 +65,15 @@ def too_long(row: int) -> str:
     (b"\x7fELF\x02\x01\x01" + bytes(range(256)) * 4, NOT_TEXT),
     (b"", "The file is empty."),
     (b"  \r\n\t\n", "The file is empty."),
-    (b"\x81\x8d\x8f\x90\x9d,x\n" * 3,
-     "The file's characters are neither UTF-8 nor Windows-1252 text. Save it again as "
-     "“CSV UTF-8” and import that."),
+    (b"\x81\x8d\x8f\x90\x9d,x\n" * 3, NEITHER),
+    (b"\x81name\nA\n", NEITHER),  # the first byte is checked too
+    (b"name\nA\x00B\n", NOT_TEXT),  # one NUL in the head is enough
     (b",,,\nA,B\n", EMPTY_HEADER),
     (b"\n\nname\nA\n", EMPTY_HEADER),
     (codecs.BOM_UTF16_LE, EMPTY_HEADER),  # a UTF-16 file with nothing after its mark
     (b'"' + b"a" * 140_000, too_long(1)),  # a quote never closed, in the header
-], ids=["xlsx", "binary", "empty", "blank", "neither", "commas", "blank-first", "bom-only",
-        "open-quote"])
+], ids=["xlsx", "binary", "empty", "blank", "neither", "neither-first", "nul", "commas",
+        "blank-first", "bom-only", "open-quote"])
 def test_a_file_that_cannot_be_imported_says_why_in_full(
         tmp_path: Path, payload: bytes, message: str) -> None:
     assert refusal(tmp_path, payload) == message
@@ -115,6 +117,20 @@ def test_a_windows_byte_past_the_first_64_kib_makes_the_file_windows_1252(
     assert (late.encoding, list(ci.records(late))[1:]) == ("cp1252", [(3, ["José"])])
 
 
+def test_only_the_head_is_judged_binary(tmp_path: Path) -> None:
+    """The binary check reads the first 64 KiB (the file is streamed, never loaded
+    whole): a stray NUL deep in a long export is read as a character."""
+    deep = opened(tmp_path, b"name\n" + b"a" * 70_000 + b"\nA\x00B\n")
+    assert (deep.encoding, list(ci.records(deep))[1:]) == ("utf-8", [(3, ["A\x00B"])])
+
+
+def test_the_encoding_shown_is_utf_8_sig_only_with_its_mark(tmp_path: Path) -> None:
+    plain = opened(tmp_path, "name\nJosé\n".encode())
+    marked = opened(tmp_path, codecs.BOM_UTF8 + "name\nJosé\n".encode(), "bom.csv")
+    assert [(f.encoding, f.headers, list(ci.records(f))) for f in (plain, marked)] == [
+        ("utf-8", ("name",), [(2, ["José"])]), ("utf-8-sig", ("name",), [(2, ["José"])])]
+
+
 def test_a_character_cut_off_at_the_end_is_not_utf_8(tmp_path: Path) -> None:
     cut = opened(tmp_path, b"name\nJos\xc3")
     assert (cut.encoding, list(ci.records(cut))) == ("cp1252", [(2, ["JosÃ"])])
@@ -142,6 +158,27 @@ def test_a_file_with_classic_mac_line_ends_is_split_on_its_own_delimiter(
     source = opened(tmp_path, "name;notes\rAda;Hello, world\rBob;x\r")
     assert (source.delimiter, source.headers, list(ci.records(source))) == (
         ";", ("name", "notes"), [(2, ["Ada", "Hello, world"]), (3, ["Bob", "x"])])
+
+
+def test_a_header_cell_keeps_its_quoted_line_break(tmp_path: Path) -> None:
+    """The header row is read as the data rows are (line ends inside quotes kept)."""
+    source = opened(tmp_path, '"Part\r\nNumber",Name\r\n"A\r\n1",B\r\n')
+    assert (source.headers, list(ci.records(source))) == (
+        ("Part\r\nNumber", "Name"), [(2, ["A\r\n1", "B"])])
+    assert ci.guess_mapping("parts", source.headers)["sku"] == 0
+
+
+def test_the_delimiter_is_guessed_from_the_first_64_kib(tmp_path: Path) -> None:
+    """A long export is not read whole to guess its delimiter: a semicolon-quoted cell
+    far down does not change it."""
+    source = opened(tmp_path, "name,notes\n" + "a,b\n" * 20_000 + 'c;"x";d\n')
+    assert (source.delimiter, source.headers) == (",", ("name", "notes"))
+
+
+def test_a_file_emptied_after_it_was_chosen_has_no_rows(tmp_path: Path) -> None:
+    source = opened(tmp_path, "name\nAda\n")
+    Path(source.path).write_bytes(b"")
+    assert list(ci.records(source)) == []
 
 
 def test_rows_keep_spreadsheet_numbers_and_blank_rows_are_skipped(tmp_path: Path) -> None:
@@ -271,6 +308,12 @@ def test_a_parts_import_writes_exactly_the_good_rows(uow: UnitOfWork, tmp_path: 
                         StockMovement.part_id == oil.id).order_by(StockMovement.id))]
         new_ids = set(s.scalars(select(Part.id).where(Part.sku.in_(("FLT-1", "PAD-1")))))
         pad = s.scalar(select(Part.id).where(Part.sku == "PAD-1"))
+        # Every row the import writes or changes carries the same moment.
+        stamps = {(p.created_at if p.id != oil.id else None, p.updated_at)
+                  for p in s.scalars(select(Part))}
+        moment = s.scalar(select(Part.created_at).where(Part.sku == "PAD-1"))
+        stamps |= {(m.created_at, None) for m in s.scalars(select(StockMovement).where(
+            StockMovement.note.like("%CSV import%")))}
         entries = [(a.action, a.entity, a.entity_id, a.staff_user_id, a.summary)
                    for a in s.scalars(select(AuditEntry).where(
                        AuditEntry.staff_user_id == uow.actor.id).order_by(AuditEntry.id))]
@@ -280,6 +323,7 @@ def test_a_parts_import_writes_exactly_the_good_rows(uow: UnitOfWork, tmp_path: 
          oil.version + 1),
         ("PAD-1", "Pad", "pad", Decimal("20.00"), Decimal("9.00"), 3, 5, 1)]
     assert moves == [(pad, 5, "initial", "Opening stock (CSV import)", uow.actor.id)]
+    assert stamps == {(moment, moment), (None, moment), (moment, None)}
     assert adjusted[1:] == [(-4, "adjust", "Stock count from CSV import", uow.actor.id)]
     assert entries == [
         ("update", "part", oil.id, uow.actor.id,
@@ -342,11 +386,12 @@ CUSTOMERS_FILE = (
     "name,email,phone,vin,make,plate\n"
     "Ada King,ADA@example.com,,1M8GDM9AXKP042788,,xyz 9\n"   # 2: Ada and her car, on file
     "Cy,cy@example.com,,1G4AH59H45G118341\n"                 # 3: Bob's car; a short row
-    "Di,di@example.com,,1FTMW1T88MFA00001,,\n"               # 4: new, with a car
+    "Di,di@example.com,555-987-6543,1FTMW1T88MFA00001,,\n"   # 4: new, with a car
     "Ed,DI@example.com,,1FTMW1T88MFA00001,,\n"               # 5: repeats row 4
     "Flo,,,," + "M" * 61 + ",\n"                             # 6: a make but no VIN
     f"Gus,gus@example.com,,{ELSEWHERE},Opel,\n"              # 7: on file, a new car
     "Hal,hal@example.com,,1G4AH59H45G118341,,\n"             # 8: on file; Bob's car again
+    "Ivy,ivy@example.com,12\n"                               # 9
 )
 CUSTOMERS_BAD = (
     ci.BadRow(3, ("VIN 1G4AH59H45G118341 is already on file for another customer.",),
@@ -359,6 +404,7 @@ CUSTOMERS_BAD = (
     ci.BadRow(8, ("VIN 1G4AH59H45G118341 is also on row 3 of this file.",
                   "VIN 1G4AH59H45G118341 is already on file for another customer."),
               "Hal,hal@example.com,,1G4AH59H45G118341,,"),
+    ci.BadRow(9, ("Phone has the wrong number of digits.",), "Ivy,ivy@example.com,12"),
 )
 
 
@@ -379,7 +425,7 @@ def test_a_customers_preview_judges_emails_and_vins_in_full(uow: UnitOfWork,
     preview = ci.preview(uow, "customers", source,
                          ci.guess_mapping("customers", source.headers))
     assert preview == ci.Preview(
-        "customers", 7, 3, 1, 2, 4, CUSTOMERS_BAD,
+        "customers", 8, 3, 1, 2, 5, CUSTOMERS_BAD,
         (ci.Duplicate(2, "ada@example.com", "Ada Lovelace",
                       "name: 'Ada Lovelace' → 'Ada King'; phone: '555-123-4567' → will "
                       "clear; make: 'Ford' → will clear; plate: 'ABC 123' → 'XYZ 9'", 2),
@@ -399,7 +445,7 @@ def test_a_customers_import_gives_each_car_its_owner(uow: UnitOfWork, tmp_path: 
     result = ci.run_import(uow, "customers", source,
                            ci.guess_mapping("customers", source.headers), "update")
     assert dataclasses.replace(result, seconds=0) == ci.ImportResult(
-        "customers", 1, 2, 0, 4, 2, 0)
+        "customers", 1, 2, 0, 5, 2, 0)
     changes = uow.take_changes()
     with uow:
         s = uow.session
@@ -415,10 +461,16 @@ def test_a_customers_import_gives_each_car_its_owner(uow: UnitOfWork, tmp_path: 
         ada = people["Ada King"]
         assert (ada.id, ada.phone, ada.name_key, ada.surname_key, ada.version) == (
             ids["Ada"], "555-123-4567", "ada king", "king", 2)
-        assert ada.updated_at >= started
         di = people["Di"]
-        assert (di.email, di.created_at == di.updated_at, di.created_at >= started) == (
-            "di@example.com", True, True)
+        assert (di.email, di.phone, di.phone_digits) == (
+            "di@example.com", "555-987-6543", "5559876543")
+        # Every row the import writes or changes carries the same moment.
+        moment = di.created_at
+        stamps = {v.vin: (v.created_at, v.updated_at) for v in s.scalars(select(Vehicle))}
+        assert moment >= started
+        assert (di.updated_at, ada.updated_at, stamps[factories.VINS[2]], stamps[ELSEWHERE],
+                stamps[factories.VINS[0]][1]) == (moment, moment, (moment, moment),
+                                                  (moment, moment), moment)
         di_id = di.id
     assert sorted(people) == ["Ada King", "Bob Smith", "Di", "Gus", "Hal"]
     assert cars == [
@@ -432,7 +484,7 @@ def test_a_customers_import_gives_each_car_its_owner(uow: UnitOfWork, tmp_path: 
         ("update", "vehicle", ada_car, "CSV import (in.csv, row 2): plate: 'ABC 123' → 'XYZ 9'"),
         ("import", "customer", None,
          "Imported customers from in.csv: 1 new, 2 updated, 0 duplicates skipped, "
-         "4 bad rows left out")]
+         "5 bad rows left out")]
     assert (set(changes.ids("customer")), set(changes.ids("vehicle")),
             len(changes.ids("audit")), set(changes.all_of)) == (
         {ids["Ada"], di_id}, {ada_car, *new_cars}, 3, set())
@@ -502,3 +554,50 @@ def test_a_preview_lists_the_first_500_duplicates_and_counts_them_all(
     preview = ci.preview(uow, "parts", source, {"sku": 0, "name": 1})
     assert (preview.duplicate_count, len(preview.duplicates), preview.duplicates[-1]) == (
         501, 500, ci.Duplicate(501, "P-499", "Part", "no change", 0))
+
+
+def test_empty_cells_clear_and_are_audited_only_when_confirmed(uow: UnitOfWork,
+                                                               tmp_path: Path) -> None:
+    ada = customers.create_customer(uow, customers.CustomerData(
+        "Ada", "ada@example.com", "555-123-4567", notes="VIP"))
+    source = opened(tmp_path, "name,email,phone,notes\nAda,ada@example.com,,\n")
+    mapping = {"name": 0, "email": 1, "phone": 2, "notes": 3}
+    assert ci.preview(uow, "customers", source, mapping).duplicates == (ci.Duplicate(
+        2, "ada@example.com", "Ada", "phone: '555-123-4567' → will clear; notes: 'VIP' → "
+        "will clear", 2),)
+    ci.run_import(uow, "customers", source, mapping, "update")
+    assert (customers.get_customer(uow, ada.id).phone, audit_of(uow, ada.id)) == (
+        "555-123-4567", [])
+    ci.run_import(uow, "customers", source, mapping, "update", clear_empty=True)
+    assert (customers.get_customer(uow, ada.id).phone, audit_of(uow, ada.id)) == (
+        "", ["CSV import (in.csv, row 2): phone: '555-123-4567' → —; notes: 'VIP' → —"])
+
+
+def audit_of(uow: UnitOfWork, customer_id: int) -> list[str]:
+    with uow:
+        return list(uow.session.scalars(select(AuditEntry.summary).where(
+            AuditEntry.entity == "customer", AuditEntry.entity_id == customer_id,
+            AuditEntry.action == "update")))
+
+
+def test_counts_add_up_over_chunks(uow: UnitOfWork, tmp_path: Path) -> None:
+    """A file of more than a thousand rows is imported a thousand at a time: what the
+    result, the progress and the audit entry count is every chunk's, not the last one's."""
+    parts.create_part(uow, parts.PartData("P-0", "Part 0"))
+    parts.create_part(uow, parts.PartData("P-1", "Part 1"))
+    source = opened(tmp_path, "sku,name\nP-0,Part zero\n" + "".join(
+        f"B-{i},\n" for i in range(998)) + "N-1,New\nP-1,Part one\nN-2,New\n")
+    seen: list[tuple[int, int]] = []
+    result = ci.run_import(uow, "parts", source, {"sku": 0, "name": 1}, "update",
+                           progress=lambda done, total: seen.append((done, total)))
+    assert (result.created, result.updated, result.skipped, result.bad, seen) == (
+        2, 2, 0, 998, [(1000, 1000), (1002, 1002)])
+    again = ci.run_import(uow, "parts", source, {"sku": 0, "name": 1})
+    assert (again.created, again.updated, again.skipped, again.bad) == (0, 0, 4, 998)
+
+
+def test_vehicles_are_counted_over_chunks(uow: UnitOfWork, tmp_path: Path) -> None:
+    source = opened(tmp_path, f"name,vin\nAda,{factories.VINS[0]}\n" + "".join(
+        f"C {i},\n" for i in range(999)) + f"Bob,{factories.VINS[1]}\n")
+    result = ci.run_import(uow, "customers", source, {"name": 0, "vin": 1})
+    assert (result.created, result.vehicles) == (1001, 2)
