@@ -186,7 +186,9 @@ def open_csv(path: str | Path) -> CsvFile:
     if not file.is_file():
         raise CsvProblem(f"There is no file at {file}.")
     encoding = _encoding_of(file)
-    with file.open(encoding=encoding, newline="") as f:
+    # The sniffer splits its sample at \n: read it with universal newlines, so a file with
+    # classic Mac line ends (CR alone) is judged line by line, not as one long line.
+    with file.open(encoding=encoding, newline=None) as f:
         sample = f.read(_SAMPLE)
     try:
         delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
