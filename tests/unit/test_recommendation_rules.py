@@ -32,7 +32,7 @@ from mechanic_desktop.db.models import (
     Vehicle,
 )
 from mechanic_desktop.db.unit_of_work import UnitOfWork
-from mechanic_desktop.domain.errors import ValidationError
+from mechanic_desktop.domain.errors import StaleRecord, ValidationError
 from mechanic_desktop.domain.staff import Actor, Role
 from mechanic_desktop.services import recommendations
 from mechanic_desktop.services.recommendations import FollowUp, Recommendation
@@ -57,10 +57,11 @@ class Shop:
     first: int  # WO-1, Ada's car, in progress
     later: int  # WO-2, Ada's car, open: where recommendations are taken up
     bobs: int  # WO-3, Bob's car
+    done: int  # WO-4, Ada's car, closed
     brakes: int  # approved on WO-1
-    belt: int  # declined on WO-1 at T0 (550.00)
-    tyres: int  # declined on WO-1 at T0 (400.00), beside the belt
-    wipers: int  # deferred at T0 (40.00), deferred again at T1 (45.00)
+    belt: int  # declined on WO-1 at T0 (550.00), declined again at T1 (560.00)
+    tyres: int  # declined on WO-1 at T0 (400.00)
+    wipers: int  # deferred at T0 (40.00), beside the tyres
     mats: int  # declined, dismissed
     bulb: int  # declined, taken up on WO-2
     noise: int  # declined on Bob's WO-3 with no authorisation on record
@@ -92,16 +93,20 @@ def build(engine: Engine) -> Shop:
                           year=2019, plate="ADA 1")
         bob_car = Vehicle(customer_id=bob.id, vin=VINS[1], make="VW", model="Golf",
                           plate="BOB 2")
-        s.add_all([ada_car, bob_car])
+        # Ada's second car: a row names the car the work was recommended for.
+        other_car = Vehicle(customer_id=ada.id, vin=VINS[2], make="Kia", model="Rio",
+                            plate="ADA 2")
+        s.add_all([ada_car, bob_car, other_car])
         s.flush()
         tickets = [ServiceTicket(number=n, customer_id=who.id, vehicle_id=car.id, status=status,
                                  opened_at=T0 - timedelta(days=1))
                    for n, who, car, status in ((1, ada, ada_car, "in_progress"),
                                                (2, ada, ada_car, "open"),
-                                               (3, bob, bob_car, "open"))]
+                                               (3, bob, bob_car, "open"),
+                                               (4, ada, ada_car, "closed"))]
         s.add_all(tickets)
         s.flush()
-        first, later, bobs = (t.id for t in tickets)
+        first, later, bobs, done = (t.id for t in tickets)
 
         def job(ticket_id: int, position: int, title: str, status: str, **kw: object) -> int:
             j = TicketJob(ticket_id=ticket_id, position=position, title=title,
@@ -122,7 +127,7 @@ def build(engine: Engine) -> Shop:
         _authorise(s, first, T0, [(brakes, "approved", "100.00"), (belt, "declined", "550.00"),
                                   (tyres, "declined", "400.00"), (wipers, "deferred", "40.00"),
                                   (mats, "declined", "10.00"), (bulb, "declined", "5.00")])
-        _authorise(s, first, T1, [(wipers, "deferred", "45.00")])
+        _authorise(s, first, T1, [(belt, "declined", "560.00")])
         # The belt's lines: an hour of Sam's as "Replace belt", 30 minutes of Jo's with
         # no operation named, a line nobody was given with no time; a part. The brakes'
         # lines stay there.
@@ -137,7 +142,7 @@ def build(engine: Engine) -> Shop:
         s.add_all([sam, jo, oil, pads, dora])
         s.flush()
         for job_id, who, minutes, operation in ((belt, sam.id, 60, "Replace belt"),
-                                                (belt, jo.id, 30, ""), (belt, None, 0, "Inspect"),
+                                                (belt, jo.id, 1, ""), (belt, None, 0, "Inspect"),
                                                 (brakes, sam.id, 45, "Pads")):
             s.add(TicketMechanic(ticket_id=first, job_id=job_id, mechanic_id=who,
                                  minutes=minutes, hourly_rate=D("80.00"), operation=operation))
@@ -146,7 +151,7 @@ def build(engine: Engine) -> Shop:
         s.add(TicketPart(ticket_id=first, job_id=brakes, part_id=pads.id, quantity=2,
                          unit_price=D("25.00"), taken=True))
         s.commit()
-        return Shop(ada_car.id, bob_car.id, ada.id, bob.id, first, later, bobs, brakes, belt,
+        return Shop(ada_car.id, bob_car.id, ada.id, bob.id, first, later, bobs, done, brakes, belt,
                     tyres, wipers, mats, bulb, noise, oil.id, pads.id,
                     Actor(dora.id, dora.username, dora.full_name, Role.WRITER, None))
 
@@ -169,12 +174,12 @@ def test_a_vehicles_recommendations_newest_decision_first(uow: UnitOfWork, shop:
     approved work and other vehicles' jobs are not offered; a job with no decision on
     record is dated by its last change and quoted at nothing."""
     assert recommendations.vehicle_recommendations(uow, shop.ada_car) == [
-        Recommendation(shop.wipers, "deferred", T1, "Wipers", "Wipers concern", D("45.00"),
+        Recommendation(shop.belt, "declined", T1, "Timing belt", "Timing belt concern",
+                       D("560.00"), shop.first, "WO-1"),
+        Recommendation(shop.wipers, "deferred", T0, "Wipers", "Wipers concern", D("40.00"),
                        shop.first, "WO-1"),
         Recommendation(shop.tyres, "declined", T0, "Tyres", "Tyres concern", D("400.00"),
                        shop.first, "WO-1"),
-        Recommendation(shop.belt, "declined", T0, "Timing belt", "Timing belt concern",
-                       D("550.00"), shop.first, "WO-1"),
     ]
     assert recommendations.vehicle_recommendations(uow, shop.bob_car) == [
         Recommendation(shop.noise, "declined", T2, "Noise", "Noise concern", D("0.00"),
@@ -185,12 +190,12 @@ def _row(shop: Shop, job: int) -> tuple[object, ...]:
     """What the follow-up report shows of each of the history's open jobs."""
     ada = (shop.ada, "Ada Lovelace", "(555) 123-4567", "2019 Ford F-150 ADA 1")
     return {
-        shop.belt: (shop.belt, "declined", T0, "Timing belt", D("550.00"), shop.first,
-                    "WO-1", *ada, 9.5),
+        shop.belt: (shop.belt, "declined", T1, "Timing belt", D("560.00"), shop.first,
+                    "WO-1", *ada, 7.5),
         shop.tyres: (shop.tyres, "declined", T0, "Tyres", D("400.00"), shop.first, "WO-1",
                      *ada, 9.5),
-        shop.wipers: (shop.wipers, "deferred", T1, "Wipers", D("45.00"), shop.first, "WO-1",
-                      *ada, 7.5),
+        shop.wipers: (shop.wipers, "deferred", T0, "Wipers", D("40.00"), shop.first, "WO-1",
+                      *ada, 9.5),
         shop.noise: (shop.noise, "declined", T2, "Noise", D("0.00"), shop.bobs, "WO-3",
                      shop.bob, "Bob Builder", "", "VW Golf BOB 2", 5.5),
     }[job]
@@ -208,66 +213,104 @@ def test_the_follow_up_report_oldest_first_with_whom_to_call(
     """Every open recommendation, oldest decision first (equal dates: the earlier job),
     with the customer's phone as read out (none: blank), the vehicle, how many days it
     has waited, and the count and value of the whole list."""
-    order = [shop.belt, shop.tyres, shop.wipers, shop.noise]
+    order = [shop.tyres, shop.wipers, shop.belt, shop.noise]
     report = recommendations.follow_up_calls(uow, now=NOW)
     assert [_shown(r) for r in report.rows] == [_row(shop, j) for j in order]
-    assert (report.next_cursor, report.open_count, report.open_value) == (None, 4, D("995.00"))
-    # Without a time given, ages run to now.
+    assert (report.next_cursor, report.open_count, report.open_value) == (
+        None, 4, D("1000.00"))
+
+
+def test_follow_up_ages_run_to_now(uow: UnitOfWork, shop: Shop) -> None:
+    """Without a time given, a recommendation's age is counted to the computer's now."""
     ages = [r.age_days for r in recommendations.follow_up_calls(uow).rows]
     assert ages == sorted(ages, reverse=True) and ages[-1] > 600
 
 
-def test_the_follow_up_report_pages_through_equal_dates(uow: UnitOfWork, shop: Shop) -> None:
+def test_the_follow_up_report_pages_a_row_at_a_time(uow: UnitOfWork, shop: Shop) -> None:
     """Paged a row at a time, each page resumes after the last row shown, across two
-    jobs decided at the same moment, and the last full page says there is no more."""
+    jobs decided at the same moment, and the last page says there is no more."""
     seen, cursor, cursors = [], None, []
     for _ in range(4):
         page = recommendations.follow_up_calls(uow, cursor=cursor, limit=1, now=NOW)
         seen += [r.job_id for r in page.rows]
         cursor = page.next_cursor
         cursors.append(cursor)
-        assert (page.open_count, page.open_value) == (4, D("995.00"))
-    assert seen == [shop.belt, shop.tyres, shop.wipers, shop.noise]
-    assert cursors == [(T0, shop.belt), (T0, shop.tyres), (T1, shop.wipers), None]
-    two = recommendations.follow_up_calls(uow, cursor=(T0, shop.belt), limit=2, now=NOW)
+    assert seen == [shop.tyres, shop.wipers, shop.belt, shop.noise]
+    assert cursors == [(T0, shop.tyres), (T0, shop.wipers), (T1, shop.belt), None]
+    assert (page.open_count, page.open_value) == (4, D("1000.00"))
+
+
+def test_the_follow_up_report_pages_by_two(uow: UnitOfWork, shop: Shop) -> None:
+    """A page resuming between two equal dates holds the second; a page that ends the
+    list exactly says there is no more."""
+    two = recommendations.follow_up_calls(uow, cursor=(T0, shop.tyres), limit=2, now=NOW)
     assert ([r.job_id for r in two.rows], two.next_cursor) == (
-        [shop.tyres, shop.wipers], (T1, shop.wipers))
-    rest = recommendations.follow_up_calls(uow, cursor=(T0, shop.tyres), limit=2, now=NOW)
-    assert ([r.job_id for r in rest.rows], rest.next_cursor) == (
-        [shop.wipers, shop.noise], None)
+        [shop.wipers, shop.belt], (T1, shop.belt))
+    rest = recommendations.follow_up_calls(uow, cursor=(T0, shop.wipers), limit=2, now=NOW)
+    assert ([r.job_id for r in rest.rows], rest.next_cursor) == ([shop.belt, shop.noise], None)
     assert recommendations.follow_up_calls(uow, cursor=(T2, shop.noise), now=NOW).rows == ()
 
 
-def test_refusals_say_what_became_of_the_recommendation(
+def _refused(uow: UnitOfWork, engine: Engine, job: int, ticket: int) -> dict[str, str]:
+    """The refusal's fields; the ticket is left as it was."""
+    version = _version(engine, ticket)
+    with pytest.raises(ValidationError) as caught:
+        recommendations.add_recommended_job(uow, ticket, job, version)
+    assert _version(engine, ticket) == version
+    return caught.value.fields
+
+
+def test_a_recommendation_gone_is_refused(uow: UnitOfWork, shop: Shop, engine: Engine) -> None:
+    """One deleted meanwhile: the list is out of date."""
+    assert _refused(uow, engine, 99999, shop.later) == {
+        "recommendation": "That recommendation no longer exists; the list has been refreshed."}
+
+
+def test_a_recommendation_taken_up_is_refused(
     uow: UnitOfWork, shop: Shop, engine: Engine
 ) -> None:
-    """Taking up a recommendation that is gone, taken up, dismissed, decided otherwise,
-    on this very ticket or for another vehicle is refused with what happened, and the
-    ticket is left as it was."""
-    version = _version(engine, shop.later)
+    """One another ticket took up: that ticket is named."""
+    assert _refused(uow, engine, shop.bulb, shop.later) == {
+        "recommendation": "“Bulb” (ticket WO-1) was already added to ticket WO-2, perhaps at "
+                          "another desk."}
 
-    def refused(job: int, ticket: int = shop.later) -> dict[str, str]:
-        with pytest.raises(ValidationError) as caught:
-            recommendations.add_recommended_job(uow, ticket, job, _version(engine, ticket))
-        return caught.value.fields
 
-    assert refused(99999) == {"recommendation": "That recommendation no longer exists; the "
-                                                "list has been refreshed."}
-    assert refused(shop.bulb) == {"recommendation": "“Bulb” (ticket WO-1) was already added "
-                                                    "to ticket WO-2, perhaps at another desk."}
+def test_a_recommendation_dismissed_is_refused(
+    uow: UnitOfWork, shop: Shop, engine: Engine
+) -> None:
+    """One dismissed (by nobody on record): when."""
     day = T1.astimezone().date().isoformat()
-    assert refused(shop.mats) == {"recommendation": f"“Mats” (ticket WO-1) was dismissed on "
-                                                    f"{day}: the customer does not want it."}
-    assert refused(shop.brakes) == {"recommendation": "“Front brakes” (ticket WO-1) is approved "
-                                    "now, not declined or deferred: there is nothing left to "
-                                    "recommend."}
-    assert refused(shop.belt, shop.first) == {
-        "recommendation": "“Timing belt” is on this ticket already: record the customer's new "
-                          "decision on it (Approve…) instead."}
-    assert refused(shop.belt, shop.bobs) == {
-        "recommendation": "“Timing belt” was recommended for another vehicle (ticket WO-1); it "
-                          "cannot go on this ticket."}
-    assert _version(engine, shop.later) == version
+    assert _refused(uow, engine, shop.mats, shop.later) == {
+        "recommendation": f"“Mats” (ticket WO-1) was dismissed on {day}: the customer does "
+                          "not want it."}
+
+
+def test_a_job_decided_otherwise_is_refused(
+    uow: UnitOfWork, shop: Shop, engine: Engine
+) -> None:
+    """An approved job is no recommendation."""
+    assert _refused(uow, engine, shop.brakes, shop.later) == {
+        "recommendation": "“Front brakes” (ticket WO-1) is approved now, not declined or "
+                          "deferred: there is nothing left to recommend."}
+
+
+def test_a_recommendation_goes_on_a_later_ticket_of_its_vehicle(
+    uow: UnitOfWork, shop: Shop, engine: Engine
+) -> None:
+    """Not on its own ticket, not on another vehicle's, not on a finished one, not on a
+    copy of the ticket someone else has changed."""
+    assert _refused(uow, engine, shop.belt, shop.first) == {
+        "recommendation": "“Timing belt” is on this ticket already: record the customer's "
+                          "new decision on it (Approve…) instead."}
+    assert _refused(uow, engine, shop.belt, shop.bobs) == {
+        "recommendation": "“Timing belt” was recommended for another vehicle (ticket WO-1); "
+                          "it cannot go on this ticket."}
+    assert _refused(uow, engine, shop.belt, shop.done) == {
+        "status": "Ticket WO-4 is closed, so its lines are read-only. Reopen it first if more "
+                  "work is needed."}
+    with pytest.raises(StaleRecord):
+        recommendations.add_recommended_job(uow, shop.later, shop.belt,
+                                            _version(engine, shop.later) - 1)
 
 
 def test_a_dismissal_names_who_dismissed_it(uow: UnitOfWork, shop: Shop, engine: Engine) -> None:
@@ -277,7 +320,7 @@ def test_a_dismissal_names_who_dismissed_it(uow: UnitOfWork, shop: Shop, engine:
     clerk = uow.actor = shop.clerk
     before = datetime.now(UTC)
     remaining = recommendations.dismiss_recommendation(uow, shop.tyres)
-    assert [r.job_id for r in remaining] == [shop.wipers, shop.belt]
+    assert [r.job_id for r in remaining] == [shop.belt, shop.wipers]
     with Session(engine) as s:
         when, who = s.execute(select(TicketJob.dismissed_at, TicketJob.dismissed_by)
                               .where(TicketJob.id == shop.tyres)).one()
@@ -310,15 +353,16 @@ def test_taking_one_up_copies_that_jobs_timed_labour_and_parts(
         3, "Timing belt", "Timing belt concern", "proposed")
     assert sorted((m.operation, m.mechanic_id, m.minutes, m.hourly_rate)
                   for m in new.mechanics) == [("Replace belt", None, 60, D("100.00")),
-                                              ("Timing belt", None, 30, D("100.00"))]
+                                              ("Timing belt", None, 1, D("100.00"))]
     assert [(p.part_id, p.quantity, p.unit_price, p.taken) for p in new.parts] == [
         (shop.oil, 3, D("12.50"), False)]
-    assert new.totals.total == D("187.50")  # 1.5 h × 100.00 + 3 × 12.50
+    assert new.totals.total == D("139.17")  # 61 min × 100.00 an hour + 3 × 12.50
     with Session(engine) as s:
         taken_up = s.scalar(select(TicketJob.follow_up_of).where(TicketJob.id == new.id))
-        said = s.scalars(select(AuditEntry.summary).order_by(AuditEntry.id.desc())).first()
+        said = s.execute(select(AuditEntry.action, AuditEntry.summary)
+                         .order_by(AuditEntry.id.desc())).first()
     assert taken_up == shop.belt
-    assert said == ("Ticket 2: added job Timing belt, recommended on ticket WO-1 "
-                    "(declined there)")
+    assert said == ("job", "Ticket 2: added job Timing belt, recommended on ticket WO-1 "
+                           "(declined there)")
     assert [r.job_id for r in recommendations.vehicle_recommendations(uow, shop.ada_car)] == [
         shop.wipers, shop.tyres]

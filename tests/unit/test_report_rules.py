@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine
@@ -42,7 +43,8 @@ PLUS5 = timezone(timedelta(hours=5))
 MINUS5 = timezone(timedelta(hours=-5))
 #: Less than a millisecond: SQLite's date functions rounded such a remainder forward.
 HAIR = timedelta(microseconds=300)
-VINS = ["1M8GDM9AXKP042788", "1G4AH59H45G118341", "1FTMW1T88MFA00001"]
+VINS = ["1M8GDM9AXKP042788", "1G4AH59H45G118341", "1FTMW1T88MFA00001",
+        "1FTMW1T88MFA00002", "1FTMW1T88MFA00003"]
 
 
 def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
@@ -176,6 +178,30 @@ def test_periods_are_named_and_bounded_by_local_days() -> None:
     assert Period.today(NOW, timezone(timedelta(hours=5, minutes=45))).offset_minutes == 345
 
 
+def test_periods_in_a_zone_east_of_utc_are_its_own_days() -> None:
+    """At 20:00 UTC on Monday March 31st it is already Tuesday April 1st at UTC+5: each
+    preset period is that zone's today, week, month or year, not UTC's, its bounds kept
+    as UTC times."""
+    now = utc(2025, 3, 31, 20)
+    assert Period.today(now, PLUS5) == Period(
+        utc(2025, 3, 31, 19), utc(2025, 4, 1, 19), "Today", 300)
+    assert Period.this_week(now, PLUS5) == Period(
+        utc(2025, 3, 30, 19), utc(2025, 4, 6, 19), "This week", 300)
+    assert Period.this_month(now, PLUS5) == Period(
+        utc(2025, 3, 31, 19), utc(2025, 4, 30, 19), "This month", 300)
+    assert Period.last_month(now, PLUS5) == Period(
+        utc(2025, 2, 28, 19), utc(2025, 3, 31, 19), "Last month", 300)
+    year = Period.this_year(now, PLUS5)
+    assert year == Period(utc(2024, 12, 31, 19), utc(2025, 12, 31, 19), "This year", 300)
+    assert year.start.tzinfo is UTC and year.end.tzinfo is UTC
+
+
+def test_an_offset_of_odd_seconds_is_rounded_down_to_the_minute() -> None:
+    """Monrovia kept UTC−0:44:30 until 1972: buckets are cut 45 minutes west of UTC."""
+    day = date(1970, 6, 1)
+    assert Period.custom(day, day, ZoneInfo("Africa/Monrovia")).offset_minutes == -45
+
+
 def test_a_period_refuses_naive_times_and_an_empty_range() -> None:
     """A period is made of aware times and ends after it starts; a custom range's last
     day is not before its first (each refusal as the date dialog shows it)."""
@@ -206,6 +232,25 @@ def tokyo_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     time.tzset()
 
 
+@pytest.fixture
+def new_york_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The computer's own zone set to America/New_York (west of UTC) for the test."""
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_a_zone_given_wins_over_the_computers(new_york_clock: None) -> None:
+    """A period made for UTC+5 on a computer in New York has UTC bounds and UTC+5's
+    first and last days."""
+    east = Period.custom(date(2025, 3, 5), date(2025, 3, 5), PLUS5)
+    assert (east.start, east.end) == (utc(2025, 3, 4, 19), utc(2025, 3, 5, 19))
+    assert east.start.tzinfo is UTC and east.end.tzinfo is UTC
+    assert (east.first_day, east.last_day) == (date(2025, 3, 5), date(2025, 3, 5))
+
+
 def test_periods_default_to_the_computers_zone_and_clock(tokyo_clock: None) -> None:
     """With no zone given a period is cut at the computer's local midnights (Tokyo
     here), and with no time given it is today's."""
@@ -231,6 +276,7 @@ def test_revenue_buckets_cut_at_local_midnights(uow: UnitOfWork, engine: Engine)
     its next instant starts the next; credit notes come off the bucket they were issued
     in, one with no invoice beside it making a bucket of its own."""
     edge = datetime(2025, 3, 17, tzinfo=MINUS5).astimezone(UTC)  # Monday, local
+    march = Period.custom(date(2025, 3, 1), date(2025, 3, 31), MINUS5)
     with Session(engine) as s:
         owner = _owner(s)
         t = _ticket(s, 1, owner, "closed", utc(2025, 3, 1))
@@ -243,11 +289,19 @@ def test_revenue_buckets_cut_at_local_midnights(uow: UnitOfWork, engine: Engine)
         _credit(s, 1, first, t, edge - HAIR, "5.00")
         _credit(s, 2, first, t, edge - timedelta(days=2), "1.50")
         _credit(s, 3, first, t, datetime(2025, 3, 26, tzinfo=MINUS5).astimezone(UTC), "2.25")
+        # The period's first instant is in it, its end and after are not.
+        _invoice(s, 6, t, march.start, "0.01")
+        _invoice(s, 7, t, march.end, "900.00")
+        _invoice(s, 8, t, march.end + timedelta(days=3), "900.00")
+        _credit(s, 4, first, t, march.start, "0.02")
+        _credit(s, 5, first, t, march.end, "800.00")
+        _credit(s, 6, first, t, march.start - timedelta(days=3), "800.00")
+        _credit(s, 7, first, t, march.end + timedelta(days=3), "800.00")
         s.commit()
-    march = Period.custom(date(2025, 3, 1), date(2025, 3, 31), MINUS5)
     weeks = reports.revenue(uow, march, "week", now=utc(2025, 6, 1))
     assert weeks == [
-        RevenueBucket(date(2025, 2, 24), 0, D("0.00"), D("0.00"), D("0.00"), D("0.00")),
+        RevenueBucket(date(2025, 2, 24), 1, D("0.01"), D("0.00"), D("0.00"), D("0.01"),
+                      1, D("0.02")),
         RevenueBucket(date(2025, 3, 3), 0, D("0.00"), D("0.00"), D("0.00"), D("0.00")),
         RevenueBucket(date(2025, 3, 10), 2, D("110.00"), D("20.00"), D("3.00"), D("140.00"),
                       2, D("6.50")),
@@ -259,9 +313,9 @@ def test_revenue_buckets_cut_at_local_midnights(uow: UnitOfWork, engine: Engine)
     assert (weeks[2].total, weeks[2].fees_less_discounts) == (D("133.50"), D("7.00"))
     assert (weeks[4].total, weeks[4].fees_less_discounts) == (D("-2.25"), D("0.00"))
     [month] = reports.revenue(uow, march, "month", now=utc(2025, 6, 1))
-    assert month == RevenueBucket(date(2025, 3, 1), 4, D("111.00"), D("72.00"), D("3.30"),
-                                  D("193.30"), 3, D("8.75"))
-    assert month.total == D("184.55")
+    assert month == RevenueBucket(date(2025, 3, 1), 5, D("111.01"), D("72.00"), D("3.30"),
+                                  D("193.31"), 4, D("8.77"))
+    assert month.total == D("184.54")
 
 
 def test_revenue_stops_at_the_local_today(uow: UnitOfWork) -> None:
@@ -371,11 +425,13 @@ def test_ranking_order_and_who_is_listed(uow: UnitOfWork, engine: Engine) -> Non
         ids = {name: _mechanic(s, name, key, active)
                for name, key, active in (("zed", "d zed", True), ("Amy", "c amy", True),
                                          ("Bo", "a bo", True), ("Old", "old", False),
-                                         ("Gone", "gone", False), ("Cy", "c amy", True))}
-        # Amy and Bo: two tickets each, Amy's labour the larger; zed and Cy none.
+                                         ("Gone", "gone", False), ("Cy", "c amy", True),
+                                         ("Big", "big", True))}
+        # Amy and Bo: two tickets each, Amy's labour the larger; Big one ticket, with
+        # the most labour; zed and Cy none.
         for n, (who, minutes, rate) in enumerate((("Amy", 60, "30.00"), ("Amy", 60, "30.01"),
                                                   ("Bo", 60, "30.00"), ("Bo", 60, "30.00"),
-                                                  ("Old", 1, "0.00"))):
+                                                  ("Old", 1, "0.00"), ("Big", 600, "60.00"))):
             t = _ticket(s, n + 1, owner, "closed", done - timedelta(days=1, hours=n), done)
             _work(s, t, ids[who], minutes, rate)
         # Declined work, and work on a ticket not billed, count for nobody.
@@ -390,15 +446,16 @@ def test_ranking_order_and_who_is_listed(uow: UnitOfWork, engine: Engine) -> Non
     assert [(r.mechanic_id, r.name, r.active, r.tickets, r.minutes, r.labor) for r in rows] == [
         (ids["Amy"], "Amy", True, 2, 120, D("60.01")),
         (ids["Bo"], "Bo", True, 2, 120, D("60.00")),
+        (ids["Big"], "Big", True, 1, 600, D("600.00")),
         (ids["Old"], "Old", False, 1, 1, D("0.00")),
         (ids["Cy"], "Cy", True, 0, 0, D("0.00")),
         (ids["zed"], "zed", True, 0, 0, D("0.00")),
     ]
     assert [r.avg_seconds for r in rows] == [
-        pytest.approx(86400 + 1800), pytest.approx(86400 + 9000), pytest.approx(86400 + 14400),
-        None, None]
+        pytest.approx(86400 + 1800), pytest.approx(86400 + 9000), pytest.approx(86400 + 18000),
+        pytest.approx(86400 + 14400), None, None]
     shown = [{c.header: c.value(r) for c in reports.RANKING_COLUMNS}
-             for r in reports.ranked([rows[2], rows[4]])]
+             for r in reports.ranked([rows[3], rows[5]])]
     assert shown == [
         {"#": 1, "Mechanic": "Old", "Completed": 1, "Hours": 1, "Labour": D("0.00"),
          "Avg. days": pytest.approx(100800), "Active": "no"},
@@ -419,6 +476,8 @@ def test_customer_totals_at_the_period_edges_and_in_order(
         ada = _owner(s, "Ada Lovelace", "b")
         bob = _owner(s, "Bob Builder", "a", vin=VINS[1])
         cy = _owner(s, "Cy Young", "b", vin=VINS[2])
+        dee = _owner(s, "Dee Dee", "z", vin=VINS[3])
+        dee_too = _owner(s, "Dee Dee", "z", vin=VINS[4])
         start, end = period.start, period.end
         _ticket(s, 1, ada, "completed", start - timedelta(hours=1), start, "10.00")
         _ticket(s, 2, ada, "closed", start, end - timedelta(microseconds=1), "5.50")
@@ -429,16 +488,21 @@ def test_customer_totals_at_the_period_edges_and_in_order(
         _ticket(s, 7, cy, "completed", start - timedelta(days=9), start + timedelta(hours=3),
                 "15.50")
         _ticket(s, 8, cy, "in_progress", start, start + timedelta(hours=3), "99.00")
+        # Most billed first, whatever the name; two customers of one name stay two.
+        _ticket(s, 9, dee, "closed", start, start + timedelta(hours=4), "20.00")
+        _ticket(s, 10, dee_too, "closed", start, start + timedelta(hours=5), "1.00")
         s.commit()
     rows = reports.customer_totals(uow, period)
     assert [(r.name, r.tickets, r.total, r.last_completed) for r in rows] == [
+        ("Dee Dee", 1, D("20.00"), start + timedelta(hours=4)),
         ("Bob Builder", 1, D("15.50"), start + timedelta(hours=2)),
         ("Ada Lovelace", 2, D("15.50"), end - timedelta(microseconds=1)),
         ("Cy Young", 1, D("15.50"), start + timedelta(hours=3)),
+        ("Dee Dee", 1, D("1.00"), start + timedelta(hours=5)),
     ]
-    assert [r.customer_id for r in rows] == [bob[0], ada[0], cy[0]]
+    assert [r.customer_id for r in rows] == [dee[0], bob[0], ada[0], cy[0], dee_too[0]]
     assert [r.name for r in reports.customer_totals(uow, period, limit=2)] == [
-        "Bob Builder", "Ada Lovelace"]
+        "Dee Dee", "Bob Builder"]
 
 
 def test_dashboard_counts_today_and_this_week(uow: UnitOfWork, engine: Engine) -> None:
@@ -485,6 +549,12 @@ def test_dashboard_without_a_time_is_now(uow: UnitOfWork, engine: Engine) -> Non
     assert board == reports.Dashboard({"open": 1, "in_progress": 0}, 1, 0, D("9.99"), 1)
 
 
+def test_dashboard_of_a_quiet_shop_is_all_zero(uow: UnitOfWork) -> None:
+    """Nothing open, completed, low or earned: every figure is zero, none missing."""
+    assert reports.dashboard(uow, now=NOW, tz=UTC) == reports.Dashboard(
+        {"open": 0, "in_progress": 0}, 0, 0, D("0.00"), 0)
+
+
 # --- parts ---------------------------------------------------------------------------------
 
 
@@ -499,12 +569,13 @@ def test_parts_usage_edges_order_and_limit(uow: UnitOfWork, engine: Engine) -> N
         owner = _owner(s)
         t = _ticket(s, 1, owner, "closed", utc(2025, 2, 1))
         gone = _ticket(s, 2, owner, "cancelled", utc(2025, 2, 1))
-        ids = {sku: _part(s, sku) for sku in ("P-A", "P-B", "P-C", "P-D", "P-E")}
+        # Made out of SKU order, so that only the SKU can put them in it.
+        ids = {sku: _part(s, sku) for sku in ("P-B", "P-A", "P-D", "P-C", "P-E")}
         _line(s, t, ids["P-A"], 2, "5.00", start)  # 2, 10.00
         _line(s, t, ids["P-B"], 1, "6.00", end - timedelta(microseconds=1))
         _line(s, t, ids["P-B"], 1, "4.00", start)  # 2, 10.00: ties P-A both ways
-        _line(s, t, ids["P-C"], 2, "6.00", start)  # 2, 12.00
-        _line(s, t, ids["P-D"], 1, "12.00", start)  # 1, 12.00
+        _line(s, t, ids["P-D"], 2, "6.00", start)  # 2, 12.00
+        _line(s, t, ids["P-C"], 1, "12.00", start)  # 1, 12.00
         _line(s, t, ids["P-E"], 9, "1.00", start - timedelta(microseconds=1))  # before
         _line(s, t, ids["P-E"], 9, "1.00", end)  # after
         _line(s, gone, ids["P-E"], 9, "1.00", start)  # cancelled ticket
@@ -512,13 +583,14 @@ def test_parts_usage_edges_order_and_limit(uow: UnitOfWork, engine: Engine) -> N
         s.commit()
     usage = reports.parts_usage(uow, period, now=NOW)
     assert [(u.sku, u.name, u.quantity, u.revenue) for u in usage.by_quantity] == [
-        ("P-C", "Part P-C", 2, D("12.00")), ("P-A", "Part P-A", 2, D("10.00")),
-        ("P-B", "Part P-B", 2, D("10.00")), ("P-D", "Part P-D", 1, D("12.00"))]
-    assert [(u.part_id, u.sku) for u in usage.by_revenue] == [
-        (ids["P-C"], "P-C"), (ids["P-D"], "P-D"), (ids["P-A"], "P-A"), (ids["P-B"], "P-B")]
+        ("P-D", "Part P-D", 2, D("12.00")), ("P-A", "Part P-A", 2, D("10.00")),
+        ("P-B", "Part P-B", 2, D("10.00")), ("P-C", "Part P-C", 1, D("12.00"))]
+    assert [(u.part_id, u.sku, u.quantity, u.revenue) for u in usage.by_revenue] == [
+        (ids["P-D"], "P-D", 2, D("12.00")), (ids["P-C"], "P-C", 1, D("12.00")),
+        (ids["P-A"], "P-A", 2, D("10.00")), (ids["P-B"], "P-B", 2, D("10.00"))]
     top = reports.parts_usage(uow, period, limit=2, now=NOW)
     assert ([u.sku for u in top.by_quantity], [u.sku for u in top.by_revenue]) == (
-        ["P-C", "P-A"], ["P-C", "P-D"])
+        ["P-D", "P-A"], ["P-D", "P-C"])
 
 
 def test_idle_parts_have_not_moved_for_a_year(uow: UnitOfWork, engine: Engine) -> None:
@@ -575,6 +647,8 @@ def test_low_stock_reads_ninety_days_of_ticket_use(uow: UnitOfWork, engine: Engi
         _line(s, live, for_jobs, 7, "9.00", NOW, taken=False)
         plenty = _part(s, "L-4", on_hand=9, reorder=1)
         _line(s, done, plenty, 5, "9.00", NOW, taken=False, ordered=True)
+        one = _part(s, "L-5", on_hand=9, reorder=1, cost="3.00")
+        _line(s, waiting, one, 1, "9.00", NOW, taken=False, ordered=True)
         s.commit()
     lines = reports.low_stock(uow, now=NOW)
     assert [(x.part_id, x.sku, x.name, x.on_hand, x.reorder_level, x.used_90_days,
@@ -582,9 +656,10 @@ def test_low_stock_reads_ninety_days_of_ticket_use(uow: UnitOfWork, engine: Engi
         (low, "L-1", "Part L-1", 2, 5, 3, 4, D("2.50"), 0, D("10.00")),
         (back, "L-2", "Part L-2", 1, 1, 0, 1, D("1.00"), 0, D("1.00")),
         (for_jobs, "L-3", "Part L-3", 9, 1, 0, 3, D("4.00"), 3, D("12.00")),
+        (one, "L-5", "Part L-5", 9, 1, 0, 1, D("3.00"), 1, D("3.00")),
     ]
     # Without a time, now is the computer's: March's use is long past.
-    assert [x.used_90_days for x in reports.low_stock(uow)] == [0, 0, 0]
+    assert [x.used_90_days for x in reports.low_stock(uow)] == [0, 0, 0, 0]
 
 
 def test_suggested_orders() -> None:
@@ -604,34 +679,41 @@ def test_suggested_orders() -> None:
 
 def test_work_in_progress_oldest_first(uow: UnitOfWork, engine: Engine) -> None:
     """Open and in-progress tickets, oldest first (ties: the older record), at most
-    ``limit``; per status the count, value and oldest; a vehicle with no year is named
-    without it; with no time given ages run to now."""
+    ``limit``; per status the count, value and oldest; each ticket names its own vehicle
+    (not the customer's other one), without a year when none is known; with no time
+    given ages run to now."""
     with Session(engine) as s:
         ada = _owner(s)
         bob = _owner(s, "Bob Builder", year=None, vin=VINS[1])
+        s.add(Vehicle(customer_id=ada[0], vin=VINS[2], make="Kia", model="Rio", plate="ADA 2"))
         same = utc(2025, 3, 10, 8)
-        _ticket(s, 3, bob, "in_progress", same, total="30.00", promised=utc(2025, 3, 14))
-        _ticket(s, 1, ada, "open", same, total="5.25")
-        _ticket(s, 2, ada, "open", utc(2025, 3, 11), total="4.75")
+        ids = [_ticket(s, 3, bob, "in_progress", same, total="30.00",
+                       promised=utc(2025, 3, 14)),
+               _ticket(s, 1, ada, "open", same, total="5.25"),
+               _ticket(s, 2, ada, "open", utc(2025, 3, 11), total="4.75")]
         _ticket(s, 4, ada, "completed", utc(2025, 3, 1), utc(2025, 3, 2), "99.00")
         _ticket(s, 5, ada, "cancelled", utc(2025, 3, 1), None, "99.00")
+        oldest = utc(2025, 3, 9, 20)
+        ids.insert(0, _ticket(s, 6, ada, "open", oldest, total="0.50"))  # made last
         s.commit()
     wip = reports.work_in_progress(uow, now=NOW)
     assert wip.by_status == (
-        reports.WipStatus("open", 2, D("10.00"), same),
+        reports.WipStatus("open", 3, D("10.50"), oldest),
         reports.WipStatus("in_progress", 1, D("30.00"), same))
-    assert (wip.total_tickets, wip.total_value) == (3, D("40.00"))
+    assert (wip.total_tickets, wip.total_value) == (4, D("40.50"))
     ages: list[object] = [t.age_days for t in wip.tickets]
-    assert ages == [pytest.approx(2.0 + 4 / 24), pytest.approx(2.0 + 4 / 24), 1.5]
-    assert [(t.number, t.status, t.customer, t.vehicle, t.opened_at, t.promised_at, t.total)
-            for t in wip.tickets] == [
-        (3, "in_progress", "Bob Builder", "Ford F-150 BOB", same, utc(2025, 3, 14),
+    assert ages == [pytest.approx(2 + 16 / 24), pytest.approx(2 + 4 / 24),
+                    pytest.approx(2 + 4 / 24), 1.5]
+    assert [(t.ticket_id, t.number, t.status, t.customer, t.vehicle, t.opened_at,
+             t.promised_at, t.total) for t in wip.tickets] == [
+        (ids[0], 6, "open", "Ada Lovelace", "2019 Ford F-150 ADA", oldest, None, D("0.50")),
+        (ids[1], 3, "in_progress", "Bob Builder", "Ford F-150 BOB", same, utc(2025, 3, 14),
          D("30.00")),
-        (1, "open", "Ada Lovelace", "2019 Ford F-150 ADA", same, None, D("5.25")),
-        (2, "open", "Ada Lovelace", "2019 Ford F-150 ADA", utc(2025, 3, 11), None,
+        (ids[2], 1, "open", "Ada Lovelace", "2019 Ford F-150 ADA", same, None, D("5.25")),
+        (ids[3], 2, "open", "Ada Lovelace", "2019 Ford F-150 ADA", utc(2025, 3, 11), None,
          D("4.75")),
     ]
-    assert [t.number for t in reports.work_in_progress(uow, now=NOW, limit=2).tickets] == [3, 1]
+    assert [t.number for t in reports.work_in_progress(uow, now=NOW, limit=2).tickets] == [6, 3]
     assert reports.work_in_progress(uow).tickets[0].age_days > 600
 
 
