@@ -519,6 +519,8 @@ def test_dashboard_counts_today_and_this_week(uow: UnitOfWork, engine: Engine) -
                                   today.end - timedelta(seconds=1), today.end), start=1):
             _ticket(s, n, owner, "completed", done - timedelta(hours=1), done)
         _ticket(s, 5, owner, "cancelled", today.start, today.start + timedelta(hours=1))
+        # Noon UTC on the 12th: that day in UTC, the day before at UTC+5.
+        _ticket(s, 9, owner, "completed", utc(2025, 3, 12, 11), utc(2025, 3, 12, 12))
         _ticket(s, 6, owner, "in_progress", utc(2025, 3, 1))
         _ticket(s, 7, owner, "in_progress", utc(2025, 3, 2))
         t = _ticket(s, 8, owner, "closed", utc(2025, 3, 1))
