@@ -194,6 +194,9 @@ def test_periods_in_a_zone_east_of_utc_are_its_own_days() -> None:
     year = Period.this_year(now, PLUS5)
     assert year == Period(utc(2024, 12, 31, 19), utc(2025, 12, 31, 19), "This year", 300)
     assert year.start.tzinfo is UTC and year.end.tzinfo is UTC
+    # Sunday evening in UTC is Monday at UTC+5, New Year's Eve already the new year.
+    assert Period.this_week(utc(2024, 12, 29, 20), PLUS5).start == utc(2024, 12, 29, 19)
+    assert Period.this_year(utc(2024, 12, 31, 20), PLUS5).start == utc(2024, 12, 31, 19)
 
 
 def test_an_offset_of_odd_seconds_is_rounded_down_to_the_minute() -> None:
