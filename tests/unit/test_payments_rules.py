@@ -1,0 +1,425 @@
+"""The payment rules where they live (``services/payments.py``), on both backends, on
+tickets written as billing leaves them: the methods a shop takes; a payment or a refund
+is one entry, exactly as typed and cleaned, that moves the balance owed and the ticket's
+version and is audited in words; each refusal names its field with its exact sentence
+and writes nothing; a refund never more than was paid; customer credit is read from the
+customer's finished, overpaid tickets, oldest first, and applied from them in that order,
+a pair of entries per ticket, never more than the credit or than the ticket owes."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from mechanic_desktop.db.models import (
+    AuditEntry,
+    CreditNote,
+    Invoice,
+    Payment,
+    ServiceTicket,
+    ShopSettings,
+)
+from mechanic_desktop.db.types import utcnow
+from mechanic_desktop.db.unit_of_work import UnitOfWork
+from mechanic_desktop.domain.billing import PaymentMethod, PaymentRecord
+from mechanic_desktop.domain.errors import PermissionDenied, ValidationError
+from mechanic_desktop.domain.staff import Role
+from mechanic_desktop.services import payments
+from mechanic_desktop.services.payments import PaymentData, RefundData
+from tests.unit import workflow_factories as wf
+from tests.unit.test_invoicing_rules import (
+    VINS,
+    invoice_row,
+    note_row,
+    payment_row,
+    tickets,
+)
+
+D = Decimal
+BUILT_IN = ("cash", "card", "cheque", "bank_transfer")
+
+
+def owed_from_entries(engine: Engine) -> dict[int, Decimal]:
+    """Set every ticket's ``owed`` to Σ invoices − Σ credit notes − Σ payments of its
+    rows (as the billing services keep it; its version moves when it changes) and
+    return them."""
+    with Session(engine) as s:
+        found = {}
+        for t in s.scalars(select(ServiceTicket)):
+            owed = (
+                (s.scalar(select(func.sum(Invoice.total)).where(Invoice.ticket_id == t.id))
+                 or D(0))
+                - (s.scalar(select(func.sum(CreditNote.amount))
+                            .where(CreditNote.ticket_id == t.id)) or D(0))
+                - (s.scalar(select(func.sum(Payment.amount)).where(Payment.ticket_id == t.id))
+                   or D(0)))
+            if owed != t.owed:
+                t.owed = owed
+            found[t.id] = owed
+        s.commit()
+    return found
+
+
+def shop_takes(engine: Engine, methods: str) -> None:
+    with Session(engine) as s:
+        s.add(ShopSettings(id=1, name="Bolt", payment_methods=methods))
+        s.commit()
+
+
+def ledger(engine: Engine) -> dict[str, Any]:
+    """Everything a refused payment, refund or credit must leave as it was."""
+    with Session(engine) as s:
+        return {
+            "payments": s.execute(select(
+                Payment.id, Payment.ticket_id, Payment.amount, Payment.method,
+                Payment.reference, Payment.taken_by, Payment.note, Payment.reason,
+            ).order_by(Payment.id)).all(),
+            "tickets": s.execute(select(ServiceTicket.id, ServiceTicket.owed,
+                                        ServiceTicket.version).order_by(ServiceTicket.id)).all(),
+            "audit": s.scalar(select(func.count()).select_from(AuditEntry)),
+        }
+
+
+def audit_rows(engine: Engine) -> list[tuple[Any, ...]]:
+    with Session(engine) as s:
+        return [tuple(r) for r in s.execute(select(
+            AuditEntry.action, AuditEntry.entity, AuditEntry.entity_id, AuditEntry.summary,
+            AuditEntry.staff_user_id).order_by(AuditEntry.id))]
+
+
+def version(engine: Engine, ticket_id: int) -> int:
+    with Session(engine) as s:
+        return int(s.scalar(select(ServiceTicket.version)
+                            .where(ServiceTicket.id == ticket_id)) or 0)
+
+
+# --- methods -----------------------------------------------------------------------------
+
+
+def test_the_methods_taken_are_the_four_built_in_then_the_shops_own(
+    uow: UnitOfWork, engine: Engine
+) -> None:
+    with uow:
+        assert payments.methods_in(uow) == BUILT_IN  # no settings row yet
+    shop_takes(engine, "Financing\ngift card, Cash\n\nCustomer credit")
+    with uow:
+        assert payments.methods_in(uow) == (*BUILT_IN, "Financing", "gift card")
+
+
+# --- taking a payment ---------------------------------------------------------------------
+
+
+def test_a_payment_is_one_entry_as_typed_that_moves_the_balance_owed(
+    uow: UnitOfWork, engine: Engine
+) -> None:
+    """The amount as typed (thousands separator, half-up to cents), the method, the
+    reference and note cleaned, who took it and when; owed goes down by it, the
+    ticket's version moves, and the audit trail says what was paid, how."""
+    jane = wf.actor(engine, full_name="Jane Desk")
+    [ticket_id] = tickets(engine, ("completed", "55.00"))
+    uow.actor = jane
+    before = utcnow()
+    detail = payments.take_payment(
+        uow, ticket_id,
+        PaymentData(" 1,234.505 ", PaymentMethod.CARD, " 4242 ", " Paid\tby  her son \n"), 1)
+    with Session(engine) as s:
+        row = s.scalars(select(Payment)).one()
+        assert (row.ticket_id, row.amount, row.method, row.reference, row.taken_by,
+                row.note, row.reason) == (
+            ticket_id, D("1234.51"), "card", "4242", jane.id, "Paid\tby  her son", "")
+        assert before <= row.taken_at <= utcnow()
+        ticket = s.get(ServiceTicket, ticket_id)
+        assert ticket is not None and (ticket.owed, ticket.version) == (D("-1234.51"), 2)
+    assert audit_rows(engine) == [
+        ("payment", "ticket", ticket_id, "Ticket 1: Card payment of 1,234.51", jane.id)]
+    assert detail.ticket.version == 2
+    assert detail.billing.payments == (PaymentRecord(
+        row.id, row.taken_at, D("1234.51"), "card", "4242", "Jane Desk", "Paid\tby  her son"),)
+    assert (detail.billing.billed, detail.billing.paid) == (D("55.00"), D("1234.51"))
+
+
+def test_a_payment_in_the_shops_own_method_is_labelled_as_the_shop_names_it(
+    uow: UnitOfWork, engine: Engine
+) -> None:
+    shop_takes(engine, "Gift card")
+    [ticket_id] = tickets(engine, ("in_progress", "10.00"))
+    payments.take_payment(uow, ticket_id, PaymentData("7", "Gift card", "GC-1"), 1)
+    assert audit_rows(engine) == [
+        ("payment", "ticket", ticket_id, "Ticket 1: Gift card payment of 7.00", None)]
+
+
+PAYMENT_REFUSALS: list[tuple[PaymentData, dict[str, str]]] = [
+    (PaymentData(" ", "cash"), {"amount": "Amount is required."}),
+    (PaymentData("0.004", "cash"), {
+        "amount": "Amount must be more than 0.00 (a refund is entered as a refund)."}),
+    (PaymentData("12,50x", "bitcoin", "x" * 41, "n" * 501), {
+        "amount": "Amount must be a number, like 12.50.",
+        "method": "'bitcoin' is not a way of paying this shop takes; choose one of: cash, "
+                  "card, cheque, bank transfer, financing.",
+        "note": "The note is too long (at most 500 characters)."}),
+    (PaymentData("5", PaymentMethod.CREDIT), {
+        "method": "'Customer credit' is not a way of paying this shop takes; choose one "
+                  "of: cash, card, cheque, bank transfer, financing."}),
+    (PaymentData("5", "Cash"), {
+        "method": "'Cash' is not a way of paying this shop takes; choose one of: cash, "
+                  "card, cheque, bank transfer, financing."}),
+    (PaymentData("10", "card", "424"), {
+        "reference": "For a card payment, enter the card's last four digits (e.g. 4242)."}),
+    (PaymentData("10", "cheque", " \t"), {
+        "reference": "For a cheque, enter the cheque number."}),
+    (PaymentData("abc", "Financing", "r" * 41), {
+        "amount": "Amount must be a number, like 12.50.",
+        "reference": "Reference is too long (at most 40 characters)."}),
+]
+
+
+def test_each_wrong_field_of_a_payment_is_refused_with_its_sentence(
+    uow: UnitOfWork, engine: Engine
+) -> None:
+    """Every field found wrong is named at once (a method the shop does not take, then
+    no reference check for it), and nothing is written; a note of 500 characters and a
+    reference of 40 are taken."""
+    shop_takes(engine, "Financing")
+    [ticket_id] = tickets(engine, ("completed", "55.00"))
+    before = ledger(engine)
+    for data, fields in PAYMENT_REFUSALS:
+        with pytest.raises(ValidationError) as caught:
+            payments.take_payment(uow, ticket_id, data, 1)
+        assert caught.value.fields == fields, data
+    assert ledger(engine) == before
+    payments.take_payment(uow, ticket_id, PaymentData("1", "cash", "r" * 40, "n" * 500), 1)
+    with Session(engine) as s:
+        row = s.scalars(select(Payment)).one()
+        assert (row.reference, row.note) == ("r" * 40, "n" * 500)
+
+
+def test_a_cancelled_ticket_takes_no_payment_and_no_credit(
+    uow: UnitOfWork, engine: Engine
+) -> None:
+    [ticket_id] = tickets(engine, ("cancelled", "55.00"), first=12)
+    before = ledger(engine)
+    message = "Ticket RO-12 is cancelled: there is nothing to pay for."
+    with pytest.raises(ValidationError) as caught:
+        payments.take_payment(uow, ticket_id, PaymentData("5", "cash"), 1)
+    assert caught.value.fields == {"amount": message}
+    with pytest.raises(ValidationError) as caught:
+        payments.apply_credit(uow, ticket_id, "5", 1)
+    assert caught.value.fields == {"amount": message}
+    assert ledger(engine) == before
+
+
+# --- refunds ------------------------------------------------------------------------------
+
+
+def test_a_refund_is_a_negative_entry_with_its_reason_never_more_than_was_paid(
+    uow: UnitOfWork, engine: Engine
+) -> None:
+    """Refused, with nothing written: no reason, a reason too long, more than was paid
+    (net of refunds), a wrong field (checked first), or a clerk who may not refund.
+    Taken: a negative entry with the reason cleaned; owed goes up by it; all that was
+    paid may be given back."""
+    jane = wf.actor(engine, full_name="Jane Desk")
+    [ticket_id] = tickets(engine, ("completed", "55.00"), first=3)
+    with Session(engine) as s:
+        payment_row(s, ticket_id, "30.00", "card", reference="1234")
+        s.commit()
+    owed_from_entries(engine)
+    before = ledger(engine)
+
+    def refund(amount: str, reason: str = "Paid twice", method: str = "card",
+               reference: str = "1234", note: str = "") -> None:
+        payments.refund_payment(uow, ticket_id, RefundData(amount, method, reason,
+                                                           reference, note),
+                                version(engine, ticket_id))
+
+    for args, fields in [
+        (("5", " \n "), {"reason": "Say why the money is given back."}),
+        (("5", "r" * 501), {"reason": "The reason is too long (at most 500 characters)."}),
+        (("30.01",), {"amount": "A refund cannot be more than what was paid: 30.00 on "
+                                "ticket RO-3."}),
+        (("30.005",), {"amount": "A refund cannot be more than what was paid: 30.00 on "
+                                 "ticket RO-3."}),
+        (("x", ""), {"amount": "Amount must be a number, like 12.50."}),
+        (("5", "Why", "card", "12"), {"reference": "For a card payment, enter the card's "
+                                                   "last four digits (e.g. 4242)."}),
+    ]:
+        with pytest.raises(ValidationError) as caught:
+            refund(*args)
+        assert caught.value.fields == fields, args
+    uow.actor = wf.actor(engine, "wes", role=Role.WRITER)
+    with pytest.raises(PermissionDenied, match="cannot refund payments"):
+        refund("5")
+    assert ledger(engine) == before
+    uow.actor = jane
+    refund("10", " Paid\x07 twice \n", note=" by card ")
+    with Session(engine) as s:
+        row = s.scalars(select(Payment).order_by(Payment.id.desc())).first()
+        assert row is not None
+        assert (row.ticket_id, row.amount, row.method, row.reference, row.taken_by,
+                row.note, row.reason) == (
+            ticket_id, D("-10.00"), "card", "1234", jane.id, "by card", "Paid twice")
+        ticket = s.get(ServiceTicket, ticket_id)
+        assert ticket is not None and (ticket.owed, ticket.version) == (D("-20.00"), 3)
+    assert audit_rows(engine)[-1] == (
+        "refund", "ticket", ticket_id, "Ticket 3: Card refund of 10.00: Paid twice", jane.id)
+    with pytest.raises(ValidationError, match=r"what was paid: 20\.00 on ticket RO-3\.$"):
+        refund("20.01")
+    refund("20.00", "Rest", "cash", "")
+    with Session(engine) as s:
+        assert s.scalar(select(ServiceTicket.owed)) == D("0.00")
+        assert s.scalar(select(func.sum(Payment.amount))) == D("0.00")
+
+
+# --- customer credit ----------------------------------------------------------------------
+
+
+def _credit_shop(engine: Engine) -> tuple[list[int], list[int]]:
+    """Ada's tickets 1–6 and Bob's 7, with their entries, owed as billing leaves it:
+    1 closed, overpaid 5.00; 2 cancelled, a deposit of 10.00 kept; 3 closed, overpaid
+    15.00; 4 open, a deposit of 50.00 (not credit yet); 5 closed, owes 5.00;
+    6 completed, 40.00 to pay. Bob's 7 closed, overpaid 99.00."""
+    ada = tickets(engine, ("closed", "100.00"), ("cancelled", "10.00"), ("closed", "20.00"),
+                  ("open", "80.00"), ("closed", "5.00"), ("completed", "40.00"))
+    bob = tickets(engine, ("closed", "1.00"), first=7, vin=VINS[1])
+    with Session(engine) as s:
+        invoice_row(s, ada[0], 1, "100.00")
+        payment_row(s, ada[0], "105.00")
+        payment_row(s, ada[1], "10.00")
+        invoice_row(s, ada[2], 2, "20.00")
+        payment_row(s, ada[2], "35.00")
+        payment_row(s, ada[3], "50.00")
+        invoice_row(s, ada[4], 3, "5.00")
+        invoice_row(s, bob[0], 4, "1.00")
+        payment_row(s, bob[0], "100.00")
+        s.commit()
+    owed_from_entries(engine)
+    return ada, bob
+
+
+def test_credit_is_the_overpayment_of_finished_tickets_oldest_first(
+    uow: UnitOfWork, engine: Engine
+) -> None:
+    """Closed and cancelled tickets paid beyond what they bill are the customer's
+    credit, oldest ticket first; an open ticket's deposit still waits for its invoice,
+    a ticket owing is not credit, nor is another customer's overpayment."""
+    ada, bob = _credit_shop(engine)
+    with uow:
+        customer = uow.session.get(ServiceTicket, ada[0])
+        assert customer is not None
+        ada_id = customer.customer_id
+        bob_ticket = uow.session.get(ServiceTicket, bob[0])
+        assert bob_ticket is not None
+        assert payments.credit_sources(uow, ada_id) == [
+            (ada[0], D("5.00")), (ada[1], D("10.00")), (ada[2], D("15.00"))]
+        assert payments.credit_sources(uow, bob_ticket.customer_id, lock=True) == [
+            (bob[0], D("99.00"))]
+    assert payments.customer_credit(uow, ada_id) == D("30.00")
+    uow.actor = wf.actor(engine, "mo", role=Role.MECHANIC)
+    with pytest.raises(PermissionDenied, match="cannot take payments"):
+        payments.customer_credit(uow, ada_id)
+
+
+def test_credit_is_applied_from_the_oldest_ticket_a_pair_of_entries_each(
+    uow: UnitOfWork, engine: Engine
+) -> None:
+    """Refused, with nothing written: not a number, more than the ticket owes, more than
+    the credit. Applied: from the oldest credit first, each ticket it comes from a minus
+    entry naming the ticket paid and an audit line, the ticket paid a plus entry naming
+    where it came from; every ticket's owed moves by its entry."""
+    jane = wf.actor(engine, full_name="Jane Desk")
+    uow.actor = jane
+    ada, _ = _credit_shop(engine)
+    target = ada[5]
+    before = ledger(engine)
+    for wanted, fields in [
+        ("ten", {"amount": "Amount must be a number, like 12.50."}),
+        ("0", {"amount": "Amount must be more than 0.00 (a refund is entered as a refund)."}),
+        ("40.01", {"amount": "Ticket RO-6 owes 40.00: credit of more than that cannot be "
+                             "applied to it."}),
+        ("30.01", {"amount": "The customer has 30.00 in credit: 30.01 cannot be applied."}),
+    ]:
+        with pytest.raises(ValidationError) as caught:
+            payments.apply_credit(uow, target, wanted, 1)
+        assert caught.value.fields == fields, wanted
+    assert ledger(engine) == before
+    versions = {t: version(engine, t) for t in ada}
+    started = utcnow()
+    detail = payments.apply_credit(uow, target, "12.50", 1)
+    with Session(engine) as s:
+        rows = [tuple(r) for r in s.execute(select(
+            Payment.ticket_id, Payment.amount, Payment.method, Payment.taken_by,
+            Payment.reference, Payment.note, Payment.reason,
+        ).where(Payment.method == "credit").order_by(Payment.id))]
+        assert rows == [
+            (ada[0], D("-5.00"), "credit", jane.id, "", "", "Credit applied to ticket RO-6"),
+            (target, D("5.00"), "credit", jane.id, "", "Credit from ticket RO-1", ""),
+            (ada[1], D("-7.50"), "credit", jane.id, "", "", "Credit applied to ticket RO-6"),
+            (target, D("7.50"), "credit", jane.id, "", "Credit from ticket RO-2", ""),
+        ]
+        taken = set(s.scalars(select(Payment.taken_at).where(Payment.method == "credit")))
+        assert len(taken) == 1 and started <= taken.pop() <= utcnow()
+        moved = {t.id: (t.owed, t.version, t.updated_at) for t in s.scalars(
+            select(ServiceTicket).where(ServiceTicket.id.in_(ada)))}
+    assert {t: owed for t, (owed, _, _) in moved.items()} == {
+        ada[0]: D("0.00"), ada[1]: D("-2.50"), ada[2]: D("-15.00"), ada[3]: D("-50.00"),
+        ada[4]: D("5.00"), target: D("-12.50")}
+    assert [moved[t][1] > versions[t] for t in ada] == [True, True, False, False, False,
+                                                         True]
+    assert all(started <= moved[t][2] <= utcnow() for t in (ada[0], ada[1], target))
+    assert audit_rows(engine) == [
+        ("credit", "ticket", ada[0], "Ticket 1: 5.00 of credit applied to ticket RO-6",
+         jane.id),
+        ("credit", "ticket", ada[1], "Ticket 2: 7.50 of credit applied to ticket RO-6",
+         jane.id),
+        ("credit", "ticket", target, "Ticket 6: 12.50 paid from the customer's credit",
+         jane.id),
+    ]
+    assert (detail.ticket.version, detail.billing.paid, detail.billing.balance) == (
+        moved[target][1], D("12.50"), D("27.50"))
+    # Exactly what is left of the credit (2.50 + 15.00), then nothing is left to give.
+    detail = payments.apply_credit(uow, target, "17.50", detail.ticket.version)
+    assert (detail.billing.paid, detail.billing.balance) == (D("30.00"), D("10.00"))
+    with pytest.raises(ValidationError, match=r"^The customer has 0\.00 in credit: 0\.01 "):
+        payments.apply_credit(uow, target, "0.01", detail.ticket.version)
+    assert payments.customer_credit(uow, detail.ticket.customer_id) == D("0.00")
+
+
+def test_credit_applied_is_never_more_than_the_ticket_owes_and_never_its_own(
+    uow: UnitOfWork, engine: Engine
+) -> None:
+    """A ticket paid ahead owes nothing (not a negative amount); exactly what a ticket
+    owes is taken. A closed ticket whose invoice a credit note cancelled bills its total
+    again while its entries leave it in credit: that credit is never applied to
+    itself."""
+    paid_ahead, other, credited = tickets(
+        engine, ("completed", "10.00"), ("closed", "8.00"), ("closed", "50.00"))
+    with Session(engine) as s:
+        payment_row(s, paid_ahead, "12.00")
+        invoice_row(s, other, 1, "8.00")
+        payment_row(s, other, "23.00")  # 15.00 of credit
+        cancelled = invoice_row(s, credited, 2, "50.00")
+        note_row(s, cancelled, 1, "50.00", cancels=True)
+        payment_row(s, credited, "20.00")  # owed −20.00, billed 50.00 again: owes 30.00
+        s.commit()
+    owed_from_entries(engine)
+    with pytest.raises(ValidationError) as caught:
+        payments.apply_credit(uow, paid_ahead, "0.01", version(engine, paid_ahead))
+    assert caught.value.fields == {"amount": "Ticket RO-1 owes 0.00: credit of more than "
+                                             "that cannot be applied to it."}
+    with uow:
+        customer = uow.session.get(ServiceTicket, credited)
+        assert customer is not None
+        ada = customer.customer_id
+    assert payments.customer_credit(uow, ada) == D("35.00")  # 15.00 + 20.00
+    with pytest.raises(ValidationError) as caught:
+        payments.apply_credit(uow, credited, "15.01", version(engine, credited))
+    assert caught.value.fields == {"amount": "The customer has 15.00 in credit: 15.01 "
+                                             "cannot be applied."}
+    detail = payments.apply_credit(uow, credited, "15.00", version(engine, credited))
+    assert detail.billing.balance == D("15.00")
+    assert owed_from_entries(engine)[other] == D("0.00")
+
