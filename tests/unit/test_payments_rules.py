@@ -113,45 +113,6 @@ def test_the_methods_taken_are_the_four_built_in_then_the_shops_own(
 # --- taking a payment ---------------------------------------------------------------------
 
 
-def test_a_payment_is_one_entry_as_typed_that_moves_the_balance_owed(
-    uow: UnitOfWork, engine: Engine
-) -> None:
-    """The amount as typed (thousands separator, half-up to cents), the method, the
-    reference and note cleaned, who took it and when; owed goes down by it, the
-    ticket's version moves, and the audit trail says what was paid, how."""
-    jane = wf.actor(engine, full_name="Jane Desk")
-    [ticket_id] = tickets(engine, ("completed", "55.00"))
-    uow.actor = jane
-    before = utcnow()
-    detail = payments.take_payment(
-        uow, ticket_id,
-        PaymentData(" 1,234.505 ", PaymentMethod.CARD, " 4242 ", " Paid\tby  her son \n"), 1)
-    with Session(engine) as s:
-        row = s.scalars(select(Payment)).one()
-        assert (row.ticket_id, row.amount, row.method, row.reference, row.taken_by,
-                row.note, row.reason) == (
-            ticket_id, D("1234.51"), "card", "4242", jane.id, "Paid\tby  her son", "")
-        assert before <= row.taken_at <= utcnow()
-        ticket = s.get(ServiceTicket, ticket_id)
-        assert ticket is not None and (ticket.owed, ticket.version) == (D("-1234.51"), 2)
-    assert audit_rows(engine) == [
-        ("payment", "ticket", ticket_id, "Ticket 1: Card payment of 1,234.51", jane.id)]
-    assert detail.ticket.version == 2
-    assert detail.billing.payments == (PaymentRecord(
-        row.id, row.taken_at, D("1234.51"), "card", "4242", "Jane Desk", "Paid\tby  her son"),)
-    assert (detail.billing.billed, detail.billing.paid) == (D("55.00"), D("1234.51"))
-
-
-def test_a_payment_in_the_shops_own_method_is_labelled_as_the_shop_names_it(
-    uow: UnitOfWork, engine: Engine
-) -> None:
-    shop_takes(engine, "Gift card")
-    [ticket_id] = tickets(engine, ("in_progress", "10.00"))
-    payments.take_payment(uow, ticket_id, PaymentData("7", "Gift card", "GC-1"), 1)
-    assert audit_rows(engine) == [
-        ("payment", "ticket", ticket_id, "Ticket 1: Gift card payment of 7.00", None)]
-
-
 PAYMENT_REFUSALS: list[tuple[PaymentData, dict[str, str]]] = [
     (PaymentData(" ", "cash"), {"amount": "Amount is required."}),
     (PaymentData("0.004", "cash"), {
@@ -177,39 +138,59 @@ PAYMENT_REFUSALS: list[tuple[PaymentData, dict[str, str]]] = [
 ]
 
 
-def test_each_wrong_field_of_a_payment_is_refused_with_its_sentence(
+def test_a_payment_is_one_entry_as_typed_or_refused_field_by_field(
     uow: UnitOfWork, engine: Engine
 ) -> None:
-    """Every field found wrong is named at once (a method the shop does not take, then
-    no reference check for it), and nothing is written; a note of 500 characters and a
-    reference of 40 are taken."""
+    """Refused, with nothing written: every field found wrong named at once with its
+    sentence (a method the shop does not take, and then no reference check for it), or
+    a cancelled ticket. Taken: the amount as typed (thousands separator, half-up to
+    cents), the method, the reference and note cleaned, who took it and when; owed goes
+    down by it, the ticket's version moves, the audit trail says what was paid, how (a
+    shop's own method as the shop names it); a note of 500 characters and a reference of
+    40 are taken."""
+    jane = wf.actor(engine, full_name="Jane Desk")
     shop_takes(engine, "Financing")
-    [ticket_id] = tickets(engine, ("completed", "55.00"))
+    ticket_id, cancelled = tickets(engine, ("completed", "55.00"), ("cancelled", "55.00"),
+                                   first=11)
+    uow.actor = jane
     before = ledger(engine)
     for data, fields in PAYMENT_REFUSALS:
         with pytest.raises(ValidationError) as caught:
             payments.take_payment(uow, ticket_id, data, 1)
         assert caught.value.fields == fields, data
+    with pytest.raises(ValidationError) as caught:
+        payments.take_payment(uow, cancelled, PaymentData("5", "cash"), 1)
+    assert caught.value.fields == {
+        "amount": "Ticket RO-12 is cancelled: there is nothing to pay for."}
     assert ledger(engine) == before
-    payments.take_payment(uow, ticket_id, PaymentData("1", "cash", "r" * 40, "n" * 500), 1)
+    started = utcnow()
+    detail = payments.take_payment(
+        uow, ticket_id,
+        PaymentData(" 1,234.505 ", PaymentMethod.CARD, " 4242 ", " Paid\tby  her son \n"), 1)
     with Session(engine) as s:
         row = s.scalars(select(Payment)).one()
-        assert (row.reference, row.note) == ("r" * 40, "n" * 500)
-
-
-def test_a_cancelled_ticket_takes_no_payment_and_no_credit(
-    uow: UnitOfWork, engine: Engine
-) -> None:
-    [ticket_id] = tickets(engine, ("cancelled", "55.00"), first=12)
-    before = ledger(engine)
-    message = "Ticket RO-12 is cancelled: there is nothing to pay for."
-    with pytest.raises(ValidationError) as caught:
-        payments.take_payment(uow, ticket_id, PaymentData("5", "cash"), 1)
-    assert caught.value.fields == {"amount": message}
-    with pytest.raises(ValidationError) as caught:
-        payments.apply_credit(uow, ticket_id, "5", 1)
-    assert caught.value.fields == {"amount": message}
-    assert ledger(engine) == before
+        assert (row.ticket_id, row.amount, row.method, row.reference, row.taken_by,
+                row.note, row.reason) == (
+            ticket_id, D("1234.51"), "card", "4242", jane.id, "Paid\tby  her son", "")
+        assert started <= row.taken_at <= utcnow()
+        ticket = s.get(ServiceTicket, ticket_id)
+        assert ticket is not None and (ticket.owed, ticket.version) == (D("-1234.51"), 2)
+    assert detail.ticket.version == 2
+    assert detail.billing.payments == (PaymentRecord(
+        row.id, row.taken_at, D("1234.51"), "card", "4242", "Jane Desk", "Paid\tby  her son"),)
+    assert (detail.billing.billed, detail.billing.paid) == (D("55.00"), D("1234.51"))
+    payments.take_payment(uow, ticket_id, PaymentData("7", "Financing", "r" * 40, "n" * 500),
+                          2)
+    with Session(engine) as s:
+        row = s.scalars(select(Payment).order_by(Payment.id.desc())).first()
+        assert row is not None
+        assert (row.amount, row.method, row.reference, row.note) == (
+            D("7.00"), "Financing", "r" * 40, "n" * 500)
+        assert s.scalar(select(ServiceTicket.owed).where(ServiceTicket.id == ticket_id)) \
+            == D("-1241.51")
+    assert audit_rows(engine) == [
+        ("payment", "ticket", ticket_id, "Ticket 11: Card payment of 1,234.51", jane.id),
+        ("payment", "ticket", ticket_id, "Ticket 11: Financing payment of 7.00", jane.id)]
 
 
 # --- refunds ------------------------------------------------------------------------------
@@ -326,10 +307,15 @@ def test_credit_is_the_overpayment_of_finished_tickets_oldest_first(
 def test_credit_is_applied_from_the_oldest_ticket_a_pair_of_entries_each(
     uow: UnitOfWork, engine: Engine
 ) -> None:
-    """Refused, with nothing written: not a number, more than the ticket owes, more than
-    the credit. Applied: from the oldest credit first, each ticket it comes from a minus
+    """Refused, with nothing written: not a number, more than the ticket owes (a ticket
+    paid ahead owes 0.00, not a negative amount), more than the credit, a cancelled
+    ticket. Applied: from the oldest credit first, each ticket it comes from a minus
     entry naming the ticket paid and an audit line, the ticket paid a plus entry naming
-    where it came from; every ticket's owed moves by its entry."""
+    where it came from; every ticket's owed moves by its entry; exactly the credit left
+    may be applied.
+
+    A closed ticket whose invoice a credit note cancelled bills its total again while
+    its entries leave it in credit: that credit is never applied to itself."""
     jane = wf.actor(engine, full_name="Jane Desk")
     uow.actor = jane
     ada, _ = _credit_shop(engine)
@@ -348,7 +334,7 @@ def test_credit_is_applied_from_the_oldest_ticket_a_pair_of_entries_each(
     assert ledger(engine) == before
     versions = {t: version(engine, t) for t in ada}
     started = utcnow()
-    detail = payments.apply_credit(uow, target, "12.50", 1)
+    detail = payments.apply_credit(uow, target, "5.50", 1)
     with Session(engine) as s:
         rows = [tuple(r) for r in s.execute(select(
             Payment.ticket_id, Payment.amount, Payment.method, Payment.taken_by,
@@ -357,69 +343,67 @@ def test_credit_is_applied_from_the_oldest_ticket_a_pair_of_entries_each(
         assert rows == [
             (ada[0], D("-5.00"), "credit", jane.id, "", "", "Credit applied to ticket RO-6"),
             (target, D("5.00"), "credit", jane.id, "", "Credit from ticket RO-1", ""),
-            (ada[1], D("-7.50"), "credit", jane.id, "", "", "Credit applied to ticket RO-6"),
-            (target, D("7.50"), "credit", jane.id, "", "Credit from ticket RO-2", ""),
+            (ada[1], D("-0.50"), "credit", jane.id, "", "", "Credit applied to ticket RO-6"),
+            (target, D("0.50"), "credit", jane.id, "", "Credit from ticket RO-2", ""),
         ]
         taken = set(s.scalars(select(Payment.taken_at).where(Payment.method == "credit")))
         assert len(taken) == 1 and started <= taken.pop() <= utcnow()
         moved = {t.id: (t.owed, t.version, t.updated_at) for t in s.scalars(
             select(ServiceTicket).where(ServiceTicket.id.in_(ada)))}
     assert {t: owed for t, (owed, _, _) in moved.items()} == {
-        ada[0]: D("0.00"), ada[1]: D("-2.50"), ada[2]: D("-15.00"), ada[3]: D("-50.00"),
-        ada[4]: D("5.00"), target: D("-12.50")}
+        ada[0]: D("0.00"), ada[1]: D("-9.50"), ada[2]: D("-15.00"), ada[3]: D("-50.00"),
+        ada[4]: D("5.00"), target: D("-5.50")}
     assert [moved[t][1] > versions[t] for t in ada] == [True, True, False, False, False,
                                                          True]
     assert all(started <= moved[t][2] <= utcnow() for t in (ada[0], ada[1], target))
     assert audit_rows(engine) == [
         ("credit", "ticket", ada[0], "Ticket 1: 5.00 of credit applied to ticket RO-6",
          jane.id),
-        ("credit", "ticket", ada[1], "Ticket 2: 7.50 of credit applied to ticket RO-6",
+        ("credit", "ticket", ada[1], "Ticket 2: 0.50 of credit applied to ticket RO-6",
          jane.id),
-        ("credit", "ticket", target, "Ticket 6: 12.50 paid from the customer's credit",
+        ("credit", "ticket", target, "Ticket 6: 5.50 paid from the customer's credit",
          jane.id),
     ]
     assert (detail.ticket.version, detail.billing.paid, detail.billing.balance) == (
-        moved[target][1], D("12.50"), D("27.50"))
-    # Exactly what is left of the credit (2.50 + 15.00), then nothing is left to give.
-    detail = payments.apply_credit(uow, target, "17.50", detail.ticket.version)
+        moved[target][1], D("5.50"), D("34.50"))
+    # Exactly what is left of the credit (9.50 + 15.00), then nothing is left to give.
+    detail = payments.apply_credit(uow, target, "24.50", detail.ticket.version)
     assert (detail.billing.paid, detail.billing.balance) == (D("30.00"), D("10.00"))
     with pytest.raises(ValidationError, match=r"^The customer has 0\.00 in credit: 0\.01 "):
         payments.apply_credit(uow, target, "0.01", detail.ticket.version)
     assert payments.customer_credit(uow, detail.ticket.customer_id) == D("0.00")
-
-
-def test_credit_applied_is_never_more_than_the_ticket_owes_and_never_its_own(
-    uow: UnitOfWork, engine: Engine
-) -> None:
-    """A ticket paid ahead owes nothing (not a negative amount); exactly what a ticket
-    owes is taken. A closed ticket whose invoice a credit note cancelled bills its total
-    again while its entries leave it in credit: that credit is never applied to
-    itself."""
-    paid_ahead, other, credited = tickets(
-        engine, ("completed", "10.00"), ("closed", "8.00"), ("closed", "50.00"))
+    # Ben: tickets 21–24.
+    paid_ahead, other, credited, cancelled_ticket = tickets(
+        engine, ("completed", "10.00"), ("closed", "8.00"), ("closed", "50.00"),
+        ("cancelled", "9.00"), first=21, vin=VINS[2])
     with Session(engine) as s:
         payment_row(s, paid_ahead, "12.00")
-        invoice_row(s, other, 1, "8.00")
-        payment_row(s, other, "23.00")  # 15.00 of credit
-        cancelled = invoice_row(s, credited, 2, "50.00")
-        note_row(s, cancelled, 1, "50.00", cancels=True)
+        invoice_row(s, other, 8, "8.00")
+        payment_row(s, other, "38.00")  # 30.00 of credit
+        cancelled = invoice_row(s, credited, 9, "50.00")
+        note_row(s, cancelled, 9, "50.00", cancels=True)
         payment_row(s, credited, "20.00")  # owed −20.00, billed 50.00 again: owes 30.00
         s.commit()
     owed_from_entries(engine)
     with pytest.raises(ValidationError) as caught:
         payments.apply_credit(uow, paid_ahead, "0.01", version(engine, paid_ahead))
-    assert caught.value.fields == {"amount": "Ticket RO-1 owes 0.00: credit of more than "
+    assert caught.value.fields == {"amount": "Ticket RO-21 owes 0.00: credit of more than "
                                              "that cannot be applied to it."}
+    with pytest.raises(ValidationError) as caught:
+        payments.apply_credit(uow, cancelled_ticket, "1", version(engine, cancelled_ticket))
+    assert caught.value.fields == {
+        "amount": "Ticket RO-24 is cancelled: there is nothing to pay for."}
     with uow:
         customer = uow.session.get(ServiceTicket, credited)
         assert customer is not None
-        ada = customer.customer_id
-    assert payments.customer_credit(uow, ada) == D("35.00")  # 15.00 + 20.00
+        ben = customer.customer_id
+    assert payments.customer_credit(uow, ben) == D("50.00")  # 30.00 + 20.00
     with pytest.raises(ValidationError) as caught:
-        payments.apply_credit(uow, credited, "15.01", version(engine, credited))
-    assert caught.value.fields == {"amount": "The customer has 15.00 in credit: 15.01 "
-                                             "cannot be applied."}
-    detail = payments.apply_credit(uow, credited, "15.00", version(engine, credited))
-    assert detail.billing.balance == D("15.00")
-    assert owed_from_entries(engine)[other] == D("0.00")
+        payments.apply_credit(uow, credited, "30.01", version(engine, credited))
+    assert caught.value.fields == {"amount": "Ticket RO-23 owes 30.00: credit of more than "
+                                             "that cannot be applied to it."}
+    # Exactly what it owes, and exactly the credit of Ben's other tickets.
+    detail = payments.apply_credit(uow, credited, "30.00", version(engine, credited))
+    assert (detail.billing.balance, owed_from_entries(engine)[other]) == (D("0.00"),
+                                                                          D("0.00"))
 
