@@ -26,7 +26,7 @@ from mechanic_desktop.db.models import (
 from mechanic_desktop.db.types import utcnow
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.billing import PaymentMethod, PaymentRecord
-from mechanic_desktop.domain.errors import PermissionDenied, ValidationError
+from mechanic_desktop.domain.errors import PermissionDenied, StaleRecord, ValidationError
 from mechanic_desktop.domain.staff import Role
 from mechanic_desktop.services import payments
 from mechanic_desktop.services.payments import PaymentData, RefundData
@@ -162,6 +162,8 @@ def test_a_payment_is_one_entry_as_typed_or_refused_field_by_field(
         payments.take_payment(uow, cancelled, PaymentData("5", "cash"), 1)
     assert caught.value.fields == {
         "amount": "Ticket RO-12 is cancelled: there is nothing to pay for."}
+    with pytest.raises(StaleRecord):  # the desk's copy is older than the ticket
+        payments.take_payment(uow, ticket_id, PaymentData("5", "cash"), 0)
     assert ledger(engine) == before
     started = utcnow()
     detail = payments.take_payment(
@@ -172,9 +174,10 @@ def test_a_payment_is_one_entry_as_typed_or_refused_field_by_field(
         assert (row.ticket_id, row.amount, row.method, row.reference, row.taken_by,
                 row.note, row.reason) == (
             ticket_id, D("1234.51"), "card", "4242", jane.id, "Paid\tby  her son", "")
-        assert started <= row.taken_at <= utcnow()
         ticket = s.get(ServiceTicket, ticket_id)
         assert ticket is not None and (ticket.owed, ticket.version) == (D("-1234.51"), 2)
+        # Stamped when taken: no later than the ticket's change that records it.
+        assert started <= row.taken_at <= ticket.updated_at <= utcnow()
     assert detail.ticket.version == 2
     assert detail.billing.payments == (PaymentRecord(
         row.id, row.taken_at, D("1234.51"), "card", "4242", "Jane Desk", "Paid\tby  her son"),)
@@ -231,6 +234,9 @@ def test_a_refund_is_a_negative_entry_with_its_reason_never_more_than_was_paid(
         with pytest.raises(ValidationError) as caught:
             refund(*args)
         assert caught.value.fields == fields, args
+    with pytest.raises(StaleRecord):
+        payments.refund_payment(uow, ticket_id, RefundData("5", "cash", "Why"),
+                                version(engine, ticket_id) - 1)
     uow.actor = wf.actor(engine, "wes", role=Role.WRITER)
     with pytest.raises(PermissionDenied, match="cannot refund payments"):
         refund("5")
@@ -245,6 +251,7 @@ def test_a_refund_is_a_negative_entry_with_its_reason_never_more_than_was_paid(
             ticket_id, D("-10.00"), "card", "1234", jane.id, "by card", "Paid twice")
         ticket = s.get(ServiceTicket, ticket_id)
         assert ticket is not None and (ticket.owed, ticket.version) == (D("-20.00"), 3)
+        assert row.taken_at <= ticket.updated_at
     assert audit_rows(engine)[-1] == (
         "refund", "ticket", ticket_id, "Ticket 3: Card refund of 10.00: Paid twice", jane.id)
     with pytest.raises(ValidationError, match=r"what was paid: 20\.00 on ticket RO-3\.$"):
@@ -261,7 +268,7 @@ def test_a_refund_is_a_negative_entry_with_its_reason_never_more_than_was_paid(
 def _credit_shop(engine: Engine) -> tuple[list[int], list[int]]:
     """Ada's tickets 1–6 and Bob's 7, with their entries, owed as billing leaves it:
     1 closed, overpaid 5.00; 2 cancelled, a deposit of 10.00 kept; 3 closed, overpaid
-    15.00; 4 open, a deposit of 50.00 (not credit yet); 5 closed, owes 5.00;
+    15.00; 4 open, a deposit of 50.00 (not credit yet); 5 closed, paid in full;
     6 completed, 40.00 to pay. Bob's 7 closed, overpaid 99.00."""
     ada = tickets(engine, ("closed", "100.00"), ("cancelled", "10.00"), ("closed", "20.00"),
                   ("open", "80.00"), ("closed", "5.00"), ("completed", "40.00"))
@@ -274,6 +281,7 @@ def _credit_shop(engine: Engine) -> tuple[list[int], list[int]]:
         payment_row(s, ada[2], "35.00")
         payment_row(s, ada[3], "50.00")
         invoice_row(s, ada[4], 3, "5.00")
+        payment_row(s, ada[4], "5.00")
         invoice_row(s, bob[0], 4, "1.00")
         payment_row(s, bob[0], "100.00")
         s.commit()
@@ -286,7 +294,7 @@ def test_credit_is_the_overpayment_of_finished_tickets_oldest_first(
 ) -> None:
     """Closed and cancelled tickets paid beyond what they bill are the customer's
     credit, oldest ticket first; an open ticket's deposit still waits for its invoice,
-    a ticket owing is not credit, nor is another customer's overpayment."""
+    a ticket paid in full has none, and another customer's overpayment is not Ada's."""
     ada, bob = _credit_shop(engine)
     with uow:
         customer = uow.session.get(ServiceTicket, ada[0])
@@ -331,6 +339,8 @@ def test_credit_is_applied_from_the_oldest_ticket_a_pair_of_entries_each(
         with pytest.raises(ValidationError) as caught:
             payments.apply_credit(uow, target, wanted, 1)
         assert caught.value.fields == fields, wanted
+    with pytest.raises(StaleRecord):
+        payments.apply_credit(uow, target, "5", 0)
     assert ledger(engine) == before
     versions = {t: version(engine, t) for t in ada}
     started = utcnow()
@@ -352,7 +362,7 @@ def test_credit_is_applied_from_the_oldest_ticket_a_pair_of_entries_each(
             select(ServiceTicket).where(ServiceTicket.id.in_(ada)))}
     assert {t: owed for t, (owed, _, _) in moved.items()} == {
         ada[0]: D("0.00"), ada[1]: D("-9.50"), ada[2]: D("-15.00"), ada[3]: D("-50.00"),
-        ada[4]: D("5.00"), target: D("-5.50")}
+        ada[4]: D("0.00"), target: D("-5.50")}
     assert [moved[t][1] > versions[t] for t in ada] == [True, True, False, False, False,
                                                          True]
     assert all(started <= moved[t][2] <= utcnow() for t in (ada[0], ada[1], target))
