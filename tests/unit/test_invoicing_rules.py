@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session
 
+from mechanic_desktop.db import ticket_loading
 from mechanic_desktop.db.models import (
     CreditNote,
     Customer,
@@ -30,6 +31,7 @@ from mechanic_desktop.db.models import (
     ServiceTicket,
     Vehicle,
 )
+from mechanic_desktop.db.round_trips import RoundTrips
 from mechanic_desktop.db.types import utcnow
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.billing import (
@@ -177,6 +179,7 @@ def test_without_a_standing_invoice_a_ticket_bills_its_total_or_nothing_if_cance
         (D("0.00"), D("10.00"), D("-10.00")),
         (D("27.50"), D("0.00"), D("27.50")),
     ]
+    assert [str(b.paid) for b in got.values()] == ["10.00", "10.00", "0.00"]  # cents
     assert got[credited].invoice is None
     assert [i.credited_by for i in got[credited].invoices] == ["CN-1"]
 
@@ -221,6 +224,28 @@ def test_billed_and_paid_are_the_sums_of_the_entries(
     assert got.billed == sum((total for total, _ in invoices), D(0))
     assert [i.credited for i in got.invoices] == [sum(n, D(0)) for _, n in invoices]
     assert got.invoice == got.invoices[-1]
+
+
+def test_billing_read_with_the_ticket_is_not_read_again(
+    uow: UnitOfWork, engine: Engine
+) -> None:
+    """The billing entries come with the ticket's detail in one exchange
+    (db/ticket_loading.py): reading the billing then costs no round trip, and reads
+    the same as on its own."""
+    [ticket_id] = tickets(engine, ("closed", "60.00"))
+    with Session(engine) as s:
+        invoice_row(s, ticket_id, 1, "60.00", on_account=True)
+        payment_row(s, ticket_id, "25.00")
+        s.commit()
+    alone = billing_of(uow, ticket_id)
+    with uow.reading():
+        held = ticket_loading.load(uow.session, ticket_id, lock=False)
+        assert held.ticket is not None
+        counter = RoundTrips(engine)
+        with counter.counting():
+            got = invoicing.billing_in(uow, held.ticket)
+    assert counter.statements == []
+    assert got == alone and (got.billed, got.paid) == (D("60.00"), D("25.00"))
 
 
 def test_note_lines_reads_what_and_amount_of_each_stored_line() -> None:
