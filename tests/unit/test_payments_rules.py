@@ -8,12 +8,14 @@ a pair of entries per ticket, never more than the credit or than the ticket owes
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text, update
 from sqlalchemy.orm import Session
 
 from mechanic_desktop.db.models import (
@@ -31,6 +33,7 @@ from mechanic_desktop.domain.errors import PermissionDenied, StaleRecord, Valida
 from mechanic_desktop.domain.staff import Role
 from mechanic_desktop.services import payments
 from mechanic_desktop.services.payments import PaymentData, RefundData
+from tests.conftest import empty_tables
 from tests.unit import workflow_factories as wf
 from tests.unit.test_invoicing_rules import (
     VINS,
@@ -440,3 +443,68 @@ def test_credit_is_applied_from_the_oldest_ticket_a_pair_of_entries_each(
     assert (detail.billing.balance, owed_from_entries(engine)[other]) == (D("0.00"),
                                                                           D("0.00"))
 
+
+
+def waiting_for_a_lock(engine: Engine, seconds: float = 30) -> None:
+    """Return once a connection to this database waits for a row lock."""
+    deadline = time.monotonic() + seconds
+    with engine.connect() as watch:
+        while time.monotonic() < deadline:
+            waiting = watch.execute(text(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                "AND datname = current_database()")).scalar()
+            watch.rollback()
+            if waiting:
+                return
+            time.sleep(0.02)
+    raise AssertionError("no desk came to wait for the lock")
+
+
+def test_credit_another_desk_is_using_is_waited_for_on_postgresql(pg_engine: Engine) -> None:
+    """Two desks applying the same credit at once: the customer's credit is read
+    row-locked when it is applied, so the second desk waits for the first and then
+    finds the credit used, instead of reading it before the first commits and spending
+    it twice. Only showing the credit does not wait."""
+    empty_tables(pg_engine)
+    source, second = tickets(pg_engine, ("closed", "10.00"), ("completed", "30.00"))
+    with Session(pg_engine) as s:
+        invoice_row(s, source, 1, "10.00")
+        payment_row(s, source, "40.00")  # 30.00 of credit
+        s.commit()
+        customer_id = s.scalar(select(ServiceTicket.customer_id)
+                               .where(ServiceTicket.id == source))
+        assert customer_id is not None
+    owed_from_entries(pg_engine)
+    uow = UnitOfWork(pg_engine)
+    shown: list[Decimal] = []
+    applied: list[object] = []
+
+    def second_desk() -> None:
+        try:
+            applied.append(payments.apply_credit(uow, second, "30",
+                                                 version(pg_engine, second)))
+        except ValidationError as exc:
+            applied.append(exc.fields)
+
+    with pg_engine.connect() as first_desk:  # half-way through applying the credit
+        first_desk.execute(select(ServiceTicket.id).where(ServiceTicket.id == source)
+                           .with_for_update())
+        reader = threading.Thread(
+            target=lambda: shown.append(payments.customer_credit(uow, customer_id)))
+        reader.start()
+        reader.join(timeout=10)
+        assert shown == [D("30.00")]  # read without waiting for the first desk
+        desk = threading.Thread(target=second_desk)
+        desk.start()
+        waiting_for_a_lock(pg_engine)  # the second desk, for the source's row
+        first_desk.execute(update(ServiceTicket).where(ServiceTicket.id == source)
+                           .values(owed=D("0.00")))
+        first_desk.commit()  # (its entries left out: only the credit's balance matters)
+        desk.join(timeout=30)
+    assert applied == [{"amount": "The customer has 0.00 in credit: 30.00 cannot be "
+                                  "applied."}]
+    with Session(pg_engine) as s:
+        assert s.scalar(select(ServiceTicket.owed).where(ServiceTicket.id == source)) \
+            == D("0.00")
+        assert s.scalar(select(func.count()).select_from(Payment)
+                        .where(Payment.method == "credit")) == 0
