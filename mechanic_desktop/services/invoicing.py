@@ -94,8 +94,11 @@ def _billing_rows(uow: UnitOfWork, ticket_id: int) -> list[Any]:
 
 def billing_in(uow: UnitOfWork, ticket: ServiceTicket) -> BillingRecord:
     """The ticket's invoices, credit notes, payments and balance, inside the caller's
-    transaction. Billed is Σ invoices − Σ credit notes once an invoice stands; before
-    that (or after its credit note) the ticket's current total, nothing if cancelled."""
+    transaction. Billed is Σ invoices − Σ credit notes once an invoice stands, and on a
+    closed ticket whose invoices credit notes have cancelled without reopening it (a
+    goodwill credit of the whole invoice: it owes nothing more, and what was paid is the
+    customer's credit, as ``owed`` says); before posting, and on a ticket reopened after
+    its credit note, the ticket's current total; nothing if cancelled."""
     rows = _billing_rows(uow, ticket.id)
     invoices = [r for r in rows if r.kind == "i"]
     notes = [r for r in rows if r.kind == "c"]
@@ -111,7 +114,7 @@ def billing_in(uow: UnitOfWork, ticket: ServiceTicket) -> BillingRecord:
         for i in invoices
     )
     standing = any(not i.credited_by for i in invoice_records)
-    if standing:
+    if standing or ticket.status == TicketStatus.CLOSED.value:
         billed = sum((i.amount for i in invoices), ZERO) - sum((n.amount for n in notes), ZERO)
     elif ticket.status == TicketStatus.CANCELLED.value:
         billed = ZERO

@@ -164,24 +164,29 @@ def test_billing_in_reads_each_entry_of_its_ticket_only(
 def test_without_a_standing_invoice_a_ticket_bills_its_total_or_nothing_if_cancelled(
     uow: UnitOfWork, engine: Engine
 ) -> None:
-    """Before posting (a deposit counts towards it) and after the invoice's credit note,
-    billed is the ticket's current total; a cancelled ticket bills nothing."""
-    open_, cancelled, credited = tickets(
-        engine, ("in_progress", "55.00"), ("cancelled", "55.00"), ("closed", "27.50"))
+    """Before posting (a deposit counts towards it) and on a ticket reopened after the
+    invoice's credit note, billed is the ticket's current total; a cancelled ticket bills
+    nothing; a closed one whose invoice was credited in full without reopening it bills
+    Σ invoices − Σ credit notes: nothing more is due."""
+    open_, cancelled, reopened, credited = tickets(
+        engine, ("in_progress", "55.00"), ("cancelled", "55.00"), ("in_progress", "27.50"),
+        ("closed", "27.50"))
     with Session(engine) as s:
         payment_row(s, open_, "10.00")
         payment_row(s, cancelled, "10.00")
-        note_row(s, invoice_row(s, credited, 1, "55.00"), 1, "55.00", cancels=True)
+        note_row(s, invoice_row(s, reopened, 1, "55.00"), 1, "55.00", cancels=True)
+        note_row(s, invoice_row(s, credited, 2, "27.50"), 2, "27.50", cancels=True)
         s.commit()
-    got = {t: billing_of(uow, t) for t in (open_, cancelled, credited)}
+    got = {t: billing_of(uow, t) for t in (open_, cancelled, reopened, credited)}
     assert [(b.billed, b.paid, b.balance) for b in got.values()] == [
         (D("55.00"), D("10.00"), D("45.00")),
         (D("0.00"), D("10.00"), D("-10.00")),
         (D("27.50"), D("0.00"), D("27.50")),
+        (D("0.00"), D("0.00"), D("0.00")),
     ]
-    assert [str(b.paid) for b in got.values()] == ["10.00", "10.00", "0.00"]  # cents
-    assert got[credited].invoice is None
-    assert [i.credited_by for i in got[credited].invoices] == ["CN-1"]
+    assert [str(b.paid) for b in got.values()] == ["10.00", "10.00", "0.00", "0.00"]  # cents
+    assert got[reopened].invoice is None
+    assert [i.credited_by for i in got[reopened].invoices] == ["CN-1"]
 
 
 money = st.integers(1, 99_999).map(lambda c: D(c) / 100)

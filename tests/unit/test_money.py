@@ -113,6 +113,43 @@ def test_partial_credit_notes_by_lines_and_amount_within_the_invoice_total(
     _identity(engine)
 
 
+def test_an_invoice_credited_in_full_leaves_its_closed_ticket_owing_nothing(
+    uow: UnitOfWork, engine: Engine
+) -> None:
+    """A goodwill credit of the whole invoice, the ticket left closed: what was paid is
+    the customer's credit, as the balance owed and the statement say, and the ticket
+    shows it so; nothing is due on it, so no credit can be applied to it. (It said
+    "Paid" before, and, unpaid, "Unpaid: 110.00 due" and took customer credit.)"""
+    paid = _posted(uow)
+    invoice = paid.billing.invoice
+    assert invoice is not None
+    paid = credit_notes.credit_invoice(uow, paid.ticket.id, credit_notes.CreditData(
+        invoice.id, "Goodwill: the wrong car was serviced", amount="110.00"),
+        paid.ticket.version)
+    assert paid.ticket.status == "closed" and paid.billing.invoice is None
+    assert (paid.billing.billed, paid.billing.balance) == (D("0.00"), D("-110.00"))
+    assert paid.billing.summary() == "Overpaid: 110.00 to refund or keep as credit"
+    assert _owed(engine)[paid.ticket.id] == D("-110.00")
+    _identity(engine)
+
+
+def test_an_unpaid_invoice_credited_in_full_leaves_nothing_due_to_apply_credit_to(
+    uow: UnitOfWork, engine: Engine
+) -> None:
+    """The same credit on a ticket closed on account, unpaid: it owes nothing, so the
+    customer's credit from other tickets cannot be spent on it."""
+    detail = _close(uow, _completed(uow), on_account=True)
+    invoice = detail.billing.invoice
+    assert invoice is not None and detail.billing.balance == D("55.00")
+    detail = credit_notes.credit_invoice(uow, detail.ticket.id, credit_notes.CreditData(
+        invoice.id, "Goodwill", amount="55.00"), detail.ticket.version)
+    assert detail.billing.balance == D("0.00") == _owed(engine)[detail.ticket.id]
+    assert detail.billing.state is PaymentState.NOTHING_DUE
+    with pytest.raises(ValidationError, match=r"owes 0\.00: credit of more than that"):
+        payments.apply_credit(uow, detail.ticket.id, "1.00", detail.ticket.version)
+    _identity(engine)
+
+
 def test_a_line_credits_its_amount_with_tax_once(uow: UnitOfWork, engine: Engine) -> None:
     detail = _posted(uow)
     invoice = detail.billing.invoice
