@@ -54,18 +54,25 @@ def test_the_sign_in_window_does_not_wait_for_the_database_layer(module: str) ->
     assert loaded_after_importing(module, AFTER_FIRST_WINDOW) == []
 
 
+#: Python that records, in ``made``, the name of every enum made from here on (PySide6
+#: makes a Qt class's enums with ``enum``'s functional API).
+RECORD_ENUMS = (
+    "made = []\n"
+    "create = enum.EnumType._create_\n"
+    "def recording(cls, name, *args, **kwargs):\n"
+    "    made.append(name)\n"
+    "    return create(cls, name, *args, **kwargs)\n"
+    "enum.EnumType._create_ = recording\n"
+)
+
+
 def test_the_sign_in_window_does_not_make_qstyles_enums() -> None:
     """PySide6 makes every enum of a class the first time the class is imported: QStyle's
     (~600 members, ~30 ms) waited in front of the sign-in window for the lock screen's
     icon. They are made when first needed instead."""
     code = (
         "import enum, json, sys\n"
-        "made = []\n"
-        "create = enum.EnumType._create_\n"
-        "def recording(cls, name, *args, **kwargs):\n"
-        "    made.append(name)\n"
-        "    return create(cls, name, *args, **kwargs)\n"
-        "enum.EnumType._create_ = recording\n"
+        + RECORD_ENUMS +
         "import mechanic_desktop.ui.application\n"
         "print(json.dumps(made))\n"
     )
@@ -97,12 +104,7 @@ def test_after_the_warm_up_the_main_window_makes_no_qt_enums() -> None:
         "from mechanic_desktop.ui.warm_up import WINDOW_STEPS\n"
         "for step in WINDOW_STEPS:\n"
         "    step()\n"
-        "made = []\n"
-        "create = enum.EnumType._create_\n"
-        "def recording(cls, name, *args, **kwargs):\n"
-        "    made.append(name)\n"
-        "    return create(cls, name, *args, **kwargs)\n"
-        "enum.EnumType._create_ = recording\n"
+        + RECORD_ENUMS +
         "class Watching(QObject):  # as the idle lock's filter\n"
         "    def eventFilter(self, watched, event):\n"
         "        return False\n"
