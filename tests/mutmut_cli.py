@@ -11,15 +11,17 @@
   those whose names mutmut gave them).
 - Each mutant is judged by the tests that reach its function most directly, within a
   budget: the stats run notes, per test, through how many other mutated functions it
-  first entered each function (its depth); a function keeps its tests ordered by depth,
-  then by time, for as long as their measured time adds up to at most
-  ``MUTANTS_TEST_SECONDS`` (default 0.25 s; the first is always kept), and a mutant's
-  tests run in that order. A function of ``domain/`` also keeps every test that calls
-  it itself: those are its unit tests (a property test of ``spread`` alone takes
-  0.26 s). Without the budget a survivor in a shared function (``_validate``,
-  ``_detail``) paid for every one of the 100–200 tests that go through it, the slow
-  role matrix included. ``MUTANTS_TEST_SECONDS=0`` runs every test that
-  reaches the function (``mutants/mutmut-stats.json`` keeps that full map).
+  first entered each function (its depth) and its processor time; a function keeps its
+  tests ordered by depth, then by time, for as long as their processor time adds up to
+  at most ``MUTANTS_TEST_SECONDS`` (default 0.25 s; the first is always kept), and a
+  mutant's tests run in that order (``tests/mutation_budget.py``: processor time, not
+  wall time, so that the machine's load does not change which tests are kept). A
+  function of ``domain/`` also keeps every test that calls it itself: those are its
+  unit tests (a property test of ``spread`` alone takes 0.26 s). Without the budget a
+  survivor in a shared function (``_validate``, ``_detail``) paid for every one of the
+  100–200 tests that go through it, the slow role matrix included.
+  ``MUTANTS_TEST_SECONDS=0`` runs every test that reaches the function
+  (``mutants/mutmut-stats.json`` keeps that full map).
 - Test sessions of mutants skip what only costs time there: assertion rewriting
   (``--assert=plain``: a failing assert still fails) and the Faker plugin.
 - mutmut's clean run of every test is skipped when the stats run has just run them all
@@ -63,6 +65,8 @@ from mutmut.utils.format_utils import (
 )
 from mutmut.workers.isolation import ForkRunner
 
+from tests import mutation_budget
+
 
 def wrapped_strings_only(node: cst.BaseString) -> Iterable[cst.BaseString]:
     """mutmut's string mutants, but only its first: the text wrapped in "XX"."""
@@ -101,6 +105,7 @@ def filter_mutants_with_type_checker() -> dict[str, FailedTypeCheckMutant]:
 
 
 DEPTHS_FILE = Path("mutants/mutmut-depths.json")
+SECONDS_FILE = Path("mutants/mutmut-processor-seconds.json")
 # function (mutmut's mangled name) -> test node id -> fewest mutated functions above it
 _depths: dict[str, dict[str, int]] = {}
 _depths_of_test: dict[str, int] = {}
@@ -129,10 +134,14 @@ class DepthCollector:
 _execute_pytest = PytestRunner.execute_pytest
 
 
+#: Each test's processor time in the stats run (``mutation_budget.ProcessorTimer``).
+_timer = mutation_budget.ProcessorTimer(prefix="mutants/")
+
+
 def execute_pytest(self: PytestRunner, params: list[str], **kwargs: Any) -> int:
     plugins = kwargs.get("plugins")
     if isinstance(plugins, list) and plugins:  # only the stats run passes plugins
-        kwargs["plugins"] = [*plugins, DepthCollector()]
+        kwargs["plugins"] = [*plugins, DepthCollector(), _timer]
     return _execute_pytest(self, params, **kwargs)
 
 
@@ -143,10 +152,13 @@ def test_budget() -> float:
     return float(os.environ.get("MUTANTS_TEST_SECONDS", "0.25"))
 
 
+def test_seconds() -> dict[str, float]:
+    """Each test's processor time in the stats run; mutmut's wall time for any it lacks."""
+    return {**state().duration_by_test, **_timer.seconds}
+
+
 def most_direct_first(function: str, tests: Iterable[str]) -> list[str]:
-    depths = _depths.get(function, {})
-    durations = state().duration_by_test
-    return sorted(tests, key=lambda t: (depths.get(t, 0), durations.get(t, 0.0), t))
+    return mutation_budget.most_direct_first(tests, _depths.get(function, {}), test_seconds())
 
 
 def collect_stats_within_budget(*args: Any, **kwargs: Any) -> None:
@@ -155,31 +167,27 @@ def collect_stats_within_budget(*args: Any, **kwargs: Any) -> None:
     _collect_or_load_stats(*args, **kwargs)
     if _depths:  # the stats run has just passed every test
         DEPTHS_FILE.write_text(json.dumps(_depths, sort_keys=True), "utf-8")
+        SECONDS_FILE.write_text(json.dumps(_timer.seconds, sort_keys=True), "utf-8")
         setattr(ForkRunner, "run_clean_tests", lambda self, *, tests: 0)  # noqa: B010
-    elif DEPTHS_FILE.exists():
-        _depths.update(json.loads(DEPTHS_FILE.read_text("utf-8")))
+    else:
+        if DEPTHS_FILE.exists():
+            _depths.update(json.loads(DEPTHS_FILE.read_text("utf-8")))
+        if SECONDS_FILE.exists():
+            _timer.seconds.update(json.loads(SECONDS_FILE.read_text("utf-8")))
     budget = test_budget()
     if budget <= 0:
         return
-    durations = state().duration_by_test
+    seconds = test_seconds()
     before = after = 0
     for function, tests in state().tests_by_mangled_function_name.items():
-        spent = 0.0
-        keep: set[str] = set()
-        depths = _depths.get(function, {})
-        if ".domain." in function:  # its unit tests: every test that calls it itself
-            keep = {t for t in tests if depths.get(t, 0) == 0}
-        for test in most_direct_first(function, tests):
-            if test in keep:
-                continue
-            if keep and spent + durations.get(test, 0.0) > budget:
-                break
-            spent += durations.get(test, 0.0)
-            keep.add(test)
+        keep = mutation_budget.within_budget(
+            tests, _depths.get(function, {}), seconds, budget,
+            all_direct=".domain." in function)
         before += len(tests)
         after += len(keep)
         tests.intersection_update(keep)
-    print(f"    {after} of {before} function-test pairs kept within {budget} s a function")
+    print(f"    {after} of {before} function-test pairs kept within {budget} s of "
+          "processor time a function")
 
 
 _regular_run_args = PytestRunner._pytest_args_regular_run
