@@ -39,7 +39,7 @@ from sqlalchemy import (
     union_all,
     update,
 )
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, aliased, joinedload
 from sqlalchemy.sql import Executable
 
 from mechanic_desktop.db import change_log, pipeline
@@ -474,6 +474,17 @@ def last_odometer_statement(vehicle_id: int) -> Any:
         ServiceTicket.vehicle_id == vehicle_id)
 
 
+def earlier_odometer_statement(vehicle_id: int, ticket_id: int) -> Any:
+    """The highest odometer-in of the vehicle's tickets opened before ticket
+    ``ticket_id``: what an edit of its reading may not go below."""
+    this = aliased(ServiceTicket)
+    opened = select(this.opened_at).where(this.id == ticket_id).scalar_subquery()
+    return select(func.max(ServiceTicket.odometer_in)).where(
+        ServiceTicket.vehicle_id == vehicle_id,
+        or_(ServiceTicket.opened_at < opened,
+            and_(ServiceTicket.opened_at == opened, ServiceTicket.id < ticket_id)))
+
+
 class VehicleRepository(Repository[Vehicle]):
     model = Vehicle
 
@@ -490,12 +501,9 @@ class VehicleRepository(Repository[Vehicle]):
             self.session.scalar(select(exists().where(ServiceTicket.vehicle_id == vehicle_id)))
         )
 
-    def last_odometer(self, vehicle_id: int, tickets_max: tuple[int | None] | None = None
-                      ) -> int | None:
-        """Highest reading known: the vehicle's own or any ticket's odometer-in
-        (``tickets_max``: the latter, already read with ``last_odometer_statement``)."""
-        value = (tickets_max[0] if tickets_max is not None
-                 else self.session.scalar(last_odometer_statement(vehicle_id)))
+    def last_odometer(self, vehicle_id: int) -> int | None:
+        """Highest reading known: the vehicle's own or any ticket's odometer-in."""
+        value = self.session.scalar(last_odometer_statement(vehicle_id))
         vehicle = self.get(vehicle_id)
         readings = [r for r in (value, vehicle.odometer if vehicle else None) if r is not None]
         return max(readings) if readings else None

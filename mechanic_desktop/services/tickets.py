@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from mechanic_desktop.db.aggregates import split_joined
 from mechanic_desktop.db.models import ServiceTicket, TicketJob
-from mechanic_desktop.db.repositories import last_odometer_statement, with_owner_statement
+from mechanic_desktop.db.repositories import earlier_odometer_statement, with_owner_statement
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.errors import StaleRecord, ValidationError
 from mechanic_desktop.domain.jobs import JobStatus, title_from
@@ -38,12 +38,19 @@ class TicketData:
     odometer_in: int | str | None = None
 
 
+#: (vehicle id, the highest odometer-in of its tickets opened before the edited one).
+Odometers = tuple[int, int | None]
+
+
 def _validate(
     uow: UnitOfWork, data: TicketData, current: ServiceTicket | None,
-    odometers: tuple[int, int | None] | None = None,
+    odometers: Odometers | None = None,
 ) -> dict[str, object]:
-    """The checked fields; ``odometers``: (vehicle id, the highest odometer-in of its
-    tickets) when the caller read it with its first reads."""
+    """The checked fields. A new ticket's reading may not go below the car's last one
+    (its tickets' and its own); an edited ticket's, below those of the car's tickets
+    opened before it: a typo on the latest visit can be corrected down to the visit
+    before, and an older open ticket's reading is not held to a later visit's.
+    ``odometers``: the edited ticket's, when the caller read them with its first reads."""
     errors = FieldErrors()
     customer = uow.customers.get(data.customer_id) if data.customer_id else None
     if customer is None:
@@ -64,12 +71,16 @@ def _validate(
         errors.add("description", f"Description is too long (at most {MAX_TEXT:,} characters).")
     odometer = errors.integer("odometer_in", data.odometer_in, "Odometer", 0, 9_999_999)
     if odometer is not None and vehicle is not None:
-        known = odometers[1:] if odometers is not None and odometers[0] == vehicle.id else None
-        last = uow.vehicles.last_odometer(vehicle.id, known)
-        if current is not None and current.odometer_in is not None:
-            last = None if last == current.odometer_in else last
-        if last is not None and odometer < last:
-            errors.add("odometer_in", f"Odometer cannot go below the last reading of {last:,}.")
+        if current is None:
+            last = uow.vehicles.last_odometer(vehicle.id)
+            if last is not None and odometer < last:
+                errors.add("odometer_in",
+                           f"Odometer cannot go below the last reading of {last:,}.")
+        else:
+            earlier = _odometers(uow, vehicle.id, current.id, odometers)[1]
+            if earlier is not None and odometer < earlier:
+                errors.add("odometer_in", "Odometer cannot go below the reading of an "
+                           f"earlier visit ({earlier:,}).")
     promised = data.promised_at
     if promised is not None and promised.tzinfo is None:
         promised = promised.replace(tzinfo=UTC)
@@ -85,6 +96,28 @@ def _validate(
         "odometer_in": odometer,
         "promised_at": promised,
     }
+
+
+def _odometers(uow: UnitOfWork, vehicle_id: int, ticket_id: int,
+               read: Odometers | None) -> Odometers:
+    """``read`` when it is this car's, else read now."""
+    if read is not None and read[0] == vehicle_id:
+        return read
+    return vehicle_id, uow.session.scalar(earlier_odometer_statement(vehicle_id, ticket_id))
+
+
+def _keep_vehicle_reading(uow: UnitOfWork, ticket: ServiceTicket, before: int | None) -> None:
+    """After a reading is corrected down: when the car's own reading was this ticket's
+    (a typo, which opening the ticket copied to the car), it follows the correction, so
+    the next ticket is not held to the typo (it is still weighed against every ticket's
+    reading). A reading raised on an edit is not copied to the car, for the same reason
+    and because copying would cost a save an exchange of its own."""
+    after = ticket.odometer_in
+    if after is None or before is None or after >= before:
+        return
+    vehicle = uow.vehicles.get(ticket.vehicle_id)
+    if vehicle is not None and vehicle.odometer == before:
+        vehicle.odometer = after
 
 
 def create_ticket(uow: UnitOfWork, data: TicketData) -> TicketRecord:
@@ -132,7 +165,7 @@ def update_ticket(
     with uow.writing():
         # The account check and the ticket in one exchange with the server.
         extra = {"audit_id": audit.audit_id_pending(uow), "odometer": (
-            last_odometer_statement(data.vehicle_id)
+            earlier_odometer_statement(data.vehicle_id, ticket_id)
             if isinstance(data.vehicle_id, int) and data.odometer_in not in (None, "")
             else None)}
         wanted = {k: v for k, v in extra.items() if v is not None}
@@ -140,8 +173,9 @@ def update_ticket(
             with_owner_statement(ticket_id), *wanted.values()])
         got = dict(zip(wanted, read[1:], strict=True))
         audit.take_audit_id(uow, got.get("audit_id"))
-        odometers = ((data.vehicle_id, got["odometer"][0][0] if got["odometer"] else None)
-                     if "odometer" in got else None)
+        odometers: Odometers | None = (
+            (data.vehicle_id, got["odometer"][0][0] if got["odometer"] else None)
+            if "odometer" in got else None)
         ticket = require(read[0][0][0] if read[0] else None, "Ticket", ticket_id)
         if ticket.version != expected_version:
             raise StaleRecord(
@@ -154,7 +188,9 @@ def update_ticket(
                 f"Ticket {ticket_label(uow, ticket.number)} is "
                 f"{TicketStatus(ticket.status).label.lower()} and can no longer be edited.",
             )
+        before = ticket.odometer_in
         summary = audit.apply_changes(ticket, _validate(uow, data, ticket, odometers))
+        _keep_vehicle_reading(uow, ticket, before)
         if summary:
             audit.record(uow, "update", "ticket", ticket_id, summary)
         with constraint_errors():

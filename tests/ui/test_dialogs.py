@@ -218,6 +218,34 @@ def test_ticket_edit_keeps_customer_and_vehicle(
     assert tickets.get_ticket(arrange, shop.ticket.id).description.endswith("and rattles")
 
 
+def test_a_later_visits_reading_is_corrected_down_to_the_earlier_visit_not_below(
+    qtbot: QtBot, ui: UiContext, shop: Shop, arrange: UnitOfWork
+) -> None:
+    """The clerk fixes a typo on the car's second visit: below the first visit's reading
+    is refused next to the field, with what was typed kept; the first visit's own
+    reading is fine."""
+    later = tickets.create_ticket(arrange, tickets.TicketData(
+        shop.ada.id, shop.car.id, "Rattle", odometer_in=420_000))
+    dialog = TicketDialog(ui, later)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.vehicle.currentData() == shop.car.id, timeout=WAIT_MS)
+    dialog.odometer.setFocus()
+    dialog.odometer.selectAll()
+    qtbot.keyClicks(dialog.odometer, "41999")
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.error_of("odometer_in") != "", timeout=WAIT_MS)
+    assert dialog.error_of("odometer_in") == (
+        "Odometer cannot go below the reading of an earlier visit (42,000).")
+    assert dialog.odometer.text() == "41999" and dialog.isVisible()
+    if os.environ.get("MD_SHOTS_DIR"):
+        dialog.grab().save(os.path.join(os.environ["MD_SHOTS_DIR"], "ticket_earlier_visit.png"))
+    dialog.odometer.selectAll()
+    qtbot.keyClicks(dialog.odometer, "42000")
+    _save(qtbot, dialog)
+    assert tickets.get_ticket(arrange, later.id).odometer_in == 42_000
+
+
 def test_mechanic_and_part_dialogs_save(
     qtbot: QtBot, ui: UiContext, shop: Shop, arrange: UnitOfWork
 ) -> None:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal as D
 
 import pytest
-from sqlalchemy import Engine, insert, select, text
+from sqlalchemy import Engine, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from mechanic_desktop.db.models import (
@@ -256,27 +256,63 @@ def test_the_description_and_reading_are_refused_past_their_limits(
     assert _checked(uow, TicketData(bob, bobs, "x", odometer_in=0))["odometer_in"] == 0
 
 
-def test_an_edit_weighs_the_reading_against_the_cars_others_not_its_own(
+def test_an_edit_weighs_the_reading_against_the_cars_earlier_visits_only(
     uow: UnitOfWork, engine: Engine
 ) -> None:
-    """A ticket's own reading, when it is the car's last, may be corrected down; the
-    last reading read with the ticket (for this car) is the one weighed."""
+    """An edited ticket's reading may not go below those of the car's tickets opened
+    before it, and is not held to later ones or to its own: the latest visit's typo can
+    be corrected down to the visit before, an older open ticket's up to anything; the
+    readings read with the ticket (for this car) are the ones weighed."""
     ada, car, bob, bobs = _cars(engine)
     own = tickets.create_ticket(uow, TicketData(ada, car, "Noise", odometer_in=100_000)).id
     assert _checked(uow, TicketData(ada, car, "Noise", odometer_in=95_000),
                     own)["odometer_in"] == 95_000
     assert _checked(uow, TicketData(ada, car, "Noise", odometer_in=95_000), None) == {
         "refused": {"odometer_in": "Odometer cannot go below the last reading of 100,000."}}
-    tickets.create_ticket(uow, TicketData(ada, car, "Rattle", odometer_in=120_000))
-    assert _checked(uow, TicketData(ada, car, "Noise", odometer_in=110_000), own) == {
-        "refused": {"odometer_in": "Odometer cannot go below the last reading of 120,000."}}
+    later = tickets.create_ticket(uow, TicketData(ada, car, "Rattle", odometer_in=120_000)).id
+    assert _checked(uow, TicketData(ada, car, "Noise", odometer_in=110_000),
+                    own)["odometer_in"] == 110_000
+    assert _checked(uow, TicketData(ada, car, "Rattle", odometer_in=99_999), later) == {
+        "refused": {"odometer_in":
+                    "Odometer cannot go below the reading of an earlier visit (100,000)."}}
+    assert _checked(uow, TicketData(ada, car, "Rattle", odometer_in=100_000),
+                    later)["odometer_in"] == 100_000
     bare = tickets.create_ticket(uow, TicketData(bob, bobs, "Noise")).id
     assert _checked(uow, TicketData(bob, bobs, "Noise", odometer_in=5), bare,
-                    (bobs, 120_000)) == {"refused": {
-        "odometer_in": "Odometer cannot go below the last reading of 120,000."}}
-    # Read for another car: not this car's reading.
+                    (bobs, 120_000)) == {"refused": {"odometer_in":
+        "Odometer cannot go below the reading of an earlier visit (120,000)."}}
+    # Read for another car: not this car's readings (it has no other visit).
     assert _checked(uow, TicketData(bob, bobs, "Noise", odometer_in=5), bare,
                     (car, 120_000))["odometer_in"] == 5
+
+
+def test_a_corrected_typo_no_longer_holds_the_car_or_its_next_ticket(
+    uow: UnitOfWork, engine: Engine
+) -> None:
+    """A reading typed one digit too long is copied to the car; corrected on the ticket,
+    the car's reading follows, so the next ticket may be opened at the true reading. A
+    reading the car has from elsewhere (typed on the car) is kept, and one raised on an
+    edit is not copied."""
+    ada, car, _, _ = _cars(engine)
+    tickets.create_ticket(uow, TicketData(ada, car, "Service", odometer_in=91_000))
+    typo = tickets.create_ticket(uow, TicketData(ada, car, "Noise", odometer_in=950_000))
+
+    def car_reading() -> int | None:
+        with uow.reading():
+            return uow.vehicles.get(car).odometer  # type: ignore[union-attr]
+
+    assert car_reading() == 950_000
+    tickets.update_ticket(uow, typo.id, TicketData(ada, car, "Noise", odometer_in=93_000), 1)
+    assert car_reading() == 93_000
+    tickets.update_ticket(uow, typo.id, TicketData(ada, car, "Noise", odometer_in=95_000), 2)
+    assert car_reading() == 93_000
+    assert tickets.create_ticket(
+        uow, TicketData(ada, car, "Brakes", odometer_in=95_000)).odometer_in == 95_000
+    with Session(engine) as s:
+        s.execute(update(Vehicle).where(Vehicle.id == car).values(odometer=99_000))
+        s.commit()
+    tickets.update_ticket(uow, typo.id, TicketData(ada, car, "Noise", odometer_in=94_000), 3)
+    assert car_reading() == 99_000
 
 
 def test_a_promise_may_be_ten_minutes_late_and_an_overdue_one_is_kept(
@@ -342,31 +378,32 @@ def test_an_edit_reads_the_cars_last_reading_once_with_the_ticket_and_is_audited
                         for n, reading in ((1, 100_000), (2, 120_000)))
         s.add_all([first, later])
         s.commit()
-        first_id = first.id
+        later_id = later.id
 
     def reads(odometer: object, version: int) -> tuple[int, object]:
         counter = RoundTrips(engine)
         with counter.counting():
             try:
-                saved: object = tickets.update_ticket(uow, first_id, TicketData(
+                saved: object = tickets.update_ticket(uow, later_id, TicketData(
                     ada, car, "Noise", odometer_in=odometer), version).version  # type: ignore[arg-type]
             except ValidationError as exc:
                 saved = exc.fields
-        read = [s for s in counter.statements if "max(service_tickets.odometer_in)" in s]
+        read = [s for s in counter.statements
+                if "max(service_tickets.odometer_in)" in s]
         if engine.dialect.name == "postgresql":
             assert all(s.startswith("PIPELINE[") for s in read), read
         return len(read), saved
 
-    assert reads("110,000", 1) == (1, {
-        "odometer_in": "Odometer cannot go below the last reading of 120,000."})
+    assert reads("99,000", 1) == (1, {
+        "odometer_in": "Odometer cannot go below the reading of an earlier visit (100,000)."})
     assert reads(130_000, 1) == (1, 2)
     assert reads("", 2) == (0, 3)
     with uow.reading():
         said = [tuple(r) for r in uow.session.execute(
             select(AuditEntry.action, AuditEntry.entity, AuditEntry.entity_id,
                    AuditEntry.summary).order_by(AuditEntry.id))]
-    assert said == [("update", "ticket", first_id, "odometer_in: '100000' → '130000'"),
-                    ("update", "ticket", first_id, "odometer_in: '130000' → —")]
+    assert said == [("update", "ticket", later_id, "odometer_in: '120000' → '130000'"),
+                    ("update", "ticket", later_id, "odometer_in: '130000' → —")]
 
 
 def test_an_edit_names_the_ticket_it_refuses(uow: UnitOfWork, engine: Engine) -> None:
