@@ -28,14 +28,17 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, Row, Table, event
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
 from mechanic_desktop.db import round_trips
+
+if TYPE_CHECKING:  # the ORM loads after the sign-in window shows (ui.warm_up); the
+    # engine installs this module before it, on PostgreSQL
+    from sqlalchemy.orm import Session
 
 #: The dialects (one per engine) whose executions the hook below answers for.
 _INSTALLED: weakref.WeakSet[Any] = weakref.WeakSet()

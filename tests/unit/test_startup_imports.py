@@ -5,10 +5,15 @@ the sign-in window waits for the password (see README, "What start-up costs").""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
+
+from tests.conftest import migrated_sqlite_file
 
 #: Loaded only when the Reports area or File → Import/Export is first used.
 ON_FIRST_USE = (
@@ -52,6 +57,28 @@ def test_start_up_does_not_import_reports_charts_or_csv(module: str) -> None:
 @pytest.mark.parametrize("module", ["mechanic_desktop.app", "mechanic_desktop.ui.application"])
 def test_the_sign_in_window_does_not_wait_for_the_database_layer(module: str) -> None:
     assert loaded_after_importing(module, AFTER_FIRST_WINDOW) == []
+
+
+def test_opening_the_database_before_the_sign_in_window_does_not_load_the_orm(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """The app opens the database (``bootstrap.connect``: the engine, its PostgreSQL
+    hooks, the schema check) before the sign-in window shows: none of it may load the
+    database layer the warm-up loads later (on PostgreSQL the read pipeline's module
+    loaded the whole ORM, about 70 ms before the first paint)."""
+    if engine.dialect.name == "sqlite":
+        url = f"sqlite:///{tmp_path / 'shop.sqlite3'}"
+        shutil.copyfile(migrated_sqlite_file(), tmp_path / "shop.sqlite3")
+    else:
+        url = engine.url.render_as_string(hide_password=False)
+    code = ("import json, sys\n"
+            "import mechanic_desktop.ui.application\n"
+            "from mechanic_desktop import bootstrap\n"
+            f"bootstrap.connect({url!r}).close()\n"
+            f"print(json.dumps([m for m in {list(AFTER_FIRST_WINDOW)!r} if m in sys.modules]))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert json.loads(done.stdout) == []
 
 
 #: Python that records, in ``made``, the name of every enum made from here on (PySide6
