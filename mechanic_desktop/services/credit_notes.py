@@ -83,7 +83,9 @@ def _lines(snap: dict[str, Any], invoice: Invoice,
     own = sum((Decimal(line["discount"]["amount"]) for *_, line in entries
                if line.get("discount")), ZERO)
     ticket_off = max(abs(Decimal(snap.get("totals", {}).get("discount", "0"))) - own, ZERO)
-    share = (nets - ticket_off) / nets if nets > ticket_off else Decimal(1)
+    # A ticket discount taking all the lines bill (a job done free) leaves each line
+    # nothing billed, so nothing to credit.
+    share = (nets - ticket_off) / nets if nets > ticket_off else ZERO
     base = sum((_net(line) * share for _job, kind, _i, line in entries if taxed(kind, line)),
                ZERO)
     rate = invoice.tax_total / base if invoice.tax_total and base else ZERO

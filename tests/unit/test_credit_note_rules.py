@@ -185,9 +185,6 @@ def test_tax_no_line_was_flagged_for_is_not_credited_by_lines() -> None:
     assert _offered(snap, "0.50") == [("1/fees/0", "Tyres: Disposal", "5.00", "5.00", "")]
 
 
-@pytest.mark.xfail(strict=True, reason="bug: when the ticket's discount takes all the "
-                   "lines bill (100 %), _lines falls back to a share of 1 and offers each "
-                   "line at its full amount, though the invoice billed nothing for it")
 def test_a_ticket_discounted_in_full_offers_no_line() -> None:
     """A 100 % ticket discount (spread: each line's share is its whole amount) leaves
     an invoice of 0.00: no line bills anything, so none has anything to credit."""
