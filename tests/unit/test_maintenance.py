@@ -16,7 +16,7 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from mechanic_desktop import bootstrap
-from mechanic_desktop.db.engine import make_engine
+from mechanic_desktop.db.engine import describe, make_engine
 from mechanic_desktop.db.local_files import pg_dump_available
 from mechanic_desktop.db.models import AuditEntry, Customer
 from mechanic_desktop.db.unit_of_work import UnitOfWork
@@ -240,8 +240,9 @@ def test_pg_dump_is_audited(pg_engine: Engine, tmp_path: Path) -> None:
     uow.actor = _actor(uow, Role.ADMIN)
     saved = maintenance.dump_server(uow, tmp_path / "shop.dump")
     assert saved.stat().st_size > 0
-    [(who, summary)] = _audit(pg_engine, "pg_dump")
-    assert who == uow.actor.id and "shop.dump" in summary
+    size = f"{saved.stat().st_size / 1e6:.1f}"
+    assert _audit(pg_engine, "pg_dump") == [
+        (uow.actor.id, f"saved {describe(pg_engine.url)} to {saved} ({size} MB)")]
 
 
 def test_connection_steps_are_audited(uow: UnitOfWork) -> None:
@@ -274,6 +275,41 @@ def test_creating_a_database_is_audited_in_it(pg_admin_url: str) -> None:
     finally:
         pgserver.drop_database(pg_admin_url, name)
 
+
+
+def test_creating_a_postgresql_database_names_who_created_it(
+    pg_admin_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Signed in (to the shop open at this desk), the row in the new database names the
+    administrator and the workstation."""
+    import shutil
+    import uuid
+
+    from mechanic_desktop.db.engine import describe, parse_url
+    from tests.conftest import migrated_sqlite_file
+    from tests.unit import workflow_factories as wf
+
+    monkeypatch.setattr(maintenance.socket, "gethostname", lambda: "bench-3")
+    shop = tmp_path / "shop.sqlite3"
+    shutil.copyfile(migrated_sqlite_file(), shop)
+    here = make_engine(f"sqlite:///{shop}")
+    name = f"mechanic_create_{uuid.uuid4().hex[:8]}"
+    url = str(make_url(pg_admin_url).set(drivername="postgresql+psycopg", database=name)
+              .render_as_string(hide_password=False))
+    parsed = parse_url(url)
+    try:
+        boss = UnitOfWork(here, actor=wf.actor(here, "boss", "Bo Ss", Role.ADMIN))
+        assert maintenance.create_shop_database(boss, url).kind is maintenance.ProbeKind.OK
+        engine = make_engine(url)
+        try:
+            assert _audit(engine, "create database") == [
+                (None, f"created {describe(parsed)} as {parsed.username} "
+                       "(by boss at bench-3)")]
+        finally:
+            engine.dispose()
+    finally:
+        here.dispose()
+        pgserver.drop_database(pg_admin_url, name)
 
 # -- CSV export ------------------------------------------------------------------------
 

@@ -158,3 +158,39 @@ def test_an_old_schema_is_upgraded_by_the_owner_never_by_the_desks(server: Serve
 def test_the_desks_role_must_not_be_the_owner(server: Server) -> None:
     with pytest.raises(MaintenanceRefused, match="must not be the owner"):
         maintenance.set_up_server(None, server.owner_url, server.owner)
+
+
+def test_setting_up_the_server_is_audited_in_its_database(
+    server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each step's row, in the database set up, naming who did it from where: before
+    sign-in, then again (after an upgrade, say) by a signed-in administrator."""
+    from mechanic_desktop.db.engine import describe, parse_url
+    from mechanic_desktop.db.probe import _revisions
+
+    monkeypatch.setattr(maintenance.socket, "gethostname", lambda: "bench-3")
+    head, where = _revisions()[0], describe(parse_url(server.owner_url))
+    first = maintenance.set_up_server(None, server.owner_url, server.desk)
+    assert (first.kind, first.revision) == (maintenance.ProbeKind.OK, head)
+    engine = make_engine(server.owner_url)
+    try:
+        boss = wf.actor(engine, "boss", "Bo Ss", Role.ADMIN)
+        maintenance.set_up_server(UnitOfWork(engine, actor=boss), server.owner_url,
+                                  server.desk)
+        with engine.connect() as conn:
+            rows = [tuple(r) for r in conn.execute(text(
+                "SELECT staff_user_id, action, entity, entity_id, summary FROM audit_log "
+                "ORDER BY id"))]
+    finally:
+        engine.dispose()
+    before, boss_at = "before sign-in, at bench-3", "by boss at bench-3"
+    assert rows == [
+        (None, "upgrade schema", "database", None,
+         f"upgraded {where} as {server.owner} from schema none to {head} ({before})"),
+        (None, "grant desk role", "database", None,
+         f"{server.desk} may use {where} ({before})"),
+        (None, "upgrade schema", "database", None,
+         f"upgraded {where} as {server.owner} from schema {head} to {head} ({boss_at})"),
+        (None, "grant desk role", "database", None,
+         f"{server.desk} may use {where} ({boss_at})"),
+    ]
