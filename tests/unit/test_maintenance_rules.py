@@ -178,29 +178,41 @@ def test_a_backup_is_audited_with_its_size(
         (None, "backup", "database", None, f"copied shop.sqlite3 to {saved} ({size} MB)")]
 
 
-def test_a_restore_is_audited_in_the_restored_data(
-    shop_file: tuple[Path, Engine], tmp_path: Path, host: str
+def test_the_database_in_use_is_not_restored_over_itself(
+    shop_file: tuple[Path, Engine],
 ) -> None:
     path, engine = shop_file
-    boss = wf.actor(engine, "boss", "Bo Ss", Role.ADMIN)
-    uow = UnitOfWork(engine, actor=boss)
-    copy = local_files.backup_sqlite(path, tmp_path / "monday.sqlite3")  # boss and all
     with pytest.raises(MaintenanceRefused) as refused:
-        maintenance.restore(uow, path)
+        maintenance.restore(UnitOfWork(engine), path)
     assert str(refused.value) == "That is the database in use, not a backup of it."
+
+
+def test_a_restore_is_refused_while_the_file_is_open_elsewhere(
+    shop_file: tuple[Path, Engine], tmp_path: Path
+) -> None:
+    path, engine = shop_file
+    copy = local_files.backup_sqlite(path, tmp_path / "monday.sqlite3")
     other = sqlite3.connect(path)  # another program has the file open
     try:
         other.execute("PRAGMA journal_mode=WAL")
         other.execute("SELECT count(*) FROM customers").fetchall()
         with pytest.raises(MaintenanceRefused) as refused:
-            maintenance.restore(uow, copy)
+            maintenance.restore(UnitOfWork(engine), copy)
     finally:
         other.close()
     assert str(refused.value) == (
         "shop.sqlite3 is open in another program (another copy of Mechanic Desktop, or a "
         "tool reading the file); close it first: restoring now would lose what it has not "
         "written yet.")
-    kept = maintenance.restore(uow, copy)
+
+
+def test_a_restore_is_audited_in_the_restored_data(
+    shop_file: tuple[Path, Engine], tmp_path: Path, host: str
+) -> None:
+    path, engine = shop_file
+    boss = wf.actor(engine, "boss", "Bo Ss", Role.ADMIN)
+    copy = local_files.backup_sqlite(path, tmp_path / "monday.sqlite3")  # boss and all
+    kept = maintenance.restore(UnitOfWork(engine, actor=boss), copy)
     assert _audit(engine, "restore") == [
         (boss.id, "restore", "database", None,
          f"restored from {copy}; the data before is kept in {kept} (by boss at bench-3)")]
