@@ -223,8 +223,9 @@ def test_an_upgrade_is_audited_in_the_database_upgraded(
 ) -> None:
     path, engine = shop_file
     head = _revisions()[0]
-    result = maintenance.upgrade_shop_schema(None, f"sqlite:///{path}")
+    boss = UnitOfWork(engine, actor=wf.actor(engine, "boss", "Bo Ss", Role.ADMIN))
+    result = maintenance.upgrade_shop_schema(boss, f"sqlite:///{path}")
     assert (result.kind, result.revision) == (maintenance.ProbeKind.OK, head)
-    assert _audit(engine, "upgrade schema") == [
+    assert _audit(engine, "upgrade schema") == [  # no account id: it names another database
         (None, "upgrade schema", "database", None,
-         f"upgraded {path} from schema {head} to {head} (before sign-in, at bench-3)")]
+         f"upgraded {path} from schema {head} to {head} (by boss at bench-3)")]
