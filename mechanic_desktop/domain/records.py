@@ -320,6 +320,8 @@ class FeeLineRecord:
     amount: Decimal
     taxable: bool = True
     discount: Discount | None = None
+    #: Put on by the shop's fee rules (not removable; a discount waives it).
+    automatic: bool = False
 
     @property
     def kind(self) -> LineKind:

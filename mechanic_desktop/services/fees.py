@@ -83,13 +83,19 @@ def _gone(what: str) -> str:
 
 
 def remove_fee(uow: UnitOfWork, line_id: int, expected_version: int) -> TicketDetail:
-    """Remove a fee line."""
+    """Remove a fee line typed on the ticket. One the shop's fee rules put on is refused:
+    the rules would put it straight back (at the rule's amount, without the discount or
+    tax flag given to it); a discount of 100 % waives it and says so on the invoice."""
     with uow.writing():
         require_permission(uow, Action.ASSIGN_WORK)
         line = WorkflowRepository(uow.session).fee_line(line_id)
         if line is None:
             raise ValidationError.single("fee", _gone("fee"))
         ticket = _lock_ticket(uow, line.ticket_id, expected_version, lines=True)
+        if line.automatic:
+            raise ValidationError.single(
+                "fee", f"{line.description} is put on by the shop's fee rules and would come "
+                "straight back: to waive it on this ticket, give it a 100% discount.")
         uow.session.delete(line)
         _recompute(uow, ticket, settings_in(uow, create=True))
         return _save(uow, ticket, "fees",

@@ -162,7 +162,8 @@ def _records(lines: _Lines) -> tuple[
         for tp, sku, name in part_rows
     )
     fees = tuple(
-        FeeLineRecord(f.id, f.job_id, f.description, f.amount, f.taxable, discount_of(f))
+        FeeLineRecord(f.id, f.job_id, f.description, f.amount, f.taxable, discount_of(f),
+                      f.automatic)
         for f in fee_rows
     )
     return mechanics, parts, fees

@@ -77,7 +77,10 @@ def test_add_a_fee_and_untax_a_line_from_the_keyboard(
     dialog, work = _open(qtbot, ui, arrange, shop)
     # Labour 143.25 at 5 % = 7.16; oil 25.98 at 10 % = 2.60.
     assert work.total_labels["tax"].text() == "9.76"
-    assert work.tax_caption.text() == "Tax (parts 10%, labour 5%)"
+    # Two rates do not fit the totals' column: "Tax", the rates in its tooltip, not cut.
+    assert (work.tax_caption.text(), work.tax_caption.toolTip()) == (
+        "Tax", "Tax (parts 10%, labour 5%)")
+    assert work.tax_caption.width() >= work.tax_caption.sizeHint().width()
 
     click_line(qtbot, work, "job", "1. ")
     dialog.activateWindow()
@@ -329,6 +332,11 @@ def test_fee_rules_in_settings_and_the_add_fee_list(
     # Sam's 143.25 of labour: 8 % = 11.46 of shop supplies, put on by the rule.
     assert job_lines(work, "fee") == ["Fee: Shop supplies"]
     assert job_lines(work, "fee", 3) == ["11.46"]
+    # The rule would put it straight back: it cannot be removed (a discount waives it).
+    click_line(qtbot, work, "fee", "Fee: Shop supplies")
+    assert work.selected_fee() is not None and not work.remove_button.isEnabled()
+    assert "a 100% discount waives it" in work.remove_button.toolTip()
+    assert work.discount_button.isEnabled()
     click_line(qtbot, work, "job", "1. ")
     qtbot.mouseClick(work.add_fee_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: isinstance(work.labour_dialog, AddFeeDialog), timeout=WAIT_MS)

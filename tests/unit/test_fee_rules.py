@@ -12,7 +12,6 @@ write stores the defaults, as every write to a ticket does.
 
 from __future__ import annotations
 
-import contextlib
 from decimal import Decimal
 
 import pytest
@@ -144,12 +143,7 @@ def test_no_fee_removed_from_a_stale_copy_or_a_finished_ticket(
     assert len(_fees(engine)) == 1 and audit(engine) == []
 
 
-@pytest.mark.xfail(strict=True, reason="bug: removing an automatic fee (the ticket's dialog "
-                   "offers it, and says it was removed) deletes the line, and the recompute in "
-                   "the same write puts it straight back at the rule's amount: the audit trail "
-                   "says it was removed, and the discount and not-taxed flag given to it are "
-                   "lost; it should stay removed or be refused, keeping the line as it was")
-def test_an_automatic_fee_removed_stays_removed_or_is_kept_as_it_was(
+def test_removing_a_fee_the_rules_put_on_is_refused_and_the_line_kept(
     uow: UnitOfWork, engine: Engine
 ) -> None:
     shop = shop_ticket(engine, part=None)  # 120.00 of labour: 8 % is 9.60
@@ -162,13 +156,16 @@ def test_an_automatic_fee_removed_stays_removed_or_is_kept_as_it_was(
         s.add(line)
         s.commit()
         line_id = line.id
-    with contextlib.suppress(ValidationError):  # refused: as good as kept
+    with pytest.raises(ValidationError) as refused:
         fees.remove_fee(uow, line_id, 1)
+    assert refused.value.fields == {"fee": "Shop supplies is put on by the shop's fee rules "
+                                    "and would come straight back: to waive it on this "
+                                    "ticket, give it a 100% discount."}
     after = workflow.get_ticket_detail(uow, shop.ticket).jobs[0].fees
     removed = [a for a in audit(engine) if "removed fee" in a[3]]
-    kept = [(f.description, f.taxable, f.discount and f.discount.reason) for f in after]
-    assert (kept, removed) in (
-        ([], removed), ([("Shop supplies", False, "Goodwill")], []))
+    kept = [(f.description, f.taxable, f.discount and f.discount.reason, f.automatic)
+            for f in after]
+    assert (kept, removed) == ([("Shop supplies", False, "Goodwill", True)], [])
 
 
 # --- taxable or not -----------------------------------------------------------------------

@@ -324,7 +324,8 @@ class TicketWorkPanel(QWidget):
         row.addWidget(self.taxable_box)
         self.remove_button = button(box, "&Remove", "ticketRemovePart")
         self.remove_button.setToolTip("Remove the selected parts, labour or fee line (taken "
-                                      "parts go back to stock)")
+                                      "parts go back to stock; a fee the shop's rules put on "
+                                      "stays: a 100% discount waives it)")
         self.remove_button.clicked.connect(self.remove_line)
         row.addWidget(self.remove_button)
         layout.addLayout(row)
@@ -458,8 +459,12 @@ class TicketWorkPanel(QWidget):
             self.total_labels[key].setText(money(amount))
         self.total_labels["discount"].setText(
             "−" + money(totals.discount) if totals.discount else money(totals.discount))
-        self.tax_caption.setText(documents.tax_rates_text(self.settings)
-                                 if self.settings and detail.editable else "Tax")
+        rates = (documents.tax_rates_text(self.settings) if self.settings and detail.editable
+                 else "Tax")
+        # Two rates ("Tax (parts 8.875%, labour 5%)") do not fit the narrow column: "Tax",
+        # with the rates in its tooltip (the printed documents spell them out).
+        self.tax_caption.setText("Tax" if "," in rates else rates)
+        self.tax_caption.setToolTip(rates if "," in rates else "")
         hours = sum(m.minutes for m in detail.mechanics)
         self.mechanics_note.setText(
             f"{hours_text(hours)} h booked" if detail.mechanics else "Nobody assigned yet")
@@ -548,6 +553,7 @@ class TicketWorkPanel(QWidget):
         job = self.selected_job()
         line = self.selected_line()
         labour = self.selected_labour()
+        fee = self.selected_fee()
         taxed = self.selected_taxed()
         self.taxable_box.setChecked(taxed is None or taxed[2])
         mechanic = self.ui.actor is not None and self.ui.actor.role is Role.MECHANIC
@@ -571,7 +577,8 @@ class TicketWorkPanel(QWidget):
              Action.ASSIGN_WORK),
             (self.quantity, editable and line is not None, Action.ASSIGN_WORK),
             (self.set_quantity_button, editable and line is not None, Action.ASSIGN_WORK),
-            (self.remove_button, editable and taxed is not None, Action.ASSIGN_WORK),
+            (self.remove_button, editable and taxed is not None and not (
+                fee is not None and fee.automatic), Action.ASSIGN_WORK),
             (self.take_button, editable and line is not None and line.ordered,
              Action.ASSIGN_WORK),
         )
