@@ -91,18 +91,18 @@ def test_an_anonymous_row_names_no_account_even_when_one_is_given(
     uow: UnitOfWork, engine: Engine
 ) -> None:
     """A failed sign-in names the account typed at: the row must not read as its owner's."""
-    boss = _account(engine, "boss")
+    boss, kim = _account(engine, "boss"), _account(engine, "kim")
     uow.actor = boss
     with uow.writing():
-        audit.record(uow, "sign-in failed", "staff", boss.id, "wrong password",
-                     boss.id, anonymous=True)
-        audit.record(uow, "update", "staff", boss.id, "by id", boss.id)
-        audit.record(uow, "update", "staff", boss.id, "by actor")
+        audit.record(uow, "sign-in failed", "staff", kim.id, "wrong password",
+                     kim.id, anonymous=True)
+        audit.record(uow, "update", "staff", kim.id, "by id", kim.id)
+        audit.record(uow, "update", "staff", kim.id, "by actor")
         uow.commit()
     assert [e[1:] for e in _entries(uow)] == [
-        (None, "sign-in failed", "staff", boss.id, "wrong password"),
-        (boss.id, "update", "staff", boss.id, "by id"),
-        (boss.id, "update", "staff", boss.id, "by actor"),
+        (None, "sign-in failed", "staff", kim.id, "wrong password"),
+        (kim.id, "update", "staff", kim.id, "by id"),  # named: not the actor
+        (boss.id, "update", "staff", kim.id, "by actor"),
     ]
 
 
