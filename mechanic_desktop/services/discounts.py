@@ -11,7 +11,7 @@ it and why. A blank discount removes one.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, ROUND_UP, Decimal
 
 from mechanic_desktop.db.models import (
     LineDiscount,
@@ -76,14 +76,25 @@ def _within_limit(actor: Actor | None, discount: Discount, base: Decimal,
     if actor is None or actor.role is Role.ADMIN:
         return
     limit = settings.max_writer_discount
-    if discount.share_of(base) > limit:
+    share = discount.share_of(base)
+    if share > limit:
         given = (f"{percent_text(discount.percent)}%" if discount.percent is not None
                  else f"{money_text(discount.amount or Decimal(0))} "
-                 f"({percent_text(discount.share_of(base).quantize(Decimal('0.1')))}%)")
+                 f"({percent_text(_shown_over(share, limit))}%)")
         raise PermissionDenied(
             f"A discount of {given} is over the largest a service writer may give "
             f"({percent_text(limit)}%); an administrator can give it, or change the limit "
             "in Shop settings.")
+
+
+def _shown_over(share: Decimal, limit: Decimal) -> Decimal:
+    """``share`` (over ``limit``) rounded as coarsely as still reads over it: 5.01 of
+    50.00 is 10.02 %, which a tenth would show as the 10 % limit itself."""
+    for step in (Decimal("0.1"), Decimal("0.01")):
+        shown = share.quantize(step, ROUND_HALF_UP)
+        if shown > limit:
+            return shown
+    return share.quantize(Decimal("0.001"), ROUND_UP)
 
 
 def _apply(row: LineDiscount, discount: Discount | None) -> None:

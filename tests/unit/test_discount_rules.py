@@ -231,17 +231,19 @@ def test_a_writer_over_the_limit_is_told_the_discount_and_the_limit(
         "administrator can give it, or change the limit in Shop settings.")
 
 
-@pytest.mark.xfail(strict=True, reason="bug: an amount just over a writer's limit is "
-                   "refused with its share rounded to a tenth, 5.01 of 50.00 (10.02 %) as "
-                   "\"5.01 (10%) is over the largest … (10%)\": the refusal names the limit "
-                   "itself as the share")
-def test_an_amount_just_over_the_limit_is_shown_over_it() -> None:
+@pytest.mark.parametrize(("amount", "base", "shown"), [
+    ("5.01", "50.00", "10.02"),     # a tenth would read 10 %, the limit itself
+    ("50.02", "500.00", "10.004"),  # a hundredth too: to the thousandth
+    ("6.00", "50.00", "12"),
+])
+def test_an_amount_just_over_the_limit_is_shown_over_it(amount: str, base: str,
+                                                        shown: str) -> None:
     with pytest.raises(PermissionDenied) as caught:
-        discounts._within_limit(WRITER, Discount(None, D("5.01"), "x"), D("50.00"), LIMIT_10)
-    found = re.match(r"A discount of 5\.01 \(([\d.]+)%\) is over the largest a service "
+        discounts._within_limit(WRITER, Discount(None, D(amount), "x"), D(base), LIMIT_10)
+    found = re.match(r"A discount of [\d.]+ \(([\d.]+)%\) is over the largest a service "
                      r"writer may give \(([\d.]+)%\)", str(caught.value))
     assert found is not None
-    assert D(found[1]) > D(found[2])
+    assert (found[1], found[2]) == (shown, "10")
 
 
 # --- a line's discount --------------------------------------------------------------------
