@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from mechanic_desktop.db.models import Mechanic
+from sqlalchemy import select
+
+from mechanic_desktop.db.models import Mechanic, StaffUser
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.errors import DeleteRefused
 from mechanic_desktop.domain.permissions import Action, allowed
@@ -136,6 +138,14 @@ def delete_mechanic(uow: UnitOfWork, mechanic_id: int) -> None:
                 f"{mechanic.name} has worked on tickets, and deleting them would erase who "
                 "did that work. Mark them inactive instead: they leave the pick lists but "
                 "stay in the history."
+            )
+        account = uow.session.scalar(
+            select(StaffUser.username).where(StaffUser.mechanic_id == mechanic_id))
+        if account is not None:
+            raise DeleteRefused(
+                f"{mechanic.name} signs in as '{account}', and that account would lose its "
+                "mechanic. Mark them inactive instead, or link the account to another "
+                "mechanic in Staff first."
             )
         uow.mechanics.delete(mechanic)
         audit.record(uow, "delete", "mechanic", mechanic_id, mechanic.name)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from mechanic_desktop.db.models import AuditEntry, Mechanic, StaffUser
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.errors import DeleteRefused, NotFound, ValidationError
-from mechanic_desktop.domain.records import MechanicRecord
+from mechanic_desktop.domain.records import ListQuery, MechanicRecord
 from mechanic_desktop.domain.validation import MAX_EMAIL
 from mechanic_desktop.services import mechanics, workflow
 from mechanic_desktop.services.mechanics import MechanicData
@@ -135,13 +135,6 @@ def test_the_record_leaves_out_only_the_pay_rate_when_asked() -> None:
         4, "Sam", "sam@shop.com", "555", None, False, 7)
 
 
-@pytest.mark.xfail(
-    strict=True, raises=ValidationError,
-    reason="product bug: a mechanic linked to a staff account (who never worked a ticket) "
-    "is not refused as such; the account's foreign key fails the COMMIT and the desk is "
-    "told 'A linked record no longer exists; reload and try again.', which is untrue and "
-    "fails again on every retry",
-)
 def test_a_mechanic_with_a_sign_in_account_is_refused_as_such(
     uow: UnitOfWork, engine: Engine
 ) -> None:
@@ -150,5 +143,9 @@ def test_a_mechanic_with_a_sign_in_account_is_refused_as_such(
         session.add(StaffUser(username="sam", full_name="Sam Wrench", password_hash="-",
                               role="mechanic", mechanic_id=sam.id))
         session.commit()
-    with pytest.raises(DeleteRefused, match="sam"):
+    with pytest.raises(DeleteRefused) as refused:
         mechanics.delete_mechanic(uow, sam.id)
+    assert str(refused.value) == (
+        "Sam Wrench signs in as 'sam', and that account would lose its mechanic. Mark them "
+        "inactive instead, or link the account to another mechanic in Staff first.")
+    assert [m.name for m in mechanics.list_mechanics(uow, ListQuery()).rows] == ["Sam Wrench"]
