@@ -49,7 +49,7 @@ screenshots: $(STAMP)
 		-p no:cacheprovider -k render tests/ui
 
 ## mutants: mutation testing of domain/ and services/ with their unit tests on SQLite; prints
-## the score per module (about 18 minutes on an idle machine here, see docs/mutation.md: not
+## the score per module (about 19 minutes on an idle machine here, see docs/mutation.md: not
 ## part of test or CI). MUTANTS='mechanic_desktop.services.auth.*'
 ## tests only the mutants whose names match. Runs niced: the machine is shared.
 mutants: $(STAMP)
