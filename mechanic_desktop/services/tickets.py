@@ -77,7 +77,7 @@ def _validate(
                 errors.add("odometer_in",
                            f"Odometer cannot go below the last reading of {last:,}.")
         else:
-            earlier = _odometers(uow, vehicle.id, current.id, odometers)[1]
+            earlier = _earlier_reading(uow, vehicle.id, current.id, odometers)
             if earlier is not None and odometer < earlier:
                 errors.add("odometer_in", "Odometer cannot go below the reading of an "
                            f"earlier visit ({earlier:,}).")
@@ -98,12 +98,14 @@ def _validate(
     }
 
 
-def _odometers(uow: UnitOfWork, vehicle_id: int, ticket_id: int,
-               read: Odometers | None) -> Odometers:
-    """``read`` when it is this car's, else read now."""
+def _earlier_reading(uow: UnitOfWork, vehicle_id: int, ticket_id: int,
+                     read: Odometers | None) -> int | None:
+    """The highest reading of the car's visits before the ticket: ``read``'s when it was
+    read for this car, else read now."""
     if read is not None and read[0] == vehicle_id:
-        return read
-    return vehicle_id, uow.session.scalar(earlier_odometer_statement(vehicle_id, ticket_id))
+        return read[1]
+    highest: int | None = uow.session.scalar(earlier_odometer_statement(vehicle_id, ticket_id))
+    return highest
 
 
 def _keep_vehicle_reading(uow: UnitOfWork, ticket: ServiceTicket, before: int | None) -> None:
