@@ -43,3 +43,24 @@ def _group_concat(element: joined_text, compiler: SQLCompiler, **kw: Any) -> str
 def split_joined(value: str | None) -> list[str]:
     """The values ``joined_text`` gathered, each once."""
     return list(dict.fromkeys(value.split(SEPARATOR))) if value else []
+
+
+class joined_ids(FunctionElement[str]):
+    """The group's integer ids as one text, "4,17,23" (NULL for an empty group): a few
+    thousand ids a search looks up first cross as one value, not a row each, and go
+    back as one array (or JSON) text the server parses, not a parameter the driver
+    writes out id by id (PostgreSQL: ~6 ms of Python for the commonest surname)."""
+
+    type = String()
+    inherit_cache = True
+    name = "joined_ids"
+
+
+@compiles(joined_ids, "postgresql")
+def _string_agg_ids(element: joined_ids, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"string_agg(CAST({compiler.process(element.clauses, **kw)} AS TEXT), ',')"
+
+
+@compiles(joined_ids)
+def _group_concat_ids(element: joined_ids, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"group_concat({compiler.process(element.clauses, **kw)}, ',')"

@@ -10,14 +10,12 @@ ORM or Core, passes through the unit of work, whose change log names what it tou
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Generic, Protocol, TypeVar, cast
 
 from sqlalchemy import (
-    ARRAY,
     Boolean,
     ColumnElement,
     Integer,
@@ -43,7 +41,7 @@ from sqlalchemy.orm import Session, aliased, joinedload
 from sqlalchemy.sql import Executable
 
 from mechanic_desktop.db import change_log, pipeline
-from mechanic_desktop.db.aggregates import joined_text
+from mechanic_desktop.db.aggregates import joined_ids, joined_text
 from mechanic_desktop.db.models import (
     AuditEntry,
     Authorisation,
@@ -76,7 +74,7 @@ from mechanic_desktop.db.paging import (
     word_starts_with,
 )
 from mechanic_desktop.db.search import fragment, has_word, is_sqlite, word_prefix
-from mechanic_desktop.db.types import utcnow
+from mechanic_desktop.db.types import IdArrayText, utcnow
 from mechanic_desktop.domain.errors import ValidationError
 from mechanic_desktop.domain.records import ListQuery
 from mechanic_desktop.domain.staff import Role
@@ -642,31 +640,37 @@ def _id_cap(session: Session) -> int:
     return MATCH_CAP if is_sqlite(session) else ID_LIST_CAP
 
 
+def _id_lookup(session: Session, ids_query: Select[Any]) -> Select[Any]:
+    """The ids of ``ids_query``, up to the cap and one more, as one text (``joined_ids``;
+    one row, NULL when none matched): what :func:`_id_match` takes as ``found``."""
+    limited = ids_query.limit(_id_cap(session) + 1).subquery()
+    return select(joined_ids(limited.c[0]))
+
+
 def _id_match(
-    session: Session, column: SQLColumnExpression[int], ids_query: Select[int],
-    found: Sequence[int] | None = None,
+    session: Session, column: SQLColumnExpression[int], ids_query: Select[Any],
+    found: Sequence[Sequence[Any]] | None = None,
 ) -> tuple[ColumnElement[bool] | None, int | None]:
     """:func:`_ids_or_subquery` and how many ids matched (None: not counted); ``found``:
-    the ids ``ids_query`` limited to the cap + 1 already read (else read here)."""
+    the rows of ``_id_lookup(ids_query)`` already read (else read here)."""
     target = cast("ColumnElement[int]", column)
-    sqlite = is_sqlite(session)
-    cap = _id_cap(session)
-    # Core, not ORM, rows: a few thousand ids in a millisecond, not ten.
-    ids = (found if found is not None
-           else session.connection().execute(ids_query.limit(cap + 1)).scalars().all())
-    if not ids:
+    rows = (found if found is not None
+            else session.connection().execute(_id_lookup(session, ids_query)).all())
+    joined: str | None = rows[0][0] if rows else None
+    if not joined:
         return None, 0
-    if len(ids) > cap:
+    count = joined.count(",") + 1
+    if count > _id_cap(session):
         return target.in_(ids_query), None
-    if sqlite:
+    if is_sqlite(session):
         # One JSON text parameter, not thousands: binding each id cost more than the
         # query (SQLite reads json_each into a temporary index, as it would a list).
-        listed = func.json_each(json.dumps(list(ids))).table_valued("value")
-        return target.in_(select(listed.c.value)), len(ids)
-    # One array parameter, which the planner hashes: a common surname's thousands of
-    # customers cost one probe per ticket walked in the list's order (a subquery was
-    # one customer look-up per ticket walked).
-    return target == any_(literal(list(ids), ARRAY(Integer))), len(ids)
+        listed = func.json_each(f"[{joined}]").table_valued("value")
+        return target.in_(select(listed.c.value)), count
+    # One array, which the planner hashes: a common surname's thousands of customers
+    # cost one probe per ticket walked in the list's order (a subquery was one customer
+    # look-up per ticket walked). Written as array text, which the server parses.
+    return target == any_(literal(f"{{{joined}}}", IdArrayText())), count
 
 
 #: The prefix a shop without settings prints (the settings row's default).
@@ -718,7 +722,7 @@ class _TicketRest:
     def __init__(self, session: Session, text: str) -> None:
         self.session, self.text = session, text
         self._terms: list[tuple[str, list[Any], list[tuple[str, Select[Any]]]]] | None = None
-        self._rows: list[list[Any]] | None = None
+        self._rows: list[list[Any]] | None = None  # each look-up's rows
 
     def _plan(self) -> list[tuple[str, list[Any], list[tuple[str, Select[Any]]]]]:
         """Each term with its conditions (a look-up's place kept by its name) and the
@@ -756,12 +760,11 @@ class _TicketRest:
         return planned
 
     def statements(self) -> list[Select[Any]]:
-        cap = _id_cap(self.session)
-        return [query.limit(cap + 1) for _, _, lookups in self._plan()
+        return [_id_lookup(self.session, query) for _, _, lookups in self._plan()
                 for _, query in lookups]
 
     def read(self, rows: Sequence[Sequence[Any]]) -> None:
-        self._rows = [[r[0] for r in found] for found in rows]
+        self._rows = [list(found) for found in rows]
 
     def __call__(self) -> ColumnElement[bool] | None:
         planned = self._plan()
@@ -804,12 +807,11 @@ def _ticket_search(session: Session, text: str) -> Ranked:
     # The look-ups do not depend on each other: one exchange for them all, with the
     # shop's ticket prefix when telling a number needs it ("RO-12", or a plate: a
     # marked number's look-ups are read for nothing, in the same exchange).
-    cap = _id_cap(session)
     prefixed = [select(ShopSettings.ticket_prefix).where(ShopSettings.id == 1)
                 ] if _needs_prefix(text) else []
     customer_rows, vehicle_rows, *prefix_rows = pipeline.run(
-        session, [named.limit(cap + 1), plated.limit(cap + 1), *prefixed], core=True)
-    customer_ids, vehicle_ids = [r[0] for r in customer_rows], [r[0] for r in vehicle_rows]
+        session, [_id_lookup(session, named), _id_lookup(session, plated), *prefixed],
+        core=True)
     conditions: list[ColumnElement[bool]] = []
     typed = _ticket_number(text, prefix_rows[0][0][0] if prefix_rows and prefix_rows[0]
                            else None)
@@ -819,13 +821,13 @@ def _ticket_search(session: Session, text: str) -> Ranked:
             return Ranked(ServiceTicket.number == number, None)
         conditions.append(ServiceTicket.number == number)
     by_customer, customers = _id_match(session, ServiceTicket.customer_id, named,
-                                       customer_ids)
+                                       customer_rows)
     if customers is None and is_sqlite(session):
         # Thousands of customers (the commonest surname): not the bare key, so SQLite
         # walks the list's own order and a page of their tickets turns up within a few
         # thousand rows, instead of gathering all of them to sort.
         by_customer = (cast("ColumnElement[int]", ServiceTicket.customer_id) + 0).in_(named)
-    by_vehicle, vehicles = _id_match(session, ServiceTicket.vehicle_id, plated, vehicle_ids)
+    by_vehicle, vehicles = _id_match(session, ServiceTicket.vehicle_id, plated, vehicle_rows)
     matches = (None if customers is None or vehicles is None
                else customers + vehicles + len(conditions))
     conditions += [c for c in (by_customer, by_vehicle) if c is not None]

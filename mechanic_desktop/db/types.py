@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import BigInteger, DateTime, Dialect, Numeric, text
 from sqlalchemy.orm import Session
-from sqlalchemy.types import TypeDecorator, TypeEngine
+from sqlalchemy.types import TypeDecorator, TypeEngine, UserDefinedType
 
 
 class ScaledDecimal(TypeDecorator[Decimal]):
@@ -115,3 +115,18 @@ def server_now(session: Session) -> datetime:
 
 #: Money columns.
 Money = Decimal2
+
+
+class IdArrayText(UserDefinedType[str]):
+    """A PostgreSQL ``integer[]`` parameter given as its text, "{4,17,23}": sent as is
+    and typed by the SQL's own cast, so the server parses it while the planner still
+    sees every id (SQLAlchemy's ARRAY would have the driver write out each element)."""
+
+    cache_ok = True
+    render_bind_cast = True
+
+    def get_col_spec(self, **_kw: Any) -> str:
+        return "INTEGER[]"
+
+    def bind_processor(self, dialect: Dialect) -> None:
+        return None
