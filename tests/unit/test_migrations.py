@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from pytest_alembic import tests as alembic_checks
 from pytest_alembic.runner import MigrationContext
-from sqlalchemy import Engine, inspect, select
+from sqlalchemy import Engine, inspect, select, text
 
 from mechanic_desktop.db.engine import make_engine
 from mechanic_desktop.db.local_files import check_sqlite_file
@@ -111,3 +111,21 @@ def test_every_past_revision_upgrades_with_its_data_intact(
         else:
             assert backup is None
         engine.dispose()
+
+
+def test_columns_searched_anywhere_keep_finer_statistics(pg_engine: Engine) -> None:
+    """0019: PostgreSQL samples 1,000 values of each column a list matches by trigram, so
+    a rare phone fragment is not taken for 2,000 customers (a walk of every name)."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config()).get_revision("0019")
+    columns = script.module.COLUMNS
+    with pg_engine.connect() as conn:
+        found = {(table, column): target for table, column, target in conn.execute(text(
+            "SELECT attrelid::regclass::text, attname, attstattarget FROM pg_attribute"
+            " WHERE attrelid IN ('customers'::regclass, 'vehicles'::regclass,"
+            " 'parts'::regclass) AND attnum > 0"))}
+    searched = {(t, c) for t, cs in columns.items() for c in cs}
+    assert searched >= {("customers", "phone_digits"), ("vehicles", "plate")}
+    assert {key: found[key] for key in searched} == dict.fromkeys(searched, 1000)
+    assert found[("customers", "surname_key")] in (-1, None)  # others as the server's
