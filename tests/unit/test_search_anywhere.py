@@ -5,6 +5,7 @@ and SKUs, several words narrowing, exact and prefix matches listed first."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import Engine, event
 
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.records import ListQuery
@@ -121,6 +122,44 @@ def test_pages_run_through_both_groups_once_each_in_order(shop: UnitOfWork) -> N
             break
         query = ListQuery(search="collier", limit=3, cursor=page.next_cursor)
     assert seen == whole
+
+
+@pytest.mark.parametrize(("sort", "descending"),
+                         [("name", False), ("name", True), ("phone", False)])
+def test_prefix_group_pages_merge_each_kind_of_match_once(
+    uow: UnitOfWork, engine: Engine, sort: str, descending: bool,
+) -> None:
+    """Names and surnames starting with the search are each paged on their own and
+    merged on PostgreSQL (their OR walked the name index from "a"): the pages list every
+    match once ("Kim Kimura" matches both), in the list's order, whatever the sort."""
+    made = [("Kimberly Ortiz", "", "212-555-0001"), ("Ann Kimball", "", "212-555-0002"),
+            ("Kim Kimura", "kim@example.com", "212-555-0003"), ("Joe Bloggs", "", ""),
+            ("Zed Zulu", "kimchi@example.com", "718-555-0004"), ("Ada Kim", "", ""),
+            ("Kimi Raikko", "", "646-555-0005")]
+    for name, email, phone in made:
+        customers.create_customer(uow, CustomerData(name, email, phone))
+    statements: list[str] = []
+
+    def record(_c: object, _cur: object, sql: str, *_: object) -> None:
+        statements.append(sql)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        seen, cursor = [], None
+        while True:
+            page = customers.list_customers(uow, ListQuery(
+                search="kim", sort=sort, descending=descending, limit=2, cursor=cursor))
+            seen += [r.name for r in page.rows]
+            if (cursor := page.next_cursor) is None:
+                break
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    whole = customers.list_customers(uow, ListQuery(sort=sort, descending=descending)).rows
+    # Names and surnames starting "kim" in the list's order, then the e-mail holding it.
+    assert seen == [r.name for r in whole if r.name not in ("Joe Bloggs", "Zed Zulu")
+                    ] + ["Zed Zulu"]
+    assert any("UNION ALL" in sql for sql in statements) == (
+        engine.dialect.name == "postgresql")
 
 
 def test_the_index_follows_edits_and_deletes(shop: UnitOfWork) -> None:
