@@ -14,7 +14,14 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from mechanic_desktop.db.unit_of_work import UnitOfWork
-from mechanic_desktop.services import invoicing, money_reports, payments, tickets, workflow
+from mechanic_desktop.services import (
+    discounts,
+    invoicing,
+    money_reports,
+    payments,
+    tickets,
+    workflow,
+)
 from mechanic_desktop.services import shop as shop_module
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs.credit_note import ApplyCreditDialog, CreditNoteDialog
@@ -90,6 +97,35 @@ def test_credit_one_line_of_the_posted_invoice(
     billing = workflow.get_ticket_detail(arrange, shop.ticket.id).billing
     assert [n.label for n in billing.credit_notes] == ["CN-1"]
     assert billing.credit_notes[0].reason == "Oil returned unused"
+
+
+def test_nothing_left_to_credit_disables_the_button_and_says_why(
+    qtbot: QtBot, ui: UiContext, shop: Shop, arrange: UnitOfWork, tmp_path: Path,
+) -> None:
+    """A ticket discounted in full posts a 0.00 invoice, which offered "Credit note…",
+    whose dialog then only said 0.00 was left; the button is now disabled and its
+    tooltip says why."""
+    t = shop.ticket
+    detail = workflow.get_ticket_detail(arrange, t.id)
+    workflow.add_part_lines(arrange, t.id, [(shop.oil.id, 2)], detail.ticket.version)
+    version = factories.authorise(arrange, t.id).ticket.version
+    version = discounts.set_ticket_discount(
+        arrange, t.id, discounts.DiscountData("100%", "Warranty comeback"), version
+    ).ticket.version
+    version = workflow.set_status(arrange, t.id, "in_progress", version).ticket.version
+    version = workflow.set_status(arrange, t.id, "completed", version).ticket.version
+    invoice = workflow.set_status(arrange, t.id, "closed", version).billing.invoice
+    assert invoice is not None and invoice.total == 0
+    dialog = open_ticket(qtbot, ui, shop)
+    box = work_of(dialog).payments_box
+    qtbot.waitUntil(box.issue_credit_button.isVisible, timeout=WAIT_MS)
+    assert not box.issue_credit_button.isEnabled()
+    assert box.issue_credit_button.toolTip() == (
+        f"Nothing is left to credit on invoice {invoice.label}: its total is 0.00 "
+        "and 0.00 is credited.")
+    qtbot.mouseClick(box.issue_credit_button, LEFT)
+    assert not isinstance(box.dialog, CreditNoteDialog)
+    save_shot(dialog, _folder(tmp_path) / "credit-note-nothing-left.png", "Credit note…")
 
 
 def test_shop_method_rounded_amount_then_customer_credit_pays_a_later_ticket(

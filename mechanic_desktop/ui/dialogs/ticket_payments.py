@@ -308,9 +308,18 @@ class PaymentsBox(QGroupBox):
         self.refund_button.setVisible(self.ui.can(Action.REFUND_PAYMENTS))
         self.refund_button.setEnabled(detail is not None and detail.billing.paid > 0)
         self.credit_button.setVisible(detail is not None and bool(detail.billing.credit_notes))
+        invoice = detail.billing.invoice if detail is not None else None
         self.issue_credit_button.setVisible(
-            detail is not None and detail.billing.invoice is not None
-            and self.ui.can(Action.ISSUE_CREDIT_NOTES))
+            invoice is not None and self.ui.can(Action.ISSUE_CREDIT_NOTES))
+        # Nothing left to credit (a 0.00 invoice, or one credited in full): the dialog
+        # would only say so; the button says it without opening anything.
+        left = invoice is not None and invoice.creditable > 0
+        self.issue_credit_button.setEnabled(left)
+        self.issue_credit_button.setToolTip(
+            "Credit chosen lines or an amount of the posted invoice (administrators)"
+            if left or invoice is None else
+            f"Nothing is left to credit on invoice {invoice.label}: its total is "
+            f"{money_text(invoice.total)} and {money_text(invoice.credited)} is credited.")
         self.apply_credit_button.setVisible(self.credit > 0)
         self.apply_credit_button.setText(f"Apply credit ({money_text(self.credit)})…")
         self.receipt_button.setEnabled(detail is not None and bool(detail.billing.payments))
