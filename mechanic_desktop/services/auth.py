@@ -29,7 +29,8 @@ from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.errors import AccountLocked, LoginFailed, ValidationError
 from mechanic_desktop.domain.staff import Actor, Role
 from mechanic_desktop.services import audit
-from mechanic_desktop.services.password_policy import DEFAULT_HASHER, MAX_PASSWORD, MIN_PASSWORD
+from mechanic_desktop.services.hashing import DEFAULT_HASHER
+from mechanic_desktop.services.password_policy import MAX_PASSWORD, MIN_PASSWORD
 
 FREE_FAILURES = 5
 FIRST_LOCK = timedelta(seconds=30)

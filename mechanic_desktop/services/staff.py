@@ -33,7 +33,7 @@ from mechanic_desktop.services.common import (
     constraint_errors,
     require,
 )
-from mechanic_desktop.services.password_policy import DEFAULT_HASHER
+from mechanic_desktop.services.hashing import DEFAULT_HASHER
 from mechanic_desktop.services.permissions import current_actor
 from mechanic_desktop.services.permissions import require as require_permission
 

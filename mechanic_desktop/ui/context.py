@@ -4,22 +4,38 @@ work), the prompts, and the password hasher. Passed in, never reached for global
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
-from argon2 import PasswordHasher
+from typing import TYPE_CHECKING
 
 from mechanic_desktop.domain.permissions import Action, allowed
 from mechanic_desktop.domain.staff import Actor
-from mechanic_desktop.services.password_policy import DEFAULT_HASHER
 from mechanic_desktop.ui.operations import DbWorker
 from mechanic_desktop.ui.prompts import Prompts
+
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
 
 
 @dataclass
 class UiContext:
     worker: DbWorker
     prompts: Prompts = field(default_factory=Prompts)
-    #: Sign-in and password dialogs hash with this; tests pass a cheaper (floor) profile.
-    hasher: PasswordHasher = field(default_factory=lambda: DEFAULT_HASHER)
+    #: Set by ``hasher`` (tests set a cheaper, floor, profile).
+    _hasher: PasswordHasher | None = field(default=None, repr=False)
+
+    @property
+    def hasher(self) -> PasswordHasher:
+        """What the sign-in and password dialogs hash with: the default argon2id profile
+        unless set, made when first asked for (once Sign in is pressed), so argon2 does
+        not load before the first window shows."""
+        if self._hasher is None:
+            from mechanic_desktop.services.hashing import DEFAULT_HASHER
+
+            self._hasher = DEFAULT_HASHER
+        return self._hasher
+
+    @hasher.setter
+    def hasher(self, value: PasswordHasher) -> None:
+        self._hasher = value
 
     @property
     def actor(self) -> Actor | None:

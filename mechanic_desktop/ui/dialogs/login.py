@@ -4,7 +4,6 @@ locked account says when to try again."""
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -23,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from mechanic_desktop.domain.errors import DomainError
 from mechanic_desktop.ui.context import UiContext
-from mechanic_desktop.ui.dialogs.form import ERROR_STYLE, NOTE_STYLE
+from mechanic_desktop.ui.dialogs.form import ERROR_STYLE, NOTE_STYLE, escaped
 from mechanic_desktop.ui.dialogs.passwords import password_edit
 from mechanic_desktop.ui.operations import alive
 
@@ -68,7 +67,7 @@ class LoginDialog(QDialog):
         layout.addWidget(heading)
 
         where = QHBoxLayout()
-        self.database = QLabel(f"Database: {html.escape(description)}", self)
+        self.database = QLabel(f"Database: {escaped(description)}", self)
         self.database.setObjectName("loginDatabase")
         self.database.setAccessibleName("Database")
         self.database.setStyleSheet(NOTE_STYLE)
