@@ -39,8 +39,8 @@ from mechanic_desktop.domain.errors import DomainError
 from mechanic_desktop.domain.permissions import Action, allowed
 from mechanic_desktop.domain.staff import Actor
 from mechanic_desktop.ui.context import UiContext
-from mechanic_desktop.ui.dialogs.form import ERROR_STYLE
 from mechanic_desktop.ui.dialogs.passwords import password_edit
+from mechanic_desktop.ui.dialogs.styles import ERROR_STYLE
 from mechanic_desktop.ui.operations import alive
 
 if TYPE_CHECKING:

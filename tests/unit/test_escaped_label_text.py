@@ -8,7 +8,7 @@ import html
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mechanic_desktop.ui.dialogs.form import escaped
+from mechanic_desktop.ui.dialogs.styles import escaped
 
 
 @given(st.text())

@@ -31,7 +31,8 @@ from mechanic_desktop.domain.totals import MAX_MINUTES, MINUTES_STEP, hours_text
 from mechanic_desktop.services import mechanics, workflow
 from mechanic_desktop.services.runner import Operation, UnitOfWork
 from mechanic_desktop.ui.context import UiContext
-from mechanic_desktop.ui.dialogs.form import ERROR_STYLE, NOTE_STYLE, button
+from mechanic_desktop.ui.dialogs.form import button
+from mechanic_desktop.ui.dialogs.styles import ERROR_STYLE, NOTE_STYLE
 from mechanic_desktop.ui.dialogs.work_common import TicketLinesDialog
 from mechanic_desktop.ui.models.columns import RIGHT, Column, TableSpec, money
 from mechanic_desktop.ui.models.lines import CheckablePagedModel

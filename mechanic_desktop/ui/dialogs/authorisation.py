@@ -25,8 +25,9 @@ from mechanic_desktop.services.runner import Operation, UnitOfWork
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dates import EARLIEST, DateTimeField, to_local
 from mechanic_desktop.ui.dialogs import checks
-from mechanic_desktop.ui.dialogs.form import ERROR_STYLE, EditorDialog, line_edit
+from mechanic_desktop.ui.dialogs.form import EditorDialog, line_edit
 from mechanic_desktop.ui.dialogs.special_order import SpecialOrderOffer
+from mechanic_desktop.ui.dialogs.styles import ERROR_STYLE
 from mechanic_desktop.ui.operations import alive
 
 #: The decision combo's entries: (text, JobStatus value or "" for no decision).

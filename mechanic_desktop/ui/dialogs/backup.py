@@ -35,7 +35,7 @@ from mechanic_desktop.services import maintenance
 from mechanic_desktop.services.maintenance import Location
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs.connection import Authority, ChooseFile, ConnectionDialog
-from mechanic_desktop.ui.dialogs.form import ERROR_STYLE, NOTE_STYLE
+from mechanic_desktop.ui.dialogs.styles import ERROR_STYLE, NOTE_STYLE
 from mechanic_desktop.ui.operations import DbWorker, Progress, alive
 from mechanic_desktop.ui.permission_gate import gate
 from mechanic_desktop.ui.window_actions import add_to_file_menu, window_action

@@ -49,14 +49,8 @@ from mechanic_desktop.services.canned_jobs import CannedJobAdded, CannedJobData
 from mechanic_desktop.services.runner import Operation, UnitOfWork
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs import checks
-from mechanic_desktop.ui.dialogs.form import (
-    ERROR_STYLE,
-    NOTE_STYLE,
-    EditorDialog,
-    button,
-    line_edit,
-    run_on_return,
-)
+from mechanic_desktop.ui.dialogs.form import EditorDialog, button, line_edit, run_on_return
+from mechanic_desktop.ui.dialogs.styles import ERROR_STYLE, NOTE_STYLE
 from mechanic_desktop.ui.dialogs.work_common import TicketLinesDialog, compact_table
 from mechanic_desktop.ui.item_views import activate_on_return
 from mechanic_desktop.ui.models.columns import RIGHT, Column, TableSpec, money

@@ -48,7 +48,7 @@ from mechanic_desktop.ui.connection_settings import (
     load_choice,
     save_choice,
 )
-from mechanic_desktop.ui.dialogs.form import ERROR_STYLE, NOTE_STYLE
+from mechanic_desktop.ui.dialogs.styles import ERROR_STYLE, NOTE_STYLE
 from mechanic_desktop.ui.operations import DbWorker, alive
 
 #: ``choose_file(parent, current_path) -> path or None``; tests answer without a dialog.

@@ -24,8 +24,9 @@ from mechanic_desktop.services import credit_notes, payments
 from mechanic_desktop.services.runner import Operation
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs import checks
-from mechanic_desktop.ui.dialogs.form import NOTE_STYLE, line_edit
+from mechanic_desktop.ui.dialogs.form import line_edit
 from mechanic_desktop.ui.dialogs.labour import _TicketWrite
+from mechanic_desktop.ui.dialogs.styles import NOTE_STYLE
 
 _KEY = Qt.ItemDataRole.UserRole
 

@@ -33,11 +33,11 @@ from mechanic_desktop.ui.dialogs.form import (
     EditorDialog,
     button,
     line_edit,
-    note_label,
     phone_as_typed,
     phone_edit,
 )
 from mechanic_desktop.ui.dialogs.statement import StatementDialog
+from mechanic_desktop.ui.dialogs.styles import note_label
 from mechanic_desktop.ui.dialogs.ticket import TicketDialog
 from mechanic_desktop.ui.dialogs.vehicle import VehicleDialog
 from mechanic_desktop.ui.item_views import activate_on_return

@@ -19,8 +19,9 @@ from mechanic_desktop.services import discounts
 from mechanic_desktop.services.documents import percent_text
 from mechanic_desktop.services.runner import Operation
 from mechanic_desktop.ui.context import UiContext
-from mechanic_desktop.ui.dialogs.form import NOTE_STYLE, line_edit
+from mechanic_desktop.ui.dialogs.form import line_edit
 from mechanic_desktop.ui.dialogs.labour import _TicketWrite
+from mechanic_desktop.ui.dialogs.styles import NOTE_STYLE
 
 #: The line a discount may go on: its kind, id, what it is called, its discount now.
 Target = tuple[LineKind, int, str, Discount | None]

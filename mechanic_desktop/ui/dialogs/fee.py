@@ -14,8 +14,9 @@ from mechanic_desktop.domain.records import JobRecord, TicketDetail
 from mechanic_desktop.services import fees, shop
 from mechanic_desktop.services.runner import Operation
 from mechanic_desktop.ui.context import UiContext
-from mechanic_desktop.ui.dialogs.form import NOTE_STYLE, line_edit
+from mechanic_desktop.ui.dialogs.form import line_edit
 from mechanic_desktop.ui.dialogs.labour import _TicketWrite
+from mechanic_desktop.ui.dialogs.styles import NOTE_STYLE
 from mechanic_desktop.ui.operations import alive
 
 

@@ -57,30 +57,17 @@ from mechanic_desktop.domain.formatting import phone_text
 from mechanic_desktop.domain.validation import MAX_PHONE
 from mechanic_desktop.services.runner import Operation
 from mechanic_desktop.ui.context import UiContext
+from mechanic_desktop.ui.dialogs.styles import BASE_STYLE, ERROR_STYLE
 from mechanic_desktop.ui.operations import alive
 from mechanic_desktop.ui.permission_gate import Needs, gate
 
 Validator = Callable[[], str | None]
 
-ERROR_STYLE = "color: #b3261e;"
-#: Property holding a field's own style sheet (e.g. a read-only look), kept under the red
-#: border an error line adds.
-BASE_STYLE = "baseStyle"
-WARNING_STYLE = "color: #8a5a00;"
-NOTE_STYLE = "color: palette(mid);"
 
 
 #: The entity an editor with this prefix edits, when its record is ``self.existing``.
 ENTITY_OF_PREFIX = {"customer": "customer", "vehicle": "vehicle", "mechanic": "mechanic",
                     "part": "part", "ticket": "ticket", "staff": "staff", "shop": "settings"}
-
-
-def escaped(text: str) -> str:
-    """``text`` for a rich-text label, its ``&``, ``<``, ``>`` and quotes escaped as
-    ``html.escape`` does, without loading the html module and its entity table (~2 ms,
-    before the sign-in window shows)."""
-    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace('"', "&quot;").replace("'", "&#x27;"))
 
 
 def object_name(prefix: str, field: str) -> str:
@@ -595,13 +582,6 @@ def _fetcher(entity: str) -> Callable[[Any, int], Any] | None:
         "canned_job": canned_jobs.get_canned_job,
     }
     return getters.get(entity)
-
-
-def note_label(parent: QWidget) -> QLabel:
-    label = QLabel(parent)
-    label.setStyleSheet(NOTE_STYLE)
-    label.setWordWrap(True)
-    return label
 
 
 #: Widget property holding a line edit's character limit, checked by the form.

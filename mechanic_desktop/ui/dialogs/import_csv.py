@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 from mechanic_desktop.services import csv_import as ci
 from mechanic_desktop.services.reports import Column
 from mechanic_desktop.ui.context import UiContext
-from mechanic_desktop.ui.dialogs.form import ERROR_STYLE
+from mechanic_desktop.ui.dialogs.styles import ERROR_STYLE
 from mechanic_desktop.ui.item_views import read_only_table
 from mechanic_desktop.ui.models.report_models import ReportTableModel
 from mechanic_desktop.ui.operations import Progress, alive

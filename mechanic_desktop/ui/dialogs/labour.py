@@ -19,7 +19,8 @@ from mechanic_desktop.services.runner import Operation, UnitOfWork
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs import checks
 from mechanic_desktop.ui.dialogs.assign_mechanics import to_minutes
-from mechanic_desktop.ui.dialogs.form import NOTE_STYLE, EditorDialog, line_edit
+from mechanic_desktop.ui.dialogs.form import EditorDialog, line_edit
+from mechanic_desktop.ui.dialogs.styles import NOTE_STYLE
 from mechanic_desktop.ui.operations import alive
 
 

@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
 
 from mechanic_desktop.domain.errors import DomainError
 from mechanic_desktop.ui.context import UiContext
-from mechanic_desktop.ui.dialogs.form import ERROR_STYLE, NOTE_STYLE, escaped
 from mechanic_desktop.ui.dialogs.passwords import password_edit
+from mechanic_desktop.ui.dialogs.styles import ERROR_STYLE, NOTE_STYLE, escaped
 from mechanic_desktop.ui.operations import alive
 
 if TYPE_CHECKING:

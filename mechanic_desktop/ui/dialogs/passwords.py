@@ -5,11 +5,15 @@ no database, so it runs on the GUI thread; hashing never does)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QLineEdit, QWidget
 
 from mechanic_desktop.services.password_policy import MAX_PASSWORD, MIN_PASSWORD
-from mechanic_desktop.ui.dialogs.form import EditorDialog, note_label
+from mechanic_desktop.ui.dialogs.styles import note_label
+
+if TYPE_CHECKING:  # the sign-in window's password field needs no editor dialog
+    from mechanic_desktop.ui.dialogs.form import EditorDialog
 
 DIFFER = "The two passwords differ."
 

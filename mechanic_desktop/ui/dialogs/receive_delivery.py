@@ -31,7 +31,8 @@ from mechanic_desktop.domain.records import PartRecord
 from mechanic_desktop.services import stock
 from mechanic_desktop.services.runner import Operation
 from mechanic_desktop.ui.context import UiContext
-from mechanic_desktop.ui.dialogs.form import EditorDialog, button, line_edit, note_label
+from mechanic_desktop.ui.dialogs.form import EditorDialog, button, line_edit
+from mechanic_desktop.ui.dialogs.styles import note_label
 from mechanic_desktop.ui.operations import alive
 
 COLUMNS = ("SKU", "Part", "Quantity", "Unit cost", "On hand after")

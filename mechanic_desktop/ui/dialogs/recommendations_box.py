@@ -27,7 +27,8 @@ from mechanic_desktop.domain.records import TicketDetail
 from mechanic_desktop.services import recommendations
 from mechanic_desktop.services.recommendations import Recommendation
 from mechanic_desktop.ui.context import UiContext
-from mechanic_desktop.ui.dialogs.form import ERROR_STYLE, NOTE_STYLE, button
+from mechanic_desktop.ui.dialogs.form import button
+from mechanic_desktop.ui.dialogs.styles import ERROR_STYLE, NOTE_STYLE
 from mechanic_desktop.ui.dialogs.ticket_work import TicketWorkPanel
 from mechanic_desktop.ui.operations import alive
 

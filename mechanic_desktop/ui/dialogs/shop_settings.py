@@ -40,14 +40,8 @@ from mechanic_desktop.services.documents import percent_text
 from mechanic_desktop.services.runner import Operation
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs import checks
-from mechanic_desktop.ui.dialogs.form import (
-    WARNING_STYLE,
-    EditorDialog,
-    line_edit,
-    note_label,
-    phone_as_typed,
-    phone_edit,
-)
+from mechanic_desktop.ui.dialogs.form import EditorDialog, line_edit, phone_as_typed, phone_edit
+from mechanic_desktop.ui.dialogs.styles import WARNING_STYLE, note_label
 from mechanic_desktop.ui.file_choosers import OpenChooser, choose_picture_file
 from mechanic_desktop.ui.operations import alive
 

@@ -12,7 +12,8 @@ from mechanic_desktop.domain.money import money_text
 from mechanic_desktop.services import csv_export, money_documents, money_reports, shop
 from mechanic_desktop.services.runner import UnitOfWork
 from mechanic_desktop.ui.context import UiContext
-from mechanic_desktop.ui.dialogs.form import NOTE_STYLE, button
+from mechanic_desktop.ui.dialogs.form import button
+from mechanic_desktop.ui.dialogs.styles import NOTE_STYLE
 from mechanic_desktop.ui.file_choosers import SaveChooser, choose_save_file
 from mechanic_desktop.ui.item_views import read_only_table
 from mechanic_desktop.ui.models.report_models import ReportTableModel

@@ -24,7 +24,8 @@ from mechanic_desktop.services import parts, stock
 from mechanic_desktop.services.runner import Operation
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs import checks
-from mechanic_desktop.ui.dialogs.form import NOTE_STYLE, EditorDialog, line_edit, note_label
+from mechanic_desktop.ui.dialogs.form import EditorDialog, line_edit
+from mechanic_desktop.ui.dialogs.styles import NOTE_STYLE, note_label
 from mechanic_desktop.ui.dialogs.work_common import compact_table
 from mechanic_desktop.ui.models.columns import RIGHT, Column, TableSpec, when
 from mechanic_desktop.ui.models.paged_model import PagedTableModel

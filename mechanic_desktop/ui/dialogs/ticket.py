@@ -44,8 +44,9 @@ from mechanic_desktop.services.runner import Operation, UnitOfWork
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dates import EARLIEST, DateTimeField, from_local, to_local
 from mechanic_desktop.ui.dialogs import checks
-from mechanic_desktop.ui.dialogs.form import BASE_STYLE, EditorDialog, button, line_edit, note_label
+from mechanic_desktop.ui.dialogs.form import EditorDialog, button, line_edit
 from mechanic_desktop.ui.dialogs.recommendations_box import RecommendationsBox
+from mechanic_desktop.ui.dialogs.styles import BASE_STYLE, note_label
 from mechanic_desktop.ui.dialogs.ticket_work import TicketWorkPanel
 from mechanic_desktop.ui.dialogs.vehicle import VehicleDialog
 from mechanic_desktop.ui.models.tables import status_label

@@ -47,8 +47,9 @@ from mechanic_desktop.services.runner import Operation, UnitOfWork
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs import checks
 from mechanic_desktop.ui.dialogs.credit_note import ApplyCreditDialog, CreditNoteDialog
-from mechanic_desktop.ui.dialogs.form import NOTE_STYLE, button, line_edit
+from mechanic_desktop.ui.dialogs.form import button, line_edit
 from mechanic_desktop.ui.dialogs.labour import _TicketWrite
+from mechanic_desktop.ui.dialogs.styles import NOTE_STYLE
 from mechanic_desktop.ui.operations import alive
 
 _REFERENCE_HINTS: dict[str, str] = {

@@ -61,9 +61,10 @@ from mechanic_desktop.ui.dialogs.assign_mechanics import AssignMechanicsDialog
 from mechanic_desktop.ui.dialogs.authorisation import AuthorisationDialog
 from mechanic_desktop.ui.dialogs.discount import DiscountDialog, Target, limit_text, line_target
 from mechanic_desktop.ui.dialogs.fee import AddFeeDialog
-from mechanic_desktop.ui.dialogs.form import ERROR_STYLE, NOTE_STYLE, EditorDialog, button
+from mechanic_desktop.ui.dialogs.form import EditorDialog, button
 from mechanic_desktop.ui.dialogs.job_editor import JobDialog
 from mechanic_desktop.ui.dialogs.labour import AddLabourDialog, GiveLabourDialog
+from mechanic_desktop.ui.dialogs.styles import ERROR_STYLE, NOTE_STYLE
 from mechanic_desktop.ui.dialogs.ticket_payments import (
     PaymentsBox,
     ask_credit_note,

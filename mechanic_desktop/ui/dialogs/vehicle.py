@@ -14,13 +14,8 @@ from mechanic_desktop.services import vehicles
 from mechanic_desktop.services.runner import Operation, UnitOfWork
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.dialogs import checks
-from mechanic_desktop.ui.dialogs.form import (
-    NOTE_STYLE,
-    WARNING_STYLE,
-    EditorDialog,
-    line_edit,
-    note_label,
-)
+from mechanic_desktop.ui.dialogs.form import EditorDialog, line_edit
+from mechanic_desktop.ui.dialogs.styles import NOTE_STYLE, WARNING_STYLE, note_label
 
 
 def describe_vin(text: str) -> tuple[str, str]:

@@ -13,7 +13,8 @@ from mechanic_desktop.domain.errors import StaleRecord
 from mechanic_desktop.domain.records import JobRecord, TicketDetail
 from mechanic_desktop.services import workflow
 from mechanic_desktop.ui.context import UiContext
-from mechanic_desktop.ui.dialogs.form import NOTE_STYLE, EditorDialog, line_edit
+from mechanic_desktop.ui.dialogs.form import EditorDialog, line_edit
+from mechanic_desktop.ui.dialogs.styles import NOTE_STYLE
 from mechanic_desktop.ui.item_views import activate_on_return, down_enters, read_only_table
 from mechanic_desktop.ui.models.columns import Column
 from mechanic_desktop.ui.models.paged_model import PagedTableModel
