@@ -151,7 +151,7 @@ def test_first_start_asks_for_the_shop_so_the_first_invoice_is_right(
 
 
 def test_wrong_name_or_password_read_the_same_then_sign_in(
-    qtbot: QtBot, session: Session, arrange: UnitOfWork
+    qtbot: QtBot, session: Session, arrange: UnitOfWork, tmp_path: Path
 ) -> None:
     make_admin(arrange)
     session.start()
@@ -163,6 +163,8 @@ def test_wrong_name_or_password_read_the_same_then_sign_in(
     qtbot.waitUntil(lambda: dialog.error_text != "", timeout=WAIT_MS)
     assert dialog.error_text == "Wrong user name or password."
     assert dialog.password.text() == ""
+    save_shot(dialog, Path(os.environ.get("MD_SHOTS_DIR") or tmp_path) / "sign-in-refused.png",
+              "Wrong user name or password.", "shop.sqlite3 on this computer")
     _sign_in(qtbot, dialog, "boss", "not-the-password")
     qtbot.waitUntil(lambda: dialog.sign_in_button.text() == "&Sign in", timeout=WAIT_MS)
     assert dialog.error_text == "Wrong user name or password."
