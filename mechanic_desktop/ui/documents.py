@@ -4,6 +4,11 @@ Runs with any QGuiApplication, including the offscreen platform; Qt's text layou
 the pagination. Call it on the GUI thread (QTextDocument is a GUI-side object).
 The page is the shop's paper size (Letter or A4) with 15 mm margins; the document is
 laid out on exactly the printable width, so its tables end at the right margin.
+
+Qt paginates a table cell line by line: a row whose cells wrap (a long part description,
+the part number on the line under it) would start at the foot of one page and end at the
+top of the next, the part number alone over there. ``keep_rows_whole`` moves such a row
+to the next page whole, the way Qt already moves a row whose first line does not fit.
 """
 
 from __future__ import annotations
@@ -21,7 +26,13 @@ from PySide6.QtGui import (
     QPageSize,
     QPainter,
     QPdfWriter,
+    QTextBlockFormat,
+    QTextCursor,
     QTextDocument,
+    QTextFormat,
+    QTextFrameFormat,
+    QTextTable,
+    QTextTableCellFormat,
 )
 
 #: Layout resolution (QPdfWriter defaults to 1200 dpi, which only makes the file bigger).
@@ -41,9 +52,91 @@ def set_paper(device: QPagedPaintDevice, paper: str) -> None:
                           QPageLayout.Unit.Millimeter)
 
 
-def print_html(html: str, device: QPagedPaintDevice) -> None:
-    """Lay ``html`` out on the device's printable area (whatever paper it was given)
-    and print it page by page, with "Page 2 of 3" at the foot when there are several."""
+def row_pages(document: QTextDocument, table: QTextTable, row: int) -> set[int]:
+    """The pages (from 0) that the lines of ``row``'s cells print on, tables inside
+    them included: one page when the row is whole."""
+    height = document.pageSize().height()
+    layout = document.documentLayout()
+    pages: set[int] = set()
+    for column in range(table.columns()):
+        cell = table.cellAt(row, column)
+        if cell.row() != row or cell.column() != column:
+            continue  # covered by a cell spanning columns
+        block = document.findBlock(cell.firstPosition())
+        while block.isValid() and block.position() <= cell.lastPosition():
+            text = block.layout()
+            # The block's lines are placed relative to its layout; a line Qt moved to
+            # the next page sits that much lower.
+            top = layout.blockBoundingRect(block).top() - text.boundingRect().top()
+            for i in range(text.lineCount()):
+                line = text.lineAt(i)
+                pages.add(int((top + line.y() + line.height() / 2) // height))
+            block = block.next()
+    return pages
+
+
+def _split(document: QTextDocument, table: QTextTable, row: int) -> bool:
+    document.pageCount()  # lays the document out again after a change
+    return len(row_pages(document, table, row)) > 1
+
+
+def _insert_break_row(table: QTextTable, row: int) -> None:
+    """An empty row before ``row``, no height, no padding or borders, whose only (empty)
+    line breaks the page after it: the next row starts on the next page, under the
+    repeated column headers, exactly where Qt puts a row whose first line does not fit."""
+    edit = QTextCursor(table.document())
+    edit.beginEditBlock()  # one layout for the four changes, not one each
+    table.insertRows(row, 1)
+    table.mergeCells(row, 0, 1, table.columns())
+    cell = table.cellAt(row, 0)
+    spacer = QTextTableCellFormat()
+    spacer.setPadding(0)
+    spacer.setTableCellColumnSpan(table.columns())
+    cell.setFormat(spacer)
+    line = QTextBlockFormat()
+    line.setLineHeight(0, QTextBlockFormat.LineHeightTypes.FixedHeight.value)
+    line.setPageBreakPolicy(QTextFormat.PageBreakFlag.PageBreak_AlwaysAfter)
+    cell.firstCursorPosition().setBlockFormat(line)
+    edit.endEditBlock()
+
+
+def keep_rows_whole(document: QTextDocument) -> None:
+    """Move every table row that straddles a page break to the next page whole (a line
+    item with its part number, a signature with its label), in order from the top.
+
+    A row that is not the table's first under its headers gets an empty break row
+    before it; a table whose first row would straddle starts on the next page (its
+    headers go with it). A row that still straddles from the top of a page is taller
+    than a page: the move is undone and Qt breaks it as before."""
+    tables = [f for f in document.rootFrame().childFrames() if isinstance(f, QTextTable)]
+    document.pageCount()
+    for table in tables:
+        row = table.format().headerRowCount()
+        while row < table.rows():
+            if not _split(document, table, row):
+                row += 1
+            elif row == table.format().headerRowCount():
+                before = table.format()
+                moved = table.format()
+                moved.setPageBreakPolicy(QTextFrameFormat.PageBreakFlag.PageBreak_AlwaysBefore)
+                table.setFormat(moved)
+                if _split(document, table, row):
+                    table.setFormat(before)
+                    document.pageCount()
+                row += 1
+            else:
+                _insert_break_row(table, row)
+                if _split(document, table, row + 1):
+                    table.removeRows(row, 1)
+                    document.pageCount()
+                    row += 1
+                else:
+                    row += 2
+
+
+def lay_out(html: str, device: QPagedPaintDevice) -> QTextDocument:
+    """``html`` laid out in pages of the device's printable area less the footer, every
+    table row whole on one page (``keep_rows_whole``)."""
     document = QTextDocument()
     # Fonts measured at the device's resolution, pages in its pixels: point sizes print
     # as points whatever the screen's resolution.
@@ -53,6 +146,16 @@ def print_html(html: str, device: QPagedPaintDevice) -> None:
     footer = device.logicalDpiY() * FOOTER_PT / 72
     document.setDocumentMargin(0)
     document.setPageSize(QSizeF(area.width(), area.height() - footer))
+    keep_rows_whole(document)
+    return document
+
+
+def print_html(html: str, device: QPagedPaintDevice) -> None:
+    """Lay ``html`` out on the device's printable area (whatever paper it was given)
+    and print it page by page, with "Page 2 of 3" at the foot when there are several."""
+    document = lay_out(html, device)
+    area = device.pageLayout().paintRectPixels(device.logicalDpiX())
+    footer = device.logicalDpiY() * FOOTER_PT / 72
     pages = document.pageCount()
     height = document.pageSize().height()
     painter = QPainter(device)

@@ -1,0 +1,127 @@
+"""No table row of a printed document is split across a page break: a part's long
+description, its part number on the line under it and its amounts all print on one page
+(Qt alone breaks a wrapped cell line by line, leaving "Part no. …" alone at the top of
+the next page). Read back from the PDF with ``pdftotext -bbox-layout``, on Letter and A4;
+the laid-out QTextDocument is checked row by row too."""
+
+from __future__ import annotations
+
+import shutil
+from collections import defaultdict
+from dataclasses import replace
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from PySide6.QtGui import QPdfWriter, QTextTable
+from PySide6.QtWidgets import QApplication
+
+from mechanic_desktop.domain.records import PartLineRecord, TicketDetail
+from mechanic_desktop.services.document_layout import Layout, Letterhead, Line, Section, render
+from mechanic_desktop.services.documents import invoice_html
+from mechanic_desktop.ui.documents import RESOLUTION_DPI, lay_out, row_pages, set_paper, write_pdf
+from tests.ui.test_pdf import SHOP, _lines, _ticket
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed"
+)
+
+D = Decimal
+WORDS = ("caliper", "bracket", "hardware", "remanufactured", "ceramic", "compatible",
+         "assembly", "gasket", "sensor", "harness", "bushing")
+PARTS = 40
+
+
+def _name(i: int) -> str:
+    """A description of one to four printed lines that starts with ``Item07`` and ends
+    with ``End07`` (the part number prints under it)."""
+    words = [WORDS[(i + k) % len(WORDS)] for k in range(2 + (i * 7) % 23)]
+    return " ".join([f"Item{i:02d}", *words, f"End{i:02d}"])
+
+
+def _price(i: int) -> Decimal:
+    """A price no other amount of the invoice shares."""
+    return D(f"{300 + i}.37")
+
+
+def _long_invoice(shift: int) -> TicketDetail:
+    """An invoice of forty parts whose descriptions wrap differently (``shift`` changes
+    which falls where), running over four pages."""
+    ticket: TicketDetail = _ticket()  # type: ignore[assignment]
+    parts = tuple(PartLineRecord(i, i, f"PN-{i:03d}", _name(i + shift), 1, _price(i),
+                                 _price(i), 1) for i in range(PARTS))
+    return replace(ticket, jobs=(replace(ticket.jobs[0], parts=parts),))
+
+
+def _pages_of_words(path: Path) -> dict[str, set[int]]:
+    where: dict[str, set[int]] = defaultdict(set)
+    for line in _lines(path):
+        for word in line:
+            where[word.text].add(word.page)
+    return where
+
+
+@pytest.mark.parametrize("paper", ["letter", "a4"])
+def test_every_part_prints_whole_on_one_page(
+    qapp: QApplication, tmp_path: Path, paper: str
+) -> None:
+    """Each part's first and last word, its part number and its amounts share a page, on
+    invoices where (without the fix) a wrapped part straddles each page break."""
+    for shift in range(3):
+        path = write_pdf(invoice_html(_long_invoice(shift), SHOP), tmp_path / f"{shift}.pdf",
+                         "Long", paper)
+        where = _pages_of_words(path)
+        assert len(set().union(*where.values())) >= 3, "the invoice runs over pages"
+        for i in range(PARTS):
+            tokens = (f"Item{i + shift:02d}", f"End{i + shift:02d}", f"PN-{i:03d}",
+                      f"{_price(i)}")
+            assert all(where[t] for t in tokens), (shift, tokens)
+            pages = set().union(*(where[t] for t in tokens))
+            assert len(pages) == 1, f"{paper}, shift {shift}: part {i} on pages {pages}"
+
+
+def test_the_laid_out_rows_are_whole(qapp: QApplication, tmp_path: Path) -> None:
+    """Every row of every table of the laid-out document is on one page, and a part moved
+    to the next page starts where Qt starts any row there (under the repeated headers)."""
+    writer = QPdfWriter(str(tmp_path / "unused.pdf"))
+    writer.setResolution(RESOLUTION_DPI)
+    set_paper(writer, "letter")
+    document = lay_out(invoice_html(_long_invoice(0), SHOP), writer)
+    assert document.pageCount() >= 3
+    tables = [f for f in document.rootFrame().childFrames() if isinstance(f, QTextTable)]
+    for table in tables:
+        for row in range(table.rows()):
+            assert len(row_pages(document, table, row)) == 1, row
+    del writer
+
+
+def test_a_row_taller_than_a_page_is_broken_as_before(
+    qapp: QApplication, tmp_path: Path
+) -> None:
+    """A concern of 110 lines cannot stay on one page: it starts on the first page under
+    the job's heading as it always did, no page is left blank, and it reads in order."""
+    ticket = _ticket()
+    concern = "\n".join(f"Rattle{i:03d} over bumps when cold" for i in range(110))
+    job = replace(ticket.jobs[0], concern=concern)  # type: ignore[attr-defined]
+    html = invoice_html(replace(ticket, jobs=(job,)), SHOP)  # type: ignore[type-var, arg-type]
+    path = write_pdf(html, tmp_path / "tall.pdf", "Tall")
+    where = _pages_of_words(path)
+    pages = [min(where[f"Rattle{i:03d}"]) for i in range(110)]
+    assert pages[0] == 0 and pages == sorted(pages)
+    assert set(pages) == set(range(pages[-1] + 1))  # every page carries some of it
+
+
+def test_the_signature_lines_keep_their_labels(qapp: QApplication, tmp_path: Path) -> None:
+    """The signature block (a table of its own) moves to the next page whole when it
+    would straddle the break: each rule stays over its label."""
+    for terms in range(12):  # moves the block a short line at a time over the break
+        layout = Layout(Letterhead("Bolt & Nut Garage"), "Estimate",
+                        sections=[Section("Brakes", [Line(f"Line {i}", "1", "1.00", "1.00")
+                                                     for i in range(33)])],
+                        totals=[("Total", "33.00", True)],
+                        terms="\n".join(["Prices are valid for 30 days."] * terms),
+                        signatures=("Customer's signature", "Date"))
+        path = write_pdf(render(layout), tmp_path / f"{terms}.pdf", "Estimate")
+        rules = {w.page for line in _lines(path) for w in line if w.text.startswith("____")}
+        labels = _pages_of_words(path)["signature"] | _pages_of_words(path)["Date"]
+        assert len(rules) == 1 and rules == labels, (terms, rules, labels)
