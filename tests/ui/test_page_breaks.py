@@ -23,6 +23,7 @@ from mechanic_desktop.domain.records import PartLineRecord, TicketDetail
 from mechanic_desktop.services import parts, workflow
 from mechanic_desktop.services.document_layout import Layout, Letterhead, Line, Section, render
 from mechanic_desktop.services.documents import invoice_html
+from mechanic_desktop.ui import documents
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.documents import RESOLUTION_DPI, lay_out, row_pages, set_paper, write_pdf
 from tests.ui.conftest import Shop
@@ -100,6 +101,25 @@ def test_the_laid_out_rows_are_whole(qapp: QApplication, tmp_path: Path) -> None
     for table in tables:
         for row in range(table.rows()):
             assert len(row_pages(document, table, row)) == 1, row
+    del writer
+
+
+def test_a_document_over_the_page_limit_is_broken_as_qt_does(
+    qapp: QApplication, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each moved row costs a layout of the whole document (quadratic in its pages, on
+    the GUI thread): beyond ``KEEP_WHOLE_MAX_PAGES`` no row is moved, and the rows that
+    straddle stay as Qt breaks them."""
+    writer = QPdfWriter(str(tmp_path / "unused.pdf"))
+    writer.setResolution(RESOLUTION_DPI)
+    set_paper(writer, "letter")
+    html = invoice_html(_long_invoice(0), SHOP)
+    monkeypatch.setattr(documents, "KEEP_WHOLE_MAX_PAGES", 3)  # the invoice has four
+    document = lay_out(html, writer)
+    tables = [f for f in document.rootFrame().childFrames() if isinstance(f, QTextTable)]
+    assert document.pageCount() > 3
+    assert any(len(row_pages(document, table, row)) > 1
+               for table in tables for row in range(table.rows()))
     del writer
 
 
