@@ -129,3 +129,13 @@ def test_columns_searched_anywhere_keep_finer_statistics(pg_engine: Engine) -> N
     assert searched >= {("customers", "phone_digits"), ("vehicles", "plate")}
     assert {key: found[key] for key in searched} == dict.fromkeys(searched, 1000)
     assert found[("customers", "surname_key")] in (-1, None)  # others as the server's
+
+
+def test_tickets_by_date_carry_their_customer_on_postgresql(pg_engine: Engine) -> None:
+    """0020: the index a name search walks holds each ticket's customer, so the walk
+    need not read the table for it."""
+    with pg_engine.connect() as conn:
+        definition = conn.scalar(text(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_service_tickets_opened_at_id'"))
+    assert definition is not None
+    assert definition.endswith("(opened_at, id) INCLUDE (customer_id)")
