@@ -10,7 +10,7 @@ ORM or Core, passes through the unit of work, whose change log names what it tou
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Generic, Protocol, TypeVar, cast
@@ -674,11 +674,18 @@ def _id_cap(session: Session) -> int:
     return MATCH_CAP if is_sqlite(session) else ID_LIST_CAP
 
 
-def _id_lookup(session: Session, ids_query: Select[Any]) -> Select[Any]:
-    """The ids of ``ids_query``, up to the cap and one more, as one text (``joined_ids``;
-    one row, NULL when none matched): what :func:`_id_match` takes as ``found``."""
-    limited = ids_query.limit(_id_cap(session) + 1).subquery()
+def _id_lookup(session: Session, ids_query: Select[Any], limit: int | None = None
+               ) -> Select[Any]:
+    """The ids of ``ids_query``, up to the cap and one more (or ``limit``), as one text
+    (``joined_ids``; one row, NULL when none matched): what :func:`_id_match` takes as
+    ``found``."""
+    limited = ids_query.limit(_id_cap(session) + 1 if limit is None else limit).subquery()
     return select(joined_ids(limited.c[0]))
+
+
+def _joined(rows: Sequence[Sequence[Any]]) -> str | None:
+    """The ids text an ``_id_lookup`` read ("4,17,23"), None when it found none."""
+    return rows[0][0] if rows and rows[0][0] else None
 
 
 def _id_match(
@@ -745,6 +752,10 @@ def _ticket_number(text: str, prefix: str | None) -> tuple[int, bool] | None:
     return None
 
 
+#: The look-up of a ticket search's word in descriptions: one id, to know whether any.
+DESCRIBED = "described"
+
+
 class _TicketRest:
     """The second group of a ticket search: tickets matching every term of the search.
     A term matches through its customers, its vehicles and its jobs' titles, each looked
@@ -789,13 +800,39 @@ class _TicketRest:
                 # 1 s walk of every ticket for "elizabeth lozano" at 1M tickets).
                 lookups.append(("job", select(TicketJob.ticket_id).where(by_job)))
                 conditions.append("job")
+            if conditions[1] is not None:
+                # Whether any description has the word at all (one id at most): see
+                # ``_only_customers``.
+                lookups.append((DESCRIBED, select(ServiceTicket.id).where(conditions[1])))
             planned.append((term, conditions, lookups))
+        if len(planned) < 2:  # one word: nothing to intersect
+            planned = [(t, c, [(n, q) for n, q in lookups if n != DESCRIBED])
+                       for t, c, lookups in planned]
         self._terms = planned
         return planned
 
     def statements(self) -> list[Select[Any]]:
-        return [_id_lookup(self.session, query) for _, _, lookups in self._plan()
-                for _, query in lookups]
+        return [_id_lookup(self.session, query, 1 if name == DESCRIBED else None)
+                for _, _, lookups in self._plan() for name, query in lookups]
+
+    def _only_customers(self, found: Sequence[Mapping[str, Sequence[Sequence[Any]]]]
+                        ) -> set[int] | None:
+        """The customers matching every word, when every word matches customers only (no
+        plate, VIN, description or job has it, and none matched thousands): "elizabeth
+        lozano" is then the tickets of the customers named both, found by intersecting
+        the look-ups here instead of ANDing a bitmap of 1,399 customers' 6,895 tickets
+        with 300's on the server. None when a word matches anything else."""
+        ids: set[int] | None = None
+        for term in found:
+            if "customer" not in term or any(
+                    _joined(rows) for name, rows in term.items() if name != "customer"):
+                return None
+            joined = _joined(term["customer"])
+            these = {int(i) for i in joined.split(",")} if joined else set()
+            if len(these) > _id_cap(self.session):
+                return None
+            ids = these if ids is None else ids & these
+        return ids
 
     def read(self, rows: Sequence[Sequence[Any]]) -> None:
         self._rows = [list(found) for found in rows]
@@ -806,13 +843,20 @@ class _TicketRest:
             self.read(pipeline.run(self.session, self.statements(), core=True))
         assert self._rows is not None
         found = iter(self._rows)
+        read = [{name: next(found) for name, _ in lookups} for _, _, lookups in planned]
+        if len(planned) > 1 and (both := self._only_customers(read)) is not None:
+            if not both:
+                return false()
+            named = [(",".join(str(i) for i in sorted(both)),)]
+            return _id_match(self.session, ServiceTicket.customer_id,
+                             select(Customer.id).where(false()), named)[0]
         columns = {"customer": ServiceTicket.customer_id, "vehicle": ServiceTicket.vehicle_id,
                    "job": ServiceTicket.id}
         made: list[tuple[ColumnElement[bool], float]] = []
-        for _, conditions, lookups in planned:
+        for (_, conditions, lookups), rows in zip(planned, read, strict=True):
             matched: dict[str, tuple[ColumnElement[bool] | None, int | None]] = {
-                name: _id_match(self.session, columns[name], query, next(found))
-                for name, query in lookups}
+                name: _id_match(self.session, columns[name], query, rows[name])
+                for name, query in lookups if name != DESCRIBED}
             customers = matched["customer"][1] if "customer" in matched else 0
             written = [matched[c][0] if isinstance(c, str) else c for c in conditions]
             present = [c for c in written if c is not None]

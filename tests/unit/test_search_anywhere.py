@@ -4,9 +4,12 @@ and SKUs, several words narrowing, exact and prefix matches listed first."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlalchemy import Engine, event
 
+from mechanic_desktop.db import repositories
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.records import ListQuery
 from mechanic_desktop.domain.validation import search_terms
@@ -257,6 +260,34 @@ def test_several_words_narrow_the_tickets(shop: UnitOfWork) -> None:
     assert _numbers(shop, "george brake") == [1]
     assert _numbers(shop, "kate front") == [3]
     assert _numbers(shop, "kate squeal") == []
+
+
+@pytest.mark.parametrize(("text", "by_customers_alone", "numbers"), [
+    ("bush 5519", True, [1, 3]), ("mary collier", True, [2]), ("ann 0100", True, [2]),
+    ("kate zulu", True, []), ("kate front", False, [3]), ("george brake", False, [1]),
+    ("bush 7abc", False, [1])])
+def test_words_matching_customers_alone_intersect_their_customers(
+    shop: UnitOfWork, monkeypatch: pytest.MonkeyPatch, text: str, by_customers_alone: bool,
+    numbers: list[int],
+) -> None:
+    """When every word matches customers and nothing else (no description, job, plate or
+    VIN has it), the second group is the tickets of the customers matching them all,
+    intersected from the look-ups ("elizabeth lozano": 5-9 ms less at 1M tickets); a
+    word found elsewhere too takes the general way. Both ways list the same tickets."""
+    taken: list[bool] = []
+    only = repositories._TicketRest._only_customers
+
+    def spy(rest: repositories._TicketRest, found: Any) -> set[int] | None:
+        ids = only(rest, found)
+        taken.append(ids is not None)
+        return ids
+
+    monkeypatch.setattr(repositories._TicketRest, "_only_customers", spy)
+    listed = _numbers(shop, text)
+    assert listed == numbers
+    assert taken == [by_customers_alone]
+    monkeypatch.setattr(repositories._TicketRest, "_only_customers", lambda *_: None)
+    assert _numbers(shop, text) == listed
 
 
 def test_tickets_list_the_prefix_group_first(shop: UnitOfWork) -> None:
