@@ -35,6 +35,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import Executable
 
 from mechanic_desktop.db import round_trips
+from mechanic_desktop.db.prepared import Bound
 
 if TYPE_CHECKING:  # the ORM loads after the sign-in window shows (ui.warm_up); the
     # engine installs this module before it, on PostgreSQL
@@ -70,8 +71,9 @@ def _do_execute(cursor: Any, statement: str, parameters: Any, context: Any) -> b
     return True
 
 
-def _as_sent(conn: Connection, statement: Executable) -> tuple[str, Any]:
-    """The SQL and parameters SQLAlchemy sends for ``statement`` on ``conn``, written as
+def _as_sent(conn: Connection, statement: Executable, params: dict[str, Any]) -> tuple[str, Any]:
+    """The SQL and parameters SQLAlchemy sends for ``statement`` (with the values of its
+    bound ``params``) on ``conn``, written as
     ``Connection.execute`` writes them (its compiled cache, its execution context) but
     neither sent nor announced to the engine's statement events: those see each
     statement once, when the Session executes it."""
@@ -82,12 +84,13 @@ def _as_sent(conn: Connection, statement: Executable) -> tuple[str, Any]:
     compiled, extracted, param_dict, cache_hit = element._compile_w_cache(
         dialect=dialect,
         compiled_cache=options.get("compiled_cache", core.engine._compiled_cache),
-        column_keys=[], for_executemany=False,
+        column_keys=sorted(params), for_executemany=False,
         schema_translate_map=options.get("schema_translate_map"),
         linting=dialect.compiler_linting,
     )
     context = dialect.execution_ctx_cls._init_compiled(
-        dialect, core, core.connection, options, compiled, [], element, extracted,
+        dialect, core, core.connection, options, compiled, [params] if params else [],
+        element, extracted,
         cache_hit=cache_hit, param_dict=param_dict,
     )
     try:
@@ -114,13 +117,16 @@ def _state(raw: Any) -> Iterator[_State]:
             cursor.close()
 
 
-def run(session: Session, statements: Sequence[Executable], *,
+def run(session: Session, statements: Sequence[Executable | Bound], *,
         core: bool | Sequence[bool] = False) -> list[list[Row[Any]]]:
     """The rows of each of ``statements`` (ORM entities as the Session loads them; with
     ``core``, plain rows of Core statements, faster for thousands of ids; one flag for
-    all, or one per statement), read in one exchange with a PostgreSQL server."""
+    all, or one per statement), read in one exchange with a PostgreSQL server. A
+    statement built once (db/prepared.py) comes with its values as a ``Bound``."""
     if not statements:
         return []
+    bound = [(s.statement, s.params or None) if isinstance(s, Bound) else (s, None)
+             for s in statements]
     cores = [core] * len(statements) if isinstance(core, bool) else list(core)
     if len(cores) != len(statements):
         raise ValueError("one core flag per statement")
@@ -129,8 +135,8 @@ def run(session: Session, statements: Sequence[Executable], *,
         connection = session.connection()
         # ``all()``, not iteration: the driver's fetchall hands over a few thousand ids
         # in one call, where iterating fetched them one by one (10 ms for "smith").
-        return [list(connection.execute(s).all() if c else session.execute(s).all())
-                for s, c in zip(statements, cores, strict=True)]
+        return [list(connection.execute(s, p).all() if c else session.execute(s, p).all())
+                for (s, p), c in zip(bound, cores, strict=True)]
 
     conn = session.connection()
     if conn.dialect.name != "postgresql" or len(statements) == 1:
@@ -141,7 +147,7 @@ def run(session: Session, statements: Sequence[Executable], *,
     if raw is None or conn.dialect not in _INSTALLED:
         return each()
     try:
-        written = [_as_sent(conn, statement) for statement in statements]
+        written = [_as_sent(conn, s, p or {}) for s, p in bound]
     except Exception:  # SQLAlchemy's internals moved: no pipeline, the same rows
         return each()
     with _state(raw) as state:

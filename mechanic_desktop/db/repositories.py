@@ -73,6 +73,7 @@ from mechanic_desktop.db.paging import (
     starts_with,
     word_starts_with,
 )
+from mechanic_desktop.db.prepared import Bound, prepared
 from mechanic_desktop.db.search import fragment, has_word, is_sqlite, word_prefix
 from mechanic_desktop.db.types import IdArrayText, utcnow
 from mechanic_desktop.domain.errors import ValidationError
@@ -500,13 +501,15 @@ VEHICLES = ListSpec(
 )
 
 
-def last_odometer_statement(vehicle_id: int) -> Any:
+@prepared("vehicle_id")
+def last_odometer_statement(vehicle_id: Any) -> Any:
     """The highest odometer-in of the vehicle's tickets."""
     return select(func.max(ServiceTicket.odometer_in)).where(
         ServiceTicket.vehicle_id == vehicle_id)
 
 
-def earlier_odometer_statement(vehicle_id: int, ticket_id: int) -> Any:
+@prepared("vehicle_id", "ticket_id")
+def earlier_odometer_statement(vehicle_id: Any, ticket_id: Any) -> Any:
     """The highest odometer-in of the vehicle's tickets opened before ticket
     ``ticket_id``: what an edit of its reading may not go below."""
     this = aliased(ServiceTicket)
@@ -535,7 +538,7 @@ class VehicleRepository(Repository[Vehicle]):
 
     def last_odometer(self, vehicle_id: int) -> int | None:
         """Highest reading known: the vehicle's own or any ticket's odometer-in."""
-        value = self.session.scalar(last_odometer_statement(vehicle_id))
+        value = self.session.scalar(*last_odometer_statement(vehicle_id))
         vehicle = self.get(vehicle_id)
         readings = [r for r in (value, vehicle.odometer if vehicle else None) if r is not None]
         return max(readings) if readings else None
@@ -995,17 +998,20 @@ _WITH_OWNER = (joinedload(ServiceTicket.vehicle, innerjoin=True),
 AUDIT_ID = "audit_id"
 
 
+@prepared()
 def audit_id_statement() -> Any:
     """The next id of the audit trail's sequence (PostgreSQL)."""
     return select(func.nextval(func.pg_get_serial_sequence("audit_log", "id")))
 
 
-def with_owner_statement(ticket_id: int) -> Any:
+@prepared("ticket_id")
+def with_owner_statement(ticket_id: Any) -> Any:
     """The ticket with its vehicle and customer."""
     return select(ServiceTicket).options(*_WITH_OWNER).where(ServiceTicket.id == ticket_id)
 
 
-def ticket_statement(ticket_id: int, *, lock: bool) -> Any:
+@prepared("ticket_id")
+def ticket_statement(ticket_id: Any, *, lock: bool) -> Any:
     """The ticket with its vehicle and customer, the shop settings row and the ticket's
     discount; ``lock``: row-locked (PostgreSQL), only the ticket's row."""
     statement = (
@@ -1053,7 +1059,7 @@ class TicketRepository(Repository[ServiceTicket]):
         distant server."""
         if not settings:
             return self.session.get(ServiceTicket, ticket_id, options=_WITH_OWNER)
-        row = self.session.execute(ticket_statement(ticket_id, lock=False)).first()
+        row = self.session.execute(*ticket_statement(ticket_id, lock=False)).first()
         return hold_ticket(self.session, ticket_id, row)
 
     def page(self, query: ListQuery) -> tuple[list[Any], tuple[Any, ...] | None]:
@@ -1146,6 +1152,66 @@ MOVEMENTS = ListSpec(
 )
 
 
+@prepared("part_ids", "job_id", expanding={"part_ids"})
+def _snapshots_on_job(part_ids: Any, job_id: Any) -> Any:
+    return (
+        select(_PARTS.c.id, _PARTS.c.sku, _PARTS.c.name, _PARTS.c.unit_price,
+               _PARTS.c.quantity_on_hand, _PARTS.c.unit_cost, TicketPart)
+        .outerjoin(TicketPart, and_(TicketPart.part_id == _PARTS.c.id,
+                                    TicketPart.job_id == job_id))
+        .where(_PARTS.c.id.in_(part_ids))
+        .order_by(_PARTS.c.id, TicketPart.id)
+    )
+
+
+def _taking(part_id: Any, quantity: Any) -> Any:
+    """UPDATE taking ``quantity`` of the part when that many are on hand."""
+    return (
+        update(_PARTS)
+        .where(_PARTS.c.id == part_id, _PARTS.c.quantity_on_hand >= quantity)
+        .values(quantity_on_hand=_PARTS.c.quantity_on_hand - quantity,
+                version=_PARTS.c.version + 1)
+    )
+
+
+@prepared("part_id", "quantity")
+def _take(part_id: Any, quantity: Any) -> Any:
+    return (_taking(part_id, quantity).returning(_PARTS.c.quantity_on_hand)
+            .execution_options(**NAMED))
+
+
+_MOVES = cast("Table", StockMovement.__table__)
+
+
+@prepared("part_id", "quantity", "moved", "reason", "ticket_id", "staff_user_id", "at",
+          types={"moved": Integer(), "reason": _MOVES.c.reason.type,
+                 "ticket_id": Integer(), "staff_user_id": Integer(),
+                 "at": _MOVES.c.created_at.type})
+def _take_recorded(part_id: Any, quantity: Any, moved: Any, reason: Any, ticket_id: Any,
+                   staff_user_id: Any, at: Any) -> Any:
+    """``_taking`` and its ledger row in one statement (PostgreSQL: a writing CTE)."""
+    taken = _taking(part_id, quantity).returning(_PARTS.c.id).cte("taken")
+    row = select(taken.c.id, moved, reason, ticket_id, staff_user_id,
+                 literal("", _MOVES.c.note.type), at)
+    return (insert(_MOVES)
+            .from_select(["part_id", "quantity", "reason", "ticket_id", "staff_user_id",
+                          "note", "created_at"], row)
+            .returning(_MOVES.c.id)
+            .execution_options(**NAMED))
+
+
+@prepared("part_id", "quantity")
+def _put(part_id: Any, quantity: Any) -> Any:
+    return (
+        update(_PARTS)
+        .where(_PARTS.c.id == part_id)
+        .values(quantity_on_hand=_PARTS.c.quantity_on_hand + quantity,
+                version=_PARTS.c.version + 1)
+        .returning(_PARTS.c.quantity_on_hand)
+        .execution_options(**NAMED)
+    )
+
+
 class StockRepository:
     """On-hand changes as single conditional UPDATEs, each with its ledger row.
 
@@ -1160,7 +1226,7 @@ class StockRepository:
     def snapshots(self, part_ids: Sequence[int]) -> dict[int, PartSnapshot]:
         if not part_ids:
             return {}
-        return snapshots_of(self.session.execute(snapshots_statement(part_ids)))
+        return snapshots_of(self.session.execute(*snapshots_statement(part_ids)))
 
     def snapshots_on_job(
         self, part_ids: Sequence[int], job_id: int
@@ -1169,14 +1235,7 @@ class StockRepository:
         on special order), in one query (a round trip to a distant server)."""
         if not part_ids:
             return {}, {}
-        rows = self.session.execute(
-            select(_PARTS.c.id, _PARTS.c.sku, _PARTS.c.name, _PARTS.c.unit_price,
-                   _PARTS.c.quantity_on_hand, _PARTS.c.unit_cost, TicketPart)
-            .outerjoin(TicketPart, and_(TicketPart.part_id == _PARTS.c.id,
-                                        TicketPart.job_id == job_id))
-            .where(_PARTS.c.id.in_(sorted(set(part_ids))))
-            .order_by(_PARTS.c.id, TicketPart.id)
-        ).all()
+        rows = self.session.execute(*_snapshots_on_job(sorted(set(part_ids)), job_id)).all()
         snapshots = {r[0]: PartSnapshot(*r[:6]) for r in rows}
         lines = {(r[6].part_id, r[6].ordered): r[6] for r in rows if r[6] is not None}
         return snapshots, lines
@@ -1189,16 +1248,7 @@ class StockRepository:
 
     def take(self, part_id: int, quantity: int) -> int | None:
         """Take ``quantity`` out if that many are on hand; the new count, or None."""
-        left: int | None = self.session.scalar(
-            update(_PARTS)
-            .where(_PARTS.c.id == part_id, _PARTS.c.quantity_on_hand >= quantity)
-            .values(
-                quantity_on_hand=_PARTS.c.quantity_on_hand - quantity,
-                version=_PARTS.c.version + 1,
-            )
-            .returning(_PARTS.c.quantity_on_hand)
-            .execution_options(**NAMED)
-        )
+        left: int | None = self.session.scalar(*_take(part_id, quantity))
         change_log.record(self.session, "part", [part_id])
         return left
 
@@ -1217,42 +1267,14 @@ class StockRepository:
             self.record(part_id, -quantity, reason, ticket_id=ticket_id,
                         staff_user_id=staff_user_id)
             return True
-        taken = (
-            update(_PARTS)
-            .where(_PARTS.c.id == part_id, _PARTS.c.quantity_on_hand >= quantity)
-            .values(quantity_on_hand=_PARTS.c.quantity_on_hand - quantity,
-                    version=_PARTS.c.version + 1)
-            .returning(_PARTS.c.id)
-            .cte("taken")
-        )
-        moves = cast("Table", StockMovement.__table__)
-        row = select(
-            taken.c.id, literal(-quantity, Integer), literal(reason, moves.c.reason.type),
-            literal(ticket_id, Integer), literal(staff_user_id, Integer),
-            literal("", moves.c.note.type), literal(utcnow(), moves.c.created_at.type),
-        )
-        inserted = self.session.execute(
-            insert(moves)
-            .from_select(["part_id", "quantity", "reason", "ticket_id", "staff_user_id",
-                          "note", "created_at"], row)
-            .returning(moves.c.id)
-            .execution_options(**NAMED)
-        ).first()
+        inserted = self.session.execute(*_take_recorded(
+            part_id, quantity, -quantity, reason, ticket_id, staff_user_id, utcnow())).first()
         change_log.record(self.session, "part", [part_id])
         return inserted is not None
 
     def put(self, part_id: int, quantity: int) -> int | None:
         """Put ``quantity`` back (or in); the new count, or None if the part is gone."""
-        left: int | None = self.session.scalar(
-            update(_PARTS)
-            .where(_PARTS.c.id == part_id)
-            .values(
-                quantity_on_hand=_PARTS.c.quantity_on_hand + quantity,
-                version=_PARTS.c.version + 1,
-            )
-            .returning(_PARTS.c.quantity_on_hand)
-            .execution_options(**NAMED)
-        )
+        left: int | None = self.session.scalar(*_put(part_id, quantity))
         change_log.record(self.session, "part", [part_id])
         return left
 
@@ -1316,13 +1338,15 @@ class StockRepository:
         return fetch_page(self.session, MOVEMENTS, query)
 
 
-def jobs_statement(ticket_id: int) -> Any:
+@prepared("ticket_id")
+def jobs_statement(ticket_id: Any) -> Any:
     """The ticket's jobs in the order the customer sees them."""
     return (select(TicketJob).where(TicketJob.ticket_id == ticket_id)
             .order_by(TicketJob.position, TicketJob.id))
 
 
-def mechanic_lines_statement(ticket_id: int) -> Any:
+@prepared("ticket_id")
+def mechanic_lines_statement(ticket_id: Any) -> Any:
     return (
         select(TicketMechanic, Mechanic.name, Mechanic.active)
         .outerjoin(Mechanic, Mechanic.id == TicketMechanic.mechanic_id)
@@ -1335,7 +1359,8 @@ def mechanic_lines_of(rows: Any) -> list[tuple[TicketMechanic, str, bool]]:
     return [(r[0], r[1] or "", r[2] if r[2] is not None else True) for r in rows]
 
 
-def part_lines_statement(ticket_id: int) -> Any:
+@prepared("ticket_id")
+def part_lines_statement(ticket_id: Any) -> Any:
     return (
         select(TicketPart, Part.sku, Part.name)
         .join(Part, Part.id == TicketPart.part_id)
@@ -1348,12 +1373,14 @@ def part_lines_of(rows: Any) -> list[tuple[TicketPart, str, str]]:
     return [(r[0], r[1], r[2]) for r in rows]
 
 
-def fee_lines_statement(ticket_id: int) -> Any:
+@prepared("ticket_id")
+def fee_lines_statement(ticket_id: Any) -> Any:
     """The ticket's fee lines in the order they were added."""
     return select(TicketFee).where(TicketFee.ticket_id == ticket_id).order_by(TicketFee.id)
 
 
-def authorisations_statement(ticket_id: int) -> Any:
+@prepared("ticket_id")
+def authorisations_statement(ticket_id: Any) -> Any:
     return (
         select(Authorisation, StaffUser.full_name, TicketJob.title, AuthorisationJob.decision)
         .outerjoin(StaffUser, StaffUser.id == Authorisation.recorded_by)
@@ -1375,23 +1402,31 @@ def authorisations_of(
     return list(found.values())
 
 
-def snapshots_statement(part_ids: Sequence[int]) -> Any:
+def snapshots_statement(part_ids: Sequence[int]) -> Bound:
+    """Today's SKU, name, price, stock and cost of the parts."""
+    return _snapshots(sorted(set(part_ids)))
+
+
+@prepared("part_ids", expanding={"part_ids"})
+def _snapshots(part_ids: Any) -> Any:
     return select(
         _PARTS.c.id, _PARTS.c.sku, _PARTS.c.name, _PARTS.c.unit_price,
         _PARTS.c.quantity_on_hand, _PARTS.c.unit_cost,
-    ).where(_PARTS.c.id.in_(sorted(set(part_ids))))
+    ).where(_PARTS.c.id.in_(part_ids))
 
 
 def snapshots_of(rows: Any) -> dict[int, PartSnapshot]:
     return {r[0]: PartSnapshot(*r) for r in rows}
 
 
+@prepared()
 def fee_rules_statement() -> Any:
     """The shop's fee rules in their order."""
     return select(FeeRuleRow).order_by(FeeRuleRow.position)
 
 
-def billing_statement(ticket_id: int) -> Any:
+@prepared("ticket_id")
+def billing_statement(ticket_id: Any) -> Any:
     """The ticket's invoices ("i"), credit notes ("c") and payments ("p", with the name
     of who took each) in one query, each kind oldest first: one round trip to a distant
     server instead of four, and no invoice's frozen document with them."""
@@ -1435,13 +1470,13 @@ class WorkflowRepository:
         version check cannot race; SQLite already holds its write lock (BEGIN IMMEDIATE).
         Its vehicle and customer, the settings row and its discount (held as
         ``with_owner`` holds them) come in the same query (only the ticket's row locked)."""
-        row = self.session.execute(ticket_statement(ticket_id, lock=True)).first()
+        row = self.session.execute(*ticket_statement(ticket_id, lock=True)).first()
         return hold_ticket(self.session, ticket_id, row)
 
     def mechanic_lines(self, ticket_id: int) -> list[tuple[TicketMechanic, str, bool]]:
         """The ticket's labour lines with their mechanic's name and whether they are
         active; a line nobody is assigned to yet comes last, named ""."""
-        return mechanic_lines_of(self.session.execute(mechanic_lines_statement(ticket_id)))
+        return mechanic_lines_of(self.session.execute(*mechanic_lines_statement(ticket_id)))
 
     def mechanic_ids(self, ticket_id: int) -> set[int]:
         """Who is assigned to the ticket (a mechanic works only on their own)."""
@@ -1458,14 +1493,14 @@ class WorkflowRepository:
         return self.session.get(TicketMechanic, line_id)
 
     def part_lines(self, ticket_id: int) -> list[tuple[TicketPart, str, str]]:
-        return part_lines_of(self.session.execute(part_lines_statement(ticket_id)))
+        return part_lines_of(self.session.execute(*part_lines_statement(ticket_id)))
 
     def part_line(self, line_id: int) -> TicketPart | None:
         return self.session.get(TicketPart, line_id)
 
     def fee_lines(self, ticket_id: int) -> list[TicketFee]:
         """The ticket's fee lines in the order they were added."""
-        return [r[0] for r in self.session.execute(fee_lines_statement(ticket_id))]
+        return [r[0] for r in self.session.execute(*fee_lines_statement(ticket_id))]
 
     def fee_line(self, line_id: int) -> TicketFee | None:
         return self.session.get(TicketFee, line_id)
@@ -1485,7 +1520,7 @@ class WorkflowRepository:
 
     def jobs(self, ticket_id: int) -> list[TicketJob]:
         """The ticket's jobs in the order the customer sees them."""
-        return [r[0] for r in self.session.execute(jobs_statement(ticket_id))]
+        return [r[0] for r in self.session.execute(*jobs_statement(ticket_id))]
 
     def job(self, job_id: int) -> TicketJob | None:
         return self.session.get(TicketJob, job_id)
@@ -1501,7 +1536,7 @@ class WorkflowRepository:
     ) -> list[tuple[Authorisation, str | None, list[tuple[str, str]]]]:
         """The ticket's authorisations, oldest first, each with who recorded it and its
         (job title, decision) pairs: one query (a round trip to a distant server)."""
-        return authorisations_of(self.session.execute(authorisations_statement(ticket_id)))
+        return authorisations_of(self.session.execute(*authorisations_statement(ticket_id)))
 
     def tickets_with_status(self, statuses: Sequence[str]) -> list[int]:
         return list(

@@ -42,6 +42,7 @@ from mechanic_desktop.db.models import (
     TicketMechanic,
     TicketPart,
 )
+from mechanic_desktop.db.prepared import Bound
 
 #: ``session.info`` key of what ``load`` read.
 HELD = "ticket_loading.held"
@@ -75,13 +76,13 @@ class Held:
 
 def load(
     session: Session, ticket_id: int, *, lock: bool,
-    extra: Mapping[str, Executable] | None = None,
+    extra: Mapping[str, Executable | Bound] | None = None,
 ) -> Held:
     """Read the ticket (``lock``: row-locked for a write) and its whole detail, with the
     caller's ``extra`` statements, in one exchange; held for the transaction. The
     ticket is None when it does not exist."""
     extra = dict(extra or {})
-    statements: list[Executable] = [
+    statements: list[Executable | Bound] = [
         repos.ticket_statement(ticket_id, lock=lock),
         repos.jobs_statement(ticket_id),
         repos.mechanic_lines_statement(ticket_id),

@@ -12,6 +12,7 @@ from sqlalchemy import Table, func, select
 
 from mechanic_desktop.db import change_log, pipeline
 from mechanic_desktop.db.models import AuditEntry, StaffUser
+from mechanic_desktop.db.prepared import Bound
 from mechanic_desktop.db.repositories import AUDIT_ID, ListSpec, audit_id_statement, fetch_page
 from mechanic_desktop.db.types import utcnow
 from mechanic_desktop.db.unit_of_work import UnitOfWork
@@ -74,7 +75,7 @@ def take_audit_id(uow: UnitOfWork, rows: Sequence[Any] | None) -> None:
         uow.session.info[AUDIT_ID] = int(rows[0][0])
 
 
-def audit_id_pending(uow: UnitOfWork) -> Any | None:
+def audit_id_pending(uow: UnitOfWork) -> Bound | None:
     """``audit_id_statement`` for a write's first reads (PostgreSQL only), else None."""
     if uow.dialect != "postgresql" or AUDIT_ID in uow.session.info:
         return None

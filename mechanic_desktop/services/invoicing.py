@@ -89,7 +89,7 @@ def _billing_rows(uow: UnitOfWork, ticket_id: int) -> list[Any]:
     held = ticket_loading.billing(uow.session, ticket_id)
     if held is not None:
         return held
-    return list(uow.session.execute(repos.billing_statement(ticket_id)))
+    return list(uow.session.execute(*repos.billing_statement(ticket_id)))
 
 
 def billing_in(uow: UnitOfWork, ticket: ServiceTicket) -> BillingRecord:

@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from mechanic_desktop.db import pipeline
 from mechanic_desktop.db.models import ShopSettings, StaffUser
+from mechanic_desktop.db.prepared import Bound, prepared
 from mechanic_desktop.db.repositories import hold_settings
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.errors import PermissionDenied, RightsRevoked
@@ -31,7 +32,8 @@ from mechanic_desktop.domain.staff import Actor, Role
 _ACCOUNT_ROW = "permissions.account_row"
 
 
-def account_statement(actor_id: int) -> Any:
+@prepared("actor_id")
+def account_statement(actor_id: Any) -> Any:
     """The account's id, role, active flag and mechanic, with the shop settings row."""
     return (select(StaffUser.id, StaffUser.role, StaffUser.active, StaffUser.mechanic_id,
                    ShopSettings)
@@ -48,7 +50,7 @@ def hold_account(uow: UnitOfWork, rows: Sequence[Any]) -> None:
     uow.session.info[_ACCOUNT_ROW] = None if found is None else tuple(found[:4])
 
 
-def account_pending(uow: UnitOfWork) -> Any | None:
+def account_pending(uow: UnitOfWork) -> Bound | None:
     """``account_statement`` of the signed-in account when this transaction has not
     read it yet (a caller sends it with its own first reads), else None."""
     actor = uow.actor
@@ -83,7 +85,7 @@ def current_actor(uow: UnitOfWork) -> Actor | None:
     session = uow.session
     row = session.info.get(_ACCOUNT_ROW)
     if row is None or row[0] != actor.id:
-        hold_account(uow, list(session.execute(account_statement(actor.id))))
+        hold_account(uow, list(session.execute(*account_statement(actor.id))))
         row = session.info[_ACCOUNT_ROW]
     if row is None or not row[2]:
         raise RightsRevoked(

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from mechanic_desktop.db import change_log
 from mechanic_desktop.db.models import FeeRuleRow, ShopSettings
+from mechanic_desktop.db.prepared import Bound
 from mechanic_desktop.db.repositories import (
     NO_SETTINGS_ROW,
     SETTINGS_ROW,
@@ -196,12 +197,12 @@ def fee_rules_in(uow: UnitOfWork) -> tuple[FeeRule, ...]:
     per transaction: every write to a ticket recomputes with them)."""
     cached = uow.session.info.get(_RULES)
     if cached is None:
-        hold_fee_rules(uow, list(uow.session.execute(fee_rules_statement())))
+        hold_fee_rules(uow, list(uow.session.execute(*fee_rules_statement())))
         cached = uow.session.info[_RULES]
     return cached  # type: ignore[no-any-return]
 
 
-def fee_rules_pending(uow: UnitOfWork) -> Any | None:
+def fee_rules_pending(uow: UnitOfWork) -> Bound | None:
     """The fee rules' statement when this transaction has not read them yet (a write
     sends it with its first reads), else None."""
     return fee_rules_statement() if uow.session.info.get(_RULES) is None else None

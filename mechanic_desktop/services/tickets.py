@@ -104,7 +104,7 @@ def _earlier_reading(uow: UnitOfWork, vehicle_id: int, ticket_id: int,
     read for this car, else read now."""
     if read is not None and read[0] == vehicle_id:
         return read[1]
-    highest: int | None = uow.session.scalar(earlier_odometer_statement(vehicle_id, ticket_id))
+    highest: int | None = uow.session.scalar(*earlier_odometer_statement(vehicle_id, ticket_id))
     return highest
 
 

@@ -151,7 +151,7 @@ def _fake_uow(dialect: str, info: dict[str, Any]) -> UnitOfWork:
 def test_the_audit_id_is_taken_ahead_on_a_server_only_and_only_once() -> None:
     pending = audit.audit_id_pending(_fake_uow("postgresql", {}))
     assert pending is not None
-    assert str(pending) == str(audit_id_statement())
+    assert str(pending.statement) == str(audit_id_statement().statement)
     assert audit.audit_id_pending(_fake_uow("postgresql", {AUDIT_ID: 5})) is None
     assert audit.audit_id_pending(_fake_uow("sqlite", {})) is None
     assert audit.audit_id_pending(_fake_uow("sqlite", {AUDIT_ID: 5})) is None

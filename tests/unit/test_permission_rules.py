@@ -59,7 +59,7 @@ def test_the_account_is_read_with_the_shops_settings_row(engine: Engine) -> None
     _saved_settings(engine, "Acme Garage")
     pat = _account(engine, "pat", Role.WRITER)
     with Session(engine) as session:
-        rows = list(session.execute(permissions.account_statement(pat.id)))
+        rows = list(session.execute(*permissions.account_statement(pat.id)))
         assert len(rows) == 1
         assert tuple(rows[0][:4]) == (pat.id, "writer", True, None)
         assert isinstance(rows[0][4], ShopSettings)
@@ -99,13 +99,13 @@ def test_the_account_is_pending_until_this_transaction_has_read_it(engine: Engin
     with uow:
         pending = permissions.account_pending(uow)
         assert pending is not None
-        assert tuple(uow.session.execute(pending).one()[:4]) == (pat.id, "writer", True, None)
-        permissions.hold_account(uow, list(uow.session.execute(pending)))
+        assert tuple(uow.session.execute(*pending).one()[:4]) == (pat.id, "writer", True, None)
+        permissions.hold_account(uow, list(uow.session.execute(*pending)))
         assert permissions.account_pending(uow) is None  # read: a second check reuses it
         uow.actor = kim  # another account's row held: kim's is still to be read
         again = permissions.account_pending(uow)
         assert again is not None
-        assert tuple(uow.session.execute(again).one()[:4]) == (kim.id, "admin", True, None)
+        assert tuple(uow.session.execute(*again).one()[:4]) == (kim.id, "admin", True, None)
     uow.actor = None
     with uow:
         assert permissions.account_pending(uow) is None  # the program's own work
