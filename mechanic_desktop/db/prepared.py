@@ -2,12 +2,12 @@
 
 Building a SQLAlchemy statement (its joins, a union's subquery and its columns) and then
 its compiled-cache key is Python work done again on every call: ~1 ms for a ticket's
-billing union, ~2 ms for all the statements that read a ticket; building them once took
-adding a part on SQLite from 9.7 to 5.4 ms (median, 1M-ticket bench database). Their SQL
-is the same for every ticket; only the ticket's id changes. So each is built once, on first use, with a bound parameter in place of each
-value (``@prepared``), and a call pairs that statement with its values (``Bound``).
-A built statement keeps its cache key (SQLAlchemy memoises it on the object), so
-running it again costs only the compiled-cache lookup.
+billing union, ~2 ms for all the statements that read a ticket. Their SQL is the same for
+every ticket; only the ticket's id changes. So each is built once, on first use, with a
+bound parameter in place of each value (``@prepared``), and a call pairs that statement
+with its values (``Bound``). A built statement keeps its cache key (SQLAlchemy memoises
+it on the object), so running it again costs only the compiled-cache lookup. Adding a
+part on SQLite went from 9.7 to 5.4 ms (median, 1M-ticket bench database).
 
 ``session.execute(*bound)`` and ``session.scalar(*bound)`` take a ``Bound`` as it is,
 and so do ``db/pipeline.run`` and ``db/ticket_loading.load``.
