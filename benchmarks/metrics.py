@@ -549,6 +549,13 @@ def idle_cpu(b: Bench) -> Result:
     return _probe_figure(b, "idle_cpu_percent")
 
 
+@metric("gc_pause_max_ms", "ms", 16,
+        "longest pause of Python's cycle collector over that session (collected on the "
+        "GUI thread, start-up's objects frozen: ui/collector.py); within one frame at 60 Hz")
+def gc_pause_max(b: Bench) -> Result:
+    return _probe_figure(b, "gc_pause_max_ms")
+
+
 @metric("refresh_after_edit_ms", "ms", 50,
         "one customer edited in a customers table with 1,000 rows loaded: commit → its "
         "row repainted (median of 20; only that row is read again)")

@@ -1,10 +1,12 @@
-"""Memory and idle-CPU figures of the real main window, run in its own process so the
-benchmark's own memory does not count: open the window offscreen, wait for the first
-page, scroll the tickets table through 10,000 rows, run 20 searches, then sit idle.
-Prints one JSON line."""
+"""Memory, idle-CPU and collection-pause figures of the real main window, run in its own
+process so the benchmark's own memory does not count: open the window offscreen (cycles
+collected on the GUI thread, what is loaded by the first page frozen, as the app does:
+ui/collector.py), wait for the first page, scroll the tickets table through 10,000 rows,
+run 20 searches, then sit idle. Prints one JSON line."""
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import resource
@@ -19,6 +21,7 @@ from PySide6.QtTest import QTest
 from mechanic_desktop import bootstrap
 from mechanic_desktop.services import auth
 from mechanic_desktop.ui.application import make_application
+from mechanic_desktop.ui.collector import GuiCollector
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.main_window import MainWindow
 from mechanic_desktop.ui.operations import DbWorker
@@ -48,8 +51,30 @@ def wait_until(condition: Callable[[], bool], timeout: float = 60.0) -> None:
         QTest.qWait(5)
 
 
+class Pauses:
+    """How long each collection of Python's cycle collector held the interpreter."""
+
+    def __init__(self) -> None:
+        self.ms: list[float] = []
+        self._started = 0.0
+
+    def __call__(self, phase: str, _info: dict[str, object]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.ms.append((time.perf_counter() - self._started) * 1000)
+
+
+def full_collection_ms() -> float:
+    started = time.perf_counter()
+    gc.collect()
+    return (time.perf_counter() - started) * 1000
+
+
 def main(url: str) -> int:
     app = make_application()
+    collector = GuiCollector().start()
+    pauses = Pauses()
     context = bootstrap.connect(url, guard=bootstrap.forbid_main_thread)
     worker = DbWorker(context.uow)
     # Sign in with the benchmark's account (metrics.ensure_bench_account), on the worker.
@@ -67,6 +92,8 @@ def main(url: str) -> int:
         page = window.tickets_page
         model = page.model
         wait_until(lambda: model.loaded_once and not model.loading)
+        collector.freeze()
+        gc.callbacks.append(pauses)
         QTest.qWait(200)
         start_rss = rss_mb()
 
@@ -86,13 +113,23 @@ def main(url: str) -> int:
         cpu, wall = time.process_time(), time.perf_counter()
         QTest.qWait(int(IDLE_SECONDS * 1000))
         idle = (time.process_time() - cpu) / (time.perf_counter() - wall) * 100
+        gc.callbacks.remove(pauses)
+        frozen_full = full_collection_ms()
+        collector.stop()  # everything in sight again: what a full collection was before
+        whole_full = full_collection_ms()
         print(json.dumps({
+            "gc_pause_max_ms": round(max(pauses.ms, default=0.0), 1),
+            "gc_pause_max_ms_note": (
+                f"{len(pauses.ms)} collections, on the GUI thread; a full one now "
+                f"{frozen_full:.1f} ms, {whole_full:.1f} ms with what start-up loaded in "
+                "sight (unfrozen)"),
             "rss_growth_mb": round(end_rss - start_rss, 1),
             "rss_growth_mb_note": f"{start_rss:.0f} → {end_rss:.0f} MB after {scrolled:,} rows",
             "peak_rss_mb": round(rss_mb("VmHWM"), 1),
             "idle_cpu_percent": round(idle, 2),
         }), flush=True)
     finally:
+        collector.stop()
         window.close()
         worker.shutdown(wait=True)
         context.close()

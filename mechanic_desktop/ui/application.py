@@ -21,6 +21,7 @@ from mechanic_desktop import bootstrap
 from mechanic_desktop.config import database_url, log_dir, settings_file, url_given_outside
 from mechanic_desktop.domain.errors import DatabaseInUse, DatabaseUnavailable
 from mechanic_desktop.domain.staff import Role
+from mechanic_desktop.ui.collector import GuiCollector
 from mechanic_desktop.ui.connection_settings import saved_url
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.crash_reporter import CrashReporter
@@ -276,6 +277,8 @@ def _run_once(
         print(f"mechanic-desktop: No password for '{user}': set {PASSWORD_ENV} or give it "
               "on standard input.", file=sys.stderr)
         return 2, None
+    # Cycles are collected on this thread only, never on the worker (ui/collector.py).
+    collector = GuiCollector().start()
     # The unit of work is made on the worker, by its first job (see ui.warm_up).
     worker = DbWorker(make_uow=lambda: context.uow)
     ui = UiContext(worker)
@@ -303,8 +306,12 @@ def _run_once(
 
     offered: list[bool] = []
 
+    def first_page_shown(window: MainWindow) -> None:
+        collector.freeze()  # what lasts the whole run is loaded by now
+        shared().equip(window, settings, reopen)
+
     def window_opened(window: MainWindow) -> None:
-        AfterFirstPage(window.current_page, lambda: shared().equip(window, settings, reopen))
+        AfterFirstPage(window.current_page, lambda: first_page_shown(window))
         if getattr(args, "exit_after_first_paint", False):
             FirstPaintWatcher(window.current_page, app, started)
         elif (not getattr(args, "no_demo_offer", False) and not offered
@@ -342,6 +349,7 @@ def _run_once(
         session.close()
         worker.shutdown(wait=True)
         context.close()
+        collector.stop()
     if code == REOPEN and reopen_on:
         return code, reopen_on[-1]
     return code, None
