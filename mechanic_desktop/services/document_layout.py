@@ -39,6 +39,10 @@ td.total { font-weight: bold; font-size: 11pt; }
 h2 { font-size: 10.5pt; margin-top: 10pt; margin-bottom: 3pt; }
 """
 
+#: The name of the anchor around a job's heading: the layout (ui/documents.py) keeps
+#: the row it marks on the page of the row under it, so a heading never ends a page.
+KEEP_WITH_NEXT = "keep-with-next"
+
 #: A gap between blocks (Qt's tables take no CSS margins).
 SPACER = '<p style="font-size: 6pt; margin: 0">&nbsp;</p>'
 
@@ -276,11 +280,12 @@ def line_table(columns: Columns, sections: Iterable[Section],
     span = len(shown)
     rows = [_head((h, w, n) for h, w, n, _ in shown)]
     for section in sections:
+        heading = f'<a name="{KEEP_WITH_NEXT}">{e(section.heading)}</a>'
         if section.amount and span > 1:
-            rows.append(f'<tr><td colspan="{span - 1}" class="job">{e(section.heading)}</td>'
+            rows.append(f'<tr><td colspan="{span - 1}" class="job">{heading}</td>'
                         f'<td align="right" class="job">{e(section.amount)}</td></tr>')
         else:
-            rows.append(f'<tr><td colspan="{span}" class="job">{e(section.heading)}</td></tr>')
+            rows.append(f'<tr><td colspan="{span}" class="job">{heading}</td></tr>')
         for label, text in section.notes:
             rows.append(f'<tr><td colspan="{span}"><span class="muted">{e(label)}:</span> '
                         f"{multiline(text)}</td></tr>")

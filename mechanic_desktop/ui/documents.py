@@ -9,6 +9,8 @@ Qt paginates a table cell line by line: a row whose cells wrap (a long part desc
 the part number on the line under it) would start at the foot of one page and end at the
 top of the next, the part number alone over there. ``keep_rows_whole`` moves such a row
 to the next page whole, the way Qt already moves a row whose first line does not fit.
+It also moves a job's heading that would end a page to the next one with the row under
+it (Qt has no keep-with-next).
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ from PySide6.QtGui import (
     QTextTable,
     QTextTableCellFormat,
 )
+
+from mechanic_desktop.services.document_layout import KEEP_WITH_NEXT
 
 #: Layout resolution (QPdfWriter defaults to 1200 dpi, which only makes the file bigger).
 RESOLUTION_DPI = 300
@@ -75,9 +79,19 @@ def row_pages(document: QTextDocument, table: QTextTable, row: int) -> set[int]:
     return pages
 
 
-def _split(document: QTextDocument, table: QTextTable, row: int) -> bool:
-    document.pageCount()  # lays the document out again after a change
-    return len(row_pages(document, table, row)) > 1
+def _pages(document: QTextDocument, table: QTextTable, first: int, last: int) -> set[int]:
+    """The pages rows ``first`` to ``last`` print on, the document laid out first (again,
+    after a change)."""
+    document.pageCount()
+    return set().union(*(row_pages(document, table, row) for row in range(first, last + 1)))
+
+
+def keeps_with_next(document: QTextDocument, table: QTextTable, row: int) -> bool:
+    """Whether ``row`` must print on the page of the row under it: a job's heading (its
+    text is marked ``KEEP_WITH_NEXT``)."""
+    block = document.findBlock(table.cellAt(row, 0).firstPosition())
+    first = block.begin()  # Qt keeps an anchor's name on its first character
+    return not first.atEnd() and KEEP_WITH_NEXT in first.fragment().charFormat().anchorNames()
 
 
 def _insert_break_row(table: QTextTable, row: int) -> None:
@@ -108,40 +122,53 @@ def _insert_break_row(table: QTextTable, row: int) -> None:
 KEEP_WHOLE_MAX_PAGES = 20
 
 
+def _move(document: QTextDocument, table: QTextTable, first: int, last: int) -> int:
+    """Start rows ``first`` to ``last`` on the next page: an empty break row before
+    ``first``, or the whole table when ``first`` is its first row under its headers
+    (its headers go with it). The move is kept only if the rows then print on one page
+    (undone, they are broken as before); returns the rows inserted (0 or 1)."""
+    if first == table.format().headerRowCount():
+        before = table.format()
+        moved = table.format()
+        moved.setPageBreakPolicy(QTextFrameFormat.PageBreakFlag.PageBreak_AlwaysBefore)
+        table.setFormat(moved)
+        if len(_pages(document, table, first, last)) > 1:
+            table.setFormat(before)
+            document.pageCount()
+        return 0
+    _insert_break_row(table, first)
+    if len(_pages(document, table, first + 1, last + 1)) > 1:
+        table.removeRows(first, 1)
+        document.pageCount()
+        return 0
+    return 1
+
+
 def keep_rows_whole(document: QTextDocument) -> None:
     """Move every table row that straddles a page break to the next page whole (a line
-    item with its part number, a signature with its label), in order from the top, in
-    a document of up to ``KEEP_WHOLE_MAX_PAGES`` pages.
+    item with its part number, a signature with its label), and every row that must
+    not end a page (``keeps_with_next``: a job's heading) to the next page with the row
+    under it, in order from the top, in a document of up to ``KEEP_WHOLE_MAX_PAGES``
+    pages.
 
-    A row that is not the table's first under its headers gets an empty break row
-    before it; a table whose first row would straddle starts on the next page (its
-    headers go with it). A row that still straddles from the top of a page is taller
-    than a page: the move is undone and Qt breaks it as before."""
+    A row moves with the rows above it that keep with it too. Rows that cannot fit on
+    one page together (a row taller than a page) are broken by Qt as before."""
     tables = [f for f in document.rootFrame().childFrames() if isinstance(f, QTextTable)]
     if document.pageCount() > KEEP_WHOLE_MAX_PAGES:
         return
     for table in tables:
-        row = table.format().headerRowCount()
+        top = table.format().headerRowCount()
+        row = top
         while row < table.rows():
-            if not _split(document, table, row):
-                row += 1
-            elif row == table.format().headerRowCount():
-                before = table.format()
-                moved = table.format()
-                moved.setPageBreakPolicy(QTextFrameFormat.PageBreakFlag.PageBreak_AlwaysBefore)
-                table.setFormat(moved)
-                if _split(document, table, row):
-                    table.setFormat(before)
-                    document.pageCount()
-                row += 1
-            else:
-                _insert_break_row(table, row)
-                if _split(document, table, row + 1):
-                    table.removeRows(row, 1)
-                    document.pageCount()
-                    row += 1
-                else:
-                    row += 2
+            if len(_pages(document, table, row, row)) > 1:
+                row += _move(document, table, row, row)
+            elif (row + 1 < table.rows() and keeps_with_next(document, table, row)
+                  and len(_pages(document, table, row, row + 1)) > 1):
+                first = row
+                while first > top and keeps_with_next(document, table, first - 1):
+                    first -= 1
+                row += _move(document, table, first, row + 1)
+            row += 1
 
 
 def lay_out(html: str, device: QPagedPaintDevice) -> QTextDocument:

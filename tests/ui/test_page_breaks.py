@@ -1,9 +1,10 @@
 """No table row of a printed document is split across a page break: a part's long
 description, its part number on the line under it and its amounts all print on one page
 (Qt alone breaks a wrapped cell line by line, leaving "Part no. …" alone at the top of
-the next page). Read back from the PDF with ``pdftotext -bbox-layout``, on Letter and A4;
-the laid-out QTextDocument is checked row by row too, and a ticket's invoice and work
-order exported from the ticket editor on both backends."""
+the next page), and a job's heading never ends a page without its first line. Read
+back from the PDF with ``pdftotext -bbox-layout``, on Letter and A4; the laid-out
+QTextDocument is checked row by row too, and a ticket's invoice and work order exported
+from the ticket editor on both backends."""
 
 from __future__ import annotations
 
@@ -21,11 +22,26 @@ from pytestqt.qtbot import QtBot
 from mechanic_desktop.db.unit_of_work import UnitOfWork
 from mechanic_desktop.domain.records import PartLineRecord, TicketDetail
 from mechanic_desktop.services import parts, workflow
-from mechanic_desktop.services.document_layout import Layout, Letterhead, Line, Section, render
+from mechanic_desktop.services.document_layout import (
+    PRICED,
+    Columns,
+    Layout,
+    Letterhead,
+    Line,
+    Section,
+    render,
+)
 from mechanic_desktop.services.documents import invoice_html
 from mechanic_desktop.ui import documents
 from mechanic_desktop.ui.context import UiContext
-from mechanic_desktop.ui.documents import RESOLUTION_DPI, lay_out, row_pages, set_paper, write_pdf
+from mechanic_desktop.ui.documents import (
+    RESOLUTION_DPI,
+    keeps_with_next,
+    lay_out,
+    row_pages,
+    set_paper,
+    write_pdf,
+)
 from tests.ui.conftest import Shop
 from tests.ui.helpers import WAIT_MS
 from tests.ui.test_pdf import SHOP, _lines, _ticket
@@ -89,6 +105,33 @@ def test_every_part_prints_whole_on_one_page(
             assert len(pages) == 1, f"{paper}, shift {shift}: part {i} on pages {pages}"
 
 
+@pytest.mark.parametrize("paper", ["letter", "a4"])
+@pytest.mark.parametrize("priced", [True, False], ids=["invoice", "work-order"])
+def test_a_jobs_heading_prints_on_the_page_of_its_first_row(
+    qapp: QApplication, tmp_path: Path, paper: str, priced: bool
+) -> None:
+    """A second job's heading swept over the page break by the lines of the first: it
+    always prints on the page of the row under it (its first line on an invoice, its
+    concern on a work order), never alone at the foot of the page before."""
+    columns = PRICED if priced else Columns(quantity="Qty / hours", unit="", amount="")
+    amount = "1.00" if priced else ""
+    moved = 0
+    for count in range(30, 50):
+        second = Section("2. Heading2", [Line("First2", "1", amount, amount)],
+                         "1.00" if priced else "",
+                         () if priced else [("Concern", "Concern2 pulls left")])
+        layout = Layout(Letterhead("Bolt & Nut Garage"), "Invoice", columns=columns,
+                        sections=[Section("1. Brakes", [Line(f"Line{i:02d}", "1", amount, amount)
+                                                        for i in range(count)],
+                                          "9.00" if priced else ""), second])
+        path = write_pdf(render(layout), tmp_path / f"{count}.pdf", "Jobs", paper)
+        where = _pages_of_words(path)
+        under = where["First2" if priced else "Concern2"]
+        assert where["Heading2"] == under, (count, where["Heading2"], under)
+        moved += where["Heading2"] != where[f"Line{count - 1:02d}"]
+    assert moved, "the sweep puts the second heading at the top of a page"
+
+
 def test_the_laid_out_rows_are_whole(qapp: QApplication, tmp_path: Path) -> None:
     """Every row of every table of the laid-out document is on one page, and a part moved
     to the next page starts where Qt starts any row there (under the repeated headers)."""
@@ -101,6 +144,8 @@ def test_the_laid_out_rows_are_whole(qapp: QApplication, tmp_path: Path) -> None
     for table in tables:
         for row in range(table.rows()):
             assert len(row_pages(document, table, row)) == 1, row
+            if keeps_with_next(document, table, row):
+                assert row_pages(document, table, row) == row_pages(document, table, row + 1)
     del writer
 
 
