@@ -10,7 +10,8 @@ the part number on the line under it) would start at the foot of one page and en
 top of the next, the part number alone over there. ``keep_rows_whole`` moves such a row
 to the next page whole, the way Qt already moves a row whose first line does not fit.
 It also moves a job's heading that would end a page to the next one with the row under
-it (Qt has no keep-with-next).
+it, and the last row of a work order with the rule that closes its table, which would
+otherwise print alone under the repeated column headers (Qt has no keep-with-next).
 """
 
 from __future__ import annotations
@@ -86,9 +87,20 @@ def _pages(document: QTextDocument, table: QTextTable, first: int, last: int) ->
     return set().union(*(row_pages(document, table, row) for row in range(first, last + 1)))
 
 
+def _is_closing_rule(table: QTextTable, row: int) -> bool:
+    """The table's last row, with no text: the rule under a work order's lines (it has
+    no totals rows to close the table)."""
+    return row == table.rows() - 1 and all(
+        table.cellAt(row, column).firstPosition() == table.cellAt(row, column).lastPosition()
+        for column in range(table.columns()))
+
+
 def keeps_with_next(document: QTextDocument, table: QTextTable, row: int) -> bool:
     """Whether ``row`` must print on the page of the row under it: a job's heading (its
-    text is marked ``KEEP_WITH_NEXT``)."""
+    text is marked ``KEEP_WITH_NEXT``), or the row above a closing rule, which would
+    otherwise start a page alone under the repeated headers."""
+    if row + 1 < table.rows() and _is_closing_rule(table, row + 1):
+        return True
     block = document.findBlock(table.cellAt(row, 0).firstPosition())
     first = block.begin()  # Qt keeps an anchor's name on its first character
     return not first.atEnd() and KEEP_WITH_NEXT in first.fragment().charFormat().anchorNames()
@@ -151,7 +163,8 @@ def keep_rows_whole(document: QTextDocument) -> None:
     under it, in order from the top, in a document of up to ``KEEP_WHOLE_MAX_PAGES``
     pages.
 
-    A row moves with the rows above it that keep with it too. Rows that cannot fit on
+    A heading moves with the rows above it that keep with it too (a job's heading with
+    its only line, when that line keeps with the closing rule). Rows that cannot fit on
     one page together (a row taller than a page) are broken by Qt as before."""
     tables = [f for f in document.rootFrame().childFrames() if isinstance(f, QTextTable)]
     if document.pageCount() > KEEP_WHOLE_MAX_PAGES:

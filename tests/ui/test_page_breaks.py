@@ -1,10 +1,11 @@
 """No table row of a printed document is split across a page break: a part's long
 description, its part number on the line under it and its amounts all print on one page
 (Qt alone breaks a wrapped cell line by line, leaving "Part no. …" alone at the top of
-the next page), and a job's heading never ends a page without its first line. Read
-back from the PDF with ``pdftotext -bbox-layout``, on Letter and A4; the laid-out
-QTextDocument is checked row by row too, and a ticket's invoice and work order exported
-from the ticket editor on both backends."""
+the next page). A job's heading never ends a page without its first line, nor does a
+work order's closing rule start one under the repeated headers. Read back from the PDF
+with ``pdftotext -bbox-layout``, on Letter and A4; the laid-out QTextDocument is checked
+row by row too, and a ticket's invoice and work order exported from the ticket editor on
+both backends."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ from mechanic_desktop.services.document_layout import (
     Section,
     render,
 )
-from mechanic_desktop.services.documents import invoice_html
+from mechanic_desktop.services.documents import invoice_html, work_order_html
 from mechanic_desktop.ui import documents
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.documents import (
@@ -75,6 +76,15 @@ def _long_invoice(shift: int) -> TicketDetail:
     ticket: TicketDetail = _ticket()  # type: ignore[assignment]
     parts = tuple(PartLineRecord(i, i, f"PN-{i:03d}", _name(i + shift), 1, _price(i),
                                  _price(i), 1) for i in range(PARTS))
+    return replace(ticket, jobs=(replace(ticket.jobs[0], parts=parts),))
+
+
+def _work_order(count: int) -> TicketDetail:
+    """The ticket with ``count`` parts on its one approved job, two printed lines each
+    (the name, the part number under it)."""
+    ticket: TicketDetail = _ticket()  # type: ignore[assignment]
+    parts = tuple(PartLineRecord(i, i, f"PN-{i:03d}", f"Item{i:02d} brake hardware kit", 1,
+                                 _price(i), _price(i), 1) for i in range(count))
     return replace(ticket, jobs=(replace(ticket.jobs[0], parts=parts),))
 
 
@@ -130,6 +140,26 @@ def test_a_jobs_heading_prints_on_the_page_of_its_first_row(
         assert where["Heading2"] == under, (count, where["Heading2"], under)
         moved += where["Heading2"] != where[f"Line{count - 1:02d}"]
     assert moved, "the sweep puts the second heading at the top of a page"
+
+
+@pytest.mark.parametrize("paper", ["letter", "a4"])
+def test_a_work_orders_closing_rule_never_starts_a_page_alone(
+    qapp: QApplication, tmp_path: Path, paper: str
+) -> None:
+    """A work order has no totals: a rule closes its table. Swept over the page break,
+    the rule takes the last part with it to the next page instead of printing there
+    alone under the repeated column headers: every page that has the headers has a part
+    under them, and no page follows the one with the signature lines."""
+    for count in range(36, 52):
+        path = write_pdf(work_order_html(_work_order(count), SHOP), tmp_path / f"{count}.pdf",
+                         "Work order", paper)
+        lines = _lines(path)
+        headers = {w.page for line in lines for w in line if w.text == "Description"}
+        parts = {w.page for line in lines for w in line if w.text.startswith("Item")}
+        assert len(parts) > 1, "the parts run over pages"
+        assert headers == parts, (count, headers, parts)
+        pages = 1 + max(w.page for line in lines for w in line)
+        assert pages == 1 + max(_pages_of_words(path)["signature"]), count
 
 
 def test_the_laid_out_rows_are_whole(qapp: QApplication, tmp_path: Path) -> None:
