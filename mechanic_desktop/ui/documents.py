@@ -12,10 +12,16 @@ to the next page whole, the way Qt already moves a row whose first line does not
 It also moves a job's heading that would end a page to the next one with the row under
 it, and the last row of a work order with the rule that closes its table, which would
 otherwise print alone under the repeated column headers (Qt has no keep-with-next).
+Moving one row at a time would lay the whole document out again for each (quadratic in
+its pages); the breaks are worked out instead from the rows' heights, measured in one
+layout without pages, the way Qt paginates a table (``_plan``), inserted in one edit and
+checked in one more layout.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QMarginsF, QRectF, QSizeF, Qt
@@ -35,6 +41,7 @@ from PySide6.QtGui import (
     QTextFormat,
     QTextFrameFormat,
     QTextTable,
+    QTextTableCell,
     QTextTableCellFormat,
 )
 
@@ -126,12 +133,15 @@ def _insert_break_row(table: QTextTable, row: int) -> None:
     edit.endEditBlock()
 
 
-#: Longer documents are printed as Qt breaks them. Each row moved costs one more layout
-#: of the document, so the time grows with the square of its pages: a 17-page invoice
-#: took 0.40 s instead of 0.15, a 30-page statement 2.7 s instead of 0.6, on the GUI
-#: thread. Invoices, estimates and work orders stay far below this; a long statement's
-#: lines are mostly one line each, and only a wrapped one can straddle.
-KEEP_WHOLE_MAX_PAGES = 20
+#: Longer documents are printed as Qt breaks them (the breaks cost a few layouts of the
+#: whole document, each proportional to its length: a 100-page statement takes 2 s).
+KEEP_WHOLE_MAX_PAGES = 500
+#: What ``_plan`` could not foresee is moved one row at a time, each move one more
+#: layout of the document, so the time grows with the square of its pages (a 30-page
+#: statement took 2.7 s instead of 0.6 on the GUI thread): only in documents of up to
+#: this many pages. None of the documents tried (invoices, work orders, statements, rows
+#: taller than a page, on Letter, A4 and printers of 96 and 1200 dpi) needed it.
+ONE_BY_ONE_MAX_PAGES = 20
 
 
 def _move(document: QTextDocument, table: QTextTable, first: int, last: int) -> int:
@@ -156,32 +166,277 @@ def _move(document: QTextDocument, table: QTextTable, first: int, last: int) -> 
     return 1
 
 
+def _fix_one_by_one(document: QTextDocument, table: QTextTable, row: int) -> None:
+    """Keep ``table``'s rows from ``row`` down whole and its headings with their next
+    rows one move at a time: each move lays the document out again and is checked (the
+    slow way, for what ``_plan`` cannot foresee). Rows already right cost no layout."""
+    top = table.format().headerRowCount()
+    while row < table.rows():
+        if len(_pages(document, table, row, row)) > 1:
+            row += _move(document, table, row, row)
+        elif (row + 1 < table.rows() and keeps_with_next(document, table, row)
+              and len(_pages(document, table, row, row + 1)) > 1):
+            first = row
+            while first > top and keeps_with_next(document, table, first - 1):
+                first -= 1
+            row += _move(document, table, first, row + 1)
+        row += 1
+
+
+def _first_wrong(document: QTextDocument, table: QTextTable, first: int | None = None,
+                 end: int | None = None) -> int | None:
+    """The first row from ``first`` (the first under the headers) to before ``end`` (the
+    table's end) that straddles a page break or ends a page that the row under it,
+    which it keeps with, does not print on (None: every one is right)."""
+    start = table.format().headerRowCount() if first is None else first
+    stop = table.rows() if end is None else end
+    for row in range(start, stop):
+        pages = row_pages(document, table, row)
+        if len(pages) > 1 or (row + 1 < stop and keeps_with_next(document, table, row)
+                              and pages != row_pages(document, table, row + 1)):
+            return row
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Rows:
+    """Where a table's rows start and what their lines need, measured once; all in the
+    document's pixels, a row's lines from its own top."""
+
+    #: Each row's top edge.
+    tops: list[float]
+    #: Each row's lines: (top, height, room its cell keeps under it, first of its cell).
+    lines: list[list[tuple[float, float, float, bool]]]
+    #: From a page's top to the top of the first row under the repeated headers.
+    continued: float
+
+
+def _scale(document: QTextDocument) -> float:
+    """Qt's lengths in px at 96 dpi, in the document's pixels (its paint device's)."""
+    device = document.documentLayout().paintDevice()
+    return device.logicalDpiY() / 96 if device is not None else 1.0
+
+
+def _padding(cell: QTextTableCell, side: QTextFormat.Property, scale: float,
+             table: float) -> float:
+    """A cell's padding on ``side`` as Qt lays it out (``table``'s when it has none)."""
+    own = cell.format()
+    return own.doubleProperty(side) * scale if own.hasProperty(side) else table
+
+
+def _row_top(document: QTextDocument, table: QTextTable, row: int,
+             lines: list[tuple[float, float, float, bool]] | None = None) -> float:
+    """Where ``row``'s cells start as laid out now: their first lines less their top
+    padding. ``lines`` receives the row's lines: (top, height, room its cell keeps
+    under it, first of its cell), from the page's top."""
+    layout = document.documentLayout()
+    scale = _scale(document)
+    padding = table.format().cellPadding() * scale
+    starts: list[float] = []
+    for column in range(table.columns()):
+        cell = table.cellAt(row, column)
+        if cell.row() != row or cell.column() != column:
+            continue
+        block = document.findBlock(cell.firstPosition())
+        text = block.layout()
+        origin = layout.blockBoundingRect(block).top() - text.boundingRect().top()
+        starts.append(origin - text.position().y() - _padding(
+            cell, QTextFormat.Property.TableCellTopPadding, scale, padding))
+        if lines is None:
+            continue
+        under = _padding(cell, QTextFormat.Property.TableCellBottomPadding, scale, padding)
+        first = True
+        while block.isValid() and block.position() <= cell.lastPosition():
+            text = block.layout()
+            origin = layout.blockBoundingRect(block).top() - text.boundingRect().top()
+            for i in range(text.lineCount()):
+                line = text.lineAt(i)
+                lines.append((origin + line.y(), line.height(), under, first))
+                first = False
+            block = block.next()
+    return min(starts)
+
+
+def _measure(document: QTextDocument, table: QTextTable) -> _Rows:
+    """``table``'s rows as laid out now: each one's top edge and its lines."""
+    tops: list[float] = []
+    lines: list[list[tuple[float, float, float, bool]]] = []
+    for row in range(table.rows()):
+        found: list[tuple[float, float, float, bool]] = []
+        top = _row_top(document, table, row, found)
+        tops.append(top)
+        lines.append([(y - top, height, under, first) for y, height, under, first in found])
+    head = table.format().headerRowCount()
+    headers = tops[head] - tops[0] if head else 0.0
+    frame = table.format()
+    continued = headers + frame.topMargin() + (frame.padding() + 2 * frame.border()
+                                               + frame.cellSpacing()) * _scale(document)
+    return _Rows(tops, lines, continued)
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """Where a table's rows from one of them on will print once ``breaks`` have break
+    rows before them (row numbers before any is inserted)."""
+
+    breaks: list[int]
+    #: Each planned row's top edge.
+    placed: dict[int, float]
+    #: The first row not planned: the table's end, or the row after one taller than a
+    #: page (where Qt breaks that one is for a layout to tell).
+    end: int
+    #: The row taller than a page, which prints broken as Qt breaks it (-1: none).
+    broken: int = -1
+
+
+def _plan(rows: _Rows, keeps: list[bool], start: int, at: float,
+          page: float, top: int) -> _Plan | None:
+    """Where ``table``'s rows would break, worked out from their heights in one pass the
+    way Qt paginates a table: a line that does not fit above the foot of its page (less
+    its cell's bottom padding) goes to the next page; a row whose every cell's first
+    line goes there moves there whole, under the repeated headers. A row that would
+    straddle gets a break row before it, with the rows above it that keep with it
+    (``keeps``) when they fit on a page together. Rows from ``start``, at ``at``, pages
+    ``page`` high; None when the table itself would have to start on the next page
+    (its first row under the headers, ``top``, moved): for ``_move`` to do."""
+    count = len(rows.tops)
+    heights = [rows.tops[r + 1] - rows.tops[r] for r in range(count - 1)]
+
+    def foot(y: float) -> float:
+        return (y // page + 1) * page
+
+    def fits(row: int, y: float) -> bool:
+        return all(y + top + height <= foot(y) - under
+                   for top, height, under, _ in rows.lines[row])
+
+    def moves_itself(row: int, y: float) -> bool:
+        return all(y + top + height > foot(y) - under
+                   for top, height, under, first in rows.lines[row] if first)
+
+    def starts_page(y: float) -> bool:
+        return y == foot(y) - page + rows.continued
+
+    breaks: list[int] = []
+    placed: dict[int, float] = {}
+    row, y = start, at
+    while row < count:
+        if fits(row, y):
+            placed[row] = y
+            y += heights[row] if row + 1 < count else 0.0
+            row += 1
+            continue
+        below = foot(y) + rows.continued  # the next page's first row under its headers
+        if not fits(row, below):  # taller than a page: printed broken where it falls
+            placed[row] = below if moves_itself(row, y) else y
+            return _Plan(breaks, placed, row + 1, row)
+        first = row  # with the rows above it that keep with it, on the same page
+        while (first > start and keeps[first - 1] and first - 1 in placed
+               and placed[first - 1] // page == y // page):
+            first -= 1
+        if first < row:
+            y_next = below
+            together = True
+            for r in range(first, row + 1):
+                together = together and fits(r, y_next)
+                y_next += heights[r] if r + 1 < count else 0.0
+            if not together or starts_page(placed[first]):
+                first = row  # they do not fit on a page together, or already start one
+        if first == top:
+            return None
+        if first < row or not moves_itself(row, y):
+            breaks.append(first)
+        for r in range(first, row):
+            del placed[r]
+        row, y = first, below
+    return _Plan(breaks, placed, count)
+
+
+def _plan_and_check(document: QTextDocument, table: QTextTable) -> int | None:
+    """Move every row of ``table`` that needs it in a few layouts of the document,
+    whatever its length: the rows' heights measured in one layout without pages, the
+    breaks worked out from them (``_plan``), the break rows inserted in one edit, then
+    one layout to check that every row is where the plan put it and is right. After a
+    row taller than a page the same again from the row under it. Returns None when
+    done, else the row (as numbered now) from which the plan did not hold (its break
+    rows taken out again), to be moved one by one."""
+    top = table.format().headerRowCount()
+    if document.documentMargin() or document.rootFrame().frameFormat().border():
+        return top  # the plan knows no margin round the pages (lay_out sets none)
+    size = document.pageSize()
+    keeps = [keeps_with_next(document, table, row) for row in range(table.rows())]
+    document.setPageSize(QSizeF(size.width(), -1))  # no pages: no row is broken
+    document.pageCount()
+    rows = _measure(document, table)
+    document.setPageSize(size)
+    document.pageCount()  # the whole layout again, not lazily
+    page = round(size.height() * 64) / 64  # Qt's layout counts in 64ths of a pixel
+    inserted: list[int] = []  # the rows with a break row before them so far
+
+    def now(row: int) -> int:  # a row's number with the break rows inserted
+        return row + bisect_right(inserted, row)
+
+    start = top
+    while start < len(rows.tops):
+        plan = _plan(rows, keeps, start, _row_top(document, table, now(start)), page, top)
+        if plan is None:  # the table starts on the next page, its headers with it
+            before = QTextFrameFormat.PageBreakFlag.PageBreak_AlwaysBefore
+            if table.format().pageBreakPolicy() & before:
+                return now(start)
+            moved = table.format()
+            moved.setPageBreakPolicy(before)
+            table.setFormat(moved)
+            document.pageCount()
+            continue
+        edit = QTextCursor(document)
+        if plan.breaks:
+            edit.beginEditBlock()  # one layout for all the break rows
+            for row in reversed(plan.breaks):
+                _insert_break_row(table, now(row))
+            edit.endEditBlock()
+            document.pageCount()
+        ahead = list(inserted)
+        inserted = sorted(inserted + plan.breaks)
+        where = all(abs(_row_top(document, table, now(row)) - y) < 0.5
+                    for row, y in plan.placed.items())
+        last = plan.broken if plan.broken >= 0 else plan.end
+        if where and _first_wrong(document, table, now(start), now(last)) is None:
+            start = plan.end
+            continue
+        if plan.breaks:
+            edit.beginEditBlock()
+            for row in reversed(plan.breaks):
+                table.removeRows(now(row) - 1, 1)
+                inserted.remove(row)
+            edit.endEditBlock()
+            document.pageCount()
+        inserted = ahead
+        return now(start)
+    return None
+
+
 def keep_rows_whole(document: QTextDocument) -> None:
     """Move every table row that straddles a page break to the next page whole (a line
     item with its part number, a signature with its label), and every row that must
     not end a page (``keeps_with_next``: a job's heading) to the next page with the row
-    under it, in order from the top, in a document of up to ``KEEP_WHOLE_MAX_PAGES``
-    pages.
+    under it, in a document of up to ``KEEP_WHOLE_MAX_PAGES`` pages.
 
     A heading moves with the rows above it that keep with it too (a job's heading with
     its only line, when that line keeps with the closing rule). Rows that cannot fit on
-    one page together (a row taller than a page) are broken by Qt as before."""
+    one page together (a row taller than a page) are broken by Qt as before.
+
+    A table's rows are moved all at once (``_plan_and_check``); should a layout ever
+    disagree with the plan, the rest of that table is moved one row at a time, a layout
+    each (in documents of up to ``ONE_BY_ONE_MAX_PAGES``)."""
     tables = [f for f in document.rootFrame().childFrames() if isinstance(f, QTextTable)]
-    if document.pageCount() > KEEP_WHOLE_MAX_PAGES:
+    pages = document.pageCount()
+    if pages == 1 or pages > KEEP_WHOLE_MAX_PAGES:
         return
     for table in tables:
-        top = table.format().headerRowCount()
-        row = top
-        while row < table.rows():
-            if len(_pages(document, table, row, row)) > 1:
-                row += _move(document, table, row, row)
-            elif (row + 1 < table.rows() and keeps_with_next(document, table, row)
-                  and len(_pages(document, table, row, row + 1)) > 1):
-                first = row
-                while first > top and keeps_with_next(document, table, first - 1):
-                    first -= 1
-                row += _move(document, table, first, row + 1)
-            row += 1
+        if _first_wrong(document, table) is None:
+            continue
+        row = _plan_and_check(document, table)
+        if row is not None and document.pageCount() <= ONE_BY_ONE_MAX_PAGES:
+            _fix_one_by_one(document, table, row)
 
 
 def lay_out(html: str, device: QPagedPaintDevice) -> QTextDocument:

@@ -16,7 +16,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from PySide6.QtGui import QPdfWriter, QTextTable
+from PySide6.QtCore import QSizeF
+from PySide6.QtGui import QPdfWriter, QTextDocument, QTextTable
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -33,6 +34,8 @@ from mechanic_desktop.services.document_layout import (
     render,
 )
 from mechanic_desktop.services.documents import invoice_html, work_order_html
+from mechanic_desktop.services.money_documents import statement_html
+from mechanic_desktop.services.money_reports import Statement, StatementLine
 from mechanic_desktop.ui import documents
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.documents import (
@@ -47,6 +50,7 @@ from tests.ui.conftest import Shop
 from tests.ui.helpers import WAIT_MS
 from tests.ui.test_pdf import SHOP, _lines, _ticket
 from tests.ui.test_workflow_dialogs import open_ticket, work_of
+from tests.unit.test_documents import NOW
 
 pytestmark = pytest.mark.skipif(
     shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed"
@@ -86,6 +90,43 @@ def _work_order(count: int) -> TicketDetail:
     parts = tuple(PartLineRecord(i, i, f"PN-{i:03d}", f"Item{i:02d} brake hardware kit", 1,
                                  _price(i), _price(i), 1) for i in range(count))
     return replace(ticket, jobs=(replace(ticket.jobs[0], parts=parts),))
+
+
+def _statement(entries: int) -> str:
+    """A customer's statement of ``entries`` invoices and payments whose details wrap
+    over one to four lines (``S0007`` first, ``E0007`` last), running over 30 pages."""
+    words = ("brake", "pads", "rotors", "caliper", "service")
+    lines, balance = [], D(0)
+    for i in range(entries):
+        charge = D(f"{100 + i}.25") if i % 2 == 0 else D(0)
+        credit = D(0) if i % 2 == 0 else D(f"{50 + i}.10")
+        balance += charge - credit
+        detail = " ".join([*words[:1 + (i * 7) % 5]] * (1 + i % 4))
+        lines.append(StatementLine(NOW, "invoice" if charge else "payment", f"INV-{i}",
+                                   f"RO-{i}", f"S{i:04d} {detail} E{i:04d}", charge, credit,
+                                   balance))
+    return statement_html(Statement(1, "Ada Lovelace", "5551234567", "12 Elm Road",
+                                    tuple(lines), NOW), SHOP)
+
+
+def _laid_out(html: str, tmp_path: Path) -> QTextDocument:
+    writer = QPdfWriter(str(tmp_path / "unused.pdf"))
+    writer.setResolution(RESOLUTION_DPI)
+    set_paper(writer, "letter")
+    document = lay_out(html, writer)
+    del writer
+    return document
+
+
+def _rows_right(document: QTextDocument) -> bool:
+    """Every row of every table on one page, and on the page of the next row when it
+    keeps with it."""
+    tables = [f for f in document.rootFrame().childFrames() if isinstance(f, QTextTable)]
+    return all(len(row_pages(document, table, row)) == 1
+               and not (row + 1 < table.rows() and keeps_with_next(document, table, row)
+                        and row_pages(document, table, row) != row_pages(document, table,
+                                                                          row + 1))
+               for table in tables for row in range(table.rows()))
 
 
 def _pages_of_words(path: Path) -> dict[str, set[int]]:
@@ -196,6 +237,82 @@ def test_a_document_over_the_page_limit_is_broken_as_qt_does(
     assert any(len(row_pages(document, table, row)) > 1
                for table in tables for row in range(table.rows()))
     del writer
+
+
+def test_a_statement_of_thirty_pages_prints_each_entry_whole(
+    qapp: QApplication, tmp_path: Path
+) -> None:
+    """Beyond the 20 pages that moving rows one by one was limited to (each move one more
+    layout of the whole document), a statement's entries still print whole: an entry's
+    first and last word, its number and its balance on one page."""
+    path = write_pdf(_statement(260), tmp_path / "statement.pdf", "Statement")
+    where = _pages_of_words(path)
+    assert len(set().union(*where.values())) >= 30
+    for i in range(260):
+        tokens = (f"S{i:04d}", f"E{i:04d}", f"INV-{i}")
+        assert all(where[t] for t in tokens), tokens
+        assert len(set().union(*(where[t] for t in tokens))) == 1, f"entry {i}"
+
+
+def test_the_rows_are_moved_in_a_few_layouts_whatever_the_length(
+    qapp: QApplication, tmp_path: Path
+) -> None:
+    """Moving rows one at a time laid the document out again for each (a 30-page
+    statement: some 25 layouts, 2.7 s on the GUI thread). The breaks are worked out from
+    the rows' heights instead and the break rows inserted in one edit: a statement of 30
+    pages is changed once and laid out three times (without pages, on its pages again,
+    after the edit), however many of its rows move."""
+    writer = QPdfWriter(str(tmp_path / "unused.pdf"))
+    writer.setResolution(RESOLUTION_DPI)
+    set_paper(writer, "letter")
+    document = QTextDocument()
+    document.documentLayout().setPaintDevice(writer)
+    document.setDocumentMargin(0)
+    document.setPageSize(QSizeF(2000, 2800))
+    document.setHtml(_statement(260))
+    edits: list[int] = []
+    layouts: list[int] = []
+    document.contentsChange.connect(lambda *_: edits.append(1))
+    document.documentLayout().update.connect(lambda *_: layouts.append(1))
+    table = [f for f in document.rootFrame().childFrames() if isinstance(f, QTextTable)][-1]
+    rows = table.rows()
+    documents.keep_rows_whole(document)
+    assert document.pageCount() >= 30 and table.rows() - rows >= 15, "rows were moved"
+    assert len(edits) == 1 and len(layouts) <= 3, (len(edits), len(layouts))
+    assert _rows_right(document)
+    del writer
+
+
+@pytest.mark.parametrize("html", ["statement", "invoice", "work-order", "tall"])
+def test_the_planned_breaks_are_those_of_moving_rows_one_by_one(
+    qapp: QApplication, tmp_path: Path, html: str
+) -> None:
+    """The breaks worked out from the rows' heights are exactly the ones that moving each
+    row in turn and laying the document out again gives: every row prints on the same
+    page either way (a row taller than a page included)."""
+    ticket = _ticket()
+    concern = "\n".join(f"Rattle{i:03d} over bumps when cold" for i in range(110))
+    tall = replace(ticket.jobs[0], concern=concern)  # type: ignore[attr-defined]
+    source = {"statement": _statement(120), "invoice": invoice_html(_long_invoice(1), SHOP),
+              "work-order": work_order_html(_work_order(45), SHOP),
+              "tall": invoice_html(replace(ticket, jobs=(tall, tall)),  # type: ignore[type-var]
+                                   SHOP)}[html]
+    planned = _laid_out(source, tmp_path)
+    assert planned.pageCount() > 2 and _rows_right(planned) == (html != "tall")
+    one_by_one = QTextDocument()
+    one_by_one.documentLayout().setPaintDevice(planned.documentLayout().paintDevice())
+    one_by_one.setPageSize(planned.pageSize())
+    one_by_one.setDocumentMargin(0)
+    one_by_one.setHtml(source)
+    for table in [f for f in one_by_one.rootFrame().childFrames() if isinstance(f, QTextTable)]:
+        documents._fix_one_by_one(one_by_one, table, table.format().headerRowCount())
+    assert one_by_one.pageCount() == planned.pageCount()
+
+    def pages(document: QTextDocument) -> list[list[set[int]]]:
+        return [[row_pages(document, t, r) for r in range(t.rows())]
+                for t in document.rootFrame().childFrames() if isinstance(t, QTextTable)]
+
+    assert pages(planned) == pages(one_by_one)
 
 
 def test_a_row_taller_than_a_page_is_broken_as_before(
