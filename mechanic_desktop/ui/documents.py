@@ -446,11 +446,13 @@ def lay_out(html: str, device: QPagedPaintDevice) -> QTextDocument:
     # Fonts measured at the device's resolution, pages in its pixels: point sizes print
     # as points whatever the screen's resolution.
     document.documentLayout().setPaintDevice(device)
-    document.setHtml(html)
     area = device.pageLayout().paintRectPixels(device.logicalDpiX())
     footer = device.logicalDpiY() * FOOTER_PT / 72
+    # Margin and page first: the HTML is then laid out once, not three times (on no
+    # page, without the margin, then on the page).
     document.setDocumentMargin(0)
     document.setPageSize(QSizeF(area.width(), area.height() - footer))
+    document.setHtml(html)
     keep_rows_whole(document)
     return document
 
