@@ -18,6 +18,7 @@ from typing import Any, Generic, Protocol, TypeVar, cast
 from sqlalchemy import (
     Boolean,
     ColumnElement,
+    CompoundSelect,
     Integer,
     Label,
     Select,
@@ -677,8 +678,8 @@ def _id_cap(session: Session) -> int:
     return MATCH_CAP if is_sqlite(session) else ID_LIST_CAP
 
 
-def _id_lookup(session: Session, ids_query: Select[Any], limit: int | None = None
-               ) -> Select[Any]:
+def _id_lookup(session: Session, ids_query: Select[Any] | CompoundSelect[Any],
+               limit: int | None = None) -> Select[Any]:
     """The ids of ``ids_query``, up to the cap and one more (or ``limit``), as one text
     (``joined_ids``; one row, NULL when none matched): what :func:`_id_match` takes as
     ``found``."""
@@ -692,8 +693,8 @@ def _joined(rows: Sequence[Sequence[Any]]) -> str | None:
 
 
 def _id_match(
-    session: Session, column: SQLColumnExpression[int], ids_query: Select[Any],
-    found: Sequence[Sequence[Any]] | None = None,
+    session: Session, column: SQLColumnExpression[int],
+    ids_query: Select[Any] | CompoundSelect[Any], found: Sequence[Sequence[Any]] | None = None,
 ) -> tuple[ColumnElement[bool] | None, int | None]:
     """:func:`_ids_or_subquery` and how many ids matched (None: not counted); ``found``:
     the rows of ``_id_lookup(ids_query)`` already read (else read here)."""
@@ -880,9 +881,14 @@ def _ticket_search(session: Session, text: str) -> Ranked:
     its own indexed columns instead of walking a million tickets through a join.
     """
     key = search_key(text)
-    named = select(Customer.id).where(
-        or_(starts_with(Customer.name_key, key), starts_with(Customer.surname_key, key))
-    )
+    starting = (starts_with(Customer.name_key, key), starts_with(Customer.surname_key, key))
+    # PostgreSQL answers an OR of the two as one bitmap, reading every customer's row
+    # for its id (3,406 table pages for "smith"); each condition alone is read from its
+    # index only (0021): "smith" 9.4 -> 3.2 ms, "mic" 9.2 -> 2.9. SQLite's OR already
+    # looks each up in its index. A customer matching both is listed twice: harmless.
+    named: Select[Any] | CompoundSelect[Any] = (
+        select(Customer.id).where(or_(*starting)) if is_sqlite(session)
+        else union_all(*(select(Customer.id).where(c) for c in starting)))
     plate = text.strip().lstrip("#").upper().replace(" ", "")
     plated = select(Vehicle.id).where(starts_with(Vehicle.plate, plate))
     # The look-ups do not depend on each other: one exchange for them all, with the

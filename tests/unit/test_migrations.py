@@ -139,3 +139,13 @@ def test_tickets_by_date_carry_their_customer_on_postgresql(pg_engine: Engine) -
             "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_service_tickets_opened_at_id'"))
     assert definition is not None
     assert definition.endswith("(opened_at, id) INCLUDE (customer_id)")
+
+
+def test_surnames_are_looked_up_from_their_index_on_postgresql(pg_engine: Engine) -> None:
+    """0021: the surname's index holds the id, so a ticket search's look-up of the
+    customers whose surname starts with a word reads the index alone."""
+    with pg_engine.connect() as conn:
+        definition = conn.scalar(text(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_customers_surname_key'"))
+    assert definition is not None
+    assert definition.endswith("(surname_key) INCLUDE (id)")

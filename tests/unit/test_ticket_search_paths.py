@@ -101,3 +101,32 @@ def test_looked_up_ids_cross_as_one_value_each_way(
     assert len(named) == 4
     texts = [v for v in sent if isinstance(v, str) and v[:1] in "{["]
     assert any({int(i) for i in t.strip("{}[]").split(",")} == named for t in texts)
+
+
+def test_names_and_surnames_are_looked_up_each_from_its_index(
+    shop: list[tuple[int, str, datetime]], uow: UnitOfWork, engine: Engine,
+) -> None:
+    """PostgreSQL looks up the customers whose name or surname starts with the search
+    one condition at a time (UNION ALL, each from its index alone: 0021), not as one OR
+    (a bitmap reading every match's row: 9.4 ms for "smith" at 1M tickets, 3.2 now). A
+    customer matching both ("Smith Smithson") is looked up twice and listed once."""
+    both = customers.create_customer(uow, CustomerData("Smith Smithson"))
+    vin = "1FTMW1T8XMFA00009"
+    car = vehicles.create_vehicle(uow, VehicleData(both.id, vin[:8] + check_digit(vin) + vin[9:],
+                                                   "Ford", "F-150", None, "PL9"))
+    theirs = tickets.create_ticket(uow, TicketData(both.id, car.id, "Service")).id
+    statements: list[str] = []
+
+    def record(_c: Any, _cur: Any, sql: str, *_: Any) -> None:
+        statements.append(sql)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        page = tickets.list_tickets(uow, ListQuery(search="smith", limit=200))
+        listed = [r.id for r in page.rows]
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    named = {t[0] for t in shop if FIRST.get(t[1]) is True} | {theirs}
+    assert sorted(listed[:len(named)]) == sorted(named) and len(listed) == len(set(listed))
+    lookup = next(s for s in statements if "surname_key" in s)
+    assert ("UNION ALL" in lookup) is (engine.dialect.name == "postgresql")
