@@ -298,14 +298,19 @@ def line_table(columns: Columns, sections: Iterable[Section],
 
 
 def table(headers: Sequence[tuple[str, bool]], rows: Iterable[Sequence[str]],
-          totals: Sequence[tuple[str, str, bool]] = ()) -> str:
+          totals: Sequence[tuple[str, str, bool]] = (),
+          widths: Sequence[int] | None = None) -> str:
     """A plain table the width of the page whose last column is an amount (payments,
     a statement's entries), ending with ``totals`` rows like the line table's: its
     amounts end at the same right edge. ``headers`` are (title, is a number); cells
-    are plain text."""
+    are plain text. ``widths``: each column's share of the page in percent (summing to
+    100), else the amount the line table's width and the others equal shares."""
     count = len(headers)
-    widths = [*[(100 - WIDTHS[3]) // (count - 1)] * (count - 1), WIDTHS[3]]
-    widths[0] += 100 - sum(widths)
+    if widths is None:
+        widths = [*[(100 - WIDTHS[3]) // (count - 1)] * (count - 1), WIDTHS[3]]
+        widths[0] += 100 - sum(widths)
+    if len(widths) != count or sum(widths) != 100:
+        raise ValueError(f"{count} column widths summing to 100 expected, got {widths}")
     body = ["<tr>" + "".join(_cell(e(c), w, n) for c, (_, n), w in zip(
         row, headers, widths, strict=True)) + "</tr>" for row in rows]
     head = _head((h, w, n) for (h, n), w in zip(headers, widths, strict=True))

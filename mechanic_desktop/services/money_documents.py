@@ -69,6 +69,10 @@ def receivables_html(rec: Receivables, settings: ShopSettingsRecord,
                          after_html=(note, table(headers, rows))))
 
 
+#: Date, entry, number, ticket, detail, charges, credits, balance (percent of the page).
+STATEMENT_WIDTHS = (12, 12, 12, 13, 21, 10, 10, 10)
+
+
 def statement_html(st: Statement, settings: ShopSettingsRecord, logo: bytes = b"") -> str:
     """A customer's statement: every invoice, credit note and payment with the running
     balance, and what is due (or held in credit) at the end."""
@@ -79,7 +83,10 @@ def statement_html(st: Statement, settings: ShopSettingsRecord, logo: bytes = b"
          ("Detail", False), ("Charges", True), ("Credits", True), ("Balance", True)],
         ((_date(x.at), x.kind, x.document, x.ticket, x.detail,
           money_text(x.charge) if x.charge else "", money_text(x.credit) if x.credit else "",
-          money_text(x.balance)) for x in st.lines), [closing])
+          money_text(x.balance)) for x in st.lines), [closing],
+        # The detail (what a payment was, why a credit note) gets the room: in equal
+        # shares a credit note's reason ran down a column two words wide.
+        widths=STATEMENT_WIDTHS)
     customer = Party("Customer", [("", st.name), ("", st.address),
                                   ("Phone", phone_text(st.phone) if st.phone else "")])
     return render(Layout(letterhead(settings, logo), "Statement of account",

@@ -94,14 +94,14 @@ def _work_order(count: int) -> TicketDetail:
 
 def _statement(entries: int) -> str:
     """A customer's statement of ``entries`` invoices and payments whose details wrap
-    over one to four lines (``S0007`` first, ``E0007`` last), running over 30 pages."""
+    over up to a dozen lines (``S0007`` first, ``E0007`` last), running over 30 pages."""
     words = ("brake", "pads", "rotors", "caliper", "service")
     lines, balance = [], D(0)
     for i in range(entries):
         charge = D(f"{100 + i}.25") if i % 2 == 0 else D(0)
         credit = D(0) if i % 2 == 0 else D(f"{50 + i}.10")
         balance += charge - credit
-        detail = " ".join([*words[:1 + (i * 7) % 5]] * (1 + i % 4))
+        detail = " ".join([*words[:1 + (i * 7) % 5]] * (1 + 3 * (i % 4)))
         lines.append(StatementLine(NOW, "invoice" if charge else "payment", f"INV-{i}",
                                    f"RO-{i}", f"S{i:04d} {detail} E{i:04d}", charge, credit,
                                    balance))

@@ -327,3 +327,44 @@ def test_render_documents(qapp: QApplication, tmp_path: Path) -> None:
                         str(folder / f"documents-{name}")], check=True)
         image = QImage(str(folder / f"documents-{name}.png"))
         assert image.width() == 680 and not image.isNull()
+
+
+def _statement() -> str:
+    from mechanic_desktop.services.money_documents import statement_html
+    from mechanic_desktop.services.money_reports import Statement, StatementLine
+
+    entries = [
+        ("Invoice", "INV-10412", "RO-204170", "on account", D("1284.50"), D(0)),
+        ("Payment", "", "RO-204170", "Card 4242 — deposit for parts ordered", D(0), D(500)),
+        ("Credit note", "CN-12", "RO-204170",
+         "credits INV-10412: rotor returned unused, customer declined the work", D(0),
+         D("184.50")),
+        ("Refund", "", "RO-205331", "Cash — overpaid at pickup", D(0), D(-20)),
+    ]
+    lines, balance = [], D(0)
+    for kind, document, ticket, reason, charge, credit in entries:
+        balance += charge - credit
+        lines.append(StatementLine(NOW, kind, document, ticket, reason, charge, credit,
+                                   balance))
+    return statement_html(Statement(1, "Margaret Okonkwo-Bradshaw", "5551234567",
+                                    "12 Elm Road", tuple(lines), NOW), SHOP)
+
+
+@pytest.mark.parametrize("paper", ["letter", "a4"])
+def test_a_statements_detail_has_the_room_and_its_numbers_stay_whole(
+    qapp: QApplication, tmp_path: Path, paper: str
+) -> None:
+    """A statement's columns shared the page equally: a credit note's reason ran down a
+    column two words wide, eight lines for one entry, beside three columns of
+    blank. The detail now has the room (four lines at most) and no date, document or
+    ticket number is broken across lines."""
+    path = write_pdf(_statement(), tmp_path / f"statement-{paper}.pdf", "Statement", paper)
+    words = [w for line in _lines(path) for w in line]
+    texts = [w.text for w in words]
+    assert texts.count("INV-10412") == 1 and texts.count("RO-204170") == 3
+    assert texts.count(NOW.strftime("%Y-%m-%d")) >= 4  # each entry's date, whole
+    reason = {"credits", "INV-10412:", "rotor", "returned", "unused,", "customer",
+              "declined", "the", "work"}
+    assert {w.text for w in words} >= reason
+    assert len({round(w.y_min) for w in words if w.text in reason}) <= 4
+    assert all(w.x_max <= PAGE_WIDTH[paper] for w in words)
