@@ -17,6 +17,16 @@ from mechanic_desktop.services.money_reports import AGE_HEADERS, CashUp, Receiva
 #: Short age headers for paper (the table has seven columns).
 _AGE_SHORT = ("0–30", "31–60", "61–90", "90+")
 
+# Each column's share of the page in percent. Qt holds a cell to its share and breaks a
+# word that does not fit anywhere ("(929) 352-55" over "19"): the short columns get room
+# for their longest value, the text (a name, a reason) the rest.
+#: Date, entry, number, ticket, detail, charges, credits, balance.
+STATEMENT_WIDTHS = (12, 12, 12, 13, 21, 10, 10, 10)
+#: Customer, phone, the four ages, total.
+RECEIVABLES_WIDTHS = (26, 18, 11, 11, 11, 11, 12)
+#: Time, ticket, customer, method, taken by, amount.
+CASH_UP_WIDTHS = (9, 13, 27, 17, 18, 16)
+
 
 def cash_up_html(up: CashUp, settings: ShopSettingsRecord, counted: Decimal | None,
                  made_by: str = "", logo: bytes = b"") -> str:
@@ -41,7 +51,7 @@ def cash_up_html(up: CashUp, settings: ShopSettingsRecord, counted: Decimal | No
         [("Time", False), ("Ticket", False), ("Customer", False), ("Method", False),
          ("Taken by", False), ("Amount", True)],
         ((_when(r.taken_at)[11:], r.ticket, r.customer, r.method_text, r.taken_by,
-          money_text(r.amount)) for r in up.receipts))
+          money_text(r.amount)) for r in up.receipts), widths=CASH_UP_WIDTHS)
     clerks: tuple[str, ...] = ()
     if len(up.cash_by_clerk) > 1:  # one person at the till: the total says it all
         clerks = ("<h2>Cash by clerk</h2>", table(
@@ -66,11 +76,7 @@ def receivables_html(rec: Receivables, settings: ShopSettingsRecord,
             f'{e(", ".join(AGE_HEADERS))}.</p>')
     return render(Layout(letterhead(settings, logo), "Accounts receivable",
                          [("At", _date(rec.as_of))],
-                         after_html=(note, table(headers, rows))))
-
-
-#: Date, entry, number, ticket, detail, charges, credits, balance (percent of the page).
-STATEMENT_WIDTHS = (12, 12, 12, 13, 21, 10, 10, 10)
+                         after_html=(note, table(headers, rows, widths=RECEIVABLES_WIDTHS))))
 
 
 def statement_html(st: Statement, settings: ShopSettingsRecord, logo: bytes = b"") -> str:

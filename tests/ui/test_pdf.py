@@ -368,3 +368,28 @@ def test_a_statements_detail_has_the_room_and_its_numbers_stay_whole(
     assert {w.text for w in words} >= reason
     assert len({round(w.y_min) for w in words if w.text in reason}) <= 4
     assert all(w.x_max <= PAGE_WIDTH[paper] for w in words)
+
+
+@pytest.mark.parametrize("paper", ["letter", "a4"])
+def test_the_receivables_list_prints_each_phone_number_whole(
+    qapp: QApplication, tmp_path: Path, paper: str
+) -> None:
+    """The list the desk calls customers from printed "(929) 352-55" over "19" in equal
+    shares of the page; each phone number is now on one line, and a long name on two
+    at most."""
+    from mechanic_desktop.services.money_documents import receivables_html
+    from mechanic_desktop.services.money_reports import Receivable, Receivables
+
+    rows = (Receivable(1, "Margaret Okonkwo-Bradshaw", "+19293525519",
+                       (D("1284.50"), D(0), D("96.25"), D("12400.00")), 3, NOW),
+            Receivable(2, "Northside Plumbing & Heating Ltd", "5551234567",
+                       (D(0), D("310.00"), D(0), D(0)), 1, NOW))
+    totals = (D("1284.50"), D("310.00"), D("96.25"), D("12400.00"))
+    path = write_pdf(receivables_html(Receivables(NOW, rows, totals), SHOP),
+                     tmp_path / f"receivables-{paper}.pdf", "Receivables", paper)
+    lines = [" ".join(w.text for w in line) for line in _lines(path)]
+    assert "(929) 352-5519" in lines and "(555) 123-4567" in lines
+    name = {"Northside", "Plumbing", "Heating", "Ltd"}
+    words = [w for line in _lines(path) for w in line]
+    assert len({round(w.y_min) for w in words if w.text in name}) <= 2
+    assert all(w.x_max <= PAGE_WIDTH[paper] for w in words)
