@@ -157,6 +157,9 @@ class Layout:
     terms: str = ""
     #: Signature lines: each a label such as "Customer's signature".
     signatures: Sequence[str] = ()
+    #: A heading with room to write under it, printed above the signature lines and on
+    #: their page (a work order's "Notes": alone at the foot of a page, it was).
+    signed_notes: str = ""
 
 
 def image_size(data: bytes) -> tuple[int, int] | None:
@@ -317,14 +320,19 @@ def table(headers: Sequence[tuple[str, bool]], rows: Iterable[Sequence[str]],
     return _table([head, *body, *(_total_rows(totals, count) if totals else [])])
 
 
-def _signatures(labels: Sequence[str]) -> str:
+def _signatures(labels: Sequence[str], notes: str = "") -> str:
+    """The signature lines, under ``notes`` (a heading and room to write) when given:
+    one table, the heading's row kept with the lines' (``KEEP_WITH_NEXT``)."""
     if not labels:
-        return ""
+        return f"<h2>{e(notes)}</h2><p>&nbsp;</p><p>&nbsp;</p>" if notes else ""
     cells = "".join(
         f'<td width="{100 // len(labels)}%" valign="bottom"><br><br>'
         "______________________________<br>"
         f'<span class="muted small">{e(label)}</span></td>' for label in labels)
-    return f'<table width="100%" cellspacing="0" cellpadding="4"><tr>{cells}</tr></table>'
+    above = (f'<tr><td colspan="{len(labels)}"><h2><a name="{KEEP_WITH_NEXT}">{e(notes)}</a>'
+             "</h2><p>&nbsp;</p><p>&nbsp;</p></td></tr>" if notes else "")
+    return (f'<table width="100%" cellspacing="0" cellpadding="4">{above}<tr>{cells}</tr>'
+            "</table>")
 
 
 def render(layout: Layout) -> str:
@@ -339,7 +347,7 @@ def render(layout: Layout) -> str:
     ]
     if layout.terms:
         body.append(f'<p class="small">{multiline(layout.terms)}</p>')
-    body.append(_signatures(layout.signatures))
+    body.append(_signatures(layout.signatures, layout.signed_notes))
     name = f"{layout.title} {layout.facts[0][1]}" if layout.facts else layout.title
     return (f'<html><head><meta charset="utf-8"><title>{e(name)}</title>'
             f"<style>{STYLE}</style></head><body>{''.join(body)}</body></html>")

@@ -248,13 +248,12 @@ def work_order_html(detail: TicketDetail, settings: ShopSettingsRecord,
                     _not_done_items(_not_done(detail), prices=False)),
         bullet_list("Authorisations",
                     _authorisation_items(_authorisation_dicts(detail), prices=False)),
-        "<h2>Notes</h2><p>&nbsp;</p><p>&nbsp;</p>",
     ]
     return render(Layout(
         letterhead(settings, logo), "Work order", facts, _detail_parties(detail),
         intro, Columns(quantity="Qty / hours", unit="", amount=""),
         [job_section(job_dict(j), priced=False, blanks=True) for j in approved],
-        (), after, signatures=("Mechanic's signature", "Date")))
+        (), after, signatures=("Mechanic's signature", "Date"), signed_notes="Notes"))
 
 
 def _money_rows(totals: dict[str, str], tax_label: str, grand: str,

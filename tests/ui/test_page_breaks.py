@@ -374,3 +374,21 @@ def test_the_ticket_editors_pdfs_keep_each_part_whole(
             assert all(where[t] for t in tokens), (action.text(), tokens)
             pages = set().union(*(where[t] for t in tokens))
             assert len(pages) == 1, f"{action.text()}: part {i} on pages {pages}"
+
+
+@pytest.mark.parametrize("paper", ["letter", "a4"])
+def test_a_work_orders_notes_print_on_the_page_of_its_signature_lines(
+    qapp: QApplication, tmp_path: Path, paper: str
+) -> None:
+    """A work order ends with a "Notes" heading, room to write, and the mechanic's
+    signature lines. Swept over the page break, the heading never ends a page with the
+    lines alone on the next: both print on one page."""
+    seen = set()
+    for count in range(30, 52):
+        path = write_pdf(work_order_html(_work_order(count), SHOP), tmp_path / f"{count}.pdf",
+                         "Work order", paper)
+        where = _pages_of_words(path)
+        assert len(where["Notes"]) == 1 and len(where["signature"]) == 1, count
+        assert where["Notes"] == where["signature"], (count, where["Notes"])
+        seen |= where["Notes"]
+    assert len(seen) > 1, "the sweep moves the notes over a page break"
