@@ -490,9 +490,13 @@ def test_a_number_another_desk_takes_meanwhile_is_retried_postgresql(pg_engine: 
     def commit_once_the_desk_waits() -> None:
         with pg_engine.connect() as watch:  # the desk always blocks: wait for it (60 s)
             for _ in range(6000):
-                if watch.scalar(text(
-                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                        " AND datname = current_database()")):
+                blocked = watch.scalar(text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                    " AND datname = current_database()"))
+                # pg_stat_activity is read once per transaction: a poll that came before
+                # the desk blocked saw no wait for the next 60 s (a CI run failed so).
+                watch.rollback()
+                if blocked:
                     waited.append(True)
                     break
                 time.sleep(0.01)
