@@ -17,6 +17,9 @@ from sqlalchemy import BigInteger, DateTime, Dialect, Numeric, text
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator, TypeEngine, UserDefinedType
 
+#: 0.01, 0.001...: each scale's step, made once (a row's money is rounded to it).
+_QUANTA = {places: Decimal(1).scaleb(-places) for places in range(10)}
+
 
 class ScaledDecimal(TypeDecorator[Decimal]):
     """Exact decimal with ``scale`` places: ``Decimal`` in Python on both backends.
@@ -36,7 +39,7 @@ class ScaledDecimal(TypeDecorator[Decimal]):
         return dialect.type_descriptor(Numeric(12, self.scale, asdecimal=True))
 
     def _quantize(self, value: Any) -> Decimal:
-        return Decimal(value).quantize(Decimal(1).scaleb(-self.scale), rounding=ROUND_HALF_UP)
+        return Decimal(value).quantize(_QUANTA[self.scale], rounding=ROUND_HALF_UP)
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
         if value is None:
