@@ -59,6 +59,7 @@ def test_every_shape_lists_the_same_tickets_in_order(
 ) -> None:
     if shape == "walk":
         monkeypatch.setattr(repositories, "WALK_FROM", 1)
+        monkeypatch.setattr(repositories, "SQLITE_WALK_FROM", 1)
     if shape == "subquery":
         monkeypatch.setattr(repositories, "MATCH_CAP", 1)
         monkeypatch.setattr(repositories, "ID_LIST_CAP", 1)
@@ -76,6 +77,36 @@ def test_every_shape_lists_the_same_tickets_in_order(
             query = ListQuery(search="smith", sort="opened", descending=True, limit=limit,
                               cursor=page.next_cursor)
         assert seen == expected
+
+
+def test_sqlite_walks_the_date_index_for_many_customers(
+    shop: list[tuple[int, str, datetime]], uow: UnitOfWork, engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """SQLite gathers a list of customers' tickets to sort them, however many: from
+    ``SQLITE_WALK_FROM`` customers their tickets are found walking the date index (the
+    customer is compared as ``customer_id + 0``, which no index serves), and below it
+    gathered as before; the same tickets either way."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL's planner chooses from its statistics")
+    statements: list[str] = []
+
+    def record(_c: Any, _cur: Any, sql: str, *_: Any) -> None:
+        statements.append(" ".join(sql.split()))
+
+    query = ListQuery(search="smith", sort="opened", descending=True, limit=200)
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        gathered = [r.id for r in tickets.list_tickets(uow, query).rows]
+        monkeypatch.setattr(repositories, "SQLITE_WALK_FROM", 4)
+        walked = [r.id for r in tickets.list_tickets(uow, query).rows]
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert walked == gathered and len(walked) == 15
+    pages = [s for s in statements if s.startswith("SELECT service_tickets.id")]
+    # Each search pages its two groups; the second leaves out the first's matches, so
+    # it names the customers the same way.
+    assert ["service_tickets.customer_id + " in p for p in pages] == [False, False, True, True]
 
 
 def test_looked_up_ids_cross_as_one_value_each_way(
