@@ -697,6 +697,19 @@ def _joined(rows: Sequence[Sequence[Any]]) -> str | None:
     return rows[0][0] if rows and rows[0][0] else None
 
 
+def _together(lookups: Sequence[Select[Any]]) -> Select[Any]:
+    """Look-ups of one row and one value each (``_id_lookup``s, a setting) as one
+    statement, a column each: built, sent, executed and read once instead of once per
+    look-up. :func:`_apart` gives each its rows back."""
+    return select(*(lookup.scalar_subquery() for lookup in lookups))
+
+
+def _apart(rows: Sequence[Sequence[Any]]) -> list[list[tuple[Any]]]:
+    """The rows of each look-up of a :func:`_together` statement, as if each had run on
+    its own (a look-up that found no row reads as one NULL, which means the same)."""
+    return [[(value,)] for value in rows[0]]
+
+
 def _id_match(
     session: Session, column: SQLColumnExpression[int],
     ids_query: Select[Any] | CompoundSelect[Any], found: Sequence[Sequence[Any]] | None = None,
@@ -821,8 +834,10 @@ class _TicketRest:
         return planned
 
     def statements(self) -> list[Select[Any]]:
-        return [_id_lookup(self.session, query, 1 if name == DESCRIBED else None)
-                for _, _, lookups in self._plan() for name, query in lookups]
+        """Every term's look-ups, as one statement (``_together``)."""
+        lookups = [_id_lookup(self.session, query, 1 if name == DESCRIBED else None)
+                   for _, _, lookups in self._plan() for name, query in lookups]
+        return [_together(lookups)] if lookups else []
 
     def _only_customers(self, found: Sequence[Mapping[str, Sequence[Sequence[Any]]]]
                         ) -> set[int] | None:
@@ -844,7 +859,7 @@ class _TicketRest:
         return ids
 
     def read(self, rows: Sequence[Sequence[Any]]) -> None:
-        self._rows = [list(found) for found in rows]
+        self._rows = _apart(rows[0]) if rows else []
 
     def __call__(self) -> ColumnElement[bool] | None:
         planned = self._plan()
@@ -901,9 +916,9 @@ def _ticket_search(session: Session, text: str) -> Ranked:
     # marked number's look-ups are read for nothing, in the same exchange).
     prefixed = [select(ShopSettings.ticket_prefix).where(ShopSettings.id == 1)
                 ] if _needs_prefix(text) else []
-    customer_rows, vehicle_rows, *prefix_rows = pipeline.run(
-        session, [_id_lookup(session, named), _id_lookup(session, plated), *prefixed],
-        core=True)
+    customer_rows, vehicle_rows, *prefix_rows = _apart(session.connection().execute(
+        _together([_id_lookup(session, named), _id_lookup(session, plated), *prefixed])
+    ).all())
     conditions: list[ColumnElement[bool]] = []
     typed = _ticket_number(text, prefix_rows[0][0][0] if prefix_rows and prefix_rows[0]
                            else None)
