@@ -969,10 +969,12 @@ TICKETS = ListSpec(
             select(ShopSettings.ticket_prefix).where(ShopSettings.id == 1).scalar_subquery(),
             # The names of the ticket's mechanics, in the page's own query (a second
             # query for a page's names was a round trip of its own: issue 19). Only
-            # the page's rows are chosen before it is evaluated (``ids_first``).
-            select(joined_text(Mechanic.name))
-            .select_from(TicketMechanic)
-            .join(Mechanic, Mechanic.id == TicketMechanic.mechanic_id)
+            # the page's rows are chosen before it is evaluated (``ids_first``). Each
+            # name is looked up by its key: joined, PostgreSQL hashed all 40 mechanics
+            # again for every ticket of the page (a page 7.3 -> 6.3 ms at 1M tickets).
+            select(joined_text(
+                select(Mechanic.name).where(Mechanic.id == TicketMechanic.mechanic_id)
+                .scalar_subquery()))
             .where(TicketMechanic.ticket_id == ServiceTicket.id)
             .scalar_subquery(),
         )
