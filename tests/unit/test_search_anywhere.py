@@ -361,3 +361,29 @@ def test_words_are_found_by_like_and_checked_by_the_regex_on_postgresql(
         assert f"({column} ~" not in longer and f" {column} ~" not in longer
     assert "customers.name_key LIKE" in longer and "service_tickets.description ILIKE" in longer
     assert "customers.name_key ~" in shorter
+
+
+def test_sqlite_picks_a_searched_customer_page_before_counting_its_cars_and_tickets(
+    shop: UnitOfWork, engine: Engine,
+) -> None:
+    """SQLite works a row's select list out before sorting the matches for a page, so a
+    search matching thousands of customers counted every one's vehicles and open
+    tickets ("kim": 2,243 customers, 18.6 ms at 200,000). Searched, the page's ids are
+    chosen first and only its rows are counted; unsearched, the name index already
+    hands it the page in order. The same rows either way."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL evaluates the select list for the page's rows only")
+    statements: list[str] = []
+
+    def record(_c: Any, _cur: Any, sql: str, *_: Any) -> None:
+        statements.append(" ".join(sql.split()))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert _customer_names(shop, "coll") == ["Collier Auto Body LLC", "Mary Ann Collier"]
+        assert _customer_names(shop, "") == ["Collier Auto Body LLC", "George Bush",
+                                             "Kate Smith", "Mary Ann Collier"]
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    pages = [s for s in statements if s.startswith("SELECT customers.id, customers.name")]
+    assert ["WHERE customers.id IN (SELECT" in p for p in pages] == [True, True, False]
