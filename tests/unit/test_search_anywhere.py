@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine
 
 from mechanic_desktop.db import repositories
 from mechanic_desktop.db.unit_of_work import UnitOfWork
@@ -19,6 +19,7 @@ from mechanic_desktop.services.parts import PartData
 from mechanic_desktop.services.tickets import TicketData
 from mechanic_desktop.services.vehicles import VehicleData
 from tests.unit import factories
+from tests.unit.sql_sent import statements_sent
 
 VINS = factories.VINS
 
@@ -141,13 +142,7 @@ def test_prefix_group_pages_merge_each_kind_of_match_once(
             ("Kimi Raikko", "", "646-555-0005")]
     for name, email, phone in made:
         customers.create_customer(uow, CustomerData(name, email, phone))
-    statements: list[str] = []
-
-    def record(_c: object, _cur: object, sql: str, *_: object) -> None:
-        statements.append(sql)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with statements_sent(engine) as statements:
         seen, cursor = [], None
         while True:
             page = customers.list_customers(uow, ListQuery(
@@ -155,8 +150,6 @@ def test_prefix_group_pages_merge_each_kind_of_match_once(
             seen += [r.name for r in page.rows]
             if (cursor := page.next_cursor) is None:
                 break
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     whole = customers.list_customers(uow, ListQuery(sort=sort, descending=descending)).rows
     # Names and surnames starting "kim" in the list's order, then the e-mail holding it.
     assert seen == [r.name for r in whole if r.name not in ("Joe Bloggs", "Zed Zulu")
@@ -342,19 +335,11 @@ def test_words_are_found_by_like_and_checked_by_the_regex_on_postgresql(
     letters have no trigram for LIKE: the regex serves them from the index as before."""
     if engine.dialect.name != "postgresql":
         pytest.skip("SQLite finds words in its FTS5 tables")
-    statements: list[str] = []
-
-    def record(_c: Any, _cur: Any, sql: str, *_: Any) -> None:
-        statements.append(" ".join(sql.split()))
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with statements_sent(engine) as statements:
         assert _customer_names(shop, "mary collier") == ["Mary Ann Collier"]
         assert _numbers(shop, "squeal") == [1]
         two = len(statements)
         assert _customer_names(shop, "ma co") == ["Mary Ann Collier"]
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     longer, shorter = " ".join(statements[:two]), " ".join(statements[two:])
     for column in ("customers.name_key", "service_tickets.description"):
         assert f"{column} || " in longer
@@ -373,17 +358,9 @@ def test_sqlite_picks_a_searched_customer_page_before_counting_its_cars_and_tick
     hands it the page in order. The same rows either way."""
     if engine.dialect.name != "sqlite":
         pytest.skip("PostgreSQL evaluates the select list for the page's rows only")
-    statements: list[str] = []
-
-    def record(_c: Any, _cur: Any, sql: str, *_: Any) -> None:
-        statements.append(" ".join(sql.split()))
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with statements_sent(engine) as statements:
         assert _customer_names(shop, "coll") == ["Collier Auto Body LLC", "Mary Ann Collier"]
         assert _customer_names(shop, "") == ["Collier Auto Body LLC", "George Bush",
                                              "Kate Smith", "Mary Ann Collier"]
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     pages = [s for s in statements if s.startswith("SELECT customers.id, customers.name")]
     assert ["WHERE customers.id IN (SELECT" in p for p in pages] == [True, True, False]

@@ -22,6 +22,7 @@ from mechanic_desktop.services import customers, tickets, vehicles
 from mechanic_desktop.services.customers import CustomerData
 from mechanic_desktop.services.tickets import TicketData
 from mechanic_desktop.services.vehicles import VehicleData
+from tests.unit.sql_sent import statements_sent
 
 NAMES = ("Kate Smith", "Smithy Jones", "Anna Lee Smithers", "Joe Smithfield Brown",
          "Bob Blacksmith", "Kate Smith")
@@ -89,19 +90,11 @@ def test_sqlite_walks_the_date_index_for_many_customers(
     gathered as before; the same tickets either way."""
     if engine.dialect.name != "sqlite":
         pytest.skip("PostgreSQL's planner chooses from its statistics")
-    statements: list[str] = []
-
-    def record(_c: Any, _cur: Any, sql: str, *_: Any) -> None:
-        statements.append(" ".join(sql.split()))
-
     query = ListQuery(search="smith", sort="opened", descending=True, limit=200)
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with statements_sent(engine) as statements:
         gathered = [r.id for r in tickets.list_tickets(uow, query).rows]
         monkeypatch.setattr(repositories, "SQLITE_WALK_FROM", 4)
         walked = [r.id for r in tickets.list_tickets(uow, query).rows]
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     assert walked == gathered and len(walked) == 15
     pages = [s for s in statements if s.startswith("SELECT service_tickets.id")]
     # Each search pages its two groups; the second leaves out the first's matches, so
@@ -146,17 +139,9 @@ def test_names_and_surnames_are_looked_up_each_from_its_index(
     car = vehicles.create_vehicle(uow, VehicleData(both.id, vin[:8] + check_digit(vin) + vin[9:],
                                                    "Ford", "F-150", None, "PL9"))
     theirs = tickets.create_ticket(uow, TicketData(both.id, car.id, "Service")).id
-    statements: list[str] = []
-
-    def record(_c: Any, _cur: Any, sql: str, *_: Any) -> None:
-        statements.append(sql)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with statements_sent(engine) as statements:
         page = tickets.list_tickets(uow, ListQuery(search="smith", limit=200))
         listed = [r.id for r in page.rows]
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     named = {t[0] for t in shop if FIRST.get(t[1]) is True} | {theirs}
     assert sorted(listed[:len(named)]) == sorted(named) and len(listed) == len(set(listed))
     lookup = next(s for s in statements if "surname_key" in s)
