@@ -194,7 +194,15 @@ def fetch_page(
     labelled: list[Label[Any]] = [
         cast("ColumnElement[Any]", c).label(f"_k{i}") for i, c in enumerate(columns)
     ]
-    stmt = spec.base().add_columns(*labelled)
+    narrowing: list[ColumnElement[bool]] = []
+
+    def listed() -> AnySelect:
+        """The list's columns with the filters: built for each page statement, not
+        shared between a search's two groups. Compiling an ORM statement marks the
+        subqueries inside it, so a second page sharing them had another cache key the
+        first time than ever after: compiled again on a search's second run."""
+        return spec.base().add_columns(*labelled).where(*narrowing)
+
     narrow = select(spec.id_column)
     # No control characters (PostgreSQL refuses NUL), nothing too long or not encodable.
     text, problem = check_search(query.search)
@@ -207,10 +215,12 @@ def fetch_page(
             raise ValueError(f"unknown filter {name!r}")
         condition = make(value)
         if condition is not None:
-            stmt, narrow = stmt.where(condition), narrow.where(condition)
+            narrowing.append(condition)
+            narrow = narrow.where(condition)
     if query.ids is not None:
-        listed = cast("ColumnElement[int]", spec.id_column).in_(sorted(query.ids))
-        stmt, narrow = stmt.where(listed), narrow.where(listed)
+        only = cast("ColumnElement[int]", spec.id_column).in_(sorted(query.ids))
+        narrowing.append(only)
+        narrow = narrow.where(only)
     limit = max(1, min(query.limit, 1000))
     width = len(columns)
 
@@ -229,7 +239,7 @@ def fetch_page(
         order = SortKey(tuple(merged.c[f"_k{i}"] for i in range(width)), query.descending)
         page = select(merged.c[0]).order_by(*order.order_by()).limit(n + 1)
         chosen = cast("ColumnElement[int]", spec.id_column).in_(page)
-        return stmt.where(chosen).order_by(*key.order_by())
+        return listed().where(chosen).order_by(*key.order_by())
 
     def page_of(
         condition: ColumnElement[bool] | None, cursor: Sequence[Any] | None, n: int,
@@ -249,8 +259,8 @@ def fetch_page(
                     (ids.where(key.after(cursor)) if cursor is not None else ids)
                     .order_by(*order.order_by()).limit(n + 1)).subquery()
             chosen = cast("ColumnElement[int]", spec.id_column).in_(select(page.c[0]))
-            return stmt.where(chosen).order_by(*key.order_by())
-        where = stmt if condition is None else stmt.where(condition)
+            return listed().where(chosen).order_by(*key.order_by())
+        where = listed() if condition is None else listed().where(condition)
         return keyset_page(where, key, cursor, n)
 
     def rows_of(

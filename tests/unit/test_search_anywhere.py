@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 
 from mechanic_desktop.db import repositories
 from mechanic_desktop.db.unit_of_work import UnitOfWork
@@ -364,3 +364,29 @@ def test_sqlite_picks_a_searched_customer_page_before_counting_its_cars_and_tick
                                              "Kate Smith", "Mary Ann Collier"]
     pages = [s for s in statements if s.startswith("SELECT customers.id, customers.name")]
     assert ["WHERE customers.id IN (SELECT" in p for p in pages] == [True, True, False]
+
+
+def test_a_searchs_second_run_compiles_nothing(shop: UnitOfWork, engine: Engine) -> None:
+    """A search with two groups ("coll": names starting so, then the rest) once built
+    both pages on one shared statement: compiling the first page marked the subqueries
+    in it, so the second page had another cache key on the first run than ever after,
+    and was compiled again on the second. Each page is now built on its own."""
+    hits: list[str] = []
+
+    def record(_c: Any, _cur: Any, _sql: str, _p: Any, context: Any, _many: Any) -> None:
+        hits.append(str(context.cache_hit).rsplit(".", 1)[-1])
+
+    engine._compiled_cache.clear()  # the first run compiles everything
+    event.listen(engine, "after_cursor_execute", record)
+    try:
+        runs = []
+        for _ in range(2):
+            hits.clear()
+            assert _numbers(shop, "coll") == [2]
+            assert _customer_names(shop, "coll") == ["Collier Auto Body LLC",
+                                                     "Mary Ann Collier"]
+            runs.append([h for h in hits if h != "NO_CACHE_KEY"])
+    finally:
+        event.remove(engine, "after_cursor_execute", record)
+    assert "CACHE_MISS" in runs[0]
+    assert set(runs[1]) == {"CACHE_HIT"}
