@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint typecheck bench seed soak package screenshots mutants clean
+.PHONY: run test lint typecheck bench ab seed soak package screenshots mutants clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ typecheck: $(STAMP)
 ## bench: seed a large database once (cached) and print speed and memory figures
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m benchmarks $(ARGS)
+
+## ab: the bench's searches timed on REV and on the working tree, alternated call by
+## call in one process (after make bench; e.g. make ab REV=HEAD~1 ARGS="--backend postgresql")
+ab: $(STAMP)
+	$(PY) -m benchmarks.ab $(REV) $(ARGS)
 
 ## soak: the long crash (50 SIGKILLs) and concurrency (8 desks x 60 s) runs
 soak: $(STAMP)
