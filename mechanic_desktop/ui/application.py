@@ -12,6 +12,7 @@ import argparse
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
@@ -25,6 +26,7 @@ from mechanic_desktop.ui.collector import GuiCollector
 from mechanic_desktop.ui.connection_settings import saved_url
 from mechanic_desktop.ui.context import UiContext
 from mechanic_desktop.ui.crash_reporter import CrashReporter
+from mechanic_desktop.ui.opening import open_with_progress
 from mechanic_desktop.ui.operations import DbWorker
 from mechanic_desktop.ui.session import PASSWORD_ENV, Session, read_password
 from mechanic_desktop.ui.warm_up import WarmUp
@@ -235,10 +237,11 @@ def _connect(
     """Open the database; a saved connection that fails can be fixed in the dialog."""
     while True:
         try:
-            # Start-up work (migrations) before any window exists; the guard only applies
-            # to the unit of work's sessions, which from here on must run on the DB worker.
-            return bootstrap.connect(url, guard=bootstrap.forbid_main_thread,
-                                     require_actor=True)
+            # Start-up work (migrations) before any window exists, on a thread of its own
+            # with a busy dialog when slow (ui/opening.py); the guard only applies to the
+            # unit of work's sessions, which from here on must run on the DB worker.
+            return open_with_progress(partial(
+                bootstrap.connect, url, guard=bootstrap.forbid_main_thread, require_actor=True))
         except DatabaseUnavailable as exc:
             if user:
                 print(f"mechanic-desktop: {exc}", file=sys.stderr)

@@ -1,0 +1,75 @@
+"""Opening the database at start-up without a frozen, empty screen.
+
+Start-up opens the database before any window exists, and a new version upgrades its
+schema there: on SQLite the file is backed up first, ~15-20 s for a shop with a million
+tickets (2.3 GB), during which nothing was on screen and the app looked hung. The
+opening now runs on a thread of its own while the GUI thread shows a busy dialog saying
+what is happening, from half a second on (an ordinary start never shows it). The GUI
+thread does not wait on the database: it runs its own event loop until the thread ends.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+from PySide6.QtCore import QEventLoop, Qt, QTimer
+from PySide6.QtWidgets import QProgressDialog
+
+T = TypeVar("T")
+
+#: How long the opening may take before the dialog shows (an ordinary start is faster).
+SHOW_AFTER_MS = 500
+LABEL = ("Opening the shop's database…\n\n"
+         "When this version upgrades it, the file is backed up first:\n"
+         "on a large shop that can take a minute. Please wait.")
+
+
+def opening_dialog() -> QProgressDialog:
+    """The busy dialog: no Cancel (an upgrade stopped half-way helps nobody; the backup
+    is made before anything changes) and no close button to press by mistake."""
+    box = QProgressDialog(LABEL, "", 0, 0)
+    box.setObjectName("openingDatabase")
+    box.setWindowTitle("Mechanic Desktop")
+    box.setAccessibleName("Opening the database")
+    box.setCancelButton(None)  # Qt: None removes the button
+    box.setWindowFlags(Qt.WindowType.Dialog | Qt.WindowType.CustomizeWindowHint
+                       | Qt.WindowType.WindowTitleHint)
+    box.setMinimumDuration(SHOW_AFTER_MS)
+    box.setMinimumWidth(420)
+    return box
+
+
+def open_with_progress(work: Callable[[], T]) -> T:
+    """``work()`` (start-up's database opening) on its own thread, the GUI thread
+    showing ``opening_dialog`` if it takes longer than ``SHOW_AFTER_MS``; its result, or
+    its exception raised here."""
+    outcome: list[T] = []
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            outcome.append(work())
+        except BaseException as exc:  # handed to the GUI thread, raised there
+            failure.append(exc)
+
+    thread = threading.Thread(target=run, name="open-database", daemon=True)
+    box = opening_dialog()
+    loop = QEventLoop()
+    poll = QTimer(interval=20)
+    poll.timeout.connect(lambda: None if thread.is_alive() else loop.quit())
+    shown = QTimer(singleShot=True, interval=SHOW_AFTER_MS)
+    shown.timeout.connect(lambda: box.show() if thread.is_alive() else None)
+    thread.start()
+    poll.start()
+    shown.start()
+    loop.exec()  # the GUI thread keeps painting while the database opens
+    poll.stop()
+    shown.stop()
+    box.hide()
+    box.deleteLater()
+    thread.join()
+    if failure:
+        raise failure[0]
+    return outcome[0]
