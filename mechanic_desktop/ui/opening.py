@@ -26,10 +26,19 @@ LABEL = ("Opening the shop's database…\n\n"
          "on a large shop that can take a minute. Please wait.")
 
 
+class _Busy(QProgressDialog):
+    """A progress dialog nothing dismisses: Escape would only hide it (the opening
+    cannot stop), leaving the empty screen it is there to explain."""
+
+    def reject(self) -> None:
+        pass
+
+
 def opening_dialog() -> QProgressDialog:
     """The busy dialog: no Cancel (an upgrade stopped half-way helps nobody; the backup
-    is made before anything changes) and no close button to press by mistake."""
-    box = QProgressDialog(LABEL, "", 0, 0)
+    is made before anything changes), no close button to press by mistake, and Escape
+    does nothing."""
+    box = _Busy(LABEL, "", 0, 0)
     box.setObjectName("openingDatabase")
     box.setWindowTitle("Mechanic Desktop")
     box.setAccessibleName("Opening the database")

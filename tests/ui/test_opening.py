@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QLabel, QProgressDialog, QPushButton
 from pytestqt.qtbot import QtBot
 
@@ -68,6 +68,8 @@ def test_the_dialog_has_no_cancel_and_reads_whole(qtbot: QtBot, tmp_path: Path) 
     box.show()
     qtbot.waitExposed(box)
     assert box.findChildren(QPushButton) == []  # nothing to cancel half an upgrade with
+    qtbot.keyClick(box, Qt.Key.Key_Escape)
+    assert box.isVisible()  # nor a key that would leave an empty screen again
     label = box.findChild(QLabel)
     assert label is not None and label.text() == opening.LABEL
     assert label.sizeHint().width() <= label.width()  # no clipped line
