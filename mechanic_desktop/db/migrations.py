@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 #: The newest revision in alembic/versions (a test keeps it true). Start-up compares
 #: the database with it and imports Alembic (~0.1 s) only when there is work to do.
-HEAD = "0022"
+HEAD = "0023"
 
 
 def alembic_dir() -> Path:
