@@ -85,9 +85,7 @@ def word_prefix(
     if not has_word(term):
         return None
     if is_sqlite(session):
-        # A phrase whose last token is a prefix: "o'b" is the token "o" then one
-        # starting with "b", as the tokenizer splits "o'brien".
-        rowids = _fts_rowids(fts_table, _fts_string(term) + "*")
+        rowids = _word_rowids(fts_table, term)
         target = id_column
         if scan_over is not None:
             seen = session.scalar(
@@ -116,6 +114,35 @@ def word_prefix(
     return inside & unindexed.op("~*" if any_case else "~")(pattern)
 
 
+def _word_rowids(fts_table: str, term: str) -> Select[Any]:
+    """A phrase whose last token is a prefix: "o'b" is the token "o" then one starting
+    with "b", as the tokenizer splits "o'brien"."""
+    return _fts_rowids(fts_table, _fts_string(term) + "*")
+
+
+def _fragment_rowids(fts_table: str, fts_column: str, text: str) -> Select[Any]:
+    return _fts_rowids(fts_table, f"{{{fts_column}}} : {_fts_string(text)}")
+
+
+def word_prefix_rowids(session: Session, fts_table: str, term: str) -> Select[Any] | None:
+    """On SQLite, the ids of the rows :func:`word_prefix` finds, read from the FTS5
+    table alone (its rowids are the rows' ids); None where the rows themselves must be
+    read: on PostgreSQL, and for a term with punctuation (checked against the column)."""
+    if not is_sqlite(session) or not term.isalnum():
+        return None
+    return _word_rowids(fts_table, term)
+
+
+def fragment_rowids(
+    session: Session, fts_table: str, fts_column: str, text: str
+) -> Select[Any] | None:
+    """On SQLite, the ids of the rows :func:`fragment` finds, from the FTS5 table
+    alone; None on PostgreSQL or when ``text`` is too short to look up."""
+    if not is_sqlite(session) or len(text) < MIN_FRAGMENT:
+        return None
+    return _fragment_rowids(fts_table, fts_column, text)
+
+
 def fragment(
     session: Session,
     column: SQLColumnExpression[str],
@@ -129,6 +156,5 @@ def fragment(
     if len(text) < MIN_FRAGMENT:
         return None
     if is_sqlite(session):
-        query = f"{{{fts_column}}} : {_fts_string(text)}"
-        return _id_in(id_column, _fts_rowids(fts_table, query))
+        return _id_in(id_column, _fragment_rowids(fts_table, fts_column, text))
     return contains(column, text)
