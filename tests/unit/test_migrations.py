@@ -152,18 +152,19 @@ def test_tickets_by_date_carry_their_customer_on_sqlite(sqlite_engine: Engine) -
     assert "COVERING INDEX ix_service_tickets_opened_at_id" in plan
 
 
-def test_a_customers_tickets_are_gathered_from_their_index_on_postgresql(
+def test_a_customers_tickets_by_date_end_with_their_id_on_postgresql(
         pg_engine: Engine) -> None:
     """0023: the index of a customer's tickets by date ends with the id, so a search
     gathering a few hundred customers' tickets to sort them reads the index alone
-    (before, every ticket from the table: "collier" 9.8 -> 6.4 ms at 1M tickets)."""
+    (before, every ticket from the table: "collier" 9.8 -> 6.4 ms at 1M tickets). The
+    definition, not a plan: on a test database's few rows the planner may as well walk
+    the date index, which holds the customer too (0020)."""
     with pg_engine.connect() as conn:
-        conn.execute(text("SET LOCAL enable_seqscan = off"))
-        conn.execute(text("SET LOCAL enable_bitmapscan = off"))
-        plan = " ".join(conn.scalars(text(
-            "EXPLAIN SELECT id, opened_at FROM service_tickets"
-            " WHERE customer_id = ANY('{1,2,3}') ORDER BY opened_at DESC, id DESC LIMIT 5")))
-    assert "Index Only Scan using ix_service_tickets_customer_id_opened_at" in plan
+        definition = conn.scalar(text(
+            "SELECT indexdef FROM pg_indexes"
+            " WHERE indexname = 'ix_service_tickets_customer_id_opened_at'"))
+    assert definition is not None
+    assert definition.endswith("(customer_id, opened_at, id)")
 
 
 def test_surnames_are_looked_up_from_their_index_on_postgresql(pg_engine: Engine) -> None:
