@@ -120,6 +120,10 @@ class MainWindow(QMainWindow):
         self.restore_settings()
         self._built = True
         self.sidebar.setCurrentRow(0)
+        if self.areas:
+            # Opened (after Sign in) ready for a name or number typed at once: the
+            # sidebar, first in the tab order, would take the focus, unmarked.
+            self.current_page.focus_search()
 
     # -- pages -------------------------------------------------------------------------
 

@@ -170,6 +170,22 @@ def test_a_page_chosen_is_ready_for_typing_a_search(
     assert window.current_page.key == "mechanics" and sidebar.hasFocus()
 
 
+def test_the_main_window_opens_ready_for_typing_a_search(
+    qtbot: QtBot, shop: Shop, window: MainWindow
+) -> None:
+    """Found walking the app on a virtual screen: after Sign in the focus was in the
+    sidebar (first in the tab order), with no mark of it, so a customer's name typed at
+    once went nowhere and Down switched the page. The window opens with the focus in
+    its first page's search box, as a page chosen does."""
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=WAIT_MS)
+    page = window.current_page
+    assert page.key == "tickets"
+    assert window.focusWidget() is page.search
+    qtbot.keyClicks(QApplication.focusWidget(), "Ada")
+    assert page.search.text() == "Ada"
+
+
 def test_create_customer_through_the_dialog(
     qtbot: QtBot, shop: Shop, window: MainWindow
 ) -> None:
