@@ -186,3 +186,32 @@ def test_a_service_writer_cannot_invoice_with_a_balance_due(
     qtbot.mouseClick(work.status_buttons["closed"], LEFT)
     qtbot.waitUntil(lambda: dialog.status.text() == "Closed", timeout=WAIT_MS)
     assert workflow.get_ticket_detail(arrange, t.id).billing.invoice is not None
+
+
+def test_a_payments_method_reads_whole_in_the_ticket(
+    qtbot: QtBot, ui: UiContext, shop: Shop, arrange: UnitOfWork, tmp_path: Path,
+) -> None:
+    """Found walking the app: a bank transfer read "Bank tra…" in the ticket's payments,
+    the column sized for "Card 4242" while the empty note beside it took the rest. The
+    method column now fits what it holds, and each cell's tooltip carries it whole."""
+    from mechanic_desktop.services import payments
+
+    t = shop.ticket
+    detail = workflow.get_ticket_detail(arrange, t.id)
+    detail = workflow.add_part_lines(arrange, t.id, [(shop.oil.id, 4)], detail.ticket.version)
+    payments.take_payment(arrange, t.id, payments.PaymentData(
+        "5.00", "bank_transfer", reference="1042"), detail.ticket.version)
+    dialog = open_ticket(qtbot, ui, shop)
+    dialog.resize(1000, 860)
+    box = work_of(dialog).payments_box
+    qtbot.waitUntil(lambda: box.list.topLevelItemCount() == 1, timeout=WAIT_MS)
+    item = box.list.topLevelItem(0)
+    method = item.text(1)
+    assert method == "Bank transfer #1042"
+    needed = box.list.fontMetrics().horizontalAdvance(method)
+    assert box.list.columnWidth(1) >= needed
+    assert box.list.columnWidth(4) > 0  # the note keeps a place
+    assert item.toolTip(1) == method
+    qtbot.wait(30)
+    folder = Path(os.environ.get("MD_SHOTS_DIR") or tmp_path)
+    save_shot(dialog, folder / "ticket-bank-transfer.png", "Bank transfer #1042")

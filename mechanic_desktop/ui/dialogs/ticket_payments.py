@@ -214,6 +214,7 @@ class PaymentsBox(QGroupBox):
         for column, sample in enumerate(("2026-12-07", "Card 4242", "1,234.56", "Taken by")):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
             self.list.setColumnWidth(column, metrics.horizontalAdvance(sample) + 12)
+        self._method_width = self.list.columnWidth(1)
         header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         self.list.setMaximumHeight(self.fontMetrics().lineSpacing() * 6)
         layout.addWidget(self.list)
@@ -279,7 +280,10 @@ class PaymentsBox(QGroupBox):
                 money_text(p.amount), p.taken_by, p.reason or p.note,
             ])
             item.setTextAlignment(2, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            for column in (1, 3, 4):  # what a narrow column cuts, read whole
+                item.setToolTip(column, item.text(column))
             self.list.addTopLevelItem(item)
+        self._fit_method()
         self._update()
         self._read_credit()
 
@@ -300,6 +304,14 @@ class PaymentsBox(QGroupBox):
 
         self.ui.worker.read(lambda uow: payments.customer_credit(uow, customer_id),
                             alive(self, show), alive(self, lambda e: self.problem.emit(str(e))))
+
+    def _fit_method(self) -> None:
+        """The method column as wide as its longest entry ("Bank transfer #1042", a
+        refund's mark), at least its usual width and at most half the list: the note
+        beside it keeps a place, and a longer method reads whole in its tooltip."""
+        wanted = max(self._method_width, self.list.sizeHintForColumn(1))
+        room = self.list.viewport().width() // 2
+        self.list.setColumnWidth(1, min(wanted, room) if room > self._method_width else wanted)
 
     def _update(self) -> None:
         detail = self.detail
