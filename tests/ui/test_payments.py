@@ -215,3 +215,31 @@ def test_a_payments_method_reads_whole_in_the_ticket(
     qtbot.wait(30)
     folder = Path(os.environ.get("MD_SHOTS_DIR") or tmp_path)
     save_shot(dialog, folder / "ticket-bank-transfer.png", "Bank transfer #1042")
+
+
+def test_a_finished_ticket_with_no_authorisation_on_record_says_so_plainly(
+    qtbot: QtBot, ui: UiContext, shop: Shop, arrange: UnitOfWork,
+) -> None:
+    """Found walking the app on demo data: a closed, paid ticket said "Estimate 680.77:
+    not authorised by the customer yet.", a request nobody can act on any more. A
+    finished ticket (seeded, imported, or within the shop's tolerance) that has no
+    authorisation on record says that, and asks for nothing."""
+    from sqlalchemy import delete, select, update
+
+    from mechanic_desktop.db.models import Authorisation, AuthorisationJob, ServiceTicket
+
+    t = shop.ticket
+    detail = workflow.get_ticket_detail(arrange, t.id)
+    workflow.add_part_lines(arrange, t.id, [(shop.oil.id, 4)], detail.ticket.version)
+    with arrange.writing():  # finished with no authorisation recorded (as demo data is)
+        theirs = select(Authorisation.id).where(Authorisation.ticket_id == t.id)
+        arrange.session.execute(delete(AuthorisationJob).where(
+            AuthorisationJob.authorisation_id.in_(theirs)))
+        arrange.session.execute(delete(Authorisation).where(Authorisation.ticket_id == t.id))
+        arrange.session.execute(update(ServiceTicket).where(ServiceTicket.id == t.id)
+                                .values(status="completed"))
+        arrange.commit()
+    dialog = open_ticket(qtbot, ui, shop)
+    work = work_of(dialog)
+    assert work.detail.estimate.total > 0 and not work.detail.authorisations
+    assert work.authorisation_note.text() == "No authorisation by the customer is on record."

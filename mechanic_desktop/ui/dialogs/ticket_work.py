@@ -512,8 +512,11 @@ class TicketWorkPanel(QWidget):
                 f"({last.method.replace('_', ' ')}) on "
                 f"{last.authorised_at.astimezone().strftime('%Y-%m-%d %H:%M')}{more}.")
         elif detail.estimate is not None and detail.estimate.total:
+            # A finished ticket cannot be authorised any more: say what is on record
+            # (demo data, an import, work within the shop's tolerance), not what to do.
             note.setText(f"Estimate {money_text(detail.estimate.total)}: not authorised "
-                         "by the customer yet.")
+                         "by the customer yet." if detail.editable
+                         else "No authorisation by the customer is on record.")
         else:
             note.setText("")
 
