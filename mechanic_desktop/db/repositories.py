@@ -519,7 +519,8 @@ class CustomerRepository(Repository[Customer]):
         return fetch_page(self.session, CUSTOMERS, query)
 
 
-#: Digits alone shorter than this are a phone number's, not a plate's or VIN's.
+#: Digits alone shorter than this are a phone number's or a plate's, not a VIN's: the
+#: digits ending a VIN are six, and shorter runs of digits are in most VINs.
 VIN_DIGITS = 6
 
 
@@ -527,7 +528,8 @@ def _vehicle_fragment(
     session: Session, text: str, *, least_digits: int = VIN_DIGITS
 ) -> ColumnElement[bool] | None:
     """Plate or VIN contains ``text`` (letters and digits only, three or more; digits
-    alone, ``least_digits`` or more): trigram indexes on PostgreSQL, FTS5 trigram tables
+    alone fewer than ``least_digits``, the plate only: "2642" finds GAM2642, where most
+    VINs have four digits in a row): trigram indexes on PostgreSQL, FTS5 trigram tables
     on SQLite."""
     conditions = [c for c, _ in _vehicle_ways(session, text, least_digits)]
     found = [c for c in conditions if c is not None]
@@ -535,16 +537,17 @@ def _vehicle_fragment(
 
 
 def _vehicle_ways(session: Session, text: str, least_digits: int = VIN_DIGITS) -> list[Way]:
-    """The ways of ``_vehicle_fragment``: the VIN, the plate (none when ``text`` is too
-    few digits)."""
+    """The ways of ``_vehicle_fragment``: the VIN (not for fewer digits alone than
+    ``least_digits``), the plate."""
     chars = "".join(c for c in text.upper() if c.isalnum())
+    plate = (fragment(session, Vehicle.plate, Vehicle.id, "vehicles_plate_fts", "plate", chars),
+             fragment_rowids(session, "vehicles_plate_fts", "plate", chars))
     if chars.isdigit() and len(chars) < least_digits:
-        return []
+        return [plate]
     return [
         (fragment(session, Vehicle.vin, Vehicle.id, "vehicles_vin_fts", "vin", chars),
          fragment_rowids(session, "vehicles_vin_fts", "vin", chars)),
-        (fragment(session, Vehicle.plate, Vehicle.id, "vehicles_plate_fts", "plate", chars),
-         fragment_rowids(session, "vehicles_plate_fts", "plate", chars)),
+        plate,
     ]
 
 

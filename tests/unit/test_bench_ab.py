@@ -47,3 +47,7 @@ def _refuses_different_rows(old: ab.SearchRunner, new: ab.SearchRunner,
 
     with pytest.raises(AssertionError, match="listed 2 rows before and 3 after"):
         ab.interleaved(old, one_more, [search], repetitions=1)
+    # Unless the change is meant to find more: then the report says how many.
+    [(reported, _, _)] = ab.interleaved(old, one_more, [search], repetitions=1,
+                                        rows_may_differ=True)
+    assert reported.label.endswith("; 2 -> 3 rows")

@@ -83,8 +83,11 @@ def test_customers_by_any_part_of_the_email(shop: UnitOfWork) -> None:
 
 def test_customers_by_plate_and_vin_fragments_of_their_cars(shop: UnitOfWork) -> None:
     assert _customer_names(shop, "abc1") == ["George Bush"]
-    # Digits alone are a phone number; from six on (a VIN's last six) a VIN or plate too.
-    assert _customer_names(shop, "9876") == []
+    # Digits alone are a phone number's or a plate's (XYZ9876); from six on (a VIN's
+    # last six) a VIN's too.
+    assert _customer_names(shop, "9876") == ["Mary Ann Collier"]
+    assert _customer_names(shop, "987") == ["Mary Ann Collier"]
+    assert _customer_names(shop, VINS[0][-6:-2]) == []  # four digits of a VIN: not a VIN
     assert _customer_names(shop, VINS[0][-6:]) == ["George Bush"]
     assert _customer_names(shop, "xyz98") == ["Mary Ann Collier"]
     assert _customer_names(shop, VINS[2][-7:].lower()) == ["Kate Smith"]
@@ -239,6 +242,7 @@ def test_tickets_by_customer_plate_vin_and_description(
     assert _numbers(shop, "5519") == [1, 3]  # the customer's phone
     assert _numbers(shop, "gmail") == [2]  # the customer's e-mail
     assert _numbers(shop, "abc12") == [1]  # the car's plate
+    assert _numbers(shop, "9876") == [2]  # the digits of its plate
     assert _numbers(shop, VINS[1][-6:]) == [2]  # the car's VIN
     assert _numbers(shop, "squeal") == [1]  # a word of the description
     assert _numbers(shop, "wiper") == [2]
