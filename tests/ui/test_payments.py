@@ -18,6 +18,7 @@ from mechanic_desktop.domain.staff import Role
 from mechanic_desktop.services import shop as shop_service
 from mechanic_desktop.services import tickets, workflow
 from mechanic_desktop.ui.context import UiContext
+from mechanic_desktop.ui.dialogs.ticket import TicketDialog
 from mechanic_desktop.ui.dialogs.ticket_payments import PaymentDialog
 from tests.ui.conftest import FakePrompts, Shop
 from tests.ui.helpers import WAIT_MS, save_shot
@@ -192,29 +193,45 @@ def test_a_payments_method_reads_whole_in_the_ticket(
     qtbot: QtBot, ui: UiContext, shop: Shop, arrange: UnitOfWork, tmp_path: Path,
 ) -> None:
     """Found walking the app: a bank transfer read "Bank tra…" in the ticket's payments,
-    the column sized for "Card 4242" while the empty note beside it took the rest. The
-    method column now fits what it holds, and each cell's tooltip carries it whole."""
-    from mechanic_desktop.services import payments
+    the column sized for "Card 4242" while the empty note beside it took the rest, and
+    "Pat Owner" read "Pat Ow…". The method and who took it now fit what they hold, and
+    each cell's tooltip carries it whole."""
+    from sqlalchemy import update
+
+    from mechanic_desktop.db.models import Payment
+    from mechanic_desktop.services import payments, staff
 
     t = shop.ticket
     detail = workflow.get_ticket_detail(arrange, t.id)
     detail = workflow.add_part_lines(arrange, t.id, [(shop.oil.id, 4)], detail.ticket.version)
     payments.take_payment(arrange, t.id, payments.PaymentData(
         "5.00", "bank_transfer", reference="1042"), detail.ticket.version)
-    dialog = open_ticket(qtbot, ui, shop)
-    dialog.resize(1000, 860)
+    clerk = staff.create_staff(arrange, staff.StaffData("pat", "Patricia Owner", Role.ADMIN),
+                               "Correct-Horse-Battery-9", "Correct-Horse-Battery-9")
+    with arrange.writing():
+        arrange.session.execute(update(Payment).values(taken_by=clerk.id))
+        arrange.commit()
+    dialog = TicketDialog(ui, shop.ticket)
+    qtbot.addWidget(dialog)
+    dialog.resize(1400, 860)  # room for both; a narrower window shares it, tooltips tell
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.work is not None and dialog.work.detail is not None,
+                    timeout=WAIT_MS)
     box = work_of(dialog).payments_box
     qtbot.waitUntil(lambda: box.list.topLevelItemCount() == 1, timeout=WAIT_MS)
     item = box.list.topLevelItem(0)
     method = item.text(1)
     assert method == "Bank transfer #1042"
-    needed = box.list.fontMetrics().horizontalAdvance(method)
-    assert box.list.columnWidth(1) >= needed
+    metrics = box.list.fontMetrics()
+    assert box.list.columnWidth(1) >= metrics.horizontalAdvance(method)
+    assert item.text(3) == "Patricia Owner" and item.toolTip(3) == "Patricia Owner"
+    assert box.list.columnWidth(3) >= metrics.horizontalAdvance("Patricia Owner")
     assert box.list.columnWidth(4) > 0  # the note keeps a place
     assert item.toolTip(1) == method
     qtbot.wait(30)
     folder = Path(os.environ.get("MD_SHOTS_DIR") or tmp_path)
-    save_shot(dialog, folder / "ticket-bank-transfer.png", "Bank transfer #1042")
+    save_shot(dialog, folder / "ticket-bank-transfer.png", "Bank transfer #1042",
+              "Patricia Owner")
 
 
 def test_a_finished_ticket_with_no_authorisation_on_record_says_so_plainly(

@@ -60,6 +60,9 @@ _REFERENCE_HINTS: dict[str, str] = {
 }
 
 
+#: The payments list's columns that grow to what they hold: the method, who took it.
+_FITTED = (1, 3)
+
 class PaymentDialog(_TicketWrite):
     """Take a payment (or, ``refund``, give money back) on one ticket."""
 
@@ -214,7 +217,7 @@ class PaymentsBox(QGroupBox):
         for column, sample in enumerate(("2026-12-07", "Card 4242", "1,234.56", "Taken by")):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
             self.list.setColumnWidth(column, metrics.horizontalAdvance(sample) + 12)
-        self._method_width = self.list.columnWidth(1)
+        self._usual_widths = {c: self.list.columnWidth(c) for c in _FITTED}
         header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         self.list.setMaximumHeight(self.fontMetrics().lineSpacing() * 6)
         layout.addWidget(self.list)
@@ -283,7 +286,7 @@ class PaymentsBox(QGroupBox):
             for column in (1, 3, 4):  # what a narrow column cuts, read whole
                 item.setToolTip(column, item.text(column))
             self.list.addTopLevelItem(item)
-        self._fit_method()
+        self._fit_columns()
         self._update()
         self._read_credit()
 
@@ -305,13 +308,23 @@ class PaymentsBox(QGroupBox):
         self.ui.worker.read(lambda uow: payments.customer_credit(uow, customer_id),
                             alive(self, show), alive(self, lambda e: self.problem.emit(str(e))))
 
-    def _fit_method(self) -> None:
-        """The method column as wide as its longest entry ("Bank transfer #1042", a
-        refund's mark), at least its usual width and at most half the list: the note
-        beside it keeps a place, and a longer method reads whole in its tooltip."""
-        wanted = max(self._method_width, self.list.sizeHintForColumn(1))
-        room = self.list.viewport().width() // 2
-        self.list.setColumnWidth(1, min(wanted, room) if room > self._method_width else wanted)
+    def _fit_columns(self) -> None:
+        """The method ("Bank transfer #1042", a refund's mark) and who took the money as
+        wide as what they hold, each at least its usual width. When the list is too
+        narrow for both, they share what the date, the amount and the note's heading
+        leave, each in proportion to what it lacks; the cell's tooltip reads whole."""
+        usual = self._usual_widths
+        wanted = {c: max(usual[c], self.list.sizeHintForColumn(c)) for c in _FITTED}
+        viewport = self.list.viewport().width()
+        lack = {c: wanted[c] - usual[c] for c in _FITTED}
+        if viewport > 0 and sum(lack.values()) > 0:
+            room = (viewport - self.list.columnWidth(0) - self.list.columnWidth(2)
+                    - self.list.header().sectionSizeHint(4))
+            spare = max(room - sum(usual.values()), 0)
+            if sum(lack.values()) > spare:
+                wanted = {c: usual[c] + spare * lack[c] // sum(lack.values()) for c in _FITTED}
+        for column, width in wanted.items():
+            self.list.setColumnWidth(column, width)
 
     def _update(self) -> None:
         detail = self.detail
